@@ -1,0 +1,113 @@
+"""create_app(): mounts each part's routers and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fangyi import __version__
+from fangyi.deps import LoginRequired
+from fangyi.errors import DomainError
+from fangyi.web.render import render
+
+log = logging.getLogger("fangyi")
+
+# One line per part: a new part adds its routers here.
+ROUTERS = (
+    "fangyi.auth.pages",
+    "fangyi.auth.api",
+    "fangyi.registry.api",
+    "fangyi.registry.pages",
+    "fangyi.command.api",
+    "fangyi.command.pages",
+)
+
+PROBLEM = "application/problem+json"
+STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _error_page(request: Request, status: int, detail: str) -> Response:
+    return render(request, "error.html", status_code=status, status=status, detail=detail)
+
+
+async def on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, LoginRequired) and not _wants_json(request):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if _wants_json(request):
+        return problem(exc.status, exc.title, exc.detail, **exc.extra)
+    return _error_page(request, exc.status, exc.detail)
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+        for error in exc.errors()
+    ]
+    detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+    if _wants_json(request):
+        return problem(422, "Invalid input", detail, errors=errors)
+    return _error_page(request, 422, detail)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if _wants_json(request):
+        return problem(exc.status_code, str(exc.detail), str(exc.detail))
+    return _error_page(request, exc.status_code, str(exc.detail))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    # Logged in full for the operator; the user gets a reason, never a traceback.
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    if _wants_json(request):
+        return problem(500, "Internal error", "an internal error occurred and was logged")
+    return _error_page(request, 500, "")
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Fangyi",
+        version=__version__,
+        description="防疫 — outbreak response command platform. JSON API under /api/v1.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        # Served from the installed package: deployments are often offline.
+        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    for name in ROUTERS:
+        app.include_router(import_module(name).router)
+    return app

@@ -1,0 +1,75 @@
+"""The one writer of the audit trail. Every service that changes data calls it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from fangyi.audit.models import AuditEntry
+
+if TYPE_CHECKING:
+    from fangyi.auth.models import User
+
+
+class Actor(Protocol):
+    id: int
+    username: str
+
+
+class SystemActor:
+    """Work done by Fangyi itself or from the command line without a login."""
+
+    id = 0
+    username = "system"
+
+
+SYSTEM = SystemActor()
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """A record's column values as JSON-safe data, for before/after."""
+    mapper = inspect(type(obj))
+    return {column.key: _plain(getattr(obj, column.key)) for column in mapper.column_attrs}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def record(
+    session: Session,
+    actor: Actor | User,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_id=actor.id or None,
+        actor=actor.username,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=before,
+        after=after,
+        note=note,
+    )
+    session.add(entry)
+    return entry
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that changed, so that the trail says what moved."""
+    keys = [key for key in after if before.get(key) != after.get(key)]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}

@@ -1,0 +1,153 @@
+"""The rule book's reader. Parts ask it for numbers; none are kept in code.
+
+An edition is a TOML file; a county edition names another in ``extends`` and
+overrides only what differs. Editions are looked up in the package, then in
+``FANGYI_PROTOCOL_DIR``; ``FANGYI_PROTOCOL`` may also be a path to a file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fangyi.config import get_settings
+from fangyi.errors import DomainError
+
+EDITIONS = Path(__file__).parent / "editions"
+
+
+class ProtocolError(DomainError):
+    status = 500
+    title = "Protocol edition unusable"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contacts(_Strict):
+    lookback_days: int = Field(ge=0)
+    routine_testing_lookback: Literal["onset", "last_negative_sampling"]
+    close_contact_kinds: tuple[str, ...]
+    secondary_contact_kinds: tuple[str, ...]
+    secondary_only_higher_risk: bool
+    min_overlap_minutes: int = Field(ge=0)
+    fallback_stay_kind: str
+    default_stay_minutes: dict[str, int]
+
+    def stay_minutes(self, kind: str) -> int:
+        return self.default_stay_minutes.get(kind, self.default_stay_minutes[self.fallback_stay_kind])
+
+
+class QuarantineRule(_Strict):
+    setting: Literal["centralized", "home", "monitoring", "none"]
+    days: int = Field(ge=0)
+    test_days: tuple[int, ...]
+    monitoring_days: int = Field(ge=0, default=0)
+    monitoring_test_days: tuple[int, ...] = ()
+    release_reagents: int = 1
+    release_needs_close_contact_negatives: int = 0
+    test_within_hours: tuple[int, ...] = ()
+
+
+class HealthChecks(_Strict):
+    per_day: int = Field(ge=1)
+    fever_celsius: float
+
+
+class Zones(_Strict):
+    proposal: dict[str, str]
+    positive_in_controlled_seals: bool
+    lift_quiet_days: int
+    lift_contact_days: int
+    lift_screening_within_days: int
+
+
+class Screening(_Strict):
+    pool_sizes: tuple[int, ...]
+    result_overdue_hours: int
+    round_deadline_hours: int
+    residents_per_point: tuple[int, int]
+    residents_per_sampler: int
+
+
+class Protocol(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    edition: str
+    extends: str | None = None
+    title: str
+    title_en: str
+    published: str
+    regime: Literal["zones", "risk_areas"]
+    contacts: Contacts
+    quarantine: dict[str, QuarantineRule]
+    health_checks: HealthChecks
+    zones: Zones
+    risk_areas: dict[str, int]
+    screening: Screening
+    clocks: dict[str, int]
+    arrivals: dict[str, Any] = {}
+    lineage: tuple[str, ...] = ()
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _find(name: str, directory: Path | None) -> Path:
+    as_path = Path(name)
+    if as_path.suffix == ".toml" and as_path.is_file():
+        return as_path
+    for folder in (EDITIONS, directory):
+        if folder is not None and (folder / f"{name}.toml").is_file():
+            return folder / f"{name}.toml"
+    raise ProtocolError(f"protocol edition {name!r} not found (known: {', '.join(available(directory))})")
+
+
+def _raw(name: str, directory: Path | None, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    path = _find(name, directory)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(f"{path}: {exc}") from exc
+    parent = data.get("extends")
+    if parent:
+        if parent in seen:
+            raise ProtocolError(f"protocol edition {name!r} extends itself through {parent!r}")
+        base = _raw(parent, directory, (*seen, name))
+        lineage = (*base.get("lineage", ()), parent)
+        data = _merge({k: v for k, v in base.items() if k != "lineage"}, data)
+        data["lineage"] = lineage
+    return data
+
+
+@lru_cache(maxsize=16)
+def load(name: str, directory: Path | None = None) -> Protocol:
+    try:
+        return Protocol.model_validate(_raw(name, directory))
+    except ValidationError as exc:
+        raise ProtocolError(f"protocol edition {name!r} is invalid: {exc}") from exc
+
+
+def current() -> Protocol:
+    """The edition in force, as the settings say."""
+    settings = get_settings()
+    return load(settings.protocol, settings.protocol_dir)
+
+
+def available(directory: Path | None = None) -> list[str]:
+    names = {p.stem for p in EDITIONS.glob("*.toml")}
+    if directory is not None:
+        names |= {p.stem for p in directory.glob("*.toml")}
+    return sorted(names)

@@ -1,0 +1,5 @@
+"""Routes of this part (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,298 @@
+"""Persons: the checks on a person's fields, search, and merging duplicates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from fangyi.audit import service as audit
+from fangyi.auth.models import User
+from fangyi.auth.roles import can
+from fangyi.auth.service import check_area, in_jurisdiction, require
+from fangyi.errors import Conflict, Invalid, NotFound
+from fangyi.registry.identity import IdentityError, parse_id_number, parse_phone, parse_sex
+from fangyi.registry.models import Area, Checkin, Household, Person, PersonMerge
+from fangyi.timeutil import now
+
+
+class FieldError(ValueError):
+    """A value refused for one column, with the reason."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(f"{column}: {reason}")
+        self.column = column
+        self.reason = reason
+
+
+@dataclass
+class PersonFields:
+    id_number: str
+    doc_kind: str
+    name: str
+    sex: str | None
+    birth_date: date | None
+    phone: str | None
+    area_code: str
+    address: str | None
+    household: str | None
+
+
+def clean_person(row: dict[str, str | None]) -> PersonFields:
+    """Check one person's fields as typed or imported; raise FieldError naming the column.
+
+    Birth date and sex are read from a resident identity number and must agree
+    with the columns when those are given too.
+    """
+
+    def text(column: str) -> str | None:
+        value = row.get(column)
+        return value.strip() if value and value.strip() else None
+
+    raw_id = text("id_number")
+    if raw_id is None:
+        raise FieldError("id_number", "is required")
+    try:
+        identity = parse_id_number(raw_id)
+    except IdentityError as exc:
+        raise FieldError("id_number", str(exc)) from None
+    name = text("name")
+    if name is None:
+        raise FieldError("name", "is required")
+    if len(name) > 100:
+        raise FieldError("name", "is longer than 100 characters")
+    sex = identity.sex
+    if (given_sex := text("sex")) is not None:
+        try:
+            parsed_sex = parse_sex(given_sex)
+        except IdentityError as exc:
+            raise FieldError("sex", str(exc)) from None
+        if sex is not None and parsed_sex != sex:
+            raise FieldError("sex", f"{given_sex} contradicts the identity number, which says {sex}")
+        sex = parsed_sex
+    birth = identity.birth_date
+    if (given_birth := text("birth_date")) is not None:
+        try:
+            parsed_birth = date.fromisoformat(given_birth)
+        except ValueError:
+            raise FieldError("birth_date", f"{given_birth!r} is not a date (YYYY-MM-DD)") from None
+        if birth is not None and parsed_birth != birth:
+            raise FieldError(
+                "birth_date", f"{given_birth} contradicts the identity number, which says {birth.isoformat()}"
+            )
+        birth = parsed_birth
+    phone = None
+    if (given_phone := text("phone")) is not None:
+        try:
+            phone = parse_phone(given_phone)
+        except IdentityError as exc:
+            raise FieldError("phone", str(exc)) from None
+    area_code = text("area_code")
+    if area_code is None:
+        raise FieldError("area_code", "is required")
+    address = text("address")
+    if address is not None and len(address) > 200:
+        raise FieldError("address", "is longer than 200 characters")
+    return PersonFields(
+        identity.id_number, identity.doc_kind, name, sex, birth, phone, area_code, address, text("household")
+    )
+
+
+PERSON_COLUMNS = ("id_number", "doc_kind", "name", "sex", "birth_date", "phone", "area_code", "address")
+
+
+def _snapshot(person: Person) -> dict[str, Any]:
+    return audit.snapshot(person) | {"household": person.household.code if person.household else None}
+
+
+def household_for(session: Session, code: str, area_code: str) -> Household:
+    household = session.scalar(select(Household).where(Household.code == code))
+    if household is None:
+        household = Household(code=code, area_code=area_code)
+        session.add(household)
+        session.flush()
+    return household
+
+
+def save_person(session: Session, actor: User, values: PersonFields, person: Person | None = None) -> Person:
+    """Create a person, or update one, with the audit trail's before and after."""
+    require(actor, "edit_registry")
+    if session.get(Area, values.area_code) is None:
+        raise Invalid(f"area {values.area_code} is not in the registry", column="area_code")
+    check_area(actor, values.area_code)
+    if person is None:
+        if session.scalar(select(Person.id).where(Person.id_number == values.id_number)) is not None:
+            raise Conflict(f"a person with identity number {values.id_number} exists already")
+        person = Person(id_number=values.id_number)
+        session.add(person)
+        before: dict[str, Any] = {}
+    else:
+        check_area(actor, person.area_code)
+        before = _snapshot(person)
+    for column in PERSON_COLUMNS:
+        setattr(person, column, getattr(values, column))
+    person.household = household_for(session, values.household, values.area_code) if values.household else None
+    session.flush()
+    after = _snapshot(person)
+    if before:
+        changed_before, changed_after = audit.changes(before, after)
+        if changed_after:
+            audit.record(session, actor, "update", "person", person.id, before=changed_before, after=changed_after)
+    else:
+        audit.record(session, actor, "create", "person", person.id, after=after)
+    return person
+
+
+def get_person(session: Session, user: User, person_id: int) -> Person:
+    require(user, "read_registry")
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"person {person_id} not found")
+    check_area(user, person.area_code)
+    return person
+
+
+def reveal_identity(session: Session, user: User, person: Person) -> bool:
+    """Whether this user sees the full numbers; each such view is audited."""
+    if not can(user.role, "see_identity"):
+        return False
+    audit.record(session, user, "view_identity", "person", person.id)
+    return True
+
+
+def search_persons(
+    session: Session,
+    user: User,
+    *,
+    q: str | None = None,
+    area_code: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Person], int]:
+    """Persons inside the user's jurisdiction matching a name, number or phone."""
+    from sqlalchemy import func
+
+    require(user, "read_registry")
+    query = select(Person).where(Person.merged_into_id.is_(None), in_jurisdiction(user, Person.area_code))
+    if area_code:
+        from fangyi.registry.areas import AreaCodeError, prefix
+
+        try:
+            query = query.where(Person.area_code.startswith(prefix(area_code), autoescape=True))
+        except AreaCodeError as exc:
+            raise Invalid(str(exc)) from None
+    if q and q.strip():
+        term = q.strip()
+        upper = term.upper()
+        query = query.where(
+            or_(
+                Person.id_number == upper,
+                Person.phone == term,
+                Person.name.contains(term, autoescape=True),
+                and_(Person.id_number.endswith(upper, autoescape=True), len(term) >= 4),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Person.name, Person.id).offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+# Every (table, column) that points at a person. Each part registers its own
+# links, so that a merge moves all of them and nothing is left behind.
+PERSON_LINKS: list[tuple[type[Any], str]] = []
+
+
+def register_person_link(model: type[Any], column: str) -> None:
+    if (model, column) not in PERSON_LINKS:
+        PERSON_LINKS.append((model, column))
+
+
+def _move_checkins(session: Session, from_id: int, to_id: int) -> list[int]:
+    # A stay recorded under both documents is one stay: it stays with the merged
+    # record (kept, not lost) rather than breaking the uniqueness of stays.
+    other = aliased(Checkin)
+    ids = list(
+        session.scalars(
+            select(Checkin.id).where(
+                Checkin.person_id == from_id,
+                ~exists().where(
+                    other.person_id == to_id, other.venue_id == Checkin.venue_id, other.in_at == Checkin.in_at
+                ),
+            )
+        )
+    )
+    _set_person(session, Checkin, "person_id", ids, to_id)
+    return ids
+
+
+def _set_person(session: Session, model: type[Any], column: str, ids: list[int], person_id: int) -> None:
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        session.execute(update(model).where(model.id.in_(chunk)).values({column: person_id}))
+
+
+def merge_persons(session: Session, actor: User, *, survivor_id: int, merged_id: int, reason: str) -> PersonMerge:
+    """Fold one person record into another; every link moves, and it can be undone."""
+    require(actor, "merge_persons")
+    if survivor_id == merged_id:
+        raise Invalid("a person cannot be merged into itself")
+    survivor = get_person(session, actor, survivor_id)
+    merged = get_person(session, actor, merged_id)
+    for person in (survivor, merged):
+        if person.merged_into_id is not None:
+            raise Conflict(f"person {person.id} was merged already; undo that merge first")
+    moved: dict[str, list[int]] = {"checkins.person_id": _move_checkins(session, merged.id, survivor.id)}
+    for model, column in PERSON_LINKS:
+        ids = list(session.scalars(select(model.id).where(getattr(model, column) == merged.id)))
+        _set_person(session, model, column, ids, survivor.id)
+        moved[f"{model.__tablename__}.{column}"] = ids
+    # Fill what the survivor lacks from the merged record; remember what it had.
+    filled: dict[str, object] = {}
+    for column in ("phone", "address", "household_id", "sex", "birth_date"):
+        if getattr(survivor, column) is None and getattr(merged, column) is not None:
+            filled[column] = None
+            setattr(survivor, column, getattr(merged, column))
+    merged.merged_into_id = survivor.id
+    record = PersonMerge(
+        survivor_id=survivor.id, merged_id=merged.id, moved=moved, survivor_before=filled, actor_id=actor.id,
+        reason=reason,
+    )
+    session.add(record)
+    session.flush()
+    audit.record(
+        session, actor, "merge", "person", survivor.id,
+        before={"merged_id": merged.id}, after={"merge_id": record.id, "moved": {k: len(v) for k, v in moved.items()}},
+        note=reason,
+    )
+    return record
+
+
+def undo_merge(session: Session, actor: User, merge_id: int) -> PersonMerge:
+    require(actor, "merge_persons")
+    record = session.get(PersonMerge, merge_id)
+    if record is None:
+        raise NotFound(f"merge {merge_id} not found")
+    if record.undone_at is not None:
+        raise Conflict(f"merge {merge_id} was undone already")
+    survivor = get_person(session, actor, record.survivor_id)
+    merged = get_person(session, actor, record.merged_id)
+    links = {f"{model.__tablename__}.{column}": (model, column) for model, column in PERSON_LINKS}
+    links["checkins.person_id"] = (Checkin, "person_id")
+    for key, ids in record.moved.items():
+        model, column = links[key]
+        _set_person(session, model, column, ids, merged.id)
+    for column in record.survivor_before:
+        setattr(survivor, column, None)
+    merged.merged_into_id = None
+    record.undone_at = now()
+    session.flush()
+    audit.record(session, actor, "unmerge", "person", survivor.id, before={"merge_id": record.id},
+                 after={"merged_id": merged.id})
+    return record
+
+
+def person_field_names() -> list[str]:
+    return [f.name for f in fields(PersonFields)]

@@ -1,0 +1,59 @@
+"""Local time: parsing what users type, and showing times the Chinese way."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from fangyi.config import get_settings
+
+
+def local_tz() -> ZoneInfo:
+    return get_settings().tz
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_instant(text: str, tz: ZoneInfo | None = None) -> datetime:
+    """ISO 8601; a time without an offset is local time of the deployment."""
+    value = datetime.fromisoformat(text.strip().replace(" ", "T", 1) if " " in text.strip() else text.strip())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz or local_tz())
+    return value.astimezone(UTC)
+
+
+def day_bounds(day: date, tz: ZoneInfo | None = None) -> tuple[datetime, datetime]:
+    """The UTC instants at which a local day starts and ends (end exclusive)."""
+    zone = tz or local_tz()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(date.fromordinal(day.toordinal() + 1), time.min, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def today() -> date:
+    return datetime.now(local_tz()).date()
+
+
+def to_local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(local_tz())
+
+
+def format_datetime(value: datetime | None, lang: str = "zh") -> str:
+    if value is None:
+        return ""
+    local = to_local(value)
+    if lang == "zh":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def format_date(value: date | None, lang: str = "zh") -> str:
+    if value is None:
+        return ""
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
