@@ -33,7 +33,10 @@ SYSTEM = SystemActor()
 def snapshot(obj: Any) -> dict[str, Any]:
     """A record's column values as JSON-safe data, for before/after."""
     mapper = inspect(type(obj))
-    return {column.key: _plain(getattr(obj, column.key)) for column in mapper.column_attrs}
+    # updated_at would make every snapshot differ; the entry's own time says when.
+    return {
+        column.key: _plain(getattr(obj, column.key)) for column in mapper.column_attrs if column.key != "updated_at"
+    }
 
 
 def _plain(value: Any) -> Any:
