@@ -54,9 +54,12 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
         return None
     # A cookie-authenticated write must carry the session's CSRF token: a form
     # field for pages (checked by the page), a header for scripts in the page.
-    if request.method in UNSAFE and request.url.path.startswith("/api/"):
-        if request.headers.get("x-csrf-token") != data.get("csrf"):
-            raise Forbidden("missing or wrong CSRF token")
+    if (
+        request.method in UNSAFE
+        and request.url.path.startswith("/api/")
+        and request.headers.get("x-csrf-token") != data.get("csrf")
+    ):
+        raise Forbidden("missing or wrong CSRF token")
     request.state.csrf = data.get("csrf")
     return user
 

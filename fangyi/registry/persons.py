@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from fangyi.audit import service as audit
@@ -14,6 +14,7 @@ from fangyi.auth.models import User
 from fangyi.auth.roles import can
 from fangyi.auth.service import check_area, in_jurisdiction, require
 from fangyi.errors import Conflict, Invalid, NotFound
+from fangyi.registry.areas import AreaCodeError, prefix
 from fangyi.registry.identity import IdentityError, parse_id_number, parse_phone, parse_sex
 from fangyi.registry.models import Area, Checkin, Household, Person, PersonMerge
 from fangyi.timeutil import now
@@ -173,13 +174,9 @@ def search_persons(
     limit: int = 50,
 ) -> tuple[list[Person], int]:
     """Persons inside the user's jurisdiction matching a name, number or phone."""
-    from sqlalchemy import func
-
     require(user, "read_registry")
     query = select(Person).where(Person.merged_into_id.is_(None), in_jurisdiction(user, Person.area_code))
     if area_code:
-        from fangyi.registry.areas import AreaCodeError, prefix
-
         try:
             query = query.where(Person.area_code.startswith(prefix(area_code), autoescape=True))
         except AreaCodeError as exc:
@@ -187,14 +184,15 @@ def search_persons(
     if q and q.strip():
         term = q.strip()
         upper = term.upper()
-        query = query.where(
-            or_(
-                Person.id_number == upper,
-                Person.phone == term,
-                Person.name.contains(term, autoescape=True),
-                and_(Person.id_number.endswith(upper, autoescape=True), len(term) >= 4),
-            )
-        )
+        matches = [
+            Person.id_number == upper,
+            Person.phone == term,
+            Person.name.contains(term, autoescape=True),
+        ]
+        if len(term) >= 4:
+            # The last digits of a number, as read out over the phone.
+            matches.append(Person.id_number.endswith(upper, autoescape=True))
+        query = query.where(or_(*matches))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Person.name, Person.id).offset(offset).limit(limit)).all()
     return list(rows), total

@@ -34,7 +34,9 @@ def test_user_create_refuses_unknown_role_and_area(committed_db):
     with session_scope() as session:
         add_areas(session)
     runner = CliRunner()
-    bad_role = runner.invoke(app, ["user", "create", "x", "--role", "mayor", "--area", COUNTY, "--password", "12345678"])
+    bad_role = runner.invoke(
+        app, ["user", "create", "x", "--role", "mayor", "--area", COUNTY, "--password", "12345678"]
+    )
     assert bad_role.exit_code == 2 and "mayor" in bad_role.output
     bad_area = runner.invoke(app, ["user", "create", "x", "--role", "tracer", "--area", "999999",
                                    "--password", "12345678"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from fangyi.config import get_settings
 from fangyi.db.models import Base
 from fangyi.db.session import engine_for
-from fangyi.config import get_settings
 
 config = context.config
 target_metadata = Base.metadata
