@@ -39,6 +39,11 @@ from fangyi.registry.models import Area
 security._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 
 PG_URL = os.environ.get("FANGYI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/fangyi_test")
+# Under pytest-xdist each worker gets its own database.
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    PG_URL = make_url(PG_URL).set(database=f"{make_url(PG_URL).database}_{worker}").render_as_string(
+        hide_password=False
+    )
 REQUIRE_PG = os.environ.get("FANGYI_TEST_REQUIRE_POSTGRES") == "1"
 
 
