@@ -1,5 +1,97 @@
-"""Routes of this part (to be filled)."""
+"""Users and tokens over the JSON API: who am I, the user list, new users, new tokens."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+
+from fangyi.auth import service
+from fangyi.auth.models import User
+from fangyi.auth.roles import PERMISSIONS, Role, can
+from fangyi.deps import ApiUser, SessionDep
+from fangyi.registry.schemas import Page, Str, problems
+
+router = APIRouter(prefix="/api/v1", tags=["users"], responses=problems(401, 403, 422))
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    area_code: str = Field(description="jurisdiction: the user sees this area and everything below it")
+    active: bool
+    created_at: datetime
+
+
+class Me(UserPublic):
+    permissions: list[str]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Str = Field(min_length=1, max_length=64)
+    password: Str = Field(min_length=8, max_length=200)
+    role: Role
+    area_code: Str = Field(min_length=6, max_length=15, pattern=r"^[0-9]+$")
+    display_name: Str | None = Field(default=None, max_length=100)
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Str = Field(min_length=1, max_length=100, description="what the token is for, e.g. the scanner's id")
+
+
+class TokenIssued(BaseModel):
+    token: str = Field(description="shown once; only its hash is kept")
+    name: str
+    username: str
+
+
+@router.get("/me", response_model=Me, summary="The signed-in user, with what the role may do")
+def me(user: ApiUser) -> Me:
+    allowed = sorted(permission for permission in PERMISSIONS if can(user.role, permission))
+    return Me(**UserPublic.model_validate(user).model_dump(), permissions=allowed)
+
+
+@router.get("/users", response_model=Page[UserPublic], summary="All users (administrators)")
+def list_users(
+    session: SessionDep,
+    user: ApiUser,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    service.require(user, "manage_users")
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    rows = session.scalars(select(User).order_by(User.username).offset(offset).limit(limit)).all()
+    return {"items": list(rows), "total": total, "offset": offset, "limit": limit}
+
+
+@router.post("/users", response_model=UserPublic, status_code=201, responses=problems(404, 409),
+             summary="Add a user (administrators)")
+def create_user(body: UserCreate, session: SessionDep, user: ApiUser) -> User:
+    service.require(user, "manage_users")
+    # An administrator hands out jurisdiction only inside their own.
+    service.check_area(user, body.area_code)
+    created = service.create_user(
+        session, user, username=body.username, password=body.password, role=body.role.value,
+        area_code=body.area_code, display_name=body.display_name,
+    )
+    session.commit()
+    return created
+
+
+@router.post("/tokens", response_model=TokenIssued, status_code=201,
+             summary="Issue an API token for yourself; the plain token is returned once")
+def create_token(body: TokenCreate, session: SessionDep, user: ApiUser) -> TokenIssued:
+    token = service.issue_token(session, user, user, body.name)
+    session.commit()
+    return TokenIssued(token=token, name=body.name, username=user.username)

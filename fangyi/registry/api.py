@@ -1,5 +1,330 @@
-"""Routes of this part (to be filled)."""
+"""The registry's JSON API: areas, persons, venues and check-ins under /api/v1."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from fangyi.auth.models import User
+from fangyi.auth.roles import can
+from fangyi.auth.service import require
+from fangyi.config import get_settings
+from fangyi.deps import ApiUser, SessionDep
+from fangyi.errors import Conflict, Forbidden, Invalid
+from fangyi.registry import persons as person_service
+from fangyi.registry import service
+from fangyi.registry.fields import clean_area, clean_checkin, clean_venue, parse_time
+from fangyi.registry.identity import mask_id_number, mask_phone
+from fangyi.registry.models import Checkin, Person, PersonMerge, Venue
+from fangyi.registry.persons import FieldError, clean_person
+from fangyi.registry.schemas import (
+    AreaCreate,
+    AreaDetail,
+    AreaLevel,
+    AreaPublic,
+    AreaUpdate,
+    CheckinCreate,
+    CheckinPublic,
+    MergeCreate,
+    MergePublic,
+    Page,
+    PersonCreate,
+    PersonPublic,
+    PersonUpdate,
+    VenueCreate,
+    VenueKind,
+    VenuePublic,
+    VenueUpdate,
+    problems,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["registry"], responses=problems(401, 403, 404, 422))
+
+MAX_ID = 2**62  # beyond any key either database can hold; larger ids are refused, not crashed on
+NO_NUL = r"^[^\x00]*$"
+
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+AreaCodeQuery = Annotated[str | None, Query(min_length=6, max_length=15, pattern=r"^[0-9]+$")]
+SearchText = Annotated[str | None, Query(max_length=100, pattern=NO_NUL)]
+
+R = TypeVar("R")
+
+
+def _clean(fn: Callable[[dict[str, str | None]], R], values: dict[str, Any]) -> R:
+    """Run a clean_* rule on the request's values as text; a refused field is a 422 naming it."""
+    row = {key: None if value is None else str(value) for key, value in values.items()}
+    try:
+        return fn(row)
+    except FieldError as exc:
+        raise Invalid(f"{exc.column}: {exc.reason}", column=exc.column) from None
+    except OverflowError:
+        raise Invalid("a time or number is out of range") from None
+
+
+def _merged(current: dict[str, Any], patch: BaseModel) -> dict[str, Any]:
+    return current | patch.model_dump(exclude_unset=True)
+
+
+def _page(items: list[Any], total: int, offset: int, limit: int) -> dict[str, Any]:
+    return {"items": items, "total": total, "offset": offset, "limit": limit}
+
+
+# --- areas -----------------------------------------------------------------------
+
+
+@router.get("/areas", response_model=Page[AreaPublic], summary="Areas in your jurisdiction")
+def list_areas(
+    session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Limit = 50,
+    parent: AreaCodeQuery = None, level: AreaLevel | None = None,
+) -> dict[str, Any]:
+    rows, total = service.list_areas(session, user, parent=parent, level=level, offset=offset, limit=limit)
+    return _page(rows, total, offset, limit)
+
+
+AreaPath = Annotated[str, Path(min_length=6, max_length=15, pattern=r"^[0-9]+$")]
+
+
+def _area_detail(session: SessionDep, area: Any) -> AreaDetail:
+    children = [AreaPublic.model_validate(child) for child in service.children_of(session, area)]
+    return AreaDetail(**AreaPublic.model_validate(area).model_dump(), children=children)
+
+
+@router.get("/areas/{code}", response_model=AreaDetail, summary="One area with its children")
+def get_area(code: AreaPath, session: SessionDep, user: ApiUser) -> AreaDetail:
+    return _area_detail(session, service.get_area(session, user, code))
+
+
+@router.post("/areas", response_model=AreaDetail, status_code=201, responses=problems(409),
+             summary="Add an area (administrators)")
+def create_area(body: AreaCreate, session: SessionDep, user: ApiUser) -> AreaDetail:
+    area = service.save_area(session, user, _clean(clean_area, body.model_dump()))
+    session.commit()
+    return _area_detail(session, area)
+
+
+@router.patch("/areas/{code}", response_model=AreaDetail, summary="Rename an area or move its centroid")
+def update_area(code: AreaPath, body: AreaUpdate, session: SessionDep, user: ApiUser) -> AreaDetail:
+    area = service.get_area(session, user, code)
+    current = {"code": area.code, "name": area.name, "level": area.level, "parent_code": area.parent_code,
+               "lat": area.lat, "lon": area.lon}
+    area = service.save_area(session, user, _clean(clean_area, _merged(current, body)), area)
+    session.commit()
+    return _area_detail(session, area)
+
+
+# --- persons ---------------------------------------------------------------------
+
+
+def _person_public(person: Person, unmasked: bool) -> PersonPublic:
+    return PersonPublic(
+        id=person.id,
+        id_number=person.id_number if unmasked else mask_id_number(person.id_number),
+        phone=person.phone if unmasked or person.phone is None else mask_phone(person.phone),
+        masked=not unmasked,
+        doc_kind=person.doc_kind,
+        name=person.name,
+        sex=person.sex,
+        # The birth date is digits 7-14 of a resident number: showing it would unmask it.
+        birth_date=person.birth_date if unmasked else None,
+        area_code=person.area_code,
+        address=person.address,
+        household=person.household.code if person.household else None,
+        merged_into_id=person.merged_into_id,
+        created_at=person.created_at,
+        updated_at=person.updated_at,
+    )
+
+
+@router.get("/persons", response_model=Page[PersonPublic],
+            summary="Search persons by name, identity number, its last digits, or phone (always masked)")
+def list_persons(
+    session: SessionDep, user: ApiUser, q: SearchText = None, area: AreaCodeQuery = None,
+    offset: Offset = 0, limit: Limit = 50,
+) -> dict[str, Any]:
+    rows, total = person_service.search_persons(session, user, q=q, area_code=area, offset=offset, limit=limit)
+    return _page([_person_public(person, False) for person in rows], total, offset, limit)
+
+
+@router.get("/persons/{person_id}", response_model=PersonPublic,
+            summary="One person; ?unmask=true shows the full numbers to roles allowed, and is audited")
+def get_person(
+    person_id: RecordId, session: SessionDep, user: ApiUser, unmask: bool = False
+) -> PersonPublic:
+    person = person_service.get_person(session, user, person_id)
+    if not unmask:
+        return _person_public(person, False)
+    if not can(user.role, "see_identity"):
+        raise Forbidden(f"role {user.role} may not see full identity numbers")
+    revealed = person_service.reveal_identity(session, user, person)
+    session.commit()
+    return _person_public(person, revealed)
+
+
+def _save_person(session: SessionDep, user: User, values: dict[str, Any], person: Person | None) -> Person:
+    fields = _clean(clean_person, values)
+    holder = session.scalar(select(Person.id).where(Person.id_number == fields.id_number))
+    if holder is not None and (person is None or holder != person.id):
+        raise Conflict(f"a person with identity number {fields.id_number} exists already", column="id_number")
+    saved = person_service.save_person(session, user, fields, person)
+    session.commit()
+    return saved
+
+
+@router.post("/persons", response_model=PersonPublic, status_code=201, responses=problems(409),
+             summary="Add a person (identity number checked)")
+def create_person(body: PersonCreate, session: SessionDep, user: ApiUser) -> PersonPublic:
+    return _person_public(_save_person(session, user, body.model_dump(), None), False)
+
+
+@router.patch("/persons/{person_id}", response_model=PersonPublic, responses=problems(409),
+              summary="Change a person's fields; only the fields sent change")
+def update_person(person_id: RecordId, body: PersonUpdate, session: SessionDep, user: ApiUser) -> PersonPublic:
+    require(user, "edit_registry")
+    person = person_service.get_person(session, user, person_id)
+    current = {
+        "id_number": person.id_number, "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
+        "phone": person.phone, "area_code": person.area_code, "address": person.address,
+        "household": person.household.code if person.household else None,
+    }
+    return _person_public(_save_person(session, user, _merged(current, body), person), False)
+
+
+def _merge_public(record: PersonMerge) -> MergePublic:
+    return MergePublic(
+        id=record.id, survivor_id=record.survivor_id, merged_id=record.merged_id,
+        moved={key: len(ids) for key, ids in record.moved.items()}, reason=record.reason,
+        at=record.at, undone_at=record.undone_at,
+    )
+
+
+@router.post("/persons/{person_id}/merge", response_model=MergePublic, status_code=201, responses=problems(409),
+             summary="Fold a duplicate record (merged_id) into this one; every link moves")
+def merge_person(person_id: RecordId, body: MergeCreate, session: SessionDep, user: ApiUser) -> MergePublic:
+    record = person_service.merge_persons(
+        session, user, survivor_id=person_id, merged_id=body.merged_id, reason=body.reason
+    )
+    session.commit()
+    return _merge_public(record)
+
+
+@router.post("/merges/{merge_id}/undo", response_model=MergePublic, responses=problems(409),
+             summary="Undo a merge: the links it moved go back")
+def undo_merge(merge_id: RecordId, session: SessionDep, user: ApiUser) -> MergePublic:
+    record = person_service.undo_merge(session, user, merge_id)
+    session.commit()
+    return _merge_public(record)
+
+
+# --- check-ins -------------------------------------------------------------------
+
+
+def _local(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC).astimezone(get_settings().tz)
+
+
+def _checkin_public(checkin: Checkin, venue: Venue) -> CheckinPublic:
+    return CheckinPublic(
+        id=checkin.id, person_id=checkin.person_id, venue_id=venue.id, venue_code=venue.code,
+        venue_name=venue.name, checked_in_at=_local(checkin.in_at),
+        checked_out_at=None if checkin.out_at is None else _local(checkin.out_at),
+    )
+
+
+def _time_query(value: str | None, column: str) -> int | None:
+    if value is None:
+        return None
+    return _clean(lambda row: parse_time(row, column, get_settings().tz), {column: value})
+
+
+FromQuery = Annotated[
+    str | None, Query(alias="from", max_length=40, pattern=NO_NUL, description="ISO 8601; local if no offset")
+]
+ToQuery = Annotated[
+    str | None, Query(alias="to", max_length=40, pattern=NO_NUL, description="ISO 8601; local if no offset")
+]
+
+
+@router.get("/persons/{person_id}/checkins", response_model=Page[CheckinPublic], summary="A person's stays")
+def person_checkins(
+    person_id: RecordId, session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Limit = 50
+) -> dict[str, Any]:
+    person_service.get_person(session, user, person_id)
+    rows, total = service.list_checkins(session, user, person_id=person_id, offset=offset, limit=limit)
+    return _page([_checkin_public(*row) for row in rows], total, offset, limit)
+
+
+@router.get("/checkins", response_model=Page[CheckinPublic],
+            summary="Stays of persons in your jurisdiction, newest first (from inclusive, to exclusive)")
+def list_checkins(
+    session: SessionDep, user: ApiUser, venue: OptionalId = None, person: OptionalId = None,
+    start: FromQuery = None, end: ToQuery = None,
+    offset: Offset = 0, limit: Limit = 50,
+) -> dict[str, Any]:
+    rows, total = service.list_checkins(
+        session, user, venue_id=venue, person_id=person, start=_time_query(start, "from"),
+        end=_time_query(end, "to"), offset=offset, limit=limit,
+    )
+    return _page([_checkin_public(*row) for row in rows], total, offset, limit)
+
+
+ALREADY_RECORDED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the same stay was recorded already; it is returned", "model": CheckinPublic}
+}
+
+
+@router.post("/checkins", response_model=CheckinPublic, status_code=201,
+             responses=ALREADY_RECORDED | problems(409),
+             summary="Record a stay; sending the same stay again returns it (200) instead of a duplicate")
+def create_checkin(body: CheckinCreate, response: Response, session: SessionDep, user: ApiUser) -> CheckinPublic:
+    fields = _clean(lambda row: clean_checkin(row, get_settings().tz), body.model_dump())
+    checkin, created = service.add_checkin(session, user, fields)
+    session.commit()
+    if not created:
+        response.status_code = 200
+    venue = session.get(Venue, checkin.venue_id)
+    assert venue is not None
+    return _checkin_public(checkin, venue)
+
+
+# --- venues ----------------------------------------------------------------------
+
+
+@router.get("/venues", response_model=Page[VenuePublic], summary="Venues in your jurisdiction")
+def list_venues(
+    session: SessionDep, user: ApiUser, kind: VenueKind | None = None,
+    area: AreaCodeQuery = None, q: SearchText = None, offset: Offset = 0, limit: Limit = 50,
+) -> dict[str, Any]:
+    rows, total = service.list_venues(session, user, kind=kind, area_code=area, q=q, offset=offset, limit=limit)
+    return _page(rows, total, offset, limit)
+
+
+@router.get("/venues/{venue_id}", response_model=VenuePublic, summary="One venue")
+def get_venue(venue_id: RecordId, session: SessionDep, user: ApiUser) -> Venue:
+    return service.get_venue(session, user, venue_id)
+
+
+@router.post("/venues", response_model=VenuePublic, status_code=201, responses=problems(409),
+             summary="Add a venue (its QR code's id)")
+def create_venue(body: VenueCreate, session: SessionDep, user: ApiUser) -> Venue:
+    venue = service.save_venue(session, user, _clean(clean_venue, body.model_dump()))
+    session.commit()
+    return venue
+
+
+@router.patch("/venues/{venue_id}", response_model=VenuePublic, responses=problems(409),
+              summary="Change a venue; only the fields sent change")
+def update_venue(venue_id: RecordId, body: VenueUpdate, session: SessionDep, user: ApiUser) -> Venue:
+    require(user, "edit_registry")
+    venue = service.get_venue(session, user, venue_id)
+    current = {column: getattr(venue, column) for column in service.VENUE_COLUMNS}
+    venue = service.save_venue(session, user, _clean(clean_venue, _merged(current, body)), venue)
+    session.commit()
+    return venue
