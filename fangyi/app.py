@@ -28,6 +28,7 @@ ROUTERS = (
     "fangyi.registry.pages",
     "fangyi.command.api",
     "fangyi.command.pages",
+    "fangyi.audit.api",
 )
 
 PROBLEM = "application/problem+json"
