@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -11,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fangyi.auth.roles import can
 from fangyi.timeutil import format_date, format_datetime
-from fangyi.web.i18n import DEFAULT_LANG, LANGS, translate
+from fangyi.web.i18n import DEFAULT_LANG, LANGS, translate, translate_or
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -23,17 +25,38 @@ def lang_of(request: Request) -> str:
     return lang if lang in LANGS else DEFAULT_LANG
 
 
+def query_with(request: Request, **changes: object) -> str:
+    """This page's URL with some query parameters replaced (None drops one): paging and sorting links."""
+    params = {key: value for key, value in request.query_params.items()}
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    query = urlencode(params)
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _datetime(value: datetime | int | None, lang: str) -> str:
+    # Check-ins keep epoch seconds; everything else is a tz-aware datetime.
+    if isinstance(value, int):
+        value = datetime.fromtimestamp(value, UTC)
+    return format_datetime(value, lang)
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = lang_of(request)
     context.setdefault("user", getattr(request.state, "user", None))
     page = env.get_template(template).render(
         request=request,
         lang=lang,
-        t=lambda key: translate(key, lang),
-        dt=lambda value: format_datetime(value, lang),
+        t=lambda key, **values: translate(key, lang).format(**values) if values else translate(key, lang),
+        tr=lambda key, default: translate_or(key, lang, default),
+        dt=lambda value: _datetime(value, lang),
         d=lambda value: format_date(value, lang),
         can=can,
         csrf=getattr(request.state, "csrf", None),
+        query_with=lambda **changes: query_with(request, **changes),
         **context,
     )
     return HTMLResponse(page, status_code=status_code)
