@@ -194,7 +194,12 @@ def update_person(person_id: RecordId, body: PersonUpdate, session: SessionDep, 
         "phone": person.phone, "area_code": person.area_code, "address": person.address,
         "household": person.household.code if person.household else None,
     }
-    return _person_public(_save_person(session, user, _merged(current, body), person), False)
+    values = _merged(current, body)
+    if values["id_number"] != person.id_number:
+        # A corrected number carries its own birth date and sex; the old ones must not contradict it.
+        for column in ("birth_date", "sex"):
+            values[column] = body.model_dump(exclude_unset=True).get(column)
+    return _person_public(_save_person(session, user, values, person), False)
 
 
 def _merge_public(record: PersonMerge) -> MergePublic:
