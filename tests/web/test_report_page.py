@@ -1,0 +1,49 @@
+"""The daily report page and its Excel download."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from io import BytesIO
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from tests.web.conftest import People
+
+Login = Callable[[str], TestClient]
+
+
+def test_report_shows_each_section_as_a_table(login: Login, people: People) -> None:
+    page = login("command_office").get("/report", params={"date": "2022-04-01"}).text
+    assert "疫情防控日报" in page and "2022年4月1日" in page
+    assert "基础信息" in page
+    assert '<th scope="row">登记人员</th><td class="num">3</td>' in page
+    assert 'type="date" value="2022-04-01"' in page
+
+
+def test_report_in_english(login: Login, people: People) -> None:
+    client = login("commander")
+    client.get("/lang/en")
+    page = client.get("/report", params={"date": "2022-04-01"}).text
+    assert "Daily situation report" in page and "Registry" in page
+    assert '<th scope="row">Persons</th>' in page
+
+
+def test_a_bad_date_comes_back_with_the_reason(login: Login, people: People) -> None:
+    response = login("commander").get("/report", params={"date": "2022-13-40"})
+    assert response.status_code == 422
+    assert "2022-13-40" in response.text and "YYYY-MM-DD" in response.text
+
+
+def test_report_downloads_as_xlsx(login: Login, people: People) -> None:
+    response = login("command_office").get("/report.xlsx", params={"date": "2022-04-01"})
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert ("日期 date", "2022-04-01") in rows
+    assert ("persons", 3) in rows
+
+
+def test_report_is_for_the_command_only(login: Login, people: People) -> None:
+    assert login("village_doctor").get("/report").status_code == 403
