@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({Role.admin}),
     "read_audit": frozenset({Role.admin, Role.commander}),
     "read_report": frozenset({Role.commander, Role.command_office, Role.admin}),
+    "read_cases": frozenset({Role.commander, Role.command_office, Role.tracer, Role.admin}),
+    "edit_cases": frozenset({Role.tracer, Role.command_office, Role.admin}),
 }
 
 # Which import kinds each role may load.
@@ -40,6 +42,7 @@ IMPORT_KINDS: dict[str, frozenset[Role]] = {
     "persons": frozenset({Role.admin, Role.command_office}),
     "venues": frozenset({Role.admin, Role.command_office}),
     "checkins": frozenset({Role.admin, Role.command_office, Role.tracer}),
+    "cases": frozenset({Role.admin, Role.command_office, Role.tracer}),
 }
 
 # After login each role lands on its own day's work. Parts that do not exist

@@ -13,18 +13,22 @@ from fangyi.registry.models import (
     PersonMerge,
     Venue,
 )
+from fangyi.tracing.models import Case, Contact, ReachAttempt
 
 __all__ = [
     "ApiToken",
     "Area",
     "AuditEntry",
     "Base",
+    "Case",
     "Checkin",
+    "Contact",
     "Household",
     "ImportProblem",
     "ImportRun",
     "Person",
     "PersonMerge",
+    "ReachAttempt",
     "User",
     "Venue",
 ]

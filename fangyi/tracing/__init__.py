@@ -1,0 +1,1 @@
+"""Tracing: cases, and the close and secondary close contacts derived from them."""

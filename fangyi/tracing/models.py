@@ -1,0 +1,94 @@
+"""Cases, their derived contacts, and the tracers' reach attempts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fangyi.db.base import Base, BigId, Instant, Json
+from fangyi.timeutil import now
+
+CLASSIFICATIONS = ("confirmed", "asymptomatic")
+SOURCES = ("imported", "local")
+DEGREES = ("close", "secondary")
+STATUSES = ("derived", "confirmed", "rejected")
+REACH_OUTCOMES = ("reached", "no_answer", "wrong_number", "refused")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(40), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    classification: Mapped[str] = mapped_column(String(12))
+    onset_date: Mapped[date | None] = mapped_column(Date)
+    sampled_at: Mapped[datetime] = mapped_column(Instant)
+    confirmed_at: Mapped[datetime] = mapped_column(Instant, index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    origin: Mapped[str | None] = mapped_column(String(200))
+    # The case this one caught it from, when the investigation found it.
+    infected_by_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # A quarantine start before confirmation ends the exposure window earlier.
+    isolated_at: Mapped[datetime | None] = mapped_column(Instant)
+    derived_at: Mapped[datetime | None] = mapped_column(Instant)
+    created_at: Mapped[datetime] = mapped_column(Instant, default=now)
+    updated_at: Mapped[datetime] = mapped_column(Instant, default=now, onupdate=now)
+
+
+class Contact(Base):
+    """One person found by derivation for one case, with the tracer's decision on it.
+
+    Not unique on (case, person): a person merge may briefly bring two rows of
+    the same person together, and the next derivation folds them.
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_case_person", "case_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    degree: Mapped[str] = mapped_column(String(10))
+    first_exposure: Mapped[datetime] = mapped_column(Instant)
+    last_exposure: Mapped[datetime] = mapped_column(Instant)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    # Person ids of the close contacts through whom a secondary contact qualifies.
+    via: Mapped[list[int]] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String(10), default="derived")
+    decided_by_id: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(Instant)
+    reject_reason: Mapped[str | None] = mapped_column(String(500))
+    quarantined_at: Mapped[datetime | None] = mapped_column(Instant)
+    created_at: Mapped[datetime] = mapped_column(Instant, default=now)
+    derived_at: Mapped[datetime] = mapped_column(Instant, default=now)
+    # No longer derived, kept because a tracer decided on it.
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    stale_at: Mapped[datetime | None] = mapped_column(Instant)
+
+
+class ReachAttempt(Base):
+    """A call or visit to a contact, and how it went."""
+
+    __tablename__ = "reach_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(String(500))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(Instant, default=now)
+
+
+def _register_links() -> None:
+    # Imported here, not at the top: the registry's services are not needed to define tables.
+    from fangyi.registry.persons import register_person_link
+
+    register_person_link(Case, "person_id")
+    register_person_link(Contact, "person_id")
+
+
+_register_links()
