@@ -1,0 +1,279 @@
+"""Reading an import file as rows of text, streamed: CSV (UTF-8, UTF-8 with BOM,
+GB18030/GBK) or .xlsx (first sheet).
+
+The reader finds the header among the first rows (a title row above it, as
+Excel users like to add, is skipped and said), maps the kind's columns by name
+in any order, and yields each row as a list of cell texts aligned to the kind's
+columns, with the line a person sees: the physical line of a CSV (the header is
+line 1 when it is the first line) or the row number of a sheet.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import IO, Any
+
+CHUNK = 1 << 20
+HEADER_SEARCH = 10  # rows looked at for the header
+BOM = codecs.BOM_UTF8
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
+
+Values = list[str | None]
+
+
+class Unreadable(Exception):
+    """The file cannot be read as a table at all; the reason is for the person who sent it."""
+
+
+@dataclass
+class Scan:
+    """What one pass over the bytes tells: the checksum, the size, and the text encoding."""
+
+    sha256: str
+    size: int
+    encoding: str  # utf-8 | utf-8-sig | gb18030
+    binary: bool  # NUL bytes: not a text file
+    head: bytes
+
+
+def scan(fh: IO[bytes]) -> Scan:
+    """Hash the file and decide its encoding in one streamed pass, then rewind.
+
+    The whole file is checked as UTF-8 (not only a sample), so that a file whose
+    first megabyte is plain ASCII and whose names further down are GBK is still
+    read as GBK.
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    utf8 = True
+    size = 0
+    head = b""
+    binary = False
+    while chunk := fh.read(CHUNK):
+        if not head:
+            head = chunk[:4096]
+            binary = b"\x00" in head
+        digest.update(chunk)
+        size += len(chunk)
+        if utf8:
+            try:
+                decoder.decode(chunk, final=False)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)  # a multibyte character cut by the end of the file
+        except UnicodeDecodeError:
+            utf8 = False
+    fh.seek(0)
+    encoding = "utf-8-sig" if head.startswith(BOM) else "utf-8" if utf8 else "gb18030"
+    return Scan(digest.hexdigest(), size, encoding, binary, head)
+
+
+@dataclass
+class Table:
+    columns: tuple[str, ...]
+    rows: Iterator[tuple[int, Values]]
+    position: Callable[[], int]  # bytes of the file consumed so far, for progress
+    present: frozenset[str]  # the known columns the header has
+    ignored: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def open_table(
+    fh: IO[bytes], filename: str, info: Scan, required: tuple[str, ...], optional: tuple[str, ...]
+) -> Table:
+    """Open the file as a table of the kind's columns; raise Unreadable with the reason."""
+    head = info.head
+    name = filename.lower()
+    if head.startswith(ZIP_MAGIC) or name.endswith((".xlsx", ".xlsm")):
+        if not head.startswith(ZIP_MAGIC):
+            raise Unreadable(f"{filename} is named like an Excel file but is not one (.xlsx is a zip archive)")
+        return _xlsx_table(fh, filename, required, optional)
+    if head.startswith(OLE_MAGIC) or name.endswith(".xls"):
+        raise Unreadable("old Excel 97–2003 files (.xls) cannot be read: save the sheet as .xlsx or CSV")
+    if info.size == 0:
+        raise Unreadable(f"{filename} is empty")
+    if info.binary:
+        raise Unreadable(f"{filename} is not a CSV or Excel file (it holds binary data)")
+    return _csv_table(fh, filename, info.encoding, required, optional)
+
+
+def _header_index(
+    header: list[str | None], required: tuple[str, ...], optional: tuple[str, ...]
+) -> tuple[list[int], list[str]]:
+    """Position of each known column (-1 when absent) and the names of ignored columns."""
+    names = [_column_name(cell) for cell in header]
+    known = required + optional
+    where: dict[str, int] = {}
+    ignored: list[str] = []
+    for i, name in enumerate(names):
+        if not name:
+            continue  # a blank or merged header cell: nothing to map
+        if name in where:
+            raise Unreadable(f"column {name} appears twice in the header")
+        if name in known:
+            where[name] = i
+        elif name not in ignored:
+            ignored.append(name)
+    return [where.get(column, -1) for column in known], ignored
+
+
+def _present(known: tuple[str, ...], index: list[int]) -> frozenset[str]:
+    return frozenset(column for column, where in zip(known, index, strict=True) if where >= 0)
+
+
+def _column_name(cell: object) -> str:
+    return str(cell).strip().lstrip("\ufeff").strip().lower() if cell is not None else ""
+
+
+def _find_header(
+    rows: Iterator[tuple[int, list[Any]]], filename: str, required: tuple[str, ...]
+) -> tuple[int, int, list[Any]]:
+    """The first row, among the first few, naming every required column: (first line, its line, cells)."""
+    best: tuple[int, set[str]] | None = None
+    first_line = 0
+    for count, (line, cells) in enumerate(rows):
+        if not first_line:
+            first_line = line
+        names = {_column_name(cell) for cell in cells}
+        missing = [column for column in required if column not in names]
+        if not missing:
+            return first_line, line, cells
+        if any(names - {""}) and (best is None or len(missing) < len(best[1])):
+            best = (line, set(missing))
+        if count + 1 >= HEADER_SEARCH:
+            break
+    if best is None:
+        raise Unreadable(f"{filename} has no header row (expected columns: {', '.join(required)})")
+    missing_names = [column for column in required if column in best[1]]
+    raise Unreadable(
+        f"{filename}: required column{'s' if len(missing_names) > 1 else ''} missing: {', '.join(missing_names)} "
+        f"(header read on line {best[0]})"
+    )
+
+
+def _aligned(cells: list[Any], index: list[int], convert: Callable[[Any], str | None]) -> Values:
+    width = len(cells)
+    return [convert(cells[i]) if 0 <= i < width else None for i in index]
+
+
+def _blank(cells: list[Any]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+
+
+def _skipped_note(word: str, first_line: int, header_line: int) -> list[str]:
+    if header_line <= first_line:
+        return []
+    above = f"{word} {first_line}" if header_line - first_line == 1 else f"{word}s {first_line}–{header_line - 1}"
+    return [f"{above} above the header (on {word} {header_line}) skipped"]
+
+
+# --- CSV -----------------------------------------------------------------------
+
+
+def _csv_table(
+    fh: IO[bytes], filename: str, encoding: str, required: tuple[str, ...], optional: tuple[str, ...]
+) -> Table:
+    text = io.TextIOWrapper(fh, encoding=encoding, errors="strict", newline="")
+    reader = csv.reader(text)
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        # csv.reader.line_num is the last physical line read: a quoted field may
+        # span lines, so a record starts one line after the previous record ended.
+        start = 1
+        try:
+            for cells in reader:
+                yield start, cells
+                start = reader.line_num + 1
+        except UnicodeDecodeError as exc:
+            raise Unreadable(
+                f"{filename} is neither UTF-8 nor GB18030 text (near line {start}): {exc.reason}"
+            ) from None
+        except csv.Error as exc:
+            raise Unreadable(f"{filename} is not a readable CSV file (line {start}): {exc}") from None
+        finally:
+            text.detach()  # the caller's stream stays open: closing it is the caller's business
+
+    source = records()
+    first_line, header_line, header = _find_header(
+        (item for item in source if not _blank(item[1])), filename, required
+    )
+    index, ignored = _header_index(header, required, optional)
+
+    def rows() -> Iterator[tuple[int, Values]]:
+        for line, cells in source:
+            if _blank(cells):
+                continue
+            yield line, _aligned(cells, index, _csv_cell)
+
+    notes = _skipped_note("line", first_line, header_line)
+    return Table(required + optional, rows(), fh.tell, _present(required + optional, index), ignored, notes)
+
+
+def _csv_cell(cell: str) -> str | None:
+    return cell if cell != "" else None
+
+
+# --- Excel ---------------------------------------------------------------------
+
+
+def _xlsx_table(fh: IO[bytes], filename: str, required: tuple[str, ...], optional: tuple[str, ...]) -> Table:
+    import openpyxl  # imported here: a CSV import should not pay for it
+
+    try:
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        # Some writers record a wrong sheet size; without it every row is read.
+        sheet.reset_dimensions()  # type: ignore[union-attr]
+        cells = sheet.iter_rows(values_only=True)
+    except Exception as exc:  # whatever a foreign zip makes openpyxl raise, the file is unreadable
+        raise Unreadable(f"{filename} is not a readable Excel (.xlsx) file: {exc}") from None
+
+    def records() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, row in enumerate(cells, start=1):
+                yield number, list(row)
+        except Exception as exc:  # a damaged archive fails part-way, with whatever openpyxl raises
+            raise Unreadable(f"{filename}: the sheet cannot be read: {exc}") from None
+        finally:
+            book.close()
+
+    source = records()
+    first_line, header_line, header = _find_header(
+        (item for item in source if not _blank(item[1])), filename, required
+    )
+    index, ignored = _header_index(header, required, optional)
+
+    def rows() -> Iterator[tuple[int, Values]]:
+        for line, row in source:
+            if _blank(row):
+                continue
+            yield line, _aligned(row, index, _xlsx_cell)
+
+    notes = _skipped_note("row", first_line, header_line)
+    return Table(required + optional, rows(), fh.tell, _present(required + optional, index), ignored, notes)
+
+
+def _xlsx_cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        # Excel keeps no offset: the local time of the deployment, as for CSV.
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)

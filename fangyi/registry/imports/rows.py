@@ -1,0 +1,94 @@
+"""What every importer of one kind shares: the problem record and the handler's shape.
+
+A handler takes rows one at a time (``take``), checks each fully before
+keeping it, and writes what it kept in batches (``flush``). A row is either
+written whole or refused with a Problem: never half-way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from fangyi.auth.models import User
+from fangyi.registry.areas import AreaCodeError, within
+
+if TYPE_CHECKING:
+    from fangyi.audit.service import Actor
+
+Values = list[str | None]
+
+
+@dataclass
+class Problem:
+    """One rejected row: its line in the file, the column at fault (if one is), and why."""
+
+    line: int
+    column: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"line": self.line, "column": self.column, "reason": self.reason}
+
+
+@dataclass
+class Context:
+    session: Session
+    actor: Actor | User
+    import_id: int
+    tz: ZoneInfo
+    present: frozenset[str]  # the kind's columns the file has
+
+    @property
+    def jurisdiction(self) -> str | None:
+        """The user's area; None for Fangyi itself, which acts on the whole registry."""
+        return self.actor.area_code if isinstance(self.actor, User) else None
+
+    def outside(self, area_code: str) -> str | None:
+        """Why an area lies outside the actor's jurisdiction, or None when it does not."""
+        where = self.jurisdiction
+        if where is None:
+            return None
+        try:
+            inside = within(area_code, where)
+        except AreaCodeError:
+            inside = area_code == where
+        return None if inside else f"area {area_code} is outside your jurisdiction ({where})"
+
+
+class Handler:
+    """Checks and loads the rows of one kind of file."""
+
+    required: ClassVar[tuple[str, ...]]
+    optional: ClassVar[tuple[str, ...]] = ()
+    batch_size: ClassVar[int] = 2000
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.loaded = 0
+        self.unchanged = 0
+        # Set once a strict import has met a bad row: rows are still checked, so
+        # that every problem is reported, but nothing more is written.
+        self.dry = False
+        # Rows refused only when their batch was written (by what the database
+        # holds); the service collects them after each take.
+        self.late: list[Problem] = []
+
+    def row(self, values: Values) -> dict[str, str | None]:
+        return dict(zip(self.required + self.optional, values, strict=True))
+
+    def take(self, line: int, values: Values) -> Problem | None:
+        raise NotImplementedError
+
+    def flush(self) -> list[Problem]:
+        """Write the kept rows; a row refused only now (by what the database holds) is returned."""
+        raise NotImplementedError
+
+    def finish(self) -> list[Problem]:
+        return self.flush()
+
+    def stop_writing(self) -> None:
+        self.dry = True

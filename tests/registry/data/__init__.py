@@ -1,0 +1,1 @@
+"""Builders of small import files for the import tests."""

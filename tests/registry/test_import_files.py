@@ -1,0 +1,156 @@
+"""Reading import files: encodings, Excel sheets, headers, and files that cannot be read."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fangyi.audit.models import AuditEntry
+from fangyi.audit.service import SYSTEM
+from fangyi.registry.imports.read import scan
+from fangyi.registry.imports.service import run_import
+from fangyi.registry.models import Household, ImportProblem, ImportRun, Person
+from tests.conftest import Cast
+from tests.registry.data.make import PERSON_HEADER, csv_bytes, id_number, person_row, write, xlsx
+
+NAMES = ["张三", "李四", "王五"]
+
+
+def _people_csv(encoding: str) -> bytes:
+    return csv_bytes(PERSON_HEADER, [person_row(i, name) for i, name in enumerate(NAMES)], encoding)
+
+
+def _names(db: Session) -> list[str]:
+    return sorted(db.scalars(select(Person.name)))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
+def test_csv_in_each_encoding_loads_chinese_names(db: Session, cast: Cast, tmp_path: Path, encoding: str) -> None:
+    path = write(tmp_path / "persons.csv", _people_csv(encoding))
+    report = run_import(db, SYSTEM, "persons", path)
+    assert (report.status, report.exit_code, report.rows_loaded) == ("done", 0, 3)
+    assert _names(db) == sorted(NAMES)
+
+
+def test_gb18030_file_whose_first_megabyte_is_ascii_is_still_gb18030() -> None:
+    rows = [[id_number(i), "Zhang", "M", "", "", "430424101001"] for i in range(30000)] + [[id_number(1), "张三"]]
+    data = csv_bytes(PERSON_HEADER[:6], rows, "gb18030")
+    assert len(data) > 1 << 20 and data[: 1 << 20].isascii()
+    info = scan(io.BytesIO(data))
+    assert info.encoding == "gb18030"
+    assert scan(io.BytesIO(data.decode("gb18030").encode())).encoding == "utf-8"
+
+
+def test_utf8_character_cut_at_a_chunk_boundary_is_still_utf8() -> None:
+    data = b"a" * ((1 << 20) - 1) + "张".encode()  # the character straddles the first chunk's end
+    assert scan(io.BytesIO(data)).encoding == "utf-8"
+
+
+def test_blank_lines_are_skipped_and_lines_are_physical(db: Session, cast: Cast) -> None:
+    bad = person_row(9, "坏校验")
+    bad[0] = str(bad[0])[:-1] + ("0" if str(bad[0])[-1] != "0" else "1")
+    text = _people_csv("utf-8").decode().replace("\r\n", "\r\n\r\n,,,,,,,\r\n", 1)
+    text += "\r\n" + ",".join(map(str, bad)) + "\r\n"
+    report = run_import(db, SYSTEM, "persons", io.BytesIO(text.encode()), filename="p.csv")
+    assert report.rows_total == 4 and report.rows_loaded == 3
+    # header 1, blank 2, blank-cells 3, rows 4-6, blank 7, the bad row 8
+    assert [(p.line, p.column) for p in report.problems] == [(8, "id_number")]
+    assert "checksum" in report.problems[0].reason
+
+
+def test_xlsx_with_merged_title_row_above_header(db: Session, cast: Cast, tmp_path: Path) -> None:
+    rows = [list(PERSON_HEADER)] + [person_row(i, name) for i, name in enumerate(NAMES)]
+    rows.append([None] * len(PERSON_HEADER))
+    bad = person_row(7, "出生日期错")
+    bad[3] = "1991-01-01"
+    rows.append(bad)
+    path = xlsx(tmp_path / "persons.xlsx", rows, title="衡东县人员名单", merge="A1:H1")
+    report = run_import(db, SYSTEM, "persons", path)
+    assert report.rows_loaded == 3 and report.rows_rejected == 1
+    assert report.message is not None and "row 1 above the header" in report.message
+    # title 1, header 2, people 3-5, blank 6, bad 7: the row numbers Excel shows
+    assert [(p.line, p.column) for p in report.problems] == [(7, "birth_date")]
+    assert "contradicts the identity number" in report.problems[0].reason
+    assert _names(db) == sorted(NAMES)
+
+
+def test_xlsx_with_merged_header_cells_leaving_blanks(db: Session, cast: Cast, tmp_path: Path) -> None:
+    header = ["id_number", "name", None, "area_code", "备注", None]
+    rows = [header, [id_number(1), "赵六", None, "430424101001", "note", None]]
+    path = xlsx(tmp_path / "p.xlsx", rows)
+    report = run_import(db, SYSTEM, "persons", path)
+    assert report.status == "done" and report.rows_loaded == 1
+    assert report.ignored_columns == ["备注"]
+
+
+def test_xlsx_numbers_and_dates_become_text(db: Session, cast: Cast, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    path = xlsx(tmp_path / "v.xlsx", [["code", "name", "kind", "area_code", "default_stay_minutes"],
+                                      ["V1", "饭店", "restaurant", 430424101001, 30.0]])
+    report = run_import(db, SYSTEM, "venues", path)
+    assert report.status == "done", report.problems
+    assert datetime  # the check-in tests cover Excel date cells
+
+
+def test_extra_columns_are_reported_once(db: Session, cast: Cast) -> None:
+    header = (*PERSON_HEADER, "备注", "remark")
+    rows = [[*person_row(i, name), "x", "y"] for i, name in enumerate(NAMES)]
+    report = run_import(db, SYSTEM, "persons", io.BytesIO(csv_bytes(header, rows)), filename="p.csv")
+    assert report.ignored_columns == ["备注", "remark"]
+    assert report.message is not None and report.message.count("remark") == 1
+    assert report.exit_code == 0
+
+
+def test_missing_required_column_means_the_file_cannot_be_read(db: Session, cast: Cast) -> None:
+    header = ("id_number", "sex", "phone")
+    data = csv_bytes(header, [[id_number(1), "M", "13800138000"]])
+    report = run_import(db, SYSTEM, "persons", io.BytesIO(data), filename="p.csv")
+    assert (report.status, report.exit_code) == ("failed", 1)
+    assert report.message is not None and "name" in report.message and "area_code" in report.message
+    assert db.scalar(select(func.count()).select_from(Person)) == 0
+    run = db.get(ImportRun, report.import_id)
+    assert run is not None and run.status == "failed"
+
+
+def test_random_bytes_cannot_be_read_and_nothing_is_written(db: Session, cast: Cast) -> None:
+    data = random.Random(7).randbytes(300_000)
+    audits_before = db.scalar(select(func.count()).select_from(AuditEntry))
+    report = run_import(db, SYSTEM, "persons", io.BytesIO(data), filename="persons.csv")
+    assert report.exit_code == 1 and report.rows_loaded == 0
+    assert report.message and "not a CSV or Excel file" in report.message
+    assert db.scalar(select(func.count()).select_from(Person)) == 0
+    assert db.scalar(select(func.count()).select_from(Household)) == 0
+    # the run itself is on record, with its one audit entry
+    assert db.scalar(select(func.count()).select_from(AuditEntry)) == audits_before + 1
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("p.xlsx", b"this is not a zip at all", "not one"),
+        ("p.xlsx", b"PK\x03\x04" + os.urandom(2000), "not a readable Excel"),
+        ("p.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), ".xls"),
+        ("p.csv", b"", "empty"),
+        ("p.csv", "名字,年龄\n张三,3\n".encode(), "missing"),
+    ],
+)
+def test_files_of_the_wrong_kind_say_why(db: Session, cast: Cast, name: str, data: bytes, says: str) -> None:
+    report = run_import(db, SYSTEM, "persons", io.BytesIO(data), filename=name)
+    assert report.status == "failed"
+    assert report.message is not None and says in report.message
+    assert db.scalar(select(func.count()).select_from(ImportProblem)) == 0
+
+
+def test_invalid_utf8_late_in_a_gbk_named_file_fails_without_writing(db: Session, cast: Cast) -> None:
+    good = _people_csv("utf-8")
+    data = good + b"\x81"  # a lone GB18030 lead byte at the very end: neither encoding
+    report = run_import(db, SYSTEM, "persons", io.BytesIO(data), filename="p.csv")
+    assert report.status == "failed"
+    assert db.scalar(select(func.count()).select_from(Person)) == 0
