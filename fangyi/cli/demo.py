@@ -1,9 +1,75 @@
-"""`fangyi demo`: build the demo county and serve it (filled by the demo work)."""
+"""`fangyi demo`: build the demo county (a synthetic 衡东县) and serve it."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from fangyi.config import get_settings
+from fangyi.db.migrate import upgrade
+from fangyi.db.session import session_scope
+from fangyi.demo import DEFAULT_UNTIL, SIZES, DemoSpec, build, logins
+from fangyi.demo.state import demo_built, holds_data, wipe
+
+
+def same_demo(built: dict[str, object] | None, spec: DemoSpec) -> bool:
+    wanted = spec.describe()
+    return built is not None and all(built.get(key) == value for key, value in wanted.items())
+
+
+def print_logins(console: Console, seed: int) -> None:
+    table = Table(title="演示账号 demo logins")
+    for column in ("username", "role", "jurisdiction", "password"):
+        table.add_column(column)
+    for login in logins(seed):
+        table.add_row(login.username, login.title, login.area_code, login.password)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command("demo")
+    def demo_cmd(
+        size: str = typer.Option("small", help="tiny (~300 persons), small (~20,000) or county (~565,000)"),
+        seed: int = typer.Option(2022, help="same seed, same county"),
+        until: str = typer.Option(DEFAULT_UNTIL.isoformat(), help="last day of the two weeks of check-ins"),
+        force: bool = typer.Option(False, "--force", help="drop whatever the database holds and rebuild"),
+        no_serve: bool = typer.Option(False, "--no-serve", help="build only"),
+        host: str = typer.Option("127.0.0.1", help="address to listen on"),
+        port: int = typer.Option(8000, help="port"),
+    ) -> None:
+        """Build the demo county into the configured database (FANGYI_DATABASE_URL) and serve it."""
+        console = Console(stderr=True)
+        if size not in SIZES:
+            console.print(f"[red]size must be one of {', '.join(SIZES)}[/]")
+            raise typer.Exit(2)
+        try:
+            last_day = date.fromisoformat(until)
+        except ValueError:
+            console.print(f"[red]--until {until!r} is not a date (YYYY-MM-DD)[/]")
+            raise typer.Exit(2) from None
+        spec = DemoSpec(SIZES[size], seed=seed, until=last_day)
+        url = get_settings().database_url
+        if not force and same_demo(demo_built(url), spec):
+            console.print(f"[green]this demo is already built[/] ({size}, seed {seed}); serving it")
+        else:
+            if holds_data(url):
+                if not force:
+                    console.print("[red]the database holds data already; use --force to drop it and build "
+                                  "the demo[/]")
+                    raise typer.Exit(2)
+                console.print("[yellow]--force: dropping the database's contents[/]")
+                wipe(url)
+            upgrade(url=url)
+            with session_scope() as session:
+                counts = build(session, spec, console)
+            console.print("[green]demo county built:[/] " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        print_logins(console, seed)
+        if no_serve:
+            return
+        from fangyi.cli.serve import serve
+
+        console.print(f"serving on [bold]http://{host}:{port}/[/]")
+        serve(host, port)
