@@ -251,13 +251,12 @@ class Persons(Keyed):
         if not wanted:
             self.household_ids = {}
             return
-        found = dict(session.execute(select(Household.code, Household.id).where(Household.code.in_(wanted))).tuples())
+        query = select(Household.code, Household.id).where(Household.code.in_(list(wanted)))
+        found = {code: id_ for code, id_ in session.execute(query)}
         missing = [{"code": code, "area_code": area} for code, area in wanted.items() if code not in found]
         if missing:
             session.execute(insert(Household), missing)
-            found = dict(
-                session.execute(select(Household.code, Household.id).where(Household.code.in_(wanted))).tuples()
-            )
+            found = {code: id_ for code, id_ in session.execute(query)}
         # Only this batch's households are remembered: a county has hundreds of thousands.
         self.household_ids = found
         self.household_codes = {id_: code for code, id_ in found.items()}

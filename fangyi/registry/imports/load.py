@@ -28,7 +28,7 @@ STAGE = "fangyi_checkin_stage"
 
 def person_ids(ctx: Context) -> dict[str, int]:
     """Identity number -> the person's id; a merged record's number leads to its survivor."""
-    rows = ctx.session.execute(select(Person.id_number, Person.id, Person.merged_into_id)).tuples()
+    rows = ctx.session.execute(select(Person.id_number, Person.id, Person.merged_into_id))
     ids: dict[str, int] = {}
     merged: dict[int, int] = {}
     for number, id_, into in rows:
@@ -55,7 +55,7 @@ class Checkins(Handler):
         self.persons = person_ids(ctx)
         self.venues: dict[str, int] = {}
         self.venues_outside: dict[str, str] = {}
-        for code, id_, area in ctx.session.execute(select(Venue.code, Venue.id, Venue.area_code)).tuples():
+        for code, id_, area in ctx.session.execute(select(Venue.code, Venue.id, Venue.area_code)):
             if (why := ctx.outside(area)) is None:
                 self.venues[code] = id_
             else:
