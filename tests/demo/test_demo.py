@@ -1,0 +1,128 @@
+"""The demo county, as someone trying Fangyi would look at it: on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from fangyi.audit.models import AuditEntry
+from fangyi.auth.roles import Role
+from fangyi.auth.service import authenticate
+from fangyi.cli.main import app
+from fangyi.db.migrate import upgrade
+from fangyi.db.session import engine_for
+from fangyi.demo import SIZES, DemoSpec, build, logins
+from fangyi.demo.places import TOWNSHIPS
+from fangyi.registry.identity import parse_id_number
+from fangyi.registry.models import VENUE_KINDS, Area, Checkin, Person, Venue
+from fangyi.timeutil import day_bounds
+
+UNTIL = date(2022, 3, 30)
+TOWNSHIP_NAMES = {"石滩乡", "南湾乡", "洣水镇", "吴集镇", "三樟镇", "草市镇", "大浦镇", "新塘镇", "霞流镇", "甘溪镇",
+                  "杨桥镇", "荣桓镇", "蓬源镇", "石湾镇", "白莲镇", "杨林镇", "高湖镇"}
+
+
+def run_demo(*args: str) -> Any:
+    return CliRunner().invoke(app, ["demo", "--size", "tiny", "--no-serve", *args])
+
+
+def test_demo_county_is_what_it_claims(committed_db: str) -> None:
+    result = run_demo()
+    assert result.exit_code == 0, result.output
+    with Session(engine_for(committed_db)) as session:
+        persons = session.scalars(select(Person)).all()
+        assert 250 <= len(persons) <= 350
+        areas = {area.code: area for area in session.scalars(select(Area))}
+        for person in persons:
+            identity = parse_id_number(person.id_number)
+            assert (identity.birth_date, identity.sex) == (person.birth_date, person.sex)
+            assert areas[person.area_code].level in ("group", "village")
+        born_here = sum(p.id_number.startswith("430424") for p in persons)
+        assert born_here > len(persons) * 0.7
+        assert any(p.birth_date and p.birth_date.year < 1950 for p in persons)
+        assert any(p.birth_date and p.birth_date.year > 2015 for p in persons)
+
+        townships = {a.name for a in areas.values() if a.level == "township"}
+        assert townships == TOWNSHIP_NAMES
+        shijin = [a for a in areas.values() if a.name == "石金村"]
+        assert len(shijin) == 1 and areas[shijin[0].parent_code or ""].name == "石滩乡"
+        assert any(a.name == "小泉屋组" and a.parent_code == shijin[0].code for a in areas.values())
+        seat = next(a.code for a in areas.values() if a.name == "洣水镇")
+        in_seat = sum(p.area_code.startswith(seat[:9]) for p in persons)
+        assert in_seat == max(
+            sum(p.area_code.startswith(a.code[:9]) for p in persons)
+            for a in areas.values() if a.level == "township"
+        )
+
+        kinds = set(session.scalars(select(Venue.kind).distinct()))
+        assert kinds == set(VENUE_KINDS)
+
+        start = day_bounds(UNTIL - timedelta(days=13))[0].timestamp()
+        end = day_bounds(UNTIL)[1].timestamp()
+        low, high, backwards, total, open_ = session.execute(
+            select(func.min(Checkin.in_at), func.max(Checkin.in_at),
+                   func.count().filter(Checkin.out_at < Checkin.in_at), func.count(),
+                   func.count().filter(Checkin.out_at.is_(None)))
+        ).one()
+        assert start <= low and high < end
+        assert backwards == 0
+        assert total > len(persons) * 5
+        assert 0 < open_ < total / 2  # most scans have a check-out, some do not
+
+        for login in logins(2022):
+            user = authenticate(session, login.username, login.password)
+            assert user is not None and user.role == login.role
+        assert {login.role for login in logins(2022)} == {role.value for role in Role}
+        builds = session.scalar(select(func.count()).where(AuditEntry.entity == "demo"))
+        assert builds == 1
+
+    # Running it again serves the same demo without rebuilding; another seed needs --force.
+    again = run_demo()
+    assert again.exit_code == 0 and "already built" in again.output
+    refused = run_demo("--seed", "7")
+    assert refused.exit_code == 2 and "--force" in refused.output
+    with Session(engine_for(committed_db)) as session:
+        assert session.scalar(select(func.count()).where(AuditEntry.entity == "demo")) == 1
+
+
+def _dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    queries = {
+        "areas": "SELECT code, name, level, parent_code, lat, lon FROM areas ORDER BY code",
+        "households": "SELECT id, code, area_code FROM households ORDER BY id",
+        "persons": "SELECT id, id_number, name, sex, birth_date, phone, area_code, address, household_id "
+                   "FROM persons ORDER BY id",
+        "venues": "SELECT id, code, name, kind, area_code, address, default_stay_minutes, lat, lon "
+                  "FROM venues ORDER BY id",
+        "checkins": "SELECT id, person_id, venue_id, in_at, out_at FROM checkins ORDER BY id",
+    }
+    with engine_for(url).connect() as conn:
+        return {name: [tuple(str(v) for v in row) for row in conn.execute(text(sql))]
+                for name, sql in queries.items()}
+
+
+def _build_into(url: str, seed: int) -> None:
+    upgrade(url=url)
+    with Session(engine_for(url)) as session:
+        build(session, DemoSpec(SIZES["tiny"], seed=seed, until=UNTIL))
+        session.commit()
+
+
+def test_same_seed_same_county_on_either_database(committed_db: str, tmp_path: Path) -> None:
+    _build_into(committed_db, 2022)
+    reference = f"sqlite:///{tmp_path / 'reference.db'}"
+    _build_into(reference, 2022)
+    assert _dump(committed_db) == _dump(reference)
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    _build_into(other, 2023)
+    assert _dump(other)["persons"] != _dump(reference)["persons"]
+
+
+def test_each_township_in_the_demo_table_has_its_own_code() -> None:
+    codes = [digits for _name, digits, *_ in TOWNSHIPS]
+    assert len(set(codes)) == len(TOWNSHIPS) == 17
+    assert {name for name, *_ in TOWNSHIPS} == TOWNSHIP_NAMES
