@@ -36,7 +36,7 @@ def sign_in(client: TestClient, username: str, password: str | None = None, next
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
-    return response.headers["location"]
+    return str(response.headers["location"])
 
 
 @pytest.fixture

@@ -1,0 +1,125 @@
+"""A live server on a committed database, and headless Chromium to drive it.
+
+Chromium is the system's (/usr/bin/chromium); nothing is ever downloaded. When
+it is missing the browser tests are skipped, unless FANGYI_TEST_REQUIRE_BROWSER=1
+(as in CI), when that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+
+from fangyi.app import create_app
+from fangyi.audit.service import SYSTEM
+from fangyi.auth import service as auth_service
+from fangyi.auth.roles import Role
+from fangyi.db.session import session_scope
+from fangyi.registry.identity import make_id_number
+from fangyi.registry.persons import clean_person, save_person
+from tests.conftest import CHENGGUAN, JURISDICTION, SHIJIN, add_areas, password_for
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PHONE: ViewportSize = {"width": 390, "height": 844}
+ROLES = ("admin", "tracer", "village_doctor", "commander")
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"headless Chromium not found at {CHROMIUM}"
+    if os.environ.get("FANGYI_TEST_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    _require_chromium()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Site:
+    url: str
+    ids: dict[str, int] = field(default_factory=dict)  # person name -> id
+    id_numbers: dict[str, str] = field(default_factory=dict)
+
+
+def _seed() -> tuple[dict[str, int], dict[str, str]]:
+    """Areas, users and three persons, committed through the services as a real deployment would be."""
+    with session_scope() as session:
+        add_areas(session)
+        users = {
+            role: auth_service.create_user(session, SYSTEM, username=role, password=password_for(role), role=role,
+                                           area_code=JURISDICTION[Role(role)])
+            for role in ROLES
+        }
+        persons = {}
+        for seq, (name, area, phone) in enumerate(
+            [("张三", SHIJIN, "13800001234"), ("李四", SHIJIN, "13900005678"), ("王五", CHENGGUAN, "13700009999")],
+            start=1,
+        ):
+            number = make_id_number("430424", date(1980, 5, 1), seq, "M")
+            fields = clean_person({"id_number": number, "name": name, "phone": phone, "area_code": area})
+            persons[name] = save_person(session, users["admin"], fields)
+        session.flush()
+        return {n: p.id for n, p in persons.items()}, {n: p.id_number for n, p in persons.items()}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def site(committed_db: str) -> Iterator[Site]:
+    _require_chromium()
+    ids, numbers = _seed()
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    ready = threading.Event()
+    # Poll the server's own flag rather than sleeping a guessed time.
+    while not server.started and thread.is_alive():
+        ready.wait(0.02)
+    assert server.started, "the live server did not start"
+    try:
+        yield Site(f"http://127.0.0.1:{port}", ids, numbers)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def phone_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desk_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
