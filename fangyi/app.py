@@ -29,6 +29,7 @@ ROUTERS = (
     "fangyi.command.api",
     "fangyi.command.pages",
     "fangyi.audit.api",
+    "fangyi.registry.imports.routes",
 )
 
 PROBLEM = "application/problem+json"
