@@ -75,7 +75,7 @@ def list_users(
     return {"items": list(rows), "total": total, "offset": offset, "limit": limit}
 
 
-@router.post("/users", response_model=UserPublic, status_code=201, responses=problems(404, 409),
+@router.post("/users", response_model=UserPublic, status_code=201, responses=problems(400, 404, 409),
              summary="Add a user (administrators)")
 def create_user(body: UserCreate, session: SessionDep, user: ApiUser) -> User:
     service.require(user, "manage_users")
@@ -89,7 +89,7 @@ def create_user(body: UserCreate, session: SessionDep, user: ApiUser) -> User:
     return created
 
 
-@router.post("/tokens", response_model=TokenIssued, status_code=201,
+@router.post("/tokens", response_model=TokenIssued, status_code=201, responses=problems(400),
              summary="Issue an API token for yourself; the plain token is returned once")
 def create_token(body: TokenCreate, session: SessionDep, user: ApiUser) -> TokenIssued:
     token = service.issue_token(session, user, user, body.name)

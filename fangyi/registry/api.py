@@ -102,7 +102,7 @@ def get_area(code: AreaPath, session: SessionDep, user: ApiUser) -> AreaDetail:
     return _area_detail(session, service.get_area(session, user, code))
 
 
-@router.post("/areas", response_model=AreaDetail, status_code=201, responses=problems(409),
+@router.post("/areas", response_model=AreaDetail, status_code=201, responses=problems(400, 409),
              summary="Add an area (administrators)")
 def create_area(body: AreaCreate, session: SessionDep, user: ApiUser) -> AreaDetail:
     area = service.save_area(session, user, _clean(clean_area, body.model_dump()))
@@ -110,7 +110,8 @@ def create_area(body: AreaCreate, session: SessionDep, user: ApiUser) -> AreaDet
     return _area_detail(session, area)
 
 
-@router.patch("/areas/{code}", response_model=AreaDetail, summary="Rename an area or move its centroid")
+@router.patch("/areas/{code}", response_model=AreaDetail, responses=problems(400),
+              summary="Rename an area or move its centroid")
 def update_area(code: AreaPath, body: AreaUpdate, session: SessionDep, user: ApiUser) -> AreaDetail:
     area = service.get_area(session, user, code)
     current = {"code": area.code, "name": area.name, "level": area.level, "parent_code": area.parent_code,
@@ -178,13 +179,13 @@ def _save_person(session: SessionDep, user: User, values: dict[str, Any], person
     return saved
 
 
-@router.post("/persons", response_model=PersonPublic, status_code=201, responses=problems(409),
+@router.post("/persons", response_model=PersonPublic, status_code=201, responses=problems(400, 409),
              summary="Add a person (identity number checked)")
 def create_person(body: PersonCreate, session: SessionDep, user: ApiUser) -> PersonPublic:
     return _person_public(_save_person(session, user, body.model_dump(), None), False)
 
 
-@router.patch("/persons/{person_id}", response_model=PersonPublic, responses=problems(409),
+@router.patch("/persons/{person_id}", response_model=PersonPublic, responses=problems(400, 409),
               summary="Change a person's fields; only the fields sent change")
 def update_person(person_id: RecordId, body: PersonUpdate, session: SessionDep, user: ApiUser) -> PersonPublic:
     require(user, "edit_registry")
@@ -210,7 +211,8 @@ def _merge_public(record: PersonMerge) -> MergePublic:
     )
 
 
-@router.post("/persons/{person_id}/merge", response_model=MergePublic, status_code=201, responses=problems(409),
+@router.post("/persons/{person_id}/merge", response_model=MergePublic, status_code=201,
+             responses=problems(400, 409),
              summary="Fold a duplicate record (merged_id) into this one; every link moves")
 def merge_person(person_id: RecordId, body: MergeCreate, session: SessionDep, user: ApiUser) -> MergePublic:
     record = person_service.merge_persons(
@@ -286,7 +288,7 @@ ALREADY_RECORDED: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/checkins", response_model=CheckinPublic, status_code=201,
-             responses=ALREADY_RECORDED | problems(409),
+             responses=ALREADY_RECORDED | problems(400, 409),
              summary="Record a stay; sending the same stay again returns it (200) instead of a duplicate")
 def create_checkin(body: CheckinCreate, response: Response, session: SessionDep, user: ApiUser) -> CheckinPublic:
     fields = _clean(lambda row: clean_checkin(row, get_settings().tz), body.model_dump())
@@ -316,7 +318,7 @@ def get_venue(venue_id: RecordId, session: SessionDep, user: ApiUser) -> Venue:
     return service.get_venue(session, user, venue_id)
 
 
-@router.post("/venues", response_model=VenuePublic, status_code=201, responses=problems(409),
+@router.post("/venues", response_model=VenuePublic, status_code=201, responses=problems(400, 409),
              summary="Add a venue (its QR code's id)")
 def create_venue(body: VenueCreate, session: SessionDep, user: ApiUser) -> Venue:
     venue = service.save_venue(session, user, _clean(clean_venue, body.model_dump()))
@@ -324,7 +326,7 @@ def create_venue(body: VenueCreate, session: SessionDep, user: ApiUser) -> Venue
     return venue
 
 
-@router.patch("/venues/{venue_id}", response_model=VenuePublic, responses=problems(409),
+@router.patch("/venues/{venue_id}", response_model=VenuePublic, responses=problems(400, 409),
               summary="Change a venue; only the fields sent change")
 def update_venue(venue_id: RecordId, body: VenueUpdate, session: SessionDep, user: ApiUser) -> Venue:
     require(user, "edit_registry")

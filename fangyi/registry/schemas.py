@@ -49,6 +49,7 @@ PROBLEM_MEDIA = "application/problem+json"
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI responses for these error statuses, all problem+json."""
     reasons = {
+        400: "the body could not be parsed as JSON",
         401: "not signed in, or the token is unknown",
         403: "the role may not do this (or a cookie write lacks its CSRF token)",
         404: "no such record in your jurisdiction",
