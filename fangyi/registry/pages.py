@@ -31,7 +31,7 @@ from fangyi.web.xlsx import attachment, workbook_bytes
 router = APIRouter(include_in_schema=False)
 router.include_router(import_pages.router)
 
-EXPORT_MAX = 200_000  # a whole county's persons; more would need a background job
+EXPORT_MAX = 100_000  # several townships; a whole county would need a background job
 RECENT_CHECKINS = 20
 MASKS: dict[str, Any] = {"mask_id": mask_id_number, "mask_phone": mask_phone}
 
@@ -118,12 +118,14 @@ def persons_export(request: Request, session: SessionDep, user: Viewer, q: str =
     header = [translate(key, lang) for key in (
         "common.name", "persons.id_number", "persons.phone", "persons.sex", "persons.birth_date", "common.area",
         "common.address")]
-    rows = (
+    rows: list[list[Any]] = [
         [p.name, mask_id_number(p.id_number), mask_phone(p.phone),
          translate(f"persons.sex.{p.sex}", lang) if p.sex else "", p.birth_date,
          names.get(p.area_code, p.area_code), p.address or ""]
         for p in persons
-    )
+    ]
+    if total > len(persons):
+        rows.append([translate("common.truncated", lang).format(n=len(persons), total=total)])
     content = workbook_bytes(translate("nav.persons", lang), header, rows)
     audit.record(session, user, "export", "person", None,
                  after={"q": q, "area": area, "rows": len(persons), "total": total, "masked": True})
@@ -156,7 +158,8 @@ def _person_page(request: Request, session: Session, user: User, person: Person,
     ).all()
     return render(
         request, "person.html", user=user, person=person, revealed=revealed, members=members,
-        checkins=checkins, merges=merges, area_names=_area_names(session, {person.area_code}), **MASKS,
+        checkins=checkins, merges=merges, area_names=_area_names(session, {person.area_code}),
+        here=f"/persons/{person.id}", **MASKS,
     )
 
 
@@ -230,6 +233,8 @@ def venues_export(
          v.address or "", v.default_stay_minutes]
         for v in venues
     ]
+    if total > len(venues):
+        rows.append([translate("common.truncated", lang).format(n=len(venues), total=total)])
     content = workbook_bytes(translate("nav.venues", lang), header, rows)
     audit.record(session, user, "export", "venue", None,
                  after={"q": q, "kind": kind, "area": area, "rows": len(venues), "total": total})

@@ -53,6 +53,8 @@ MESSAGES.update({
     "common.date": ("日期", "Date"),
     "common.show": ("查看", "Show"),
     "common.skip": ("跳到正文", "Skip to content"),
+    "common.truncated": ("仅导出前 {n} 条，共 {total} 条；请按区域分批导出",
+                         "Only the first {n} of {total} rows; export area by area"),
     "login.next_hint": ("请先登录", "Please sign in first"),
     "account.title": ("我的账户", "My account"),
     "account.display_name": ("姓名", "Name"),

@@ -92,3 +92,9 @@ def test_upload_without_csrf_is_refused(login: Login, cast: Cast, db: Session) -
 
 def test_a_role_without_imports_cannot_open_the_page(login: Login, cast: Cast) -> None:
     assert login("village_doctor").get("/imports").status_code == 403
+
+
+def test_an_unreadable_file_is_reported_as_failed(login: Login, cast: Cast) -> None:
+    result = upload(login("command_office"), "persons", b"\x00\x01\x02 not a table \x00")
+    assert result.startswith("200")
+    assert "失败" in result and "status-failed" in result
