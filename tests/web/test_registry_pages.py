@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from io import BytesIO
 
 from fastapi.testclient import TestClient
@@ -11,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.audit.models import AuditEntry
-from fangyi.registry.identity import mask_id_number
+from fangyi.registry.identity import make_id_number, mask_id_number
+from fangyi.registry.models import Person
 from tests.web.conftest import People, csrf_of
 
 Login = Callable[[str], TestClient]
@@ -138,3 +140,17 @@ def test_venue_export_opens_in_excel(login: Login, people: People) -> None:
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:3] == ("V-001", "石滩农贸市场", "市场")
+
+
+def test_person_search_pages_through_more_than_one_page(login: Login, people: People, db: Session) -> None:
+    for seq in range(60):
+        db.add(Person(id_number=make_id_number("430424", date(1970, 1, 1), 100 + seq, "F"), doc_kind="resident",
+                      name=f"赵{seq:02d}", area_code="430424101001"))
+    db.flush()
+    client = login("commander")
+    first = client.get("/persons", params={"q": "赵"}).text
+    assert "共 60 条" in first and "第 1 / 2 页" in first
+    assert 'href="/persons?q=%E8%B5%B5&amp;page=2"' in first and 'rel="prev"' not in first
+    second = client.get("/persons", params={"q": "赵", "page": 2}).text
+    assert "第 2 / 2 页" in second and "赵59" in second and "赵00" not in second
+    assert 'rel="next"' not in second
