@@ -39,26 +39,33 @@ from fangyi.registry.models import Area
 security._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 
 PG_URL = os.environ.get("FANGYI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/fangyi_test")
-# Under pytest-xdist each worker gets its own database.
-if worker := os.environ.get("PYTEST_XDIST_WORKER"):
-    PG_URL = make_url(PG_URL).set(database=f"{make_url(PG_URL).database}_{worker}").render_as_string(
-        hide_password=False
-    )
+# Each run (and each xdist worker) gets its own database, dropped at the end,
+# so that two runs on one server never drop each other's tables.
+PG_URL = (
+    make_url(PG_URL)
+    .set(database=f"{make_url(PG_URL).database}_{os.getpid()}")
+    .render_as_string(hide_password=False)
+)
 REQUIRE_PG = os.environ.get("FANGYI_TEST_REQUIRE_POSTGRES") == "1"
 
 
-def _postgres_available() -> str | None:
-    """Create the test database afresh; return why not if the server is unreachable."""
+def _admin(sql: str) -> None:
     url = make_url(PG_URL)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    except Exception as exc:  # any failure to reach the server means: no PostgreSQL here
-        return f"PostgreSQL unreachable at {url.render_as_string(hide_password=True)}: {exc}"
+            conn.execute(text(sql.format(name=url.database)))
     finally:
         admin.dispose()
+
+
+def _postgres_available() -> str | None:
+    """Create the test database afresh; return why not if the server is unreachable."""
+    try:
+        _admin('DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin('CREATE DATABASE "{name}"')
+    except Exception as exc:  # any failure to reach the server means: no PostgreSQL here
+        return f"PostgreSQL unreachable at {make_url(PG_URL).render_as_string(hide_password=True)}: {exc}"
     return None
 
 
@@ -86,6 +93,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
                 pytest.fail(problem)
             pytest.skip(problem)
         url = PG_URL
+
+        def drop() -> None:
+            engine_for(url).dispose()
+            _admin('DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        request.addfinalizer(drop)
     upgrade(url=url)
     return url
 
