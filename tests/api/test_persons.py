@@ -190,3 +190,16 @@ def test_huge_or_negative_ids_are_422_not_errors(client: TestClient, cast: Cast)
     for path in ("/api/v1/persons/99999999999999999999", "/api/v1/persons/-1", "/api/v1/persons/abc"):
         assert client.get(path, headers=cast.headers("admin")).status_code == 422
     assert client.get("/api/v1/persons/123456789", headers=cast.headers("admin")).status_code == 404
+
+
+def test_driver_cannot_read_the_registry(client: TestClient, cast: Cast, ground: Ground):
+    assert client.get("/api/v1/persons", headers=cast.headers("driver")).status_code == 403
+    assert client.get(f"/api/v1/persons/{ground.liu.id}", headers=cast.headers("driver")).status_code == 403
+
+
+def test_search_paginates_with_total(client: TestClient, cast: Cast, ground: Ground):
+    headers = cast.headers("tracer")
+    first = client.get("/api/v1/persons", params={"limit": 1}, headers=headers).json()
+    second = client.get("/api/v1/persons", params={"limit": 1, "offset": 1}, headers=headers).json()
+    assert (first["total"], first["offset"], first["limit"]) == (2, 0, 1)
+    assert {first["items"][0]["name"], second["items"][0]["name"]} == {"刘建国", "王芳"}
