@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fangyi.cli import db, demo, imports, protocol, report, serve, users
+from fangyi.cli import db, demo, imports, protocol, report, serve, trace, users
 
 app = typer.Typer(
     name="fangyi",
@@ -14,5 +14,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (db, users, protocol, report, imports, demo, serve):
+for module in (db, users, protocol, report, imports, trace, demo, serve):
     module.register(app)

@@ -1,0 +1,318 @@
+"""Close and secondary close contacts of one case, by the rules of formats.md ("Co-presence").
+
+Every number comes from the protocol edition in force. Times are epoch seconds
+(UTC), as check-ins are stored, and every interval is closed: stays that touch
+at an end overlap by zero, which counts when the minimum overlap is zero.
+
+Two overlapping intervals [a, b] and [c, d] share min(b, d) - max(a, c), which
+is the least of b - a, b - c, d - a and d - c; so "overlap >= m" is four
+plain comparisons that both databases can drive from an index.
+
+The work is set-based (ceilings.md: a Python loop issuing a query per row is
+what made tracing slow): one interval join finds the case's close contacts,
+one more finds every secondary contact of all close contacts at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from fangyi.protocols.reader import Protocol
+from fangyi.tracing.models import Case
+
+CHUNK = 2000  # rows of a VALUES list, or ids of an IN list, per statement
+
+
+@dataclass
+class Found:
+    """A derived contact: when they were exposed, why, and through whom (secondary)."""
+
+    person_id: int
+    degree: str
+    first: int
+    last: int
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    via: set[int] = field(default_factory=set)
+    # cn-9 counts secondary contacts only of close contacts exposed through the secondary kinds.
+    higher_risk: bool = False
+
+    def add(self, start: int, end: int, reason: dict[str, Any]) -> None:
+        self.first = min(self.first, start)
+        self.last = max(self.last, end)
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+@dataclass
+class Derived:
+    window: tuple[int, int]
+    close: dict[int, Found]
+    secondary: dict[int, Found]
+
+
+def exposure_window(case: Case, protocol: Protocol, tz: ZoneInfo) -> tuple[int, int]:
+    """From the onset date (the sampling date without one, always for an asymptomatic case)
+    minus the look-back days at 00:00 local time, to isolation."""
+    day = case.onset_date
+    if case.classification == "asymptomatic" or day is None:
+        day = case.sampled_at.astimezone(tz).date()
+    start = datetime.combine(day - timedelta(days=protocol.contacts.lookback_days), time.min, tzinfo=tz)
+    end = case.confirmed_at
+    if case.isolated_at is not None and case.isolated_at < end:
+        end = case.isolated_at
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+@dataclass(frozen=True)
+class _VenueInfo:
+    code: str
+    kind: str
+    default_stay: int  # seconds, for a stay without a check-out
+    longest: int  # seconds: no stay at this venue lasts longer
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[int, _VenueInfo]:
+    wanted = sorted(set(ids))
+    found: dict[int, _VenueInfo] = {}
+    for chunk in _chunks(wanted):
+        rows = session.execute(
+            _in_text("SELECT id, code, kind, default_stay_minutes FROM venues WHERE id IN ({ids})", chunk)
+        ).all()
+        for venue_id, code, kind, minutes in rows:
+            stay = 60 * (minutes if minutes is not None else protocol.contacts.stay_minutes(kind))
+            found[venue_id] = _VenueInfo(code, kind, stay, stay)
+    # The longest recorded stay bounds how early a stay that still reaches a given
+    # moment can have started: the join's lower bound on in_at, which keeps it an
+    # index range on (venue_id, in_at). It is read from the data, because a stay
+    # may be any length; only the venues at hand are read, through that same index.
+    for chunk in _chunks(sorted(found)):
+        rows = session.execute(
+            _in_text(
+                "SELECT venue_id, MAX(out_at - in_at) FROM checkins WHERE venue_id IN ({ids}) GROUP BY venue_id",
+                chunk,
+            )
+        ).all()
+        for venue_id, longest in rows:
+            info = found[venue_id]
+            if longest is not None and longest > info.longest:
+                found[venue_id] = _VenueInfo(info.code, info.kind, info.default_stay, int(longest))
+    return found
+
+
+def _in_text(sql: str, ids: Sequence[int]) -> Any:
+    # Ids are integers from our own queries, inlined so that the statement's size, not
+    # a bind-parameter limit (SQLite: 32,766), bounds a list.
+    return text(sql.format(ids=", ".join(str(int(i)) for i in ids)))
+
+
+def _values(name: str, columns: Sequence[str], rows: Sequence[Sequence[int]]) -> str:
+    """A WITH entry of integer rows, which SQLite and PostgreSQL both accept."""
+    rendered = []
+    for index, row in enumerate(rows):
+        if index == 0:
+            # The first row types the columns on PostgreSQL: epoch seconds need BIGINT.
+            rendered.append("(" + ", ".join(f"CAST({int(v)} AS BIGINT)" for v in row) + ")")
+        else:
+            rendered.append("(" + ", ".join(str(int(v)) for v in row) + ")")
+    return f"{name}({', '.join(columns)}) AS (VALUES {', '.join(rendered)})"
+
+
+# The other stay's end: its check-out, or its check-in plus the venue's default stay.
+_END = "COALESCE(c.out_at, c.in_at + w.dflt)"
+
+# One interval join. Each row of w is a stay [s, e] already cut to its window; the
+# range on c.in_at (from w.lo, the earliest start that can still reach s, to e)
+# is what lets both databases walk ix_checkins_venue_in instead of the table.
+_JOIN = f"""
+SELECT w.who, c.person_id, c.venue_id,
+       CASE WHEN c.in_at > w.s THEN c.in_at ELSE w.s END,
+       CASE WHEN {_END} < w.e THEN {_END} ELSE w.e END
+FROM w
+JOIN checkins c ON c.venue_id = w.venue_id AND c.in_at >= w.lo AND c.in_at <= w.e - :m
+JOIN persons p ON p.id = c.person_id AND p.merged_into_id IS NULL
+WHERE {_END} >= w.s + :m AND {_END} - c.in_at >= :m AND c.person_id <> w.who
+"""
+
+
+def _co_present(
+    session: Session, stays: list[tuple[int, int, int, int]], venues: dict[int, _VenueInfo], min_overlap: int
+) -> list[tuple[int, int, int, int, int]]:
+    """(who, venue, s, e) stays to (who, other person, venue, from, to) overlaps."""
+    rows = [
+        (who, venue_id, s, e, s + min_overlap - venues[venue_id].longest, venues[venue_id].default_stay)
+        for who, venue_id, s, e in stays
+    ]
+    found: list[tuple[int, int, int, int, int]] = []
+    for chunk in _chunks(rows):
+        cte = _values("w", ("who", "venue_id", "s", "e", "lo", "dflt"), chunk)
+        result = session.execute(text(f"WITH {cte} {_JOIN}"), {"m": min_overlap})
+        found.extend((int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in result)
+    return found
+
+
+def _stays_of(session: Session, person_ids: Sequence[int], until: int) -> list[tuple[int, int, int, int | None]]:
+    """Every stay of these persons starting by `until`: (person, venue, in_at, out_at)."""
+    stays: list[tuple[int, int, int, int | None]] = []
+    for chunk in _chunks(sorted(person_ids)):
+        sql = "SELECT person_id, venue_id, in_at, out_at FROM checkins WHERE person_id IN ({ids}) AND in_at <= :until"
+        for person_id, venue_id, in_at, out_at in session.execute(_in_text(sql, chunk), {"until": until}):
+            stays.append((int(person_id), int(venue_id), int(in_at), None if out_at is None else int(out_at)))
+    return stays
+
+
+def _households(session: Session, person_ids: Sequence[int]) -> dict[int, int]:
+    """Each of these persons' household, where they have one."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(person_ids)):
+        sql = "SELECT id, household_id FROM persons WHERE id IN ({ids}) AND household_id IS NOT NULL"
+        for person_id, household_id in session.execute(_in_text(sql, chunk)):
+            found[int(person_id)] = int(household_id)
+    return found
+
+
+def _members(session: Session, household_ids: Iterable[int]) -> dict[int, list[int]]:
+    members: dict[int, list[int]] = {}
+    for chunk in _chunks(sorted(set(household_ids))):
+        sql = (
+            "SELECT household_id, id FROM persons WHERE household_id IN ({ids}) "
+            "AND merged_into_id IS NULL ORDER BY id"
+        )
+        for household_id, person_id in session.execute(_in_text(sql, chunk)):
+            members.setdefault(int(household_id), []).append(int(person_id))
+    return members
+
+
+def _cut(
+    stays: Iterable[tuple[int, int, int, int | None]],
+    venues: dict[int, _VenueInfo],
+    kinds: tuple[str, ...],
+    windows: dict[int, tuple[int, int]],
+    min_overlap: int,
+) -> list[tuple[int, int, int, int]]:
+    """Stays at venues of these kinds, cut to each person's window; too short ones dropped."""
+    cut = []
+    for person_id, venue_id, in_at, out_at in stays:
+        venue = venues[venue_id]
+        if venue.kind not in kinds:
+            continue
+        start, end = windows[person_id]
+        s = max(in_at, start)
+        e = min(out_at if out_at is not None else in_at + venue.default_stay, end)
+        if e - s >= min_overlap:
+            cut.append((person_id, venue_id, s, e))
+    return cut
+
+
+def derive(
+    session: Session, case: Case, protocol: Protocol, tz: ZoneInfo, now: int, quarantined: dict[int, int]
+) -> Derived:
+    """The contacts of a case as the data stands. `quarantined` maps a close contact's
+    person id to the start of their quarantine, which ends their secondary window."""
+    rules = protocol.contacts
+    m = 60 * rules.min_overlap_minutes
+    start, end = exposure_window(case, protocol, tz)
+    if end < start:
+        return Derived((start, end), {}, {})
+    me = case.person_id
+
+    own = _stays_of(session, [me], end)
+    venues = _venues(session, protocol, (venue_id for _, venue_id, _, _ in own))
+    close: dict[int, Found] = {}
+
+    def found_close(person_id: int) -> Found:
+        if person_id not in close:
+            close[person_id] = Found(person_id, "close", 2**62, -(2**62))
+        return close[person_id]
+
+    case_stays = _cut(own, venues, rules.close_contact_kinds, {me: (start, end)}, m)
+    for _, other, venue_id, f, t in _co_present(session, case_stays, venues, m):
+        venue = venues[venue_id]
+        entry = found_close(other)
+        entry.add(f, t, {"kind": "venue", "venue_code": venue.code, "from": f, "to": t})
+        entry.higher_risk |= venue.kind in rules.secondary_contact_kinds
+    if "household" in rules.close_contact_kinds:
+        household = _households(session, [me]).get(me)
+        for other in _members(session, [household] if household else []).get(household or 0, []):
+            if other != me:
+                entry = found_close(other)
+                entry.add(start, end, {"kind": "household"})
+                entry.higher_risk |= "household" in rules.secondary_contact_kinds
+
+    secondary = _secondaries(session, protocol, close, me, now, quarantined, m)
+    for entry in (*close.values(), *secondary.values()):
+        entry.reasons.sort(key=_reason_order)
+    return Derived((start, end), close, secondary)
+
+
+def _reason_order(reason: dict[str, Any]) -> tuple[int, int, str]:
+    return (int(reason.get("from", 0)), int(reason.get("to", 0)), str(reason.get("venue_code", "")))
+
+
+def _secondaries(
+    session: Session,
+    protocol: Protocol,
+    close: dict[int, Found],
+    me: int,
+    now: int,
+    quarantined: dict[int, int],
+    m: int,
+) -> dict[int, Found]:
+    rules = protocol.contacts
+    windows: dict[int, tuple[int, int]] = {}
+    for person_id, contact in close.items():
+        if rules.secondary_only_higher_risk and not contact.higher_risk:
+            continue
+        until = quarantined.get(person_id, now)
+        if until >= contact.first:
+            windows[person_id] = (contact.first, until)
+    secondary: dict[int, Found] = {}
+    if not windows:
+        return secondary
+
+    def found(person_id: int) -> Found | None:
+        if person_id == me or person_id in close:
+            return None
+        if person_id not in secondary:
+            secondary[person_id] = Found(person_id, "secondary", 2**62, -(2**62))
+        return secondary[person_id]
+
+    stays = _stays_of(session, list(windows), max(until for _, until in windows.values()))
+    venues = _venues(session, protocol, (venue_id for _, venue_id, _, _ in stays))
+    cut = _cut(stays, venues, rules.secondary_contact_kinds, windows, m)
+    for via, other, venue_id, f, t in _co_present(session, cut, venues, m):
+        entry = found(other)
+        if entry is not None:
+            entry.add(f, t, {"kind": "venue", "venue_code": venues[venue_id].code, "from": f, "to": t})
+            entry.via.add(via)
+    if "household" in rules.secondary_contact_kinds:
+        households = _households(session, list(windows))
+        members = _members(session, households.values())
+        for via, household in households.items():
+            for other in members.get(household, []):
+                entry = found(other)
+                if entry is not None:
+                    entry.add(*windows[via], {"kind": "household"})
+                    entry.via.add(via)
+    return secondary
+
+

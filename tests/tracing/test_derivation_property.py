@@ -1,0 +1,132 @@
+"""Derivation agrees with a brute-force reading of the rules on random small worlds."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, target
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from fangyi.config import get_settings
+from fangyi.protocols.reader import current
+from fangyi.registry.models import VENUE_KINDS, Person
+from fangyi.tracing.cases import CaseFields, create_case
+from fangyi.tracing.contacts import refresh
+from fangyi.tracing.models import Contact
+from tests.tracing.reference import Stay, World, reference, window
+from tests.tracing.world import add_person, add_stay, add_venue, at
+
+NOW = at(24 * 8)
+PERSONS = 9
+CODES = ("V1", "V2", "V3", "V4")
+# Whole hours over a few days, and short stays: stays that touch at an end are common.
+step = st.integers(min_value=-10, max_value=60)
+KINDS = ("household", "restaurant", "workplace", "gathering", "market", "shop", "vehicle")
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> tuple[World, dict[str, object]]:
+    venues = draw(st.integers(min_value=2, max_value=3))
+    codes = CODES[:venues]
+    kinds = {code: draw(st.sampled_from(KINDS + VENUE_KINDS)) for code in codes}
+    default_stays = {code: draw(st.sampled_from([None, None, 45, 600])) for code in codes}
+    households = {p: draw(st.sampled_from([None, None, None, "H1", "H2"])) for p in range(PERSONS)}
+    stays: dict[tuple[int, str, int], Stay] = {}
+    for _ in range(draw(st.integers(min_value=5, max_value=40))):
+        # The case (person 0) moves about more than anyone.
+        person = draw(st.sampled_from([0, 0, 0, *range(1, PERSONS)]))
+        venue = draw(st.sampled_from(codes))
+        start = int(at(draw(step)).timestamp())
+        length = draw(st.sampled_from([None, 0, 3600, 3600, 7200, 3 * 3600, 10 * 3600]))
+        stays[(person, venue, start)] = Stay(person, venue, start, None if length is None else start + length)
+    onset = draw(st.sampled_from([None, date(2022, 3, 27), date(2022, 3, 28), date(2022, 3, 29)]))
+    sampled = at(48 + draw(st.integers(min_value=0, max_value=24)))
+    confirmed = sampled + timedelta(hours=draw(st.integers(min_value=0, max_value=30)))
+    isolated = draw(st.sampled_from([None, None, at(-30), at(20), at(40)]))
+    case = {
+        "classification": draw(st.sampled_from(["confirmed", "asymptomatic"])),
+        "onset": onset, "sampled": sampled, "confirmed": confirmed,
+        "isolated": isolated if isolated is None or isolated <= confirmed else None,
+        "quarantine_hours": draw(st.lists(st.sampled_from([-20, 10, 30, 45, 60]), min_size=PERSONS, max_size=PERSONS)),
+        "quarantine_who": draw(st.sets(st.integers(min_value=1, max_value=PERSONS - 1), max_size=4)),
+    }
+    return World(kinds, default_stays, households, list(stays.values())), case
+
+
+def _stored(db, case_id: int, ids: dict[int, int]) -> dict[int, tuple[object, ...]]:
+    back = {person_id: n for n, person_id in ids.items()}
+    found = {}
+    for contact in db.scalars(select(Contact).where(Contact.case_id == case_id)):
+        reasons = {
+            ("household",) if r["kind"] == "household" else ("venue", r["venue_code"], r["from"], r["to"])
+            for r in contact.reasons
+        }
+        found[back[contact.person_id]] = (
+            contact.degree, int(contact.first_exposure.timestamp()), int(contact.last_exposure.timestamp()),
+            reasons, {back[v] for v in contact.via},
+        )
+    return found
+
+
+def _expected(world: World, case: dict[str, object], quarantined: dict[int, int]) -> dict[int, tuple[object, ...]]:
+    protocol = current()
+    win = window(case["onset"], case["sampled"], case["confirmed"], case["isolated"],  # type: ignore[arg-type]
+                 str(case["classification"]), protocol, get_settings().tz)
+    result = reference(world, 0, win, protocol, int(NOW.timestamp()), quarantined)
+    return {p: (e.degree, e.first, e.last, e.reasons, e.via) for p, e in result.items()}
+
+
+@pytest.fixture(params=["cn-8", "cn-9", "half-hour"])
+def edition(request, monkeypatch, tmp_path: Path) -> str:
+    name = request.param
+    if name == "half-hour":
+        # A county edition with a minimum overlap, so that the overlap rule has teeth.
+        path = tmp_path / "half-hour.toml"
+        path.write_text('edition = "half-hour"\nextends = "cn-8"\ntitle = "t"\ntitle_en = "t"\n'
+                        'published = "2022-04-01"\n[contacts]\nmin_overlap_minutes = 30\n', encoding="utf-8")
+        name = str(path)
+    monkeypatch.setenv("FANGYI_PROTOCOL", name)
+    return name
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(drawn=worlds())
+def test_derivation_matches_the_brute_force_reference(cast, db, edition, drawn):
+    world, case = drawn
+    savepoint = db.begin_nested()
+    try:
+        persons = [add_person(db, n, household=world.households[n]) for n in range(PERSONS)]
+        ids = {n: p.id for n, p in enumerate(persons)}
+        venues = {code: add_venue(db, code, kind, stay_minutes=world.default_stays[code])
+                  for code, kind in world.kinds.items()}
+        for stay in world.stays:
+            end = None if stay.end is None else at(0) + timedelta(seconds=stay.end - int(at(0).timestamp()))
+            start = at(0) + timedelta(seconds=stay.start - int(at(0).timestamp()))
+            add_stay(db, persons[stay.person], venues[stay.venue], start, end)
+        fields = CaseFields(
+            "HD-P-1", persons[0].id_number, str(case["classification"]), case["onset"],  # type: ignore[arg-type]
+            case["sampled"], case["confirmed"], "local", isolated_at=case["isolated"],  # type: ignore[arg-type]
+        )
+        created = create_case(db, cast["tracer"], fields)
+        refresh(db, cast["tracer"], created, at=NOW)
+        expected = _expected(world, case, {})
+        target(float(len(expected)))
+        assert _stored(db, created.id, ids) == expected
+
+        # Quarantine cut-offs: some close contacts' secondary windows end early.
+        quarantined: dict[int, int] = {}
+        for contact in db.scalars(select(Contact).where(Contact.case_id == created.id, Contact.degree == "close")):
+            n = next(k for k, v in ids.items() if v == contact.person_id)
+            if n in case["quarantine_who"]:  # type: ignore[operator]
+                moment = at(case["quarantine_hours"][n])  # type: ignore[index]
+                contact.quarantined_at = moment
+                quarantined[n] = int(moment.timestamp())
+        refresh(db, cast["tracer"], created, at=NOW)
+        assert _stored(db, created.id, ids) == _expected(world, case, quarantined)
+        assert db.scalar(select(Person.id).where(Person.id == persons[0].id)) is not None
+    finally:
+        savepoint.rollback()
