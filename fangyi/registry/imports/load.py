@@ -10,8 +10,10 @@ stored, or repeated in the file, is the same check-in and counts as unchanged.
 
 from __future__ import annotations
 
-from datetime import datetime
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -24,6 +26,27 @@ from fangyi.registry.persons import FieldError
 Row = tuple[int, int, int, int | None, int]
 
 STAGE = "fangyi_checkin_stage"
+EPOCH = datetime(1970, 1, 1)
+EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+
+
+def _epoch(text: str, tz: ZoneInfo) -> int | None:
+    """parse_time's result, or None where parse_time would refuse the text.
+
+    Arithmetic on the offset instead of ``replace(tzinfo=tz).timestamp()``:
+    the same number (fold 0 either way) at a fifth of the cost.
+    """
+    if len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        offset = tz.utcoffset(moment)
+        return (moment - offset - EPOCH) // SECOND if offset is not None else None
+    return (moment - EPOCH_UTC) // SECOND
 
 
 def person_ids(ctx: Context) -> dict[str, int]:
@@ -64,32 +87,29 @@ class Checkins(Handler):
         self.tz = ctx.tz
         self.import_id = ctx.import_id
         self.postgres = ctx.session.get_bind().dialect.name == "postgresql"
-
-    def _instant(self, text: str) -> int:
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=self.tz)
-        return int(moment.timestamp())
+        self.driver: Any = ctx.session.connection().connection.driver_connection
+        # On PostgreSQL each batch is written on a second thread while the next
+        # is read: the server does the insert while the client waits without the
+        # GIL. (SQLite steps row by row, each step taking the GIL back: no gain.)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="fangyi-import") if self.postgres else None
+        self.in_flight: tuple[Future[int], int] | None = None
 
     def take(self, line: int, values: Values) -> Problem | None:
+        # The short path, run a million times: what it accepts clean_checkin
+        # accepts alike, to the same values. Anything else takes the long way.
         raw_id, raw_venue, raw_in, raw_out = values
-        # The short path: what it accepts, clean_checkin accepts alike.
-        try:
-            person = self.persons.get(raw_id.strip().upper()) if raw_id else None
-            venue = self.venues.get(raw_venue.strip()) if raw_venue else None
-            if person is not None and venue is not None and raw_in:
-                text_in = raw_in.strip()
-                if len(text_in) <= 40:
-                    in_at = self._instant(text_in)
-                    out_at = None
-                    if raw_out and (text_out := raw_out.strip()):
-                        out_at = self._instant(text_out) if len(text_out) <= 40 else None
-                        if out_at is None or out_at < in_at:
-                            raise ValueError
-                    self._keep((person, venue, in_at, out_at, self.import_id))
+        if raw_id and raw_venue and raw_in:
+            person = self.persons.get(raw_id.strip().upper())
+            venue = self.venues.get(raw_venue.strip())
+            in_at = _epoch(raw_in.strip(), self.tz) if person is not None and venue is not None else None
+            if in_at is not None:
+                out_at = _epoch(raw_out.strip(), self.tz) if raw_out and not raw_out.isspace() else None
+                if not raw_out or raw_out.isspace() or (out_at is not None and out_at >= in_at):
+                    if not self.dry:
+                        self.batch.append((person, venue, in_at, out_at, self.import_id))  # type: ignore[arg-type]
+                        if len(self.batch) >= self.batch_size:
+                            self.flush()
                     return None
-        except ValueError:
-            pass
         return self._slow(line, values)
 
     def _slow(self, line: int, values: Values) -> Problem | None:
@@ -123,11 +143,33 @@ class Checkins(Handler):
         batch, self.batch = self.batch, []
         if not batch or self.dry:
             return []
-        driver: Any = self.ctx.session.connection().connection.driver_connection
-        written = self._copy(driver, batch) if self.postgres else self._executemany(driver, batch)
-        self.loaded += written
-        self.unchanged += len(batch) - written
+        self._collect()
+        if self.pool is not None:
+            self.in_flight = (self.pool.submit(self._copy, self.driver, batch), len(batch))
+        else:
+            self._count(len(batch), self._executemany(self.driver, batch))
         return []
+
+    def _count(self, size: int, written: int) -> None:
+        self.loaded += written
+        self.unchanged += size - written
+
+    def _collect(self) -> None:
+        if self.in_flight is not None:
+            (future, size), self.in_flight = self.in_flight, None
+            self._count(size, future.result())
+
+    def finish(self) -> list[Problem]:
+        problems = self.flush()
+        self._collect()
+        return problems
+
+    def close(self) -> None:
+        # Nothing may touch the connection while a batch is still being written.
+        if self.in_flight is not None:
+            wait([self.in_flight[0]])
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
 
     @staticmethod
     def _executemany(driver: Any, batch: list[Row]) -> int:

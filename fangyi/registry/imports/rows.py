@@ -7,6 +7,7 @@ written whole or refused with a Problem: never half-way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from fangyi.registry.areas import AreaCodeError, within
 if TYPE_CHECKING:
     from fangyi.audit.service import Actor
 
-Values = list[str | None]
+Values = Sequence[str | None]  # a row's cells in the kind's column order; "" or None when empty
 
 
 @dataclass
@@ -92,3 +93,6 @@ class Handler:
 
     def stop_writing(self) -> None:
         self.dry = True
+
+    def close(self) -> None:
+        """Called once the rows are done, whatever happened; before the savepoint ends."""

@@ -167,10 +167,11 @@ def _load(
         report.rows_rejected += 1
         if len(problems) < MAX_PROBLEMS:
             problems.append(problem)
-        if strict and not handler.dry:
+        if strict and handler is not None and not handler.dry:
             handler.stop_writing()
 
     savepoint = session.begin_nested()
+    handler: Handler | None = None
     try:
         handler = handler_type(Context(session, actor, run.id, get_settings().tz, table.present))
         total = 0
@@ -187,14 +188,14 @@ def _load(
         for late in handler.finish():
             reject(late)
         report.rows_total = total
-    except Unreadable:
+    except BaseException as exc:
+        if handler is not None:
+            handler.close()
         savepoint.rollback()
-        report.rows_total = 0
-        report.rows_rejected = 0
+        if isinstance(exc, Unreadable):
+            report.rows_total = report.rows_rejected = 0
         raise
-    except BaseException:
-        savepoint.rollback()
-        raise
+    handler.close()
     if strict and report.rows_rejected:
         savepoint.rollback()
         report.status = "rejected"
