@@ -36,14 +36,14 @@ class Errand:
     checkout: float = 0.7
 
 
-MARKET = Errand("market", 0.2, 0.28, 6 * 60, 10 * 60, (15, 60))
-SHOP = Errand("shop", 0.22, 0.3, 8 * 60, 21 * 60, (5, 30))
-LUNCH = Errand("restaurant", 0.1, 0.12, 11 * 60 + 20, 13 * 60, (30, 80))
-DINNER = Errand("restaurant", 0.08, 0.14, 17 * 60 + 30, 20 * 60, (40, 100))
+MARKET = Errand("market", 0.24, 0.3, 6 * 60, 10 * 60, (15, 60))
+SHOP = Errand("shop", 0.27, 0.34, 8 * 60, 21 * 60, (5, 30))
+LUNCH = Errand("restaurant", 0.12, 0.14, 11 * 60 + 20, 13 * 60, (30, 80))
+DINNER = Errand("restaurant", 0.1, 0.16, 17 * 60 + 30, 20 * 60, (40, 100))
 CLINIC = Errand("clinic", 0.02, 0.015, 8 * 60, 17 * 60, (20, 120))
-OTHER = Errand("other", 0.05, 0.06, 8 * 60, 18 * 60, (10, 60))
+OTHER = Errand("other", 0.07, 0.08, 8 * 60, 18 * 60, (10, 60))
 VISIT = Errand("household", 0.008, 0.02, 10 * 60, 20 * 60, (60, 180))
-BUS = Errand("bus", 0.06, 0.08, 6 * 60 + 30, 19 * 60, (15, 60), checkout=0.5)
+BUS = Errand("bus", 0.08, 0.1, 6 * 60 + 30, 19 * 60, (15, 60), checkout=0.5)
 HUB = Errand("hub", 0.006, 0.01, 6 * 60, 21 * 60, (10, 60), checkout=0.5)
 
 ERRANDS: dict[int, tuple[Errand, ...]] = {
@@ -105,7 +105,7 @@ def checkins(
         for index, (midnight, weekend) in enumerate(days):
             seen: set[tuple[int, int]] = set()
             # A family meal out: everyone scans within a minute or two of each other.
-            if random_() < (0.08 if weekend else 0.03):
+            if random_() < (0.1 if weekend else 0.04):
                 pool = pools[town].get("restaurant")
                 if pool:
                     venue = pool[int(random_() * len(pool))]
@@ -119,7 +119,7 @@ def checkins(
             for person in range(begin, end):
                 role = roles[person]
                 venue = anchor[person]
-                if venue and (not weekend or (role == WORKER and random_() < 0.15)):
+                if venue and (not weekend or (role == WORKER and random_() < 0.25)):
                     if role == WORKER:
                         at = midnight + int((7.5 + random_() * 1.5) * 3600)
                         leave = midnight + int((17 + random_() * 1.5) * 3600)

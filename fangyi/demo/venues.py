@@ -101,7 +101,7 @@ def make_venues(rng: random.Random, county: County, days: int) -> Venues:
             owner = rng.choice(SURNAMES) + rng.choice("建国华明德秀英兰") + rng.choice("生平林芳华军")
             venues.add(rng, county, t, "household", owner + "家")
         for _ in range(many(3000)):
-            day = rng.randrange(days)
+            day = rng.randrange(max(days, 1))
             start = rng.choice((11 * 60, 11 * 60 + 30, 17 * 60 + 30, 18 * 60))
             name = f"{rng.choice(SURNAMES)}家{rng.choice(EVENTS)}"
             venue = venues.add(rng, county, t, "gathering", name, pool="event")

@@ -1,0 +1,93 @@
+"""Shared by the benchmarks: fresh databases, the same-shape scratch table and the raw bulk path."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+SCRATCH_SQLITE = (
+    "CREATE TABLE ceiling_checkins (id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES persons(id), "
+    "venue_id INTEGER NOT NULL REFERENCES venues(id), in_at BIGINT NOT NULL, out_at BIGINT, import_id INTEGER, "
+    "CONSTRAINT uq_ceiling_stay UNIQUE (person_id, venue_id, in_at))",
+    "CREATE INDEX ix_ceiling_venue_in ON ceiling_checkins (venue_id, in_at)",
+)
+SCRATCH_PG = (
+    "CREATE TABLE ceiling_checkins (id BIGSERIAL PRIMARY KEY, person_id BIGINT NOT NULL REFERENCES persons(id), "
+    "venue_id BIGINT NOT NULL REFERENCES venues(id), in_at BIGINT NOT NULL, out_at BIGINT, import_id INTEGER, "
+    "CONSTRAINT uq_ceiling_stay UNIQUE (person_id, venue_id, in_at))",
+    "CREATE INDEX ix_ceiling_venue_in ON ceiling_checkins (venue_id, in_at)",
+)
+
+Rows = Sequence[tuple[int, int, int, int | None]]
+
+
+def fresh_database(kind: str, workdir: Path, name: str) -> str:
+    """An empty database of this kind; returns its SQLAlchemy URL."""
+    if kind == "sqlite":
+        path = workdir / f"{name}.db"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def database_size(url: str) -> int:
+    if url.startswith("sqlite"):
+        path = make_url(url).database or ""
+        return sum(Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists())
+    name = make_url(url).database
+    with psycopg.connect(PG_ADMIN) as conn:
+        row = conn.execute("SELECT pg_database_size(%s)", (name,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def raw_load(url: str, rows: Rows) -> float:
+    """Seconds to load the rows by the driver's own bulk path into a table shaped like checkins."""
+    if url.startswith("sqlite"):
+        return _raw_sqlite(make_url(url).database or "", rows)
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        conn.execute("DROP TABLE IF EXISTS ceiling_checkins")
+        for statement in SCRATCH_PG:
+            conn.execute(statement)
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cursor, cursor.copy(
+            "COPY ceiling_checkins (person_id, venue_id, in_at, out_at) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE ceiling_checkins")
+        conn.commit()
+        return elapsed
+
+
+def _raw_sqlite(path: str, rows: Rows) -> float:
+    lite = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        lite.execute(f"PRAGMA {pragma}")
+    lite.execute("DROP TABLE IF EXISTS ceiling_checkins")
+    for statement in SCRATCH_SQLITE:
+        lite.execute(statement)
+    started = time.perf_counter()
+    lite.execute("BEGIN")
+    sql = "INSERT INTO ceiling_checkins (person_id, venue_id, in_at, out_at) VALUES (?, ?, ?, ?)"
+    for start in range(0, len(rows), 50_000):
+        lite.executemany(sql, rows[start : start + 50_000])
+    lite.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    lite.execute("DROP TABLE ceiling_checkins")
+    lite.close()
+    return elapsed
