@@ -212,4 +212,4 @@ def list_cases(
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Case.confirmed_at.desc(), Case.id.desc()).offset(offset).limit(limit))
-    return [(case, person) for case, person in rows.tuples()], total
+    return [(case, person) for case, person in rows], total

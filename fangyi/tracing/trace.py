@@ -42,7 +42,7 @@ def trace_report(session: Session, case: Case, *, unmasked: bool = True) -> dict
     rows = session.execute(
         select(Contact, Person).join(Person, Person.id == Contact.person_id)
         .where(Contact.case_id == case.id).order_by(Contact.id)
-    ).tuples()
+    )
     seen: set[int] = {case.person_id}
     chosen: list[tuple[Contact, Person]] = []
     for contact, person in rows:
@@ -51,7 +51,7 @@ def trace_report(session: Session, case: Case, *, unmasked: bool = True) -> dict
             chosen.append((contact, person))
     via_ids = {pid for contact, _ in chosen for pid in contact.via}
     numbers = dict(
-        session.execute(select(Person.id, Person.id_number).where(Person.id.in_(sorted(via_ids)))).tuples().all()
+        session.execute(select(Person.id, Person.id_number).where(Person.id.in_(sorted(via_ids)))).all()
     ) if via_ids else {}
 
     def shown(number: str) -> str:
