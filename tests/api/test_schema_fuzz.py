@@ -40,7 +40,8 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-# FANGYI_FUZZ_SCALE=10 digs deeper (a nightly run); the default keeps the suite fast.
+# By default the same examples every run, so that the suite never flakes; FANGYI_FUZZ_SCALE=10
+# digs deeper with fresh random examples each time (a nightly run, or before a release).
 SCALE = int(os.environ.get("FANGYI_FUZZ_SCALE", "1"))
 EXAMPLES = {GenerationMode.POSITIVE: 25 * SCALE, GenerationMode.NEGATIVE: 10 * SCALE}
 
@@ -99,7 +100,10 @@ def test_api_answers_generated_requests_as_documented(
     headers = cast.headers("admin")
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES[mode], deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES[mode], deadline=None, database=None, derandomize=SCALE == 1,
+        suppress_health_check=list(HealthCheck),
+    )
     def answers_as_documented(case: schemathesis.Case) -> None:
         case.call_and_validate(headers=headers, checks=CHECKS)
 
