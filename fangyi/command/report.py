@@ -15,12 +15,15 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from fangyi.registry import figures as registry_figures
+from fangyi.tracing import figures as tracing_figures
 
 FiguresFn = Callable[[Session, date], dict[str, Any]]
 
 # In the order of formats.md; each later part appends its own line.
 PARTS: list[tuple[str, FiguresFn]] = [
     ("registry", registry_figures.figures),
+    ("cases", tracing_figures.case_figures),
+    ("contacts", tracing_figures.contact_figures),
 ]
 
 SECTION_NAMES = {

@@ -1,0 +1,74 @@
+"""What tracing adds to the daily report: `cases` and `contacts` as of the end of a local day.
+
+Each figure is counted from the times records carry (confirmation, first
+derivation, decision, reach attempt), so a report can be rebuilt for any past
+day. A case's classification and a contact's degree are taken as they stand now.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, not_, select
+from sqlalchemy.orm import Session
+
+from fangyi.timeutil import day_bounds
+from fangyi.tracing.models import Case, Contact, ReachAttempt
+
+
+def _count(session: Session, statement: Any) -> int:
+    return int(session.scalar(statement) or 0)
+
+
+def case_figures(session: Session, day: date) -> dict[str, int]:
+    start, end = day_bounds(day)
+
+    def cases(*where: ColumnElement[bool]) -> int:
+        return _count(session, select(func.count()).select_from(Case).where(Case.confirmed_at < end, *where))
+
+    return {
+        "new": cases(Case.confirmed_at >= start),
+        "total": cases(),
+        "confirmed": cases(Case.classification == "confirmed"),
+        "asymptomatic": cases(Case.classification == "asymptomatic"),
+        "imported": cases(Case.source == "imported"),
+        "local": cases(Case.source == "local"),
+    }
+
+
+def _standing(end: Any) -> ColumnElement[bool]:
+    """Contacts on the lists at that moment: derived by then, not yet rejected or dropped."""
+    return and_(
+        Contact.created_at < end,
+        not_(and_(Contact.status == "rejected", Contact.decided_at < end)),
+        not_(and_(Contact.stale.is_(True), Contact.stale_at < end, Contact.status != "confirmed")),
+    )
+
+
+def contact_figures(session: Session, day: date) -> dict[str, int]:
+    """Persons, not rows: someone who is a contact of two cases counts once, and a close
+    contact of one case is not counted again as another's secondary contact.
+
+    `unreached`: persons confirmed as contacts by the end of the day whom no reach
+    attempt had reached by then.
+    """
+    start, end = day_bounds(day)
+    standing = _standing(end)
+    close_people = select(Contact.person_id).where(standing, Contact.degree == "close")
+    confirmed = and_(Contact.status == "confirmed", Contact.decided_at < end)
+    reached = exists().where(
+        ReachAttempt.contact_id == Contact.id, ReachAttempt.outcome == "reached", ReachAttempt.at < end
+    )
+
+    def people(*where: ColumnElement[bool]) -> int:
+        return _count(session, select(func.count(func.distinct(Contact.person_id))).where(*where))
+
+    reached_people = select(Contact.person_id).where(confirmed, reached)
+    return {
+        "close": people(standing, Contact.degree == "close"),
+        "secondary": people(standing, Contact.degree == "secondary", Contact.person_id.not_in(close_people)),
+        "confirmed_today": people(Contact.status == "confirmed", Contact.decided_at >= start,
+                                  Contact.decided_at < end),
+        "unreached": people(confirmed, Contact.person_id.not_in(reached_people)),
+    }
