@@ -1,0 +1,129 @@
+"""Check-ins: any mix of good and bad rows stores exactly the good ones; Excel times; progress."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fangyi.audit.service import SYSTEM
+from fangyi.registry.fields import parse_time
+from fangyi.registry.imports.load import _epoch
+from fangyi.registry.imports.service import run_import
+from fangyi.registry.models import Checkin, Person, Venue
+from tests.conftest import Cast
+from tests.registry.data.make import add_people, add_venues, csv_bytes, id_number, xlsx
+
+HEADER = ("id_number", "venue_code", "checked_in_at", "checked_out_at")
+START = datetime(2022, 3, 27, 8, 0)
+
+good_row = st.tuples(
+    st.sampled_from(["good"]),
+    st.integers(0, 3),  # person
+    st.sampled_from(["V-SJ-1", "V-CG-1"]),
+    st.integers(0, 20),  # minutes after START: small, so that repeats happen
+    st.one_of(st.none(), st.integers(0, 120)),  # stay minutes
+)
+bad_row = st.tuples(
+    st.sampled_from(["no-person", "no-venue", "bad-time", "out-before-in", "bad-checksum", "empty-id"]),
+    st.integers(0, 3),
+    st.sampled_from(["V-SJ-1", "V-CG-1"]),
+    st.integers(0, 20),
+    st.one_of(st.none(), st.integers(1, 120)),
+)
+
+
+def _cells(kind: str, person: int, venue: str, minute: int, stay: int | None) -> list[object]:
+    came = START + timedelta(minutes=minute)
+    left = "" if stay is None else (came + timedelta(minutes=stay)).isoformat()
+    number = id_number(person)
+    if kind == "no-person":
+        number = id_number(400 + person)
+    elif kind == "no-venue":
+        venue = "V-NONE"
+    elif kind == "bad-time":
+        return [number, venue, came.strftime("%d/%m/%Y %H:%M"), left]
+    elif kind == "out-before-in":
+        left = (came - timedelta(minutes=stay or 1)).isoformat()
+    elif kind == "bad-checksum":
+        number = number[:-1] + ("1" if number[-1] == "0" else "0")
+    elif kind == "empty-id":
+        number = " "
+    return [number, venue, came.isoformat(), left]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.one_of(good_row, bad_row), max_size=25))
+def test_any_mix_of_rows_stores_exactly_the_good_ones(db: Session, cast: Cast, rows: list[tuple]) -> None:  # type: ignore[type-arg]
+    savepoint = db.begin_nested()
+    try:
+        people = add_people(db, 4)
+        venues = {venue.code: venue.id for venue in add_venues(db)}
+        data = csv_bytes(HEADER, [_cells(*row) for row in rows])
+        report = run_import(db, SYSTEM, "checkins", io.BytesIO(data), filename="c.csv")
+        tz = ZoneInfo("Asia/Shanghai")
+        expected = {
+            (people[person].id, venues[venue], int((START + timedelta(minutes=minute)).replace(tzinfo=tz).timestamp()))
+            for kind, person, venue, minute, _ in rows
+            if kind == "good"
+        }
+        bad_lines = [line for line, row in enumerate(rows, start=2) if row[0] != "good"]
+        stored = {tuple(row) for row in db.execute(select(Checkin.person_id, Checkin.venue_id, Checkin.in_at))}
+        assert stored == expected
+        assert report.rows_total == len(rows)
+        assert report.rows_loaded + report.rows_unchanged + report.rows_rejected == report.rows_total
+        assert report.rows_loaded == len(expected)
+        assert [p.line for p in report.problems] == bad_lines
+        assert report.exit_code == (3 if bad_lines else 0)
+    finally:
+        savepoint.rollback()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2037, 1, 1)),
+    zone=st.sampled_from(["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe"]),
+    aware=st.booleans(),
+)
+def test_the_short_path_reads_times_as_the_field_rules_do(moment: datetime, zone: str, aware: bool) -> None:
+    tz = ZoneInfo(zone)
+    text = (moment.replace(tzinfo=UTC).astimezone(tz) if aware else moment).isoformat()
+    assert _epoch(text, tz) == parse_time({"t": text}, "t", tz)
+
+
+def test_xlsx_checkins_with_excel_date_cells(db: Session, cast: Cast, tmp_path: Path) -> None:
+    people = add_people(db, 2)
+    add_venues(db)
+    rows = [list(HEADER), [id_number(0), "V-SJ-1", datetime(2022, 3, 27, 12, 5), datetime(2022, 3, 27, 13, 10)],
+            [id_number(1), "V-SJ-1", "2022-03-27T12:30:00+08:00", None]]
+    report = run_import(db, SYSTEM, "checkins", xlsx(tmp_path / "c.xlsx", rows))
+    assert report.status == "done", report.problems
+    noon = int(datetime(2022, 3, 27, 4, 5, tzinfo=UTC).timestamp())
+    assert db.execute(select(Checkin.person_id, Checkin.in_at, Checkin.out_at).order_by(Checkin.in_at)).all() == [
+        (people[0].id, noon, noon + 65 * 60), (people[1].id, noon + 25 * 60, None)]
+
+
+def test_progress_is_told_the_bytes_read(db: Session, cast: Cast) -> None:
+    add_people(db, 1)
+    add_venues(db)
+    rows = [[id_number(0), "V-SJ-1", (START + timedelta(minutes=i)).isoformat(), ""] for i in range(12000)]
+    data = csv_bytes(HEADER, rows)
+    seen: list[int] = []
+    report = run_import(db, SYSTEM, "checkins", io.BytesIO(data), filename="c.csv", progress=seen.append)
+    assert report.rows_loaded == 12000
+    assert seen == sorted(seen) and seen[-1] == len(data) and len(seen) >= 3
+
+
+def test_checkins_reference_the_registry_only(db: Session, cast: Cast) -> None:
+    """A file naming people and venues the registry lacks writes nothing at all."""
+    rows = [[id_number(0), "V-SJ-1", "2022-03-27T12:05", ""]]
+    report = run_import(db, SYSTEM, "checkins", io.BytesIO(csv_bytes(HEADER, rows)), filename="c.csv")
+    assert (report.status, report.rows_rejected) == ("partial", 1)
+    assert db.scalar(select(Checkin.id)) is None
+    assert db.scalar(select(Person.id)) is None and db.scalar(select(Venue.id)) is None
