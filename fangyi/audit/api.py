@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Security
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
 from fangyi.audit.models import AuditEntry
 from fangyi.auth.service import require
 from fangyi.deps import ApiUser, SessionDep
-from fangyi.registry.schemas import Page, problems
+from fangyi.registry.schemas import API_TOKEN, Page, problems
 
-router = APIRouter(prefix="/api/v1", tags=["audit"], responses=problems(401, 403, 422))
+router = APIRouter(
+    prefix="/api/v1", tags=["audit"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 422)
+)
 
 NO_NUL = r"^[^\x00]*$"
 

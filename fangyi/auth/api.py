@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Security
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
@@ -13,9 +13,11 @@ from fangyi.auth import service
 from fangyi.auth.models import User
 from fangyi.auth.roles import PERMISSIONS, Role, can
 from fangyi.deps import ApiUser, SessionDep
-from fangyi.registry.schemas import Page, Str, problems
+from fangyi.registry.schemas import API_TOKEN, Page, Str, problems
 
-router = APIRouter(prefix="/api/v1", tags=["users"], responses=problems(401, 403, 422))
+router = APIRouter(
+    prefix="/api/v1", tags=["users"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 422)
+)
 
 
 class UserPublic(BaseModel):

@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Security
 from pydantic import BaseModel, ConfigDict, Field
 
 from fangyi.auth.service import require
 from fangyi.command import report
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Invalid
-from fangyi.registry.schemas import problems
+from fangyi.registry.schemas import API_TOKEN, problems
 from fangyi.timeutil import today
 
-router = APIRouter(prefix="/api/v1", tags=["command"], responses=problems(401, 403, 422))
+router = APIRouter(
+    prefix="/api/v1", tags=["command"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 422)
+)
 
 
 class RegistryFigures(BaseModel):

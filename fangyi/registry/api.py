@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response, Security
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -23,6 +23,7 @@ from fangyi.registry.identity import mask_id_number, mask_phone
 from fangyi.registry.models import Checkin, Person, PersonMerge, Venue
 from fangyi.registry.persons import FieldError, clean_person
 from fangyi.registry.schemas import (
+    API_TOKEN,
     AreaCreate,
     AreaDetail,
     AreaLevel,
@@ -43,7 +44,9 @@ from fangyi.registry.schemas import (
     problems,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["registry"], responses=problems(401, 403, 404, 422))
+router = APIRouter(
+    prefix="/api/v1", tags=["registry"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 404, 422)
+)
 
 MAX_ID = 2**62  # beyond any key either database can hold; larger ids are refused, not crashed on
 NO_NUL = r"^[^\x00]*$"

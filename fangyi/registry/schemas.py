@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from fastapi.security import HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
@@ -44,6 +45,13 @@ class Problem(BaseModel):
 
 
 PROBLEM_MEDIA = "application/problem+json"
+
+# Only declares the scheme in the OpenAPI (fangyi.deps.ApiUser does the checking, and
+# also accepts the page's session cookie), so that clients and /api/v1/docs know to send it.
+API_TOKEN = HTTPBearer(
+    auto_error=False, scheme_name="token", bearerFormat="fy_…",
+    description="an API token from POST /api/v1/tokens or `fangyi users token`",
+)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
