@@ -237,6 +237,9 @@ def undo_merge(merge_id: RecordId, session: SessionDep, user: ApiUser) -> MergeP
 
 
 def _local(epoch: int) -> datetime:
+    # The API refuses stays outside 2000-2100, but an import may not have; such a row must
+    # still list (at the calendar's edge) rather than break the whole page.
+    epoch = min(max(epoch, -62135596800 + 86400), 253402300799 - 86400)
     return datetime.fromtimestamp(epoch, UTC).astimezone(get_settings().tz)
 
 

@@ -201,3 +201,10 @@ def test_checkin_time_filter_at_the_edge_of_the_calendar_finds_nothing(client: T
     for moment in ("0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00"):
         response = client.get("/api/v1/checkins", params={"to": moment}, headers=cast.headers("tracer"))
         assert response.status_code == 200 and response.json()["total"] == 0
+
+
+def test_a_stay_imported_at_the_calendars_edge_still_lists(client: TestClient, cast: Cast, ground: Ground, db: Session):
+    db.add(Checkin(person_id=ground.liu.id, venue_id=ground.market.id, in_at=-62135596800))
+    db.flush()
+    response = client.get("/api/v1/checkins", params={"person": ground.liu.id}, headers=cast.headers("tracer"))
+    assert response.status_code == 200 and response.json()["total"] == 2
