@@ -30,6 +30,7 @@ ROUTERS = (
     "fangyi.command.pages",
     "fangyi.audit.api",
     "fangyi.registry.imports.routes",
+    "fangyi.tracing.api",
 )
 
 PROBLEM = "application/problem+json"

@@ -22,7 +22,7 @@ def iso(moment: datetime) -> str:
     return to_local(moment).isoformat(timespec="seconds")
 
 
-def _reason(reason: dict[str, Any]) -> dict[str, Any]:
+def show_reason(reason: dict[str, Any]) -> dict[str, Any]:
     if reason.get("kind") != "venue":
         return dict(reason)
     return reason | {"from": iso(from_epoch(int(reason["from"]))), "to": iso(from_epoch(int(reason["to"])))}
@@ -64,7 +64,7 @@ def trace_report(session: Session, case: Case, *, unmasked: bool = True) -> dict
         item |= {
             "first_exposure": iso(contact.first_exposure),
             "last_exposure": iso(contact.last_exposure),
-            "reasons": [_reason(r) for r in contact.reasons],
+            "reasons": [show_reason(r) for r in contact.reasons],
             "status": contact.status,
         }
         return item

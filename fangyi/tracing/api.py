@@ -1,0 +1,211 @@
+"""The tracing JSON API under /api/v1: cases, their trace, and the tracers' decisions on contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fangyi.audit import service as audit
+from fangyi.auth.models import User
+from fangyi.auth.roles import can
+from fangyi.config import get_settings
+from fangyi.deps import ApiUser, SessionDep
+from fangyi.errors import Invalid
+from fangyi.registry.identity import mask_id_number
+from fangyi.registry.models import Person
+from fangyi.registry.persons import FieldError
+from fangyi.registry.schemas import Page, problems
+from fangyi.tracing import cases as service
+from fangyi.tracing import contacts as contact_service
+from fangyi.tracing.models import Case, Contact
+from fangyi.tracing.schemas import (
+    CaseCreate,
+    CasePublic,
+    CaseUpdate,
+    ContactPublic,
+    QuarantineBody,
+    ReachBody,
+    ReachPublic,
+    RejectBody,
+    TraceReason,
+    TraceReport,
+)
+from fangyi.tracing.trace import show_reason, trace_report
+
+router = APIRouter(prefix="/api/v1", tags=["tracing"], responses=problems(401, 403, 404, 422))
+
+CaseNo = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[^\x00/]+$")]
+ContactId = Annotated[int, Path(ge=1, le=2**62)]
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+def _as_row(values: dict[str, Any], tz: ZoneInfo) -> dict[str, str | None]:
+    def plain(value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return (value if value.tzinfo else value.replace(tzinfo=tz)).isoformat()
+        return str(value) if not hasattr(value, "isoformat") else value.isoformat()
+
+    return {key: plain(value) for key, value in values.items()}
+
+
+def _fields(values: dict[str, Any]) -> service.CaseFields:
+    tz = get_settings().tz
+    try:
+        return service.clean_case(_as_row(values, tz), tz)
+    except FieldError as exc:
+        raise Invalid(f"{exc.column}: {exc.reason}", column=exc.column) from None
+    except OverflowError:
+        raise Invalid("a time is out of range") from None
+
+
+def _counts(session: Session, case_ids: list[int]) -> dict[tuple[int, str], int]:
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(Contact.case_id, Contact.degree, func.count(func.distinct(Contact.person_id)))
+        .where(Contact.case_id.in_(case_ids), Contact.stale.is_(False), Contact.status != "rejected")
+        .group_by(Contact.case_id, Contact.degree)
+    ).all()
+    return {(case_id, degree): int(n) for case_id, degree, n in rows}
+
+
+def _public(session: Session, user: User, case: Case, person: Person, counts: dict[tuple[int, str], int]) -> CasePublic:
+    unmasked = can(user.role, "see_identity")
+    source = session.get(Case, case.infected_by_case_id) if case.infected_by_case_id else None
+    return CasePublic(
+        case_no=case.case_no, person_id=person.id,
+        id_number=person.id_number if unmasked else mask_id_number(person.id_number), masked=not unmasked,
+        name=person.name, area_code=person.area_code, classification=case.classification,
+        onset_date=case.onset_date, sampled_at=case.sampled_at, confirmed_at=case.confirmed_at, source=case.source,
+        origin=case.origin, infected_by=source.case_no if source else None, isolated_at=case.isolated_at,
+        derived_at=case.derived_at, close_contacts=counts.get((case.id, "close"), 0),
+        secondary_contacts=counts.get((case.id, "secondary"), 0), created_at=case.created_at,
+        updated_at=case.updated_at,
+    )
+
+
+def _one(session: Session, user: User, case: Case) -> CasePublic:
+    person = session.get(Person, case.person_id)
+    assert person is not None
+    return _public(session, user, case, person, _counts(session, [case.id]))
+
+
+@router.get("/cases", response_model=Page[CasePublic], summary="Cases in your jurisdiction, newest first")
+def list_cases(session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+    rows, total = service.list_cases(session, user, offset=offset, limit=limit)
+    counts = _counts(session, [case.id for case, _ in rows])
+    items = [_public(session, user, case, person, counts) for case, person in rows]
+    return {"items": items, "total": total, "offset": offset, "limit": limit}
+
+
+@router.post("/cases", response_model=CasePublic, status_code=201, responses=problems(409),
+             summary="Enter a case; its contacts are derived at once")
+def create_case(body: CaseCreate, session: SessionDep, user: ApiUser) -> CasePublic:
+    case = service.create_case(session, user, _fields(body.model_dump()))
+    session.commit()
+    return _one(session, user, case)
+
+
+@router.get("/cases/{case_no}", response_model=CasePublic, summary="One case")
+def get_case(case_no: CaseNo, session: SessionDep, user: ApiUser) -> CasePublic:
+    return _one(session, user, service.get_case(session, user, case_no))
+
+
+@router.patch("/cases/{case_no}", response_model=CasePublic, summary="Change a case; contacts are derived again")
+def update_case(case_no: CaseNo, body: CaseUpdate, session: SessionDep, user: ApiUser) -> CasePublic:
+    case = service.get_case(session, user, case_no)
+    current = service.case_fields(session, case).__dict__ | body.model_dump(exclude_unset=True)
+    case = service.update_case(session, user, case, _fields(current))
+    session.commit()
+    return _one(session, user, case)
+
+
+def _trace(session: Session, user: User, case: Case) -> dict[str, Any]:
+    unmasked = can(user.role, "see_identity")
+    if unmasked:
+        audit.record(session, user, "view_identity", "case", case.id, note="trace")
+        session.commit()
+    return trace_report(session, case, unmasked=unmasked)
+
+
+@router.get("/cases/{case_no}/trace", response_model=TraceReport, response_model_exclude_none=True,
+            summary="Close and secondary close contacts, as `fangyi trace --json`")
+def get_trace(case_no: CaseNo, session: SessionDep, user: ApiUser) -> dict[str, Any]:
+    return _trace(session, user, service.get_case(session, user, case_no))
+
+
+@router.post("/cases/{case_no}/derive", response_model=TraceReport, response_model_exclude_none=True,
+             summary="Derive the contacts again from the records (tracer decisions are kept)")
+def derive(case_no: CaseNo, session: SessionDep, user: ApiUser) -> dict[str, Any]:
+    contact_service.permitted(user, "edit_cases")
+    case = service.get_case(session, user, case_no)
+    contact_service.refresh(session, user, case)
+    session.commit()
+    return _trace(session, user, case)
+
+
+def _contact_public(user: User, contact: Contact, person: Person) -> ContactPublic:
+    unmasked = can(user.role, "see_identity")
+    return ContactPublic(
+        id=contact.id, person_id=person.id,
+        id_number=person.id_number if unmasked else mask_id_number(person.id_number), name=person.name,
+        degree=contact.degree, status=contact.status, first_exposure=contact.first_exposure,
+        last_exposure=contact.last_exposure,
+        reasons=[TraceReason.model_validate(show_reason(r)) for r in contact.reasons],
+        via=list(contact.via), quarantined_at=contact.quarantined_at, decided_at=contact.decided_at,
+        reject_reason=contact.reject_reason, stale=contact.stale,
+    )
+
+
+@router.get("/cases/{case_no}/contacts", response_model=list[ContactPublic],
+            summary="Every stored contact of a case, with decisions; stale and rejected ones too")
+def list_contacts(case_no: CaseNo, session: SessionDep, user: ApiUser) -> list[ContactPublic]:
+    case = service.get_case(session, user, case_no)
+    rows = session.execute(
+        select(Contact, Person).join(Person, Person.id == Contact.person_id)
+        .where(Contact.case_id == case.id).order_by(Contact.degree, Person.id_number)
+    ).all()
+    return [_contact_public(user, contact, person) for contact, person in rows]
+
+
+def _after(session: Session, user: User, contact: Contact) -> ContactPublic:
+    session.commit()
+    person = session.get(Person, contact.person_id)
+    assert person is not None
+    return _contact_public(user, contact, person)
+
+
+@router.post("/contacts/{contact_id}/confirm", response_model=ContactPublic, summary="Confirm a derived contact")
+def confirm(contact_id: ContactId, session: SessionDep, user: ApiUser) -> ContactPublic:
+    return _after(session, user, contact_service.confirm_contact(session, user, contact_id))
+
+
+@router.post("/contacts/{contact_id}/reject", response_model=ContactPublic, summary="Reject a contact, with a reason")
+def reject(contact_id: ContactId, body: RejectBody, session: SessionDep, user: ApiUser) -> ContactPublic:
+    return _after(session, user, contact_service.reject_contact(session, user, contact_id, body.reason))
+
+
+@router.post("/contacts/{contact_id}/quarantine", response_model=ContactPublic,
+             summary="Record when a contact's quarantine started; their secondary contacts follow")
+def quarantine(contact_id: ContactId, body: QuarantineBody, session: SessionDep, user: ApiUser) -> ContactPublic:
+    at = body.quarantined_at
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=get_settings().tz)
+    return _after(session, user, contact_service.set_quarantined_at(session, user, contact_id, at))
+
+
+@router.post("/contacts/{contact_id}/reach", response_model=ReachPublic, status_code=201,
+             summary="Log a call or visit: reached, no answer, wrong number, refused")
+def reach(contact_id: ContactId, body: ReachBody, session: SessionDep, user: ApiUser) -> BaseModel:
+    attempt = contact_service.log_reach_attempt(session, user, contact_id, body.outcome, body.note)
+    session.commit()
+    return ReachPublic.model_validate(attempt)

@@ -1,0 +1,148 @@
+"""Shapes of the tracing API. Shape only: the rules live in clean_case and the services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fangyi.registry.schemas import Str
+
+Classification = Literal["confirmed", "asymptomatic"]
+Source = Literal["imported", "local"]
+
+
+class CaseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    case_no: Str = Field(min_length=1, max_length=40)
+    id_number: Str = Field(min_length=1, max_length=40, description="the case's person, already in the registry")
+    classification: Classification
+    onset_date: date | None = None
+    sampled_at: datetime = Field(description="ISO 8601; without an offset, local time")
+    confirmed_at: datetime
+    source: Source
+    origin: Str | None = Field(default=None, max_length=200)
+    infected_by: Str | None = Field(default=None, max_length=40, description="the source case's number")
+    isolated_at: datetime | None = Field(default=None, description="an earlier quarantine start, if any")
+
+
+class CaseUpdate(BaseModel):
+    """Any field but the number; the case's contacts are derived again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: Str | None = Field(default=None, min_length=1, max_length=40)
+    classification: Classification | None = None
+    onset_date: date | None = None
+    sampled_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    source: Source | None = None
+    origin: Str | None = Field(default=None, max_length=200)
+    infected_by: Str | None = Field(default=None, max_length=40)
+    isolated_at: datetime | None = None
+
+
+class CasePublic(BaseModel):
+    case_no: str
+    person_id: int
+    id_number: str
+    masked: bool
+    name: str
+    area_code: str
+    classification: str
+    onset_date: date | None
+    sampled_at: datetime
+    confirmed_at: datetime
+    source: str
+    origin: str | None
+    infected_by: str | None
+    isolated_at: datetime | None
+    derived_at: datetime | None
+    close_contacts: int
+    secondary_contacts: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TraceReason(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    kind: Literal["household", "venue", "named"]
+    venue_code: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+
+
+class TraceContact(BaseModel):
+    id_number: str
+    name: str
+    via: list[str] | None = Field(default=None, description="secondary contacts: the close contacts they came through")
+    first_exposure: str
+    last_exposure: str
+    reasons: list[TraceReason]
+    status: str = Field(description="derived, confirmed (by a tracer)")
+
+
+class TraceWindow(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+
+
+class TraceReport(BaseModel):
+    """The same object as `fangyi trace CASE_NO --json` (formats.md)."""
+
+    case_no: str
+    protocol: str
+    window: TraceWindow
+    close_contacts: list[TraceContact]
+    secondary_contacts: list[TraceContact]
+
+
+class ContactPublic(BaseModel):
+    id: int
+    person_id: int
+    id_number: str
+    name: str
+    degree: str
+    status: str
+    first_exposure: datetime
+    last_exposure: datetime
+    reasons: list[TraceReason]
+    via: list[int]
+    quarantined_at: datetime | None
+    decided_at: datetime | None
+    reject_reason: str | None
+    stale: bool
+
+
+class RejectBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Str = Field(min_length=1, max_length=500)
+
+
+class QuarantineBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quarantined_at: datetime | None = Field(description="when the contact's quarantine started; null clears it")
+
+
+class ReachBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["reached", "no_answer", "wrong_number", "refused"]
+    note: Str | None = Field(default=None, max_length=500)
+
+
+class ReachPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    contact_id: int
+    outcome: str
+    note: str | None
+    at: datetime
