@@ -100,8 +100,11 @@ def test_the_short_path_reads_times_as_the_field_rules_do(moment: datetime, zone
 def test_xlsx_checkins_with_excel_date_cells(db: Session, cast: Cast, tmp_path: Path) -> None:
     people = add_people(db, 2)
     add_venues(db)
-    rows = [list(HEADER), [id_number(0), "V-SJ-1", datetime(2022, 3, 27, 12, 5), datetime(2022, 3, 27, 13, 10)],
-            [id_number(1), "V-SJ-1", "2022-03-27T12:30:00+08:00", None]]
+    rows: list[list[object]] = [
+        list(HEADER),
+        [id_number(0), "V-SJ-1", datetime(2022, 3, 27, 12, 5), datetime(2022, 3, 27, 13, 10)],
+        [id_number(1), "V-SJ-1", "2022-03-27T12:30:00+08:00", None],
+    ]
     report = run_import(db, SYSTEM, "checkins", xlsx(tmp_path / "c.xlsx", rows))
     assert report.status == "done", report.problems
     noon = int(datetime(2022, 3, 27, 4, 5, tzinfo=UTC).timestamp())

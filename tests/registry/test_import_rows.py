@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -29,7 +30,7 @@ from tests.registry.data.make import (
 CHECKIN_HEADER = ("id_number", "venue_code", "checked_in_at", "checked_out_at")
 
 
-def load(db: Session, kind: str, header: tuple[str, ...], rows: list[list[object]], actor: object = SYSTEM,
+def load(db: Session, kind: str, header: tuple[str, ...], rows: Sequence[Sequence[object]], actor: object = SYSTEM,
          **options: bool) -> ImportReport:
     data = io.BytesIO(csv_bytes(header, rows))
     return run_import(db, actor, kind, data, filename=f"{kind}.csv", **options)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ line 1 when it is the first line) or the row number of a sheet.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
@@ -102,6 +103,8 @@ def open_table(
         raise Unreadable("old Excel 97–2003 files (.xls) cannot be read: save the sheet as .xlsx or CSV")
     if info.size == 0:
         raise Unreadable(f"{filename} is empty")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise Unreadable(f"{filename} is UTF-16 text (Excel's \"Unicode Text\"): save it as CSV UTF-8 instead")
     if info.binary:
         raise Unreadable(f"{filename} is not a CSV or Excel file (it holds binary data)")
     return _csv_table(fh, filename, info.encoding, required, optional)
@@ -201,7 +204,9 @@ def _csv_table(
         except csv.Error as exc:
             raise Unreadable(f"{filename} is not a readable CSV file (line {start}): {exc}") from None
         finally:
-            text.detach()  # the caller's stream stays open: closing it is the caller's business
+            # The caller's stream stays open: closing it is the caller's business.
+            with contextlib.suppress(ValueError):  # already closed by the caller
+                text.detach()
 
     source = records()
     first_line, header_line, header = _find_header(
@@ -243,7 +248,7 @@ def _xlsx_table(fh: IO[bytes], filename: str, required: tuple[str, ...], optiona
         book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         sheet = book.worksheets[0]
         # Some writers record a wrong sheet size; without it every row is read.
-        sheet.reset_dimensions()  # type: ignore[union-attr]
+        sheet.reset_dimensions()
         cells = sheet.iter_rows(values_only=True)
     except Exception as exc:  # whatever a foreign zip makes openpyxl raise, the file is unreadable
         raise Unreadable(f"{filename} is not a readable Excel (.xlsx) file: {exc}") from None

@@ -119,6 +119,7 @@ def run_import(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import one file; ``progress`` is called now and then with the bytes read so far."""
+    kind = kind.replace("-", "_")  # lab-results on the command line, lab_results in code
     check_permission(actor, kind)
     name = filename or (source.name if isinstance(source, Path) else str(getattr(source, "name", "") or "upload"))
     name = Path(name).name or "upload"
