@@ -23,6 +23,7 @@ from fangyi.registry.persons import FieldError
 from fangyi.registry.schemas import Page, problems
 from fangyi.tracing import cases as service
 from fangyi.tracing import contacts as contact_service
+from fangyi.tracing import importer as _importer  # noqa: F401  (the cases import kind)
 from fangyi.tracing.models import Case, Contact
 from fangyi.tracing.schemas import (
     CaseCreate,

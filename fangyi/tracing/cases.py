@@ -94,7 +94,7 @@ def clean_case(row: dict[str, str | None], tz: ZoneInfo) -> CaseFields:
     )
 
 
-def _check(session: Session, values: CaseFields, case: Case | None) -> tuple[Person, Case | None]:
+def check_case(session: Session, values: CaseFields, case: Case | None) -> tuple[Person, Case | None]:
     """The rules that need the database or the clock; each refusal names its field."""
     person = session.scalar(select(Person).where(Person.id_number == values.id_number))
     if person is None:
@@ -151,7 +151,7 @@ def _apply(case: Case, values: CaseFields, person: Person, source: Case | None) 
 def create_case(session: Session, actor: Actor | User, values: CaseFields) -> Case:
     """Open a case and derive its contacts at once."""
     permitted(actor, "edit_cases")
-    person, source = _check(session, values, None)
+    person, source = check_case(session, values, None)
     within(session, actor, person.id)
     if session.scalar(select(Case.id).where(Case.case_no == values.case_no)) is not None:
         raise Conflict(f"case {values.case_no} exists already", column="case_no")
@@ -170,7 +170,7 @@ def update_case(session: Session, actor: Actor | User, case: Case, values: CaseF
     within(session, actor, case.person_id)
     if values.case_no != case.case_no:
         raise Invalid("a case keeps its number", column="case_no")
-    person, source = _check(session, values, case)
+    person, source = check_case(session, values, case)
     within(session, actor, person.id)
     before = _snapshot(case)
     _apply(case, values, person, source)
