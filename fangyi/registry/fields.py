@@ -114,6 +114,11 @@ class CheckinFields:
     out_at: int | None
 
 
+# Venue codes were first scanned in 2020; a time outside these years is a typing slip.
+EARLIEST = 946684800  # 2000-01-01 UTC
+LATEST = 4102444800  # 2100-01-01 UTC
+
+
 def parse_time(row: Row, column: str, tz: ZoneInfo, *, required: bool = False) -> int | None:
     """ISO 8601 to epoch seconds; a time without an offset is local time."""
     value = text(row, column, required=required, max_length=40)
@@ -125,7 +130,10 @@ def parse_time(row: Row, column: str, tz: ZoneInfo, *, required: bool = False) -
         raise FieldError(column, f"{value!r} is not an ISO 8601 time (YYYY-MM-DDTHH:MM[:SS][+08:00])") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    return int(moment.timestamp())
+    seconds = int(moment.timestamp())
+    if not EARLIEST <= seconds < LATEST:
+        raise FieldError(column, f"{value} does not lie between 2000 and 2100")
+    return seconds
 
 
 def clean_checkin(row: Row, tz: ZoneInfo) -> CheckinFields:

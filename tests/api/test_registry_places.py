@@ -197,10 +197,11 @@ def test_a_time_at_the_edge_of_the_calendar_is_422_not_an_error(
     assert db.scalar(select(func.count()).select_from(Checkin)) == 2
 
 
-def test_checkin_time_filter_at_the_edge_of_the_calendar_finds_nothing(client: TestClient, cast: Cast, ground: Ground):
+def test_checkin_time_filter_outside_the_calendar_is_refused(client: TestClient, cast: Cast, ground: Ground):
     for moment in ("0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00"):
         response = client.get("/api/v1/checkins", params={"to": moment}, headers=cast.headers("tracer"))
-        assert response.status_code == 200 and response.json()["total"] == 0
+        assert response.status_code == 422
+        assert "between 2000 and 2100" in response.json()["detail"]
 
 
 def test_a_stay_imported_at_the_calendars_edge_still_lists(client: TestClient, cast: Cast, ground: Ground, db: Session):
