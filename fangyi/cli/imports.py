@@ -21,7 +21,7 @@ from fangyi.audit.service import SYSTEM, Actor
 from fangyi.auth.models import User
 from fangyi.db.session import session_scope
 from fangyi.errors import DomainError
-from fangyi.registry.imports.service import HANDLERS, ImportReport, run_import
+from fangyi.registry.imports.service import HANDLERS, PROGRESS_EVERY, ImportReport, run_import
 
 # Named by formats.md; imported by parts that are not in this version yet.
 LATER_KINDS = ("cases", "rooms", "samples", "lab-results")
@@ -92,15 +92,21 @@ def register(app: typer.Typer) -> None:
                         raise typer.Exit(1)
                     actor = found
                 if err.is_terminal and not as_json:
+                    size = file.stat().st_size
                     with Progress(
-                        TextColumn(f"{escape(file.name)}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                        console=err, transient=True,
+                        TextColumn(f"{escape(file.name)}"), BarColumn(), DownloadColumn(),
+                        TextColumn("{task.fields[rows]} rows"), TimeRemainingColumn(), console=err, transient=True,
                     ) as bar:
-                        task = bar.add_task("import", total=file.stat().st_size)
-                        report = run_import(
-                            session, actor, name, file, strict=strict,
-                            progress=lambda done: bar.update(task, completed=done),
-                        )
+                        task = bar.add_task("import", total=size, rows="0")
+                        calls = [0]
+
+                        def advance(done: int) -> None:
+                            # run_import reports every PROGRESS_EVERY rows, and once more at the end.
+                            if done < size:
+                                calls[0] += 1
+                            bar.update(task, completed=done, rows=f"{calls[0] * PROGRESS_EVERY:,}")
+
+                        report = run_import(session, actor, name, file, strict=strict, progress=advance)
                 else:
                     report = run_import(session, actor, name, file, strict=strict)
         except DomainError as exc:

@@ -119,6 +119,7 @@ class Keyed(Handler):
         existing = {getattr(row, self.key): row for row in session.scalars(select(self.model).where(column.in_(keys)))}
         problems: list[Problem] = []
         inserts: list[Stored] = []
+        updated: list[Any] = []
         for line, fields in batch:
             values = self.stored(fields)
             record = existing.get(getattr(fields, self.key))
@@ -139,6 +140,7 @@ class Keyed(Handler):
             for name, value in given.items():
                 setattr(record, name, value)
             record.import_id = self.ctx.import_id
+            updated.append(record)
             audit.record(
                 session, self.ctx.actor, "update", self.entity, self.entity_id(record),
                 before=before, after=after, note=f"import {self.ctx.import_id}",
@@ -148,6 +150,8 @@ class Keyed(Handler):
             session.execute(insert(self.model), inserts)
             self.loaded += len(inserts)
         session.flush()
+        for record in updated:
+            session.expire(record)  # a person's household was changed by its id: reload the relationship
         return problems
 
 

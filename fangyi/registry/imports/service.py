@@ -121,8 +121,9 @@ def run_import(
     """Import one file; ``progress`` is called now and then with the bytes read so far."""
     kind = kind.replace("-", "_")  # lab-results on the command line, lab_results in code
     check_permission(actor, kind)
-    name = filename or (source.name if isinstance(source, Path) else str(getattr(source, "name", "") or "upload"))
-    name = Path(name).name or "upload"
+    given = source.name if isinstance(source, Path) else getattr(source, "name", None)
+    # A temporary file's name is its descriptor number: no name to show.
+    name = Path(filename or (given if isinstance(given, str) else "") or "upload").name or "upload"
     run = ImportRun(kind=kind, filename=name[:300], actor_id=actor.id or None, strict=strict, status="running")
     session.add(run)
     session.flush()
