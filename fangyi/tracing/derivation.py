@@ -21,7 +21,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from fangyi.protocols.reader import Protocol
@@ -164,10 +164,14 @@ def _co_present(
     ]
     found: list[tuple[int, int, int, int, int]] = []
     for chunk in _chunks(rows):
-        cte = _values("w", ("who", "venue_id", "s", "e", "lo", "dflt"), chunk)
-        result = session.execute(text(f"WITH {cte} {_JOIN}"), {"m": min_overlap})
+        result = session.execute(interval_join(chunk), {"m": min_overlap})
         found.extend((int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in result)
     return found
+
+
+def interval_join(rows: Sequence[tuple[int, int, int, int, int, int]]) -> TextClause:
+    """The join over rows of (who, venue_id, s, e, lo, dflt); the bind parameter m is the minimum overlap."""
+    return text(f"WITH {_values('w', ('who', 'venue_id', 's', 'e', 'lo', 'dflt'), rows)} {_JOIN}")
 
 
 def _stays_of(session: Session, person_ids: Sequence[int], until: int) -> list[tuple[int, int, int, int | None]]:
