@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from fangyi.registry.fields import clean_checkin
+from fangyi.registry.fields import EARLIEST, LATEST, clean_checkin
 from fangyi.registry.identity import mask_id_number
 from fangyi.registry.imports.rows import Context, Handler, Problem, Values
 from fangyi.registry.models import Person, Venue
@@ -45,8 +45,12 @@ def _epoch(text: str, tz: ZoneInfo) -> int | None:
         return None
     if moment.tzinfo is None:
         offset = tz.utcoffset(moment)
-        return (moment - offset - EPOCH) // SECOND if offset is not None else None
-    return (moment - EPOCH_UTC) // SECOND
+        if offset is None:
+            return None
+        seconds: int = (moment - offset - EPOCH) // SECOND
+    else:
+        seconds = (moment - EPOCH_UTC) // SECOND
+    return seconds if EARLIEST <= seconds < LATEST else None
 
 
 def person_ids(ctx: Context) -> dict[str, int]:
