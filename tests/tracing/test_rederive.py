@@ -8,6 +8,7 @@ from sqlalchemy import select
 from fangyi.audit.models import AuditEntry
 from fangyi.config import get_settings
 from fangyi.errors import Forbidden, Invalid
+from fangyi.registry.persons import merge_persons
 from fangyi.tracing.cases import case_fields, clean_case, create_case, update_case
 from fangyi.tracing.contacts import (
     confirm_contact,
@@ -101,3 +102,19 @@ def test_decisions_need_the_role_and_a_reason(cast, db, world):
     entry = db.scalar(select(AuditEntry).where(AuditEntry.entity == "contact", AuditEntry.action == "confirm"))
     assert entry is not None and entry.actor == "tracer" and entry.after == {"status": "confirmed",
                                                                            "reject_reason": None}
+
+
+def test_a_person_merge_moves_contacts_and_the_next_derivation_folds_them(cast, db, world):
+    case, people, _ = world
+    a, b = people["a"], people["b"]
+    confirm_contact(db, cast["tracer"], contacts(db, case)[b.id].id)
+    merge_persons(db, cast["admin"], survivor_id=a.id, merged_id=b.id, reason="同一人两个证件")
+    rows = db.scalars(select(Contact).where(Contact.case_id == case.id, Contact.person_id == a.id)).all()
+    assert len(rows) == 2  # both records' contacts now point at the survivor
+    refresh(db, cast["tracer"], case)
+    rows = db.scalars(select(Contact).where(Contact.case_id == case.id, Contact.person_id == a.id)).all()
+    # The row the tracer worked on stays; the undecided duplicate goes.
+    assert [(r.status, r.stale) for r in rows] == [("confirmed", False)]
+    report = trace_report(db, case)
+    numbers = [c["id_number"] for c in report["close_contacts"]]
+    assert numbers.count(a.id_number) == 1 and b.id_number not in numbers
