@@ -57,13 +57,15 @@ def test_persons_file_with_good_and_bad_rows_loads_the_good_ones(db: Session, ca
     bad_birth = person_row(2, "生日错")
     bad_birth[3] = "1970-01-01"
     unknown_area = person_row(3, "无此地", area="430424109001")
+    long_household = person_row(5, "长户号", household="H" * 65)
     rows = [person_row(0, "张三", household="HH-1"), bad_checksum, bad_birth, unknown_area,
-            person_row(4, "李四", household="HH-1"), person_row(0, "张三又一次")]
+            person_row(4, "李四", household="HH-1"), person_row(0, "张三又一次"), long_household]
     report = load(db, "persons", PERSON_HEADER, rows)
     assert (report.status, report.exit_code) == ("partial", 3)
-    assert (report.rows_total, report.rows_loaded, report.rows_rejected) == (6, 2, 4)
-    assert problems(report) == [(3, "id_number"), (4, "birth_date"), (5, "area_code"), (7, "id_number")]
-    assert "appears already on line 2" in report.problems[-1].reason
+    assert (report.rows_total, report.rows_loaded, report.rows_rejected) == (7, 2, 5)
+    assert problems(report) == [(3, "id_number"), (4, "birth_date"), (5, "area_code"), (7, "id_number"),
+                                (8, "household")]
+    assert "appears already on line 2" in report.problems[3].reason
     # nothing of a bad row is in the registry
     assert sorted(db.scalars(select(Person.name))) == ["张三", "李四"]
     household = db.scalar(select(Household).where(Household.code == "HH-1"))

@@ -243,7 +243,10 @@ class Persons(Keyed):
         self.household_codes: dict[int, str] = {}
 
     def clean(self, values: Values) -> PersonFields:
-        return clean_person(self.row(values))
+        fields = clean_person(self.row(values))
+        if fields.household is not None and len(fields.household) > 64:
+            raise FieldError("household", "is longer than 64 characters")
+        return fields
 
     def prepare(self, batch: list[tuple[int, Any]]) -> None:
         """Find or create the batch's households; a new household lies in its first member's area."""
