@@ -61,7 +61,8 @@ def scan(fh: IO[bytes]) -> Scan:
     while chunk := fh.read(CHUNK):
         if not head:
             head = chunk[:4096]
-            binary = b"\x00" in head
+        # A text file never holds NUL, and PostgreSQL cannot store it: anywhere in the file it means binary.
+        binary = binary or b"\x00" in chunk
         digest.update(chunk)
         size += len(chunk)
         if utf8:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, File, Path, Query, Security, UploadFile
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from fangyi.auth.models import User
@@ -15,8 +16,57 @@ from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Invalid, NotFound
 from fangyi.registry.imports.service import MAX_PROBLEMS, run_import
 from fangyi.registry.models import ImportProblem, ImportRun
+from fangyi.registry.schemas import API_TOKEN, problems
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = APIRouter(
+    prefix="/api/v1/imports", tags=["imports"], dependencies=[Security(API_TOKEN)],
+    responses=problems(401, 403, 404, 422),
+)
+
+MAX_ID = 2**62
+
+
+class ProblemRow(BaseModel):
+    line: int
+    column: str | None
+    reason: str
+
+
+class ReportOut(BaseModel):
+    """The row report of an import just run."""
+
+    import_id: int | None
+    kind: str
+    filename: str
+    status: str  # done | partial | rejected | failed
+    exit_code: int
+    rows_total: int
+    rows_loaded: int
+    rows_unchanged: int
+    rows_rejected: int
+    ignored_columns: list[str]
+    message: str | None
+    problems: list[ProblemRow]
+
+
+class RunOut(BaseModel):
+    import_id: int
+    kind: str
+    filename: str
+    sha256: str | None
+    status: str
+    strict: bool
+    rows_total: int
+    rows_loaded: int
+    rows_unchanged: int
+    rows_rejected: int
+    message: str | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class RunDetail(RunOut):
+    problems: list[ProblemRow]
 
 
 def visible_kinds(user: User) -> list[str]:
@@ -24,59 +74,62 @@ def visible_kinds(user: User) -> list[str]:
     return [kind for kind, roles in IMPORT_KINDS.items() if Role(user.role) in roles]
 
 
-def run_summary(run: ImportRun) -> dict[str, Any]:
-    return {
-        "import_id": run.id, "kind": run.kind, "filename": run.filename, "sha256": run.sha256,
-        "status": run.status, "strict": run.strict, "rows_total": run.rows_total, "rows_loaded": run.rows_loaded,
-        "rows_unchanged": run.rows_unchanged, "rows_rejected": run.rows_rejected, "message": run.message,
-        "started_at": run.started_at.isoformat(),
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-    }
+def _run_out(run: ImportRun) -> RunOut:
+    return RunOut(
+        import_id=run.id, kind=run.kind, filename=run.filename, sha256=run.sha256, status=run.status,
+        strict=run.strict, rows_total=run.rows_total, rows_loaded=run.rows_loaded,
+        rows_unchanged=run.rows_unchanged, rows_rejected=run.rows_rejected, message=run.message,
+        started_at=run.started_at, finished_at=run.finished_at,
+    )
 
 
-@router.post("/{kind}", status_code=201)
+@router.post("/{kind}", response_model=ReportOut, status_code=201, responses=problems(400))
 def upload(
-    kind: str,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or Excel .xlsx")],
+    kind: Annotated[str, Path(max_length=30, pattern=r"^[a-z_-]+$", description="areas, persons, venues, checkins")],
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or Excel .xlsx, one header row")],
     user: ApiUser,
     session: SessionDep,
     strict: Annotated[bool, Query(description="load nothing if any row is bad")] = False,
-) -> JSONResponse:
-    """Import a file; the answer is the row report. A file that cannot be read is a 422, still recorded."""
+) -> ReportOut:
+    """Import a file; the answer is the row report (rejected rows with line, column and reason).
+
+    A file that cannot be read at all is a 422 problem, and its run is still recorded.
+    """
     require(user, "import")
     report = run_import(session, user, kind, file.file, filename=file.filename, strict=strict)
     session.commit()
+    body = report.to_dict()
     if report.status == "failed":
-        raise Invalid(report.message or "the file cannot be read", import_id=report.import_id,
-                      report=report.to_dict())
-    return JSONResponse(report.to_dict(), status_code=201)
+        raise Invalid(report.message or "the file cannot be read", import_id=report.import_id, report=body)
+    return ReportOut.model_validate(body)
 
 
-@router.get("")
+@router.get("", response_model=list[RunOut])
 def recent(
     user: ApiUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[dict[str, Any]]:
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> list[RunOut]:
+    """The latest runs of the kinds your role may import, newest first."""
     require(user, "import")
     runs = session.scalars(
         select(ImportRun).where(ImportRun.kind.in_(visible_kinds(user)))
         .order_by(ImportRun.id.desc()).offset(offset).limit(limit)
     )
-    return [run_summary(run) for run in runs]
+    return [_run_out(run) for run in runs]
 
 
-@router.get("/{import_id}")
-def report(import_id: int, user: ApiUser, session: SessionDep) -> dict[str, Any]:
+@router.get("/{import_id}", response_model=RunDetail)
+def report(import_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: ApiUser, session: SessionDep) -> RunDetail:
+    """One run with its rejected rows (the first 10,000)."""
     require(user, "import")
     run = session.get(ImportRun, import_id)
     if run is None or run.kind not in visible_kinds(user):
         raise NotFound(f"import {import_id} not found")
-    problems = session.scalars(
+    rows = session.scalars(
         select(ImportProblem).where(ImportProblem.import_id == run.id)
         .order_by(ImportProblem.line, ImportProblem.id).limit(MAX_PROBLEMS)
     )
-    return run_summary(run) | {
-        "problems": [{"line": p.line, "column": p.column, "reason": p.reason} for p in problems],
-    }
+    found = [ProblemRow(line=p.line, column=p.column, reason=p.reason) for p in rows]
+    return RunDetail(**_run_out(run).model_dump(), problems=found)

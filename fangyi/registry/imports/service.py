@@ -123,7 +123,8 @@ def run_import(
     check_permission(actor, kind)
     given = source.name if isinstance(source, Path) else getattr(source, "name", None)
     # A temporary file's name is its descriptor number: no name to show.
-    name = Path(filename or (given if isinstance(given, str) else "") or "upload").name or "upload"
+    name = Path(filename or (given if isinstance(given, str) else "") or "upload").name
+    name = "".join(ch for ch in name if ch.isprintable()) or "upload"  # no NUL or control characters stored
     run = ImportRun(kind=kind, filename=name[:300], actor_id=actor.id or None, strict=strict, status="running")
     session.add(run)
     session.flush()
