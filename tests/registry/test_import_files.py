@@ -153,3 +153,13 @@ def test_invalid_utf8_late_in_a_gbk_named_file_fails_without_writing(db: Session
     report = run_import(db, SYSTEM, "persons", io.BytesIO(data), filename="p.csv")
     assert report.status == "failed"
     assert db.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_a_nul_byte_far_into_a_csv_makes_it_unreadable(db: Session, cast: Cast) -> None:
+    rows = [person_row(i, f"人{i}") for i in range(200)]
+    data = csv_bytes(PERSON_HEADER, rows) + b"430424,\x00bad,M,,,430424101001,,\r\n"
+    assert b"\x00" not in data[:4096]
+    report = run_import(db, SYSTEM, "persons", io.BytesIO(data), filename="p\x00.csv")
+    assert report.status == "failed" and report.message and "binary" in report.message
+    assert report.filename == "p.csv"
+    assert db.scalar(select(func.count()).select_from(Person)) == 0
