@@ -171,6 +171,12 @@ def test_areas_load_in_any_order_and_bad_ones_are_said(db: Session, cast: Cast) 
     assert db.get(Area, "430424103001") is not None and db.get(Area, "430424104001") is None
     again = load(db, "areas", AREA_HEADER, rows)
     assert (again.rows_loaded, again.rows_unchanged) == (0, 3)
+    rows[1][1] = "新塘镇人民政府驻地"
+    renamed = load(db, "areas", AREA_HEADER, rows)
+    assert (renamed.rows_loaded, renamed.rows_unchanged) == (1, 2)
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.entity == "area", AuditEntry.action == "update"))
+    assert entry is not None and entry.entity_id == "430424103000"
+    assert (entry.before, entry.after) == ({"name": "新塘镇"}, {"name": "新塘镇人民政府驻地"})
 
 
 def test_venues_upsert_by_code_with_audit(db: Session, cast: Cast) -> None:
