@@ -3,6 +3,11 @@
 A handler takes rows one at a time (``take``), checks each fully before
 keeping it, and writes what it kept in batches (``flush``). A row is either
 written whole or refused with a Problem: never half-way.
+
+A later part (cases, rooms, samples, lab results) adds its kind with a Handler
+subclass — ``required``/``optional`` columns, ``take``, ``flush``, counting
+``loaded`` and ``unchanged`` — and ``service.register_kind(kind, handler)``;
+the reading, strict mode, the run record and the CLI and API come with it.
 """
 
 from __future__ import annotations
