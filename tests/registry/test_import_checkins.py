@@ -138,3 +138,18 @@ def test_checkins_reference_the_registry_only(db: Session, cast: Cast) -> None:
     assert (report.status, report.rows_rejected) == ("partial", 1)
     assert db.scalar(select(Checkin.id)) is None
     assert db.scalar(select(Person.id)) is None and db.scalar(select(Venue.id)) is None
+
+
+def test_problems_are_all_counted_but_stored_up_to_the_cap(db: Session, cast: Cast) -> None:
+    from sqlalchemy import func
+
+    from fangyi.registry.imports.service import MAX_PROBLEMS
+    from fangyi.registry.models import ImportProblem
+
+    add_people(db, 1)
+    rows = [[id_number(0), "V-NONE", (START + timedelta(seconds=i)).isoformat(), ""] for i in range(MAX_PROBLEMS + 5)]
+    report = run_import(db, SYSTEM, "checkins", io.BytesIO(csv_bytes(HEADER, rows)), filename="c.csv")
+    assert report.rows_rejected == MAX_PROBLEMS + 5 and len(report.problems) == MAX_PROBLEMS
+    of_run = ImportProblem.import_id == report.import_id
+    stored = db.scalar(select(func.count()).select_from(ImportProblem).where(of_run))
+    assert stored == MAX_PROBLEMS
