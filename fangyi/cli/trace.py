@@ -19,6 +19,14 @@ from fangyi.tracing.trace import trace_report
 log = logging.getLogger("fangyi")
 
 
+def _why(reason: dict[str, str]) -> str:
+    if reason["kind"] == "household":
+        return "同住 household"
+    if reason["kind"] == "named":
+        return f"病例提及 named ({reason.get('relationship', '')})"
+    return f"{reason['venue_code']} {reason['from'][5:16]}–{reason['to'][11:16]}"
+
+
 def _table(title: str, items: list[dict[str, object]], with_via: bool) -> Table:
     table = Table(title=title)
     for name in ("身份证号 id_number", "姓名 name", "首次暴露 first", "末次暴露 last", "原因 reasons"):
@@ -28,10 +36,7 @@ def _table(title: str, items: list[dict[str, object]], with_via: bool) -> Table:
     for item in items:
         reasons = item["reasons"]
         assert isinstance(reasons, list)
-        why = "; ".join(
-            "同住 household" if r["kind"] == "household" else f"{r['venue_code']} {r['from'][11:16]}–{r['to'][11:16]}"
-            for r in reasons
-        )
+        why = "; ".join(_why(r) for r in reasons)
         row = [str(item["id_number"]), str(item["name"]), str(item["first_exposure"])[:16],
                str(item["last_exposure"])[:16], why]
         if with_via:

@@ -13,7 +13,7 @@ from fangyi.registry.models import (
     PersonMerge,
     Venue,
 )
-from fangyi.tracing.models import Case, Contact, ReachAttempt
+from fangyi.tracing.models import Case, Contact, InvestigationPlace, NamedContact, ReachAttempt
 
 __all__ = [
     "ApiToken",
@@ -26,6 +26,8 @@ __all__ = [
     "Household",
     "ImportProblem",
     "ImportRun",
+    "InvestigationPlace",
+    "NamedContact",
     "Person",
     "PersonMerge",
     "ReachAttempt",

@@ -24,12 +24,18 @@ from fangyi.registry.schemas import Page, problems
 from fangyi.tracing import cases as service
 from fangyi.tracing import contacts as contact_service
 from fangyi.tracing import importer as _importer  # noqa: F401  (the cases import kind)
+from fangyi.tracing import investigation
 from fangyi.tracing.models import Case, Contact
 from fangyi.tracing.schemas import (
     CaseCreate,
     CasePublic,
     CaseUpdate,
     ContactPublic,
+    InvestigationPublic,
+    NamedCreate,
+    NamedPublic,
+    PlaceCreate,
+    PlacePublic,
     QuarantineBody,
     ReachBody,
     ReachPublic,
@@ -210,3 +216,49 @@ def reach(contact_id: ContactId, body: ReachBody, session: SessionDep, user: Api
     attempt = contact_service.log_reach_attempt(session, user, contact_id, body.outcome, body.note)
     session.commit()
     return ReachPublic.model_validate(attempt)
+
+
+# --- the investigation: the case's own account ------------------------------------
+
+
+def _local(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=get_settings().tz)
+
+
+def _investigation(session: Session, user: User, case: Case) -> InvestigationPublic:
+    unmasked = can(user.role, "see_identity")
+    places, named = investigation.investigation_of(session, case)
+    return InvestigationPublic(
+        places=[PlacePublic(id=p.id, venue_code=v.code, venue_name=v.name, kind=v.kind, start_at=p.start_at,
+                            end_at=p.end_at, note=p.note) for p, v in places],
+        named=[NamedPublic(id=n.id, person_id=p.id, id_number=p.id_number if unmasked else mask_id_number(p.id_number),
+                           name=p.name, relationship=n.relationship, last_contact_at=n.last_contact_at, note=n.note)
+               for n, p in named],
+    )
+
+
+@router.get("/cases/{case_no}/investigation", response_model=InvestigationPublic,
+            summary="The places and people the case gave in the interview")
+def get_investigation(case_no: CaseNo, session: SessionDep, user: ApiUser) -> InvestigationPublic:
+    return _investigation(session, user, service.get_case(session, user, case_no))
+
+
+@router.post("/cases/{case_no}/places", response_model=InvestigationPublic, status_code=201,
+             summary="Add a place and time from the interview; contacts are derived again")
+def add_place(case_no: CaseNo, body: PlaceCreate, session: SessionDep, user: ApiUser) -> InvestigationPublic:
+    case = service.get_case(session, user, case_no)
+    new = investigation.NewPlace(**body.new_place.model_dump()) if body.new_place else None
+    investigation.add_place(session, user, case, start_at=_local(body.start_at), end_at=_local(body.end_at),
+                            venue_code=body.venue_code, new_place=new, note=body.note)
+    session.commit()
+    return _investigation(session, user, case)
+
+
+@router.post("/cases/{case_no}/named-contacts", response_model=InvestigationPublic, status_code=201,
+             summary="Add someone the case named; contacts are derived again")
+def add_named(case_no: CaseNo, body: NamedCreate, session: SessionDep, user: ApiUser) -> InvestigationPublic:
+    case = service.get_case(session, user, case_no)
+    investigation.add_named_contact(session, user, case, id_number=body.id_number, relationship=body.relationship,
+                                    last_contact_at=_local(body.last_contact_at), note=body.note)
+    session.commit()
+    return _investigation(session, user, case)

@@ -21,11 +21,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import TextClause, select, text
 from sqlalchemy.orm import Session
 
 from fangyi.protocols.reader import Protocol
-from fangyi.tracing.models import Case
+from fangyi.registry.models import Person
+from fangyi.tracing.models import Case, InvestigationPlace, NamedContact
 
 CHUNK = 2000  # rows of a VALUES list, or ids of an IN list, per statement
 
@@ -184,6 +185,28 @@ def _stays_of(session: Session, person_ids: Sequence[int], until: int) -> list[t
     return stays
 
 
+def _places(session: Session, case: Case, until: int) -> list[tuple[int, int, int, int | None]]:
+    rows = session.execute(
+        select(InvestigationPlace.venue_id, InvestigationPlace.start_at, InvestigationPlace.end_at).where(
+            InvestigationPlace.case_id == case.id
+        )
+    ).all()
+    return [
+        (case.person_id, venue_id, epoch(start_at), epoch(end_at))
+        for venue_id, start_at, end_at in rows
+        if epoch(start_at) <= until
+    ]
+
+
+def _named(session: Session, case_id: int) -> list[tuple[int, int, str]]:
+    rows = session.execute(
+        select(NamedContact.person_id, NamedContact.last_contact_at, NamedContact.relationship)
+        .join(Person, Person.id == NamedContact.person_id)
+        .where(NamedContact.case_id == case_id, Person.merged_into_id.is_(None))
+    ).all()
+    return [(person_id, epoch(moment), relationship) for person_id, moment, relationship in rows]
+
+
 def _households(session: Session, person_ids: Sequence[int]) -> dict[int, int]:
     """Each of these persons' household, where they have one."""
     found: dict[int, int] = {}
@@ -239,7 +262,8 @@ def derive(
         return Derived((start, end), {}, {})
     me = case.person_id
 
-    own = _stays_of(session, [me], end)
+    # The places the case gave in the interview count like their own check-ins.
+    own = _stays_of(session, [me], end) + _places(session, case, end)
     venues = _venues(session, protocol, (venue_id for _, venue_id, _, _ in own))
     close: dict[int, Found] = {}
 
@@ -254,6 +278,13 @@ def derive(
         entry = found_close(other)
         entry.add(f, t, {"kind": "venue", "venue_code": venue.code, "from": f, "to": t})
         entry.higher_risk |= venue.kind in rules.secondary_contact_kinds
+    # Whoever the case named counts when their last time together falls inside the window;
+    # taken as a higher-risk contact, since the case named them as company kept.
+    for other, moment, relationship in _named(session, case.id):
+        if other != me and start <= moment <= end:
+            entry = found_close(other)
+            entry.add(moment, moment, {"kind": "named", "relationship": relationship})
+            entry.higher_risk = True
     if "household" in rules.close_contact_kinds:
         household = _households(session, [me]).get(me)
         for other in _members(session, [household] if household else []).get(household or 0, []):

@@ -83,12 +83,43 @@ class ReachAttempt(Base):
     at: Mapped[datetime] = mapped_column(Instant, default=now)
 
 
+class InvestigationPlace(Base):
+    """A place and time the case gave in the interview; it counts like one of their check-ins."""
+
+    __tablename__ = "investigation_places"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
+    start_at: Mapped[datetime] = mapped_column(Instant)
+    end_at: Mapped[datetime] = mapped_column(Instant)
+    note: Mapped[str | None] = mapped_column(String(500))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Instant, default=now)
+
+
+class NamedContact(Base):
+    """Someone the case named in the interview, with when they were last together."""
+
+    __tablename__ = "named_contacts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    relationship: Mapped[str] = mapped_column(String(50))
+    last_contact_at: Mapped[datetime] = mapped_column(Instant)
+    note: Mapped[str | None] = mapped_column(String(500))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Instant, default=now)
+
+
 def _register_links() -> None:
     # Imported here, not at the top: the registry's services are not needed to define tables.
     from fangyi.registry.persons import register_person_link
 
     register_person_link(Case, "person_id")
     register_person_link(Contact, "person_id")
+    register_person_link(NamedContact, "person_id")
 
 
 _register_links()

@@ -71,6 +71,7 @@ class TraceReason(BaseModel):
 
     kind: Literal["household", "venue", "named"]
     venue_code: str | None = None
+    relationship: str | None = Field(default=None, description="named: how the case knows them")
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None
 
@@ -146,3 +147,58 @@ class ReachPublic(BaseModel):
     outcome: str
     note: str | None
     at: datetime
+
+
+class NewPlaceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Str = Field(min_length=1, max_length=200)
+    kind: Str = Field(min_length=1, max_length=20)
+    area_code: Str = Field(min_length=6, max_length=15, pattern=r"^[0-9]+$")
+    address: Str | None = Field(default=None, max_length=200)
+
+
+class PlaceCreate(BaseModel):
+    """A known venue by its code, or a new place (which becomes a venue)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    venue_code: Str | None = Field(default=None, min_length=1, max_length=64)
+    new_place: NewPlaceBody | None = None
+    start_at: datetime
+    end_at: datetime
+    note: Str | None = Field(default=None, max_length=500)
+
+
+class PlacePublic(BaseModel):
+    id: int
+    venue_code: str
+    venue_name: str
+    kind: str
+    start_at: datetime
+    end_at: datetime
+    note: str | None
+
+
+class NamedCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: Str = Field(min_length=1, max_length=40)
+    relationship: Str = Field(min_length=1, max_length=50, description="e.g. 同事, 朋友, 同车")
+    last_contact_at: datetime
+    note: Str | None = Field(default=None, max_length=500)
+
+
+class NamedPublic(BaseModel):
+    id: int
+    person_id: int
+    id_number: str
+    name: str
+    relationship: str
+    last_contact_at: datetime
+    note: str | None
+
+
+class InvestigationPublic(BaseModel):
+    places: list[PlacePublic]
+    named: list[NamedPublic]

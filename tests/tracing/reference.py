@@ -26,6 +26,8 @@ class World:
     default_stays: dict[str, int | None]  # venue code -> minutes
     households: dict[int, str | None]  # person -> household code
     stays: list[Stay]
+    places: list[Stay] = field(default_factory=list)  # the case's own account: places with both ends
+    named: dict[int, int] = field(default_factory=dict)  # person the case named -> last time together
 
 
 @dataclass
@@ -73,7 +75,7 @@ def reference(world: World, case_person: int, win: tuple[int, int], protocol: Pr
         if via is not None:
             entry.via.add(via)
 
-    mine = [s for s in world.stays if s.person == case_person]
+    mine = [s for s in world.stays if s.person == case_person] + world.places
     for own in mine:
         if world.kinds[own.venue] not in rules.close_contact_kinds:
             continue
@@ -84,6 +86,10 @@ def reference(world: World, case_person: int, win: tuple[int, int], protocol: Pr
                     note(other.person, "close", *overlap, ("venue", own.venue, *overlap), None)
                     if world.kinds[own.venue] in rules.secondary_contact_kinds:
                         risky.add(other.person)
+    for person, moment in world.named.items():
+        if person != case_person and win[0] <= moment <= win[1]:
+            note(person, "close", moment, moment, ("named",), None)
+            risky.add(person)
     home = world.households.get(case_person)
     if home is not None and "household" in rules.close_contact_kinds:
         for person, household in world.households.items():

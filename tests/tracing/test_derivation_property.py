@@ -15,7 +15,8 @@ from fangyi.protocols.reader import current
 from fangyi.registry.models import VENUE_KINDS, Person
 from fangyi.tracing.cases import CaseFields, create_case
 from fangyi.tracing.contacts import refresh
-from fangyi.tracing.models import Contact
+from fangyi.tracing.derivation import from_epoch
+from fangyi.tracing.models import Contact, InvestigationPlace, NamedContact
 from tests.tracing.reference import Stay, World, reference, window
 from tests.tracing.world import add_person, add_stay, add_venue, at
 
@@ -42,6 +43,12 @@ def worlds(draw: st.DrawFn) -> tuple[World, dict[str, object]]:
         start = int(at(draw(step)).timestamp())
         length = draw(st.sampled_from([None, 0, 3600, 3600, 7200, 3 * 3600, 10 * 3600]))
         stays[(person, venue, start)] = Stay(person, venue, start, None if length is None else start + length)
+    places = []
+    for _ in range(draw(st.integers(min_value=0, max_value=2))):
+        start = int(at(draw(step)).timestamp())
+        places.append(Stay(0, draw(st.sampled_from(codes)), start, start + draw(st.sampled_from([0, 3600, 7200]))))
+    named = {p: int(at(draw(step)).timestamp())
+             for p in draw(st.sets(st.integers(min_value=1, max_value=PERSONS - 1), max_size=2))}
     onset = draw(st.sampled_from([None, date(2022, 3, 27), date(2022, 3, 28), date(2022, 3, 29)]))
     sampled = at(48 + draw(st.integers(min_value=0, max_value=24)))
     confirmed = sampled + timedelta(hours=draw(st.integers(min_value=0, max_value=30)))
@@ -53,7 +60,7 @@ def worlds(draw: st.DrawFn) -> tuple[World, dict[str, object]]:
         "quarantine_hours": draw(st.lists(st.sampled_from([-20, 10, 30, 45, 60]), min_size=PERSONS, max_size=PERSONS)),
         "quarantine_who": draw(st.sets(st.integers(min_value=1, max_value=PERSONS - 1), max_size=4)),
     }
-    return World(kinds, default_stays, households, list(stays.values())), case
+    return World(kinds, default_stays, households, list(stays.values()), places, named), case
 
 
 def _stored(db, case_id: int, ids: dict[int, int]) -> dict[int, tuple[object, ...]]:
@@ -61,7 +68,7 @@ def _stored(db, case_id: int, ids: dict[int, int]) -> dict[int, tuple[object, ..
     found = {}
     for contact in db.scalars(select(Contact).where(Contact.case_id == case_id)):
         reasons = {
-            ("household",) if r["kind"] == "household" else ("venue", r["venue_code"], r["from"], r["to"])
+            (r["kind"],) if r["kind"] != "venue" else ("venue", r["venue_code"], r["from"], r["to"])
             for r in contact.reasons
         }
         found[back[contact.person_id]] = (
@@ -112,6 +119,12 @@ def test_derivation_matches_the_brute_force_reference(cast, db, edition, drawn):
             case["sampled"], case["confirmed"], "local", isolated_at=case["isolated"],  # type: ignore[arg-type]
         )
         created = create_case(db, cast["tracer"], fields)
+        for place in world.places:
+            db.add(InvestigationPlace(case_id=created.id, venue_id=venues[place.venue].id,
+                                      start_at=from_epoch(place.start), end_at=from_epoch(place.end or place.start)))
+        for n, moment in world.named.items():
+            db.add(NamedContact(case_id=created.id, person_id=ids[n], relationship="同事",
+                                last_contact_at=from_epoch(moment)))
         refresh(db, cast["tracer"], created, at=NOW)
         expected = _expected(world, case, {})
         target(float(len(expected)))
