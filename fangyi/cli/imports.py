@@ -8,6 +8,7 @@ the import could not run).
 from __future__ import annotations
 
 import json
+from importlib import import_module
 from pathlib import Path
 
 import typer
@@ -25,6 +26,17 @@ from fangyi.registry.imports.service import HANDLERS, PROGRESS_EVERY, ImportRepo
 
 # Named by formats.md; imported by parts that are not in this version yet.
 LATER_KINDS = ("cases", "rooms", "samples", "lab-results")
+# Parts that add their own kinds (each module calls register_kind when imported).
+KIND_MODULES = ("fangyi.tracing.importer",)
+
+
+def load_kinds() -> None:
+    for module in KIND_MODULES:
+        try:
+            import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
 SHOWN_PROBLEMS = 50
 STATUS_WORDS = {"done": "全部导入 done", "partial": "部分导入 partial", "rejected": "已拒绝 rejected",
                 "failed": "无法读取 failed"}
@@ -64,7 +76,7 @@ def print_report(console: Console, report: ImportReport) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_cmd(
-        kind: str = typer.Argument(..., help="areas, persons, venues or checkins"),
+        kind: str = typer.Argument(..., help="areas, persons, venues, checkins, cases"),
         file: Path = typer.Argument(..., help="a CSV (UTF-8 or GB18030) or Excel .xlsx file"),
         strict: bool = typer.Option(False, "--strict", help="load nothing if any row is bad"),
         as_json: bool = typer.Option(False, "--json", help="print the row report as JSON"),
@@ -72,6 +84,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import a file of one kind; every rejected row is reported with its line, column and reason."""
         err = Console(stderr=True)
+        load_kinds()
         name = _kind(kind)
         if name not in HANDLERS:
             if kind in LATER_KINDS:

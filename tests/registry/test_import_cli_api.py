@@ -83,9 +83,17 @@ def test_cli_shows_fifty_problems_and_counts_the_rest(county: str, tmp_path: Pat
 
 
 def test_cli_kinds_of_later_parts_are_not_available_yet(county: str, tmp_path: Path) -> None:
-    path = write(tmp_path / "c.csv", b"case_no\n")
+    path = write(tmp_path / "c.csv", b"barcode\n")
     result = runner.invoke(app, ["import", "lab-results", str(path)])
     assert result.exit_code == 1 and "not available yet" in result.output
+
+
+def test_cli_imports_the_kinds_other_parts_add(county: str, tmp_path: Path) -> None:
+    header = "case_no,id_number,classification,sampled_at,confirmed_at,source\n"
+    path = write(tmp_path / "cases.csv", header.encode())
+    result = runner.invoke(app, ["import", "cases", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "rows 0" in result.output
 
 
 def test_cli_import_attributed_to_a_user(county: str, tmp_path: Path) -> None:
