@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.auth.roles import can
+from fangyi.auth.service import in_jurisdiction
 from fangyi.config import get_settings
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Invalid
@@ -22,14 +23,16 @@ from fangyi.registry.models import Person
 from fangyi.registry.persons import FieldError
 from fangyi.registry.schemas import Page, problems
 from fangyi.tracing import cases as service
+from fangyi.tracing import chains, investigation
 from fangyi.tracing import contacts as contact_service
 from fangyi.tracing import importer as _importer  # noqa: F401  (the cases import kind)
-from fangyi.tracing import investigation
 from fangyi.tracing.models import Case, Contact
 from fangyi.tracing.schemas import (
     CaseCreate,
     CasePublic,
     CaseUpdate,
+    ChainPublic,
+    ClusterPublic,
     ContactPublic,
     InvestigationPublic,
     NamedCreate,
@@ -262,3 +265,24 @@ def add_named(case_no: CaseNo, body: NamedCreate, session: SessionDep, user: Api
                                     last_contact_at=_local(body.last_contact_at), note=body.note)
     session.commit()
     return _investigation(session, user, case)
+
+
+# --- chains ----------------------------------------------------------------------
+
+
+@router.get("/clusters", response_model=list[ClusterPublic],
+            summary="Clusters of linked cases (source links, contacts, shared contacts), largest first")
+def list_clusters(session: SessionDep, user: ApiUser) -> list[chains.Cluster]:
+    contact_service.permitted(user, "read_cases")
+    visible = set(session.scalars(
+        select(Case.id).join(Person, Person.id == Case.person_id).where(in_jurisdiction(user, Person.area_code))
+    ))
+    return chains.clusters(session, visible)
+
+
+@router.get("/cases/{case_no}/chain", response_model=ChainPublic,
+            summary="The cluster of one case, with a Plotly figure of its chain")
+def get_chain(case_no: CaseNo, session: SessionDep, user: ApiUser) -> ChainPublic:
+    case = service.get_case(session, user, case_no)
+    cluster = chains.clusters(session, {case.id})[0]
+    return ChainPublic(cluster=ClusterPublic.model_validate(cluster), figure=chains.chain_figure(cluster))

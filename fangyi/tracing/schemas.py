@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -202,3 +202,27 @@ class NamedPublic(BaseModel):
 class InvestigationPublic(BaseModel):
     places: list[PlacePublic]
     named: list[NamedPublic]
+
+
+class LinkPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    source: str
+    target: str
+    kind: Literal["source", "contact", "shared_contact"]
+    shared: int = Field(description="shared_contact: how many persons the two cases share")
+
+
+class ClusterPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str = Field(description="the cluster's earliest confirmed case")
+    size: int
+    cases: list[str]
+    links: list[LinkPublic]
+    first_confirmed: datetime | None
+
+
+class ChainPublic(BaseModel):
+    cluster: ClusterPublic
+    figure: dict[str, Any] = Field(description="a Plotly figure of the chain, for Plotly.newPlot")

@@ -1,0 +1,46 @@
+"""Chains: cases linked by source links, by being each other's contacts, or by shared contacts."""
+
+from __future__ import annotations
+
+from fangyi.config import get_settings
+from fangyi.tracing.cases import clean_case, create_case
+from fangyi.tracing.chains import chain_figure, clusters
+from tests.tracing.world import add_person, add_stay, add_venue, at, case_row
+
+
+def _case(db, cast, person, case_no, **over):
+    return create_case(db, cast["tracer"], clean_case(case_row(person, case_no=case_no, **over), get_settings().tz))
+
+
+def test_cases_fall_into_clusters(cast, db):
+    a, b, c, d, e, shared = (add_person(db, n) for n in (1, 2, 3, 4, 5, 6))
+    restaurant, shop = add_venue(db, "R1", "restaurant"), add_venue(db, "S1", "shop")
+    add_stay(db, a, restaurant, at(12), at(13))
+    add_stay(db, c, restaurant, at(12), at(13))  # c is a's close contact, and later a case
+    add_stay(db, d, shop, at(30), at(31))
+    add_stay(db, shared, shop, at(30.5), at(31))  # d and e share a contact at the shop
+    add_stay(db, e, shop, at(30.5), at(31))
+    _case(db, cast, a, "HD-1")
+    _case(db, cast, b, "HD-2", infected_by="HD-1", confirmed_at="2022-03-30T12:00:00+08:00")
+    _case(db, cast, c, "HD-3", confirmed_at="2022-03-30T13:00:00+08:00")
+    _case(db, cast, d, "HD-4", source="local", confirmed_at="2022-03-30T14:00:00+08:00")
+    _case(db, cast, e, "HD-5", source="local", confirmed_at="2022-03-30T15:00:00+08:00")
+    found = clusters(db)
+    assert [(cl.name, cl.cases) for cl in found] == [("HD-1", ["HD-1", "HD-2", "HD-3"]), ("HD-4", ["HD-4", "HD-5"])]
+    kinds = {(link.source, link.target, link.kind) for link in found[0].links}
+    assert {("HD-1", "HD-2", "source"), ("HD-1", "HD-3", "contact")} <= kinds
+    assert any(link.kind == "shared_contact" and link.shared >= 1 for link in found[1].links)
+    figure = chain_figure(found[0])
+    assert figure["data"][-1]["text"] == ["HD-1", "HD-2", "HD-3"]
+
+
+def test_chain_over_the_api(cast, db, client):
+    a, b = add_person(db, 1), add_person(db, 2)
+    _case(db, cast, a, "HD-1")
+    _case(db, cast, b, "HD-2", infected_by="HD-1", confirmed_at="2022-03-30T12:00:00+08:00")
+    chain = client.get("/api/v1/cases/HD-2/chain", headers=cast.headers("commander"))
+    assert chain.status_code == 200, chain.text
+    assert chain.json()["cluster"]["cases"] == ["HD-1", "HD-2"] and chain.json()["figure"]["data"]
+    listed = client.get("/api/v1/clusters", headers=cast.headers("commander")).json()
+    assert [(c["name"], c["size"]) for c in listed] == [("HD-1", 2)]
+    assert client.get("/api/v1/clusters", headers=cast.headers("driver")).status_code == 403
