@@ -75,23 +75,10 @@ def app_on_test_session(db: Session, cast: Cast, ground: Ground) -> FastAPI:
 
 # Operations whose known findings are being fixed by their owners; they still run, and an
 # unexpected pass is reported, so the mark comes off as soon as they conform.
-KNOWN_FINDINGS = {
-    "/api/v1/imports": "imports: 404 and problem+json undocumented, offset unbounded (bigint overflow on PostgreSQL)",
-}
-
-
-def _marks(path: str) -> list[pytest.MarkDecorator]:
-    return [
-        pytest.mark.xfail(reason=reason, strict=False)
-        for prefix, reason in KNOWN_FINDINGS.items()
-        if path.startswith(prefix)
-    ]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("mode", "method", "path"),
-    [pytest.param(m, o, p, id=f"{m.value} {o} {p}", marks=_marks(p)) for m, o, p in CASES],
+    [pytest.param(m, o, p, id=f"{m.value} {o} {p}") for m, o, p in CASES],
 )
 def test_api_answers_generated_requests_as_documented(
     mode: GenerationMode, method: str, path: str, app_on_test_session: FastAPI, cast: Cast
