@@ -97,10 +97,16 @@ class PersonMaker:
         return f"19999{self.phones * 7919 % 1_000_000:06d}"
 
     def household(self, size: int) -> list[tuple[int, str]]:
-        """Ages and sexes of one household: a couple, their children, perhaps a grandparent."""
+        """Ages and sexes of one household: a couple, their children, perhaps a grandparent.
+
+        Many older couples bring up grandchildren whose parents work in the cities (留守儿童).
+        """
         rng = self.rng
         head = self.age(22)
         members = [(head, "M"), (max(20, head + rng.randint(-6, 3)), "F")]
+        if head >= 48 and size >= 3 and rng.random() < 0.55:
+            while len(members) < size:
+                members.append((max(0, min(head - 40, rng.randrange(0, 17))), rng.choice("MF")))
         while len(members) < size:
             child = head - rng.randint(22, 36)
             if child >= 0 and (len(members) < 4 or rng.random() < 0.5):
