@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
 
     @group.command("upgrade")
-    def upgrade_cmd(revision: str = typer.Argument("head")) -> None:
+    def upgrade_cmd(revision: str = typer.Argument("heads")) -> None:
         """Bring the configured database's schema up to date."""
         upgrade(revision)
         Console(stderr=True).print(f"[green]schema at {revision}[/] ({_safe_url()})")

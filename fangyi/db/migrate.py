@@ -1,4 +1,8 @@
-"""Alembic, driven from code so that `fangyi db upgrade` needs no alembic.ini."""
+"""Alembic, driven from code so that `fangyi db upgrade` needs no alembic.ini.
+
+Each part's migrations may form their own branch off the registry's first
+revision, so upgrades go to "heads" (every branch's tip), not one "head".
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return config
 
 
-def upgrade(revision: str = "head", *, url: str | None = None, connection: Connection | None = None) -> None:
+def upgrade(revision: str = "heads", *, url: str | None = None, connection: Connection | None = None) -> None:
     command.upgrade(alembic_config(url, connection), revision)
 
 
