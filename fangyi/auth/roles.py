@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "read_report": frozenset({Role.commander, Role.command_office, Role.admin}),
     "read_cases": frozenset({Role.commander, Role.command_office, Role.tracer, Role.admin}),
     "edit_cases": frozenset({Role.tracer, Role.command_office, Role.admin}),
+    "assign_contacts": frozenset({Role.command_office, Role.admin}),
 }
 
 # Which import kinds each role may load.

@@ -23,7 +23,7 @@ from fangyi.registry.models import Person
 from fangyi.registry.persons import FieldError
 from fangyi.registry.schemas import Page, problems
 from fangyi.tracing import cases as service
-from fangyi.tracing import chains, investigation
+from fangyi.tracing import chains, investigation, queue_api
 from fangyi.tracing import contacts as contact_service
 from fangyi.tracing import importer as _importer  # noqa: F401  (the cases import kind)
 from fangyi.tracing.models import Case, Contact
@@ -286,3 +286,6 @@ def get_chain(case_no: CaseNo, session: SessionDep, user: ApiUser) -> ChainPubli
     case = service.get_case(session, user, case_no)
     cluster = chains.clusters(session, {case.id})[0]
     return ChainPublic(cluster=ClusterPublic.model_validate(cluster), figure=chains.chain_figure(cluster))
+
+
+router.include_router(queue_api.router)

@@ -202,6 +202,13 @@ def get_case(session: Session, user: Actor | User, case_no: str) -> Case:
     return case
 
 
+def get_case_by_id(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} not found")
+    return case
+
+
 def list_cases(
     session: Session, user: User, *, offset: int = 0, limit: int = 50
 ) -> tuple[list[tuple[Case, Person]], int]:

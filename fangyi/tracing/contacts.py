@@ -17,6 +17,7 @@ from fangyi.errors import Invalid, NotFound
 from fangyi.protocols.reader import current
 from fangyi.registry.models import Person
 from fangyi.timeutil import now
+from fangyi.tracing.assignment import assign_new
 from fangyi.tracing.derivation import CHUNK, Derived, Found, derive, epoch, from_epoch
 from fangyi.tracing.models import REACH_OUTCOMES, Case, Contact, ReachAttempt
 
@@ -113,14 +114,15 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
         session.execute(update(Contact).where(Contact.id.in_(ids)).values(stale=True, stale_at=at))
     for start in range(0, len(to_drop), CHUNK):
         session.execute(delete(Contact).where(Contact.id.in_(to_drop[start : start + CHUNK])))
-    _expire_contacts(session)
     case.derived_at = at
     session.flush()
+    assigned = assign_new(session, case.id, at)
+    _expire_contacts(session)
     audit.record(
         session, actor, "derive", "case", case.id,
         after={
             "protocol": protocol.edition, "close": len(derived.close), "secondary": len(derived.secondary),
-            "new": len(inserts), "stale": len(to_stale), "removed": len(to_drop),
+            "new": len(inserts), "stale": len(to_stale), "removed": len(to_drop), "assigned": assigned,
         },
     )
     return derived

@@ -68,6 +68,11 @@ class Contact(Base):
     # No longer derived, kept because a tracer decided on it.
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     stale_at: Mapped[datetime | None] = mapped_column(Instant)
+    # The tracer whose queue it is in: by the area the person lives in, balancing the day's load.
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(Instant)
+    # A confirmed contact handed over for quarantine: the placement request the quarantine part takes.
+    handed_over_at: Mapped[datetime | None] = mapped_column(Instant)
 
 
 class ReachAttempt(Base):

@@ -226,3 +226,33 @@ class ClusterPublic(BaseModel):
 class ChainPublic(BaseModel):
     cluster: ClusterPublic
     figure: dict[str, Any] = Field(description="a Plotly figure of the chain, for Plotly.newPlot")
+
+
+class QueueItem(BaseModel):
+    contact_id: int
+    case_no: str
+    person_id: int
+    id_number: str
+    name: str
+    phone: str | None
+    area_code: str
+    degree: str
+    status: str
+    first_exposure: datetime
+    last_exposure: datetime
+    assigned_to: str | None
+    quarantined_at: datetime | None
+
+
+class AssignBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tracer_id: int = Field(ge=1, le=2**62)
+
+
+class Progress(BaseModel):
+    derived: int
+    confirmed: int
+    reached: int
+    unreached: int
+    handed_over: int

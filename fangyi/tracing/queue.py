@@ -1,0 +1,137 @@
+"""The tracers' queue: contacts assigned by where they live, balanced by the day's load;
+reassignment by a coordinator, hand-over for quarantine, and the counts that show progress."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from fangyi.audit import service as audit
+from fangyi.audit.service import Actor
+from fangyi.auth.models import User
+from fangyi.auth.roles import Role
+from fangyi.auth.service import in_jurisdiction
+from fangyi.errors import Conflict, Invalid
+from fangyi.registry.areas import AreaCodeError, prefix
+from fangyi.registry.models import Person
+from fangyi.timeutil import day_bounds, now
+from fangyi.tracing.assignment import reach_of
+from fangyi.tracing.contacts import get_contact, permitted
+from fangyi.tracing.models import Case, Contact, ReachAttempt
+
+OPEN = and_(
+    Contact.status != "rejected",
+    or_(Contact.stale.is_(False), Contact.status == "confirmed"),
+    Contact.handed_over_at.is_(None),
+)
+
+
+def reassign(session: Session, actor: Actor | User, contact_id: int, tracer_id: int) -> Contact:
+    """A coordinator moves a contact to another tracer who covers the person's area."""
+    permitted(actor, "assign_contacts")
+    contact = get_contact(session, actor, contact_id)
+    tracer = session.get(User, tracer_id)
+    if tracer is None or tracer.role != Role.tracer.value or not tracer.active:
+        raise Invalid(f"user {tracer_id} is not an active tracer", column="tracer_id")
+    person = session.get(Person, contact.person_id)
+    assert person is not None
+    if not person.area_code.startswith(reach_of(tracer.area_code)):
+        raise Invalid(f"{tracer.username}'s jurisdiction does not hold area {person.area_code}", column="tracer_id")
+    before = contact.assigned_to_id
+    contact.assigned_to_id, contact.assigned_at = tracer.id, now()
+    session.flush()
+    audit.record(session, actor, "assign", "contact", contact.id, before={"assigned_to_id": before},
+                 after={"assigned_to_id": tracer.id})
+    return contact
+
+
+def hand_over(session: Session, actor: Actor | User, contact_id: int) -> Contact:
+    """Hand a confirmed contact over for quarantine: the placement request the quarantine part takes."""
+    permitted(actor, "edit_cases")
+    contact = get_contact(session, actor, contact_id)
+    if contact.status != "confirmed":
+        raise Invalid("only a confirmed contact is handed over for quarantine", column="status")
+    if contact.handed_over_at is not None:
+        raise Conflict(f"contact {contact.id} was handed over already")
+    contact.handed_over_at = now()
+    session.flush()
+    audit.record(session, actor, "hand_over", "contact", contact.id,
+                 after={"handed_over_at": contact.handed_over_at.isoformat()})
+    return contact
+
+
+def queue(
+    session: Session,
+    user: User,
+    *,
+    tracer_id: int | None = None,
+    area_code: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[tuple[Contact, Person, str]], int]:
+    """Open contacts (to decide, reach or hand over) in the user's jurisdiction; a tracer's own by default."""
+    permitted(user, "read_cases")
+    if tracer_id is None and user.role == Role.tracer.value:
+        tracer_id = user.id
+    query = (
+        select(Contact, Person, Case.case_no).join(Person, Person.id == Contact.person_id)
+        .join(Case, Case.id == Contact.case_id).where(OPEN, in_jurisdiction(user, Person.area_code))
+    )
+    if tracer_id is not None:
+        query = query.where(Contact.assigned_to_id == tracer_id)
+    if area_code:
+        try:
+            query = query.where(Person.area_code.startswith(prefix(area_code), autoescape=True))
+        except AreaCodeError as exc:
+            raise Invalid(str(exc), column="area") from None
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # Close contacts first, then who was exposed earliest: the most urgent calls.
+    rows = session.execute(
+        query.order_by(Contact.degree, Contact.first_exposure, Contact.id).offset(offset).limit(limit)
+    ).all()
+    return [(contact, person, case_no) for contact, person, case_no in rows], total
+
+
+def progress(session: Session, *, case_id: int | None = None, day: date | None = None) -> dict[str, int]:
+    """Counts of derived, confirmed, reached, unreached and handed-over contacts: for a case
+    (as they stand), or for a day (what happened that day)."""
+    reached = exists().where(ReachAttempt.contact_id == Contact.id, ReachAttempt.outcome == "reached")
+    listed = and_(Contact.status != "rejected", or_(Contact.stale.is_(False), Contact.status == "confirmed"))
+
+    def count(*where: ColumnElement[bool]) -> int:
+        scope = [Contact.case_id == case_id] if case_id is not None else []
+        return int(session.scalar(select(func.count()).select_from(Contact).where(*scope, *where)) or 0)
+
+    if day is None:
+        return {
+            "derived": count(listed), "confirmed": count(Contact.status == "confirmed"),
+            "reached": count(Contact.status == "confirmed", reached),
+            "unreached": count(Contact.status == "confirmed", ~reached),
+            "handed_over": count(Contact.handed_over_at.is_not(None)),
+        }
+    start, end = day_bounds(day)
+    reached_that_day = exists().where(
+        ReachAttempt.contact_id == Contact.id, ReachAttempt.outcome == "reached", ReachAttempt.at >= start,
+        ReachAttempt.at < end,
+    )
+    confirmed_by_end = and_(Contact.status == "confirmed", Contact.decided_at < end)
+    reached_by_end = exists().where(
+        ReachAttempt.contact_id == Contact.id, ReachAttempt.outcome == "reached", ReachAttempt.at < end
+    )
+    return {
+        "derived": count(Contact.created_at >= start, Contact.created_at < end),
+        "confirmed": count(Contact.status == "confirmed", Contact.decided_at >= start, Contact.decided_at < end),
+        "reached": count(reached_that_day),
+        "unreached": count(confirmed_by_end, ~reached_by_end),
+        "handed_over": count(Contact.handed_over_at >= start, Contact.handed_over_at < end),
+    }
+
+
+def tracer_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows: Any = session.execute(select(User.id, User.username).where(User.id.in_(sorted(ids))))
+    return {int(user_id): str(name) for user_id, name in rows}

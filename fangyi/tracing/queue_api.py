@@ -1,0 +1,89 @@
+"""The tracers' queue over the API: what to do next, reassignment, hand-over, progress."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from fangyi.auth.models import User
+from fangyi.auth.roles import can
+from fangyi.deps import ApiUser, SessionDep
+from fangyi.registry.identity import mask_id_number, mask_phone
+from fangyi.registry.models import Person
+from fangyi.registry.schemas import Page
+from fangyi.tracing import cases as case_service
+from fangyi.tracing import queue as service
+from fangyi.tracing.contacts import permitted
+from fangyi.tracing.models import Contact
+from fangyi.tracing.schemas import AssignBody, Progress, QueueItem
+
+router = APIRouter()
+
+ContactId = Annotated[int, Path(ge=1, le=2**62)]
+CaseNo = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[^\x00/]+$")]
+
+
+def _item(user: User, contact: Contact, person: Person, case_no: str, names: dict[int, str]) -> QueueItem:
+    unmasked = can(user.role, "see_identity")
+    return QueueItem(
+        contact_id=contact.id, case_no=case_no, person_id=person.id,
+        id_number=person.id_number if unmasked else mask_id_number(person.id_number), name=person.name,
+        phone=person.phone if unmasked or person.phone is None else mask_phone(person.phone),
+        area_code=person.area_code, degree=contact.degree, status=contact.status,
+        first_exposure=contact.first_exposure, last_exposure=contact.last_exposure,
+        assigned_to=names.get(contact.assigned_to_id) if contact.assigned_to_id else None,
+        quarantined_at=contact.quarantined_at,
+    )
+
+
+@router.get("/queue", response_model=Page[QueueItem],
+            summary="Open contacts to confirm, reach or hand over; a tracer's own by default")
+def get_queue(
+    session: SessionDep, user: ApiUser,
+    tracer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    area: Annotated[str | None, Query(min_length=6, max_length=15, pattern=r"^[0-9]+$")] = None,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    rows, total = service.queue(session, user, tracer_id=tracer_id, area_code=area, offset=offset, limit=limit)
+    names = service.tracer_names(session, {c.assigned_to_id for c, _, _ in rows if c.assigned_to_id})
+    items = [_item(user, contact, person, case_no, names) for contact, person, case_no in rows]
+    return {"items": items, "total": total, "offset": offset, "limit": limit}
+
+
+@router.post("/contacts/{contact_id}/assign", response_model=QueueItem,
+             summary="Give a contact to another tracer (coordinators)")
+def assign(contact_id: ContactId, body: AssignBody, session: SessionDep, user: ApiUser) -> QueueItem:
+    contact = service.reassign(session, user, contact_id, body.tracer_id)
+    session.commit()
+    return _one(session, user, contact)
+
+
+@router.post("/contacts/{contact_id}/hand-over", response_model=QueueItem,
+             summary="Hand a confirmed contact over for quarantine")
+def hand_over(contact_id: ContactId, session: SessionDep, user: ApiUser) -> QueueItem:
+    contact = service.hand_over(session, user, contact_id)
+    session.commit()
+    return _one(session, user, contact)
+
+
+def _one(session: SessionDep, user: User, contact: Contact) -> QueueItem:
+    person = session.get(Person, contact.person_id)
+    case = case_service.get_case_by_id(session, contact.case_id)
+    assert person is not None
+    names = service.tracer_names(session, {contact.assigned_to_id} if contact.assigned_to_id else set())
+    return _item(user, contact, person, case.case_no, names)
+
+
+@router.get("/cases/{case_no}/progress", response_model=Progress,
+            summary="Derived, confirmed, reached, unreached and handed-over contacts of a case")
+def case_progress(case_no: CaseNo, session: SessionDep, user: ApiUser) -> dict[str, int]:
+    case = case_service.get_case(session, user, case_no)
+    return service.progress(session, case_id=case.id)
+
+
+@router.get("/tracing/progress", response_model=Progress, summary="What the tracers did on a local day")
+def day_progress(session: SessionDep, user: ApiUser, day: Annotated[date, Query(alias="date")]) -> dict[str, int]:
+    permitted(user, "read_cases")
+    return service.progress(session, day=day)
