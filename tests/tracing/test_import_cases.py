@@ -5,9 +5,13 @@ from __future__ import annotations
 import io
 
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from fangyi.cli.main import app
+from fangyi.db.session import session_scope
 from fangyi.tracing.importer import import_cases
 from fangyi.tracing.models import Case, Contact
+from tests.conftest import add_areas
 from tests.tracing.world import add_person, add_stay, add_venue, at, id_number
 
 HEADER = "case_no,id_number,classification,onset_date,sampled_at,confirmed_at,source,origin,infected_by\n"
@@ -65,3 +69,16 @@ def test_a_changed_row_updates_the_case(cast, db):
     report = import_cases(db, cast["tracer"], _file(changed), filename="cases.csv")
     assert report.rows_loaded == 1
     assert str(db.scalar(select(Case.onset_date))) == "2022-03-29"
+
+
+def test_fangyi_import_cases_on_the_command_line(committed_db, tmp_path):
+    with session_scope() as session:
+        add_areas(session)
+        persons = [add_person(session, n) for n in (1, 2, 3)]
+        path = tmp_path / "cases.csv"
+        path.write_bytes(_file(*_rows(persons)).getvalue())
+    result = CliRunner().invoke(app, ["import", "cases", str(path), "--json"])
+    assert result.exit_code == 3, result.output
+    assert '"rows_loaded": 2' in result.stdout
+    traced = CliRunner().invoke(app, ["trace", "HD-2", "--json"])
+    assert traced.exit_code == 0 and '"case_no": "HD-2"' in traced.stdout
