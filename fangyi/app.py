@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import plotly
 from fastapi import FastAPI, Request
@@ -31,6 +32,8 @@ ROUTERS = (
     "fangyi.audit.api",
     "fangyi.registry.imports.routes",
     "fangyi.tracing.api",
+    "fangyi.screening.api",
+    "fangyi.screening.pages",
 )
 
 PROBLEM = "application/problem+json"
@@ -113,4 +116,24 @@ def create_app() -> FastAPI:
 
     for name in ROUTERS:
         app.include_router(import_module(name).router)
+    _document_unparseable_bodies(app)
     return app
+
+
+def _document_unparseable_bodies(app: FastAPI) -> None:
+    """Every operation that takes a body can answer 400 when the body is not JSON;
+    said once here so that no part's route can forget it."""
+    from fangyi.registry.schemas import problems
+
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if isinstance(operation, dict) and "requestBody" in operation:
+                        operation.setdefault("responses", {}).setdefault("400", problems(400)[400])
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from fangyi.registry import figures as registry_figures
+from fangyi.screening import figures as screening_figures
 from fangyi.tracing import figures as tracing_figures
 
 FiguresFn = Callable[[Session, date], dict[str, Any]]
@@ -24,6 +25,7 @@ PARTS: list[tuple[str, FiguresFn]] = [
     ("registry", registry_figures.figures),
     ("cases", tracing_figures.case_figures),
     ("contacts", tracing_figures.contact_figures),
+    ("testing", screening_figures.testing_figures),
 ]
 
 SECTION_NAMES = {

@@ -50,7 +50,7 @@ PROBLEM_MEDIA = "application/problem+json"
 # also accepts the page's session cookie), so that clients and /api/v1/docs know to send it.
 API_TOKEN = HTTPBearer(
     auto_error=False, scheme_name="token", bearerFormat="fy_…",
-    description="an API token from POST /api/v1/tokens or `fangyi users token`",
+    description="an API token from POST /api/v1/tokens or `fangyi user token`",
 )
 
 

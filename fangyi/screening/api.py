@@ -1,0 +1,163 @@
+"""The screening JSON API under /api/v1/screening: scans, lab results, rounds, points, coverage, advice."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Security
+from sqlalchemy import select
+
+from fangyi.auth.service import require
+from fangyi.deps import ApiUser, SessionDep
+from fangyi.errors import DomainError, NotFound
+from fangyi.protocols.reader import current
+from fangyi.registry.identity import mask_id_number
+from fangyi.registry.models import Person
+from fangyi.registry.schemas import API_TOKEN, problems
+from fangyi.screening import importer as _importer  # noqa: F401  (the samples and lab-results import kinds)
+from fangyi.screening.advice import advise_pool_size, tests_per_person
+from fangyi.screening.figures import round_coverage, turnaround
+from fangyi.screening.models import RetestTask, SamplingPoint, ScreeningRound, SuspectedCase, Tube
+from fangyi.screening.results import ResultFields, conflict_reason, record_result
+from fangyi.screening.scans import ScanInput, record_scans
+from fangyi.screening.schemas import (
+    AdviceOut,
+    AreaCoverageOut,
+    CoverageOut,
+    PersonOut,
+    PointIn,
+    PointOut,
+    ResultBatch,
+    ResultIn,
+    ResultsOut,
+    RetestOut,
+    RoundIn,
+    RoundOut,
+    ScanBatch,
+    ScanIn,
+    ScanResults,
+    SuspectedOut,
+)
+from fangyi.screening.setup import RoundFields, create_point, create_round
+
+router = APIRouter(prefix="/api/v1/screening", tags=["screening"], dependencies=[Security(API_TOKEN)],
+                   responses=problems(401, 403, 422))
+
+RoundCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+def scan_inputs(body: ScanIn | ScanBatch) -> list[ScanInput]:
+    scans = body.scans if isinstance(body, ScanBatch) else [body]
+    return [ScanInput(**scan.model_dump()) for scan in scans]
+
+
+@router.post("/scans", response_model=ScanResults, summary="One scan, or a batch of up to 20, each exactly once")
+def post_scans(body: ScanIn | ScanBatch, session: SessionDep, user: ApiUser) -> dict[str, Any]:
+    """Open a tube, scan a person into it, or close it. Each scan's answer says ok or refused, and why;
+    a scan_id sent before gets the answer it got then (`repeated`: true) and changes nothing."""
+    outcomes = record_scans(session, user, scan_inputs(body))
+    session.commit()
+    return {"results": outcomes}
+
+
+@router.post("/results", response_model=ResultsOut, summary="Lab results, one or many")
+def post_results(body: ResultIn | ResultBatch, session: SessionDep, user: ApiUser) -> dict[str, Any]:
+    require(user, "record_results")
+    items = body.results if isinstance(body, ResultBatch) else [body]
+    answers: list[dict[str, Any]] = []
+    for item in items:
+        fields = ResultFields(item.barcode, item.result, item.tested_at, item.lab_code, item.ct_orf1ab, item.ct_n)
+        try:
+            with session.begin_nested():
+                status = record_result(session, user, fields)
+        except NotFound as exc:
+            answers.append({"barcode": item.barcode, "status": "unknown_tube", "reason": exc.detail})
+            continue
+        except DomainError as exc:
+            answers.append({"barcode": item.barcode, "status": "refused", "reason": exc.detail})
+            continue
+        reason = conflict_reason(item.barcode, item.result) if status == "conflict" else None
+        answers.append({"barcode": item.barcode, "status": status, "reason": reason})
+    session.commit()
+    return {"results": answers}
+
+
+@router.post("/rounds", response_model=RoundOut, status_code=201, responses=problems(404, 409),
+             summary="Set up a round")
+def post_round(body: RoundIn, session: SessionDep, user: ApiUser) -> ScreeningRound:
+    found = create_round(session, user, RoundFields(**body.model_dump()))
+    session.commit()
+    return found
+
+
+@router.get("/rounds", response_model=list[RoundOut], summary="Rounds, latest first")
+def get_rounds(session: SessionDep, user: ApiUser) -> list[ScreeningRound]:
+    require(user, "read_screening")
+    return list(session.scalars(select(ScreeningRound).order_by(ScreeningRound.starts_at.desc()).limit(200)))
+
+
+@router.post("/points", response_model=PointOut, status_code=201, responses=problems(409),
+             summary="Add a sampling point or door-to-door team")
+def post_point(body: PointIn, session: SessionDep, user: ApiUser) -> SamplingPoint:
+    point = create_point(session, user, **body.model_dump())
+    session.commit()
+    return point
+
+
+def _round(session: SessionDep, code: str) -> ScreeningRound:
+    found = session.scalar(select(ScreeningRound).where(ScreeningRound.code == code))
+    if found is None:
+        raise NotFound(f"no round {code}")
+    return found
+
+
+@router.get("/rounds/{code}/coverage", response_model=CoverageOut, responses=problems(404),
+            summary="People sampled against the residents, by area; turnaround and overdue tubes")
+def get_coverage(code: RoundCode, session: SessionDep, user: ApiUser) -> dict[str, Any]:
+    require(user, "read_screening")
+    found = _round(session, code)
+    areas = round_coverage(session, found)
+    target, sampled = sum(a.target for a in areas), sum(a.sampled for a in areas)
+    times = turnaround(session, found)
+    return {
+        "round": found.code, "target": target, "sampled": sampled,
+        "fraction": round(sampled / target, 4) if target else 0.0,
+        "areas": [AreaCoverageOut(code=a.code, name=a.name, target=a.target, sampled=a.sampled,
+                                  fraction=a.fraction) for a in areas],
+        "tubes": times.tubes, "tested": times.tested, "median_hours_to_result": times.median_hours_to_result,
+        "overdue_tubes": [tube.barcode for tube in times.overdue[:1000]],
+    }
+
+
+@router.get("/advice", response_model=AdviceOut, summary="The pool size with the fewest tests per person")
+def get_advice(user: ApiUser, prevalence: Annotated[float, Query(ge=0, le=1)]) -> dict[str, Any]:
+    require(user, "read_screening")
+    sizes = current().screening.pool_sizes
+    return {"prevalence": prevalence, "pool_size": advise_pool_size(prevalence, sizes),
+            "tests_per_person": {str(size): round(tests_per_person(size, prevalence), 4) for size in sizes}}
+
+
+@router.get("/retests", response_model=list[RetestOut], summary="Open retest tasks, grouped by door")
+def get_retests(session: SessionDep, user: ApiUser) -> list[dict[str, Any]]:
+    require(user, "read_screening")
+    rows = session.execute(
+        select(RetestTask, Person).join(Person, Person.id == RetestTask.person_id)
+        .where(RetestTask.done_at.is_(None)).order_by(RetestTask.area_code, RetestTask.group_key).limit(5000)
+    ).all()
+    groups: dict[tuple[str, str, str], list[PersonOut]] = defaultdict(list)
+    for task, person in rows:
+        groups[(task.group_key, task.area_code, task.reason)].append(
+            PersonOut(name=person.name, id_number=mask_id_number(person.id_number), temporary=False))
+    return [{"group": g, "area_code": a, "reason": r, "people": people} for (g, a, r), people in groups.items()]
+
+
+@router.get("/suspected", response_model=list[SuspectedOut], summary="Positive single tubes for the CDC")
+def get_suspected(session: SessionDep, user: ApiUser) -> list[dict[str, Any]]:
+    require(user, "read_screening")
+    rows = session.execute(
+        select(SuspectedCase, Person, Tube.barcode).join(Person, Person.id == SuspectedCase.person_id)
+        .join(Tube, Tube.id == SuspectedCase.tube_id).order_by(SuspectedCase.tested_at.desc()).limit(1000)
+    ).all()
+    return [{"id": s.id, "name": p.name, "id_number": mask_id_number(p.id_number), "barcode": barcode,
+             "tested_at": s.tested_at, "status": s.status} for s, p, barcode in rows]

@@ -1,0 +1,181 @@
+"""What screening adds to the daily report (`testing`), and coverage, turnaround and overdue tubes.
+
+Figures as of the end of a local day, counted from the times records carry
+(sampling, result, control start and end, the person's registration), so a
+report rebuilds for any past day:
+
+- people_sampled: persons swabbed that day; tubes: tubes with a swab that day,
+  of which tubes_tested had a result by the end of the day and tubes_pending not;
+- positive_pools: pooled tubes whose positive result came that day;
+- people_under_pool_control: persons under a pool-positive control at the end of the day;
+- coverage: of the latest round started by then, its residents sampled in the round by
+  then over its residents registered by then (0.0 when no round has started).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from fangyi.protocols.reader import current
+from fangyi.registry.areas import AreaCodeError, prefix
+from fangyi.registry.models import Area, Household, Person
+from fangyi.screening.models import Control, Sample, ScreeningRound, Tube
+from fangyi.timeutil import day_bounds, now
+
+
+def _count(session: Session, statement: Any) -> int:
+    return int(session.scalar(statement) or 0)
+
+
+def _in_areas(codes: list[str]) -> ColumnElement[bool]:
+    def one(code: str) -> ColumnElement[bool]:
+        try:
+            return Person.area_code.startswith(prefix(code), autoescape=True)
+        except AreaCodeError:
+            return Person.area_code == code
+
+    return or_(*[one(code) for code in codes])
+
+
+def _residents(found: ScreeningRound, end: datetime) -> ColumnElement[bool]:
+    return and_(Person.merged_into_id.is_(None), Person.created_at < end, _in_areas(found.area_codes))
+
+
+def testing_figures(session: Session, day: date) -> dict[str, Any]:
+    start, end = day_bounds(day)
+    day_tubes = select(Sample.tube_id).where(Sample.sampled_at >= start, Sample.sampled_at < end)
+    tested_by_end = and_(Tube.tested_at.is_not(None), Tube.tested_at < end)
+    tubes = _count(session, select(func.count()).select_from(Tube).where(Tube.id.in_(day_tubes)))
+    tested = _count(session, select(func.count()).select_from(Tube).where(Tube.id.in_(day_tubes), tested_by_end))
+    positive_pools = _count(session, select(func.count()).select_from(Tube).where(
+        Tube.result == "positive", Tube.tested_at >= start, Tube.tested_at < end,
+        or_(Tube.pool_size > 1, Tube.members > 1)))
+    controlled = _count(session, select(func.count(func.distinct(Control.person_id))).where(
+        Control.reason == "pool_positive", Control.started_at < end,
+        or_(Control.ended_at.is_(None), Control.ended_at >= end)))
+    return {
+        "people_sampled": _count(session, select(func.count(func.distinct(Sample.person_id))).where(
+            Sample.sampled_at >= start, Sample.sampled_at < end)),
+        "tubes": tubes,
+        "tubes_tested": tested,
+        "tubes_pending": tubes - tested,
+        "positive_pools": positive_pools,
+        "people_under_pool_control": controlled,
+        "coverage": _latest_coverage(session, end),
+    }
+
+
+def _latest_coverage(session: Session, end: datetime) -> float:
+    found = session.scalar(
+        select(ScreeningRound).where(ScreeningRound.starts_at < end).order_by(ScreeningRound.starts_at.desc())
+        .limit(1))
+    if found is None:
+        return 0.0
+    target = _count(session, select(func.count()).select_from(Person).where(_residents(found, end)))
+    if target == 0:
+        return 0.0
+    sampled = _count(session, select(func.count(func.distinct(Sample.person_id))).join(
+        Person, Person.id == Sample.person_id).where(
+        Sample.round_id == found.id, Sample.sampled_at < end, _residents(found, end)))
+    return round(sampled / target, 4)
+
+
+# --- coverage of a round, by area, and who is missing ---------------------------------
+
+
+@dataclass
+class AreaCoverage:
+    code: str
+    name: str
+    target: int
+    sampled: int
+
+    @property
+    def fraction(self) -> float:
+        return round(self.sampled / self.target, 4) if self.target else 0.0
+
+
+def round_coverage(session: Session, found: ScreeningRound, at: datetime | None = None) -> list[AreaCoverage]:
+    """Target and sampled per village (or the smallest area above a person's group)."""
+    moment = at or now()
+    sampled_ids = select(Sample.person_id).where(Sample.round_id == found.id, Sample.sampled_at <= moment)
+    rows = session.execute(
+        select(Person.area_code, Person.id.in_(sampled_ids), func.count()).where(_residents(found, moment))
+        .group_by(Person.area_code, Person.id.in_(sampled_ids))
+    ).all()
+    target: dict[str, int] = defaultdict(int)
+    done: dict[str, int] = defaultdict(int)
+    for code, was_sampled, count in rows:
+        village = code[:12]
+        target[village] += count
+        if was_sampled:
+            done[village] += count
+    names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(list(target)))).all())
+    return [AreaCoverage(code, names.get(code, code), target[code], done[code]) for code in sorted(target)]
+
+
+def missing_by_household(
+    session: Session, found: ScreeningRound, area_code: str | None = None, limit: int = 100_000,
+) -> list[tuple[str, list[Person]]]:
+    """Residents of the round not yet sampled in it, grouped by household (or address) for village doctors."""
+    sampled_ids = select(Sample.person_id).where(Sample.round_id == found.id)
+    query = select(Person).outerjoin(Household, Household.id == Person.household_id).where(
+        _residents(found, now()), Person.id.not_in(sampled_ids))
+    if area_code:
+        query = query.where(_in_areas([area_code]))
+    persons = session.scalars(query.order_by(Household.code, Person.address, Person.id).limit(limit)).all()
+    groups: dict[str, list[Person]] = defaultdict(list)
+    for person in persons:
+        key = person.household.code if person.household else (person.address or person.area_code)
+        groups[key].append(person)
+    return list(groups.items())
+
+
+# --- turnaround and overdue tubes ------------------------------------------------------
+
+
+@dataclass
+class Turnaround:
+    tubes: int
+    received: int
+    tested: int
+    median_hours_to_receipt: float | None
+    median_hours_to_result: float | None
+    overdue: list[Tube]
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return round(value, 2)
+
+
+def turnaround(session: Session, found: ScreeningRound, at: datetime | None = None) -> Turnaround:
+    """Sampling → receipt → result, with tubes pending past the protocol's limit flagged as overdue."""
+    moment = at or now()
+    limit = timedelta(hours=current().screening.result_overdue_hours)
+    first = (select(Sample.tube_id, func.min(Sample.sampled_at).label("sampled_at"))
+             .group_by(Sample.tube_id).subquery())
+    rows = session.execute(
+        select(Tube, first.c.sampled_at).join(first, first.c.tube_id == Tube.id).where(Tube.round_id == found.id)
+    ).all()
+    to_receipt, to_result, overdue = [], [], []
+    for tube, sampled_at in rows:
+        sampled_at = sampled_at if sampled_at.tzinfo else sampled_at.replace(tzinfo=moment.tzinfo)
+        if tube.received_at is not None:
+            to_receipt.append((tube.received_at - sampled_at).total_seconds() / 3600)
+        if tube.tested_at is not None:
+            to_result.append((tube.tested_at - sampled_at).total_seconds() / 3600)
+        elif moment - sampled_at > limit:
+            overdue.append(tube)
+    return Turnaround(len(rows), len(to_receipt), len(to_result), _median(to_receipt), _median(to_result),
+                      overdue)

@@ -1,0 +1,207 @@
+"""Results from the lab, and what they set off.
+
+A positive pool puts every member under control at once and gives each a
+single-tube retest task, grouped by household (else address) for the
+door-to-door teams. A positive single tube becomes a suspected case for the
+CDC. A single negative closes the person's open retest task and ends a
+pool-positive control. `invalid` asks for the tube's people to be re-sampled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from fangyi.audit import service as audit
+from fangyi.audit.service import Actor
+from fangyi.auth.models import User
+from fangyi.auth.service import require
+from fangyi.errors import Conflict, Invalid, NotFound
+from fangyi.registry.models import Household, Person
+from fangyi.screening.common import Refusal, check_barcode
+from fangyi.screening.models import (
+    RESULTS,
+    Box,
+    Control,
+    Lab,
+    LabResult,
+    RetestTask,
+    Sample,
+    SuspectedCase,
+    Tube,
+)
+from fangyi.timeutil import now
+
+CT_RANGE = (0.0, 50.0)
+
+
+@dataclass
+class ResultFields:
+    barcode: str
+    result: str
+    tested_at: datetime
+    lab_code: str
+    ct_orf1ab: float | None = None
+    ct_n: float | None = None
+
+
+def parse_ct(raw: str | None, column: str) -> float | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise Invalid(f"{column} {text!r} is not a number", column=column) from None
+    if not CT_RANGE[0] <= value <= CT_RANGE[1]:
+        raise Invalid(f"{column} {value} is outside {CT_RANGE[0]:g}–{CT_RANGE[1]:g}", column=column)
+    return value
+
+
+def record_result(session: Session, actor: Actor | User, fields: ResultFields) -> str:
+    """Apply one lab result: 'loaded', 'unchanged', or 'conflict' (a different second result, kept for
+    review and flagged, never applied). Invalid or NotFound say why not. The caller commits."""
+    if isinstance(actor, User):
+        require(actor, "record_results")
+    if fields.result not in RESULTS:
+        raise Invalid(f"result must be one of {', '.join(RESULTS)}, not {fields.result!r}", column="result")
+    try:
+        barcode = check_barcode(fields.barcode)
+    except Refusal as refusal:
+        raise Invalid(refusal.message, column="barcode") from None
+    tube = session.scalar(select(Tube).where(Tube.barcode == barcode).with_for_update())
+    if tube is None:
+        raise NotFound(f"no tube with barcode {barcode}: not scanned or not uploaded yet", column="barcode")
+    flag = None if session.get(Lab, fields.lab_code) else f"lab {fields.lab_code} unknown"
+    if tube.result is not None:
+        if tube.result == fields.result:
+            return "unchanged"
+        # Kept for review, never applied over the first: a second opinion is the lab's to settle.
+        session.add(LabResult(tube_id=tube.id, result=fields.result, tested_at=fields.tested_at,
+                              lab_code=fields.lab_code, ct_orf1ab=fields.ct_orf1ab, ct_n=fields.ct_n,
+                              status="conflict", flag=flag, actor_id=actor.id or None))
+        tube.flag = f"two different results: {tube.result}, then {fields.result} from {fields.lab_code}"[:300]
+        audit.record(session, actor, "conflict", "tube", tube.id, after={"result": fields.result})
+        session.flush()
+        return "conflict"
+    session.add(LabResult(tube_id=tube.id, result=fields.result, tested_at=fields.tested_at,
+                          lab_code=fields.lab_code, ct_orf1ab=fields.ct_orf1ab, ct_n=fields.ct_n,
+                          flag=flag, actor_id=actor.id or None))
+    tube.result, tube.tested_at, tube.lab_code = fields.result, fields.tested_at, fields.lab_code
+    tube.ct_orf1ab, tube.ct_n, tube.state = fields.ct_orf1ab, fields.ct_n, "tested"
+    if flag:
+        tube.flag = flag
+    session.flush()
+    audit.record(session, actor, "result", "tube", tube.id,
+                 after={"result": fields.result, "lab": fields.lab_code, "ct_orf1ab": fields.ct_orf1ab,
+                        "ct_n": fields.ct_n})
+    consequences(session, tube)
+    return "loaded"
+
+
+def _members(session: Session, tube: Tube) -> list[tuple[Person, Household | None, datetime]]:
+    rows = session.execute(
+        select(Person, Sample.sampled_at).join(Sample, Sample.person_id == Person.id)
+        .where(Sample.tube_id == tube.id).order_by(Person.id)
+    ).all()
+    return [(person, person.household, sampled_at) for person, sampled_at in rows]
+
+
+def group_key(person: Person, household: Household | None) -> str:
+    if household is not None:
+        return f"household:{household.code}"
+    if person.address:
+        return f"address:{person.address}"[:220]
+    return f"area:{person.area_code}"
+
+
+def consequences(session: Session, tube: Tube) -> None:
+    members = _members(session, tube)
+    at = tube.tested_at or now()
+    pooled = tube.pool_size > 1 or len(members) > 1
+    if tube.result == "positive" and pooled:
+        _retest(session, tube, members, "pool_positive", at)
+        active = set(session.scalars(select(Control.person_id).where(
+            Control.person_id.in_([p.id for p, _, _ in members]), Control.ended_at.is_(None),
+            Control.reason == "pool_positive")))
+        rows = [{"person_id": p.id, "reason": "pool_positive", "tube_id": tube.id, "started_at": at}
+                for p, _, _ in members if p.id not in active]
+        if rows:
+            session.execute(insert(Control), rows)
+    elif tube.result == "invalid":
+        _retest(session, tube, members, "invalid", at)
+    elif len(members) == 1:
+        person, _, sampled_at = members[0]
+        _close_tasks(session, person.id, tube, at)
+        if tube.result == "positive":
+            session.add(SuspectedCase(person_id=person.id, tube_id=tube.id, tested_at=at, sampled_at=sampled_at))
+        else:
+            session.execute(update(Control).where(
+                Control.person_id == person.id, Control.reason == "pool_positive", Control.ended_at.is_(None),
+                Control.started_at <= sampled_at).values(ended_at=at))
+    session.flush()
+
+
+def _retest(session: Session, tube: Tube, members: list[tuple[Person, Household | None, datetime]],
+            reason: str, at: datetime) -> None:
+    rows = [{"person_id": p.id, "source_tube_id": tube.id, "reason": reason, "group_key": group_key(p, h),
+             "area_code": p.area_code, "created_at": at} for p, h, _ in members]
+    if rows:
+        session.execute(insert(RetestTask), rows)
+
+
+def _close_tasks(session: Session, person_id: int, tube: Tube, at: datetime) -> None:
+    session.execute(update(RetestTask).where(
+        RetestTask.person_id == person_id, RetestTask.done_at.is_(None), RetestTask.source_tube_id != tube.id,
+    ).values(done_at=at, result_tube_id=tube.id, result=tube.result))
+
+
+# --- boxes: packed at the point, handed over, received by the lab ----------------------
+
+
+def pack_box(session: Session, actor: Actor | User, code: str, barcodes: list[str], lab_code: str | None,
+             point_id: int | None = None) -> Box:
+    if isinstance(actor, User):
+        require(actor, "scan_samples")
+    if session.scalar(select(Box.id).where(Box.code == code)) is not None:
+        raise Conflict(f"box {code} exists already")
+    tubes = session.scalars(select(Tube).where(Tube.barcode.in_(barcodes))).all()
+    missing = sorted(set(barcodes) - {t.barcode for t in tubes})
+    if missing:
+        raise NotFound(f"no tube with barcode {', '.join(missing[:5])}")
+    not_closed = [t.barcode for t in tubes if t.state != "closed"]
+    if not_closed:
+        raise Invalid(f"only closed tubes are packed: {', '.join(not_closed[:5])}")
+    box = Box(code=code, lab_code=lab_code, point_id=point_id, packed_at=now())
+    session.add(box)
+    session.flush()
+    for tube in tubes:
+        tube.box_id, tube.state = box.id, "packed"
+    audit.record(session, actor, "pack", "box", box.id, after={"code": code, "tubes": len(tubes)})
+    return box
+
+
+def hand_over(session: Session, actor: Actor | User, box: Box, handed_by: str, carried_by: str,
+              at: datetime | None = None) -> Box:
+    box.handed_over_at, box.handed_over_by, box.carried_by = at or now(), handed_by[:100], carried_by[:100]
+    audit.record(session, actor, "hand_over", "box", box.id, after={"by": handed_by, "carrier": carried_by})
+    return box
+
+
+def receive_box(session: Session, actor: Actor | User, box: Box, received_by: str,
+                at: datetime | None = None) -> Box:
+    if isinstance(actor, User):
+        require(actor, "record_results")
+    moment = at or now()
+    box.received_at, box.received_by = moment, received_by[:100]
+    session.execute(update(Tube).where(Tube.box_id == box.id, Tube.state == "packed")
+                    .values(state="received", received_at=moment))
+    audit.record(session, actor, "receive", "box", box.id, after={"by": received_by})
+    return box
+
+
+def conflict_reason(barcode: str, result: str) -> str:
+    return f"tube {barcode} has a different result already; {result} is kept for review, not applied"

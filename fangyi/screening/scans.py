@@ -1,0 +1,230 @@
+"""Registration by scan: open a tube, scan people into it, close it; every scan exactly once.
+
+Each scan carries the handheld's own scan_id. The scan is claimed first with
+INSERT … ON CONFLICT (scan_id) DO NOTHING: a resent scan finds its claim and
+gets the answer the first one got, whatever happened since; two copies racing
+on PostgreSQL meet at the unique index and the second waits for the first.
+A tube's size is guarded by one conditional UPDATE (members < pool_size), so
+two handhelds scanning into the same tube can never overfill it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from fangyi.audit import service as audit
+from fangyi.audit.service import Actor
+from fangyi.auth.models import User
+from fangyi.auth.service import require
+from fangyi.registry.identity import mask_id_number
+from fangyi.registry.models import Person
+from fangyi.screening.common import (
+    Refusal,
+    check_barcode,
+    check_id_number,
+    control_reason,
+    fallback_area,
+    find_person,
+    point_by_code,
+    pool_sizes,
+    register_unverified,
+    round_by_code,
+    round_for,
+)
+from fangyi.screening.models import Sample, SamplingPoint, Scan, ScreeningRound, Tube
+from fangyi.timeutil import now
+
+ACTIONS = ("open", "person", "close")
+MAX_BATCH = 20
+
+
+@dataclass
+class ScanInput:
+    scan_id: str
+    action: str
+    barcode: str | None = None
+    point_code: str | None = None
+    round_code: str | None = None
+    id_number: str | None = None
+    name: str | None = None
+    pool_size: int | None = None
+    scanned_at: datetime | None = None
+
+
+def _insert(session: Session, model: type[Any]) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def _claim(session: Session, actor: Actor | User, scan: ScanInput, point: SamplingPoint | None) -> int | None:
+    statement = _insert(session, Scan).values(
+        scan_id=scan.scan_id, action=scan.action, barcode=(scan.barcode or "")[:60] or None,
+        point_id=point.id if point else None, at=now(), actor_id=actor.id or None,
+    ).on_conflict_do_nothing(index_elements=["scan_id"]).returning(Scan.id)
+    claimed: int | None = session.scalar(statement)
+    return claimed
+
+
+def record_scans(session: Session, actor: Actor | User, scans: list[ScanInput]) -> list[dict[str, Any]]:
+    """Apply scans in order; each gets its outcome (ok or refused, with the reason). The caller commits."""
+    if isinstance(actor, User):
+        require(actor, "scan_samples")
+    outcomes: list[dict[str, Any]] = []
+    points: dict[str, SamplingPoint | None] = {}
+    for scan in scans:
+        code = (scan.point_code or "").strip()
+        if code not in points:
+            points[code] = point_by_code(session, code)
+        point = points[code]
+        claim = _claim(session, actor, scan, point)
+        if claim is None:
+            stored = session.scalar(select(Scan.outcome).where(Scan.scan_id == scan.scan_id))
+            outcomes.append({**(stored or {"scan_id": scan.scan_id, "status": "pending"}), "repeated": True})
+            continue
+        try:
+            outcome = _apply(session, actor, scan, point)
+        except Refusal as refusal:
+            outcome = {"status": "refused", "code": refusal.code, "message": refusal.message,
+                       "params": {k: str(v) for k, v in refusal.params.items()}}
+        outcome = {"scan_id": scan.scan_id, "action": scan.action, **outcome}
+        session.execute(update(Scan).where(Scan.id == claim).values(outcome=outcome))
+        outcomes.append({**outcome, "repeated": False})
+    fresh = [o for o in outcomes if not o["repeated"]]
+    if fresh:
+        audit.record(session, actor, "scan", "scans", None, after={
+            "scan_ids": [o["scan_id"] for o in fresh][:MAX_BATCH],
+            "ok": sum(o["status"] == "ok" for o in fresh), "refused": sum(o["status"] != "ok" for o in fresh),
+        })
+    return outcomes
+
+
+def _tube_view(tube: Tube, members: int | None = None, state: str | None = None) -> dict[str, Any]:
+    return {"barcode": tube.barcode, "members": tube.members if members is None else members,
+            "pool_size": tube.pool_size, "state": state or tube.state}
+
+
+def _apply(session: Session, actor: Actor | User, scan: ScanInput, point: SamplingPoint | None) -> dict[str, Any]:
+    if scan.action not in ACTIONS:
+        raise Refusal("bad_action", f"action must be one of {', '.join(ACTIONS)}")
+    barcode = check_barcode(scan.barcode)
+    at = scan.scanned_at or now()
+    if scan.action == "open":
+        return _open(session, actor, scan, barcode, point, at)
+    tube = session.scalar(select(Tube).where(Tube.barcode == barcode))
+    if tube is None:
+        raise Refusal("unknown_tube", f"tube {barcode} has not been opened: scan the tube first", barcode=barcode)
+    if scan.action == "close":
+        return _close(session, tube, at)
+    return _person(session, actor, scan, tube, point, at)
+
+
+def _open(session: Session, actor: Actor | User, scan: ScanInput, barcode: str, point: SamplingPoint | None,
+          at: datetime) -> dict[str, Any]:
+    flags = []
+    if point is None:
+        flags.append(f"sampling point {scan.point_code or '(none)'} unknown")
+    chosen: ScreeningRound | None = round_by_code(session, scan.round_code)
+    if scan.round_code and chosen is None:
+        flags.append(f"round {scan.round_code} unknown")
+    if chosen is None and not scan.round_code and point is not None:
+        chosen = round_for(session, point.area_code, at)
+    size = scan.pool_size or (chosen.pool_size if chosen else max(pool_sizes()))
+    if size not in pool_sizes():
+        allowed = ", ".join(map(str, pool_sizes()))
+        raise Refusal("bad_pool_size", f"pool size {size} is not allowed ({allowed})", size=size, allowed=allowed)
+    statement = _insert(session, Tube).values(
+        barcode=barcode, round_id=chosen.id if chosen else None, point_id=point.id if point else None,
+        pool_size=size, members=0, state="open", opened_at=at, flag="; ".join(flags) or None,
+        actor_id=actor.id or None,
+    ).on_conflict_do_nothing(index_elements=["barcode"]).returning(Tube.id)
+    if session.scalar(statement) is None:
+        tube = session.scalar(select(Tube).where(Tube.barcode == barcode))
+        assert tube is not None
+        if tube.state == "open" and tube.point_id == (point.id if point else None):
+            return {"status": "ok", "code": "tube_resumed", "message": f"tube {barcode} is open: go on scanning",
+                    "params": {"barcode": barcode}, "tube": _tube_view(tube)}
+        raise Refusal("barcode_used", f"barcode {barcode} was used already ({tube.state}); take a new tube",
+                      barcode=barcode, state=tube.state)
+    return {"status": "ok", "code": "tube_opened", "message": f"tube {barcode} opened for {size}",
+            "params": {"barcode": barcode, "size": size}, "flags": flags,
+            "tube": {"barcode": barcode, "members": 0, "pool_size": size, "state": "open"}}
+
+
+def _close(session: Session, tube: Tube, at: datetime) -> dict[str, Any]:
+    if tube.state != "open":
+        raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state} already", barcode=tube.barcode,
+                      state=tube.state)
+    if tube.members == 0:
+        raise Refusal("tube_empty", f"tube {tube.barcode} holds nobody; scan people first", barcode=tube.barcode)
+    session.execute(update(Tube).where(Tube.id == tube.id, Tube.state == "open").values(state="closed", closed_at=at))
+    return {"status": "ok", "code": "tube_closed", "message": f"tube {tube.barcode} closed with {tube.members}",
+            "params": {"barcode": tube.barcode, "members": tube.members},
+            "tube": _tube_view(tube, state="closed")}
+
+
+def _person(session: Session, actor: Actor | User, scan: ScanInput, tube: Tube, point: SamplingPoint | None,
+            at: datetime) -> dict[str, Any]:
+    if tube.state != "open":
+        raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state}: open a new tube", barcode=tube.barcode,
+                      state=tube.state)
+    id_number = check_id_number(scan.id_number)
+    person = find_person(session, id_number)
+    temporary = False
+    if person is None:
+        name = (scan.name or "").strip()
+        if not name:
+            raise Refusal("unknown_person", f"{mask_id_number(id_number)} is not in the registry: type the name "
+                          "to register on the spot", id=mask_id_number(id_number))
+        area = point.area_code if point else fallback_area(session, actor)
+        person = register_unverified(session, actor, id_number, name, area, point.code if point else None,
+                                     "not in the registry when sampled")
+        temporary = True
+    who = {"name": person.name, "id_number": mask_id_number(person.id_number), "temporary": temporary}
+    if (reason := control_reason(session, person.id, at)) is not None and tube.pool_size > 1:
+        raise Refusal("under_control", f"{person.name} is under control ({reason}): swab alone in a single tube",
+                      name=person.name, reason=reason)
+    _check_not_elsewhere(session, person, tube)
+    grown = session.execute(
+        update(Tube).where(Tube.id == tube.id, Tube.state == "open", Tube.members < Tube.pool_size)
+        .values(members=Tube.members + 1).returning(Tube.members)
+    ).scalar()
+    if grown is None:
+        raise Refusal("tube_full", f"tube {tube.barcode} is full ({tube.pool_size}): open a new tube",
+                      barcode=tube.barcode, size=tube.pool_size)
+    session.add(Sample(tube_id=tube.id, person_id=person.id, round_id=tube.round_id, sampled_at=at,
+                       scan_id=scan.scan_id, point_code=scan.point_code, actor_id=actor.id or None))
+    state = "open"
+    if grown >= tube.pool_size:
+        session.execute(update(Tube).where(Tube.id == tube.id).values(state="closed", closed_at=at))
+        state = "closed"
+    session.flush()
+    session.expire(tube)
+    return {"status": "ok", "code": "tube_closed_full" if state == "closed" else "added",
+            "message": f"{person.name} in tube {tube.barcode} ({grown}/{tube.pool_size})",
+            "params": {"name": person.name, "barcode": tube.barcode, "members": grown, "size": tube.pool_size},
+            "person": who, "tube": {"barcode": tube.barcode, "members": grown, "pool_size": tube.pool_size,
+                                    "state": state}}
+
+
+def _check_not_elsewhere(session: Session, person: Person, tube: Tube) -> None:
+    here = session.scalar(select(Sample.id).where(Sample.tube_id == tube.id, Sample.person_id == person.id))
+    if here is not None:
+        raise Refusal("already_in_tube", f"{person.name} is in tube {tube.barcode} already",
+                      name=person.name, barcode=tube.barcode)
+    if tube.round_id is None:
+        return
+    other = session.scalar(
+        select(Tube.barcode).join(Sample, Sample.tube_id == Tube.id).where(
+            and_(Sample.person_id == person.id, Sample.round_id == tube.round_id, Tube.state == "open",
+                 Tube.id != tube.id)
+        ).limit(1)
+    )
+    if other is not None:
+        raise Refusal("in_other_tube", f"{person.name} is in open tube {other} of this round already",
+                      name=person.name, barcode=other)

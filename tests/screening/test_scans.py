@@ -1,0 +1,121 @@
+"""Registration by scan through the API: the tube's size, barcodes used once, exactly-once scan ids,
+and every refusal answered with its reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fangyi.screening.models import Control, Sample, Scan, Tube, UnverifiedPerson
+from tests.conftest import Cast
+from tests.screening.conftest import Ground, id_number
+
+URL = "/api/v1/screening/scans"
+AT = "2022-04-01T09:00:00+08:00"  # inside the round
+
+
+def scan(client: TestClient, cast: Cast, body: dict[str, Any]) -> list[dict[str, Any]]:
+    response = client.post(URL, json=body, headers=cast.headers("sampler"))
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["results"]
+    return results
+
+
+def one(client: TestClient, cast: Cast, scan_id: str, action: str, barcode: str, **more: Any) -> dict[str, Any]:
+    body = {"scan_id": scan_id, "action": action, "barcode": barcode, "point_code": "P-SJ", "scanned_at": AT, **more}
+    return scan(client, cast, body)[0]
+
+
+def samples_in(db: Session, barcode: str) -> int:
+    return int(db.scalar(select(func.count()).select_from(Sample).join(Tube).where(Tube.barcode == barcode)) or 0)
+
+
+def test_a_ten_tube_fills_closes_itself_and_refuses_the_eleventh(client: TestClient, cast: Cast, ground: Ground,
+                                                                  db: Session) -> None:
+    opened = one(client, cast, "scan-open-0001", "open", "T0000001")
+    assert (opened["status"], opened["code"], opened["tube"]["pool_size"]) == ("ok", "tube_opened", 10)
+    for n, person in enumerate(ground.people[:10], start=1):
+        answer = one(client, cast, f"scan-p-{n:04d}", "person", "T0000001", id_number=person.id_number)
+        assert answer["status"] == "ok", answer
+        assert answer["tube"]["members"] == n
+        assert answer["person"]["name"] == person.name
+        assert person.id_number not in str(answer)  # masked
+    assert answer["code"] == "tube_closed_full" and answer["tube"]["state"] == "closed"
+    eleventh = one(client, cast, "scan-p-0011", "person", "T0000001", id_number=ground.people[10].id_number)
+    assert eleventh["status"] == "refused" and eleventh["code"] == "tube_not_open"
+    assert "open a new tube" in eleventh["message"]
+    assert samples_in(db, "T0000001") == 10
+
+
+def test_a_resent_scan_gets_the_first_answer_and_never_doubles(client: TestClient, cast: Cast, ground: Ground,
+                                                              db: Session) -> None:
+    one(client, cast, "scan-open-0002", "open", "T0000002", pool_size=5)
+    first = one(client, cast, "scan-dup-0001", "person", "T0000002", id_number=ground.people[0].id_number)
+    again = one(client, cast, "scan-dup-0001", "person", "T0000002", id_number=ground.people[0].id_number)
+    assert first["repeated"] is False and again["repeated"] is True
+    assert {k: v for k, v in again.items() if k != "repeated"} == {k: v for k, v in first.items() if k != "repeated"}
+    # A batch as an offline handheld sends it: its queue, with the already-sent scan among it.
+    batch = [{"scan_id": "scan-dup-0001", "action": "person", "barcode": "T0000002", "point_code": "P-SJ",
+              "id_number": ground.people[0].id_number, "scanned_at": AT}]
+    batch += [{"scan_id": f"scan-batch-{n:03d}", "action": "person", "barcode": "T0000002", "point_code": "P-SJ",
+               "id_number": ground.people[n].id_number, "scanned_at": AT} for n in (1, 2, 3)]
+    batch.append(dict(batch[-1]))  # the same scan twice in one batch
+    results = scan(client, cast, {"scans": batch})
+    assert [r["repeated"] for r in results] == [True, False, False, False, True]
+    assert all(r["status"] == "ok" for r in results)
+    assert samples_in(db, "T0000002") == 4
+    assert db.scalar(select(func.count()).select_from(Scan).where(Scan.scan_id.like("scan-%"))) == 5
+    assert scan(client, cast, {"scans": batch}) == [{**r, "repeated": True} for r in results]
+    assert samples_in(db, "T0000002") == 4
+    too_many = {"scans": [dict(batch[1], scan_id=f"scan-many-{n:03d}") for n in range(21)]}
+    assert client.post(URL, json=too_many, headers=cast.headers("sampler")).status_code == 422
+
+
+def test_each_bad_scan_is_refused_with_its_reason(client: TestClient, cast: Cast, ground: Ground,
+                                                  db: Session) -> None:
+    unreadable = one(client, cast, "scan-bad-0001", "open", "T#?")
+    assert (unreadable["status"], unreadable["code"]) == ("refused", "unreadable_barcode")
+    one(client, cast, "scan-bad-0002", "open", "T0000003")
+    good = ground.people[0].id_number
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    checksum = one(client, cast, "scan-bad-0003", "person", "T0000003", id_number=bad)
+    assert checksum["code"] == "bad_id" and "check" in checksum["message"]
+    stranger = id_number(500)
+    nameless = one(client, cast, "scan-bad-0004", "person", "T0000003", id_number=stranger)
+    assert nameless["code"] == "unknown_person" and "name" in nameless["message"]
+    named = one(client, cast, "scan-bad-0005", "person", "T0000003", id_number=stranger, name="过路人")
+    assert named["status"] == "ok" and named["person"]["temporary"] is True
+    assert db.scalar(select(func.count()).select_from(UnverifiedPerson)) == 1
+    reused = one(client, cast, "scan-bad-0006", "open", "T0000001")
+    assert reused["status"] == "ok"  # a first use
+    one(client, cast, "scan-bad-0007", "person", "T0000001", id_number=good)
+    one(client, cast, "scan-bad-0008", "close", "T0000001")
+    again = one(client, cast, "scan-bad-0009", "open", "T0000001")
+    assert again["code"] == "barcode_used"
+    twice = one(client, cast, "scan-bad-0010", "person", "T0000003", id_number=ground.people[1].id_number)
+    assert twice["status"] == "ok"
+    elsewhere = one(client, cast, "scan-bad-0011", "open", "T0000004")
+    assert elsewhere["status"] == "ok"
+    other = one(client, cast, "scan-bad-0012", "person", "T0000004", id_number=ground.people[1].id_number)
+    assert other["code"] == "in_other_tube" and "T0000003" in other["message"]
+    db.add(Control(person_id=ground.people[2].id, reason="flagged", started_at=ground.round.starts_at))
+    db.flush()
+    controlled = one(client, cast, "scan-bad-0013", "person", "T0000004", id_number=ground.people[2].id_number)
+    assert controlled["code"] == "under_control" and "single" in controlled["message"]
+    one(client, cast, "scan-bad-0014", "open", "S0000001", pool_size=1)
+    alone = one(client, cast, "scan-bad-0015", "person", "S0000001", id_number=ground.people[2].id_number)
+    assert alone["status"] == "ok" and alone["code"] == "tube_closed_full"
+    odd_size = one(client, cast, "scan-bad-0016", "open", "T0000005", pool_size=7)
+    assert odd_size["code"] == "bad_pool_size"
+    unknown_point = scan(client, cast, {"scan_id": "scan-bad-0017", "action": "open", "barcode": "T0000006",
+                                        "point_code": "NOWHERE"})[0]
+    assert unknown_point["status"] == "ok" and "NOWHERE" in unknown_point["flags"][0]
+
+
+def test_a_role_that_does_not_sample_may_not_scan(client: TestClient, cast: Cast, ground: Ground) -> None:
+    body = {"scan_id": "scan-role-001", "action": "open", "barcode": "T0000009", "point_code": "P-SJ"}
+    response = client.post(URL, json=body, headers=cast.headers("driver"))
+    assert response.status_code == 403
