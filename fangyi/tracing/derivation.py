@@ -93,30 +93,23 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[int, _VenueInfo]:
-    wanted = sorted(set(ids))
+    """Each venue's code, kind, default stay, and the longest stay recorded there.
+
+    The longest stay bounds how early a stay that still reaches a given moment
+    can have started: the join's lower bound on in_at, which keeps it an index
+    range on (venue_id, in_at). It is read from the data, because a stay may be
+    any length, one index seek per venue (ix_checkins_venue_stay).
+    """
     found: dict[int, _VenueInfo] = {}
-    for chunk in _chunks(wanted):
-        rows = session.execute(
-            _in_text("SELECT id, code, kind, default_stay_minutes FROM venues WHERE id IN ({ids})", chunk)
-        ).all()
-        for venue_id, code, kind, minutes in rows:
+    for chunk in _chunks(sorted(set(ids))):
+        sql = (
+            "SELECT v.id, v.code, v.kind, v.default_stay_minutes, "
+            "(SELECT MAX(c.out_at - c.in_at) FROM checkins c WHERE c.venue_id = v.id) "
+            "FROM venues v WHERE v.id IN ({ids})"
+        )
+        for venue_id, code, kind, minutes, longest in session.execute(_in_text(sql, chunk)):
             stay = 60 * (minutes if minutes is not None else protocol.contacts.stay_minutes(kind))
-            found[venue_id] = _VenueInfo(code, kind, stay, stay)
-    # The longest recorded stay bounds how early a stay that still reaches a given
-    # moment can have started: the join's lower bound on in_at, which keeps it an
-    # index range on (venue_id, in_at). It is read from the data, because a stay
-    # may be any length; only the venues at hand are read, through that same index.
-    for chunk in _chunks(sorted(found)):
-        rows = session.execute(
-            _in_text(
-                "SELECT venue_id, MAX(out_at - in_at) FROM checkins WHERE venue_id IN ({ids}) GROUP BY venue_id",
-                chunk,
-            )
-        ).all()
-        for venue_id, longest in rows:
-            info = found[venue_id]
-            if longest is not None and longest > info.longest:
-                found[venue_id] = _VenueInfo(info.code, info.kind, info.default_stay, int(longest))
+            found[int(venue_id)] = _VenueInfo(code, kind, stay, max(stay, int(longest or 0)))
     return found
 
 
@@ -144,6 +137,9 @@ _END = "COALESCE(c.out_at, c.in_at + w.dflt)"
 # One interval join. Each row of w is a stay [s, e] already cut to its window; the
 # range on c.in_at (from w.lo, the earliest start that can still reach s, to e)
 # is what lets both databases walk ix_checkins_venue_in instead of the table.
+# Persons in `skip` (the case and its close contacts, when looking for secondary
+# ones) are dropped inside the query: close contacts tend to share the same
+# places, and their pairs would otherwise be most of the rows handed back.
 _JOIN = f"""
 SELECT w.who, c.person_id, c.venue_id,
        CASE WHEN c.in_at > w.s THEN c.in_at ELSE w.s END,
@@ -152,27 +148,37 @@ FROM w
 JOIN checkins c ON c.venue_id = w.venue_id AND c.in_at >= w.lo AND c.in_at <= w.e - :m
 JOIN persons p ON p.id = c.person_id AND p.merged_into_id IS NULL
 WHERE {_END} >= w.s + :m AND {_END} - c.in_at >= :m AND c.person_id <> w.who
+  AND c.person_id NOT IN (SELECT id FROM skip)
 """
 
 
 def _co_present(
-    session: Session, stays: list[tuple[int, int, int, int]], venues: dict[int, _VenueInfo], min_overlap: int
+    session: Session,
+    stays: list[tuple[int, int, int, int]],
+    venues: dict[int, _VenueInfo],
+    min_overlap: int,
+    skip: Iterable[int] = (),
 ) -> list[tuple[int, int, int, int, int]]:
     """(who, venue, s, e) stays to (who, other person, venue, from, to) overlaps."""
     rows = [
         (who, venue_id, s, e, s + min_overlap - venues[venue_id].longest, venues[venue_id].default_stay)
         for who, venue_id, s, e in stays
     ]
+    skipped = sorted(set(skip))
     found: list[tuple[int, int, int, int, int]] = []
     for chunk in _chunks(rows):
-        result = session.execute(interval_join(chunk), {"m": min_overlap})
+        result = session.execute(interval_join(chunk, skipped), {"m": min_overlap})
         found.extend((int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in result)
     return found
 
 
-def interval_join(rows: Sequence[tuple[int, int, int, int, int, int]]) -> TextClause:
-    """The join over rows of (who, venue_id, s, e, lo, dflt); the bind parameter m is the minimum overlap."""
-    return text(f"WITH {_values('w', ('who', 'venue_id', 's', 'e', 'lo', 'dflt'), rows)} {_JOIN}")
+def interval_join(rows: Sequence[tuple[int, int, int, int, int, int]], skip: Sequence[int] = ()) -> TextClause:
+    """The join over rows of (who, venue_id, s, e, lo, dflt), leaving out the persons in skip;
+    the bind parameter m is the minimum overlap."""
+    # An id no record has keeps the skip list's VALUES non-empty.
+    skip_rows = [(i,) for i in skip] or [(0,)]
+    ctes = f"{_values('w', ('who', 'venue_id', 's', 'e', 'lo', 'dflt'), rows)}, {_values('skip', ('id',), skip_rows)}"
+    return text(f"WITH {ctes} {_JOIN}")
 
 
 def _stays_of(session: Session, person_ids: Sequence[int], until: int) -> list[tuple[int, int, int, int | None]]:
@@ -334,7 +340,7 @@ def _secondaries(
     stays = _stays_of(session, list(windows), max(until for _, until in windows.values()))
     venues = _venues(session, protocol, (venue_id for _, venue_id, _, _ in stays))
     cut = _cut(stays, venues, rules.secondary_contact_kinds, windows, m)
-    for via, other, venue_id, f, t in _co_present(session, cut, venues, m):
+    for via, other, venue_id, f, t in _co_present(session, cut, venues, m, skip=[me, *close]):
         entry = found(other)
         if entry is not None:
             entry.add(f, t, {"kind": "venue", "venue_code": venues[venue_id].code, "from": f, "to": t})
