@@ -92,6 +92,13 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+VENUE_SQL = (
+    "SELECT v.id, v.code, v.kind, v.default_stay_minutes, "
+    "(SELECT MAX(c.out_at - c.in_at) FROM checkins c WHERE c.venue_id = v.id) "
+    "FROM venues v WHERE v.id IN ({ids})"
+)
+
+
 def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[int, _VenueInfo]:
     """Each venue's code, kind, default stay, and the longest stay recorded there.
 
@@ -102,12 +109,7 @@ def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[in
     """
     found: dict[int, _VenueInfo] = {}
     for chunk in _chunks(sorted(set(ids))):
-        sql = (
-            "SELECT v.id, v.code, v.kind, v.default_stay_minutes, "
-            "(SELECT MAX(c.out_at - c.in_at) FROM checkins c WHERE c.venue_id = v.id) "
-            "FROM venues v WHERE v.id IN ({ids})"
-        )
-        for venue_id, code, kind, minutes, longest in session.execute(_in_text(sql, chunk)):
+        for venue_id, code, kind, minutes, longest in session.execute(_in_text(VENUE_SQL, chunk)):
             stay = 60 * (minutes if minutes is not None else protocol.contacts.stay_minutes(kind))
             found[int(venue_id)] = _VenueInfo(code, kind, stay, max(stay, int(longest or 0)))
     return found
