@@ -84,7 +84,7 @@ def test_cli_shows_fifty_problems_and_counts_the_rest(county: str, tmp_path: Pat
 
 def test_cli_kinds_of_later_parts_are_not_available_yet(county: str, tmp_path: Path) -> None:
     path = write(tmp_path / "c.csv", b"barcode\n")
-    result = runner.invoke(app, ["import", "lab-results", str(path)])
+    result = runner.invoke(app, ["import", "rooms", str(path)])
     assert result.exit_code == 1 and "not available yet" in result.output
 
 
