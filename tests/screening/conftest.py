@@ -14,6 +14,7 @@ from fangyi.registry.persons import clean_person, save_person
 from fangyi.screening.models import SamplingPoint, ScreeningRound
 from fangyi.screening.setup import RoundFields, create_lab, create_point, create_round
 from tests.conftest import CHENGGUAN, COUNTY, SHIJIN, Cast
+from tests.web.conftest import login  # noqa: F401  (the page tests sign in through it)
 
 START = datetime(2022, 4, 1, 0, 0, tzinfo=UTC)  # 08:00 in Hengdong
 
