@@ -51,10 +51,13 @@ def database_size(url: str) -> int:
     return int(row[0]) if row else 0
 
 
-def raw_load(url: str, rows: Rows) -> float:
-    """Seconds to load the rows by the driver's own bulk path into a table shaped like checkins."""
+def raw_load(url: str, rows: Rows, *, sqlite_cache_mb: int = 0) -> float:
+    """Seconds to load the rows by the driver's own bulk path into a table shaped like checkins.
+
+    ``sqlite_cache_mb``: the page cache the writer being compared uses (0: SQLite's default).
+    """
     if url.startswith("sqlite"):
-        return _raw_sqlite(make_url(url).database or "", rows)
+        return _raw_sqlite(make_url(url).database or "", rows, sqlite_cache_mb)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn:
         conn.execute("DROP TABLE IF EXISTS ceiling_checkins")
@@ -74,10 +77,12 @@ def raw_load(url: str, rows: Rows) -> float:
         return elapsed
 
 
-def _raw_sqlite(path: str, rows: Rows) -> float:
+def _raw_sqlite(path: str, rows: Rows, cache_mb: int) -> float:
     lite = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
         lite.execute(f"PRAGMA {pragma}")
+    if cache_mb:
+        lite.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
     lite.execute("DROP TABLE IF EXISTS ceiling_checkins")
     for statement in SCRATCH_SQLITE:
         lite.execute(statement)
