@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fangyi.audit import service as audit
 from fangyi.audit.service import Actor
 from fangyi.auth.models import User
 from fangyi.auth.service import require
+from fangyi.db.base import Instant
 from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import Person
 from fangyi.screening.common import (
+    CONTROL_CHECKS,
     Refusal,
     check_barcode,
     check_id_number,
@@ -37,11 +39,21 @@ from fangyi.screening.common import (
     round_by_code,
     round_for,
 )
-from fangyi.screening.models import Sample, SamplingPoint, Scan, ScreeningRound, Tube
+from fangyi.screening.models import Control, Sample, SamplingPoint, Scan, ScreeningRound, Tube
 from fangyi.timeutil import now
 
 ACTIONS = ("open", "person", "close")
 MAX_BATCH = 20
+
+
+@dataclass(frozen=True)
+class TubeRow:
+    id: int
+    barcode: str
+    state: str
+    pool_size: int
+    members: int
+    round_id: int | None
 
 
 @dataclass
@@ -62,12 +74,46 @@ def _insert(session: Session, model: type[Any]) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
+# Statements built once: on a busy morning building SQL expressions costs more than running them.
+_CLAIMS: dict[str, Any] = {}
+_STORED = select(Scan.outcome).where(Scan.scan_id == bindparam("scan_id"))
+_ANSWER = update(Scan).where(Scan.id == bindparam("claim")).values(outcome=bindparam("outcome"))
+_TUBE = select(Tube.id, Tube.barcode, Tube.state, Tube.pool_size, Tube.members, Tube.round_id).where(
+    Tube.barcode == bindparam("barcode"))
+_OTHER = aliased(Tube)
+_LOOKUP = select(
+    Person.id, Person.name, Person.id_number, Person.merged_into_id,
+    select(Control.reason).where(
+        Control.person_id == Person.id, Control.started_at <= bindparam("at", type_=Instant()),
+        or_(Control.ended_at.is_(None), Control.ended_at > bindparam("at", type_=Instant())),
+    ).limit(1).scalar_subquery(),
+    # This tube, or another open tube of the round (a NULL round matches nothing).
+    select(_OTHER.barcode).join(Sample, Sample.tube_id == _OTHER.id).where(
+        Sample.person_id == Person.id,
+        or_(_OTHER.id == bindparam("tube_id"), and_(Sample.round_id == bindparam("round_id"), _OTHER.state == "open")),
+    ).order_by(_OTHER.id).limit(1).scalar_subquery(),
+).where(Person.id_number == bindparam("id_number"))
+_FILLS = Tube.members + 1 >= Tube.pool_size
+_GROW = (
+    update(Tube).where(Tube.id == bindparam("tube_id"), Tube.state == "open", Tube.members < Tube.pool_size)
+    .values(members=Tube.members + 1, state=case((_FILLS, "closed"), else_=Tube.state),
+            closed_at=case((_FILLS, bindparam("at", type_=Instant())), else_=Tube.closed_at))
+    .returning(Tube.members, Tube.state)
+)
+_SAMPLE = insert(Sample)
+
+
 def _claim(session: Session, actor: Actor | User, scan: ScanInput, point: SamplingPoint | None) -> int | None:
-    statement = _insert(session, Scan).values(
-        scan_id=scan.scan_id, action=scan.action, barcode=(scan.barcode or "")[:60] or None,
-        point_id=point.id if point else None, at=now(), actor_id=actor.id or None,
-    ).on_conflict_do_nothing(index_elements=["scan_id"]).returning(Scan.id)
-    claimed: int | None = session.scalar(statement)
+    dialect = session.get_bind().dialect.name
+    if dialect not in _CLAIMS:
+        _CLAIMS[dialect] = _insert(session, Scan).values(
+            scan_id=bindparam("scan_id"), action=bindparam("action"), barcode=bindparam("barcode"),
+            point_id=bindparam("point_id"), at=bindparam("at", type_=Instant()), actor_id=bindparam("actor_id"),
+        ).on_conflict_do_nothing(index_elements=["scan_id"]).returning(Scan.id)
+    claimed: int | None = session.scalar(_CLAIMS[dialect], {
+        "scan_id": scan.scan_id, "action": scan.action, "barcode": (scan.barcode or "")[:60] or None,
+        "point_id": point.id if point else None, "at": now(), "actor_id": actor.id or None,
+    })
     return claimed
 
 
@@ -84,7 +130,7 @@ def record_scans(session: Session, actor: Actor | User, scans: list[ScanInput]) 
         point = points[code]
         claim = _claim(session, actor, scan, point)
         if claim is None:
-            stored = session.scalar(select(Scan.outcome).where(Scan.scan_id == scan.scan_id))
+            stored = session.scalar(_STORED, {"scan_id": scan.scan_id})
             outcomes.append({**(stored or {"scan_id": scan.scan_id, "status": "pending"}), "repeated": True})
             continue
         try:
@@ -93,7 +139,7 @@ def record_scans(session: Session, actor: Actor | User, scans: list[ScanInput]) 
             outcome = {"status": "refused", "code": refusal.code, "message": refusal.message,
                        "params": {k: str(v) for k, v in refusal.params.items()}}
         outcome = {"scan_id": scan.scan_id, "action": scan.action, **outcome}
-        session.execute(update(Scan).where(Scan.id == claim).values(outcome=outcome))
+        session.execute(_ANSWER, {"claim": claim, "outcome": outcome})
         outcomes.append({**outcome, "repeated": False})
     fresh = [o for o in outcomes if not o["repeated"]]
     if fresh:
@@ -116,9 +162,10 @@ def _apply(session: Session, actor: Actor | User, scan: ScanInput, point: Sampli
     at = scan.scanned_at or now()
     if scan.action == "open":
         return _open(session, actor, scan, barcode, point, at)
-    tube = session.scalar(select(Tube).where(Tube.barcode == barcode))
-    if tube is None:
+    found = session.execute(_TUBE, {"barcode": barcode}).first()
+    if found is None:
         raise Refusal("unknown_tube", f"tube {barcode} has not been opened: scan the tube first", barcode=barcode)
+    tube = TubeRow(*found)
     if scan.action == "close":
         return _close(session, tube, at)
     return _person(session, actor, scan, tube, point, at)
@@ -156,7 +203,7 @@ def _open(session: Session, actor: Actor | User, scan: ScanInput, barcode: str, 
             "tube": {"barcode": barcode, "members": 0, "pool_size": size, "state": "open"}}
 
 
-def _close(session: Session, tube: Tube, at: datetime) -> dict[str, Any]:
+def _close(session: Session, tube: TubeRow, at: datetime) -> dict[str, Any]:
     if tube.state != "open":
         raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state} already", barcode=tube.barcode,
                       state=tube.state)
@@ -165,66 +212,60 @@ def _close(session: Session, tube: Tube, at: datetime) -> dict[str, Any]:
     session.execute(update(Tube).where(Tube.id == tube.id, Tube.state == "open").values(state="closed", closed_at=at))
     return {"status": "ok", "code": "tube_closed", "message": f"tube {tube.barcode} closed with {tube.members}",
             "params": {"barcode": tube.barcode, "members": tube.members},
-            "tube": _tube_view(tube, state="closed")}
+            "tube": {"barcode": tube.barcode, "members": tube.members, "pool_size": tube.pool_size,
+                     "state": "closed"}}
 
 
-def _person(session: Session, actor: Actor | User, scan: ScanInput, tube: Tube, point: SamplingPoint | None,
+def _lookup(session: Session, id_number: str, tube: TubeRow, at: datetime) -> Any:
+    """The person, why they are under control, and a tube they are in already — in one round trip."""
+    return session.execute(_LOOKUP, {"id_number": id_number, "at": at, "tube_id": tube.id,
+                                     "round_id": tube.round_id}).first()
+
+
+def _person(session: Session, actor: Actor | User, scan: ScanInput, tube: TubeRow, point: SamplingPoint | None,
             at: datetime) -> dict[str, Any]:
     if tube.state != "open":
         raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state}: open a new tube", barcode=tube.barcode,
                       state=tube.state)
     id_number = check_id_number(scan.id_number)
-    person = find_person(session, id_number)
+    row = _lookup(session, id_number, tube, at)
     temporary = False
-    if person is None:
+    if row is not None and row.merged_into_id is not None:
+        survivor = find_person(session, id_number)
+        row = _lookup(session, survivor.id_number, tube, at) if survivor is not None else None
+    if row is None:
         name = (scan.name or "").strip()
         if not name:
             raise Refusal("unknown_person", f"{mask_id_number(id_number)} is not in the registry: type the name "
                           "to register on the spot", id=mask_id_number(id_number))
         area = point.area_code if point else fallback_area(session, actor)
-        person = register_unverified(session, actor, id_number, name, area, point.code if point else None,
-                                     "not in the registry when sampled")
+        register_unverified(session, actor, id_number, name, area, point.code if point else None,
+                            "not in the registry when sampled")
+        session.flush()
+        row = _lookup(session, id_number, tube, at)
         temporary = True
-    who = {"name": person.name, "id_number": mask_id_number(person.id_number), "temporary": temporary}
-    if (reason := control_reason(session, person.id, at)) is not None and tube.pool_size > 1:
-        raise Refusal("under_control", f"{person.name} is under control ({reason}): swab alone in a single tube",
-                      name=person.name, reason=reason)
-    _check_not_elsewhere(session, person, tube)
-    grown = session.execute(
-        update(Tube).where(Tube.id == tube.id, Tube.state == "open", Tube.members < Tube.pool_size)
-        .values(members=Tube.members + 1).returning(Tube.members)
-    ).scalar()
+    person_id, name, number, _, reason, elsewhere = row
+    if reason is None and CONTROL_CHECKS:
+        reason = control_reason(session, person_id, at)
+    if reason is not None and tube.pool_size > 1:
+        raise Refusal("under_control", f"{name} is under control ({reason}): swab alone in a single tube",
+                      name=name, reason=reason)
+    if elsewhere == tube.barcode:
+        raise Refusal("already_in_tube", f"{name} is in tube {tube.barcode} already", name=name,
+                      barcode=tube.barcode)
+    if elsewhere is not None:
+        raise Refusal("in_other_tube", f"{name} is in open tube {elsewhere} of this round already",
+                      name=name, barcode=elsewhere)
+    grown = session.execute(_GROW, {"tube_id": tube.id, "at": at}).first()
     if grown is None:
         raise Refusal("tube_full", f"tube {tube.barcode} is full ({tube.pool_size}): open a new tube",
                       barcode=tube.barcode, size=tube.pool_size)
-    session.add(Sample(tube_id=tube.id, person_id=person.id, round_id=tube.round_id, sampled_at=at,
-                       scan_id=scan.scan_id, point_code=scan.point_code, actor_id=actor.id or None))
-    state = "open"
-    if grown >= tube.pool_size:
-        session.execute(update(Tube).where(Tube.id == tube.id).values(state="closed", closed_at=at))
-        state = "closed"
-    session.flush()
-    session.expire(tube)
+    members, state = grown
+    session.execute(_SAMPLE, {
+        "tube_id": tube.id, "person_id": person_id, "round_id": tube.round_id, "sampled_at": at,
+        "scan_id": scan.scan_id, "point_code": scan.point_code, "actor_id": actor.id or None})
     return {"status": "ok", "code": "tube_closed_full" if state == "closed" else "added",
-            "message": f"{person.name} in tube {tube.barcode} ({grown}/{tube.pool_size})",
-            "params": {"name": person.name, "barcode": tube.barcode, "members": grown, "size": tube.pool_size},
-            "person": who, "tube": {"barcode": tube.barcode, "members": grown, "pool_size": tube.pool_size,
-                                    "state": state}}
-
-
-def _check_not_elsewhere(session: Session, person: Person, tube: Tube) -> None:
-    here = session.scalar(select(Sample.id).where(Sample.tube_id == tube.id, Sample.person_id == person.id))
-    if here is not None:
-        raise Refusal("already_in_tube", f"{person.name} is in tube {tube.barcode} already",
-                      name=person.name, barcode=tube.barcode)
-    if tube.round_id is None:
-        return
-    other = session.scalar(
-        select(Tube.barcode).join(Sample, Sample.tube_id == Tube.id).where(
-            and_(Sample.person_id == person.id, Sample.round_id == tube.round_id, Tube.state == "open",
-                 Tube.id != tube.id)
-        ).limit(1)
-    )
-    if other is not None:
-        raise Refusal("in_other_tube", f"{person.name} is in open tube {other} of this round already",
-                      name=person.name, barcode=other)
+            "message": f"{name} in tube {tube.barcode} ({members}/{tube.pool_size})",
+            "params": {"name": name, "barcode": tube.barcode, "members": members, "size": tube.pool_size},
+            "person": {"name": name, "id_number": mask_id_number(number), "temporary": temporary},
+            "tube": {"barcode": tube.barcode, "members": members, "pool_size": tube.pool_size, "state": state}}

@@ -1,0 +1,279 @@
+"""Benchmark: many handhelds scanning at once against the registration API, on PostgreSQL.
+
+    .venv/bin/python -m bench.screening_load [--seconds 60] [--clients 64] [--workers 2]
+        [--modes single,batch] [--resend 0.3] [--persons 20000]
+
+uvicorn serves the app (uvloop, httptools) in a subprocess on loopback; the
+load generator runs here with httpx. Each handheld opens a tube, scans ten
+people into it (the tube closes itself) and starts again; 30% of requests are
+sent a second time with the same scan ids, as a handheld does after a dropped
+answer. `single` sends one scan per request, `batch` what a handheld has
+queued (20 scans a request). Afterwards the stored scans are counted against
+the unique scan ids sent: they must be equal. Then the same rows go into a
+scratch table by psycopg directly (one row per commit on 8 connections, and
+executemany 20 rows per transaction) — the raw ceiling — and the ratio is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from bench.common import fresh_database
+from fangyi.audit.service import SYSTEM
+from fangyi.auth import service as auth_service
+from fangyi.db.migrate import upgrade
+from fangyi.db.session import engine_for
+from fangyi.registry.identity import make_id_number
+from fangyi.screening.setup import RoundFields, create_point, create_round
+
+DB_NAME = "fangyi_bench_screening"
+COUNTY, TOWNSHIP, VILLAGE = "430424", "430424101000", "430424101001"
+POOL = 10
+
+
+def _id_number(n: int) -> str:
+    born = date(1960, 1, 1) + timedelta(days=n // 1000)
+    return make_id_number(COUNTY, born, n % 500, "M" if (n // 500) % 2 else "F")
+
+
+def seed(url: str, persons: int, clients: int) -> tuple[str, list[str]]:
+    """Areas, persons (COPY), a round under way, one point per handheld and a sampler's token."""
+    upgrade(url=url)
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    numbers = [_id_number(n) for n in range(persons)]
+    with psycopg.connect(dsn) as conn:
+        conn.execute("INSERT INTO areas (code, name, level, parent_code) VALUES (%s, '衡东县', 'county', NULL), "
+                     "(%s, '石滩乡', 'township', %s), (%s, '石金村', 'village', %s)",
+                     (COUNTY, TOWNSHIP, COUNTY, VILLAGE, TOWNSHIP))
+        stamp = datetime.now(UTC)
+        with conn.cursor().copy("COPY persons (id_number, doc_kind, name, area_code, created_at, updated_at) "
+                                "FROM STDIN") as copy:
+            for n, number in enumerate(numbers):
+                copy.write_row((number, "resident", f"居民{n}", VILLAGE, stamp, stamp))
+    from sqlalchemy.orm import Session
+
+    with Session(engine_for(url)) as session:
+        user = auth_service.create_user(session, SYSTEM, username="sampler", password="bench-sampler-2022",
+                                        role="sampler", area_code=COUNTY)
+        create_round(session, SYSTEM, RoundFields("BENCH", "压测轮次", [COUNTY], datetime.now(UTC) - timedelta(hours=1),
+                                                  datetime.now(UTC) + timedelta(hours=20), POOL))
+        for n in range(clients):
+            create_point(session, SYSTEM, code=f"P{n:03d}", name=f"采样点{n}", area_code=VILLAGE)
+        token = auth_service.issue_token(session, SYSTEM, user, "bench")
+        session.commit()
+    return token, numbers
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, "FANGYI_DATABASE_URL": url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "fangyi.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
+         "--log-level", "warning", "--no-access-log"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("the server did not start")
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    unique: dict[str, tuple[str, str | None, datetime]] = field(default_factory=dict)  # scan_id -> row
+    scans_sent: int = 0
+    refused: int = 0
+    errors: int = 0
+
+
+async def handheld(client: httpx.AsyncClient, headers: dict[str, str], index: int, people: list[str],
+                   per_request: int, resend: float, stop: float, tally: Tally) -> None:
+    rng = random.Random(index)
+    point = f"P{index:03d}"
+    queue: list[dict[str, Any]] = []
+    tube_no = 0
+    cursor = 0
+
+    def scans() -> list[dict[str, Any]]:
+        nonlocal tube_no, cursor
+        tube_no += 1
+        barcode = f"H{index:03d}T{tube_no:07d}"
+        at = datetime.now(UTC).isoformat()
+        items = [{"scan_id": uuid.uuid4().hex, "action": "open", "barcode": barcode, "point_code": point,
+                  "scanned_at": at}]
+        for _ in range(POOL):
+            items.append({"scan_id": uuid.uuid4().hex, "action": "person", "barcode": barcode, "point_code": point,
+                          "id_number": people[cursor % len(people)], "scanned_at": at})
+            cursor += 1
+        return items
+
+    async def post(items: list[dict[str, Any]]) -> None:
+        body = items[0] if len(items) == 1 else {"scans": items}
+        started = time.perf_counter()
+        try:
+            response = await client.post("/api/v1/screening/scans", json=body, headers=headers)
+        except httpx.HTTPError:
+            tally.errors += 1
+            return
+        tally.latencies.append(time.perf_counter() - started)
+        tally.scans_sent += len(items)
+        if response.status_code != 200:
+            tally.errors += 1
+            return
+        for result in response.json()["results"]:
+            if result["status"] != "ok":
+                tally.refused += 1
+
+    while time.perf_counter() < stop:
+        if not queue:
+            queue = scans()
+        batch, queue = queue[:per_request], queue[per_request:]
+        for item in batch:
+            tally.unique[item["scan_id"]] = (item["barcode"], item.get("id_number"), datetime.now(UTC))
+        await post(batch)
+        if rng.random() < resend:
+            await post(batch)  # the answer was "lost": the handheld sends the same scans again
+
+
+async def drive(base: str, token: str, people: list[str], clients: int, per_request: int, resend: float,
+                seconds: float) -> tuple[Tally, float]:
+    tally = Tally()
+    headers = {"Authorization": f"Bearer {token}"}
+    slice_size = len(people) // clients
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        started = time.perf_counter()
+        stop = started + seconds
+        await asyncio.gather(*[
+            handheld(client, headers, n, people[n * slice_size:(n + 1) * slice_size], per_request, resend, stop,
+                     tally)
+            for n in range(clients)])
+        elapsed = time.perf_counter() - started
+    return tally, elapsed
+
+
+def stored_scans(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM scans").fetchone()
+    return int(row[0]) if row else 0
+
+
+def ceiling(dsn: str, rows: list[tuple[str, str, str | None, datetime]], per_commit: int, connections: int,
+            resend: float) -> float:
+    """Rows per second inserting the same rows (resends included) with ON CONFLICT DO NOTHING, by psycopg."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS ceiling_scans")
+        conn.execute("CREATE TABLE ceiling_scans (id bigserial PRIMARY KEY, scan_id text UNIQUE NOT NULL, "
+                     "barcode text, id_number text, sampled_at timestamptz)")
+    rng = random.Random(3)
+    chunks = [rows[i:i + per_commit] for i in range(0, len(rows), per_commit)]
+    work = [chunk for chunk in chunks for _ in range(2 if rng.random() < resend else 1)]
+    sql = ("INSERT INTO ceiling_scans (scan_id, barcode, id_number, sampled_at) VALUES (%s, %s, %s, %s) "
+           "ON CONFLICT (scan_id) DO NOTHING")
+    lock = threading.Lock()
+    sent = [0]
+
+    def worker() -> None:
+        with psycopg.connect(dsn) as conn:
+            while True:
+                with lock:
+                    if not work:
+                        return
+                    chunk = work.pop()
+                with conn.cursor() as cur:
+                    cur.executemany(sql, chunk)
+                conn.commit()
+                with lock:
+                    sent[0] += len(chunk)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM ceiling_scans").fetchone()
+    assert row is not None and int(row[0]) == len(rows), "the raw path lost or doubled rows"
+    return sent[0] / elapsed
+
+
+def run(mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    url = fresh_database("postgresql", Path("/tmp"), DB_NAME)
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    token, people = seed(url, args.persons, args.clients)
+    engine_for(url).dispose()
+    server, base = serve(url, args.workers)
+    per_request = 1 if mode == "single" else 20
+    try:
+        tally, elapsed = asyncio.run(drive(base, token, people, args.clients, per_request, args.resend,
+                                           args.seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    stored = stored_scans(dsn)
+    rows = [(scan_id, barcode, number, at) for scan_id, (barcode, number, at) in tally.unique.items()]
+    raw = ceiling(dsn, rows, per_request, 8, args.resend)
+    latencies = sorted(tally.latencies)
+    rate = tally.scans_sent / elapsed
+    return {
+        "mode": mode, "seconds": round(elapsed, 1), "requests": len(latencies), "scans_sent": tally.scans_sent,
+        "scans_per_s": round(rate), "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1), "unique_sent": len(tally.unique),
+        "stored": stored, "refused": tally.refused, "errors": tally.errors, "raw_rows_per_s": round(raw),
+        "ratio": round(rate / raw, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--resend", type=float, default=0.3)
+    parser.add_argument("--modes", default="single,batch")
+    args = parser.parse_args(argv)
+    print(f"{'mode':7} {'s':>5} {'requests':>9} {'scans':>8} {'scans/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'unique':>8} {'stored':>8} {'refused':>7} {'errors':>6} {'raw/s':>7} {'ratio':>6}", flush=True)
+    for mode in args.modes.split(","):
+        r = run(mode, args)
+        print(f"{r['mode']:7} {r['seconds']:>5} {r['requests']:>9} {r['scans_sent']:>8} {r['scans_per_s']:>8} "
+              f"{r['p50_ms']:>7} {r['p99_ms']:>7} {r['unique_sent']:>8} {r['stored']:>8} {r['refused']:>7} "
+              f"{r['errors']:>6} {r['raw_rows_per_s']:>7} {r['ratio']:>6}", flush=True)
+        verdict = "equal" if r["stored"] == r["unique_sent"] else "NOT EQUAL"
+        print(f"  stored scans {r['stored']} vs unique scans sent {r['unique_sent']}: {verdict}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
