@@ -3,9 +3,10 @@ first, and among equals the one given the fewest contacts today."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fangyi.auth.models import User
@@ -31,19 +32,18 @@ def _eligible(tracers: list[User], area_code: str) -> list[User]:
     return [t for t in inside if len(reach_of(t.area_code)) == deepest]
 
 
-def assign_new(session: Session, case_id: int, at: datetime | None = None) -> int:
-    """Give each unassigned contact of the case to a tracer of the area the person lives in,
-    the one with the fewest contacts given today; returns how many were assigned."""
+def plan(session: Session, person_ids: Sequence[int], at: datetime | None = None) -> dict[int, int]:
+    """Which tracer each of these persons' new contacts goes to: a tracer of the area the
+    person lives in, the one given the fewest contacts that day. Persons in an area no
+    tracer covers are left out: a coordinator assigns them by hand."""
     at = at or now()
+    if not person_ids:
+        return {}
     tracers = list(session.scalars(
         select(User).where(User.role == Role.tracer.value, User.active.is_(True)).order_by(User.id)
     ))
     if not tracers:
-        return 0
-    waiting = session.execute(
-        select(Contact.id, Person.area_code).join(Person, Person.id == Contact.person_id)
-        .where(Contact.case_id == case_id, Contact.assigned_to_id.is_(None)).order_by(Contact.id)
-    ).all()
+        return {}
     start, end = day_bounds(to_local(at).date())
     load: dict[int, int] = {t.id: 0 for t in tracers}
     for tracer_id, count in session.execute(
@@ -52,18 +52,16 @@ def assign_new(session: Session, case_id: int, at: datetime | None = None) -> in
     ):
         if tracer_id in load:
             load[tracer_id] = int(count)
-    given: dict[int, list[int]] = {}
-    for contact_id, area_code in waiting:
-        choices = _eligible(tracers, area_code)
-        if not choices:
-            continue  # nobody covers that area: a coordinator assigns it by hand
-        tracer = min(choices, key=lambda t: (load[t.id], t.id))
-        load[tracer.id] += 1
-        given.setdefault(tracer.id, []).append(contact_id)
-    for tracer_id, ids in given.items():
-        for index in range(0, len(ids), CHUNK):
-            session.execute(
-                update(Contact).where(Contact.id.in_(ids[index : index + CHUNK]))
-                .values(assigned_to_id=tracer_id, assigned_at=at)
-            )
-    return sum(len(ids) for ids in given.values())
+    owners: dict[int, int] = {}
+    ordered = sorted(set(person_ids))
+    for index in range(0, len(ordered), CHUNK):
+        chunk = ordered[index : index + CHUNK]
+        for person_id, area_code in session.execute(
+            select(Person.id, Person.area_code).where(Person.id.in_(chunk)).order_by(Person.id)
+        ):
+            choices = _eligible(tracers, area_code)
+            if choices:
+                tracer = min(choices, key=lambda t: (load[t.id], t.id))
+                load[tracer.id] += 1
+                owners[person_id] = tracer.id
+    return owners

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from fangyi.audit import service as audit
@@ -17,9 +17,11 @@ from fangyi.errors import Invalid, NotFound
 from fangyi.protocols.reader import current
 from fangyi.registry.models import Person
 from fangyi.timeutil import now
-from fangyi.tracing.assignment import assign_new
+from fangyi.tracing.assignment import plan
 from fangyi.tracing.derivation import CHUNK, Derived, Found, derive, epoch, from_epoch
 from fangyi.tracing.models import REACH_OUTCOMES, Case, Contact, ReachAttempt
+
+CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
 
 
 def permitted(actor: Actor | User, permission: str) -> None:
@@ -67,11 +69,13 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
     """
     at = at or now()
     session.flush()
-    rows = session.execute(
-        select(Contact.id, Contact.person_id, Contact.status, Contact.quarantined_at, Contact.stale)
+    # Sorted here rather than by the database: ORDER BY id can tempt PostgreSQL to walk the
+    # whole primary key instead of the (case_id, person_id) index.
+    rows = sorted(session.execute(
+        select(Contact.id, Contact.person_id, Contact.status, Contact.quarantined_at, Contact.stale,
+               Contact.assigned_to_id)
         .where(Contact.case_id == case.id)
-        .order_by(Contact.id)
-    ).all()
+    ).all(), key=lambda row: row.id)
     worked = set(
         session.scalars(
             select(ReachAttempt.contact_id).join(Contact, Contact.id == ReachAttempt.contact_id)
@@ -100,15 +104,26 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
     derived = derive(session, case, protocol, settings.tz, epoch(at), quarantined)
 
     found = {**derived.secondary, **derived.close}
-    updates = [{"id": keep[pid].id, **_values(case, f, at)} for pid, f in found.items() if pid in keep]
-    inserts = [_values(case, f, at) | {"created_at": at} for pid, f in found.items() if pid not in keep]
+    # New contacts go straight into a tracer's queue; so do kept ones nobody was given yet.
+    owners = plan(session, [pid for pid in found if pid not in keep or keep[pid].assigned_to_id is None], at)
+
+    def owned(pid: int) -> dict[str, Any]:
+        return {"assigned_to_id": owners.get(pid), "assigned_at": at if pid in owners else None}
+
+    updates = [
+        {"id": keep[pid].id, **_values(case, f, at), **(owned(pid) if pid in owners else {})}
+        for pid, f in found.items() if pid in keep
+    ]
+    inserts = [_values(case, f, at) | {"created_at": at} | owned(pid) for pid, f in found.items() if pid not in keep]
     leftover = [row for pid, row in keep.items() if pid not in found] + extra
     to_stale = [row.id for row in leftover if carries(row) and not row.stale]
     to_drop = [row.id for row in leftover if not carries(row)]
     for start in range(0, len(updates), CHUNK):
         session.execute(update(Contact), updates[start : start + CHUNK])
     for start in range(0, len(inserts), CHUNK):
-        session.execute(insert(Contact), inserts[start : start + CHUNK])
+        # The table's own INSERT, executed for many rows: one cached statement, which the
+        # drivers batch, rather than the ORM's per-row bookkeeping.
+        session.execute(insert(CONTACTS), inserts[start : start + CHUNK])
     for start in range(0, len(to_stale), CHUNK):
         ids = to_stale[start : start + CHUNK]
         session.execute(update(Contact).where(Contact.id.in_(ids)).values(stale=True, stale_at=at))
@@ -116,13 +131,12 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
         session.execute(delete(Contact).where(Contact.id.in_(to_drop[start : start + CHUNK])))
     case.derived_at = at
     session.flush()
-    assigned = assign_new(session, case.id, at)
     _expire_contacts(session)
     audit.record(
         session, actor, "derive", "case", case.id,
         after={
             "protocol": protocol.edition, "close": len(derived.close), "secondary": len(derived.secondary),
-            "new": len(inserts), "stale": len(to_stale), "removed": len(to_drop), "assigned": assigned,
+            "new": len(inserts), "stale": len(to_stale), "removed": len(to_drop), "assigned": len(owners),
         },
     )
     return derived

@@ -71,7 +71,7 @@ class Contact(Base):
     stale_at: Mapped[datetime | None] = mapped_column(Instant)
     # The tracer whose queue it is in: by the area the person lives in, balancing the day's load.
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    assigned_at: Mapped[datetime | None] = mapped_column(Instant)
+    assigned_at: Mapped[datetime | None] = mapped_column(Instant, index=True)  # the day's load, by tracer
     # A confirmed contact handed over for quarantine: the placement request the quarantine part takes.
     handed_over_at: Mapped[datetime | None] = mapped_column(Instant)
 
