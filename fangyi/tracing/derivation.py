@@ -142,16 +142,31 @@ _END = "COALESCE(c.out_at, c.in_at + w.dflt)"
 # Persons in `skip` (the case and its close contacts, when looking for secondary
 # ones) are dropped inside the query: close contacts tend to share the same
 # places, and their pairs would otherwise be most of the rows handed back.
-_JOIN = f"""
+_SELECT = f"""
 SELECT w.who, c.person_id, c.venue_id,
        CASE WHEN c.in_at > w.s THEN c.in_at ELSE w.s END,
        CASE WHEN {_END} < w.e THEN {_END} ELSE w.e END
-FROM w
-JOIN checkins c ON c.venue_id = w.venue_id AND c.in_at >= w.lo AND c.in_at <= w.e - :m
-JOIN persons p ON p.id = c.person_id AND p.merged_into_id IS NULL
+"""
+_WHERE = f"""
 WHERE {_END} >= w.s + :m AND {_END} - c.in_at >= :m AND c.person_id <> w.who
   AND c.person_id NOT IN (SELECT id FROM skip)
 """
+_JOIN = f"""{_SELECT}
+FROM w
+JOIN checkins c ON c.venue_id = w.venue_id AND c.in_at >= w.lo AND c.in_at <= w.e - :m
+JOIN persons p ON p.id = c.person_id AND p.merged_into_id IS NULL
+{_WHERE}"""
+# PostgreSQL misjudges how selective the ranges from a VALUES list are and, on tables of a
+# few hundred thousand rows, prefers scanning the whole table; a LATERAL subquery behind
+# OFFSET 0 (which keeps it from being flattened into a plain join) is looked up per row.
+_JOIN_PG = f"""{_SELECT}
+FROM w
+CROSS JOIN LATERAL (
+    SELECT person_id, venue_id, in_at, out_at FROM checkins
+    WHERE venue_id = w.venue_id AND in_at >= w.lo AND in_at <= w.e - :m OFFSET 0
+) c
+JOIN persons p ON p.id = c.person_id AND p.merged_into_id IS NULL
+{_WHERE}"""
 
 
 def _co_present(
@@ -167,20 +182,23 @@ def _co_present(
         for who, venue_id, s, e in stays
     ]
     skipped = sorted(set(skip))
+    dialect = session.get_bind().dialect.name
     found: list[tuple[int, int, int, int, int]] = []
     for chunk in _chunks(rows):
-        result = session.execute(interval_join(chunk, skipped), {"m": min_overlap})
+        result = session.execute(interval_join(chunk, skipped, dialect), {"m": min_overlap})
         found.extend((int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in result)
     return found
 
 
-def interval_join(rows: Sequence[tuple[int, int, int, int, int, int]], skip: Sequence[int] = ()) -> TextClause:
+def interval_join(
+    rows: Sequence[tuple[int, int, int, int, int, int]], skip: Sequence[int] = (), dialect: str = "sqlite"
+) -> TextClause:
     """The join over rows of (who, venue_id, s, e, lo, dflt), leaving out the persons in skip;
     the bind parameter m is the minimum overlap."""
     # An id no record has keeps the skip list's VALUES non-empty.
     skip_rows = [(i,) for i in skip] or [(0,)]
     ctes = f"{_values('w', ('who', 'venue_id', 's', 'e', 'lo', 'dflt'), rows)}, {_values('skip', ('id',), skip_rows)}"
-    return text(f"WITH {ctes} {_JOIN}")
+    return text(f"WITH {ctes} {_JOIN_PG if dialect == 'postgresql' else _JOIN}")
 
 
 def _stays_of(session: Session, person_ids: Sequence[int], until: int) -> list[tuple[int, int, int, int | None]]:

@@ -8,9 +8,10 @@ from fangyi.tracing.derivation import VENUE_SQL, interval_join
 
 
 def test_the_interval_join_uses_the_venue_time_index(db):
+    dialect = db.get_bind().dialect.name
     query = interval_join([(1, 5, 1648350000, 1648353600, 1648340000, 3600), (1, 6, 1648360000, 1648363600,
-                                                                                 1648350000, 3600)])
-    if db.get_bind().dialect.name == "postgresql":
+                                                                                 1648350000, 3600)], [], dialect)
+    if dialect == "postgresql":
         # On a small table a sequential scan is cheaper; forbid it to see whether the index can serve.
         db.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(row[0] for row in db.execute(text("EXPLAIN " + query.text), {"m": 0}))
