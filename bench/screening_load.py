@@ -181,6 +181,23 @@ async def drive(base: str, token: str, people: list[str], clients: int, per_requ
     return tally, elapsed
 
 
+def process_cpu(root: int) -> float:
+    """CPU seconds used so far by a process and its children (the uvicorn workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == root or ppid == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def stored_scans(dsn: str) -> int:
     with psycopg.connect(dsn) as conn:
         row = conn.execute("SELECT count(*) FROM scans").fetchone()
@@ -235,9 +252,11 @@ def run(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     engine_for(url).dispose()
     server, base = serve(url, args.workers)
     per_request = 1 if mode == "single" else 20
+    client_before, server_before = time.process_time(), process_cpu(server.pid)
     try:
         tally, elapsed = asyncio.run(drive(base, token, people, args.clients, per_request, args.resend,
                                            args.seconds))
+        client_cpu, server_cpu = time.process_time() - client_before, process_cpu(server.pid) - server_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -252,6 +271,9 @@ def run(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1), "unique_sent": len(tally.unique),
         "stored": stored, "refused": tally.refused, "errors": tally.errors, "raw_rows_per_s": round(raw),
         "ratio": round(rate / raw, 2),
+        "server_cpu_ms_per_request": round(server_cpu / max(len(latencies), 1) * 1000, 2),
+        "client_cpu_ms_per_request": round(client_cpu / max(len(latencies), 1) * 1000, 2),
+        "load": round(os.getloadavg()[0], 1),
     }
 
 
@@ -272,7 +294,9 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['p50_ms']:>7} {r['p99_ms']:>7} {r['unique_sent']:>8} {r['stored']:>8} {r['refused']:>7} "
               f"{r['errors']:>6} {r['raw_rows_per_s']:>7} {r['ratio']:>6}", flush=True)
         verdict = "equal" if r["stored"] == r["unique_sent"] else "NOT EQUAL"
-        print(f"  stored scans {r['stored']} vs unique scans sent {r['unique_sent']}: {verdict}", flush=True)
+        print(f"  stored scans {r['stored']} vs unique scans sent {r['unique_sent']}: {verdict}; "
+              f"CPU per request: server {r['server_cpu_ms_per_request']} ms, load generator "
+              f"{r['client_cpu_ms_per_request']} ms; load average {r['load']}", flush=True)
 
 
 if __name__ == "__main__":
