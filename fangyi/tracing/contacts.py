@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +59,27 @@ def _values(case: Case, found: Found, at: datetime) -> dict[str, Any]:
         "stale": False,
         "stale_at": None,
     }
+
+
+_COPIED = ("case_id", "person_id", "degree", "first_exposure", "last_exposure", "reasons", "via", "status",
+           "created_at", "derived_at", "stale", "assigned_to_id", "assigned_at")
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Store new contacts: COPY on PostgreSQL (a large workplace can bring tens of thousands),
+    elsewhere the table's own INSERT executed for many rows (one cached statement)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        for start in range(0, len(rows), CHUNK):
+            session.execute(insert(CONTACTS), rows[start : start + CHUNK])
+        return
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY contacts ({', '.join(_COPIED)}) FROM STDIN") as copy:
+        for row in rows:
+            values = row | {"status": "derived", "reasons": json.dumps(row["reasons"]), "via": json.dumps(row["via"])}
+            copy.write_row([values[name] for name in _COPIED])
 
 
 def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime | None = None) -> Derived:
@@ -120,10 +142,7 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
     to_drop = [row.id for row in leftover if not carries(row)]
     for start in range(0, len(updates), CHUNK):
         session.execute(update(Contact), updates[start : start + CHUNK])
-    for start in range(0, len(inserts), CHUNK):
-        # The table's own INSERT, executed for many rows: one cached statement, which the
-        # drivers batch, rather than the ORM's per-row bookkeeping.
-        session.execute(insert(CONTACTS), inserts[start : start + CHUNK])
+    _insert(session, inserts)
     for start in range(0, len(to_stale), CHUNK):
         ids = to_stale[start : start + CHUNK]
         session.execute(update(Contact).where(Contact.id.in_(ids)).values(stale=True, stale_at=at))

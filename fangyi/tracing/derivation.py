@@ -44,10 +44,16 @@ class Found:
     # cn-9 counts secondary contacts only of close contacts exposed through the secondary kinds.
     higher_risk: bool = False
 
+    _seen: set[tuple[Any, ...]] = field(default_factory=set, repr=False)
+
     def add(self, start: int, end: int, reason: dict[str, Any]) -> None:
-        self.first = min(self.first, start)
-        self.last = max(self.last, end)
-        if reason not in self.reasons:
+        if start < self.first:
+            self.first = start
+        if end > self.last:
+            self.last = end
+        key = tuple(reason.values())
+        if key not in self._seen:
+            self._seen.add(key)
             self.reasons.append(reason)
 
 
