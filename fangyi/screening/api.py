@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Security
 from sqlalchemy import select
 
 from fangyi.auth.service import require
+from fangyi.config import get_settings
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import DomainError, NotFound
 from fangyi.protocols.reader import current
@@ -47,9 +49,16 @@ router = APIRouter(prefix="/api/v1/screening", tags=["screening"], dependencies=
 RoundCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """A time without an offset is the deployment's local time (formats.md)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=get_settings().tz)
+
+
 def scan_inputs(body: ScanIn | ScanBatch) -> list[ScanInput]:
     scans = body.scans if isinstance(body, ScanBatch) else [body]
-    return [ScanInput(**scan.model_dump()) for scan in scans]
+    return [ScanInput(**(scan.model_dump() | {"scanned_at": aware(scan.scanned_at)})) for scan in scans]
 
 
 @router.post("/scans", response_model=ScanResults, summary="One scan, or a batch of up to 20, each exactly once")
@@ -67,7 +76,9 @@ def post_results(body: ResultIn | ResultBatch, session: SessionDep, user: ApiUse
     items = body.results if isinstance(body, ResultBatch) else [body]
     answers: list[dict[str, Any]] = []
     for item in items:
-        fields = ResultFields(item.barcode, item.result, item.tested_at, item.lab_code, item.ct_orf1ab, item.ct_n)
+        tested_at = aware(item.tested_at)
+        assert tested_at is not None
+        fields = ResultFields(item.barcode, item.result, tested_at, item.lab_code, item.ct_orf1ab, item.ct_n)
         try:
             with session.begin_nested():
                 status = record_result(session, user, fields)
@@ -86,7 +97,8 @@ def post_results(body: ResultIn | ResultBatch, session: SessionDep, user: ApiUse
 @router.post("/rounds", response_model=RoundOut, status_code=201, responses=problems(404, 409),
              summary="Set up a round")
 def post_round(body: RoundIn, session: SessionDep, user: ApiUser) -> ScreeningRound:
-    found = create_round(session, user, RoundFields(**body.model_dump()))
+    values = body.model_dump() | {"starts_at": aware(body.starts_at), "deadline_at": aware(body.deadline_at)}
+    found = create_round(session, user, RoundFields(**values))
     session.commit()
     return found
 

@@ -74,7 +74,9 @@ class Samples(Handler):
     def _write(self, barcode: str, id_number: str, at: datetime, point_code: str | None,
                round_code: str | None) -> Problem | None:
         session, ctx = self.ctx.session, self.ctx
-        point_code, round_code = (point_code or "").strip() or None, (round_code or "").strip() or None
+        # Kept as given (cut to the column's width): a long code is still a code to look into.
+        point_code = (point_code or "").strip()[:40] or None
+        round_code = (round_code or "").strip()[:40] or None
         point, found_round = point_by_code(session, point_code), round_by_code(session, round_code)
         flags = []
         if point_code and point is None:
@@ -93,7 +95,7 @@ class Samples(Handler):
             size = found_round.pool_size if found_round else max(pool_sizes())
             tube = Tube(barcode=barcode, round_id=found_round.id if found_round else None,
                         point_id=point.id if point else None, pool_size=size, members=0, state="closed",
-                        opened_at=at, closed_at=at, flag="; ".join(flags) or None, actor_id=ctx.actor.id or None)
+                        opened_at=at, closed_at=at, flag="; ".join(flags)[:300] or None, actor_id=ctx.actor.id or None)
             session.add(tube)
             session.flush()
         elif session.scalar(select(Sample.id).where(Sample.tube_id == tube.id, Sample.person_id == person.id)):
@@ -104,7 +106,7 @@ class Samples(Handler):
         if tube.pool_size > 1 and (reason := control_reason(session, person.id, at)) is not None:
             flags.append(f"under control ({reason}) but pooled")
         session.add(Sample(tube_id=tube.id, person_id=person.id, round_id=tube.round_id, sampled_at=at,
-                           point_code=point_code, round_code=round_code, flag="; ".join(flags) or None,
+                           point_code=point_code, round_code=round_code, flag="; ".join(flags)[:300] or None,
                            import_id=ctx.import_id, actor_id=ctx.actor.id or None))
         closed_at = max(tube.closed_at, at) if tube.closed_at else at
         session.execute(update(Tube).where(Tube.id == tube.id).values(members=Tube.members + 1, closed_at=closed_at))
