@@ -81,6 +81,14 @@ def _scan_page(request: Request, session: Session, user: User, point: SamplingPo
     )
 
 
+@router.get("/screening")
+def screening_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    require(user, "read_screening")
+    rounds = session.scalars(select(ScreeningRound).order_by(ScreeningRound.starts_at.desc()).limit(50)).all()
+    points = session.scalars(select(SamplingPoint).order_by(SamplingPoint.code).limit(500)).all()
+    return render(request, "screening_index.html", user=user, rounds=rounds, points=points)
+
+
 @router.get("/screening/points/{code}/scan")
 def scan_page(request: Request, session: SessionDep, user: Viewer, code: str) -> HTMLResponse:
     require(user, "scan_samples")

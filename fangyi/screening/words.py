@@ -49,6 +49,14 @@ SCAN_WORDS: dict[str, tuple[str, str]] = {
 add(SCAN_WORDS)
 add({
     "nav.screening": ("核酸检测", "Screening"),
+    "imports.kind.samples": ("采样记录（离线手持机）", "Samples (offline handhelds)"),
+    "imports.kind.lab_results": ("检测结果", "Lab results"),
+    "screening.title": ("核酸检测", "Screening"),
+    "screening.rounds": ("检测轮次", "Rounds"),
+    "screening.points": ("采样点与入户队", "Sampling points and door-to-door teams"),
+    "screening.scan_here": ("进入扫码", "Scan here"),
+    "screening.kind.fixed": ("固定采样点", "Fixed point"),
+    "screening.kind.team": ("入户采样队", "Door-to-door team"),
     "scan.title": ("采样点扫码", "Sampling point scanning"),
     "scan.input": ("扫码（采样管条码或身份证号）", "Scan (tube barcode or identity number)"),
     "scan.name": ("姓名（仅登记库中没有的人员）", "Name (only for someone not in the registry)"),

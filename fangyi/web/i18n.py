@@ -180,3 +180,8 @@ def add(messages: dict[str, tuple[str, str]]) -> None:
 def translate_or(key: str, lang: str, default: str) -> str:
     """A word that may not be registered (a figure added by a later part): show ``default``."""
     return translate(key, lang) if key in MESSAGES else default
+
+
+# A part with pages keeps its words in its own module; imported here, at the end (it calls add),
+# so that every template's words are known wherever words are read, app or not.
+from fangyi.screening import words as _screening_words  # noqa: E402,F401

@@ -64,3 +64,13 @@ def test_round_page_shows_coverage_advice_and_exports_the_missing(login: Callabl
     assert len(rows) == 1 + 13
     assert all(ground.people[0].id_number not in str(row) for row in rows)
     assert isinstance(ground.round, ScreeningRound)
+
+
+def test_screening_index_links_rounds_and_points(login: Callable[[str], TestClient], ground: Ground) -> None:
+    client = login("sampler")
+    page = client.get("/screening")
+    assert page.status_code == 200
+    assert 'href="/screening"' in page.text  # in the menu
+    assert 'href="/screening/rounds/R1"' in page.text and 'href="/screening/points/P-SJ/scan"' in page.text
+    imports = client.get("/imports").text
+    assert "采样记录（离线手持机）" in imports
