@@ -13,6 +13,16 @@ from fangyi.registry.models import (
     PersonMerge,
     Venue,
 )
+from fangyi.quarantine.models import (
+    Alert,
+    HealthCheck,
+    Placement,
+    PlacementRequest,
+    QuarantineSite,
+    Room,
+    TestRecord,
+    TransportRequest,
+)
 from fangyi.screening.models import (
     Box,
     Control,
@@ -30,6 +40,14 @@ from fangyi.screening.models import (
 from fangyi.tracing.models import Case, Contact, InvestigationPlace, NamedContact, ReachAttempt
 
 __all__ = [
+    "Alert",
+    "HealthCheck",
+    "Placement",
+    "PlacementRequest",
+    "QuarantineSite",
+    "Room",
+    "TestRecord",
+    "TransportRequest",
     "ApiToken",
     "Area",
     "AuditEntry",
