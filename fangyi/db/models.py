@@ -3,16 +3,6 @@
 from fangyi.audit.models import AuditEntry
 from fangyi.auth.models import ApiToken, User
 from fangyi.db.base import Base
-from fangyi.registry.models import (
-    Area,
-    Checkin,
-    Household,
-    ImportProblem,
-    ImportRun,
-    Person,
-    PersonMerge,
-    Venue,
-)
 from fangyi.quarantine.models import (
     Alert,
     HealthCheck,
@@ -22,6 +12,16 @@ from fangyi.quarantine.models import (
     Room,
     TestRecord,
     TransportRequest,
+)
+from fangyi.registry.models import (
+    Area,
+    Checkin,
+    Household,
+    ImportProblem,
+    ImportRun,
+    Person,
+    PersonMerge,
+    Venue,
 )
 from fangyi.screening.models import (
     Box,
@@ -41,13 +41,6 @@ from fangyi.tracing.models import Case, Contact, InvestigationPlace, NamedContac
 
 __all__ = [
     "Alert",
-    "HealthCheck",
-    "Placement",
-    "PlacementRequest",
-    "QuarantineSite",
-    "Room",
-    "TestRecord",
-    "TransportRequest",
     "ApiToken",
     "Area",
     "AuditEntry",
@@ -57,6 +50,7 @@ __all__ = [
     "Checkin",
     "Contact",
     "Control",
+    "HealthCheck",
     "Household",
     "ImportProblem",
     "ImportRun",
@@ -66,13 +60,19 @@ __all__ = [
     "NamedContact",
     "Person",
     "PersonMerge",
+    "Placement",
+    "PlacementRequest",
+    "QuarantineSite",
     "ReachAttempt",
     "RetestTask",
+    "Room",
     "Sample",
     "SamplingPoint",
     "Scan",
     "ScreeningRound",
     "SuspectedCase",
+    "TestRecord",
+    "TransportRequest",
     "Tube",
     "UnverifiedPerson",
     "User",
