@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from fangyi.quarantine import figures as quarantine_figures
 from fangyi.registry import figures as registry_figures
 from fangyi.screening import figures as screening_figures
 from fangyi.tracing import figures as tracing_figures
@@ -25,6 +26,7 @@ PARTS: list[tuple[str, FiguresFn]] = [
     ("registry", registry_figures.figures),
     ("cases", tracing_figures.case_figures),
     ("contacts", tracing_figures.contact_figures),
+    ("quarantine", quarantine_figures.quarantine_figures),
     ("testing", screening_figures.testing_figures),
 ]
 

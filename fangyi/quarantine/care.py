@@ -1,0 +1,316 @@
+"""Life in quarantine: health checks, tests, alerts, the index turning, release and cleaning.
+
+A fever or a positive test raises an alert at once, with a transport request to the
+designated hospital and a single test task. A close contact testing positive makes each of
+its secondary contacts a close contact with a new clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fangyi.audit import service as audit
+from fangyi.audit.service import Actor
+from fangyi.auth.models import User
+from fangyi.auth.roles import Role
+from fangyi.config import get_settings
+from fangyi.errors import Conflict, Forbidden, Invalid, NotFound
+from fangyi.protocols.reader import current
+from fangyi.quarantine.clock import Clock, Missing, Result, clock, missing, rule_for
+from fangyi.quarantine.models import (
+    Alert,
+    HealthCheck,
+    Placement,
+    PlacementRequest,
+    QuarantineSite,
+    Room,
+    TestRecord,
+    TransportRequest,
+)
+from fangyi.quarantine.placing import _permitted
+from fangyi.registry.models import Person
+from fangyi.timeutil import now
+
+# What a living person's thermometer can read: outside it the reading is a typing error,
+# not a patient (physiology, not protocol).
+LOWEST_CELSIUS, HIGHEST_CELSIUS = 34.0, 43.0
+HOSPITAL = "定点医院 designated hospital"
+RESULT_VALUES = ("negative", "positive", "invalid")
+
+
+def get_placement(session: Session, placement_id: int) -> Placement:
+    placement = session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(f"placement {placement_id} not found")
+    return placement
+
+
+def active_placement(session: Session, person_id: int) -> Placement:
+    placement = session.scalar(select(Placement).where(Placement.person_id == person_id,
+                                                       Placement.status == "active"))
+    if placement is None:
+        raise Conflict(f"person {person_id} is not in quarantine", column="person_id")
+    return placement
+
+
+def clock_of(placement: Placement) -> Clock:
+    """The clock by the edition in force; a placement keeps the category it was given."""
+    return clock(current(), placement.category, placement.last_exposure, get_settings().tz)
+
+
+def results_of(session: Session, person_ids: Sequence[int]) -> dict[int, list[Result]]:
+    rows = session.execute(select(TestRecord.person_id, TestRecord.phase, TestRecord.day, TestRecord.result,
+                                  TestRecord.reagent).join(Placement, Placement.id == TestRecord.placement_id)
+                           .where(TestRecord.person_id.in_(person_ids))).all()
+    found: dict[int, list[Result]] = {i: [] for i in person_ids}
+    for person_id, phase, day, result, reagent in rows:
+        found[person_id].append(Result(phase, day, result, reagent))
+    return found
+
+
+def what_is_missing(session: Session, placement: Placement, on: date) -> list[Missing]:
+    own = session.execute(select(TestRecord.phase, TestRecord.day, TestRecord.result, TestRecord.reagent)
+                          .where(TestRecord.placement_id == placement.id)).all()
+    tests = [Result(phase, day, result, reagent) for phase, day, result, reagent in own]
+    linked = results_of(session, list(placement.linked_person_ids or []))
+    return missing(current(), clock_of(placement), tests, on, list(linked.values()))
+
+
+def _raise_alert(session: Session, actor: Actor | User, placement: Placement, kind: str,
+                 detail: dict[str, Any]) -> Alert:
+    alert = Alert(placement_id=placement.id, person_id=placement.person_id, kind=kind, detail=detail, at=now())
+    session.add(alert)
+    where = placement.address or ""
+    if placement.room_id is not None:
+        room = session.get(Room, placement.room_id)
+        site = session.get(QuarantineSite, placement.site_id)
+        where = f"{site.name if site else ''} {room.room if room else ''}".strip()
+    session.add(TransportRequest(person_id=placement.person_id, placement_id=placement.id, from_place=where[:300],
+                                 to_place=HOSPITAL, reason="hospital", status="open", created_at=now()))
+    # A single test: one open task per placement, however many alerts.
+    task = session.scalar(select(TestRecord.id).where(TestRecord.placement_id == placement.id,
+                                                      TestRecord.phase == "single", TestRecord.result == "pending"))
+    if task is None:
+        session.add(TestRecord(placement_id=placement.id, person_id=placement.person_id, phase="single",
+                               result="pending"))
+    session.flush()
+    audit.record(session, actor, "alert", "placement", placement.id, after={"kind": kind, **detail})
+    return alert
+
+
+def record_check(session: Session, actor: Actor | User, *, person_id: int, temperature: float,
+                 symptoms: str | None = None, at: datetime | None = None) -> tuple[HealthCheck, Alert | None]:
+    _permitted(actor, "record_checks")
+    if not LOWEST_CELSIUS <= temperature <= HIGHEST_CELSIUS:
+        raise Invalid(f"{temperature:g} °C is not a living person's temperature "
+                      f"({LOWEST_CELSIUS:g}–{HIGHEST_CELSIUS:g})", column="temperature")
+    placement = active_placement(session, person_id)
+    check = HealthCheck(placement_id=placement.id, person_id=person_id, temperature=temperature,
+                        symptoms=(symptoms or "").strip()[:300] or None, at=at or now(), by_id=actor.id or None)
+    session.add(check)
+    session.flush()
+    audit.record(session, actor, "create", "health_check", check.id, after=audit.snapshot(check))
+    alert = None
+    if temperature >= current().health_checks.fever_celsius:
+        alert = _raise_alert(session, actor, placement, "fever", {"temperature": temperature, "check_id": check.id})
+    return check, alert
+
+
+def record_test(session: Session, actor: Actor | User, *, person_id: int, result: str, sampled_at: datetime,
+                day: int | None = None, phase: str = "quarantine", reagent: str | None = None) -> TestRecord:
+    """A test result on the clock (``day`` of its ``phase``), or the single test an alert asked for."""
+    _permitted(actor, "record_checks")
+    if result not in RESULT_VALUES:
+        raise Invalid(f"result must be one of {', '.join(RESULT_VALUES)}", column="result")
+    placement = active_placement(session, person_id)
+    the_clock = clock_of(placement)
+    if phase != "single":
+        planned = {t.day for t in the_clock.test_days if t.phase == phase}
+        if day not in planned:
+            raise Invalid(f"day {day} is not a {phase} test day of {placement.category} under {the_clock.edition} "
+                          f"({', '.join(map(str, sorted(planned))) or 'none'})", column="day")
+    record = None
+    if phase == "single":
+        record = session.scalar(select(TestRecord).where(TestRecord.placement_id == placement.id,
+                                                         TestRecord.phase == "single",
+                                                         TestRecord.result == "pending"))
+    if record is None:
+        record = TestRecord(placement_id=placement.id, person_id=person_id, phase=phase, day=day)
+        session.add(record)
+    record.sampled_at, record.result, record.by_id = sampled_at, result, actor.id or None
+    record.reagent = (reagent or "").strip()[:100] or None
+    session.flush()
+    audit.record(session, actor, "record_test", "placement", placement.id, after=audit.snapshot(record))
+    if result == "positive":
+        _raise_alert(session, actor, placement, "positive", {"test_id": record.id})
+        if placement.category == "close_contact":
+            index_turns(session, actor, person_id)
+    return record
+
+
+def index_turns(session: Session, actor: Actor | User, person_id: int) -> list[int]:
+    """A close contact turned positive: their secondary contacts become close contacts, clock anew.
+
+    The clock counts from the last exposure to that person, which the secondary placement already
+    holds. Where the close-contact setting differs (cn-9: secondary at home, close centralized),
+    the home placement ends and a new request waits for a room. Returns the persons concerned.
+    """
+    protocol = current()
+    close = rule_for(protocol, "close_contact")
+    turned: list[int] = []
+    placements = [p for p in session.scalars(select(Placement).where(
+        Placement.status == "active", Placement.category == "secondary_contact")) if person_id in p.linked_person_ids]
+    for placement in placements:
+        turned.append(placement.person_id)
+        before = {"category": placement.category, "setting": placement.setting}
+        if placement.setting == close.setting or placement.setting == "centralized":
+            placement.category, placement.edition = "close_contact", protocol.edition
+            audit.record(session, actor, "index_turned", "placement", placement.id, before=before,
+                         after={"category": "close_contact", "because_of": person_id})
+        else:
+            placement.status, placement.ended_at, placement.release_kind = "transferred", now(), None
+            session.add(PlacementRequest(person_id=placement.person_id, category="close_contact",
+                                         reason=f"index {person_id} turned positive", source="index_turned",
+                                         last_exposure=placement.last_exposure, actor_id=actor.id or None))
+            audit.record(session, actor, "index_turned", "placement", placement.id, before=before,
+                         after={"status": "transferred", "new_request": "close_contact", "because_of": person_id})
+        session.add(Alert(placement_id=placement.id, person_id=placement.person_id, kind="index_turned",
+                          detail={"index_person_id": person_id}, at=now()))
+    for request in session.scalars(select(PlacementRequest).where(
+            PlacementRequest.status == "open", PlacementRequest.category == "secondary_contact")):
+        if person_id in (request.linked_person_ids or []):
+            request.category = "close_contact"
+            turned.append(request.person_id)
+            audit.record(session, actor, "index_turned", "placement_request", request.id,
+                         after={"category": "close_contact", "because_of": person_id})
+    session.flush()
+    return turned
+
+
+@dataclass
+class Released:
+    placement: Placement
+    missing: list[Missing]
+
+
+def release(session: Session, actor: Actor | User, placement_id: int, *, on: date | None = None,
+            override_reason: str | None = None) -> Released:
+    """Release when days and tests are met; before that only a commander, with a reason.
+
+    ``on`` is the day the release takes effect; a day before the clock's release date is a
+    hand-edited release date and is refused like any early release.
+    """
+    _permitted(actor, "release")
+    placement = get_placement(session, placement_id)
+    if placement.status != "active":
+        raise Conflict(f"placement {placement_id} is {placement.status}, not active")
+    moment = now()
+    today = moment.astimezone(get_settings().tz).date()
+    day = on or today
+    if day > today:
+        raise Invalid(f"a release cannot be dated after today ({day.isoformat()})", column="on")
+    gaps = what_is_missing(session, placement, day)
+    kind = "monitoring" if rule_for(current(), placement.category).monitoring_days else "full"
+    if gaps:
+        if not override_reason or not override_reason.strip():
+            raise Conflict("release criteria not met: " + "; ".join(_say(g) for g in gaps),
+                           missing=[{"code": g.code, **g.params} for g in gaps])
+        if isinstance(actor, User) and actor.role != Role.commander.value:
+            raise Forbidden("only a commander may release before the criteria are met")
+        kind = "override"
+    placement.status, placement.ended_at, placement.release_kind = "released", moment, kind
+    placement.release_note = (override_reason or "").strip()[:500] or None
+    _vacate(session, placement, moment)
+    session.flush()
+    audit.record(session, actor, "release", "placement", placement.id, after={
+        "release_kind": kind, "on": day.isoformat(), "missing": [g.code for g in gaps]}, note=placement.release_note)
+    return Released(placement, gaps)
+
+
+def _vacate(session: Session, placement: Placement, moment: datetime) -> None:
+    if placement.room_id is None:
+        return
+    still = session.scalar(select(func.count()).select_from(Placement).where(
+        Placement.room_id == placement.room_id, Placement.status == "active", Placement.id != placement.id))
+    room = session.get(Room, placement.room_id)
+    if room is not None and not still:
+        room.state, room.state_since = "cleaning", moment
+
+
+def transfer(session: Session, actor: Actor | User, placement_id: int, reason: str) -> Placement:
+    """The person left for hospital (or elsewhere): the stay ends, the room goes to cleaning."""
+    _permitted(actor, "release")
+    placement = get_placement(session, placement_id)
+    if placement.status != "active":
+        raise Conflict(f"placement {placement_id} is {placement.status}, not active")
+    moment = now()
+    placement.status, placement.ended_at, placement.release_note = "transferred", moment, reason[:500]
+    _vacate(session, placement, moment)
+    session.flush()
+    audit.record(session, actor, "transfer", "placement", placement.id, note=reason[:500])
+    return placement
+
+
+def room_cleaned(session: Session, actor: Actor | User, room_id: int) -> Room:
+    _permitted(actor, "record_checks")
+    room = session.get(Room, room_id)
+    if room is None:
+        raise NotFound(f"room {room_id} not found")
+    if room.state != "cleaning":
+        raise Conflict(f"room {room.room} is {room.state}, not cleaning")
+    moment = now()
+    room.state, room.state_since = "free", moment
+    for placement in session.scalars(select(Placement).where(Placement.room_id == room.id,
+                                                             Placement.room_freed_at.is_(None),
+                                                             Placement.status != "active")):
+        placement.room_freed_at = moment
+    session.flush()
+    audit.record(session, actor, "cleaned", "quarantine_room", room.id, after={"state": "free"})
+    return room
+
+
+def transport_done(session: Session, actor: Actor | User, transport_id: int) -> TransportRequest:
+    _permitted(actor, "work_transport")
+    transport = session.get(TransportRequest, transport_id)
+    if transport is None:
+        raise NotFound(f"transport request {transport_id} not found")
+    if transport.status == "done":
+        raise Conflict(f"transport request {transport_id} is done already")
+    transport.status, transport.done_at = "done", now()
+    session.flush()
+    audit.record(session, actor, "done", "transport_request", transport.id)
+    return transport
+
+
+def handle_alert(session: Session, actor: Actor | User, alert_id: int) -> Alert:
+    _permitted(actor, "record_checks")
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"alert {alert_id} not found")
+    if alert.handled_at is None:
+        alert.handled_at, alert.handled_by_id = now(), actor.id or None
+        session.flush()
+        audit.record(session, actor, "handled", "quarantine_alert", alert.id)
+    return alert
+
+
+def _say(gap: Missing) -> str:
+    p = gap.params
+    return {
+        "positive": "a test was positive",
+        "days": f"days not met until {p.get('until')}",
+        "test": f"day {p.get('day')} test ({p.get('on')}) not negative yet",
+        "reagents": f"negatives with {p.get('need')} different reagents needed, {p.get('have')} so far",
+        "linked_tests": f"the close contact's first {p.get('need')} tests negative needed, {p.get('have')} so far",
+    }.get(gap.code, gap.code)
+
+
+def person_name(session: Session, person_id: int) -> str:
+    person = session.get(Person, person_id)
+    return person.name if person else str(person_id)

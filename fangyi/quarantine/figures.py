@@ -1,0 +1,113 @@
+"""Occupancy: the daily report's quarantine figures (as of the end of a local day, rebuildable for any
+past day from the records), and beds free per site for today and the next days."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from fangyi.config import get_settings
+from fangyi.protocols.reader import current
+from fangyi.quarantine.clock import clock
+from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room
+from fangyi.timeutil import day_bounds
+from fangyi.tracing.models import Contact
+
+FORECAST_DAYS = 14  # the issue's horizon for the command's evening question, not a protocol figure
+
+
+def quarantine_figures(session: Session, day: date) -> dict[str, Any]:
+    start, end = day_bounds(day)
+    inside = and_(Placement.placed_at < end, or_(Placement.ended_at.is_(None), Placement.ended_at >= end))
+
+    def count(*where: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(Placement).where(*where)) or 0)
+
+    centralized = count(inside, Placement.setting == "centralized")
+    home = count(inside, Placement.setting != "centralized")
+    return {
+        "in_quarantine": centralized + home,
+        "centralized": centralized,
+        "home": home,
+        "placed_today": count(Placement.placed_at >= start, Placement.placed_at < end),
+        "released_today": count(Placement.status == "released", Placement.ended_at >= start,
+                                Placement.ended_at < end),
+        "beds_free": beds_free_at(session, day),
+    }
+
+
+def beds_free_at(session: Session, day: date) -> int:
+    """Beds of rooms neither occupied nor awaiting cleaning at the end of the day."""
+    _, end = day_bounds(day)
+    busy = select(Placement.room_id).where(
+        Placement.room_id.is_not(None), Placement.placed_at < end,
+        or_(Placement.room_freed_at.is_(None), Placement.room_freed_at >= end),
+    )
+    total = session.scalar(select(func.coalesce(func.sum(Room.beds), 0)).where(
+        Room.created_at < end, Room.state != "out_of_service", Room.id.not_in(busy)))
+    return int(total or 0)
+
+
+@dataclass
+class SiteForecast:
+    site: QuarantineSite
+    rooms: int
+    beds: int
+    free: list[int]  # beds free on each day, today first
+
+
+def forecast(session: Session, today: date, days: int = FORECAST_DAYS) -> tuple[list[SiteForecast], dict[str, Any]]:
+    """Beds free per site on each day from today: free rooms now, rooms in cleaning from tomorrow, occupied
+    rooms from the day their last occupant's clock releases them. The waiting people (requests not placed,
+    contacts confirmed and not yet requested) are shown against the total."""
+    protocol, tz = current(), get_settings().tz
+    horizon = [today + timedelta(days=i) for i in range(days + 1)]
+    rooms = session.execute(select(Room.id, Room.site_id, Room.beds, Room.state)
+                            .where(Room.state != "out_of_service")).all()
+    release_of: dict[int, date] = {}
+    rows = session.execute(select(Placement.room_id, Placement.category, Placement.last_exposure)
+                           .where(Placement.status == "active", Placement.room_id.is_not(None))).all()
+    cache: dict[tuple[str, date], date] = {}
+    for room_id, category, exposure in rows:
+        if room_id is None:
+            continue
+        key = (category, exposure.astimezone(tz).date())
+        if key not in cache:
+            cache[key] = clock(protocol, category, exposure, tz).release_date
+        release_of[room_id] = max(release_of.get(room_id, cache[key]), cache[key])
+    per_site: dict[int, list[int]] = defaultdict(lambda: [0] * len(horizon))
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for room_id, site_id, beds, state in rooms:
+        counts[site_id][0] += 1
+        counts[site_id][1] += beds
+        if state == "free":
+            opens = today
+        elif state == "cleaning":
+            opens = today + timedelta(days=1)
+        else:
+            opens = max(release_of.get(room_id, today), today)
+        line = per_site[site_id]
+        for i, on in enumerate(horizon):
+            if on >= opens:
+                line[i] += beds
+    sites = session.scalars(select(QuarantineSite).order_by(QuarantineSite.code)).all()
+    result = [SiteForecast(s, counts[s.id][0], counts[s.id][1], list(per_site[s.id])) for s in sites]
+    totals = [sum(f.free[i] for f in result) for i in range(len(horizon))]
+    waiting = waiting_count(session)
+    return result, {"days": [d.isoformat() for d in horizon], "free": totals, "waiting": waiting,
+                    "net": [free - waiting for free in totals]}
+
+
+def waiting_count(session: Session) -> int:
+    """People bound for quarantine and not yet placed: open requests, and confirmed contacts not yet requested."""
+    requests = session.scalar(select(func.count()).select_from(PlacementRequest)
+                              .where(PlacementRequest.status == "open")) or 0
+    requested = select(PlacementRequest.contact_id).where(PlacementRequest.contact_id.is_not(None))
+    contacts = session.scalar(select(func.count()).select_from(Contact).where(
+        Contact.status == "confirmed", Contact.stale.is_(False), Contact.id.not_in(requested))) or 0
+    return int(requests) + int(contacts)

@@ -1,0 +1,287 @@
+"""Placement requests and allocation: a batch placed at once by free rooms and distance.
+
+One request group per room: a household stays together when it brings a minor (a child
+with a parent), otherwise each person has a room of their own. The command office may name
+the room for a request (an override). Nothing of a batch is written unless all of it holds,
+unless ``partial`` asks to place what fits and report the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from fangyi.audit import service as audit
+from fangyi.audit.service import Actor
+from fangyi.auth.models import User
+from fangyi.auth.service import require
+from fangyi.errors import Conflict, Invalid, NotFound
+from fangyi.protocols.reader import current
+from fangyi.quarantine import access as _access  # noqa: F401
+from fangyi.quarantine.clock import rule_for
+from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
+from fangyi.registry.models import Area, Person
+from fangyi.timeutil import now
+from fangyi.tracing.models import Contact
+
+# A minor under China's Civil Code (art. 17), not a protocol figure: the protocol editions hold no
+# rule for keeping a household together, so the law's age of majority decides "a child".
+ADULT_AGE = 18
+HOME = "home"
+
+
+def _permitted(actor: Actor | User, permission: str) -> None:
+    if isinstance(actor, User):
+        require(actor, permission)
+
+
+@dataclass
+class Outcome:
+    placements: list[int] = field(default_factory=list)
+    transports: list[int] = field(default_factory=list)
+    unplaced: dict[int, str] = field(default_factory=dict)  # request id -> why
+
+
+def create_request(session: Session, actor: Actor | User, *, person_id: int, category: str, reason: str,
+                   last_exposure: datetime, source: str = "manual",
+                   linked_person_ids: Sequence[int] = ()) -> PlacementRequest:
+    _permitted(actor, "allocate")
+    rule_for(current(), category)
+    if session.get(Person, person_id) is None:
+        raise NotFound(f"person {person_id} not found")
+    request = PlacementRequest(person_id=person_id, category=category, reason=reason[:200], source=source,
+                               last_exposure=last_exposure, linked_person_ids=list(linked_person_ids),
+                               actor_id=actor.id or None)
+    session.add(request)
+    session.flush()
+    audit.record(session, actor, "create", "placement_request", request.id, after=audit.snapshot(request))
+    return request
+
+
+def requests_from_tracing(session: Session, actor: Actor | User) -> list[PlacementRequest]:
+    """Contacts tracing has handed over for quarantine become placement requests (once each)."""
+    taken = select(PlacementRequest.contact_id).where(PlacementRequest.contact_id.is_not(None))
+    contacts = session.scalars(select(Contact).where(
+        Contact.status == "confirmed", Contact.handed_over_at.is_not(None), Contact.id.not_in(taken),
+    ).order_by(Contact.id)).all()
+    made = []
+    for contact in contacts:
+        category = "close_contact" if contact.degree == "close" else "secondary_contact"
+        request = PlacementRequest(
+            person_id=contact.person_id, category=category, reason=f"contact {contact.id} of case {contact.case_id}",
+            source="tracing", contact_id=contact.id, last_exposure=contact.last_exposure,
+            linked_person_ids=list(contact.via or []), actor_id=actor.id or None,
+        )
+        session.add(request)
+        made.append(request)
+    session.flush()
+    if made:
+        audit.record(session, actor, "create", "placement_request", None,
+                     after={"from_contacts": [r.contact_id for r in made], "requests": [r.id for r in made]})
+    return made
+
+
+# --- distance ---
+
+
+def _area_points(session: Session) -> dict[str, tuple[float, float] | None]:
+    """Each area's coordinates, or its nearest ancestor's."""
+    rows = session.execute(select(Area.code, Area.parent_code, Area.lat, Area.lon)).all()
+    own = {code: (lat, lon) if lat is not None and lon is not None else None for code, _, lat, lon in rows}
+    parent = {code: up for code, up, _, _ in rows}
+    points: dict[str, tuple[float, float] | None] = {}
+    for code in own:
+        at: str | None = code
+        while at is not None and own.get(at) is None:
+            at = parent.get(at)
+        points[code] = own.get(at) if at is not None else None
+    return points
+
+
+def km(a: tuple[float, float] | None, b: tuple[float, float] | None) -> float:
+    """Great-circle distance; unknown coordinates sort last."""
+    if a is None or b is None:
+        return math.inf
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+# --- allocation ---
+
+
+def _age(birth: date | None, on: date) -> int | None:
+    if birth is None:
+        return None
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _groups(requests: Sequence[PlacementRequest], persons: Mapping[int, Person], on: date) -> list[list[int]]:
+    """Request ids that share a room: a household with a minor in it; everyone else alone."""
+    by_household: dict[int, list[int]] = defaultdict(list)
+    groups: list[list[int]] = []
+    for request in requests:
+        person = persons[request.person_id]
+        if person.household_id is not None:
+            by_household[person.household_id].append(request.id)
+        else:
+            groups.append([request.id])
+    by_id = {r.id: r for r in requests}
+    for members in by_household.values():
+        ages = [_age(persons[by_id[i].person_id].birth_date, on) for i in members]
+        if len(members) > 1 and any(a is not None and a < ADULT_AGE for a in ages):
+            groups.append(members)
+        else:
+            groups.extend([i] for i in members)
+    groups.sort(key=lambda g: min(g))
+    return groups
+
+
+def _load(session: Session, request_ids: Sequence[int]) -> tuple[list[PlacementRequest], dict[int, Person]]:
+    requests = list(session.scalars(select(PlacementRequest).where(PlacementRequest.id.in_(request_ids))))
+    found = {r.id for r in requests}
+    if missing := [i for i in request_ids if i not in found]:
+        raise NotFound(f"placement requests not found: {', '.join(map(str, missing[:20]))}")
+    if closed := [r.id for r in requests if r.status != "open"]:
+        raise Conflict(f"requests already placed or cancelled: {', '.join(map(str, closed[:20]))}")
+    person_ids = {r.person_id for r in requests}
+    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    placed = set(session.scalars(select(Placement.person_id).where(
+        Placement.person_id.in_(person_ids), Placement.status == "active")))
+    if placed:
+        names = ", ".join(sorted(persons[i].name for i in placed)[:20])
+        raise Conflict(f"already in quarantine: {names}", person_ids=sorted(placed))
+    twice = [i for i in person_ids if sum(r.person_id == i for r in requests) > 1]
+    if twice:
+        raise Conflict(f"one person twice in the batch: {', '.join(persons[i].name for i in twice[:20])}")
+    return requests, persons
+
+
+def allocate(session: Session, actor: Actor | User, request_ids: Sequence[int], *,
+             rooms: Mapping[int, int | str] | None = None, partial: bool = False) -> Outcome:
+    """Place a batch. ``rooms`` (the command office's override): request id -> room id, or "home"."""
+    _permitted(actor, "allocate")
+    overrides = dict(rooms or {})
+    requests, persons = _load(session, sorted(set(request_ids)))
+    protocol = current()
+    moment = now()
+    today = moment.date()
+    by_id = {r.id: r for r in requests}
+    free_rooms = list(session.scalars(select(Room).where(Room.state == "free").order_by(Room.beds, Room.id)))
+    sites = {s.id: s for s in session.scalars(select(QuarantineSite))}
+    points = _area_points(session)
+    site_points = {s.id: (s.lat, s.lon) if s.lat is not None and s.lon is not None else points.get(s.area_code)
+                   for s in sites.values()}
+    outcome = Outcome()
+    chosen: dict[int, Room | None] = {}  # request id -> room (None: home)
+    used: set[int] = set()
+    for request_id, target in overrides.items():
+        if request_id not in by_id:
+            raise Invalid(f"room override for request {request_id}, which is not in the batch", column="rooms")
+        if target == HOME:
+            chosen[request_id] = None
+            continue
+        room = session.get(Room, int(target))
+        if room is None:
+            raise NotFound(f"room {target} not found")
+        if room.state != "free":
+            raise Conflict(f"room {room.room} of {sites[room.site_id].name} is {room.state}", room_id=room.id)
+        chosen[request_id] = room
+    for room in {r.id: r for r in chosen.values() if r is not None}.values():
+        sharing = [i for i, r in chosen.items() if r is room]
+        if len(sharing) > room.beds:
+            raise Conflict(f"room {room.room} has {room.beds} beds for {len(sharing)} people", room_id=room.id)
+        used.add(room.id)
+    centralized = []
+    for request in requests:
+        rule = rule_for(protocol, request.category)
+        if rule.setting == "none":
+            raise Invalid(f"category {request.category} needs no quarantine under {protocol.edition}",
+                          column="category")
+        if request.id in chosen:
+            continue
+        if rule.setting == "centralized":
+            centralized.append(request)
+        else:
+            chosen[request.id] = None
+    by_site: dict[int, list[Room]] = defaultdict(list)
+    for room in free_rooms:
+        if room.id not in used:
+            by_site[room.site_id].append(room)
+    for group in _groups(centralized, persons, today):
+        here = points.get(persons[by_id[group[0]].person_id].area_code)
+        order = sorted(by_site, key=lambda site_id: (km(here, site_points[site_id]), site_id))
+        room = next((r for site_id in order for r in by_site[site_id] if r.beds >= len(group)), None)
+        if room is None:
+            for request_id in group:
+                outcome.unplaced[request_id] = f"no free room with {len(group)} beds"
+            continue
+        by_site[room.site_id].remove(room)
+        for request_id in group:
+            chosen[request_id] = room
+    if outcome.unplaced and not partial:
+        beds = sum(len(rooms_) for rooms_ in by_site.values())
+        raise Conflict(f"{len(outcome.unplaced)} of {len(requests)} people cannot be placed: "
+                       f"{beds} free rooms left for them", unplaced=sorted(outcome.unplaced))
+    _write(session, actor, protocol.edition, by_id, persons, sites, chosen, moment, outcome)
+    return outcome
+
+
+def _write(session: Session, actor: Actor | User, edition: str, by_id: Mapping[int, PlacementRequest],
+           persons: Mapping[int, Person], sites: Mapping[int, QuarantineSite],
+           chosen: Mapping[int, Room | None], moment: datetime, outcome: Outcome) -> None:
+    protocol = current()
+    order = sorted(chosen)
+    if not order:
+        return
+    rows = []
+    for request_id in order:
+        request, room = by_id[request_id], chosen[request_id]
+        person = persons[request.person_id]
+        setting = rule_for(protocol, request.category).setting
+        rows.append({
+            "person_id": person.id, "request_id": request_id, "category": request.category,
+            "setting": setting if room is None else "centralized",
+            "site_id": room.site_id if room else None, "room_id": room.id if room else None,
+            "address": None if room else person.address, "last_exposure": request.last_exposure,
+            "linked_person_ids": list(request.linked_person_ids or []), "edition": edition, "status": "active",
+            "placed_at": moment, "actor_id": actor.id or None,
+        })
+    ids = list(session.scalars(insert(Placement).returning(Placement.id, sort_by_parameter_order=True), rows))
+    outcome.placements = ids
+    transports = []
+    for placement_id, request_id in zip(ids, order, strict=True):
+        room = chosen[request_id]
+        if room is None:
+            continue  # home quarantine: the person is where they stay
+        person = persons[by_id[request_id].person_id]
+        site = sites[room.site_id]
+        transports.append({
+            "person_id": person.id, "placement_id": placement_id, "from_place": (person.address or "")[:300],
+            "to_place": f"{site.name} {room.room}"[:300], "reason": "placement", "status": "open",
+            "created_at": moment,
+        })
+    if transports:
+        outcome.transports = list(session.scalars(
+            insert(TransportRequest).returning(TransportRequest.id, sort_by_parameter_order=True), transports))
+    session.execute(update(PlacementRequest).where(PlacementRequest.id.in_(order)).values(status="placed"))
+    room_ids = sorted({r.id for r in chosen.values() if r is not None})
+    for start in range(0, len(room_ids), 5000):
+        session.execute(update(Room).where(Room.id.in_(room_ids[start:start + 5000]))
+                        .values(state="occupied", state_since=moment))
+    # Tracing's contacts learn their quarantine start: it ends the window for their own secondary contacts.
+    contact_ids = [by_id[i].contact_id for i in order if by_id[i].contact_id is not None]
+    if contact_ids:
+        session.execute(update(Contact).where(Contact.id.in_(contact_ids), Contact.quarantined_at.is_(None))
+                        .values(quarantined_at=moment))
+    audit.record(session, actor, "allocate", "placement", None, after={
+        "placements": dict(zip(map(str, order), ids, strict=True)),
+        "rooms": {str(i): r.id for i, r in chosen.items() if r is not None}, "transports": outcome.transports,
+    })
+    session.flush()
