@@ -9,8 +9,8 @@ from fangyi.quarantine.models import (
     Placement,
     PlacementRequest,
     QuarantineSite,
+    QuarantineTest,
     Room,
-    TestRecord,
     TransportRequest,
 )
 from fangyi.registry.models import (
@@ -63,6 +63,7 @@ __all__ = [
     "Placement",
     "PlacementRequest",
     "QuarantineSite",
+    "QuarantineTest",
     "ReachAttempt",
     "RetestTask",
     "Room",
@@ -71,7 +72,6 @@ __all__ = [
     "Scan",
     "ScreeningRound",
     "SuspectedCase",
-    "TestRecord",
     "TransportRequest",
     "Tube",
     "UnverifiedPerson",

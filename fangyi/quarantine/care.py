@@ -29,8 +29,8 @@ from fangyi.quarantine.models import (
     Placement,
     PlacementRequest,
     QuarantineSite,
+    QuarantineTest,
     Room,
-    TestRecord,
     TransportRequest,
 )
 from fangyi.quarantine.placing import _permitted
@@ -65,9 +65,9 @@ def clock_of(placement: Placement) -> Clock:
 
 
 def results_of(session: Session, person_ids: Sequence[int]) -> dict[int, list[Result]]:
-    rows = session.execute(select(TestRecord.person_id, TestRecord.phase, TestRecord.day, TestRecord.result,
-                                  TestRecord.reagent).join(Placement, Placement.id == TestRecord.placement_id)
-                           .where(TestRecord.person_id.in_(person_ids))).all()
+    t = QuarantineTest
+    rows = session.execute(select(t.person_id, t.phase, t.day, t.result, t.reagent)
+                           .where(t.person_id.in_(person_ids))).all()
     found: dict[int, list[Result]] = {i: [] for i in person_ids}
     for person_id, phase, day, result, reagent in rows:
         found[person_id].append(Result(phase, day, result, reagent))
@@ -75,8 +75,8 @@ def results_of(session: Session, person_ids: Sequence[int]) -> dict[int, list[Re
 
 
 def what_is_missing(session: Session, placement: Placement, on: date) -> list[Missing]:
-    own = session.execute(select(TestRecord.phase, TestRecord.day, TestRecord.result, TestRecord.reagent)
-                          .where(TestRecord.placement_id == placement.id)).all()
+    t = QuarantineTest
+    own = session.execute(select(t.phase, t.day, t.result, t.reagent).where(t.placement_id == placement.id)).all()
     tests = [Result(phase, day, result, reagent) for phase, day, result, reagent in own]
     linked = results_of(session, list(placement.linked_person_ids or []))
     return missing(current(), clock_of(placement), tests, on, list(linked.values()))
@@ -94,10 +94,11 @@ def _raise_alert(session: Session, actor: Actor | User, placement: Placement, ki
     session.add(TransportRequest(person_id=placement.person_id, placement_id=placement.id, from_place=where[:300],
                                  to_place=HOSPITAL, reason="hospital", status="open", created_at=now()))
     # A single test: one open task per placement, however many alerts.
-    task = session.scalar(select(TestRecord.id).where(TestRecord.placement_id == placement.id,
-                                                      TestRecord.phase == "single", TestRecord.result == "pending"))
+    t = QuarantineTest
+    task = session.scalar(select(t.id).where(t.placement_id == placement.id, t.phase == "single",
+                                             t.result == "pending"))
     if task is None:
-        session.add(TestRecord(placement_id=placement.id, person_id=placement.person_id, phase="single",
+        session.add(QuarantineTest(placement_id=placement.id, person_id=placement.person_id, phase="single",
                                result="pending"))
     session.flush()
     audit.record(session, actor, "alert", "placement", placement.id, after={"kind": kind, **detail})
@@ -123,7 +124,7 @@ def record_check(session: Session, actor: Actor | User, *, person_id: int, tempe
 
 
 def record_test(session: Session, actor: Actor | User, *, person_id: int, result: str, sampled_at: datetime,
-                day: int | None = None, phase: str = "quarantine", reagent: str | None = None) -> TestRecord:
+                day: int | None = None, phase: str = "quarantine", reagent: str | None = None) -> QuarantineTest:
     """A test result on the clock (``day`` of its ``phase``), or the single test an alert asked for."""
     _permitted(actor, "record_checks")
     if result not in RESULT_VALUES:
@@ -137,11 +138,11 @@ def record_test(session: Session, actor: Actor | User, *, person_id: int, result
                           f"({', '.join(map(str, sorted(planned))) or 'none'})", column="day")
     record = None
     if phase == "single":
-        record = session.scalar(select(TestRecord).where(TestRecord.placement_id == placement.id,
-                                                         TestRecord.phase == "single",
-                                                         TestRecord.result == "pending"))
+        record = session.scalar(select(QuarantineTest).where(QuarantineTest.placement_id == placement.id,
+                                                         QuarantineTest.phase == "single",
+                                                         QuarantineTest.result == "pending"))
     if record is None:
-        record = TestRecord(placement_id=placement.id, person_id=person_id, phase=phase, day=day)
+        record = QuarantineTest(placement_id=placement.id, person_id=person_id, phase=phase, day=day)
         session.add(record)
     record.sampled_at, record.result, record.by_id = sampled_at, result, actor.id or None
     record.reagent = (reagent or "").strip()[:100] or None

@@ -112,7 +112,7 @@ class HealthCheck(Base):
     by_id: Mapped[int | None] = mapped_column(Integer)
 
 
-class TestRecord(Base):
+class QuarantineTest(Base):
     """A test on the clock (day N of quarantine or of monitoring), or a single test an alert asked for."""
 
     __tablename__ = "quarantine_tests"
@@ -165,7 +165,7 @@ Index("ix_quarantine_rooms_site_state", Room.site_id, Room.state)
 def _register_links() -> None:
     from fangyi.registry.persons import register_person_link
 
-    for model in (PlacementRequest, Placement, HealthCheck, TestRecord, Alert, TransportRequest):
+    for model in (PlacementRequest, Placement, HealthCheck, QuarantineTest, Alert, TransportRequest):
         register_person_link(model, "person_id")
 
 

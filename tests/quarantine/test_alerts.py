@@ -1,0 +1,66 @@
+"""A fever or a positive test: an alert at once, a transport to the designated hospital, one single test;
+and a close contact turning positive makes its secondary contacts close contacts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from fangyi.quarantine import care, placing
+from fangyi.quarantine.models import Alert, Placement, PlacementRequest, QuarantineTest, TransportRequest
+from tests.quarantine.world import add_person, add_site, local
+
+
+def _place(db, cast, person, category="close_contact", linked=()):
+    request = placing.create_request(db, cast["command_office"], person_id=person.id, category=category,
+                                     reason="typed", last_exposure=local(2022, 3, 27, 12), linked_person_ids=linked)
+    return db.get(Placement, placing.allocate(db, cast["command_office"], [request.id]).placements[0])
+
+
+def test_a_fever_raises_an_alert_and_a_hospital_transport(db, cast):
+    add_site(db)
+    person = add_person(db, 1)
+    placement = _place(db, cast, person)
+    # 37.3 °C is a fever under the protocol (health_checks.fever_celsius); 37.2 is not.
+    _, none = care.record_check(db, cast["site_manager"], person_id=person.id, temperature=37.2)
+    assert none is None
+    _, alert = care.record_check(db, cast["site_manager"], person_id=person.id, temperature=37.3, symptoms="咳嗽")
+    assert alert is not None and alert.kind == "fever" and alert.detail["temperature"] == 37.3
+    hospital = db.scalars(select(TransportRequest).where(TransportRequest.reason == "hospital")).all()
+    assert [(t.person_id, t.status, t.from_place) for t in hospital] == [(person.id, "open", "隔离点GL-01 101")]
+    assert "定点医院" in hospital[0].to_place
+    care.record_check(db, cast["site_manager"], person_id=person.id, temperature=38.0)
+    tasks = db.scalars(select(QuarantineTest).where(QuarantineTest.placement_id == placement.id,
+                                                QuarantineTest.phase == "single")).all()
+    assert len(tasks) == 1 and tasks[0].result == "pending"
+    assert len(db.scalars(select(Alert)).all()) == 2
+
+
+@pytest.mark.parametrize("edition", ["cn-8", "cn-9"])
+def test_the_index_turns(db, cast, monkeypatch, edition):
+    monkeypatch.setenv("FANGYI_PROTOCOL", edition)
+    add_site(db, rooms=3)
+    close, secondary, waiting = add_person(db, 1), add_person(db, 2), add_person(db, 3)
+    placed_close = _place(db, cast, close)
+    placed_secondary = _place(db, cast, secondary, "secondary_contact", [close.id])
+    still_open = placing.create_request(db, cast["command_office"], person_id=waiting.id,
+                                        category="secondary_contact", reason="typed",
+                                        last_exposure=local(2022, 3, 28, 12), linked_person_ids=[close.id])
+    care.record_test(db, cast["site_manager"], person_id=close.id, day=1, result="positive",
+                     sampled_at=local(2022, 3, 28, 9))
+    kinds = sorted(a.kind for a in db.scalars(select(Alert)))
+    assert kinds == ["index_turned", "positive"]
+    assert db.scalars(select(TransportRequest.person_id).where(TransportRequest.reason == "hospital")).all() \
+        == [close.id]
+    assert still_open.category == "close_contact"
+    if edition == "cn-8":
+        # Both centralized: the same room, a close contact's clock (14 days from the last exposure to it).
+        assert placed_secondary.status == "active" and placed_secondary.category == "close_contact"
+        assert care.clock_of(placed_secondary).release_date.isoformat() == "2022-04-11"
+    else:
+        # cn-9: the secondary contact was at home; a close contact goes to a site, so a new request waits.
+        assert placed_secondary.status == "transferred"
+        new = db.scalar(select(PlacementRequest).where(PlacementRequest.person_id == secondary.id,
+                                                       PlacementRequest.status == "open"))
+        assert new.category == "close_contact" and new.source == "index_turned"
+    assert placed_close.status == "active"
