@@ -1,0 +1,77 @@
+"""A batch placed at once: nearest site first, a child with a parent, otherwise one per room, overrides."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from fangyi.quarantine import placing
+from fangyi.quarantine.models import Placement, Room, TransportRequest
+from fangyi.registry.models import Area
+from tests.conftest import CHENGGUAN, SHIJIN
+from tests.quarantine.world import add_person, add_site, local
+
+
+def _request(db, cast, person):
+    return placing.create_request(db, cast["command_office"], person_id=person.id, category="close_contact",
+                                  reason="typed", last_exposure=local(2022, 3, 27, 12)).id
+
+
+def _where(db, outcome):
+    placements = db.scalars(select(Placement).where(Placement.id.in_(outcome.placements))).all()
+    return {p.person_id: p for p in placements}
+
+
+def test_nearest_site_first_and_one_per_room(db, cast):
+    db.get(Area, SHIJIN).lat, db.get(Area, SHIJIN).lon = 27.10, 112.90  # 石金村
+    db.get(Area, CHENGGUAN).lat, db.get(Area, CHENGGUAN).lon = 27.30, 113.10  # 城关社区, ~30 km away
+    near = add_site(db, "NEAR", rooms=2, beds=2, lat=27.11, lon=112.91)
+    far = add_site(db, "FAR", rooms=5, beds=2, lat=27.30, lon=113.10)
+    villagers = [add_person(db, n, area=SHIJIN) for n in (1, 2, 3)]
+    townsman = add_person(db, 4, area=CHENGGUAN)
+    outcome = placing.allocate(db, cast["command_office"], [_request(db, cast, p) for p in (*villagers, townsman)])
+    where = _where(db, outcome)
+    sites = [where[p.id].site_id for p in villagers]
+    # Two villagers fill the near site's two rooms (one each, though each has two beds); the third goes far.
+    assert sorted(sites) == sorted([near.id, near.id, far.id])
+    assert where[townsman.id].site_id == far.id
+    assert len({where[p.id].room_id for p in (*villagers, townsman)}) == 4
+    assert len(db.scalars(select(TransportRequest)).all()) == 4
+
+
+def test_a_child_stays_with_a_parent_adults_apart(db, cast):
+    add_site(db, rooms=3, beds=1)
+    family_room = db.scalar(select(Room).where(Room.room == "103"))
+    family_room.beds = 2
+    mother = add_person(db, 1, household="H1", born=date(1990, 5, 1))
+    child = add_person(db, 2, household="H1", born=date(2016, 6, 1))
+    husband, wife = add_person(db, 3, household="H2"), add_person(db, 4, household="H2")
+    outcome = placing.allocate(db, cast["command_office"], [_request(db, cast, p) for p in (mother, child)])
+    where = _where(db, outcome)
+    assert where[mother.id].room_id == where[child.id].room_id == family_room.id
+    partial = placing.allocate(db, cast["command_office"], [_request(db, cast, p) for p in (husband, wife)],
+                               partial=True)
+    # Two adults of one household are one per room: two single rooms were free, both are used.
+    assert len({p.room_id for p in _where(db, partial).values()}) == 2
+
+
+def test_the_command_office_names_the_room(db, cast):
+    site = add_site(db, rooms=3)
+    chosen = db.scalar(select(Room).where(Room.site_id == site.id, Room.room == "103"))
+    person = add_person(db, 1)
+    request_id = _request(db, cast, person)
+    outcome = placing.allocate(db, cast["command_office"], [request_id], rooms={request_id: chosen.id})
+    assert _where(db, outcome)[person.id].room_id == chosen.id
+    assert chosen.state == "occupied"
+
+
+def test_home_quarantine_at_the_persons_address(db, cast, monkeypatch):
+    monkeypatch.setenv("FANGYI_PROTOCOL", "cn-9")  # a secondary contact stays at home under cn-9
+    person = add_person(db, 7)
+    request = placing.create_request(db, cast["command_office"], person_id=person.id, category="secondary_contact",
+                                     reason="typed", last_exposure=local(2022, 3, 28, 12))
+    outcome = placing.allocate(db, cast["command_office"], [request.id])
+    placed = _where(db, outcome)[person.id]
+    assert (placed.setting, placed.room_id, placed.address) == ("home", None, "石金村7号")
+    assert outcome.transports == []

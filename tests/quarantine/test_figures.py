@@ -1,0 +1,75 @@
+"""The daily report's quarantine figures, rebuilt for past days, and the beds forecast."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from fangyi.command.report import daily
+from fangyi.quarantine import care, placing
+from fangyi.quarantine.figures import forecast, quarantine_figures
+from fangyi.quarantine.models import Placement, Room
+from fangyi.timeutil import today
+from tests.quarantine.world import add_person, add_site, local
+
+KEYS = ["in_quarantine", "centralized", "home", "placed_today", "released_today", "beds_free"]
+
+
+def _place(db, cast, person, category="close_contact", exposure=None):
+    request = placing.create_request(db, cast["command_office"], person_id=person.id, category=category,
+                                     reason="typed", last_exposure=exposure or local(2022, 3, 27, 12))
+    return db.get(Placement, placing.allocate(db, cast["command_office"], [request.id]).placements[0])
+
+
+def test_figures_as_of_the_end_of_each_day(db, cast, monkeypatch):
+    monkeypatch.setenv("FANGYI_PROTOCOL", "cn-9")
+    site = add_site(db, rooms=3, beds=2)
+    for room in db.scalars(select(Room).where(Room.site_id == site.id)):
+        room.created_at = local(2022, 3, 1)
+    a, b, c = (add_person(db, n) for n in (1, 2, 3))
+    pa, pb = _place(db, cast, a), _place(db, cast, b)
+    pc = _place(db, cast, c, "secondary_contact")  # at home under cn-9
+    # Move the history into the past: placed on 1 April, a released on 4 April, its room cleaned on 5 April.
+    for placement in (pa, pb, pc):
+        placement.placed_at = local(2022, 4, 1, 10)
+    room_a = db.get(Room, pa.room_id)
+    for gap in care.what_is_missing(db, pa, date(2022, 4, 4)):
+        assert gap.code == "test"
+    care.release(db, cast["commander"], pa.id, override_reason="测试")
+    pa.ended_at = local(2022, 4, 4, 9)
+    care.room_cleaned(db, cast["site_manager"], room_a.id)
+    pa.room_freed_at = local(2022, 4, 5, 15)
+    db.flush()
+
+    figures = {d: quarantine_figures(db, date(2022, 4, d)) for d in (1, 4, 5)}
+    assert list(figures[1]) == KEYS
+    # 1 April: three placed, two in rooms of two beds; one room (2 beds) free.
+    assert figures[1] == {"in_quarantine": 3, "centralized": 2, "home": 1, "placed_today": 3,
+                          "released_today": 0, "beds_free": 2}
+    # 4 April: a released, its room awaiting cleaning, so still not free.
+    assert figures[4] == {"in_quarantine": 2, "centralized": 1, "home": 1, "placed_today": 0,
+                          "released_today": 1, "beds_free": 2}
+    assert figures[5]["beds_free"] == 4
+    assert daily(db, date(2022, 4, 4))["quarantine"] == figures[4]
+    assert quarantine_figures(db, date(2022, 3, 31))["beds_free"] == 6  # before anyone came
+    assert quarantine_figures(db, date(2022, 2, 28))["beds_free"] == 0  # before the site had rooms
+
+
+def test_forecast_frees_beds_on_release_dates(db, cast):
+    site = add_site(db, rooms=3, beds=1)
+    day0 = today()
+    # Exposed yesterday: under cn-8 a close contact leaves on day 15, a secondary contact on day 8.
+    exposure = local(day0.year, day0.month, day0.day, 12) - timedelta(days=1)
+    _place(db, cast, add_person(db, 1), exposure=exposure)
+    _place(db, cast, add_person(db, 2), "secondary_contact", exposure=exposure)
+    placing.create_request(db, cast["command_office"], person_id=add_person(db, 3).id, category="close_contact",
+                           reason="waiting", last_exposure=exposure)
+    sites, total = forecast(db, day0)
+    assert [f.site.id for f in sites] == [site.id]
+    free = sites[0].free
+    assert len(free) == 15
+    assert free[0] == 1  # one room free today
+    assert free[6] == 1 and free[7] == 2  # the secondary contact's room on day 8 after exposure
+    assert free[13] == 2 and free[14] == 3  # the close contact's on day 15
+    assert total["waiting"] == 1 and total["net"][0] == 0
