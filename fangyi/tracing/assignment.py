@@ -53,13 +53,16 @@ def plan(session: Session, person_ids: Sequence[int], at: datetime | None = None
         if tracer_id in load:
             load[tracer_id] = int(count)
     owners: dict[int, int] = {}
+    choices_in: dict[str, list[User]] = {}  # many contacts live in few areas
     ordered = sorted(set(person_ids))
     for index in range(0, len(ordered), CHUNK):
         chunk = ordered[index : index + CHUNK]
         for person_id, area_code in session.execute(
             select(Person.id, Person.area_code).where(Person.id.in_(chunk)).order_by(Person.id)
         ):
-            choices = _eligible(tracers, area_code)
+            if area_code not in choices_in:
+                choices_in[area_code] = _eligible(tracers, area_code)
+            choices = choices_in[area_code]
             if choices:
                 tracer = min(choices, key=lambda t: (load[t.id], t.id))
                 load[tracer.id] += 1

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from fangyi.audit import service as audit
@@ -21,8 +21,6 @@ from fangyi.timeutil import now
 from fangyi.tracing.assignment import plan
 from fangyi.tracing.derivation import CHUNK, Derived, Found, derive, epoch, from_epoch
 from fangyi.tracing.models import REACH_OUTCOMES, Case, Contact, ReachAttempt
-
-CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
 
 
 def permitted(actor: Actor | User, permission: str) -> None:
@@ -65,21 +63,32 @@ _COPIED = ("case_id", "person_id", "degree", "first_exposure", "last_exposure", 
            "created_at", "derived_at", "stale", "assigned_to_id", "assigned_at")
 
 
+def _sqlite_instant(moment: datetime | None) -> str | None:
+    # How SQLAlchemy keeps a timezone-aware DateTime in SQLite: naive UTC text (see db/base.py Instant).
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Store new contacts: COPY on PostgreSQL (a large workplace can bring tens of thousands),
-    elsewhere the table's own INSERT executed for many rows (one cached statement)."""
+    """Store new contacts through the driver's bulk path: COPY on PostgreSQL, executemany of
+    plain values on SQLite. A large workplace can bring tens of thousands at once, where
+    the per-value type processing of an ORM or Core insert is most of the time."""
     if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        for start in range(0, len(rows), CHUNK):
-            session.execute(insert(CONTACTS), rows[start : start + CHUNK])
         return
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(f"COPY contacts ({', '.join(_COPIED)}) FROM STDIN") as copy:
-        for row in rows:
-            values = row | {"status": "derived", "reasons": json.dumps(row["reasons"]), "via": json.dumps(row["via"])}
-            copy.write_row([values[name] for name in _COPIED])
+    plain = [row | {"status": "derived", "reasons": json.dumps(row["reasons"]), "via": json.dumps(row["via"])}
+             for row in rows]
+    if session.get_bind().dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY contacts ({', '.join(_COPIED)}) FROM STDIN") as copy:
+            for values in plain:
+                copy.write_row([values[name] for name in _COPIED])
+        return
+    instants = {"first_exposure", "last_exposure", "created_at", "derived_at", "assigned_at"}
+    statement = f"INSERT INTO contacts ({', '.join(_COPIED)}) VALUES ({', '.join('?' for _ in _COPIED)})"
+    driver.executemany(statement, [
+        tuple(_sqlite_instant(values[name]) if name in instants else values[name] for name in _COPIED)
+        for values in plain
+    ])
 
 
 def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime | None = None) -> Derived:
