@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from fangyi.errors import DomainError
 from fangyi.registry.imports.rows import Context, Handler, Problem, Values
@@ -31,8 +30,8 @@ from fangyi.screening.common import (
     round_by_code,
     round_for,
 )
-from fangyi.screening.models import Sample, Tube
-from fangyi.screening.results import ResultFields, conflict_reason, parse_ct, record_result
+from fangyi.screening.models import RESULTS, Sample, Tube
+from fangyi.screening.results import ResultFields, apply_results, conflict_reason, parse_ct
 from fangyi.timeutil import parse_instant
 
 
@@ -120,43 +119,63 @@ class Samples(Handler):
 
 
 class LabResults(Handler):
+    """Checked row by row, written in batches (a lab sends a round's results in one file)."""
+
     required = ("barcode", "result", "tested_at", "lab_code")
     optional = ("ct_orf1ab", "ct_n")
-    batch_size = 1
+    batch_size = 2000
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.batch: list[tuple[int, ResultFields]] = []
 
     def take(self, line: int, values: Values) -> Problem | None:
         row = self.row(values)
         try:
             tested_at = _instant(row["tested_at"], "tested_at", self.ctx)
+            barcode = check_barcode(row["barcode"])
         except Refusal as refusal:
-            return Problem(line, "tested_at", refusal.message)
+            return Problem(line, "barcode" if refusal.code == "unreadable_barcode" else "tested_at", refusal.message)
         lab = (row["lab_code"] or "").strip()
         if not lab:
             return Problem(line, "lab_code", "lab_code is required")
-        session: Session = self.ctx.session
+        result = (row["result"] or "").strip().lower()
+        if result not in RESULTS:
+            return Problem(line, "result", f"result must be one of {', '.join(RESULTS)}, not {result!r}")
         try:
-            fields = ResultFields(
-                barcode=row["barcode"] or "", result=(row["result"] or "").strip().lower(), tested_at=tested_at,
-                lab_code=lab[:40], ct_orf1ab=parse_ct(row.get("ct_orf1ab"), "ct_orf1ab"),
-                ct_n=parse_ct(row.get("ct_n"), "ct_n"),
-            )
-            if self.dry:
-                return None
-            with session.begin_nested():
-                status = record_result(session, self.ctx.actor, fields)
+            fields = ResultFields(barcode=barcode, result=result, tested_at=tested_at, lab_code=lab[:40],
+                                  ct_orf1ab=parse_ct(row.get("ct_orf1ab"), "ct_orf1ab"),
+                                  ct_n=parse_ct(row.get("ct_n"), "ct_n"))
         except DomainError as exc:
             column = exc.extra.get("column")
             return Problem(line, str(column) if column else None, exc.detail)
-        if status == "conflict":
-            return Problem(line, "result", conflict_reason(fields.barcode, fields.result))
-        if status == "unchanged":
-            self.unchanged += 1
-        else:
-            self.loaded += 1
+        if not self.dry:
+            self.batch.append((line, fields))
+            if len(self.batch) >= self.batch_size:
+                self.late.extend(self.flush())
         return None
 
+    def stop_writing(self) -> None:
+        super().stop_writing()
+        self.batch.clear()
+
     def flush(self) -> list[Problem]:
-        return []
+        batch, self.batch = self.batch, []
+        if not batch or self.dry:
+            return []
+        answers = apply_results(self.ctx.session, self.ctx.actor, [fields for _, fields in batch], self.ctx.import_id)
+        problems = []
+        for (line, fields), answer in zip(batch, answers, strict=True):
+            if answer == "loaded":
+                self.loaded += 1
+            elif answer == "unchanged":
+                self.unchanged += 1
+            elif answer == "conflict":
+                problems.append(Problem(line, "result", conflict_reason(fields.barcode, fields.result)))
+            else:
+                problems.append(Problem(line, "barcode", f"no tube with barcode {fields.barcode}: not scanned "
+                                        "or not uploaded yet"))
+        return problems
 
 
 register_kind("samples", Samples)
