@@ -34,6 +34,7 @@ ROUTERS = (
     "fangyi.tracing.api",
     "fangyi.screening.api",
     "fangyi.screening.pages",
+    "fangyi.quarantine.api",
 )
 
 PROBLEM = "application/problem+json"
