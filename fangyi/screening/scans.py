@@ -10,11 +10,11 @@ two handhelds scanning into the same tube can never overfill it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -75,9 +75,9 @@ def _insert(session: Session, model: type[Any]) -> Any:
 
 
 # Statements built once: on a busy morning building SQL expressions costs more than running them.
-_CLAIMS: dict[str, Any] = {}
-_STORED = select(Scan.outcome).where(Scan.scan_id == bindparam("scan_id"))
-_ANSWER = update(Scan).where(Scan.id == bindparam("claim")).values(outcome=bindparam("outcome"))
+SCANS = cast(Table, Scan.__table__)
+_STORED = select(Scan.scan_id, Scan.outcome).where(Scan.scan_id.in_(bindparam("ids", expanding=True)))
+_ANSWER = update(SCANS).where(SCANS.c.scan_id == bindparam("sid")).values(outcome=bindparam("outcome"))
 _TUBE = select(Tube.id, Tube.barcode, Tube.state, Tube.pool_size, Tube.members, Tube.round_id).where(
     Tube.barcode == bindparam("barcode"))
 _OTHER = aliased(Tube)
@@ -103,46 +103,58 @@ _GROW = (
 _SAMPLE = insert(Sample)
 
 
-def _claim(session: Session, actor: Actor | User, scan: ScanInput, point: SamplingPoint | None) -> int | None:
-    dialect = session.get_bind().dialect.name
-    if dialect not in _CLAIMS:
-        _CLAIMS[dialect] = _insert(session, Scan).values(
-            scan_id=bindparam("scan_id"), action=bindparam("action"), barcode=bindparam("barcode"),
-            point_id=bindparam("point_id"), at=bindparam("at", type_=Instant()), actor_id=bindparam("actor_id"),
-        ).on_conflict_do_nothing(index_elements=["scan_id"]).returning(Scan.id)
-    claimed: int | None = session.scalar(_CLAIMS[dialect], {
-        "scan_id": scan.scan_id, "action": scan.action, "barcode": (scan.barcode or "")[:60] or None,
-        "point_id": point.id if point else None, "at": now(), "actor_id": actor.id or None,
-    })
-    return claimed
+def _claim(session: Session, actor: Actor | User, scans: list[ScanInput],
+           points: dict[str, SamplingPoint | None]) -> set[str]:
+    """Claim every scan id of the request in one statement; returns the ids this request won.
+
+    Rows go in scan_id order, so that two requests racing over the same ids on PostgreSQL
+    wait on the unique index in the same order and never deadlock.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    moment = now()
+    for scan in scans:
+        point = points[(scan.point_code or "").strip()]
+        rows.setdefault(scan.scan_id, {
+            "scan_id": scan.scan_id, "action": scan.action, "barcode": (scan.barcode or "")[:60] or None,
+            "point_id": point.id if point else None, "at": moment, "actor_id": actor.id or None,
+        })
+    statement = _insert(session, Scan).values([rows[key] for key in sorted(rows)])
+    won = session.scalars(statement.on_conflict_do_nothing(index_elements=["scan_id"]).returning(Scan.scan_id))
+    return set(won)
 
 
 def record_scans(session: Session, actor: Actor | User, scans: list[ScanInput]) -> list[dict[str, Any]]:
     """Apply scans in order; each gets its outcome (ok or refused, with the reason). The caller commits."""
     if isinstance(actor, User):
         require(actor, "scan_samples")
-    outcomes: list[dict[str, Any]] = []
+    if not scans:
+        return []
     points: dict[str, SamplingPoint | None] = {}
+    for code in {(scan.point_code or "").strip() for scan in scans}:
+        points[code] = point_by_code(session, code)
+    won = _claim(session, actor, scans, points)
+    lost = sorted({scan.scan_id for scan in scans} - won)
+    stored: dict[str, Any] = {}
+    if lost:
+        stored = {scan_id: outcome for scan_id, outcome in session.execute(_STORED, {"ids": lost})}
+    answers: dict[str, dict[str, Any]] = {}
+    tubes: dict[str, TubeRow] = {}
+    outcomes: list[dict[str, Any]] = []
     for scan in scans:
-        code = (scan.point_code or "").strip()
-        if code not in points:
-            points[code] = point_by_code(session, code)
-        point = points[code]
-        claim = _claim(session, actor, scan, point)
-        if claim is None:
-            stored = session.scalar(_STORED, {"scan_id": scan.scan_id})
-            outcomes.append({**(stored or {"scan_id": scan.scan_id, "status": "pending"}), "repeated": True})
+        if scan.scan_id not in won or scan.scan_id in answers:
+            first = answers.get(scan.scan_id) or stored.get(scan.scan_id)
+            outcomes.append({**(first or {"scan_id": scan.scan_id, "status": "pending"}), "repeated": True})
             continue
         try:
-            outcome = _apply(session, actor, scan, point)
+            outcome = _apply(session, actor, scan, points[(scan.point_code or "").strip()], tubes)
         except Refusal as refusal:
             outcome = {"status": "refused", "code": refusal.code, "message": refusal.message,
                        "params": {k: str(v) for k, v in refusal.params.items()}}
-        outcome = {"scan_id": scan.scan_id, "action": scan.action, **outcome}
-        session.execute(_ANSWER, {"claim": claim, "outcome": outcome})
-        outcomes.append({**outcome, "repeated": False})
-    fresh = [o for o in outcomes if not o["repeated"]]
-    if fresh:
+        answers[scan.scan_id] = {"scan_id": scan.scan_id, "action": scan.action, **outcome}
+        outcomes.append({**answers[scan.scan_id], "repeated": False})
+    if answers:
+        session.execute(_ANSWER, [{"sid": sid, "outcome": outcome} for sid, outcome in answers.items()])
+        fresh = list(answers.values())
         audit.record(session, actor, "scan", "scans", None, after={
             "scan_ids": [o["scan_id"] for o in fresh][:MAX_BATCH],
             "ok": sum(o["status"] == "ok" for o in fresh), "refused": sum(o["status"] != "ok" for o in fresh),
@@ -155,20 +167,30 @@ def _tube_view(tube: Tube, members: int | None = None, state: str | None = None)
             "pool_size": tube.pool_size, "state": state or tube.state}
 
 
-def _apply(session: Session, actor: Actor | User, scan: ScanInput, point: SamplingPoint | None) -> dict[str, Any]:
+def _apply(session: Session, actor: Actor | User, scan: ScanInput, point: SamplingPoint | None,
+           tubes: dict[str, TubeRow]) -> dict[str, Any]:
+    """One scan; `tubes` keeps the tubes this request has seen, as they stand after its own scans."""
     if scan.action not in ACTIONS:
         raise Refusal("bad_action", f"action must be one of {', '.join(ACTIONS)}")
     barcode = check_barcode(scan.barcode)
     at = scan.scanned_at or now()
     if scan.action == "open":
+        tubes.pop(barcode, None)
         return _open(session, actor, scan, barcode, point, at)
-    found = session.execute(_TUBE, {"barcode": barcode}).first()
-    if found is None:
-        raise Refusal("unknown_tube", f"tube {barcode} has not been opened: scan the tube first", barcode=barcode)
-    tube = TubeRow(*found)
+    tube = tubes.get(barcode)
+    if tube is None:
+        found = session.execute(_TUBE, {"barcode": barcode}).first()
+        if found is None:
+            raise Refusal("unknown_tube", f"tube {barcode} has not been opened: scan the tube first",
+                          barcode=barcode)
+        tube = tubes[barcode] = TubeRow(*found)
     if scan.action == "close":
-        return _close(session, tube, at)
-    return _person(session, actor, scan, tube, point, at)
+        outcome = _close(session, tube, at)
+        tubes[barcode] = replace(tube, state="closed")
+        return outcome
+    outcome = _person(session, actor, scan, tube, point, at)
+    tubes[barcode] = replace(tube, members=outcome["tube"]["members"], state=outcome["tube"]["state"])
+    return outcome
 
 
 def _open(session: Session, actor: Actor | User, scan: ScanInput, barcode: str, point: SamplingPoint | None,
