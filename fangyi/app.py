@@ -35,6 +35,7 @@ ROUTERS = (
     "fangyi.screening.api",
     "fangyi.screening.pages",
     "fangyi.quarantine.api",
+    "fangyi.quarantine.pages",
 )
 
 PROBLEM = "application/problem+json"

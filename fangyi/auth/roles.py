@@ -44,6 +44,7 @@ IMPORT_KINDS: dict[str, frozenset[Role]] = {
     "venues": frozenset({Role.admin, Role.command_office}),
     "checkins": frozenset({Role.admin, Role.command_office, Role.tracer}),
     "cases": frozenset({Role.admin, Role.command_office, Role.tracer}),
+    "rooms": frozenset({Role.admin, Role.command_office}),
 }
 
 # After login each role lands on its own day's work. Parts that do not exist
@@ -54,7 +55,7 @@ LANDING: dict[Role, str] = {
     Role.tracer: "/persons",
     Role.sampler: "/persons",
     Role.lab: "/imports",
-    Role.site_manager: "/persons",
+    Role.site_manager: "/quarantine/sites",
     Role.dispatcher: "/venues",
     Role.driver: "/account",
     Role.village_doctor: "/persons",

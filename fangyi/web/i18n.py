@@ -184,4 +184,5 @@ def translate_or(key: str, lang: str, default: str) -> str:
 
 # A part with pages keeps its words in its own module; imported here, at the end (it calls add),
 # so that every template's words are known wherever words are read, app or not.
+from fangyi.quarantine import words as _quarantine_words  # noqa: E402,F401
 from fangyi.screening import words as _screening_words  # noqa: E402,F401
