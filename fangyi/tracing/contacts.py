@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -63,6 +64,7 @@ _COPIED = ("case_id", "person_id", "degree", "first_exposure", "last_exposure", 
            "created_at", "derived_at", "stale", "assigned_to_id", "assigned_at")
 
 
+@lru_cache(maxsize=65536)  # exposures repeat: the same overlaps, the same moment of derivation
 def _sqlite_instant(moment: datetime | None) -> str | None:
     # How SQLAlchemy keeps a timezone-aware DateTime in SQLite: naive UTC text (see db/base.py Instant).
     return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
