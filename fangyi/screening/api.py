@@ -26,6 +26,8 @@ from fangyi.screening.scans import ScanInput, record_scans
 from fangyi.screening.schemas import (
     AdviceOut,
     AreaCoverageOut,
+    ConfirmIn,
+    ConfirmOut,
     CoverageOut,
     PersonOut,
     PointIn,
@@ -42,6 +44,7 @@ from fangyi.screening.schemas import (
     SuspectedOut,
 )
 from fangyi.screening.setup import RoundFields, create_point, create_round
+from fangyi.screening.suspected import confirm_suspected
 
 router = APIRouter(prefix="/api/v1/screening", tags=["screening"], dependencies=[Security(API_TOKEN)],
                    responses=problems(401, 403, 422))
@@ -173,3 +176,17 @@ def get_suspected(session: SessionDep, user: ApiUser) -> list[dict[str, Any]]:
     ).all()
     return [{"id": s.id, "name": p.name, "id_number": mask_id_number(p.id_number), "barcode": barcode,
              "tested_at": s.tested_at, "status": s.status} for s, p, barcode in rows]
+
+
+@router.post("/suspected/{suspected_id}/confirm", response_model=ConfirmOut, responses=problems(404, 409),
+             summary="The CDC confirms a suspected case into a case; tracing takes over")
+def post_confirm(suspected_id: Annotated[int, Path(ge=1, le=2**62)], body: ConfirmIn, session: SessionDep,
+                 user: ApiUser) -> dict[str, Any]:
+    require(user, "edit_cases")
+    suspected = session.get(SuspectedCase, suspected_id)
+    if suspected is None:
+        raise NotFound(f"no suspected case {suspected_id}")
+    confirm_suspected(session, user, suspected, case_no=body.case_no, classification=body.classification,
+                      source=body.source)
+    session.commit()
+    return {"id": suspected.id, "status": suspected.status, "case_no": body.case_no}

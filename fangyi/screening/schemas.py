@@ -179,3 +179,19 @@ class SuspectedOut(BaseModel):
     barcode: str
     tested_at: datetime
     status: str
+
+
+class ConfirmIn(BaseModel):
+    """The CDC's decision on a suspected case: the case number it is confirmed under."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_no: str = Field(min_length=1, max_length=40, pattern=r"^[^\x00/]+$")
+    classification: Literal["confirmed", "asymptomatic"]
+    source: Literal["imported", "local"]
+
+
+class ConfirmOut(BaseModel):
+    id: int
+    status: str
+    case_no: str

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from fangyi.command.report import daily
 from fangyi.screening.models import Control, RetestTask, SuspectedCase
-from fangyi.screening.suspected import confirm_suspected
 from fangyi.tracing.models import Case
 from tests.conftest import Cast
 from tests.screening.conftest import Ground
@@ -104,10 +103,18 @@ def test_a_round_from_scanning_to_a_case(client: TestClient, cast: Cast, ground:
     suspected = db.scalars(select(SuspectedCase)).all()
     assert [s.person_id for s in suspected] == [shijin[3].id]
 
-    case = confirm_suspected(db, cast["tracer"], suspected[0], case_no="HD-2022-101",
-                             classification="asymptomatic", source="local")
-    assert db.scalar(select(Case.person_id).where(Case.case_no == "HD-2022-101")) == shijin[3].id
-    assert suspected[0].status == "confirmed" and suspected[0].case_id == case.id
+    listed = client.get("/api/v1/screening/suspected", headers=cast.headers("tracer")).json()
+    assert [(s["barcode"], s["status"]) for s in listed] == [("S2000003", "pending")]
+    confirm = {"case_no": "HD-2022-101", "classification": "asymptomatic", "source": "local"}
+    url = f"/api/v1/screening/suspected/{listed[0]['id']}/confirm"
+    assert client.post(url, json=confirm, headers=cast.headers("sampler")).status_code == 403
+    confirmed = client.post(url, json=confirm, headers=cast.headers("tracer"))
+    assert confirmed.status_code == 200, confirmed.text
+    case_id = db.scalar(select(Case.id).where(Case.case_no == "HD-2022-101"))
+    assert db.scalar(select(Case.person_id).where(Case.id == case_id)) == shijin[3].id
+    db.refresh(suspected[0])
+    assert suspected[0].status == "confirmed" and suspected[0].case_id == case_id
+    assert client.post(url, json=confirm, headers=cast.headers("tracer")).status_code == 409
 
     coverage = client.get("/api/v1/screening/rounds/R1/coverage", headers=cast.headers("commander")).json()
     assert (coverage["target"], coverage["sampled"]) == (13, 11)
