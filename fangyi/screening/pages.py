@@ -29,7 +29,7 @@ from fangyi.registry.identity import mask_id_number
 from fangyi.screening.advice import advise_pool_size, tests_per_person
 from fangyi.screening.common import round_for
 from fangyi.screening.figures import missing_by_household, round_coverage, turnaround
-from fangyi.screening.models import SamplingPoint, Scan, ScreeningRound
+from fangyi.screening.models import SamplingPoint, Scan, ScreeningRound, Tube
 from fangyi.screening.scans import ScanInput, record_scans
 from fangyi.screening.words import SCAN_WORDS
 from fangyi.timeutil import now
@@ -69,6 +69,10 @@ def _scan_page(request: Request, session: Session, user: User, point: SamplingPo
         Scan.point_id == point.id, Scan.at >= hour_ago)) or 0
     recent = session.scalars(select(Scan).where(Scan.point_id == point.id).order_by(Scan.id.desc())
                              .limit(RECENT)).all()
+    # The point's queue: tubes still open here, which a sampler may go back to.
+    open_tubes = session.execute(
+        select(Tube.barcode, Tube.members, Tube.pool_size).where(Tube.point_id == point.id, Tube.state == "open")
+        .order_by(Tube.opened_at.desc()).limit(RECENT)).all()
     words = {key.removeprefix("scan.code."): translate(key, lang) for key in SCAN_WORDS}
     words |= {"repeated": translate("scan.repeated", lang), "offline": translate("scan.offline", lang),
               "none": translate("scan.none", lang)}
@@ -77,7 +81,7 @@ def _scan_page(request: Request, session: Session, user: User, point: SamplingPo
         recent=[(scan, message(scan.outcome or {}, lang)) for scan in recent], outcome=outcome,
         feedback=message(outcome, lang) if outcome else None, tube=tube, scan_id=uuid.uuid4().hex,
         sizes=current().screening.pool_sizes, pool_size=pool_size or (found.pool_size if found else None),
-        words=json.dumps(words, ensure_ascii=False),
+        words=json.dumps(words, ensure_ascii=False), open_tubes=open_tubes,
     )
 
 

@@ -71,6 +71,7 @@ add({
     "scan.repeated": ("（重复提交，未重复登记）", "(sent again; nothing doubled)"),
     "scan.offline": ("网络中断，已暂存 {n} 条，恢复后自动补传", "Offline: {n} scans kept, sent when back online"),
     "scan.recent": ("最近扫码", "Recent scans"),
+    "scan.open_tubes": ("本点未封的采样管", "Tubes still open at this point"),
     "round.title": ("轮次 {code}", "Round {code}"),
     "round.coverage": ("覆盖率", "Coverage"),
     "round.target": ("应检人数", "Residents"),

@@ -40,6 +40,7 @@ def test_the_scan_page_works_as_a_plain_form(login: Callable[[str], TestClient],
     assert "已开管 T5000001（5 人管）" in opened and 'value="T5000001"' in opened
     added = post(client, ground.people[0].id_number, tube="T5000001")
     assert "居民1 已入管 T5000001（1/5）" in added
+    assert "本点未封的采样管" in added and "T5000001 (1/5)" in added
     good = ground.people[1].id_number
     refused = post(client, good[:-1] + ("0" if good[-1] != "0" else "1"), tube="T5000001")
     assert 'class="refused"' in refused and "身份证号有误" in refused
