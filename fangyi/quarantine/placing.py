@@ -9,13 +9,14 @@ unless ``partial`` asks to place what fits and report the rest.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fangyi.audit import service as audit
 from fangyi.audit.service import Actor
@@ -24,6 +25,7 @@ from fangyi.auth.service import require
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.protocols.reader import current
 from fangyi.quarantine import access as _access  # noqa: F401
+from fangyi.quarantine.bulk import among, insert_returning
 from fangyi.quarantine.clock import rule_for
 from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
 from fangyi.registry.models import Area, Person
@@ -144,20 +146,20 @@ def _groups(requests: Sequence[PlacementRequest], persons: Mapping[int, Person],
 
 
 def _load(session: Session, request_ids: Sequence[int]) -> tuple[list[PlacementRequest], dict[int, Person]]:
-    requests = list(session.scalars(select(PlacementRequest).where(PlacementRequest.id.in_(request_ids))))
+    requests = list(session.scalars(select(PlacementRequest).where(among(session, PlacementRequest.id, request_ids))))
     found = {r.id for r in requests}
     if missing := [i for i in request_ids if i not in found]:
         raise NotFound(f"placement requests not found: {', '.join(map(str, missing[:20]))}")
     if closed := [r.id for r in requests if r.status != "open"]:
         raise Conflict(f"requests already placed or cancelled: {', '.join(map(str, closed[:20]))}")
     person_ids = {r.person_id for r in requests}
-    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    persons = {p.id: p for p in session.scalars(select(Person).where(among(session, Person.id, list(person_ids))))}
     placed = set(session.scalars(select(Placement.person_id).where(
-        Placement.person_id.in_(person_ids), Placement.status == "active")))
+        among(session, Placement.person_id, list(person_ids)), Placement.status == "active")))
     if placed:
         names = ", ".join(sorted(persons[i].name for i in placed)[:20])
         raise Conflict(f"already in quarantine: {names}", person_ids=sorted(placed))
-    twice = [i for i in person_ids if sum(r.person_id == i for r in requests) > 1]
+    twice = [i for i, n in Counter(r.person_id for r in requests).items() if n > 1]
     if twice:
         raise Conflict(f"one person twice in the batch: {', '.join(persons[i].name for i in twice[:20])}")
     return requests, persons
@@ -214,9 +216,13 @@ def allocate(session: Session, actor: Actor | User, request_ids: Sequence[int], 
     for room in free_rooms:
         if room.id not in used:
             by_site[room.site_id].append(room)
+    orders: dict[str, list[int]] = {}  # sites nearest first, per area the people live in
     for group in _groups(centralized, persons, today):
-        here = points.get(persons[by_id[group[0]].person_id].area_code)
-        order = sorted(by_site, key=lambda site_id: (km(here, site_points[site_id]), site_id))
+        area = persons[by_id[group[0]].person_id].area_code
+        if area not in orders:
+            here = points.get(area)
+            orders[area] = sorted(by_site, key=lambda site_id: (km(here, site_points[site_id]), site_id))
+        order = orders[area]
         room = next((r for site_id in order for r in by_site[site_id] if r.beds >= len(group)), None)
         if room is None:
             for request_id in group:
@@ -253,7 +259,9 @@ def _write(session: Session, actor: Actor | User, edition: str, by_id: Mapping[i
             "linked_person_ids": list(request.linked_person_ids or []), "edition": edition, "status": "active",
             "placed_at": moment, "actor_id": actor.id or None,
         })
-    ids = list(session.scalars(insert(Placement).returning(Placement.id, sort_by_parameter_order=True), rows))
+    # Matched back by request id rather than by parameter order, which SQLite would pay for row by row.
+    made = {int(row[0]): int(row[1]) for row in insert_returning(session, Placement, rows, ("request_id", "id"))}
+    ids = [made[request_id] for request_id in order]
     outcome.placements = ids
     transports = []
     for placement_id, request_id in zip(ids, order, strict=True):
@@ -268,17 +276,28 @@ def _write(session: Session, actor: Actor | User, edition: str, by_id: Mapping[i
             "created_at": moment,
         })
     if transports:
-        outcome.transports = list(session.scalars(
-            insert(TransportRequest).returning(TransportRequest.id, sort_by_parameter_order=True), transports))
-    session.execute(update(PlacementRequest).where(PlacementRequest.id.in_(order)).values(status="placed"))
-    room_ids = sorted({r.id for r in chosen.values() if r is not None})
+        outcome.transports = sorted(int(r[0]) for r in insert_returning(session, TransportRequest, transports,
+                                                                          ("id",)))
+    # Written in bulk, then told to the loaded objects: the ORM's own evaluation of the IN list costs more
+    # than the statements.
+    quiet = {"synchronize_session": False}
+    for start in range(0, len(order), 5000):
+        session.execute(update(PlacementRequest).where(among(session, PlacementRequest.id, order[start:start + 5000]))
+                        .values(status="placed"), execution_options=quiet)
+    for request_id in order:
+        set_committed_value(by_id[request_id], "status", "placed")
+    rooms_taken = {r.id: r for r in chosen.values() if r is not None}
+    room_ids = sorted(rooms_taken)
     for start in range(0, len(room_ids), 5000):
-        session.execute(update(Room).where(Room.id.in_(room_ids[start:start + 5000]))
-                        .values(state="occupied", state_since=moment))
+        session.execute(update(Room).where(among(session, Room.id, room_ids[start:start + 5000]))
+                        .values(state="occupied", state_since=moment), execution_options=quiet)
+    for room in rooms_taken.values():
+        set_committed_value(room, "state", "occupied")
+        set_committed_value(room, "state_since", moment)
     # Tracing's contacts learn their quarantine start: it ends the window for their own secondary contacts.
-    contact_ids = [by_id[i].contact_id for i in order if by_id[i].contact_id is not None]
+    contact_ids = [c for c in (by_id[i].contact_id for i in order) if c is not None]
     if contact_ids:
-        session.execute(update(Contact).where(Contact.id.in_(contact_ids), Contact.quarantined_at.is_(None))
+        session.execute(update(Contact).where(among(session, Contact.id, contact_ids), Contact.quarantined_at.is_(None))
                         .values(quarantined_at=moment))
     audit.record(session, actor, "allocate", "placement", None, after={
         "placements": dict(zip(map(str, order), ids, strict=True)),
