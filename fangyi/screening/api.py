@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Security
 from sqlalchemy import select
 
-from fangyi.auth.service import require
+from fangyi.auth.service import in_jurisdiction, require
 from fangyi.config import get_settings
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import DomainError, NotFound
@@ -20,7 +20,14 @@ from fangyi.registry.schemas import API_TOKEN, problems
 from fangyi.screening import importer as _importer  # noqa: F401  (the samples and lab-results import kinds)
 from fangyi.screening.advice import advise_pool_size, tests_per_person
 from fangyi.screening.figures import round_coverage, turnaround
-from fangyi.screening.models import RetestTask, SamplingPoint, ScreeningRound, SuspectedCase, Tube
+from fangyi.screening.models import (
+    RetestTask,
+    SamplingPoint,
+    ScreeningRound,
+    SuspectedCase,
+    Tube,
+    UnverifiedPerson,
+)
 from fangyi.screening.results import ResultFields, conflict_reason, record_result
 from fangyi.screening.scans import ScanInput, record_scans
 from fangyi.screening.schemas import (
@@ -42,6 +49,7 @@ from fangyi.screening.schemas import (
     ScanIn,
     ScanResults,
     SuspectedOut,
+    UnverifiedOut,
 )
 from fangyi.screening.setup import RoundFields, create_point, create_round
 from fangyi.screening.suspected import confirm_suspected
@@ -190,3 +198,16 @@ def post_confirm(suspected_id: Annotated[int, Path(ge=1, le=2**62)], body: Confi
                       source=body.source)
     session.commit()
     return {"id": suspected.id, "status": suspected.status, "case_no": body.case_no}
+
+
+@router.get("/unverified", response_model=list[UnverifiedOut],
+            summary="People registered on the spot at sampling, waiting to be checked")
+def get_unverified(session: SessionDep, user: ApiUser) -> list[dict[str, Any]]:
+    require(user, "read_registry")
+    rows = session.execute(
+        select(UnverifiedPerson, Person).join(Person, Person.id == UnverifiedPerson.person_id)
+        .where(UnverifiedPerson.checked_at.is_(None), in_jurisdiction(user, Person.area_code))
+        .order_by(UnverifiedPerson.created_at).limit(1000)
+    ).all()
+    return [{"person_id": p.id, "name": p.name, "id_number": mask_id_number(p.id_number), "area_code": p.area_code,
+             "point_code": u.point_code, "reason": u.reason, "created_at": u.created_at} for u, p in rows]

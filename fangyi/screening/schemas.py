@@ -195,3 +195,13 @@ class ConfirmOut(BaseModel):
     id: int
     status: str
     case_no: str
+
+
+class UnverifiedOut(BaseModel):
+    person_id: int
+    name: str
+    id_number: str = Field(description="masked")
+    area_code: str
+    point_code: str | None
+    reason: str
+    created_at: datetime

@@ -89,6 +89,8 @@ def test_each_bad_scan_is_refused_with_its_reason(client: TestClient, cast: Cast
     named = one(client, cast, "scan-bad-0005", "person", "T0000003", id_number=stranger, name="过路人")
     assert named["status"] == "ok" and named["person"]["temporary"] is True
     assert db.scalar(select(func.count()).select_from(UnverifiedPerson)) == 1
+    flagged = client.get("/api/v1/screening/unverified", headers=cast.headers("command_office")).json()
+    assert [(p["name"], p["point_code"]) for p in flagged] == [("过路人", "P-SJ")]
     reused = one(client, cast, "scan-bad-0006", "open", "T0000001")
     assert reused["status"] == "ok"  # a first use
     one(client, cast, "scan-bad-0007", "person", "T0000001", id_number=good)
