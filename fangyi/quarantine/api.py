@@ -31,9 +31,11 @@ from fangyi.quarantine.schemas import (
     RequestIn,
     RequestOut,
     SiteBoard,
+    SiteIn,
     SiteOut,
     TestIn,
     TestOut,
+    TransferIn,
     TransportOut,
 )
 from fangyi.registry.models import Person
@@ -75,6 +77,15 @@ def get_site(code: SiteCode, session: SessionDep, user: ApiUser) -> dict[str, An
     rooms = [{"id": room.id, "room": room.room, "beds": room.beds, "state": room.state,
               "occupants": [o.placement.id for o in people]} for room, people in the_board.rooms]
     return _site_out(line) | {"room_list": rooms}
+
+
+@router.patch("/sites/{code}", response_model=SiteOut, responses=problems(404),
+              summary="A site's address, contact and staff")
+def patch_site(code: SiteCode, body: SiteIn, session: SessionDep, user: ApiUser) -> dict[str, Any]:
+    site = read.site_by_code(session, user, code)
+    care.update_site(session, user, site, **body.model_dump(exclude_unset=True))
+    session.commit()
+    return _site_out(next(x for x in read.sites(session, user) if x.site.id == site.id))
 
 
 def _request_out(request: PlacementRequest) -> dict[str, Any]:
@@ -183,15 +194,46 @@ def post_release(placement_id: ItemId, body: ReleaseIn, session: SessionDep, use
 @router.post("/rooms/{room_id}/cleaned", response_model=SiteOut, responses=problems(404, 409),
              summary="Terminal disinfection done: the room is free again")
 def post_cleaned(room_id: ItemId, session: SessionDep, user: ApiUser) -> dict[str, Any]:
-    room = session.get(Room, room_id)
-    if room is None:
-        raise NotFound(f"room {room_id} not found")
-    site = session.get(QuarantineSite, room.site_id)
-    assert site is not None
-    check_area(user, site.area_code)
+    site = _room_site(session, user, room_id)
     care.room_cleaned(session, user, room_id)
     session.commit()
     return _site_out(next(x for x in read.sites(session, user) if x.site.id == site.id))
+
+
+def _room_site(session: SessionDep, user: User, room_id: int) -> QuarantineSite:
+    room = session.get(Room, room_id)
+    site = session.get(QuarantineSite, room.site_id) if room else None
+    if site is None:
+        raise NotFound(f"room {room_id} not found")
+    check_area(user, site.area_code)
+    return site
+
+
+@router.post("/rooms/{room_id}/out-of-service", response_model=SiteOut, responses=problems(404, 409),
+             summary="Take a free room out of service")
+def post_out_of_service(room_id: ItemId, session: SessionDep, user: ApiUser) -> dict[str, Any]:
+    site = _room_site(session, user, room_id)
+    care.set_room_service(session, user, room_id, in_service=False)
+    session.commit()
+    return _site_out(next(x for x in read.sites(session, user) if x.site.id == site.id))
+
+
+@router.post("/rooms/{room_id}/in-service", response_model=SiteOut, responses=problems(404, 409),
+             summary="Bring a room back into service, free")
+def post_in_service(room_id: ItemId, session: SessionDep, user: ApiUser) -> dict[str, Any]:
+    site = _room_site(session, user, room_id)
+    care.set_room_service(session, user, room_id, in_service=True)
+    session.commit()
+    return _site_out(next(x for x in read.sites(session, user) if x.site.id == site.id))
+
+
+@router.post("/placements/{placement_id}/transfer", response_model=PlacementOut, responses=problems(404, 409),
+             summary="The person left (to hospital): the stay ends, the room goes to cleaning")
+def post_transfer(placement_id: ItemId, body: TransferIn, session: SessionDep, user: ApiUser) -> dict[str, Any]:
+    read.placement_for(session, user, placement_id)
+    placement = care.transfer(session, user, placement_id, body.reason)
+    session.commit()
+    return read.placement_view(session, placement, today())
 
 
 @router.get("/alerts", response_model=list[AlertOut], summary="Alerts not handled yet, newest first")

@@ -59,6 +59,18 @@ def active_placement(session: Session, person_id: int) -> Placement:
     return placement
 
 
+def monitored_placement(session: Session, person_id: int) -> Placement:
+    """The stay a monitoring-day test belongs to: released into home health monitoring, or still active."""
+    placement = session.scalar(select(Placement).where(
+        Placement.person_id == person_id,
+        (Placement.status == "active") | (Placement.release_kind == "monitoring"),
+    ).order_by(Placement.placed_at.desc()).limit(1))
+    if placement is None:
+        raise Conflict(f"person {person_id} is neither in quarantine nor in home health monitoring",
+                       column="person_id")
+    return placement
+
+
 def clock_of(placement: Placement) -> Clock:
     """The clock by the edition in force; a placement keeps the category it was given."""
     return clock(current(), placement.category, placement.last_exposure, get_settings().tz)
@@ -129,7 +141,8 @@ def record_test(session: Session, actor: Actor | User, *, person_id: int, result
     _permitted(actor, "record_checks")
     if result not in RESULT_VALUES:
         raise Invalid(f"result must be one of {', '.join(RESULT_VALUES)}", column="result")
-    placement = active_placement(session, person_id)
+    placement = monitored_placement(session, person_id) if phase == "monitoring" else \
+        active_placement(session, person_id)
     the_clock = clock_of(placement)
     if phase != "single":
         planned = {t.day for t in the_clock.test_days if t.phase == phase}
@@ -150,7 +163,7 @@ def record_test(session: Session, actor: Actor | User, *, person_id: int, result
     audit.record(session, actor, "record_test", "placement", placement.id, after=audit.snapshot(record))
     if result == "positive":
         _raise_alert(session, actor, placement, "positive", {"test_id": record.id})
-        if placement.category == "close_contact":
+        if placement.category == "close_contact" and placement.status == "active":
             index_turns(session, actor, person_id)
     return record
 
@@ -256,6 +269,37 @@ def transfer(session: Session, actor: Actor | User, placement_id: int, reason: s
     session.flush()
     audit.record(session, actor, "transfer", "placement", placement.id, note=reason[:500])
     return placement
+
+
+def update_site(session: Session, actor: Actor | User, site: QuarantineSite, **fields: str | None) -> QuarantineSite:
+    """The site's address, contact and staff, as the command office keeps them."""
+    _permitted(actor, "manage_sites")
+    before = {key: getattr(site, key) for key in fields}
+    for key, value in fields.items():
+        if key not in ("address", "contact", "staff"):
+            raise Invalid(f"{key} of a site cannot be changed here", column=key)
+        setattr(site, key, (value or "").strip() or None)
+    session.flush()
+    audit.record(session, actor, "update", "quarantine_site", site.id, before=before,
+                 after={key: getattr(site, key) for key in fields})
+    return site
+
+
+def set_room_service(session: Session, actor: Actor | User, room_id: int, in_service: bool) -> Room:
+    """Take a free room out of service (broken, staff quarters) or bring it back."""
+    _permitted(actor, "manage_sites")
+    room = session.get(Room, room_id)
+    if room is None:
+        raise NotFound(f"room {room_id} not found")
+    wanted, allowed = ("free", "out_of_service") if in_service else ("out_of_service", "free")
+    if room.state != allowed:
+        raise Conflict(f"room {room.room} is {room.state}: only a {allowed} room can become {wanted}")
+    before = room.state
+    room.state, room.state_since = wanted, now()
+    session.flush()
+    audit.record(session, actor, "update", "quarantine_room", room.id, before={"state": before},
+                 after={"state": wanted})
+    return room
 
 
 def room_cleaned(session: Session, actor: Actor | User, room_id: int) -> Room:

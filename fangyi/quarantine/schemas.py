@@ -15,6 +15,22 @@ Category = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z_0-9
                                 description="a category of the protocol edition in force, e.g. close_contact")]
 
 
+class SiteIn(BaseModel):
+    """Only the fields sent are changed; an empty string clears one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str | None = Field(None, max_length=200, pattern=r"^[^\x00]*$")
+    contact: str | None = Field(None, max_length=100, pattern=r"^[^\x00]*$")
+    staff: str | None = Field(None, max_length=500, pattern=r"^[^\x00]*$")
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text
+
+
 class RoomOut(BaseModel):
     id: int
     room: str
