@@ -25,6 +25,7 @@ from fangyi.auth.service import require
 from fangyi.deps import SessionDep, csrf_ok
 from fangyi.errors import Forbidden, NotFound
 from fangyi.protocols.reader import current
+from fangyi.registry.areas import AreaCodeError, within
 from fangyi.registry.identity import mask_id_number
 from fangyi.screening.advice import advise_pool_size, tests_per_person
 from fangyi.screening.common import round_for
@@ -129,6 +130,15 @@ async def scan_post(request: Request, session: SessionDep, user: Viewer, code: s
 # --- a round: coverage, turnaround, missing by household, pool size advice -------------
 
 
+def _area_for(user: User, area: str) -> str:
+    """The area asked for when it lies in the user's jurisdiction, else the jurisdiction itself:
+    a village doctor sees the missing of their own township only."""
+    try:
+        return area if area and within(area, user.area_code) else user.area_code
+    except AreaCodeError:
+        return user.area_code
+
+
 def _round(session: Session, code: str) -> ScreeningRound:
     found = session.scalar(select(ScreeningRound).where(ScreeningRound.code == code))
     if found is None:
@@ -145,7 +155,7 @@ def round_page(request: Request, session: SessionDep, user: Viewer, code: str, a
     sizes = current().screening.pool_sizes
     prevalence = min(max(prevalence, 0.0), 1.0)
     advised = advise_pool_size(prevalence, sizes)
-    missing = missing_by_household(session, found, area or None, limit=MISSING_SHOWN)
+    missing = missing_by_household(session, found, _area_for(user, area), limit=MISSING_SHOWN)
     return render(
         request, "screening_round.html", user=user, round=found, areas=areas,
         target=sum(a.target for a in areas), sampled=sum(a.sampled for a in areas), times=turnaround(session, found),
@@ -162,7 +172,7 @@ def missing_xlsx(request: Request, session: SessionDep, user: Viewer, code: str,
     lang = lang_of(request)
     rows = [(key, person.name, mask_id_number(person.id_number), person.phone or "", person.address or "",
              person.area_code)
-            for key, persons in missing_by_household(session, found, area or None) for person in persons]
+            for key, persons in missing_by_household(session, found, _area_for(user, area)) for person in persons]
     header = [translate("round.household", lang), translate("common.name", lang), "身份证号 id_number",
               "电话 phone", translate("common.address", lang), translate("common.area", lang)]
     return attachment(workbook_bytes(translate("round.missing", lang), header, rows), f"{found.code}-未采人员.xlsx")

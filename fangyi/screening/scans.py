@@ -23,6 +23,7 @@ from fangyi.audit.service import Actor
 from fangyi.auth.models import User
 from fangyi.auth.service import require
 from fangyi.db.base import Instant
+from fangyi.registry.areas import AreaCodeError, within
 from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import Person
 from fangyi.screening.common import (
@@ -162,6 +163,13 @@ def record_scans(session: Session, actor: Actor | User, scans: list[ScanInput]) 
     return outcomes
 
 
+def _inside(area_code: str, jurisdiction: str) -> bool:
+    try:
+        return within(area_code, jurisdiction)
+    except AreaCodeError:
+        return area_code == jurisdiction
+
+
 def _tube_view(tube: Tube, members: int | None = None, state: str | None = None) -> dict[str, Any]:
     return {"barcode": tube.barcode, "members": tube.members if members is None else members,
             "pool_size": tube.pool_size, "state": state or tube.state}
@@ -172,6 +180,8 @@ def _apply(session: Session, actor: Actor | User, scan: ScanInput, point: Sampli
     """One scan; `tubes` keeps the tubes this request has seen, as they stand after its own scans."""
     if scan.action not in ACTIONS:
         raise Refusal("bad_action", f"action must be one of {', '.join(ACTIONS)}")
+    if isinstance(actor, User) and point is not None and not _inside(point.area_code, actor.area_code):
+        raise Refusal("outside", f"sampling point {point.code} is outside your jurisdiction", point=point.code)
     barcode = check_barcode(scan.barcode)
     at = scan.scanned_at or now()
     if scan.action == "open":

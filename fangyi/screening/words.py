@@ -40,6 +40,7 @@ SCAN_WORDS: dict[str, tuple[str, str]] = {
                                "Scan a tube first"),
     "scan.code.bad_pool_size": ("不允许的混采人数 {size}（可选 {allowed}）",
                                 "Pool size {size} not allowed ({allowed})"),
+    "scan.code.outside": ("采样点 {point} 不在您的管辖范围内", "Sampling point {point} is outside your jurisdiction"),
     "scan.code.no_area": ("登记库中还没有区域",
                           "The registry has no areas yet"),
     "scan.code.bad_action": ("无法识别的操作",

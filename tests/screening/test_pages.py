@@ -62,8 +62,10 @@ def test_round_page_shows_coverage_advice_and_exports_the_missing(login: Callabl
     sheet = load_workbook(BytesIO(export.content)).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 1 + 13
+    assert len(rows) == 1 + 12
     assert all(ground.people[0].id_number not in str(row) for row in rows)
+    # The village doctor's jurisdiction is 石滩乡: 城关社区's resident is not theirs to see.
+    assert "城关居民" not in page.text and all("城关居民" not in str(row) for row in rows)
     assert isinstance(ground.round, ScreeningRound)
 
 

@@ -121,3 +121,18 @@ def test_a_role_that_does_not_sample_may_not_scan(client: TestClient, cast: Cast
     body = {"scan_id": "scan-role-001", "action": "open", "barcode": "T0000009", "point_code": "P-SJ"}
     response = client.post(URL, json=body, headers=cast.headers("driver"))
     assert response.status_code == 403
+
+
+def test_a_point_outside_the_samplers_jurisdiction_is_refused(client: TestClient, cast: Cast, ground: Ground,
+                                                              db: Session) -> None:
+    from fangyi.audit.service import SYSTEM
+    from fangyi.auth import service as auth_service
+    from tests.conftest import MISHUI
+
+    other = auth_service.create_user(db, SYSTEM, username="sampler-mishui", password="sampler-pass-2022",
+                                     role="sampler", area_code=MISHUI)
+    token = auth_service.issue_token(db, SYSTEM, other, "test")
+    body = {"scan_id": "scan-out-0001", "action": "open", "barcode": "T0000090", "point_code": "P-SJ"}
+    answer = client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"}).json()["results"][0]
+    assert answer["code"] == "outside" and "P-SJ" in answer["message"]
+    assert db.scalar(select(func.count()).select_from(Tube).where(Tube.barcode == "T0000090")) == 0
