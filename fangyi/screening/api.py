@@ -166,7 +166,8 @@ def get_retests(session: SessionDep, user: ApiUser) -> list[dict[str, Any]]:
     require(user, "read_screening")
     rows = session.execute(
         select(RetestTask, Person).join(Person, Person.id == RetestTask.person_id)
-        .where(RetestTask.done_at.is_(None)).order_by(RetestTask.area_code, RetestTask.group_key).limit(5000)
+        .where(RetestTask.done_at.is_(None), in_jurisdiction(user, RetestTask.area_code))
+        .order_by(RetestTask.area_code, RetestTask.group_key).limit(5000)
     ).all()
     groups: dict[tuple[str, str, str], list[PersonOut]] = defaultdict(list)
     for task, person in rows:
@@ -180,7 +181,8 @@ def get_suspected(session: SessionDep, user: ApiUser) -> list[dict[str, Any]]:
     require(user, "read_screening")
     rows = session.execute(
         select(SuspectedCase, Person, Tube.barcode).join(Person, Person.id == SuspectedCase.person_id)
-        .join(Tube, Tube.id == SuspectedCase.tube_id).order_by(SuspectedCase.tested_at.desc()).limit(1000)
+        .join(Tube, Tube.id == SuspectedCase.tube_id).where(in_jurisdiction(user, Person.area_code))
+        .order_by(SuspectedCase.tested_at.desc()).limit(1000)
     ).all()
     return [{"id": s.id, "name": p.name, "id_number": mask_id_number(p.id_number), "barcode": barcode,
              "tested_at": s.tested_at, "status": s.status} for s, p, barcode in rows]
