@@ -19,7 +19,7 @@ SETTINGS = ("centralized", "home", "monitoring")
 PLACEMENT_STATUSES = ("active", "released", "transferred")
 RELEASE_KINDS = ("monitoring", "full", "override")
 RESULTS = ("pending", "negative", "positive", "invalid")
-ALERT_KINDS = ("fever", "positive", "index_turned")
+ALERT_KINDS = ("fever", "positive", "index_turned", "review")
 TRANSPORT_REASONS = ("placement", "hospital", "release")
 TRANSPORT_STATUSES = ("open", "done")
 

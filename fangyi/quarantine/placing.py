@@ -66,22 +66,40 @@ def create_request(session: Session, actor: Actor | User, *, person_id: int, cat
     return request
 
 
+def _from_contact(contact: Contact, actor: Actor | User) -> PlacementRequest:
+    category = "close_contact" if contact.degree == "close" else "secondary_contact"
+    return PlacementRequest(
+        person_id=contact.person_id, category=category, reason=f"contact {contact.id} of case {contact.case_id}",
+        source="tracing", contact_id=contact.id, last_exposure=contact.last_exposure,
+        linked_person_ids=list(contact.via or []), actor_id=actor.id or None,
+    )
+
+
+def request_from_contact(session: Session, actor: Actor | User, contact_id: int) -> PlacementRequest:
+    """The hook for tracing's hand-over: one confirmed contact's request (the same one if asked again)."""
+    found = session.scalar(select(PlacementRequest).where(PlacementRequest.contact_id == contact_id))
+    if found is not None:
+        return found
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"contact {contact_id} not found")
+    if contact.status != "confirmed":
+        raise Invalid("only a confirmed contact goes to quarantine", column="status")
+    request = _from_contact(contact, actor)
+    session.add(request)
+    session.flush()
+    audit.record(session, actor, "create", "placement_request", request.id, after=audit.snapshot(request))
+    return request
+
+
 def requests_from_tracing(session: Session, actor: Actor | User) -> list[PlacementRequest]:
     """Contacts tracing has handed over for quarantine become placement requests (once each)."""
     taken = select(PlacementRequest.contact_id).where(PlacementRequest.contact_id.is_not(None))
     contacts = session.scalars(select(Contact).where(
         Contact.status == "confirmed", Contact.handed_over_at.is_not(None), Contact.id.not_in(taken),
     ).order_by(Contact.id)).all()
-    made = []
-    for contact in contacts:
-        category = "close_contact" if contact.degree == "close" else "secondary_contact"
-        request = PlacementRequest(
-            person_id=contact.person_id, category=category, reason=f"contact {contact.id} of case {contact.case_id}",
-            source="tracing", contact_id=contact.id, last_exposure=contact.last_exposure,
-            linked_person_ids=list(contact.via or []), actor_id=actor.id or None,
-        )
-        session.add(request)
-        made.append(request)
+    made = [_from_contact(contact, actor) for contact in contacts]
+    session.add_all(made)
     session.flush()
     if made:
         audit.record(session, actor, "create", "placement_request", None,

@@ -22,6 +22,7 @@ add({
     "q.alert.fever": ("发热", "Fever"),
     "q.alert.positive": ("核酸阳性", "Positive test"),
     "q.alert.index_turned": ("密接转阳，次密接升级为密接", "Index turned: now a close contact"),
+    "q.alert.review": ("病例已排除，请复核是否继续隔离", "Case ruled out: review this stay"),
     "q.no_alerts": ("暂无预警", "No alerts"),
     "q.tests_due": ("今日应采样", "Tests due today"),
     "q.checks_due": ("今日待测体温", "Checks due today"),

@@ -64,3 +64,20 @@ def test_the_index_turns(db, cast, monkeypatch, edition):
                                                        PlacementRequest.status == "open"))
         assert new.category == "close_contact" and new.source == "index_turned"
     assert placed_close.status == "active"
+
+
+def test_hand_over_hook_and_a_ruled_out_case_flags_its_contacts_for_review(db, cast):
+    from tests.quarantine.world import add_case, add_contact
+
+    add_site(db, rooms=2)
+    index, close, other = add_person(db, 1), add_person(db, 2), add_person(db, 3)
+    contact = add_contact(db, add_case(db, index), close, "close", local(2022, 3, 27, 13, 10))
+    request = placing.request_from_contact(db, cast["tracer"], contact.id)
+    assert placing.request_from_contact(db, cast["tracer"], contact.id) is request
+    assert placing.requests_from_tracing(db, cast["command_office"]) == []  # taken once only
+    placing.allocate(db, cast["command_office"], [request.id])
+    _place(db, cast, other)
+    flagged = care.flag_downstream(db, cast["commander"], contact.case_id, "复核阴性，排除病例")
+    review = db.scalars(select(Alert).where(Alert.kind == "review")).all()
+    assert [a.person_id for a in review] == [close.id] and len(flagged) == 1
+    assert db.get(Placement, flagged[0]).status == "active"  # flagged, not released
