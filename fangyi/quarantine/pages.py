@@ -183,7 +183,7 @@ def history_page(request: Request, session: SessionDep, user: Viewer, person_id:
 
 def _printables(session: Session, user: User, ids: list[int]) -> list[dict[str, Any]]:
     pages = []
-    for placement_id in ids[:PRINT_LIMIT]:
+    for placement_id in [i for i in ids if 0 < i < 2**62][:PRINT_LIMIT]:
         placement = read.placement_for(session, user, placement_id)
         person = session.get(Person, placement.person_id)
         assert person is not None

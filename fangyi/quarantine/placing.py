@@ -269,9 +269,13 @@ def _write(session: Session, actor: Actor | User, edition: str, by_id: Mapping[i
         request, room = by_id[request_id], chosen[request_id]
         person = persons[request.person_id]
         setting = rule_for(protocol, request.category).setting
+        if room is not None:
+            setting = "centralized"
+        elif setting == "centralized":
+            setting = "home"  # the command office kept someone home whom the protocol would centralize
         rows.append({
             "person_id": person.id, "request_id": request_id, "category": request.category,
-            "setting": setting if room is None else "centralized",
+            "setting": setting,
             "site_id": room.site_id if room else None, "room_id": room.id if room else None,
             "address": None if room else person.address, "last_exposure": request.last_exposure,
             "linked_person_ids": list(request.linked_person_ids or []), "edition": edition, "status": "active",

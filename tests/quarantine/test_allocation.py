@@ -64,6 +64,11 @@ def test_the_command_office_names_the_room(db, cast):
     outcome = placing.allocate(db, cast["command_office"], [request_id], rooms={request_id: chosen.id})
     assert _where(db, outcome)[person.id].room_id == chosen.id
     assert chosen.state == "occupied"
+    # Kept at home by the command office, though the protocol would centralize a close contact.
+    other = add_person(db, 2)
+    kept = _request(db, cast, other)
+    at_home = _where(db, placing.allocate(db, cast["command_office"], [kept], rooms={kept: "home"}))[other.id]
+    assert (at_home.setting, at_home.room_id, at_home.address) == ("home", None, "石金村2号")
 
 
 def test_home_quarantine_at_the_persons_address(db, cast, monkeypatch):
