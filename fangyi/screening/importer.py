@@ -107,7 +107,8 @@ class Samples(Handler):
         session.add(Sample(tube_id=tube.id, person_id=person.id, round_id=tube.round_id, sampled_at=at,
                            point_code=point_code, round_code=round_code, flag="; ".join(flags)[:300] or None,
                            import_id=ctx.import_id, actor_id=ctx.actor.id or None))
-        closed_at = max(tube.closed_at, at) if tube.closed_at else at
+        # A tube a live page still has open stays open; an uploaded one closed with its last swab.
+        closed_at = None if tube.state == "open" else max(tube.closed_at, at) if tube.closed_at else at
         session.execute(update(Tube).where(Tube.id == tube.id).values(members=Tube.members + 1, closed_at=closed_at))
         session.flush()
         session.expire(tube)
