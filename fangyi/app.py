@@ -32,6 +32,7 @@ ROUTERS = (
     "fangyi.audit.api",
     "fangyi.registry.imports.routes",
     "fangyi.tracing.api",
+    "fangyi.tracing.pages",
     "fangyi.screening.api",
     "fangyi.screening.pages",
     "fangyi.quarantine.api",

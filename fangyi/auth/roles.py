@@ -52,7 +52,7 @@ IMPORT_KINDS: dict[str, frozenset[Role]] = {
 LANDING: dict[Role, str] = {
     Role.commander: "/report",
     Role.command_office: "/report",
-    Role.tracer: "/persons",
+    Role.tracer: "/tracing/queue",
     Role.sampler: "/persons",
     Role.lab: "/imports",
     Role.site_manager: "/quarantine/sites",

@@ -69,6 +69,8 @@ def queue(
     *,
     tracer_id: int | None = None,
     area_code: str | None = None,
+    case_id: int | None = None,
+    status: str | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[tuple[Contact, Person, str]], int]:
@@ -82,6 +84,10 @@ def queue(
     )
     if tracer_id is not None:
         query = query.where(Contact.assigned_to_id == tracer_id)
+    if case_id is not None:
+        query = query.where(Contact.case_id == case_id)
+    if status:
+        query = query.where(Contact.status == status)
     if area_code:
         try:
             query = query.where(Person.area_code.startswith(prefix(area_code), autoescape=True))

@@ -186,3 +186,4 @@ def translate_or(key: str, lang: str, default: str) -> str:
 # so that every template's words are known wherever words are read, app or not.
 from fangyi.quarantine import words as _quarantine_words  # noqa: E402,F401
 from fangyi.screening import words as _screening_words  # noqa: E402,F401
+from fangyi.tracing import words as _tracing_words  # noqa: E402,F401

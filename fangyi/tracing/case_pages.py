@@ -1,0 +1,246 @@
+"""Tracing pages, the case's side: the list of cases and clusters, the new-case form, the case page
+(window, contacts with their reasons, the trace, the chain graph, the investigation forms) and the
+printable investigation report."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from fangyi.audit import service as audit
+from fangyi.auth.models import User
+from fangyi.auth.roles import can
+from fangyi.auth.service import in_jurisdiction
+from fangyi.config import get_settings
+from fangyi.deps import SessionDep, csrf_ok
+from fangyi.errors import DomainError, Forbidden
+from fangyi.protocols.reader import current
+from fangyi.registry.identity import mask_id_number
+from fangyi.registry.models import VENUE_KINDS, Checkin, Person, Venue
+from fangyi.registry.persons import FieldError
+from fangyi.timeutil import format_date, format_datetime, now, to_local
+from fangyi.tracing import cases as service
+from fangyi.tracing import chains, investigation
+from fangyi.tracing import queue as queue_service
+from fangyi.tracing.contacts import permitted
+from fangyi.tracing.derivation import exposure_window, from_epoch
+from fangyi.tracing.models import CLASSIFICATIONS, SOURCES, Case, Contact, ReachAttempt
+from fangyi.tracing.trace import listed, trace_report
+from fangyi.web.i18n import translate
+from fangyi.web.paging import Page
+from fangyi.web.render import lang_of, render
+from fangyi.web.viewer import Viewer
+
+router = APIRouter(include_in_schema=False)
+FORM_FIELDS = ("case_no", "id_number", "classification", "onset_date", "sampled_at", "confirmed_at", "source",
+               "origin", "infected_by", "isolated_at")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    if not csrf_ok(request, str(form.get("csrf") or "")):
+        raise Forbidden(translate("error.csrf", lang_of(request)))
+    return {key: str(value) for key, value in form.items()}
+
+
+# --- the list ----------------------------------------------------------------------
+
+
+@router.get("/tracing/cases")
+def cases_page(request: Request, session: SessionDep, user: Viewer, page: int = 1) -> HTMLResponse:
+    paging = Page.of(page)
+    rows, total = service.list_cases(session, user, offset=paging.offset, limit=paging.size)
+    ids = [case.id for case, _ in rows]
+    counts: dict[tuple[int, str], int] = {}
+    if ids:
+        for case_id, degree, n in session.execute(
+            select(Contact.case_id, Contact.degree, func.count(func.distinct(Contact.person_id)))
+            .where(Contact.case_id.in_(ids), Contact.stale.is_(False), Contact.status != "rejected")
+            .group_by(Contact.case_id, Contact.degree)
+        ):
+            counts[(case_id, degree)] = int(n)
+    visible = set(session.scalars(
+        select(Case.id).join(Person, Person.id == Case.person_id).where(in_jurisdiction(user, Person.area_code))
+    ))
+    return render(request, "tracing_cases.html", user=user, rows=rows, counts=counts,
+                  page=paging.with_total(total), clusters=chains.clusters(session, visible),
+                  mask_id=mask_id_number)
+
+
+# --- a new case --------------------------------------------------------------------
+
+
+def _new_page(request: Request, user: User, values: dict[str, str], error: str | None = None,
+              column: str | None = None) -> HTMLResponse:
+    return render(request, "tracing_case_new.html", status_code=422 if error else 200, user=user, values=values,
+                  error=error, column=column, classifications=CLASSIFICATIONS, sources=SOURCES)
+
+
+@router.get("/tracing/cases/new")
+def new_case_page(request: Request, user: Viewer) -> HTMLResponse:
+    permitted(user, "edit_cases")
+    return _new_page(request, user, {"classification": "confirmed", "source": "local"})
+
+
+@router.post("/tracing/cases/new")
+async def new_case_post(request: Request, session: SessionDep, user: Viewer) -> Response:
+    permitted(user, "edit_cases")
+    form = await _form(request)
+    values = {name: form.get(name, "").strip() for name in FORM_FIELDS}
+    tz = get_settings().tz
+    try:
+        fields = service.clean_case({k: v or None for k, v in values.items()}, tz)
+        case = service.create_case(session, user, fields)
+    except FieldError as exc:
+        return _new_page(request, user, values, f"{exc.column}: {exc.reason}", exc.column)
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        # Nothing was written: every check runs before the case is added.
+        return _new_page(request, user, values, exc.detail, exc.extra.get("column"))
+    session.commit()
+    return RedirectResponse(f"/tracing/cases/{case.case_no}", status_code=303)
+
+
+# --- the case page -----------------------------------------------------------------
+
+
+def _case_view(session: Session, user: User, case: Case, *, revealed: bool) -> dict[str, Any]:
+    protocol = current()
+    start, end = exposure_window(case, protocol, get_settings().tz)
+    person = session.get(Person, case.person_id)
+    source = session.get(Case, case.infected_by_case_id) if case.infected_by_case_id else None
+    report = trace_report(session, case, unmasked=revealed)
+    cluster = chains.clusters(session, {case.id})[0]
+    places, named = investigation.investigation_of(session, case)
+    return {
+        "case": case, "person": person, "source": source, "window": (from_epoch(start), from_epoch(end)),
+        "report": report, "trace_json": json.dumps(report, ensure_ascii=False, indent=2),
+        "cluster": cluster, "figure": json.dumps(chains.chain_figure(cluster), ensure_ascii=False),
+        "places": places, "named": named, "progress": queue_service.progress(session, case_id=case.id),
+        "protocol": protocol,
+    }
+
+
+def _case_page(request: Request, session: Session, user: User, case: Case, *, revealed: bool = False,
+               error: str | None = None, form: dict[str, str] | None = None, done: str = "") -> HTMLResponse:
+    view = _case_view(session, user, case, revealed=revealed)
+    return render(request, "tracing_case.html", status_code=422 if error else 200, user=user, revealed=revealed,
+                  error=error, form=form or {}, done=done, kinds=VENUE_KINDS, mask_id=mask_id_number,
+                  here=f"/tracing/cases/{case.case_no}", **view)
+
+
+@router.get("/tracing/cases/{case_no}")
+def case_page(request: Request, session: SessionDep, user: Viewer, case_no: str, done: str = "") -> HTMLResponse:
+    return _case_page(request, session, user, service.get_case(session, user, case_no), done=done)
+
+
+@router.post("/tracing/cases/{case_no}/reveal")
+async def case_reveal(request: Request, session: SessionDep, user: Viewer, case_no: str) -> HTMLResponse:
+    await _form(request)
+    case = service.get_case(session, user, case_no)
+    if not can(user.role, "see_identity"):
+        raise Forbidden(translate("error.403", lang_of(request)))
+    audit.record(session, user, "view_identity", "case", case.id, note="case page")
+    session.commit()
+    return _case_page(request, session, user, case, revealed=True)
+
+
+def _moment(form: dict[str, str], name: str) -> datetime:
+    raw = form.get(name, "").strip()
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise DomainError(f"{name}: {raw!r} is not a time (YYYY-MM-DDTHH:MM)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=get_settings().tz)
+
+
+@router.post("/tracing/cases/{case_no}/places")
+async def add_place(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
+    form = await _form(request)
+    case = service.get_case(session, user, case_no)
+    code, name = form.get("venue_code", "").strip(), form.get("place_name", "").strip()
+    try:
+        new_place = investigation.NewPlace(name, form.get("kind", ""), form.get("area_code", "").strip()) \
+            if name and not code else None
+        investigation.add_place(session, user, case, start_at=_moment(form, "start_at"),
+                                end_at=_moment(form, "end_at"), venue_code=code or None, new_place=new_place,
+                                note=form.get("note", "").strip() or None)
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        return _case_page(request, session, user, case, error=exc.detail, form=form)
+    session.commit()
+    return RedirectResponse(f"/tracing/cases/{case.case_no}?done=place#investigation", status_code=303)
+
+
+@router.post("/tracing/cases/{case_no}/named")
+async def add_named(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
+    form = await _form(request)
+    case = service.get_case(session, user, case_no)
+    try:
+        investigation.add_named_contact(
+            session, user, case, id_number=form.get("id_number", ""), relationship=form.get("relationship", ""),
+            last_contact_at=_moment(form, "last_contact_at"), note=form.get("note", "").strip() or None)
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        return _case_page(request, session, user, case, error=exc.detail, form=form)
+    session.commit()
+    return RedirectResponse(f"/tracing/cases/{case.case_no}?done=named#investigation", status_code=303)
+
+
+# --- the printable report ------------------------------------------------------------
+
+
+def _timeline(session: Session, case: Case, start: int, end: int) -> list[dict[str, Any]]:
+    """The case's places in the window: from the interview and from their own check-ins, in time order."""
+    places, _ = investigation.investigation_of(session, case)
+    lines = [{"start": p.start_at, "end": p.end_at, "venue": v, "how": "interview", "note": p.note}
+             for p, v in places if to_local(p.end_at) >= to_local(from_epoch(start))]
+    for checkin, venue in session.execute(
+        select(Checkin, Venue).join(Venue, Venue.id == Checkin.venue_id)
+        .where(Checkin.person_id == case.person_id, and_(Checkin.in_at >= start - 86400, Checkin.in_at <= end))
+        .order_by(Checkin.in_at)
+    ):
+        if (checkin.out_at or checkin.in_at) >= start:
+            lines.append({"start": from_epoch(checkin.in_at),
+                          "end": from_epoch(checkin.out_at) if checkin.out_at else None, "venue": venue,
+                          "how": "checkin", "note": None})
+    lines.sort(key=lambda line: to_local(line["start"]))  # type: ignore[arg-type]
+    return lines
+
+
+@router.get("/tracing/cases/{case_no}/report")
+def report_page(request: Request, session: SessionDep, user: Viewer, case_no: str) -> HTMLResponse:
+    case = service.get_case(session, user, case_no)
+    view = _case_view(session, user, case, revealed=False)
+    start, end = exposure_window(case, view["protocol"], get_settings().tz)
+    contacts = session.execute(
+        select(Contact, Person).join(Person, Person.id == Contact.person_id).where(Contact.case_id == case.id)
+        .order_by(Contact.degree, Person.id_number)
+    ).all()
+    shown = [(c, p) for c, p in contacts if listed(c)]
+    by_reason: dict[str, list[tuple[Contact, Person]]] = {}
+    for contact, person in shown:
+        kinds = sorted({r["kind"] for r in contact.reasons}) or ["venue"]
+        key = "secondary" if contact.degree == "secondary" else kinds[0]
+        by_reason.setdefault(key, []).append((contact, person))
+    reached = set(session.scalars(
+        select(ReachAttempt.contact_id).where(ReachAttempt.outcome == "reached",
+                                              ReachAttempt.contact_id.in_([c.id for c, _ in shown] or [0]))
+    ))
+    open_items = {
+        "undecided": [(c, p) for c, p in shown if c.status == "derived"],
+        "unreached": [(c, p) for c, p in shown if c.status == "confirmed" and c.id not in reached],
+        "not_handed_over": [(c, p) for c, p in shown if c.status == "confirmed" and c.handed_over_at is None],
+    }
+    return render(request, "tracing_report.html", user=user, timeline=_timeline(session, case, start, end),
+                  by_reason=by_reason, open_items=open_items, mask_id=mask_id_number, generated=now(),
+                  zdt=lambda moment: format_datetime(moment, "zh"), zd=lambda day: format_date(day, "zh"), **view)

@@ -1,0 +1,191 @@
+"""Tracing pages as a person uses them: the queue with its counts, the case form and page, the report."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from fangyi.audit.models import AuditEntry
+from fangyi.config import get_settings
+from fangyi.registry.identity import mask_id_number
+from fangyi.tracing.cases import clean_case, create_case
+from fangyi.tracing.models import Case, Contact, ReachAttempt
+from tests.conftest import CHENGGUAN, SHIJIN
+from tests.tracing.world import add_person, add_stay, add_venue, at, case_row, id_number
+from tests.web.conftest import csrf_of, sign_in
+
+
+@pytest.fixture
+def login(client, cast):
+    def as_role(role):
+        client.cookies.clear()
+        sign_in(client, role)
+        return client
+
+    return as_role
+
+
+@pytest.fixture
+def traced(cast, db):
+    """A case who ate at a restaurant with three others; one of them lives in 洣水镇."""
+    me = add_person(db, 1)
+    restaurant = add_venue(db, "R1", "restaurant")
+    add_stay(db, me, restaurant, at(12), at(13))
+    people = [add_person(db, n, area=CHENGGUAN if n == 4 else SHIJIN)
+              for n in (2, 3, 4)]
+    for person in people:
+        add_stay(db, person, restaurant, at(12), at(13))
+    case = create_case(db, cast["tracer"], clean_case(case_row(me), get_settings().tz))
+    db.commit()
+    return case, me, people
+
+
+def counts(html: str, section: str) -> dict[str, int]:
+    block = html.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
+    return {key: int(value) for key, value in re.findall(r'data-count="(\w+)">(\d+)<', block)}
+
+
+def contact_of(db, person) -> Contact:
+    return db.scalar(select(Contact).where(Contact.person_id == person.id))
+
+
+def test_tracer_lands_on_the_queue_and_works_a_contact(login, db, traced):
+    _, _, people = traced
+    client = login("tracer")
+    page = client.get("/")
+    assert page.url.path == "/tracing/queue"
+    html = page.text
+    assert "我的流调任务" in html and all(p.name in html for p in people)
+    assert mask_id_number(people[0].id_number) in html and people[0].id_number not in html
+    assert counts(html, "counts-case-1") == {"derived": 3, "confirmed": 0, "reached": 0, "unreached": 0,
+                                             "handed_over": 0}
+    token = csrf_of(html)
+    target = contact_of(db, people[0])
+    done = client.post(f"/tracing/contacts/{target.id}/confirm", data={"csrf": token, "next": "/tracing/queue"})
+    assert "已确认" in done.text
+    client.post(f"/tracing/contacts/{target.id}/reach", data={"csrf": token, "outcome": "no_answer"})
+    html = client.get("/tracing/queue").text
+    assert counts(html, "counts-case-1")["confirmed"] == 1
+    assert counts(html, "counts-case-1")["unreached"] == 1
+    assert counts(html, "counts-today")["confirmed"] == 1
+    assert "无人接听" in html
+    client.post(f"/tracing/contacts/{target.id}/reach", data={"csrf": token, "outcome": "reached", "note": "在家"})
+    html = client.post(f"/tracing/contacts/{target.id}/hand-over", data={"csrf": token}).text
+    assert counts(html, "counts-case-1") == {"derived": 3, "confirmed": 1, "reached": 1, "unreached": 0,
+                                             "handed_over": 1}
+    assert f'id="contact-{target.id}"' not in html  # handed over: off the queue
+    assert db.scalar(select(ReachAttempt.note).where(ReachAttempt.outcome == "reached")) == "在家"
+
+
+def test_reject_needs_a_reason_and_filters_narrow_the_queue(login, db, traced):
+    _, _, people = traced
+    client = login("tracer")
+    html = client.get("/tracing/queue").text
+    target = contact_of(db, people[1])
+    refused = client.post(f"/tracing/contacts/{target.id}/reject",
+                          data={"csrf": csrf_of(html), "reason": " ", "next": "/tracing/queue?area=430424102000"})
+    assert refused.status_code == 422 and "a rejected contact needs a reason" in refused.text
+    assert contact_of(db, people[1]).status == "derived"
+    client.post(f"/tracing/contacts/{target.id}/reject", data={"csrf": csrf_of(html), "reason": "当时不在场"})
+    db.expire_all()
+    assert contact_of(db, people[1]).status == "rejected"
+    town = client.get("/tracing/queue", params={"area": "430424102000"}).text
+    assert people[2].name in town and people[0].name not in town
+    unknown = client.get("/tracing/queue", params={"case": "HD-404"})
+    assert unknown.status_code == 422 and "HD-404" in unknown.text
+
+
+def test_coordinator_reassigns_and_others_may_not(login, db, cast, traced):
+    _, _, people = traced
+    target = contact_of(db, people[0])
+    client = login("village_doctor")
+    assert client.get("/tracing/queue").status_code == 403
+    client = login("command_office")
+    html = client.get("/tracing/queue").text
+    assert "流调任务（辖区）" in html and f'id="tracer-{target.id}"' in html
+    answer = client.post(f"/tracing/contacts/{target.id}/assign",
+                         data={"csrf": csrf_of(html), "tracer_id": str(cast["tracer"].id)})
+    assert answer.status_code == 200 and "已改派" in answer.text
+    client = login("tracer")
+    html = client.get("/tracing/queue").text
+    forbidden = client.post(f"/tracing/contacts/{target.id}/assign",
+                            data={"csrf": csrf_of(html), "tracer_id": str(cast["tracer"].id)})
+    assert forbidden.status_code == 403
+
+
+def test_new_case_form_keeps_the_input_and_says_why(login, db, traced):
+    _, _, people = traced
+    client = login("tracer")
+    token = csrf_of(client.get("/tracing/cases/new").text)
+    form = {"csrf": token, "case_no": "HD-2022-002", "id_number": people[0].id_number,
+            "classification": "confirmed", "onset_date": "2022-04-02", "sampled_at": "2022-03-29T08:00",
+            "confirmed_at": "2022-03-30T10:00", "source": "local", "origin": "衡东"}
+    late = client.post("/tracing/cases/new", data=form)
+    assert late.status_code == 422 and "the onset date is after the confirmation" in late.text
+    assert 'value="2022-04-02"' in late.text and 'value="衡东"' in late.text
+    stranger = id_number(77)
+    unknown = client.post("/tracing/cases/new", data=form | {"onset_date": "", "id_number": stranger})
+    assert unknown.status_code == 422 and f"no person with identity number {stranger}" in unknown.text
+    source = client.post("/tracing/cases/new", data=form | {"onset_date": "", "infected_by": "HD-2022-009"})
+    assert source.status_code == 422 and "no case HD-2022-009 to have infected this one" in source.text
+    assert db.scalar(select(Case).where(Case.case_no == "HD-2022-002")) is None
+    made = client.post("/tracing/cases/new", data=form | {"onset_date": "", "infected_by": "HD-2022-001"})
+    assert made.url.path == "/tracing/cases/HD-2022-002"
+    assert "HD-2022-001" in made.text  # the source link
+    listing = client.get("/tracing/cases").text
+    assert "HD-2022-002" in listing and "2 例" in listing
+
+
+def test_case_page_shows_window_contacts_chain_and_reveals_with_audit(login, db, traced):
+    case, me, people = traced
+    client = login("tracer")
+    html = client.get(f"/tracing/cases/{case.case_no}").text
+    assert '<script src="/vendor/plotly.min.js"></script>' in html and 'id="chain"' in html
+    assert "cdn" not in html.lower()
+    assert "2022年3月26日 00:00" in html  # the window opens two days before onset, at midnight
+    close = html.split('id="close"', 1)[1].split("</table>", 1)[0]
+    assert all(p.name in close for p in people) and "同场所 R1" in close
+    trace = json.loads(unescape(html.split('id="trace-json"', 1)[1].split(">", 1)[1].split("</pre>", 1)[0]))
+    assert trace["case_no"] == case.case_no and len(trace["close_contacts"]) == 3  # formats.md's shape
+    assert me.id_number not in html
+    before = db.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()))
+    shown = client.post(f"/tracing/cases/{case.case_no}/reveal", data={"csrf": csrf_of(html)}).text
+    assert me.id_number in shown and people[0].id_number in shown
+    assert db.scalar(select(AuditEntry.action).where(AuditEntry.id > before, AuditEntry.entity == "case")) \
+        == "view_identity"
+    commander = login("command_office")
+    page = commander.get(f"/tracing/cases/{case.case_no}").text
+    assert 'id="reveal"' not in page and people[0].id_number not in page
+
+
+def test_investigation_forms_add_a_place_and_a_named_contact(login, db, traced):
+    case, me, _ = traced
+    friend = add_person(db, 9)
+    db.commit()
+    client = login("tracer")
+    html = client.get(f"/tracing/cases/{case.case_no}").text
+    token = csrf_of(html)
+    bad = client.post(f"/tracing/cases/{case.case_no}/named",
+                      data={"csrf": token, "id_number": me.id_number, "relationship": "本人",
+                            "last_contact_at": "2022-03-28T09:00"})
+    assert bad.status_code == 422 and "cannot name themselves" in bad.text and 'value="本人"' in bad.text
+    named = client.post(f"/tracing/cases/{case.case_no}/named",
+                        data={"csrf": token, "id_number": friend.id_number, "relationship": "同事",
+                              "last_contact_at": "2022-03-28T09:00"})
+    assert "接触者已添加" in named.text
+    assert "病例提及（同事）" in named.text.split('id="close"', 1)[1].split("</table>", 1)[0]
+    place = client.post(f"/tracing/cases/{case.case_no}/places",
+                        data={"csrf": token, "place_name": "老街茶馆", "kind": "restaurant",
+                              "area_code": "430424101000", "start_at": "2022-03-28T15:00",
+                              "end_at": "2022-03-28T16:30"})
+    assert "老街茶馆" in place.text.split('id="places"', 1)[1]
+    report = client.get(f"/tracing/cases/{case.case_no}/report").text
+    assert "流行病学调查报告" in report and "@media print" in report
+    timeline = report.split('id="timeline"', 1)[1].split("</section>", 1)[0]
+    assert timeline.index("R1") < timeline.index("老街茶馆")
+    assert "病例提及的接触者（1 人）" in report and "同场所人员（3 人）" in report
+    assert "待核实的接触者：4 人" in report
