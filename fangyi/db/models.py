@@ -37,12 +37,15 @@ from fangyi.screening.models import (
     Tube,
     UnverifiedPerson,
 )
+from fangyi.tracing.assist_models import AssistList, AssistPerson
 from fangyi.tracing.models import Case, Contact, InvestigationPlace, NamedContact, ReachAttempt
 
 __all__ = [
     "Alert",
     "ApiToken",
     "Area",
+    "AssistList",
+    "AssistPerson",
     "AuditEntry",
     "Base",
     "Box",
