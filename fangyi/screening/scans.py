@@ -182,6 +182,8 @@ def _apply(session: Session, actor: Actor | User, scan: ScanInput, point: Sampli
         raise Refusal("bad_action", f"action must be one of {', '.join(ACTIONS)}")
     if isinstance(actor, User) and point is not None and not _inside(point.area_code, actor.area_code):
         raise Refusal("outside", f"sampling point {point.code} is outside your jurisdiction", point=point.code)
+    if scan.action != "open" and not (scan.barcode or "").strip():
+        raise Refusal("unknown_tube", "scan a tube first", barcode="")
     barcode = check_barcode(scan.barcode)
     at = scan.scanned_at or now()
     if scan.action == "open":

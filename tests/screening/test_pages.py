@@ -36,6 +36,8 @@ def test_the_scan_page_works_as_a_plain_form(login: Callable[[str], TestClient],
     client = login("sampler")
     page = client.get(PAGE)
     assert page.status_code == 200 and "石金村采样点" in page.text and 'autofocus' in page.text
+    first = post(client, ground.people[0].id_number)  # a person before any tube
+    assert "请先扫采样管条码" in first and 'class="refused"' in first
     opened = post(client, "T5000001")
     assert "已开管 T5000001（5 人管）" in opened and 'value="T5000001"' in opened
     added = post(client, ground.people[0].id_number, tube="T5000001")
