@@ -137,13 +137,27 @@ async def allocate_post(request: Request, session: SessionDep, user: Viewer) -> 
         return _allocate_page(request, session, user)
     ids = [int(str(v)) for v in form.getlist("request") if str(v).isdigit() and len(str(v)) < 18]
     try:
-        outcome = placing.allocate(session, user, ids, partial=bool(form.get("partial")))
+        rooms = {i: _room_choice(session, str(form.get(f"room_{i}") or "")) for i in ids if form.get(f"room_{i}")}
+        outcome = placing.allocate(session, user, ids, rooms=rooms, partial=bool(form.get("partial")))
     except DomainError as exc:  # a batch is checked whole before anything is written
         return _allocate_page(request, session, user, error=exc.detail)
     session.commit()
     message = translate("q.allocated", lang).format(n=len(outcome.placements), t=len(outcome.transports))
     return _allocate_page(request, session, user, message=message, placed=outcome.placements,
                           unplaced=outcome.unplaced)
+
+
+def _room_choice(session: Session, typed: str) -> int | str:
+    """The command office's choice as typed: "home", or a site code and room, "GL-01/101"."""
+    typed = typed.strip()
+    if typed.lower() in (placing.HOME, "居家"):
+        return placing.HOME
+    code, _, number = typed.partition("/")
+    room_id = session.scalar(select(Room.id).join(QuarantineSite, QuarantineSite.id == Room.site_id)
+                             .where(QuarantineSite.code == code.strip(), Room.room == number.strip()))
+    if room_id is None:
+        raise NotFound(f"no room {typed!r} (site code/room, e.g. GL-01/101, or home)")
+    return int(room_id)
 
 
 @router.post("/quarantine/transport/{transport_id}/done")

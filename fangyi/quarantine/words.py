@@ -51,6 +51,7 @@ add({
     "q.requests": ("待安置人员", "Waiting to be placed"),
     "q.from_tracing": ("接收流调移交人员", "Take contacts handed over by tracing"),
     "q.allocate_selected": ("安置所选人员", "Place the selected"),
+    "q.room_choice": ("指定房间（可选：隔离点/房间，或 home 居家）", "Room (optional: site/room, or home)"),
     "q.partial": ("床位不足时先安置能安置的", "Place what fits when beds run short"),
     "q.allocated": ("已安置 {n} 人，生成转运任务 {t} 个", "{n} placed, {t} transport requests"),
     "q.unplaced": ("未能安置", "Not placed"),

@@ -73,3 +73,29 @@ def test_forecast_frees_beds_on_release_dates(db, cast):
     assert free[6] == 1 and free[7] == 2  # the secondary contact's room on day 8 after exposure
     assert free[13] == 2 and free[14] == 3  # the close contact's on day 15
     assert total["waiting"] == 1 and total["net"][0] == 0
+
+
+def test_fangyi_report_daily_json_carries_the_quarantine_figures(committed_db):
+    import json
+
+    from typer.testing import CliRunner
+
+    from fangyi.audit.service import SYSTEM
+    from fangyi.cli.main import app
+    from fangyi.db.session import session_scope
+    from tests.conftest import add_areas
+
+    with session_scope() as session:
+        add_areas(session)
+        site = add_site(session, rooms=2)
+        for room in session.scalars(select(Room).where(Room.site_id == site.id)):
+            room.created_at = local(2022, 3, 1)
+        request = placing.create_request(session, SYSTEM, person_id=add_person(session, 1).id,
+                                         category="close_contact", reason="密接",
+                                         last_exposure=local(2022, 3, 27, 12))
+        placement = session.get(Placement, placing.allocate(session, SYSTEM, [request.id]).placements[0])
+        placement.placed_at = local(2022, 4, 1, 10)
+    result = CliRunner().invoke(app, ["report", "daily", "--date", "2022-04-01", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["quarantine"] == {
+        "in_quarantine": 1, "centralized": 1, "home": 0, "placed_today": 1, "released_today": 0, "beds_free": 1}

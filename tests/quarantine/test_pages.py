@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from fangyi.auth.roles import LANDING, Role
 from fangyi.quarantine import care, placing
-from fangyi.quarantine.models import Placement, TransportRequest
+from fangyi.quarantine.models import Placement, Room, TransportRequest
 from tests.quarantine.world import add_case, add_contact, add_person, add_site, local
 from tests.web.conftest import csrf_of, sign_in
 
@@ -49,8 +49,14 @@ def test_command_office_takes_tracing_contacts_and_allocates(client, db, cast):
     assert "人2" in taken.text and "人3" in taken.text
     ids = re.findall(r'name="request" value="(\d+)"', taken.text)
     assert len(ids) == 2
-    placed = client.post("/quarantine/allocate", data={"csrf": csrf_of(page.text), "request": ids})
+    wrong = client.post("/quarantine/allocate", data={"csrf": csrf_of(page.text), "request": ids,
+                                                      f"room_{ids[0]}": "GL-01/999"})
+    assert "no room &#39;GL-01/999&#39;" in wrong.text
+    placed = client.post("/quarantine/allocate", data={"csrf": csrf_of(page.text), "request": ids,
+                                                       f"room_{ids[0]}": "GL-01/103"})
     assert "已安置 2 人，生成转运任务 2 个" in placed.text
+    chosen = db.scalar(select(Placement).where(Placement.person_id == a.id))
+    assert db.get(Room, chosen.room_id).room == "103"
     notices = re.search(r'id="print-notices" href="([^"]+)"', placed.text).group(1).replace("&amp;", "&")
     printed = client.get(notices)
     assert printed.text.count("<h2>隔离告知书</h2>") == 2
