@@ -104,3 +104,10 @@ def test_fangyi_import_on_the_command_line(committed_db: str, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     with session_scope() as session:
         assert session.scalar(select(Tube.result).where(Tube.barcode == "C0000001")) == "negative"
+    report = CliRunner().invoke(app, ["report", "daily", "--date", "2022-04-01", "--json"])
+    assert report.exit_code == 0, report.output
+    # The person came from the handheld and was registered on the spot today, after that day:
+    # sampled that day, but not one of the round's residents as the registry stood then.
+    assert json.loads(report.stdout)["testing"] == {
+        "people_sampled": 1, "tubes": 1, "tubes_tested": 1, "tubes_pending": 0, "positive_pools": 0,
+        "people_under_pool_control": 0, "coverage": 0.0}
