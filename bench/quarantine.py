@@ -10,7 +10,8 @@ One world per database: 50 sites of 110 free rooms (5,500 rooms for 5,000 open r
   back and repeated. Baseline: the same 5,000 placements and 5,000 transport rows inserted by the same
   bulk path (one statement each), the write floor of the batch.
 - board: the 500-room site's board (rooms, occupants, clocks, tests and checks due, alerts). Baseline:
-  one query reading the same rooms, placements and persons.
+  one query reading the same rooms, placements and persons. Also the board's page through the app
+  in-process (HTTP, token, rendered HTML), whose baseline is the board's data alone.
 - forecast: beds free per site for today and 14 days from 20,500 active placements. Baseline: one query
   reading the same active placements.
 Each figure is the median of --repeat runs; the targets (issue 4) are 1 s each.
@@ -21,19 +22,22 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bench.common import fresh_database
+from fangyi.app import create_app
 from fangyi.audit.service import SYSTEM
 from fangyi.auth import service as auth_service
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
+from fangyi.deps import get_session
 from fangyi.quarantine import board, placing
 from fangyi.quarantine.bulk import insert_returning
 from fangyi.quarantine.figures import forecast
@@ -147,6 +151,23 @@ def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
                                                       (Placement.status == "active"))
             .outerjoin(Person, Person.id == Placement.person_id).where(Room.site_id == site_id)).all(),
             session, repeat)
+        token = auth_service.issue_token(session, SYSTEM, user, "bench")
+        session.commit()
+        app = create_app()
+
+        def same_session() -> Iterator[Session]:
+            yield session
+
+        app.dependency_overrides[get_session] = same_session
+        with TestClient(app) as client:
+            headers = {"Authorization": f"Bearer {token}"}
+
+            def page() -> None:
+                answer = client.get("/quarantine/sites/BOARD", headers=headers)
+                assert answer.status_code == 200 and answer.text.count("<tr>") >= BOARD_ROOMS
+
+            figures["board_page"] = _median(page, session, repeat)
+        figures["board_page_floor"] = figures["board"]
         figures["forecast"] = _median(lambda: forecast(session, day), session, repeat)
         figures["forecast_floor"] = _median(lambda: session.execute(
             select(Placement.room_id, Placement.category, Placement.last_exposure)
@@ -167,6 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     for kind in args.databases.split(","):
         f = run(kind, args.workdir, args.repeat)
         for name, label in (("allocate", "allocate 5,000 across 50 sites"), ("board", "board of a 500-room site"),
+                            ("board_page", "the board's page (HTTP, rendered)"),
                             ("forecast", "14-day forecast, 20,500 placements")):
             print(f"{kind:<11} {label:<34} {f[name]:>7.3f} {f[name + '_floor']:>8.3f} "
                   f"{f[name] / f[name + '_floor']:>6.1f}", flush=True)
