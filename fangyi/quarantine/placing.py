@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -142,7 +143,20 @@ def _age(birth: date | None, on: date) -> int | None:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _groups(requests: Sequence[PlacementRequest], persons: Mapping[int, Person], on: date) -> list[list[int]]:
+@dataclass(frozen=True)
+class Slot:
+    """A free room as allocation sees it: plain values, not an ORM object (thousands are read at once)."""
+
+    id: int
+    site_id: int
+    room: str
+    beds: int
+
+
+PERSON_COLUMNS = (Person.id, Person.name, Person.area_code, Person.household_id, Person.birth_date, Person.address)
+
+
+def _groups(requests: Sequence[PlacementRequest], persons: Mapping[int, Any], on: date) -> list[list[int]]:
     """Request ids that share a room: a household with a minor in it; everyone else alone."""
     by_household: dict[int, list[int]] = defaultdict(list)
     groups: list[list[int]] = []
@@ -163,7 +177,7 @@ def _groups(requests: Sequence[PlacementRequest], persons: Mapping[int, Person],
     return groups
 
 
-def _load(session: Session, request_ids: Sequence[int]) -> tuple[list[PlacementRequest], dict[int, Person]]:
+def _load(session: Session, request_ids: Sequence[int]) -> tuple[list[PlacementRequest], dict[int, Any]]:
     requests = list(session.scalars(select(PlacementRequest).where(among(session, PlacementRequest.id, request_ids))))
     found = {r.id for r in requests}
     if missing := [i for i in request_ids if i not in found]:
@@ -171,7 +185,8 @@ def _load(session: Session, request_ids: Sequence[int]) -> tuple[list[PlacementR
     if closed := [r.id for r in requests if r.status != "open"]:
         raise Conflict(f"requests already placed or cancelled: {', '.join(map(str, closed[:20]))}")
     person_ids = {r.person_id for r in requests}
-    persons = {p.id: p for p in session.scalars(select(Person).where(among(session, Person.id, list(person_ids))))}
+    persons = {p.id: p for p in session.execute(select(*PERSON_COLUMNS).where(
+        among(session, Person.id, list(person_ids))))}
     placed = set(session.scalars(select(Placement.person_id).where(
         among(session, Placement.person_id, list(person_ids)), Placement.status == "active")))
     if placed:
@@ -193,13 +208,14 @@ def allocate(session: Session, actor: Actor | User, request_ids: Sequence[int], 
     moment = now()
     today = moment.date()
     by_id = {r.id: r for r in requests}
-    free_rooms = list(session.scalars(select(Room).where(Room.state == "free").order_by(Room.beds, Room.id)))
+    free_rooms = [Slot(*row) for row in session.execute(select(Room.id, Room.site_id, Room.room, Room.beds)
+                                                        .where(Room.state == "free").order_by(Room.beds, Room.id))]
     sites = {s.id: s for s in session.scalars(select(QuarantineSite))}
     points = _area_points(session)
     site_points = {s.id: (s.lat, s.lon) if s.lat is not None and s.lon is not None else points.get(s.area_code)
                    for s in sites.values()}
     outcome = Outcome()
-    chosen: dict[int, Room | None] = {}  # request id -> room (None: home)
+    chosen: dict[int, Slot | None] = {}  # request id -> room (None: home)
     used: set[int] = set()
     for request_id, target in overrides.items():
         if request_id not in by_id:
@@ -207,17 +223,17 @@ def allocate(session: Session, actor: Actor | User, request_ids: Sequence[int], 
         if target == HOME:
             chosen[request_id] = None
             continue
-        room = session.get(Room, int(target))
-        if room is None:
+        found = session.get(Room, int(target))
+        if found is None:
             raise NotFound(f"room {target} not found")
-        if room.state != "free":
-            raise Conflict(f"room {room.room} of {sites[room.site_id].name} is {room.state}", room_id=room.id)
-        chosen[request_id] = room
-    for room in {r.id: r for r in chosen.values() if r is not None}.values():
-        sharing = [i for i, r in chosen.items() if r is room]
-        if len(sharing) > room.beds:
-            raise Conflict(f"room {room.room} has {room.beds} beds for {len(sharing)} people", room_id=room.id)
-        used.add(room.id)
+        if found.state != "free":
+            raise Conflict(f"room {found.room} of {sites[found.site_id].name} is {found.state}", room_id=found.id)
+        chosen[request_id] = Slot(found.id, found.site_id, found.room, found.beds)
+    for slot in {r.id: r for r in chosen.values() if r is not None}.values():
+        sharing = [i for i, r in chosen.items() if r is not None and r.id == slot.id]
+        if len(sharing) > slot.beds:
+            raise Conflict(f"room {slot.room} has {slot.beds} beds for {len(sharing)} people", room_id=slot.id)
+        used.add(slot.id)
     centralized = []
     for request in requests:
         rule = rule_for(protocol, request.category)
@@ -230,10 +246,10 @@ def allocate(session: Session, actor: Actor | User, request_ids: Sequence[int], 
             centralized.append(request)
         else:
             chosen[request.id] = None
-    by_site: dict[int, list[Room]] = defaultdict(list)
-    for room in free_rooms:
-        if room.id not in used:
-            by_site[room.site_id].append(room)
+    by_site: dict[int, list[Slot]] = defaultdict(list)
+    for slot in free_rooms:
+        if slot.id not in used:
+            by_site[slot.site_id].append(slot)
     orders: dict[str, list[int]] = {}  # sites nearest first, per area the people live in
     for group in _groups(centralized, persons, today):
         area = persons[by_id[group[0]].person_id].area_code
@@ -241,14 +257,14 @@ def allocate(session: Session, actor: Actor | User, request_ids: Sequence[int], 
             here = points.get(area)
             orders[area] = sorted(by_site, key=lambda site_id: (km(here, site_points[site_id]), site_id))
         order = orders[area]
-        room = next((r for site_id in order for r in by_site[site_id] if r.beds >= len(group)), None)
-        if room is None:
+        fits = next((r for site_id in order for r in by_site[site_id] if r.beds >= len(group)), None)
+        if fits is None:
             for request_id in group:
                 outcome.unplaced[request_id] = f"no free room with {len(group)} beds"
             continue
-        by_site[room.site_id].remove(room)
+        by_site[fits.site_id].remove(fits)
         for request_id in group:
-            chosen[request_id] = room
+            chosen[request_id] = fits
     if outcome.unplaced and not partial:
         beds = sum(len(rooms_) for rooms_ in by_site.values())
         raise Conflict(f"{len(outcome.unplaced)} of {len(requests)} people cannot be placed: "
@@ -258,8 +274,8 @@ def allocate(session: Session, actor: Actor | User, request_ids: Sequence[int], 
 
 
 def _write(session: Session, actor: Actor | User, edition: str, by_id: Mapping[int, PlacementRequest],
-           persons: Mapping[int, Person], sites: Mapping[int, QuarantineSite],
-           chosen: Mapping[int, Room | None], moment: datetime, outcome: Outcome) -> None:
+           persons: Mapping[int, Any], sites: Mapping[int, QuarantineSite],
+           chosen: Mapping[int, Slot | None], moment: datetime, outcome: Outcome) -> None:
     protocol = current()
     order = sorted(chosen)
     if not order:
@@ -313,9 +329,11 @@ def _write(session: Session, actor: Actor | User, edition: str, by_id: Mapping[i
     for start in range(0, len(room_ids), 5000):
         session.execute(update(Room).where(among(session, Room.id, room_ids[start:start + 5000]))
                         .values(state="occupied", state_since=moment), execution_options=quiet)
-    for room in rooms_taken.values():
-        set_committed_value(room, "state", "occupied")
-        set_committed_value(room, "state_since", moment)
+    taken = set(room_ids)
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, Room) and loaded.id in taken:
+            set_committed_value(loaded, "state", "occupied")
+            set_committed_value(loaded, "state_since", moment)
     # Tracing's contacts learn their quarantine start: it ends the window for their own secondary contacts.
     contact_ids = [c for c in (by_id[i].contact_id for i in order) if c is not None]
     if contact_ids:
