@@ -124,6 +124,10 @@ class NamedContact(Base):
 # Reading it as MAX(out_at - in_at) per venue from this index is one seek, where
 # otherwise it reads the venue's whole history on every derivation.
 Index("ix_checkins_venue_stay", Checkin.venue_id, Checkin.out_at - Checkin.in_at)
+# The interval join ranges over (venue_id, in_at) and needs each stay's end and person:
+# carried in the index, a county-sized join reads no table rows (tens of thousands of
+# random reads for a case whose close contacts work at large workplaces).
+Index("ix_checkins_venue_cover", Checkin.venue_id, Checkin.in_at, Checkin.out_at, Checkin.person_id)
 
 
 def _register_links() -> None:
