@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -45,15 +44,17 @@ def _expire_contacts(session: Session) -> None:
             session.expire(obj)
 
 
-def _values(case: Case, found: Found, at: datetime) -> dict[str, Any]:
+def _values(case: Case, found: Found, at: datetime, *, as_text: bool = False) -> dict[str, Any]:
+    """A contact's columns; as_text: reasons and via already JSON text, for the bulk insert."""
+    via = sorted(found.via)
     return {
         "case_id": case.id,
         "person_id": found.person_id,
         "degree": found.degree,
         "first_exposure": from_epoch(found.first),
         "last_exposure": from_epoch(found.last),
-        "reasons": found.reasons,
-        "via": sorted(found.via),
+        "reasons": found.reasons_json() if as_text else found.reasons,
+        "via": "[" + ", ".join(map(str, via)) + "]" if as_text else via,
         "derived_at": at,
         "stale": False,
         "stale_at": None,
@@ -78,8 +79,7 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    plain = [row | {"status": "derived", "reasons": json.dumps(row["reasons"]), "via": json.dumps(row["via"])}
-             for row in rows]
+    plain = [row | {"status": "derived"} for row in rows]
     if session.get_bind().dialect.name == "postgresql":
         with driver.cursor() as cursor, cursor.copy(f"COPY contacts ({', '.join(_COPIED)}) FROM STDIN") as copy:
             for values in plain:
@@ -147,7 +147,8 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
         {"id": keep[pid].id, **_values(case, f, at), **(owned(pid) if pid in owners else {})}
         for pid, f in found.items() if pid in keep
     ]
-    inserts = [_values(case, f, at) | {"created_at": at} | owned(pid) for pid, f in found.items() if pid not in keep]
+    inserts = [_values(case, f, at, as_text=True) | {"created_at": at} | owned(pid)
+               for pid, f in found.items() if pid not in keep]
     leftover = [row for pid, row in keep.items() if pid not in found] + extra
     to_stale = [row.id for row in leftover if carries(row) and not row.stale]
     to_drop = [row.id for row in leftover if not carries(row)]

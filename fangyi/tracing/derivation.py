@@ -15,9 +15,11 @@ one more finds every secondary contact of all close contacts at once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +33,7 @@ from fangyi.tracing.models import Case, InvestigationPlace, NamedContact
 CHUNK = 2000  # rows of a VALUES list, or ids of an IN list, per statement
 
 
-@dataclass
+@dataclass(slots=True)  # tens of thousands of them for a large case
 class Found:
     """A derived contact: when they were exposed, why, and through whom (secondary)."""
 
@@ -39,22 +41,48 @@ class Found:
     degree: str
     first: int
     last: int
-    reasons: list[dict[str, Any]] = field(default_factory=list)
     via: set[int] = field(default_factory=set)
     # cn-9 counts secondary contacts only of close contacts exposed through the secondary kinds.
     higher_risk: bool = False
-
-    _seen: set[tuple[Any, ...]] = field(default_factory=set, repr=False)
+    # Overlaps at venues as (venue code, from, to): a set, because a large workplace repeats
+    # them through many close contacts; made into reasons once, at the end.
+    spans: set[tuple[str, int, int]] = field(default_factory=set, repr=False)
+    others: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def add(self, start: int, end: int, reason: dict[str, Any]) -> None:
         if start < self.first:
             self.first = start
         if end > self.last:
             self.last = end
-        key = tuple(reason.values())
-        if key not in self._seen:
-            self._seen.add(key)
-            self.reasons.append(reason)
+        if reason not in self.others:
+            self.others.append(reason)
+
+    def span(self, code: str, start: int, end: int) -> None:
+        if start < self.first:
+            self.first = start
+        if end > self.last:
+            self.last = end
+        self.spans.add((code, start, end))
+
+    def reasons_json(self) -> str:
+        """The reasons as JSON text, written directly: json.dumps of tens of thousands of
+        lists of dicts is most of the time of storing a large case's secondary contacts."""
+        parts = [json.dumps(reason) for reason in sorted(self.others, key=_reason_order)]
+        parts += [f'{{"kind": "venue", "venue_code": {_quoted(code)}, "from": {f}, "to": {t}}}'
+                  for f, t, code in sorted((f, t, code) for code, f, t in self.spans)]
+        return "[" + ", ".join(parts) + "]"
+
+    @property
+    def reasons(self) -> list[dict[str, Any]]:
+        """Every reason once, in time order (venue reasons by from, to, venue code)."""
+        venue = [{"kind": "venue", "venue_code": code, "from": f, "to": t}
+                 for f, t, code in sorted((f, t, code) for code, f, t in self.spans)]
+        return sorted(self.others, key=_reason_order) + venue if self.others else venue
+
+
+@lru_cache(maxsize=4096)
+def _quoted(code: str) -> str:
+    return json.dumps(code)
 
 
 @dataclass
@@ -144,7 +172,8 @@ _END = "COALESCE(c.out_at, c.in_at + w.dflt)"
 
 # One interval join. Each row of w is a stay [s, e] already cut to its window; the
 # range on c.in_at (from w.lo, the earliest start that can still reach s, to e)
-# is what lets both databases walk ix_checkins_venue_in instead of the table.
+# is what lets both databases walk ix_checkins_venue_cover (venue, time, end, person:
+# no table rows read) instead of the table.
 # Persons in `skip` (the case and its close contacts, when looking for secondary
 # ones) are dropped inside the query: close contacts tend to share the same
 # places, and their pairs would otherwise be most of the rows handed back.
@@ -154,13 +183,12 @@ SELECT w.who, c.person_id, c.venue_id,
        CASE WHEN {_END} < w.e THEN {_END} ELSE w.e END
 """
 _WHERE = f"""
-WHERE {_END} >= w.s + :m AND {_END} - c.in_at >= :m AND c.person_id <> w.who
+WHERE {_END} >= w.s + {{m}} AND {_END} - c.in_at >= {{m}} AND c.person_id <> w.who
   AND c.person_id NOT IN (SELECT id FROM skip)
 """
 _JOIN = f"""{_SELECT}
 FROM w
-JOIN checkins c ON c.venue_id = w.venue_id AND c.in_at >= w.lo AND c.in_at <= w.e - :m
-JOIN persons p ON p.id = c.person_id AND p.merged_into_id IS NULL
+JOIN checkins c ON c.venue_id = w.venue_id AND c.in_at >= w.lo AND c.in_at <= w.e - {{m}}
 {_WHERE}"""
 # PostgreSQL misjudges how selective the ranges from a VALUES list are and, on tables of a
 # few hundred thousand rows, prefers scanning the whole table; a LATERAL subquery behind
@@ -169,9 +197,8 @@ _JOIN_PG = f"""{_SELECT}
 FROM w
 CROSS JOIN LATERAL (
     SELECT person_id, venue_id, in_at, out_at FROM checkins
-    WHERE venue_id = w.venue_id AND in_at >= w.lo AND in_at <= w.e - :m OFFSET 0
+    WHERE venue_id = w.venue_id AND in_at >= w.lo AND in_at <= w.e - {{m}} OFFSET 0
 ) c
-JOIN persons p ON p.id = c.person_id AND p.merged_into_id IS NULL
 {_WHERE}"""
 
 
@@ -187,24 +214,39 @@ def _co_present(
         (who, venue_id, s, e, s + min_overlap - venues[venue_id].longest, venues[venue_id].default_stay)
         for who, venue_id, s, e in stays
     ]
-    skipped = sorted(set(skip))
+    skipped = sorted(set(skip) | _merged(session))
     dialect = session.get_bind().dialect.name
+    # Straight through the driver: a large case returns a hundred thousand rows, and
+    # SQLAlchemy's row objects cost more than the drivers' plain tuples.
+    driver: Any = session.connection().connection.driver_connection
     found: list[tuple[int, int, int, int, int]] = []
     for chunk in _chunks(rows):
-        result = session.execute(interval_join(chunk, skipped, dialect), {"m": min_overlap})
-        found.extend((int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in result)
+        sql = interval_join(chunk, skipped, dialect, min_overlap).text
+        if dialect == "postgresql":
+            with driver.cursor() as cursor:
+                cursor.execute(sql)
+                found.extend(cursor.fetchall())
+        else:
+            found.extend(driver.execute(sql).fetchall())
     return found
 
 
+def _merged(session: Session) -> set[int]:
+    """Persons merged into another record: never contacts themselves (few, and indexed)."""
+    return set(session.scalars(select(Person.id).where(Person.merged_into_id.is_not(None))))
+
+
 def interval_join(
-    rows: Sequence[tuple[int, int, int, int, int, int]], skip: Sequence[int] = (), dialect: str = "sqlite"
+    rows: Sequence[tuple[int, int, int, int, int, int]], skip: Sequence[int] = (), dialect: str = "sqlite",
+    min_overlap: int = 0,
 ) -> TextClause:
-    """The join over rows of (who, venue_id, s, e, lo, dflt), leaving out the persons in skip;
-    the bind parameter m is the minimum overlap."""
+    """The join over rows of (who, venue_id, s, e, lo, dflt), leaving out the persons in skip,
+    with the minimum overlap in seconds written into the statement."""
     # An id no record has keeps the skip list's VALUES non-empty.
     skip_rows = [(i,) for i in skip] or [(0,)]
     ctes = f"{_values('w', ('who', 'venue_id', 's', 'e', 'lo', 'dflt'), rows)}, {_values('skip', ('id',), skip_rows)}"
-    return text(f"WITH {ctes} {_JOIN_PG if dialect == 'postgresql' else _JOIN}")
+    join = (_JOIN_PG if dialect == "postgresql" else _JOIN).replace("{m}", str(int(min_overlap)))
+    return text(f"WITH {ctes} {join}")
 
 
 def _stays_of(session: Session, person_ids: Sequence[int], until: int) -> list[tuple[int, int, int, int | None]]:
@@ -308,7 +350,7 @@ def derive(
     for _, other, venue_id, f, t in _co_present(session, case_stays, venues, m):
         venue = venues[venue_id]
         entry = found_close(other)
-        entry.add(f, t, {"kind": "venue", "venue_code": venue.code, "from": f, "to": t})
+        entry.span(venue.code, f, t)
         entry.higher_risk |= venue.kind in rules.secondary_contact_kinds
     # Whoever the case named counts when their last time together falls inside the window;
     # taken as a higher-risk contact, since the case named them as company kept.
@@ -326,8 +368,6 @@ def derive(
                 entry.higher_risk |= "household" in rules.secondary_contact_kinds
 
     secondary = _secondaries(session, protocol, close, me, now, quarantined, m)
-    for entry in (*close.values(), *secondary.values()):
-        entry.reasons.sort(key=_reason_order)
     return Derived((start, end), close, secondary)
 
 
@@ -366,10 +406,11 @@ def _secondaries(
     stays = _stays_of(session, list(windows), max(until for _, until in windows.values()))
     venues = _venues(session, protocol, (venue_id for _, venue_id, _, _ in stays))
     cut = _cut(stays, venues, rules.secondary_contact_kinds, windows, m)
+    codes = {venue_id: venue.code for venue_id, venue in venues.items()}
     for via, other, venue_id, f, t in _co_present(session, cut, venues, m, skip=[me, *close]):
-        entry = found(other)
+        entry = secondary.get(other) or found(other)
         if entry is not None:
-            entry.add(f, t, {"kind": "venue", "venue_code": venues[venue_id].code, "from": f, "to": t})
+            entry.span(codes[venue_id], f, t)
             entry.via.add(via)
     if "household" in rules.secondary_contact_kinds:
         households = _households(session, list(windows))
