@@ -1,19 +1,24 @@
 """Benchmark: from a case being entered to its stored close and secondary contact lists.
 
-    .venv/bin/python -m bench.tracing [--size small] [--databases sqlite,postgresql] [--cases 10]
+    .venv/bin/python -m bench.tracing [--size county] [--databases sqlite,postgresql] [--cases 10]
+        [--repeat 3] [--growth 1,3] [--reuse]
 
-On a demo county, cases are drawn from persons whose derivation finds about 10,
-100 and 1,000 close contacts; for each, the time of create_case (checks, both
-interval joins, storing the lists, assignment) is measured, rolled back, and
-repeated. The baseline, measured in the same run, answers the same question
-(how many close and secondary contacts) with DuckDB scanning the whole check-in
-table in memory, and the counts of both must agree.
+On the demo county (built once; --reuse keeps a built one), cases are drawn
+from persons whose close contacts number about 10, 100 and 1,000 (counted by
+DuckDB over a sample of persons). For each, create_case (checks, both interval
+joins, storing both lists, assignment to tracers, audit) is timed, rolled back
+and repeated --repeat times. The baseline, in the same run, answers the same
+question (how many close and secondary contacts) with DuckDB scanning every
+stay in memory; the counts of both must agree, and the ratio is printed.
+
+--growth 1,3: the same measure on copies keeping the check-ins of a tenth and
+three tenths of the venues (about 1M and 3M check-ins of the county's 9M),
+cases drawn again from each copy, to show how the time grows with the table.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import statistics
 import time
@@ -21,192 +26,154 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from bench.common import fresh_database
+from bench import tracing_data as data
 from fangyi.audit.service import SYSTEM
 from fangyi.config import get_settings
-from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
-from fangyi.demo import SIZES, DemoSpec, build
 from fangyi.protocols.reader import current
-from fangyi.registry.models import Checkin, Person
+from fangyi.registry.models import Person
 from fangyi.tracing.cases import CaseFields, create_case
 from fangyi.tracing.derivation import derive, epoch
 from fangyi.tracing.models import Case
 
 CONFIRMED = datetime(2022, 3, 30, 2, 0, tzinfo=UTC)  # 10:00 in Hengdong, the demo's last day
+ONSET = CONFIRMED.date() - timedelta(days=1)
 TARGETS = (10, 100, 1000)
 
 
 def _fields(person: Person, case_no: str) -> CaseFields:
-    return CaseFields(case_no, person.id_number, "confirmed", CONFIRMED.date() - timedelta(days=1),
-                      CONFIRMED - timedelta(hours=20), CONFIRMED, "local")
+    return CaseFields(case_no, person.id_number, "confirmed", ONSET, CONFIRMED - timedelta(hours=20), CONFIRMED,
+                      "local")
 
 
-def _pick(session: Session, wanted: int, tries: int, rng: random.Random) -> list[tuple[int, int]]:
-    """Persons whose close contacts number near each target: (target, person id)."""
-    protocol, tz = current(), get_settings().tz
-    top = int(session.scalar(select(func.max(Person.id))) or 0)
-    found: dict[int, list[tuple[float, int]]] = {target: [] for target in TARGETS}
-    for _ in range(tries):
-        # A case that is never stored: derive only, to see how many close contacts it would have.
-        probe = Case(id=0, person_id=rng.randint(1, top), classification="confirmed",
-                     onset_date=CONFIRMED.date() - timedelta(days=1), sampled_at=CONFIRMED - timedelta(hours=20),
-                     confirmed_at=CONFIRMED, isolated_at=None)
-        derived = derive(session, probe, protocol, tz, epoch(CONFIRMED), {})
-        size = len(derived.close)
-        for target in TARGETS:
-            if size and 0.5 * target <= size <= 2 * target:
-                found[target].append((abs(size - target) / target, probe.person_id))
-    return [(target, pid) for target in TARGETS for _, pid in sorted(found[target])[:wanted]]
+def _window() -> tuple[int, int]:
+    day = ONSET - timedelta(days=current().contacts.lookback_days)
+    start = datetime.combine(day, datetime.min.time(), tzinfo=get_settings().tz)
+    return int(start.timestamp()), epoch(CONFIRMED)
 
 
-def _duckdb_counts(db: Any, person_id: int, household: int | None, start: int, end: int, now: int,
-                   secondary_kinds: tuple[str, ...]) -> tuple[int, int, float]:
-    kinds = ", ".join(f"'{kind}'" for kind in secondary_kinds)
-    sql = f"""
-    WITH mine AS (
-        SELECT venue_id, greatest(in_at, {start}) s, least(e, {end}) e FROM st
-        WHERE person_id = {person_id} AND in_at <= {end} AND greatest(in_at, {start}) <= least(e, {end})),
-    venue_close AS (
-        SELECT o.person_id p, min(greatest(m.s, o.in_at)) f
-        FROM mine m JOIN st o ON o.venue_id = m.venue_id AND o.in_at <= m.e AND o.e >= m.s
-        WHERE o.person_id <> {person_id} GROUP BY o.person_id),
-    home_close AS (
-        SELECT id p, {start} f FROM persons
-        WHERE household_id = {household if household is not None else -1} AND id <> {person_id}),
-    close AS (SELECT p, min(f) f FROM (SELECT p, f FROM venue_close UNION ALL SELECT p, f FROM home_close) GROUP BY p),
-    theirs AS (
-        SELECT c.p cc, st.venue_id, greatest(st.in_at, c.f) s, least(st.e, {now}) e FROM close c
-        JOIN st ON st.person_id = c.p WHERE st.kind IN ({kinds}) AND greatest(st.in_at, c.f) <= least(st.e, {now})),
-    secondary AS (
-        SELECT DISTINCT o.person_id p FROM theirs t JOIN st o ON o.venue_id = t.venue_id AND o.in_at <= t.e
-        AND o.e >= t.s
-        UNION SELECT pe.id FROM close c JOIN persons h ON h.id = c.p JOIN persons pe
-        ON pe.household_id = h.household_id AND pe.id <> c.p)
-    SELECT (SELECT count(*) FROM close),
-           (SELECT count(*) FROM secondary WHERE p <> {person_id} AND p NOT IN (SELECT p FROM close))
-    """
-    started = time.perf_counter()
-    close, secondary = db.execute(sql).fetchone()
-    return int(close), int(secondary), time.perf_counter() - started
+def _pick(session: Session, ddb: Any, wanted: int, targets: tuple[int, ...], rng: random.Random,
+          sample: int = 6000) -> dict[int, list[int]]:
+    """Persons whose close contacts number near each target (within -30 %..+40 %), nearest first."""
+    top = int(session.scalar(text("SELECT max(id) FROM persons")) or 0)
+    counts = data.close_counts(ddb, sorted({rng.randint(1, top) for _ in range(sample)}), *_window())
+    picked = {}
+    for target in targets:
+        near = sorted((abs(n - target), pid) for pid, n in counts.items() if 0.7 * target <= n <= 1.4 * target)
+        picked[target] = [pid for _, pid in near[:wanted]]
+    return picked
 
 
-def _load_duckdb(session: Session, workdir: Path) -> Any:
-    protocol = current()
-    path = workdir / "tracing-checkins.csv"
-    defaults = {kind: 60 * protocol.contacts.stay_minutes(kind)
-                for kind in ("household", "restaurant", "market", "shop", "workplace", "school", "clinic", "vehicle",
-                             "transport_hub", "gathering", "other")}
-    venues = {vid: (kind, 60 * minutes if minutes else defaults.get(kind, defaults["other"]))
-              for vid, kind, minutes in session.execute(text("SELECT id, kind, default_stay_minutes FROM venues"))}
-    with path.open("w", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(["person_id", "venue_id", "in_at", "e", "kind"])
-        for person_id, venue_id, in_at, out_at in session.execute(
-            select(Checkin.person_id, Checkin.venue_id, Checkin.in_at, Checkin.out_at)
-        ).yield_per(100_000):
-            kind, stay = venues[venue_id]
-            out.writerow([person_id, venue_id, in_at, out_at if out_at is not None else in_at + stay, kind])
-    homes = workdir / "tracing-persons.csv"
-    with homes.open("w", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(["id", "household_id"])
-        for row in session.execute(select(Person.id, Person.household_id).where(Person.merged_into_id.is_(None))):
-            out.writerow(row)
-    db = duckdb.connect()
-    db.execute(f"CREATE TABLE st AS SELECT * FROM read_csv('{path}', header=true)")
-    db.execute(f"CREATE TABLE persons AS SELECT * FROM read_csv('{homes}', header=true)")
-    return db
-
-
-def run(kind: str, size: str, cases: int, workdir: Path, rng: random.Random) -> list[dict[str, Any]]:
-    url = fresh_database(kind, workdir, "fangyi_bench_tracing")
-    upgrade(url=url)
+def measure(kind: str, url: str, label: str, cases: int, repeat: int, targets: tuple[int, ...],
+            workdir: Path, rng: random.Random) -> list[dict[str, Any]]:
     engine = engine_for(url)
-    with Session(engine) as session:
-        started = time.perf_counter()
-        counts = build(session, DemoSpec(SIZES[size]))
-        session.commit()
-        print(f"[{kind}] demo {size}: {counts.get('checkins', '?'):,} check-ins in "
-              f"{time.perf_counter() - started:.0f} s", flush=True)
-    if kind == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+    started = time.perf_counter()
+    ddb = data.load_duckdb(url, workdir)
+    rows = int(ddb.execute("SELECT count(*) FROM st").fetchone()[0])
+    print(f"[{kind} {label}] {rows:,} check-ins loaded into DuckDB in {time.perf_counter() - started:.0f} s",
+          flush=True)
+    kinds = current().contacts.secondary_contact_kinds
+    start, end = _window()
     results = []
     with Session(engine) as session:
-        picked = _pick(session, cases, tries=60 * cases, rng=rng)
-        ddb = _load_duckdb(session, workdir)
-        kinds = current().contacts.secondary_contact_kinds
-        for target in TARGETS:
-            timings, baseline, sizes = [], [], []
-            for n, (_, person_id) in enumerate(p for p in picked if p[0] == target):
+        picked = _pick(session, ddb, cases, targets, rng)
+        for target in targets:
+            timings, joins, scans, sizes = [], [], [], []
+            for n, person_id in enumerate(picked[target]):
                 person = session.get(Person, person_id)
                 assert person is not None
-                outer = session.begin_nested()
-                started = time.perf_counter()
-                case = create_case(session, SYSTEM, _fields(person, f"BENCH-{target}-{n}"))
-                timings.append(time.perf_counter() - started)
-                derived_at = epoch(case.derived_at or CONFIRMED)
-                close = session.scalar(text("SELECT count(*) FROM contacts WHERE case_id = :c AND degree = 'close'"),
-                                       {"c": case.id})
-                secondary = session.scalar(
-                    text("SELECT count(*) FROM contacts WHERE case_id = :c AND degree = 'secondary'"), {"c": case.id}
-                )
-                outer.rollback()
-                start = int((datetime.combine(CONFIRMED.date() - timedelta(days=1 + current().contacts.lookback_days),
-                                              datetime.min.time(), tzinfo=get_settings().tz)).timestamp())
-                d_close, d_secondary, seconds = _duckdb_counts(ddb, person.id, person.household_id, start,
-                                                               epoch(CONFIRMED), derived_at, kinds)
-                baseline.append(seconds)
+                for rep in range(repeat):
+                    outer = session.begin_nested()
+                    began = time.perf_counter()
+                    case = create_case(session, SYSTEM, _fields(person, f"BENCH-{target}-{n}-{rep}"))
+                    timings.append(time.perf_counter() - began)
+                    derived_at = epoch(case.derived_at or CONFIRMED)
+                    count = {str(degree): int(n) for degree, n in session.execute(
+                        text("SELECT degree, count(*) FROM contacts WHERE case_id = :c GROUP BY degree"),
+                        {"c": case.id})}
+                    outer.rollback()
+                # Derivation alone (both joins, nothing stored), to tell it from storing the lists.
+                probe = Case(id=0, person_id=person_id, classification="confirmed", onset_date=ONSET,
+                             sampled_at=CONFIRMED - timedelta(hours=20), confirmed_at=CONFIRMED, isolated_at=None)
+                began = time.perf_counter()
+                derive(session, probe, current(), get_settings().tz, derived_at, {})
+                joins.append(time.perf_counter() - began)
+                close, secondary = int(count.get("close", 0)), int(count.get("secondary", 0))
+                d_close, d_secondary, seconds = data.baseline(ddb, person_id, start, end, derived_at, kinds)
+                scans.append(seconds)
                 sizes.append((close, secondary))
                 if (close, secondary) != (d_close, d_secondary):
-                    print(f"  ! counts differ for person {person.id}: fangyi {close}/{secondary}, "
+                    print(f"  ! counts differ for person {person_id}: fangyi {close}/{secondary}, "
                           f"duckdb {d_close}/{d_secondary}", flush=True)
             if timings:
-                results.append(_summary(kind, target, timings, baseline, sizes))
+                results.append(_summary(kind, label, rows, target, timings, joins, scans, sizes))
+                print("  " + _line(results[-1]), flush=True)
             if kind == "postgresql":
-                # Each measured case was rolled back: clear the dead rows it left before the next group.
+                # The measured cases were rolled back: clear their dead rows before the next group.
+                session.rollback()
                 with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                     conn.execute(text("VACUUM ANALYZE contacts"))
         session.rollback()
     engine.dispose()
+    ddb.close()
     return results
 
 
-def _summary(kind: str, target: int, timings: list[float], baseline: list[float],
-             sizes: list[tuple[int, int]]) -> dict[str, Any]:
-    def p95(values: list[float]) -> float:
-        return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
+def _p95(values: list[float]) -> float:
+    return sorted(values)[max(0, -(-95 * len(values) // 100) - 1)]
 
+
+def _summary(kind: str, label: str, rows: int, target: int, timings: list[float], joins: list[float],
+             scans: list[float], sizes: list[tuple[int, int]]) -> dict[str, Any]:
     return {
-        "database": kind, "target": target, "n": len(timings),
-        "close": statistics.median(c for c, _ in sizes), "secondary": statistics.median(s for _, s in sizes),
-        "p50_ms": 1000 * statistics.median(timings), "p95_ms": 1000 * p95(timings),
-        "duckdb_p50_ms": 1000 * statistics.median(baseline),
+        "database": kind, "label": label, "checkins": rows, "target": target, "cases": len(sizes),
+        "n": len(timings), "close": statistics.median(c for c, _ in sizes),
+        "secondary": statistics.median(s for _, s in sizes),
+        "p50_ms": 1000 * statistics.median(timings), "p95_ms": 1000 * _p95(timings),
+        "derive_p50_ms": 1000 * statistics.median(joins), "derive_p95_ms": 1000 * _p95(joins),
+        "duckdb_p50_ms": 1000 * statistics.median(scans),
     }
+
+
+HEADER = (f"{'database':<11} {'check-ins':>10} {'target':>6} {'cases':>5} {'n':>3} {'close':>6} {'second.':>8} "
+          f"{'p50 ms':>8} {'p95 ms':>8} {'derive p50':>10} {'p95':>7} {'duckdb ms':>10} {'ratio':>6}")
+
+
+def _line(r: dict[str, Any]) -> str:
+    return (f"{r['database']:<11} {r['checkins']:>10,} {r['target']:>6} {r['cases']:>5} {r['n']:>3} "
+            f"{r['close']:>6.0f} {r['secondary']:>8.0f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
+            f"{r['derive_p50_ms']:>10.1f} {r['derive_p95_ms']:>7.1f} "
+            f"{r['duckdb_p50_ms']:>10.1f} {r['duckdb_p50_ms'] / r['p50_ms']:>6.1f}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", default="small", help="tiny, small or county")
+    parser.add_argument("--size", default="county", help="tiny, small or county")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--cases", type=int, default=10, help="cases per target size")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per case")
+    parser.add_argument("--growth", default="", help="tenths of the venues kept in cut copies, e.g. 1,3")
+    parser.add_argument("--reuse", action="store_true", help="keep an already built demo database")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/fangyi-bench"))
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = []
     for kind in args.databases.split(","):
-        results += run(kind, args.size, args.cases, args.workdir, random.Random(2022))
-    print(f"\n{'database':<11} {'target':>6} {'n':>3} {'close':>6} {'second.':>8} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'duckdb ms':>10} {'ratio':>6}")
+        url = data.county(kind, args.size, args.workdir, args.reuse)
+        results += measure(kind, url, args.size, args.cases, args.repeat, TARGETS, args.workdir,
+                           random.Random(2022))
+        for tenths in [int(t) for t in args.growth.split(",") if t]:
+            cut = data.sampled(kind, url, tenths, args.workdir)
+            results += measure(kind, cut, f"{tenths}/10 venues", args.cases, args.repeat, TARGETS[:2],
+                               args.workdir, random.Random(2022))
+    print(f"\n{HEADER}")
+    print("p50/p95: create_case to stored lists; derive: the joins alone, nothing stored; "
+          "ratio: DuckDB full scan p50 / Fangyi p50")
     for r in results:
-        print(f"{r['database']:<11} {r['target']:>6} {r['n']:>3} {r['close']:>6.0f} {r['secondary']:>8.0f} "
-              f"{r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['duckdb_p50_ms']:>10.1f} "
-              f"{r['p50_ms'] / r['duckdb_p50_ms']:>6.2f}")
+        print(_line(r))
 
 
 if __name__ == "__main__":
