@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import demo_county, import_checkins
+from bench import demo_county, import_checkins, tracing
 
 
 def main() -> None:
@@ -16,6 +16,9 @@ def main() -> None:
     import_checkins.main(["--rows", "50000" if quick else "1000000"])
     print("\n== demo county build ==", flush=True)
     demo_county.main(["--size", "small" if quick else "county", "--databases", "sqlite,postgresql"])
+    print("\n== tracing: a case to its stored contact lists ==", flush=True)
+    tracing.main(["--size", "small", "--cases", "2", "--repeat", "1"] if quick
+                 else ["--size", "county", "--cases", "5", "--repeat", "2", "--growth", "1,3"])
 
 
 if __name__ == "__main__":
