@@ -33,6 +33,7 @@ ROUTERS = (
     "fangyi.registry.imports.routes",
     "fangyi.tracing.api",
     "fangyi.tracing.pages",
+    "fangyi.tracing.assist_api",
     "fangyi.screening.api",
     "fangyi.screening.pages",
     "fangyi.quarantine.api",

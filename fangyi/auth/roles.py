@@ -44,6 +44,7 @@ IMPORT_KINDS: dict[str, frozenset[Role]] = {
     "venues": frozenset({Role.admin, Role.command_office}),
     "checkins": frozenset({Role.admin, Role.command_office, Role.tracer}),
     "cases": frozenset({Role.admin, Role.command_office, Role.tracer}),
+    "assist": frozenset({Role.admin, Role.command_office, Role.tracer}),
     "rooms": frozenset({Role.admin, Role.command_office}),
 }
 

@@ -27,7 +27,8 @@ from fangyi.registry.imports.service import HANDLERS, PROGRESS_EVERY, ImportRepo
 # Named by formats.md; imported by parts that are not in this version yet.
 LATER_KINDS = ("cases", "rooms", "samples", "lab-results")
 # Parts that add their own kinds (each module calls register_kind when imported).
-KIND_MODULES = ("fangyi.tracing.importer", "fangyi.screening.importer", "fangyi.quarantine.importer")
+KIND_MODULES = ("fangyi.tracing.importer", "fangyi.tracing.assist", "fangyi.screening.importer",
+                "fangyi.quarantine.importer")
 
 
 def load_kinds() -> None:

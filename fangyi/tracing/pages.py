@@ -19,7 +19,7 @@ from fangyi.deps import SessionDep, csrf_ok
 from fangyi.errors import DomainError, Forbidden, Invalid
 from fangyi.registry.identity import mask_id_number, mask_phone
 from fangyi.timeutil import today
-from fangyi.tracing import case_pages
+from fangyi.tracing import assist_pages, case_pages
 from fangyi.tracing import contacts as contact_service
 from fangyi.tracing import queue as service
 from fangyi.tracing import words as _words  # noqa: F401  (registers the pages' words)
@@ -92,6 +92,7 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
         done=done, today_counts=service.progress(session, day=today()), per_case=per_case, counts=COUNTS,
         statuses=STATUSES, outcomes=REACH_OUTCOMES, names=names, tracers=_tracers(session) if coordinator else [],
         coordinator=coordinator, unmasked=unmasked, mask_id=mask_id_number, mask_phone=mask_phone,
+        assist_rows=[] if case else assist_pages.queue_rows(session, user),
         here=here or str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
     )
 
@@ -150,3 +151,4 @@ async def contact_action(request: Request, session: SessionDep, user: Viewer, co
 
 
 router.include_router(case_pages.router)
+router.include_router(assist_pages.router)
