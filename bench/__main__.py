@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import demo_county, import_checkins, tracing
+from bench import demo_county, import_checkins, quarantine, tracing
 
 
 def main() -> None:
@@ -19,6 +19,8 @@ def main() -> None:
     print("\n== tracing: a case to its stored contact lists ==", flush=True)
     tracing.main(["--size", "small", "--cases", "2", "--repeat", "1"] if quick
                  else ["--size", "county", "--cases", "5", "--repeat", "2", "--growth", "1,3"])
+    print("\n== quarantine: allocation, a site's board, the beds forecast ==", flush=True)
+    quarantine.main(["--repeat", "1" if quick else "3"])
 
 
 if __name__ == "__main__":
