@@ -77,9 +77,9 @@ def cases_page(request: Request, session: SessionDep, user: Viewer, page: int = 
 
 
 def _new_page(request: Request, user: User, values: dict[str, str], error: str | None = None,
-              column: str | None = None) -> HTMLResponse:
+              column: str | None = None, editing: str | None = None) -> HTMLResponse:
     return render(request, "tracing_case_new.html", status_code=422 if error else 200, user=user, values=values,
-                  error=error, column=column, classifications=CLASSIFICATIONS, sources=SOURCES)
+                  error=error, column=column, classifications=CLASSIFICATIONS, sources=SOURCES, editing=editing)
 
 
 @router.get("/tracing/cases/new")
@@ -104,6 +104,44 @@ async def new_case_post(request: Request, session: SessionDep, user: Viewer) -> 
             raise
         # Nothing was written: every check runs before the case is added.
         return _new_page(request, user, values, exc.detail, exc.extra.get("column"))
+    session.commit()
+    return RedirectResponse(f"/tracing/cases/{case.case_no}", status_code=303)
+
+
+def _local_text(moment: datetime | None) -> str:
+    return "" if moment is None else to_local(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+@router.get("/tracing/cases/{case_no}/edit")
+def edit_case_page(request: Request, session: SessionDep, user: Viewer, case_no: str) -> HTMLResponse:
+    permitted(user, "edit_cases")
+    case = service.get_case(session, user, case_no)
+    fields = service.case_fields(session, case)
+    values = {
+        "case_no": fields.case_no, "id_number": fields.id_number, "classification": fields.classification,
+        "onset_date": fields.onset_date.isoformat() if fields.onset_date else "",
+        "sampled_at": _local_text(fields.sampled_at), "confirmed_at": _local_text(fields.confirmed_at),
+        "source": fields.source, "origin": fields.origin or "", "infected_by": fields.infected_by or "",
+        "isolated_at": _local_text(fields.isolated_at),
+    }
+    return _new_page(request, user, values, editing=case.case_no)
+
+
+@router.post("/tracing/cases/{case_no}/edit")
+async def edit_case_post(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
+    permitted(user, "edit_cases")
+    form = await _form(request)
+    case = service.get_case(session, user, case_no)
+    values = {name: form.get(name, "").strip() for name in FORM_FIELDS} | {"case_no": case.case_no}
+    try:
+        fields = service.clean_case({k: v or None for k, v in values.items()}, get_settings().tz)
+        service.update_case(session, user, case, fields)
+    except FieldError as exc:
+        return _new_page(request, user, values, f"{exc.column}: {exc.reason}", exc.column, editing=case.case_no)
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        return _new_page(request, user, values, exc.detail, exc.extra.get("column"), editing=case.case_no)
     session.commit()
     return RedirectResponse(f"/tracing/cases/{case.case_no}", status_code=303)
 

@@ -52,6 +52,7 @@ add({
     "tr.queue.empty": ("没有待办的接触者", "No open contacts"),
     "tr.cases.title": ("病例", "Cases"),
     "tr.cases.new": ("新增病例", "New case"),
+    "tr.cases.edit": ("修改病例", "Change case"),
     "tr.clusters": ("传播链（聚集性疫情）", "Clusters"),
     "tr.cluster.size": ("{n} 例", "{n} cases"),
     "tr.classification": ("分类", "Classification"),

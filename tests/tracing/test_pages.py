@@ -12,6 +12,7 @@ from sqlalchemy import select
 from fangyi.audit.models import AuditEntry
 from fangyi.config import get_settings
 from fangyi.registry.identity import mask_id_number
+from fangyi.registry.models import Person
 from fangyi.tracing.cases import clean_case, create_case
 from fangyi.tracing.models import Case, Contact, ReachAttempt
 from tests.conftest import CHENGGUAN, SHIJIN
@@ -138,6 +139,16 @@ def test_new_case_form_keeps_the_input_and_says_why(login, db, traced):
     assert "HD-2022-001" in made.text  # the source link
     listing = client.get("/tracing/cases").text
     assert "HD-2022-002" in listing and "2 例" in listing
+
+    edit = client.get("/tracing/cases/HD-2022-001/edit").text
+    assert "修改病例 HD-2022-001" in edit and 'value="2022-03-28"' in edit
+    cycle = client.post("/tracing/cases/HD-2022-001/edit", data={
+        "csrf": token, "classification": "confirmed", "id_number": db.get(Person, traced[0].person_id).id_number,
+        "onset_date": "2022-03-27", "sampled_at": "2022-03-29T08:00", "confirmed_at": "2022-03-30T10:00",
+        "source": "imported", "origin": "上海", "infected_by": "HD-2022-002"})
+    assert cycle.status_code == 422 and "a cycle" in cycle.text and 'value="2022-03-27"' in cycle.text
+    db.expire_all()
+    assert traced[0].onset_date.isoformat() == "2022-03-28"  # nothing half-saved
 
 
 def test_case_page_shows_window_contacts_chain_and_reveals_with_audit(login, db, traced):
