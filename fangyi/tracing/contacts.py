@@ -44,17 +44,15 @@ def _expire_contacts(session: Session) -> None:
             session.expire(obj)
 
 
-def _values(case: Case, found: Found, at: datetime, *, as_text: bool = False) -> dict[str, Any]:
-    """A contact's columns; as_text: reasons and via already JSON text, for the bulk insert."""
-    via = sorted(found.via)
+def _values(case: Case, found: Found, at: datetime) -> dict[str, Any]:
     return {
         "case_id": case.id,
         "person_id": found.person_id,
         "degree": found.degree,
         "first_exposure": from_epoch(found.first),
         "last_exposure": from_epoch(found.last),
-        "reasons": found.reasons_json() if as_text else found.reasons,
-        "via": "[" + ", ".join(map(str, via)) + "]" if as_text else via,
+        "reasons": found.reasons,
+        "via": sorted(found.via),
         "derived_at": at,
         "stale": False,
         "stale_at": None,
@@ -65,32 +63,40 @@ _COPIED = ("case_id", "person_id", "degree", "first_exposure", "last_exposure", 
            "created_at", "derived_at", "stale", "assigned_to_id", "assigned_at")
 
 
-@lru_cache(maxsize=65536)  # exposures repeat: the same overlaps, the same moment of derivation
-def _sqlite_instant(moment: datetime | None) -> str | None:
+def _sqlite_instant(moment: datetime) -> str:
     # How SQLAlchemy keeps a timezone-aware DateTime in SQLite: naive UTC text (see db/base.py Instant).
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Store new contacts through the driver's bulk path: COPY on PostgreSQL, executemany of
-    plain values on SQLite. A large workplace can bring tens of thousands at once, where
-    the per-value type processing of an ORM or Core insert is most of the time."""
-    if not rows:
+@lru_cache(maxsize=65536)  # exposures repeat: the same overlaps start and end at the same moments
+def _epoch_text(seconds: int, postgresql: bool) -> str:
+    # PostgreSQL's COPY parses ISO text with an offset into timestamptz.
+    return from_epoch(seconds).strftime("%Y-%m-%d %H:%M:%S+00") if postgresql else _sqlite_instant(from_epoch(seconds))
+
+
+def _insert(session: Session, case: Case, found: list[Found], owners: dict[int, int], at: datetime) -> None:
+    """Store new contacts through the driver's bulk path: COPY on PostgreSQL, executemany on
+    SQLite, of rows already in the database's own text (times, JSON). A large workplace can
+    bring tens of thousands at once, where the per-value type processing of an ORM or Core
+    insert, and json.dumps, are most of the time."""
+    if not found:
         return
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    plain = [row | {"status": "derived"} for row in rows]
-    if session.get_bind().dialect.name == "postgresql":
+    driver: Any = session.connection().connection.driver_connection
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    when = at.astimezone(UTC).isoformat() if postgresql else _sqlite_instant(at)
+    rows = [
+        (case.id, f.person_id, f.degree, _epoch_text(f.first, postgresql), _epoch_text(f.last, postgresql),
+         f.reasons_json(), "[" + ", ".join(map(str, sorted(f.via))) + "]", "derived", when, when, False,
+         owners.get(f.person_id), when if f.person_id in owners else None)
+        for f in found
+    ]
+    if postgresql:
         with driver.cursor() as cursor, cursor.copy(f"COPY contacts ({', '.join(_COPIED)}) FROM STDIN") as copy:
-            for values in plain:
-                copy.write_row([values[name] for name in _COPIED])
+            for row in rows:
+                copy.write_row(row)
         return
-    instants = {"first_exposure", "last_exposure", "created_at", "derived_at", "assigned_at"}
     statement = f"INSERT INTO contacts ({', '.join(_COPIED)}) VALUES ({', '.join('?' for _ in _COPIED)})"
-    driver.executemany(statement, [
-        tuple(_sqlite_instant(values[name]) if name in instants else values[name] for name in _COPIED)
-        for values in plain
-    ])
+    driver.executemany(statement, rows)
 
 
 def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime | None = None) -> Derived:
@@ -147,14 +153,13 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
         {"id": keep[pid].id, **_values(case, f, at), **(owned(pid) if pid in owners else {})}
         for pid, f in found.items() if pid in keep
     ]
-    inserts = [_values(case, f, at, as_text=True) | {"created_at": at} | owned(pid)
-               for pid, f in found.items() if pid not in keep]
+    inserts = [f for pid, f in found.items() if pid not in keep]
     leftover = [row for pid, row in keep.items() if pid not in found] + extra
     to_stale = [row.id for row in leftover if carries(row) and not row.stale]
     to_drop = [row.id for row in leftover if not carries(row)]
     for start in range(0, len(updates), CHUNK):
         session.execute(update(Contact), updates[start : start + CHUNK])
-    _insert(session, inserts)
+    _insert(session, case, inserts, owners, at)
     for start in range(0, len(to_stale), CHUNK):
         ids = to_stale[start : start + CHUNK]
         session.execute(update(Contact).where(Contact.id.in_(ids)).values(stale=True, stale_at=at))
