@@ -114,7 +114,7 @@ def post_request(body: RequestIn, session: SessionDep, user: ApiUser) -> dict[st
     exposure = aware(body.last_exposure)
     assert exposure is not None
     request = placing.create_request(session, user, person_id=person.id, category=body.category,
-                                     reason=body.reason, last_exposure=exposure,
+                                     reason=body.reason, last_exposure=exposure, source=body.source,
                                      linked_person_ids=body.linked_person_ids)
     session.commit()
     return _request_out(request)

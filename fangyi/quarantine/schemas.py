@@ -66,6 +66,8 @@ class RequestIn(BaseModel):
     last_exposure: Moment = Field(description="the clock counts from it; without an offset, local time")
     linked_person_ids: list[Id] = Field(default_factory=list, max_length=50,
                                         description="for a secondary contact: the close contacts (person ids)")
+    source: Literal["manual", "screening", "arrival"] = Field(
+        "manual", description="who sends them: typed by the command office, screening, or an arrival check")
 
 
 class RequestOut(BaseModel):

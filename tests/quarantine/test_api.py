@@ -14,9 +14,10 @@ from tests.quarantine.world import add_person, add_site
 BASE = "/api/v1/quarantine"
 
 
-def _request(client, cast, person, category="close_contact"):
+def _request(client, cast, person, category="close_contact", source="manual"):
     answer = client.post(f"{BASE}/requests", headers=cast.headers("command_office"), json={
-        "person_id": person.id, "category": category, "reason": "密接", "last_exposure": "2022-03-27T13:10:00"})
+        "person_id": person.id, "category": category, "reason": "密接", "last_exposure": "2022-03-27T13:10:00",
+        "source": source})
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -24,7 +25,8 @@ def _request(client, cast, person, category="close_contact"):
 def test_allocate_check_fever_and_release_refused(client, db, cast):
     add_site(db, rooms=2)
     a, b = add_person(db, 1), add_person(db, 2)
-    requests = [_request(client, cast, p) for p in (a, b)]
+    requests = [_request(client, cast, a), _request(client, cast, b, source="arrival")]
+    assert [r["source"] for r in requests] == ["manual", "arrival"]
     # A time without an offset is Hengdong's local time.
     assert datetime.fromisoformat(requests[0]["last_exposure"]) == datetime(2022, 3, 27, 5, 10, tzinfo=UTC)
     office = cast.headers("command_office")
