@@ -71,3 +71,7 @@ def test_tracer_confirms_logs_a_failed_call_and_sees_the_counts_move(phone_page:
     expect(page.locator("#chain .plot-container")).to_have_count(1)
     expect(page.locator("#chain svg.main-svg").first).to_be_visible()
     expect(page.locator("#close tbody tr")).to_have_count(2)
+    assert no_horizontal_overflow(page)
+    page.locator("#report-link").click()
+    expect(page.locator("h1")).to_have_text("HD-2022-001 流行病学调查报告")
+    expect(page.locator("#open")).to_contain_text("待核实的接触者：1 人")
