@@ -49,7 +49,7 @@ def _tracers(session: Session) -> list[User]:
 
 def _queue_page(request: Request, session: Session, user: User, *, case: str = "", area: str = "",
                 status: str = "", page: int = 1, error: str | None = None, done: str = "",
-                here: str | None = None) -> HTMLResponse:
+                here: str | None = None, tracer: str = "") -> HTMLResponse:
     contact_service.permitted(user, "read_cases")
     paging = Page.of(page)
     case_id = None
@@ -60,7 +60,10 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
             case_id = get_case(session, user, case.strip()).id
         if status and status not in STATUSES:
             raise Invalid(f"status {status!r} is not one of {', '.join(STATUSES)}", column="status")
-        rows, total = service.queue(session, user, area_code=area.strip() or None, case_id=case_id,
+        # A coordinator looks at one tracer's queue; a tracer always sees their own.
+        tracer_id = int(tracer) if tracer.isdigit() and len(tracer) < 18 and user.role != Role.tracer.value else None
+        rows, total = service.queue(session, user, tracer_id=tracer_id, area_code=area.strip() or None,
+                                    case_id=case_id,
                                     status=status or None, offset=paging.offset, limit=paging.size)
     except DomainError as exc:
         if error is None:
@@ -91,7 +94,7 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
         attempts=attempts, page=paging.with_total(total), case=case, area=area, status=status, error=error,
         done=done, today_counts=service.progress(session, day=today()), per_case=per_case, counts=COUNTS,
         statuses=STATUSES, outcomes=REACH_OUTCOMES, names=names, tracers=_tracers(session) if coordinator else [],
-        coordinator=coordinator, unmasked=unmasked, mask_id=mask_id_number, mask_phone=mask_phone,
+        coordinator=coordinator, tracer=tracer, unmasked=unmasked, mask_id=mask_id_number, mask_phone=mask_phone,
         assist_rows=[] if case else assist_pages.queue_rows(session, user),
         here=here or str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
     )
@@ -99,8 +102,9 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
 
 @router.get("/tracing/queue")
 def queue_page(request: Request, session: SessionDep, user: Viewer, case: str = "", area: str = "",
-               status: str = "", page: int = 1, done: str = "") -> HTMLResponse:
-    return _queue_page(request, session, user, case=case, area=area, status=status, page=page, done=done)
+               status: str = "", page: int = 1, done: str = "", tracer: str = "") -> HTMLResponse:
+    return _queue_page(request, session, user, case=case, area=area, status=status, page=page, done=done,
+                       tracer=tracer)
 
 
 def _back(form: dict[str, str], done: str) -> str:
@@ -145,7 +149,8 @@ async def contact_action(request: Request, session: SessionDep, user: Viewer, co
             raise
         kept = dict(parse_qsl(target.partition("?")[2]))
         return _queue_page(request, session, user, error=exc.detail, case=kept.get("case", ""),
-                           area=kept.get("area", ""), status=kept.get("status", ""), here=target)
+                           area=kept.get("area", ""), status=kept.get("status", ""), here=target,
+                           tracer=kept.get("tracer", ""))
     session.commit()
     return RedirectResponse(_back(form, action), status_code=303)
 

@@ -111,6 +111,10 @@ def test_coordinator_reassigns_and_others_may_not(login, db, cast, traced):
     answer = client.post(f"/tracing/contacts/{target.id}/assign",
                          data={"csrf": csrf_of(html), "tracer_id": str(cast["tracer"].id)})
     assert answer.status_code == 200 and "已改派" in answer.text
+    mine = client.get("/tracing/queue", params={"tracer": str(cast["tracer"].id)}).text
+    assert f'id="contact-{target.id}"' in mine
+    nobody = client.get("/tracing/queue", params={"tracer": str(cast["admin"].id)}).text
+    assert "没有待办的接触者" in nobody
     client = login("tracer")
     html = client.get("/tracing/queue").text
     forbidden = client.post(f"/tracing/contacts/{target.id}/assign",
@@ -200,3 +204,15 @@ def test_investigation_forms_add_a_place_and_a_named_contact(login, db, traced):
     assert timeline.index("R1") < timeline.index("老街茶馆")
     assert "病例提及的接触者（1 人）" in report and "同场所人员（3 人）" in report
     assert "待核实的接触者：4 人" in report
+
+
+def test_every_page_has_its_english_words(login, db, traced):
+    case, _, _ = traced
+    client = login("tracer")
+    client.cookies.set("lang", "en")
+    for path in ("/tracing/queue", "/tracing/cases", f"/tracing/cases/{case.case_no}", "/tracing/cases/new",
+                 f"/tracing/cases/{case.case_no}/edit", "/tracing/assist"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert not re.findall(r"\btr\.[a-z_.]+", page.text), path  # a missing word shows its key
+    assert "Close contacts" in client.get(f"/tracing/cases/{case.case_no}").text
