@@ -123,6 +123,7 @@ class AssistImport(Handler):
         super().__init__(ctx)
         self.kept: list[AssistPerson] = []
         self.list_id: int | None = None
+        self.seen: set[tuple[object, ...]] = set()
 
     def take(self, line: int, values: Values) -> Problem | None:
         try:
@@ -130,6 +131,9 @@ class AssistImport(Handler):
         except Invalid as exc:
             column = exc.extra.get("column")
             return Problem(line, str(column) if column else None, exc.detail)
+        if self._known(row):
+            self.unchanged += 1  # the same list sent again changes nothing
+            return None
         if self.dry:
             return None
         person, how = match(self.ctx.session, row)
@@ -141,6 +145,17 @@ class AssistImport(Handler):
         if len(self.kept) >= self.batch_size:
             return next(iter(self.flush()), None)
         return None
+
+    def _known(self, row: AssistRow) -> bool:
+        key = (row.id_number, row.phone, row.name, row.reason, row.source, row.deadline)
+        if key in self.seen:
+            return True
+        self.seen.add(key)
+        same = [AssistPerson.name == row.name, AssistPerson.reason == row.reason, AssistPerson.source == row.source,
+                AssistPerson.deadline == row.deadline,
+                AssistPerson.id_number.is_(None) if row.id_number is None else AssistPerson.id_number == row.id_number,
+                AssistPerson.phone.is_(None) if row.phone is None else AssistPerson.phone == row.phone]
+        return self.ctx.session.scalar(select(AssistPerson.id).where(*same).limit(1)) is not None
 
     def flush(self) -> list[Problem]:
         if not self.kept or self.dry:

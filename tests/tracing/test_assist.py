@@ -60,6 +60,9 @@ def test_a_gbk_list_is_imported_matched_and_routed(cast, db, world):
     assert rows[by_id.name].assigned_to_id == cast["tracer"].id == rows[by_phone.name].assigned_to_id
     assert rows[by_phone.name].source == "big_data"
     assert rows[by_id.name].deadline == datetime(2022, 4, 1, 15, 59, 59, tzinfo=UTC)  # end of the local day
+    again = run_import(db, cast["tracer"], "assist", io.BytesIO(csv_list(world)), filename="外省协查.csv")
+    assert (again.rows_loaded, again.rows_unchanged, again.rows_rejected) == (0, 3, 4)
+    assert len(db.scalars(select(AssistList)).all()) == 1 and len(db.scalars(select(AssistPerson)).all()) == 3
 
 
 def test_an_excel_list_and_strict_mode(cast, db, world):
