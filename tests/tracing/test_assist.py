@@ -4,11 +4,15 @@ the unmatched resolved by hand, the matched worked from the tracers' queue, prog
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from fangyi.cli.main import app
+from fangyi.db.session import session_scope
 from fangyi.registry.imports.service import run_import
 from fangyi.tracing import assist
 from fangyi.tracing.assist_models import AssistList, AssistPerson
@@ -131,3 +135,16 @@ def test_unmatched_resolved_by_hand_and_worked_from_the_queue(cast, db, client, 
     assert all("*" in p["id_number"] for p in body["people"] if p["id_number"])  # masked for the office
     overview = client.get("/api/v1/assist-lists", headers=cast.headers("tracer")).json()
     assert [item["id"] for item in overview] == [list_id]
+
+
+def test_fangyi_import_assist_on_the_command_line(committed_db, tmp_path):
+    path = tmp_path / "协查.csv"
+    path.write_bytes(f"{HEADER}\r\n{id_number(60)},外地人,,同车厢,county,2022-04-01\r\n,,,缺姓名,county,2022-04-01\r\n"
+                     .encode("gbk"))
+    result = CliRunner().invoke(app, ["import", "assist", str(path), "--json"])
+    assert result.exit_code == 3, result.output
+    report = json.loads(result.output)
+    assert (report["rows_loaded"], report["rows_rejected"]) == (1, 1)
+    assert report["problems"] == [{"line": 3, "column": "name", "reason": "is required"}]
+    with session_scope() as session:
+        assert session.scalar(select(AssistPerson.name).where(AssistPerson.person_id.is_(None))) == "外地人"
