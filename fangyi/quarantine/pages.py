@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from fangyi.auth.models import User
 from fangyi.auth.service import check_area, in_jurisdiction, require
 from fangyi.deps import SessionDep, csrf_ok
-from fangyi.errors import DomainError, Forbidden, NotFound
+from fangyi.errors import DomainError, Forbidden, Invalid, NotFound
 from fangyi.protocols.reader import current
 from fangyi.quarantine import board as read
 from fangyi.quarantine import care, placing
@@ -30,7 +30,7 @@ from fangyi.quarantine.models import (
 )
 from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import Person
-from fangyi.timeutil import today
+from fangyi.timeutil import now, parse_instant, today
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
 from fangyi.web.viewer import Viewer
@@ -205,6 +205,29 @@ def _printables(session: Session, user: User, ids: list[int]) -> list[dict[str, 
         pages.append({"placement": placement, "person": person, "site": site,
                       "view": read.placement_view(session, placement, today())})
     return pages
+
+
+@router.post("/quarantine/persons/{person_id}/tests")
+async def history_test(request: Request, session: SessionDep, user: Viewer, person_id: int) -> HTMLResponse:
+    """A test result typed by site staff: the clock's day it belongs to, the result and the reagent."""
+    require(user, "record_checks")
+    form = await request.form()
+    _form_ok(request, form)
+    phase, _, day = str(form.get("day") or "").partition(":")
+    placement = care.monitored_placement(session, person_id) if phase == "monitoring" else \
+        care.active_placement(session, person_id)
+    read.check_placement(session, user, placement)
+    sampled_text = str(form.get("sampled_at") or "").strip()
+    try:
+        sampled = parse_instant(sampled_text) if sampled_text else now()
+    except ValueError:
+        raise Invalid(f"{sampled_text!r} is not a time (YYYY-MM-DD HH:MM)", column="sampled_at") from None
+    care.record_test(session, user, person_id=person_id, phase=phase or "quarantine",
+                     day=int(day) if day.isdigit() and len(day) < 5 else None,
+                     result=str(form.get("result") or ""), reagent=str(form.get("reagent") or ""),
+                     sampled_at=sampled)
+    session.commit()
+    return history_page(request, session, user, person_id)
 
 
 @router.get("/quarantine/notices")

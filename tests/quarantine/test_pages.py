@@ -71,9 +71,17 @@ def test_history_release_and_certificate(client, db, cast):
     placement_id = placing.allocate(db, cast["command_office"], [request.id]).placements[0]
     care.record_test(db, cast["site_manager"], person_id=person.id, day=1, result="negative", reagent="A",
                      sampled_at=local(2022, 3, 28, 9))
+    sign_in(client, "site_manager")
+    page = client.get(f"/quarantine/persons/{person.id}")
+    typed = client.post(f"/quarantine/persons/{person.id}/tests", data={
+        "csrf": csrf_of(page.text), "day": "quarantine:4", "result": "negative", "reagent": "B",
+        "sampled_at": "2022-03-31 09:00"})
+    assert typed.status_code == 200 and "第4天核酸" not in typed.text  # day 4 is no longer missing
+    assert "需2种不同试剂检测阴性" not in typed.text  # reagents A and B
+    client.post("/logout", data={"csrf": csrf_of(typed.text)})
     sign_in(client, "commander")
     history = client.get(f"/quarantine/persons/{person.id}")
-    assert "第4天核酸（2022-03-31）" in history.text and "需2种不同试剂检测阴性（现1种）" in history.text
+    assert "第7天核酸（2022-04-03）" in history.text and "第4天核酸" not in history.text
     released = client.post(f"/quarantine/placements/{placement_id}/release",
                            data={"csrf": csrf_of(history.text), "override_reason": "转定点医院"})
     assert released.status_code == 200 and "解除隔离证明" in released.text
