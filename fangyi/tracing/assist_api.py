@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
+from fangyi.audit import service as audit
 from fangyi.auth.roles import can
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.registry.identity import mask_id_number, mask_phone
@@ -76,6 +77,9 @@ def list_lists(session: SessionDep, user: ApiUser) -> list[AssistListPublic]:
 def get_list(list_id: ListId, session: SessionDep, user: ApiUser) -> AssistListDetail:
     item = assist.get_list(session, user, list_id)
     unmasked = can(user.role, "see_identity")
+    if unmasked:
+        audit.record(session, user, "view_identity", "assist_list", item.id, note="api")
+        session.commit()
     people = [
         AssistPersonPublic(
             line=p.line, name=p.name,

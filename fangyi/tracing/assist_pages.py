@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.auth.roles import can
 from fangyi.deps import SessionDep, csrf_ok
@@ -34,10 +35,15 @@ def _list_page(request: Request, session: Session, user: User, list_id: int, *, 
     found = assist.get_list(session, user, list_id)
     people = assist.people(session, list_id)
     names = queue_service.tracer_names(session, {p.assigned_to_id for p in people if p.assigned_to_id})
+    unmasked = can(user.role, "see_identity")
+    if unmasked and any(p.person_id is None for p in people):
+        # The unmatched rows show the numbers as sent, to find the person by; that view is on the record.
+        audit.record(session, user, "view_identity", "assist_list", list_id, note="unmatched rows")
+        session.commit()
     return render(request, "tracing_assist_list.html", status_code=422 if error else 200, user=user,
                   the_list=found, progress=assist.progress(session, list_id), people=people, names=names,
                   error=error, done=done, form=form or {}, mask_id=mask_id_number, mask_phone=mask_phone,
-                  unmasked=can(user.role, "see_identity"))
+                  unmasked=unmasked)
 
 
 @router.get("/tracing/assist/{list_id}")

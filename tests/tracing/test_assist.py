@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from fangyi.audit.models import AuditEntry
 from fangyi.cli.main import app
 from fangyi.db.session import session_scope
 from fangyi.registry.imports.service import run_import
@@ -106,7 +107,9 @@ def test_unmatched_resolved_by_hand_and_worked_from_the_queue(cast, db, client, 
     db.commit()
     sign_in(client, "tracer")
     page = client.get(f"/tracing/assist/{list_id}")
-    assert 'id="to-resolve"' in page.text and "陌生人" in page.text
+    assert 'id="to-resolve"' in page.text and "陌生人" in page.text and id_number(50) in page.text
+    assert db.scalar(select(AuditEntry.note).where(AuditEntry.entity == "assist_list",
+                                                   AuditEntry.action == "view_identity")) == "unmatched rows"
     token = csrf_of(page.text)
     wrong = client.post(f"/tracing/assist/persons/{stranger.id}/match", data={"csrf": token, "id_number": "12345"})
     assert wrong.status_code == 422 and 'value="12345"' in wrong.text
