@@ -18,7 +18,7 @@ def main() -> None:
     demo_county.main(["--size", "small" if quick else "county", "--databases", "sqlite,postgresql"])
     print("\n== tracing: a case to its stored contact lists ==", flush=True)
     tracing.main(["--size", "small", "--cases", "2", "--repeat", "1"] if quick
-                 else ["--size", "county", "--cases", "5", "--repeat", "2", "--growth", "1,3"])
+                 else ["--size", "county", "--growth", "1,3", "--recent"])
     print("\n== quarantine: allocation, a site's board, the beds forecast ==", flush=True)
     quarantine.main(["--repeat", "1" if quick else "3"])
 

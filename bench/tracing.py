@@ -1,7 +1,7 @@
 """Benchmark: from a case being entered to its stored close and secondary contact lists.
 
-    .venv/bin/python -m bench.tracing [--size county] [--databases sqlite,postgresql] [--cases 10]
-        [--repeat 3] [--growth 1,3] [--reuse]
+    .venv/bin/python -m bench.tracing [--size county] [--databases sqlite,postgresql] [--cases 5]
+        [--repeat 2] [--growth 1,3] [--recent] [--reuse]
 
 On the demo county (built once; --reuse keeps a built one), cases are drawn
 from persons whose close contacts number about 10, 100 and 1,000 (counted by
@@ -14,6 +14,10 @@ stay in memory; the counts of both must agree, and the ratio is printed.
 --growth 1,3: the same measure on copies keeping the check-ins of a tenth and
 three tenths of the venues (about 1M and 3M check-ins of the county's 9M),
 cases drawn again from each copy, to show how the time grows with the table.
+Cases there are smaller in secondary contacts, since their close contacts'
+other venues are gone; --recent keeps instead only the check-ins from a day
+before the cases' windows open (about a third of the table): the same cases
+with the same contacts, on a smaller table.
 """
 
 from __future__ import annotations
@@ -153,9 +157,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="county", help="tiny, small or county")
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--cases", type=int, default=10, help="cases per target size")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per case")
+    parser.add_argument("--cases", type=int, default=5, help="cases per target size")
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs per case")
     parser.add_argument("--growth", default="", help="tenths of the venues kept in cut copies, e.g. 1,3")
+    parser.add_argument("--recent", action="store_true",
+                        help="also on a copy keeping the check-ins from a day before the cases' windows")
     parser.add_argument("--reuse", action="store_true", help="keep an already built demo database")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/fangyi-bench"))
     args = parser.parse_args(argv)
@@ -165,6 +171,11 @@ def main(argv: list[str] | None = None) -> None:
         url = data.county(kind, args.size, args.workdir, args.reuse)
         results += measure(kind, url, args.size, args.cases, args.repeat, TARGETS, args.workdir,
                            random.Random(2022))
+        if args.recent:
+            # The same cases on a table of only their last days: the same answers, a smaller table.
+            copy = data.recent(kind, url, _window()[0] - 86_400, args.workdir)
+            results += measure(kind, copy, "recent days", args.cases, args.repeat, TARGETS[:2], args.workdir,
+                               random.Random(2022))
         for tenths in [int(t) for t in args.growth.split(",") if t]:
             cut = data.sampled(kind, url, tenths, args.workdir)
             results += measure(kind, cut, f"{tenths}/10 venues", args.cases, args.repeat, TARGETS[:2],

@@ -70,8 +70,17 @@ def analyze(url: str) -> None:
 def sampled(kind: str, url: str, tenths: int, workdir: Path) -> str:
     """A copy of the county keeping the check-ins of venues whose id ends in 0..tenths-1:
     every kept venue keeps its whole crowd, so cases of the same sizes still exist."""
-    keep = f"venue_id % 10 < {tenths}"
-    name = f"fangyi_bench_tracing_cut{tenths}"
+    return cut(kind, url, f"venue_id % 10 < {tenths}", f"fangyi_bench_tracing_cut{tenths}", workdir)
+
+
+def recent(kind: str, url: str, since: int, workdir: Path) -> str:
+    """A copy of the county keeping only check-ins from `since` (epoch seconds) on: with `since`
+    a day before the cases' windows open, the same cases have the same contacts."""
+    return cut(kind, url, f"in_at >= {since}", "fangyi_bench_tracing_recent", workdir)
+
+
+def cut(kind: str, url: str, keep: str, name: str, workdir: Path) -> str:
+    """A copy of the county database keeping only the check-ins matching `keep`."""
     if kind == "sqlite":
         source = make_url(url).database or ""
         with sqlite3.connect(source) as lite:
