@@ -15,6 +15,7 @@ from fangyi.auth.models import User
 from fangyi.auth.roles import Role
 from fangyi.auth.service import in_jurisdiction
 from fangyi.errors import Conflict, Invalid
+from fangyi.quarantine.placing import request_from_contact
 from fangyi.registry.areas import AreaCodeError, prefix
 from fangyi.registry.models import Person
 from fangyi.timeutil import day_bounds, now
@@ -60,6 +61,8 @@ def hand_over(session: Session, actor: Actor | User, contact_id: int) -> Contact
     session.flush()
     audit.record(session, actor, "hand_over", "contact", contact.id,
                  after={"handed_over_at": contact.handed_over_at.isoformat()})
+    # The hand-over is the quarantine part's placement request, made in the same transaction.
+    request_from_contact(session, actor, contact.id)
     return contact
 
 

@@ -75,6 +75,11 @@ def test_hand_over_needs_a_confirmed_contact_and_progress_counts(cast, db, trace
                                        "handed_over": 1}
     _, total = queue(db, cast["command_office"])
     assert total == 5  # the handed-over contact has left the queue
+    # ...and waits in quarantine's list of people to place, as a close contact of the case.
+    from fangyi.quarantine.models import PlacementRequest
+
+    request = db.scalar(select(PlacementRequest).where(PlacementRequest.contact_id == contact.id))
+    assert request is not None and request.person_id == people[0].id and request.category == "close_contact"
 
 
 def test_queue_over_the_api(cast, db, client, traced):
