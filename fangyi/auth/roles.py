@@ -54,7 +54,7 @@ LANDING: dict[Role, str] = {
     Role.commander: "/report",
     Role.command_office: "/report",
     Role.tracer: "/tracing/queue",
-    Role.sampler: "/persons",
+    Role.sampler: "/screening",
     Role.lab: "/imports",
     Role.site_manager: "/quarantine/sites",
     Role.dispatcher: "/venues",
