@@ -96,6 +96,7 @@ def test_reject_needs_a_reason_and_filters_narrow_the_queue(login, db, traced):
     assert contact_of(db, people[1]).status == "rejected"
     town = client.get("/tracing/queue", params={"area": "430424102000"}).text
     assert people[2].name in town and people[0].name not in town
+    assert "tr.done" not in client.get("/tracing/queue", params={"done": "<b>x"}).text
     unknown = client.get("/tracing/queue", params={"case": "HD-404"})
     assert unknown.status_code == 422 and "HD-404" in unknown.text
 
