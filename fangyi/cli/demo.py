@@ -12,6 +12,7 @@ from fangyi.config import get_settings
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import session_scope
 from fangyi.demo import DEFAULT_UNTIL, SIZES, DemoSpec, build, logins
+from fangyi.demo.scenario import case_number
 from fangyi.demo.state import demo_built, holds_data, wipe
 
 
@@ -27,6 +28,16 @@ def print_logins(console: Console, seed: int) -> None:
     for login in logins(seed):
         table.add_row(login.username, login.title, login.area_code, login.password)
     console.print(table)
+
+
+def print_first_case(console: Console, counts: dict[str, object], spec: DemoSpec) -> None:
+    """Where a newcomer starts: the outbreak's first case and how far its contacts reach."""
+    if "close_contacts" not in counts:  # built before the demo planted its first day
+        return
+    case_no = case_number(spec.until)
+    console.print(f"首例 first case [bold]{case_no}[/]: {counts['close_contacts']:,} 密接 close contacts, "
+                  f"{counts['secondary_contacts']:,} 密接的密接 secondary close contacts")
+    console.print(f"see them with [bold]fangyi trace {case_no}[/]")
 
 
 def register(app: typer.Typer) -> None:
@@ -52,8 +63,10 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         spec = DemoSpec(SIZES[size], seed=seed, until=last_day)
         url = get_settings().database_url
-        if not force and same_demo(demo_built(url), spec):
+        built = demo_built(url)
+        if not force and built is not None and same_demo(built, spec):
             console.print(f"[green]this demo is already built[/] ({size}, seed {seed}); serving it")
+            counts = built
         else:
             if holds_data(url):
                 if not force:
@@ -67,6 +80,7 @@ def register(app: typer.Typer) -> None:
                 counts = build(session, spec, console)
             console.print("[green]demo county built:[/] " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
         print_logins(console, seed)
+        print_first_case(console, counts, spec)
         if no_serve:
             return
         from fangyi.cli.serve import serve

@@ -19,6 +19,7 @@ from fangyi.config import get_settings
 from fangyi.demo.checkins import anchors, checkins, days_until
 from fangyi.demo.people import PersonMaker, Residents, residents_of
 from fangyi.demo.places import make_county
+from fangyi.demo.scenario import plant
 from fangyi.demo.users import create_users
 from fangyi.demo.venues import make_venues
 from fangyi.demo.writer import BulkWriter
@@ -134,6 +135,13 @@ def _fill(session: Session, spec: DemoSpec, stages: _Stages) -> dict[str, Any]:
     task = stages.start("用户 users", 1)
     create_users(session, spec.seed)
     stages.advance(task, 1)
+
+    # After the users: the case's contacts go straight into the tracers' queues.
+    task = stages.start("首日 day one", 3)
+    day_one = plant(session, spec.seed, spec.until, tz, lambda: stages.advance(task, 1))
+    counts |= {"quarantine_sites": day_one.sites, "quarantine_rooms": day_one.rooms, "cases": 1,
+               "close_contacts": day_one.close, "secondary_contacts": day_one.secondary,
+               "sampling_points": day_one.points}
     audit.record(session, SYSTEM, "build", "demo", spec.size.name, after=spec.describe() | counts,
                  note="fangyi demo: synthetic county modelled on 衡东县")
     session.flush()

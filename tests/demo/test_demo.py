@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,12 @@ from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.demo import SIZES, DemoSpec, build, logins
 from fangyi.demo.places import TOWNSHIPS
+from fangyi.quarantine.models import QuarantineSite, Room
 from fangyi.registry.identity import parse_id_number
 from fangyi.registry.models import VENUE_KINDS, Area, Checkin, Person, Venue
-from fangyi.timeutil import day_bounds
+from fangyi.screening.models import SamplingPoint, ScreeningRound
+from fangyi.timeutil import day_bounds, local_tz
+from fangyi.tracing.models import Case, Contact
 
 UNTIL = date(2022, 3, 30)
 TOWNSHIP_NAMES = {"石滩乡", "南湾乡", "洣水镇", "吴集镇", "三樟镇", "草市镇", "大浦镇", "新塘镇", "霞流镇", "甘溪镇",
@@ -99,6 +103,12 @@ def _dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
         "venues": "SELECT id, code, name, kind, area_code, address, default_stay_minutes, lat, lon "
                   "FROM venues ORDER BY id",
         "checkins": "SELECT id, person_id, venue_id, in_at, out_at FROM checkins ORDER BY id",
+        # The first day: the same case, contacts, hotels and points (times differ only in their text).
+        "cases": "SELECT case_no, person_id, classification, source, origin FROM cases ORDER BY case_no",
+        "contacts": "SELECT person_id, degree, via FROM contacts ORDER BY person_id, degree",
+        "rooms": "SELECT s.code, s.name, s.area_code, s.address, r.room, r.beds FROM quarantine_rooms r "
+                 "JOIN quarantine_sites s ON s.id = r.site_id ORDER BY s.code, r.room",
+        "points": "SELECT code, name, kind, area_code FROM sampling_points ORDER BY code",
     }
     with engine_for(url).connect() as conn:
         return {name: [tuple(str(v) for v in row) for row in conn.execute(text(sql))]
@@ -126,3 +136,57 @@ def test_each_township_in_the_demo_table_has_its_own_code() -> None:
     codes = [digits for _name, digits, *_ in TOWNSHIPS]
     assert len(set(codes)) == len(TOWNSHIPS) == 17
     assert {name for name, *_ in TOWNSHIPS} == TOWNSHIP_NAMES
+
+
+def test_demo_opens_on_the_first_day_of_the_outbreak(committed_db: str) -> None:
+    built = run_demo()
+    assert built.exit_code == 0, built.output
+    assert "HD-2022-001" in built.output and "fangyi trace HD-2022-001" in built.output
+
+    trace = CliRunner().invoke(app, ["trace", "HD-2022-001", "--json"])
+    assert trace.exit_code == 0, trace.output
+    listed = json.loads(trace.stdout)
+    assert listed["case_no"] == "HD-2022-001"
+    assert listed["window"]["from"].startswith("2022-03-26")
+    assert len(listed["close_contacts"]) >= 1
+
+    with Session(engine_for(committed_db)) as session:
+        case = session.scalar(select(Case).where(Case.case_no == "HD-2022-001"))
+        assert case is not None
+        assert (case.classification, case.source, case.origin) == ("confirmed", "imported", "上海")
+        assert case.confirmed_at.astimezone(local_tz()).date() == UNTIL
+        person = session.get(Person, case.person_id)
+        assert person is not None
+        home = session.get(Area, person.area_code)
+        village = session.get(Area, home.parent_code or "") if home else None
+        assert home is not None and village is not None
+        assert (home.name, village.name, village.parent_code) == ("小泉屋组", "石金村", "430424201000")
+        # The banner's counts are the stored contacts, and the trace lists the same close ones.
+        closes = session.scalar(select(func.count()).where(Contact.case_id == case.id, Contact.degree == "close"))
+        assert closes == len(listed["close_contacts"])
+        assert f"{closes:,} 密接" in built.output
+
+        sites = session.scalars(select(QuarantineSite)).all()
+        assert 3 <= len(sites) <= 4
+        seat = session.scalar(select(Area.code).where(Area.name == "洣水镇"))
+        for site in sites:
+            assert site.area_code.startswith((seat or "-")[:9])
+            rooms = session.scalar(select(func.count()).where(Room.site_id == site.id))
+            assert rooms is not None and 40 <= rooms <= 120
+
+        screening = session.scalars(select(ScreeningRound)).one()
+        assert screening.area_codes == ["430424201000"]
+        assert screening.starts_at.astimezone(local_tz()).date() == UNTIL + timedelta(days=1)
+        points = session.scalars(select(SamplingPoint.area_code)).all()
+        assert len(points) >= 2 and all(code.startswith("430424201") for code in points)
+
+    report = CliRunner().invoke(app, ["report", "daily", "--date", UNTIL.isoformat(), "--json"])
+    assert report.exit_code == 0, report.output
+    figures = json.loads(report.stdout)
+    assert figures["cases"]["total"] == 1 and figures["cases"]["imported"] == 1
+    before = CliRunner().invoke(app, ["report", "daily", "--date", "2022-03-29", "--json"])
+    assert json.loads(before.stdout)["cases"]["total"] == 0
+
+    # Served again without rebuilding, still pointing at the case.
+    again = run_demo()
+    assert again.exit_code == 0 and "already built" in again.output and "HD-2022-001" in again.output
