@@ -26,6 +26,7 @@ from fangyi.quarantine import importer as _rooms  # noqa: F401  (registers the r
 from fangyi.registry.imports.service import run_import
 from fangyi.registry.models import Area, Checkin, Person, Venue
 from fangyi.screening.setup import RoundFields, create_lab, create_point, create_round
+from fangyi.timeutil import now
 from fangyi.tracing.cases import CaseFields, create_case
 from fangyi.tracing.models import Case, Contact
 
@@ -141,7 +142,7 @@ def _index_person(session: Session, rng: random.Random, window: tuple[datetime, 
     persons = session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)).all()
     sizes = dict(session.execute(
         select(Person.household_id, func.count()).where(Person.household_id.in_(
-            {p.household_id for p in persons if p.household_id is not None}
+            sorted({p.household_id for p in persons if p.household_id is not None})
         )).group_by(Person.household_id)
     ).all())
     scenes = dict(session.execute(
@@ -181,12 +182,13 @@ def _index_person(session: Session, rng: random.Random, window: tuple[datetime, 
 
 
 def _case(session: Session, rng: random.Random, until: date, tz: ZoneInfo) -> Case:
-    onset = until - timedelta(days=2)
     # Sampled at the township clinic's fever clinic, kept in its isolation room from mid-morning,
-    # confirmed by the lab in the afternoon: the exposure window ends at isolation.
-    sampled = _at(until, 8, 20, tz)
-    isolated = _at(until, 10, 0, tz)
-    confirmed = _at(until, 16, 45, tz)
+    # confirmed by the lab in the afternoon: the exposure window ends at isolation. A demo whose
+    # last day is today (or later) has it all happen by now, as a case cannot be confirmed ahead.
+    confirmed = min(_at(until, 16, 45, tz), now())
+    isolated = min(_at(until, 10, 0, tz), confirmed)
+    sampled = min(_at(until, 8, 20, tz), isolated)
+    onset = min(until, sampled.astimezone(tz).date()) - timedelta(days=2)
     start = datetime.combine(onset - timedelta(days=current().contacts.lookback_days), time.min, tzinfo=tz)
     person = _index_person(session, rng, (start, isolated), until)
     fields = CaseFields(case_number(until), person.id_number, "confirmed", onset, sampled, confirmed, "imported",
