@@ -10,6 +10,7 @@ add({
     "tr.queue.title": ("我的流调任务", "My tracing queue"),
     "tr.queue.all": ("流调任务（辖区）", "Tracing queue (jurisdiction)"),
     "tr.case": ("病例", "Case"),
+    "tr.page_of": ("第 {page} / {pages} 页，共 {total} 人", "Page {page} of {pages}, {total} in all"),
     "tr.case_no": ("病例编号", "Case number"),
     "tr.status": ("状态", "Status"),
     "tr.status.derived": ("待核实", "To check"),

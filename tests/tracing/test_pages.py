@@ -217,3 +217,24 @@ def test_every_page_has_its_english_words(login, db, traced):
         assert page.status_code == 200, path
         assert not re.findall(r"\btr\.[a-z_.]+", page.text), path  # a missing word shows its key
     assert "Close contacts" in client.get(f"/tracing/cases/{case.case_no}").text
+
+
+def test_a_big_case_pages_its_contacts_a_hundred_at_a_time(login, cast, db):
+    # A case who sat in one school with 150 others: the page must stay small on a phone.
+    me = add_person(db, 1)
+    school = add_venue(db, "S1", "school")
+    add_stay(db, me, school, at(8), at(12))
+    for n in range(2, 152):
+        add_stay(db, add_person(db, n), school, at(9), at(11))
+    create_case(db, cast["tracer"], clean_case(case_row(me), get_settings().tz))
+    db.commit()
+    client = login("tracer")
+    first = client.get("/tracing/cases/" + case_row(me)["case_no"])
+    assert first.status_code == 200
+    table = first.text.split('id="close"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 1 + 100  # the header and the first hundred
+    assert "第 1 / 2 页，共 150 人" in first.text
+    second = client.get("/tracing/cases/" + case_row(me)["case_no"] + "?close_page=2")
+    assert second.text.split('id="close"', 1)[1].split("</table>", 1)[0].count("<tr>") == 1 + 50
+    # A page number typed wrong shows the first page rather than an error.
+    assert client.get("/tracing/cases/" + case_row(me)["case_no"] + "?close_page=x").status_code == 200
