@@ -36,6 +36,11 @@ class Case(Base):
     # A quarantine start before confirmation ends the exposure window earlier.
     isolated_at: Mapped[datetime | None] = mapped_column(Instant)
     derived_at: Mapped[datetime | None] = mapped_column(Instant)
+    # Ruled out (a retest, a lab error): the case leaves the counts from then on; its contacts stay
+    # on the lists, flagged for review, and whoever is in quarantine for it is flagged too.
+    ruled_out_at: Mapped[datetime | None] = mapped_column(Instant)
+    ruled_out_reason: Mapped[str | None] = mapped_column(String(500))
+    ruled_out_by_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(Instant, default=now)
     updated_at: Mapped[datetime] = mapped_column(Instant, default=now, onupdate=now)
 
