@@ -23,7 +23,7 @@ from fangyi.registry.models import Person
 from fangyi.registry.persons import FieldError
 from fangyi.registry.schemas import Page, problems
 from fangyi.tracing import cases as service
-from fangyi.tracing import chains, investigation, queue_api
+from fangyi.tracing import chains, investigation, queue_api, review
 from fangyi.tracing import contacts as contact_service
 from fangyi.tracing import importer as _importer  # noqa: F401  (the cases import kind)
 from fangyi.tracing.models import Case, Contact
@@ -43,6 +43,7 @@ from fangyi.tracing.schemas import (
     ReachBody,
     ReachPublic,
     RejectBody,
+    RuleOutBody,
     TraceReason,
     TraceReport,
 )
@@ -99,7 +100,7 @@ def _public(session: Session, user: User, case: Case, person: Person, counts: di
         origin=case.origin, infected_by=source.case_no if source else None, isolated_at=case.isolated_at,
         derived_at=case.derived_at, close_contacts=counts.get((case.id, "close"), 0),
         secondary_contacts=counts.get((case.id, "secondary"), 0), created_at=case.created_at,
-        updated_at=case.updated_at,
+        updated_at=case.updated_at, ruled_out_at=case.ruled_out_at, ruled_out_reason=case.ruled_out_reason,
     )
 
 
@@ -135,6 +136,17 @@ def update_case(case_no: CaseNo, body: CaseUpdate, session: SessionDep, user: Ap
     case = service.get_case(session, user, case_no)
     current = service.case_fields(session, case).__dict__ | body.model_dump(exclude_unset=True)
     case = service.update_case(session, user, case, _fields(current))
+    session.commit()
+    return _one(session, user, case)
+
+
+@router.post("/cases/{case_no}/rule-out", response_model=CasePublic, responses=problems(409),
+             summary="Rule a case out, with a reason; whoever is downstream is flagged for review")
+def rule_out(case_no: CaseNo, body: RuleOutBody, session: SessionDep, user: ApiUser) -> CasePublic:
+    """The case leaves the daily counts from today; its contacts stay on the lists, flagged for
+    review in the tracers' queue, and everyone in quarantine for it gets a review alert.
+    409 when the case was ruled out already."""
+    case = review.rule_out_case(session, user, case_no, body.reason)
     session.commit()
     return _one(session, user, case)
 

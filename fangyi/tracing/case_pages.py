@@ -26,7 +26,7 @@ from fangyi.registry.models import VENUE_KINDS, Checkin, Person, Venue
 from fangyi.registry.persons import FieldError
 from fangyi.timeutil import format_date, format_datetime, now, to_local
 from fangyi.tracing import cases as service
-from fangyi.tracing import chains, investigation
+from fangyi.tracing import chains, investigation, review
 from fangyi.tracing import queue as queue_service
 from fangyi.tracing.contacts import permitted
 from fangyi.tracing.derivation import exposure_window, from_epoch
@@ -216,6 +216,20 @@ async def add_place(request: Request, session: SessionDep, user: Viewer, case_no
         return _case_page(request, session, user, case, error=exc.detail, form=form)
     session.commit()
     return RedirectResponse(f"/tracing/cases/{case.case_no}?done=place#investigation", status_code=303)
+
+
+@router.post("/tracing/cases/{case_no}/rule-out")
+async def rule_out(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
+    form = await _form(request)
+    case = service.get_case(session, user, case_no)
+    try:
+        review.rule_out_case(session, user, case.case_no, form.get("reason", ""))
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        return _case_page(request, session, user, case, error=exc.detail, form=form)
+    session.commit()
+    return RedirectResponse(f"/tracing/cases/{case.case_no}?done=rule_out", status_code=303)
 
 
 @router.post("/tracing/cases/{case_no}/named")

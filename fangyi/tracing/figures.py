@@ -2,7 +2,8 @@
 
 Each figure is counted from the times records carry (confirmation, first
 derivation, decision, reach attempt), so a report can be rebuilt for any past
-day. A case's classification and a contact's degree are taken as they stand now.
+day. A case ruled out leaves the case counts from the day it was ruled out. A
+case's classification and a contact's degree are taken as they stand now.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, select
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from fangyi.timeutil import day_bounds
@@ -25,7 +26,8 @@ def case_figures(session: Session, day: date) -> dict[str, int]:
     start, end = day_bounds(day)
 
     def cases(*where: ColumnElement[bool]) -> int:
-        return _count(session, select(func.count()).select_from(Case).where(Case.confirmed_at < end, *where))
+        return _count(session, select(func.count()).select_from(Case).where(
+            Case.confirmed_at < end, or_(Case.ruled_out_at.is_(None), Case.ruled_out_at >= end), *where))
 
     return {
         "new": cases(Case.confirmed_at >= start),

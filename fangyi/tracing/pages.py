@@ -19,7 +19,7 @@ from fangyi.deps import SessionDep, csrf_ok
 from fangyi.errors import DomainError, Forbidden, Invalid
 from fangyi.registry.identity import mask_id_number, mask_phone
 from fangyi.timeutil import today
-from fangyi.tracing import assist_pages, case_pages
+from fangyi.tracing import assist_pages, case_pages, review
 from fangyi.tracing import contacts as contact_service
 from fangyi.tracing import queue as service
 from fangyi.tracing import words as _words  # noqa: F401  (registers the pages' words)
@@ -81,9 +81,13 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
                      note=f"phones of contacts {','.join(map(str, ids))}")
         session.commit()
     case_nos = sorted({case_no for _, _, case_no in rows})
-    case_ids: dict[str, int] = {
-        str(no): int(i) for no, i in session.execute(select(Case.case_no, Case.id).where(Case.case_no.in_(case_nos)))
-    }
+    case_ids: dict[str, int] = {}
+    ruled_out: set[str] = set()  # their contacts stay listed, flagged for review
+    for no, i, out in session.execute(select(Case.case_no, Case.id, Case.ruled_out_at)
+                                      .where(Case.case_no.in_(case_nos))):
+        case_ids[str(no)] = int(i)
+        if out is not None:
+            ruled_out.add(str(no))
     per_case = {no: service.progress(session, case_id=case_ids[no]) for no in case_nos}
     if case_id is not None and case not in per_case:
         per_case[case] = service.progress(session, case_id=case_id)
@@ -95,7 +99,8 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
         done=done, today_counts=service.progress(session, day=today()), per_case=per_case, counts=COUNTS,
         statuses=STATUSES, outcomes=REACH_OUTCOMES, names=names, tracers=_tracers(session) if coordinator else [],
         coordinator=coordinator, tracer=tracer, unmasked=unmasked, mask_id=mask_id_number, mask_phone=mask_phone,
-        assist_rows=[] if case else assist_pages.queue_rows(session, user),
+        assist_rows=[] if case else assist_pages.queue_rows(session, user), ruled_out=ruled_out,
+        index_turned=[] if case else review.index_turned(session, user),
         here=here or str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
     )
 
@@ -153,6 +158,22 @@ async def contact_action(request: Request, session: SessionDep, user: Viewer, co
                            tracer=kept.get("tracer", ""))
     session.commit()
     return RedirectResponse(_back(form, action), status_code=303)
+
+
+@router.post("/tracing/index-turned/{person_id}/handled")
+async def index_turned_handled(request: Request, session: SessionDep, user: Viewer, person_id: int) -> Response:
+    form = await form_of(request)
+    try:
+        if not 1 <= person_id <= 2**62:
+            raise Invalid(f"person {person_id} not found")
+        review.handle_index_turned(session, user, person_id)
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        target = safe_next(form.get("next"), "/tracing/queue")
+        return _queue_page(request, session, user, error=exc.detail, here=target)
+    session.commit()
+    return RedirectResponse(_back(form, "index_turned"), status_code=303)
 
 
 router.include_router(case_pages.router)

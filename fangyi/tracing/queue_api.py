@@ -1,4 +1,5 @@
-"""The tracers' queue over the API: what to do next, reassignment, hand-over, progress."""
+"""The tracers' queue over the API: what to do next (contacts, and index-turned events),
+reassignment, hand-over, progress."""
 
 from __future__ import annotations
 
@@ -6,18 +7,21 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from fangyi.auth.models import User
 from fangyi.auth.roles import can
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.registry.identity import mask_id_number, mask_phone
 from fangyi.registry.models import Person
-from fangyi.registry.schemas import Page
+from fangyi.registry.schemas import problems
 from fangyi.tracing import cases as case_service
 from fangyi.tracing import queue as service
+from fangyi.tracing import review
 from fangyi.tracing.contacts import permitted
-from fangyi.tracing.models import Contact
-from fangyi.tracing.schemas import AssignBody, Progress, QueueItem
+from fangyi.tracing.models import Case, Contact
+from fangyi.tracing.schemas import AffectedContact, AssignBody, IndexTurnedItem, Progress, QueueItem, QueuePage
 
 router = APIRouter()
 
@@ -25,7 +29,8 @@ ContactId = Annotated[int, Path(ge=1, le=2**62)]
 CaseNo = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[^\x00/]+$")]
 
 
-def _item(user: User, contact: Contact, person: Person, case_no: str, names: dict[int, str]) -> QueueItem:
+def _item(user: User, contact: Contact, person: Person, case_no: str, names: dict[int, str],
+          flagged: bool = False) -> QueueItem:
     unmasked = can(user.role, "see_identity")
     return QueueItem(
         contact_id=contact.id, case_no=case_no, person_id=person.id,
@@ -34,12 +39,13 @@ def _item(user: User, contact: Contact, person: Person, case_no: str, names: dic
         area_code=person.area_code, degree=contact.degree, status=contact.status,
         first_exposure=contact.first_exposure, last_exposure=contact.last_exposure,
         assigned_to=names.get(contact.assigned_to_id) if contact.assigned_to_id else None,
-        quarantined_at=contact.quarantined_at,
+        quarantined_at=contact.quarantined_at, review=flagged,
     )
 
 
-@router.get("/queue", response_model=Page[QueueItem],
-            summary="Open contacts to confirm, reach or hand over; a tracer's own by default")
+@router.get("/queue", response_model=QueuePage,
+            summary="Open contacts to confirm, reach or hand over (a tracer's own by default), and the "
+                    "index-turned events to act on")
 def get_queue(
     session: SessionDep, user: ApiUser,
     tracer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
@@ -48,8 +54,48 @@ def get_queue(
 ) -> dict[str, Any]:
     rows, total = service.queue(session, user, tracer_id=tracer_id, area_code=area, offset=offset, limit=limit)
     names = service.tracer_names(session, {c.assigned_to_id for c, _, _ in rows if c.assigned_to_id})
-    items = [_item(user, contact, person, case_no, names) for contact, person, case_no in rows]
-    return {"items": items, "total": total, "offset": offset, "limit": limit}
+    ruled_out = _ruled_out(session, {contact.case_id for contact, _, _ in rows})
+    items = [_item(user, contact, person, case_no, names, contact.case_id in ruled_out)
+             for contact, person, case_no in rows]
+    events = [_event(user, event) for event in review.index_turned(session, user)]
+    return {"items": items, "total": total, "offset": offset, "limit": limit, "index_turned": events}
+
+
+def _ruled_out(session: Session, case_ids: set[int]) -> set[int]:
+    if not case_ids:
+        return set()
+    return {int(i) for i in session.scalars(select(Case.id).where(Case.id.in_(sorted(case_ids)),
+                                                                   Case.ruled_out_at.is_not(None)))}
+
+
+def _event(user: User, event: review.IndexTurned) -> IndexTurnedItem:
+    unmasked = can(user.role, "see_identity")
+    index = event.index
+    return IndexTurnedItem(
+        person_id=index.id, name=index.name,
+        id_number=index.id_number if unmasked else mask_id_number(index.id_number),
+        placement_id=event.placement.id if event.placement else None, placement=event.where, at=event.at,
+        handled=all(review.traced_at(a.alert) is not None for a in event.affected),
+        affected=[AffectedContact(
+            alert_id=a.alert.id, person_id=a.person.id, name=a.person.name, area_code=a.person.area_code,
+            placement_id=a.placement.id if a.placement else None,
+            placement_status=a.placement.status if a.placement else None,
+            category=a.placement.category if a.placement else None,
+        ) for a in event.affected],
+    )
+
+
+@router.post("/queue/index-turned/{person_id}/handled", response_model=IndexTurnedItem,
+             responses=problems(409),
+             summary="Mark an index turning handled: the new close contacts were traced")
+def index_turned_handled(person_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
+                         user: ApiUser) -> IndexTurnedItem:
+    """`person_id` is the close contact who turned positive. 404 when no index-turned alert of
+    theirs concerns your jurisdiction; 409 when it was marked handled already."""
+    review.handle_index_turned(session, user, person_id)
+    session.commit()
+    found = [e for e in review.index_turned(session, user, include_handled=True) if e.index.id == person_id]
+    return _event(user, found[0])
 
 
 @router.post("/contacts/{contact_id}/assign", response_model=QueueItem,
@@ -73,7 +119,7 @@ def _one(session: SessionDep, user: User, contact: Contact) -> QueueItem:
     case = case_service.get_case_by_id(session, contact.case_id)
     assert person is not None
     names = service.tracer_names(session, {contact.assigned_to_id} if contact.assigned_to_id else set())
-    return _item(user, contact, person, case.case_no, names)
+    return _item(user, contact, person, case.case_no, names, case.ruled_out_at is not None)
 
 
 @router.get("/cases/{case_no}/progress", response_model=Progress,

@@ -64,6 +64,15 @@ class CasePublic(BaseModel):
     secondary_contacts: int
     created_at: datetime
     updated_at: datetime
+    # Ruled out: the case no longer counts; its contacts stay, flagged for review.
+    ruled_out_at: datetime | None = None
+    ruled_out_reason: str | None = None
+
+
+class RuleOutBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Str = Field(min_length=1, max_length=500, description="why the case is ruled out")
 
 
 class TraceReason(BaseModel):
@@ -242,6 +251,41 @@ class QueueItem(BaseModel):
     last_exposure: datetime
     assigned_to: str | None
     quarantined_at: datetime | None
+    review: bool = Field(False, description="the case was ruled out: review this contact")
+
+
+class AffectedContact(BaseModel):
+    """A secondary contact made a close contact (new clock) because the index turned."""
+
+    alert_id: int
+    person_id: int
+    name: str
+    area_code: str
+    placement_id: int | None
+    placement_status: str | None
+    category: str | None
+
+
+class IndexTurnedItem(BaseModel):
+    """A close contact in quarantine who tested positive: the tracers must act on whom it changed."""
+
+    person_id: int
+    name: str
+    id_number: str
+    placement_id: int | None
+    placement: str = Field(description="site and room, or the home address")
+    at: datetime
+    handled: bool
+    affected: list[AffectedContact]
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    total: int
+    offset: int
+    limit: int
+    index_turned: list[IndexTurnedItem] = Field(
+        default_factory=list, description="index-turned events in your jurisdiction not yet marked handled")
 
 
 class AssignBody(BaseModel):

@@ -128,3 +128,23 @@ add({
     "tr.done.match": ("已匹配并派给流调员", "Matched and given to a tracer"),
     "tr.done.control": ("已标记管控", "Marked under control"),
 })
+
+add({
+    "tr.ruled_out": ("已排除病例", "Ruled out"),
+    "tr.rule_out": ("排除病例", "Rule the case out"),
+    "tr.rule_out.reason": ("排除原因（如复核阴性）", "Why (e.g. negative on retest)"),
+    "tr.rule_out.hint": ("排除后该病例不再计入病例数；其密接不删除，标记为待复核，在隔离的人员同时标记复核。",
+                         "The case leaves the counts; its contacts stay, flagged for review, and whoever is "
+                         "in quarantine for it is flagged too."),
+    "tr.done.rule_out": ("病例已排除，下游人员已标记复核", "Case ruled out; everyone downstream flagged for review"),
+    "tr.review": ("病例已排除，待复核", "Case ruled out: review"),
+    "tr.index_turned": ("指数病例转阳", "Index turned positive"),
+    "tr.index_turned.hint": ("以下隔离中的密接已转阳，其次密接已改为密接、重新计时，请核实并追踪。",
+                             "These close contacts in quarantine tested positive; their secondary contacts are "
+                             "now close contacts with a new clock. Check and trace them."),
+    "tr.index_turned.person": ("转阳人员", "Turned positive"),
+    "tr.index_turned.placement": ("隔离地点", "Placement"),
+    "tr.index_turned.affected": ("受影响的次密接", "Secondary contacts affected"),
+    "tr.index_turned.handle": ("标记已处理", "Mark handled"),
+    "tr.done.index_turned": ("已标记处理", "Marked handled"),
+})
