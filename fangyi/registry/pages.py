@@ -116,11 +116,11 @@ def persons_export(request: Request, session: SessionDep, user: Viewer, q: str =
     persons, total = search_persons(session, user, q=_filter(q), area_code=_filter(area), limit=EXPORT_MAX)
     names = _area_names(session, {p.area_code for p in persons})
     header = [translate(key, lang) for key in (
-        "common.name", "persons.id_number", "persons.phone", "persons.sex", "persons.birth_date", "common.area",
-        "common.address")]
+        "common.name", "persons.id_number", "persons.phone", "persons.sex", "common.area", "common.address")]
+    # No birth date: it is the masked middle of a resident number.
     rows: list[list[Any]] = [
         [p.name, mask_id_number(p.id_number), mask_phone(p.phone),
-         translate(f"persons.sex.{p.sex}", lang) if p.sex else "", p.birth_date,
+         translate(f"persons.sex.{p.sex}", lang) if p.sex else "",
          names.get(p.area_code, p.area_code), p.address or ""]
         for p in persons
     ]

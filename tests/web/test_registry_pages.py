@@ -81,6 +81,9 @@ def test_person_detail_is_masked_with_household_and_local_checkin_times(login: L
     assert "石滩农贸市场" in page
     assert "2022年3月27日 12:05" in page and "2022年3月27日 13:10" in page
     assert "显示完整号码" not in page  # a village doctor may not see full numbers
+    # Nor read the masked digits off the birth date, which they are.
+    birth = people.zhang.birth_date
+    assert f"{birth.year}年{birth.month}月{birth.day}日" not in page
 
 
 def test_reveal_shows_the_full_number_and_is_audited(login: Login, people: People, db: Session) -> None:
@@ -90,6 +93,8 @@ def test_reveal_shows_the_full_number_and_is_audited(login: Login, people: Peopl
     response = client.post(f"/persons/{people.zhang.id}/reveal", data={"csrf": csrf_of(page)})
     assert response.status_code == 200
     assert people.zhang.id_number in response.text and "13800001234" in response.text
+    birth = people.zhang.birth_date
+    assert f"{birth.year}年{birth.month}月{birth.day}日" in response.text
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "view_identity")).one()
     assert entry.actor == "tracer" and entry.entity_id == str(people.zhang.id)
 
@@ -121,6 +126,8 @@ def test_person_export_is_an_xlsx_with_masked_numbers_and_is_audited(
     cells = {str(cell) for row in rows for cell in row}
     assert mask_id_number(people.zhang.id_number) in cells and people.zhang.id_number not in cells
     assert "138****1234" in cells and "13800001234" not in cells
+    birth = people.zhang.birth_date
+    assert not any(str(birth) in cell or birth.strftime("%Y%m%d") in cell for cell in cells)
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
     assert entry.actor == "commander" and entry.after is not None and entry.after["rows"] == 2
 
