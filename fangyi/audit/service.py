@@ -35,11 +35,12 @@ def snapshot(obj: Any) -> dict[str, Any]:
     mapper = inspect(type(obj))
     # updated_at would make every snapshot differ; the entry's own time says when.
     return {
-        column.key: _plain(getattr(obj, column.key)) for column in mapper.column_attrs if column.key != "updated_at"
+        column.key: plain(getattr(obj, column.key)) for column in mapper.column_attrs if column.key != "updated_at"
     }
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as JSON keeps it: dates as ISO text."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -101,7 +100,7 @@ class Checkin(Base):
     __tablename__ = "checkins"
     __table_args__ = (
         UniqueConstraint("person_id", "venue_id", "in_at", name="uq_checkins_stay"),
-        Index("ix_checkins_venue_in", "venue_id", "in_at"),
+        # By venue and time: ix_checkins_venue_cover in fangyi/tracing/models.py (migrations 0006, 0007).
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -121,7 +120,7 @@ class PersonMerge(Base):
     survivor_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     merged_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     moved: Mapped[dict[str, list[int]]] = mapped_column(Json)
-    # The survivor's fields the merge filled from the merged record, as they were.
+    # The survivor's empty fields the merge filled from the merged record, with the values filled in.
     survivor_before: Mapped[dict[str, object]] = mapped_column(Json)
     at: Mapped[datetime] = mapped_column(Instant, default=now)
     actor_id: Mapped[int | None] = mapped_column(Integer)

@@ -226,10 +226,15 @@ def _move_checkins(session: Session, from_id: int, to_id: int) -> list[int]:
     return ids
 
 
-def _set_person(session: Session, model: type[Any], column: str, ids: list[int], person_id: int) -> None:
+def _set_person(
+    session: Session, model: type[Any], column: str, ids: list[int], person_id: int, *, owner: int | None = None
+) -> None:
+    """Point these rows at ``person_id``; with ``owner``, only those that still point at it."""
     for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        session.execute(update(model).where(model.id.in_(chunk)).values({column: person_id}))
+        statement = update(model).where(model.id.in_(ids[start : start + 5000]))
+        if owner is not None:
+            statement = statement.where(getattr(model, column) == owner)
+        session.execute(statement.values({column: person_id}))
 
 
 def merge_persons(session: Session, actor: User, *, survivor_id: int, merged_id: int, reason: str) -> PersonMerge:
@@ -247,11 +252,11 @@ def merge_persons(session: Session, actor: User, *, survivor_id: int, merged_id:
         ids = list(session.scalars(select(model.id).where(getattr(model, column) == merged.id)))
         _set_person(session, model, column, ids, survivor.id)
         moved[f"{model.__tablename__}.{column}"] = ids
-    # Fill what the survivor lacks from the merged record; remember what it had.
+    # Fill what the survivor lacks from the merged record; remember what was filled in.
     filled: dict[str, object] = {}
     for column in ("phone", "address", "household_id", "sex", "birth_date"):
         if getattr(survivor, column) is None and getattr(merged, column) is not None:
-            filled[column] = None
+            filled[column] = audit.plain(getattr(merged, column))
             setattr(survivor, column, getattr(merged, column))
     merged.merged_into_id = survivor.id
     record = PersonMerge(
@@ -262,7 +267,8 @@ def merge_persons(session: Session, actor: User, *, survivor_id: int, merged_id:
     session.flush()
     audit.record(
         session, actor, "merge", "person", survivor.id,
-        before={"merged_id": merged.id}, after={"merge_id": record.id, "moved": {k: len(v) for k, v in moved.items()}},
+        before={"merged_id": merged.id},
+        after={"merge_id": record.id, "moved": {k: len(v) for k, v in moved.items()}, "filled": filled},
         note=reason,
     )
     return record
@@ -277,18 +283,28 @@ def undo_merge(session: Session, actor: User, merge_id: int) -> PersonMerge:
         raise Conflict(f"merge {merge_id} was undone already")
     survivor = get_person(session, actor, record.survivor_id)
     merged = get_person(session, actor, record.merged_id)
+    if survivor.merged_into_id is not None:
+        # Merges are undone newest first, or links would land on the wrong record.
+        later = session.scalar(select(PersonMerge.id).where(
+            PersonMerge.merged_id == survivor.id, PersonMerge.undone_at.is_(None)))
+        raise Conflict(f"person {survivor.id} was merged again since; undo merge {later} first")
     links = {f"{model.__tablename__}.{column}": (model, column) for model, column in PERSON_LINKS}
     links["checkins.person_id"] = (Checkin, "person_id")
     for key, ids in record.moved.items():
         model, column = links[key]
-        _set_person(session, model, column, ids, merged.id)
-    for column in record.survivor_before:
+        _set_person(session, model, column, ids, merged.id, owner=survivor.id)
+    # Clear only what the merge filled and nobody has changed since: a later correction stays.
+    cleared = {
+        column: value for column, value in record.survivor_before.items()
+        if audit.plain(getattr(survivor, column)) == value
+    }
+    for column in cleared:
         setattr(survivor, column, None)
     merged.merged_into_id = None
     record.undone_at = now()
     session.flush()
-    audit.record(session, actor, "unmerge", "person", survivor.id, before={"merge_id": record.id},
-                 after={"merged_id": merged.id})
+    audit.record(session, actor, "unmerge", "person", survivor.id, before={"merge_id": record.id, **cleared},
+                 after={"merged_id": merged.id, **dict.fromkeys(cleared)})
     return record
 
 

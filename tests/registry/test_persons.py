@@ -158,3 +158,33 @@ def test_merged_record_is_not_counted_in_the_registry_figures(cast, db):
     merge_persons(db, cast["admin"], survivor_id=a.id, merged_id=b.id, reason="dup")
     assert figures(db, date(2022, 4, 1))["persons"] == 1
     assert db.scalar(select(func.count()).select_from(Person)) == 2
+
+
+def test_undo_keeps_a_correction_made_after_the_merge(cast, db):
+    admin = cast["admin"]
+    survivor = save_person(db, admin, clean_person(person_row()))
+    duplicate = save_person(db, admin, clean_person({"id_number": "P:E12345678", "name": "刘建国",
+                                                     "area_code": XIAOQUANWU, "phone": "13912345678"}))
+    merge = merge_persons(db, admin, survivor_id=survivor.id, merged_id=duplicate.id, reason="dup")
+    db.refresh(survivor)
+    save_person(db, admin, clean_person(person_row(phone="13700001111")), survivor)  # corrected since
+    undo_merge(db, admin, merge.id)
+    db.refresh(survivor)
+    assert survivor.phone == "13700001111"
+
+
+def test_merges_are_undone_newest_first(cast, db):
+    admin = cast["admin"]
+    a = save_person(db, admin, clean_person(person_row()))
+    b = save_person(db, admin, clean_person({"id_number": "P:E1111111", "name": "刘建国", "area_code": XIAOQUANWU}))
+    c = save_person(db, admin, clean_person({"id_number": "O:HK-222222", "name": "刘建国", "area_code": XIAOQUANWU}))
+    venue = _venue(db)
+    db.add(Checkin(person_id=a.id, venue_id=venue.id, in_at=1000))
+    db.flush()
+    first = merge_persons(db, admin, survivor_id=b.id, merged_id=a.id, reason="dup")
+    second = merge_persons(db, admin, survivor_id=c.id, merged_id=b.id, reason="dup")
+    with pytest.raises(Conflict, match=f"undo merge {second.id} first"):
+        undo_merge(db, admin, first.id)
+    undo_merge(db, admin, second.id)
+    undo_merge(db, admin, first.id)
+    assert db.scalar(select(Checkin.person_id)) == a.id
