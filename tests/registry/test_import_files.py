@@ -163,3 +163,18 @@ def test_a_nul_byte_far_into_a_csv_makes_it_unreadable(db: Session, cast: Cast) 
     assert report.status == "failed" and report.message and "binary" in report.message
     assert report.filename == "p.csv"
     assert db.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused_not_shifted(db: Session, cast: Cast) -> None:
+    good = person_row(0, "张三")
+    shifted = person_row(1, "李四", household="H-1")
+    shifted[6] = "石金村,1号"  # an unquoted comma in the address
+    trailing = person_row(2, "王五")
+    text = csv_bytes(PERSON_HEADER, [good]).decode()
+    text += ",".join(map(str, shifted)) + "\r\n" + ",".join(map(str, trailing)) + ",,\r\n"
+    report = run_import(db, SYSTEM, "persons", io.BytesIO(text.encode()), filename="p.csv")
+    assert (report.rows_loaded, report.rows_rejected) == (2, 1)
+    assert [(p.line, p.column) for p in report.problems] == [(3, None)]
+    assert report.problems[0].reason == "row has 9 cells, the header has 8 (an unquoted comma?)"
+    assert _names(db) == ["张三", "王五"]
+

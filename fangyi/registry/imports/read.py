@@ -30,6 +30,13 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
 Values = Sequence[str | None]  # a row's cells in the kind's column order; "" or None when empty
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A row the reader itself refuses (the whole row is wrong, not one column): why, for the report."""
+
+    reason: str
+
+
 class Unreadable(Exception):
     """The file cannot be read as a table at all; the reason is for the person who sent it."""
 
@@ -83,7 +90,7 @@ def scan(fh: IO[bytes]) -> Scan:
 @dataclass
 class Table:
     columns: tuple[str, ...]
-    rows: Iterator[tuple[int, Values]]
+    rows: Iterator[tuple[int, Values | Refused]]
     position: Callable[[], int]  # bytes of the file consumed so far, for progress
     present: frozenset[str]  # the known columns the header has
     ignored: list[str] = field(default_factory=list)
@@ -219,12 +226,21 @@ def _csv_table(
     # optional column reads the empty cell appended to each row (index -1).
     pick = itemgetter(*[i if i >= 0 else -1 for i in index])
     width = max(index) + 1
+    header_width = len(header)
 
-    def rows() -> Iterator[tuple[int, Values]]:
+    def rows() -> Iterator[tuple[int, Values | Refused]]:
         for line, cells in source:
             first = cells[0] if cells else ""
             if (not first or first.isspace()) and not "".join(cells).strip():
                 continue  # a blank line, or a line of empty cells
+            # A cell past the header's last column is most often an unquoted comma
+            # (in an address): every column after it is shifted, so the row is refused.
+            # Trailing empty cells are only a spreadsheet's habit.
+            if len(cells) > header_width and "".join(cells[header_width:]).strip():
+                yield line, Refused(
+                    f"row has {len(cells)} cells, the header has {header_width} (an unquoted comma?)"
+                )
+                continue
             if len(cells) >= width:
                 cells.append("")
                 yield line, pick(cells)
@@ -269,7 +285,7 @@ def _xlsx_table(fh: IO[bytes], filename: str, required: tuple[str, ...], optiona
     )
     index, ignored = _header_index(header, required, optional)
 
-    def rows() -> Iterator[tuple[int, Values]]:
+    def rows() -> Iterator[tuple[int, Values | Refused]]:
         for line, row in source:
             if _blank(row):
                 continue

@@ -27,7 +27,7 @@ from fangyi.config import get_settings
 from fangyi.errors import Forbidden, Invalid
 from fangyi.registry.imports.kinds import HANDLERS as REGISTRY_HANDLERS
 from fangyi.registry.imports.load import Checkins
-from fangyi.registry.imports.read import Scan, Unreadable, open_table, scan
+from fangyi.registry.imports.read import Refused, Scan, Unreadable, open_table, scan
 from fangyi.registry.imports.rows import Context, Handler, Problem
 from fangyi.registry.models import ImportProblem, ImportRun
 from fangyi.timeutil import now
@@ -180,7 +180,9 @@ def _load(
         total = 0
         for line, values in table.rows:
             total += 1
-            if (problem := handler.take(line, values)) is not None:
+            if isinstance(values, Refused):
+                reject(Problem(line, None, values.reason))
+            elif (problem := handler.take(line, values)) is not None:
                 reject(problem)
             if handler.late:
                 for late in handler.late:
