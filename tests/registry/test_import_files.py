@@ -178,3 +178,15 @@ def test_a_row_with_more_cells_than_the_header_is_refused_not_shifted(db: Sessio
     assert report.problems[0].reason == "row has 9 cells, the header has 8 (an unquoted comma?)"
     assert _names(db) == ["张三", "王五"]
 
+
+def test_xlsx_birth_dates_in_date_cells_are_read_as_dates(db: Session, cast: Cast, tmp_path: Path) -> None:
+    from datetime import date, datetime
+
+    rows: list[list[object]] = [list(PERSON_HEADER)]
+    for i, name in enumerate(NAMES[:2]):
+        row = person_row(i, name)
+        row[3] = datetime.fromisoformat(str(row[3])) if i == 0 else date.fromisoformat(str(row[3]))
+        rows.append(row)
+    report = run_import(db, SYSTEM, "persons", xlsx(tmp_path / "p.xlsx", rows))
+    assert (report.status, report.rows_loaded) == ("done", 2), report.problems
+    assert sorted(db.scalars(select(Person.birth_date))) == [date(1960, 1, 1)] * 2

@@ -303,6 +303,10 @@ def _xlsx_cell(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
+        # A date-formatted cell (a birth date) comes as midnight: the bare date, which
+        # a date column needs and a time column reads as midnight local alike.
+        if value.time() == time(0) and value.tzinfo is None:
+            return value.date().isoformat()
         # Excel keeps no offset: the local time of the deployment, as for CSV.
         return value.isoformat(timespec="seconds")
     if isinstance(value, date | time):
