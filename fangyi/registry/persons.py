@@ -15,7 +15,7 @@ from fangyi.auth.roles import can
 from fangyi.auth.service import check_area, in_jurisdiction, require
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.registry.areas import AreaCodeError, prefix
-from fangyi.registry.identity import IdentityError, parse_id_number, parse_phone, parse_sex
+from fangyi.registry.identity import IdentityError, mask_id_number, parse_id_number, parse_phone, parse_sex
 from fangyi.registry.models import Area, Checkin, Household, Person, PersonMerge
 from fangyi.timeutil import now
 
@@ -189,10 +189,16 @@ def search_persons(
             Person.phone == term,
             Person.name.contains(term, autoescape=True),
         ]
-        if len(term) >= 4:
-            # The last digits of a number, as read out over the phone.
+        sees_numbers = can(user.role, "see_identity")
+        if len(term) == 4 or (len(term) > 4 and sees_numbers):
+            # The last digits of a number, as read out over the phone. For a masked viewer
+            # only the four they can see: longer tails would confirm guesses of hidden digits.
             matches.append(Person.id_number.endswith(upper, autoescape=True))
         query = query.where(or_(*matches))
+        if len(term) >= 11 and not sees_numbers:
+            # A full number typed by someone who sees only masked ones: legitimate (an ID card
+            # in hand), but each is on the trail so that guessing runs can be seen.
+            audit.record(session, user, "search_identity", "person", None, note=mask_id_number(upper))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Person.name, Person.id).offset(offset).limit(limit)).all()
     return list(rows), total

@@ -188,3 +188,13 @@ def test_merges_are_undone_newest_first(cast, db):
     undo_merge(db, admin, second.id)
     undo_merge(db, admin, first.id)
     assert db.scalar(select(Checkin.person_id)) == a.id
+
+
+def test_full_number_searches_by_masked_viewers_are_on_the_trail(cast, db):
+    save_person(db, cast["admin"], clean_person(person_row()))
+    assert [p.name for p in search_persons(db, cast["village_doctor"], q=LIU)[0]] == ["刘建国"]
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "search_identity"))
+    assert entry is not None and entry.actor == "village_doctor" and LIU not in (entry.note or "")
+    # The last four find the person; a longer tail (a guess at hidden digits) does not.
+    assert len(search_persons(db, cast["village_doctor"], q=LIU[-4:])[0]) == 1
+    assert search_persons(db, cast["village_doctor"], q=LIU[-8:])[0] == []
