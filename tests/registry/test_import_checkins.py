@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from fangyi.audit.service import SYSTEM
 from fangyi.registry.fields import parse_time
+from fangyi.registry.identity import mask_id_number
 from fangyi.registry.imports.load import _epoch
 from fangyi.registry.imports.service import run_import
 from fangyi.registry.models import Checkin, Person, Venue
@@ -153,3 +154,29 @@ def test_problems_are_all_counted_but_stored_up_to_the_cap(db: Session, cast: Ca
     of_run = ImportProblem.import_id == report.import_id
     stored = db.scalar(select(func.count()).select_from(ImportProblem).where(of_run))
     assert stored == MAX_PROBLEMS
+
+
+def test_a_tracer_loads_stays_only_of_persons_in_their_jurisdiction(db: Session, cast: Cast) -> None:
+    from tests.registry.data.make import CHENGGUAN, SHITAN
+
+    tracer = cast["tracer"]
+    tracer.area_code = SHITAN
+    inside, folded_out = add_people(db, 2)
+    elsewhere = Person(id_number=id_number(7), doc_kind="resident", name="城关人", sex="M",
+                       birth_date=datetime(1960, 1, 1).date(), area_code=CHENGGUAN)
+    db.add(elsewhere)
+    db.flush()
+    folded_out.merged_into_id = elsewhere.id  # the stay would go to the survivor, outside
+    add_venues(db)
+    db.flush()
+    rows = [[id_number(i), "V-SJ-1", "2022-03-27T12:05", ""] for i in (0, 1, 7)]
+    report = run_import(db, tracer, "checkins", io.BytesIO(csv_bytes(HEADER, rows)), filename="c.csv")
+    assert (report.rows_loaded, report.rows_rejected) == (1, 2)
+    assert [(p.line, p.column) for p in report.problems] == [(3, "id_number"), (4, "id_number")]
+    for problem, seq in zip(report.problems, (1, 7), strict=True):
+        assert problem.reason == f"no person with identity number {mask_id_number(id_number(seq))} in your jurisdiction"
+    assert list(db.scalars(select(Checkin.person_id))) == [inside.id]
+    # Fangyi itself has no jurisdiction: the same file loads the survivor's stay (named twice).
+    again = run_import(db, SYSTEM, "checkins", io.BytesIO(csv_bytes(HEADER, rows)), filename="c.csv")
+    assert (again.rows_loaded, again.rows_unchanged, again.rows_rejected) == (1, 2, 0)
+    assert sorted(db.scalars(select(Checkin.person_id))) == sorted([inside.id, elsewhere.id])

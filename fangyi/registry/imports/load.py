@@ -53,13 +53,22 @@ def _epoch(text: str, tz: ZoneInfo) -> int | None:
     return seconds if EARLIEST <= seconds < LATEST else None
 
 
-def person_ids(ctx: Context) -> dict[str, int]:
-    """Identity number -> the person's id; a merged record's number leads to its survivor."""
-    rows = ctx.session.execute(select(Person.id_number, Person.id, Person.merged_into_id))
+def person_ids(ctx: Context) -> tuple[dict[str, int], set[str]]:
+    """Identity number -> the person's id, for the persons inside the actor's jurisdiction;
+    and the numbers of those outside it.
+
+    A merged record's number leads to its survivor, and it is the survivor's area
+    that counts: the stay is written to the survivor.
+    """
+    rows = ctx.session.execute(select(Person.id_number, Person.id, Person.merged_into_id, Person.area_code))
     ids: dict[str, int] = {}
     merged: dict[int, int] = {}
-    for number, id_, into in rows:
+    area_of: dict[int, str] = {}
+    limited = ctx.jurisdiction is not None
+    for number, id_, into, area in rows:
         ids[number] = id_
+        if limited:
+            area_of[id_] = area
         if into is not None:
             merged[id_] = into
     if merged:
@@ -69,7 +78,19 @@ def person_ids(ctx: Context) -> dict[str, int]:
                 id_ = merged[id_]
                 seen += 1
             ids[number] = id_
-    return ids
+    outside: set[str] = set()
+    if limited:
+        # The same check the API makes on a single stay, once per area rather than per person.
+        inside: dict[str | None, bool] = {}
+        for number, id_ in ids.items():
+            place = area_of.get(id_)
+            if (ok := inside.get(place)) is None:
+                ok = inside[place] = place is not None and ctx.outside(place) is None
+            if not ok:
+                outside.add(number)
+        for number in outside:
+            del ids[number]
+    return ids, outside
 
 
 class Checkins(Handler):
@@ -79,7 +100,7 @@ class Checkins(Handler):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self.persons = person_ids(ctx)
+        self.persons, self.persons_outside = person_ids(ctx)
         self.venues: dict[str, int] = {}
         self.venues_outside: dict[str, str] = {}
         for code, id_, area in ctx.session.execute(select(Venue.code, Venue.id, Venue.area_code)):
@@ -123,8 +144,9 @@ class Checkins(Handler):
             return Problem(line, exc.column, exc.reason)
         person = self.persons.get(fields.id_number)
         if person is None:
+            where = "your jurisdiction" if fields.id_number in self.persons_outside else "the registry"
             return Problem(line, "id_number", f"no person with identity number {mask_id_number(fields.id_number)}"
-                                               " in the registry")
+                                               f" in {where}")
         venue = self.venues.get(fields.venue_code)
         if venue is None:
             why = self.venues_outside.get(fields.venue_code)
