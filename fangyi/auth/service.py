@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -61,9 +63,18 @@ def _public(user: User) -> dict[str, object]:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is None:
+        # Spend the same time as for a known name, so timing does not tell which names exist.
+        verify_password(_decoy_hash(), password)
+        return None
+    if not user.active or not verify_password(user.password_hash, password):
         return None
     return user
+
+
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def issue_token(session: Session, actor: Actor, user: User, name: str) -> str:

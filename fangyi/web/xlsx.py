@@ -19,10 +19,21 @@ def workbook_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[ob
     sheet = book.create_sheet(title=title[:31])
     sheet.append([_bold(book, name) for name in header])
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([_inert(value) for value in row])
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# A cell starting with one of these is a formula to Excel; names and addresses come from
+# imported files, so one user's file could plant a live formula in another user's export.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _bold(book: Workbook, value: str) -> object:

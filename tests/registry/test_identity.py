@@ -85,3 +85,13 @@ def test_mobile_numbers_are_normalised(raw):
 def test_non_mobile_numbers_are_refused(raw):
     with pytest.raises(IdentityError, match="mainland mobile"):
         parse_phone(raw)
+
+
+def test_a_number_born_today_in_local_time_is_accepted(monkeypatch):
+    import fangyi.timeutil as timeutil
+
+    born = date(2022, 3, 30)
+    monkeypatch.setattr(timeutil, "today", lambda: born)
+    assert parse_id_number(make_id_number("430424", born, 1, "F")).birth_date == born
+    with pytest.raises(IdentityError, match="impossible birth date"):
+        parse_id_number(make_id_number("430424", date(2022, 3, 31), 1, "F"))

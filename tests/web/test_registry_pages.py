@@ -161,3 +161,13 @@ def test_person_search_pages_through_more_than_one_page(login: Login, people: Pe
     second = client.get("/persons", params={"q": "赵", "page": 2}).text
     assert "第 2 / 2 页" in second and "赵59" in second and "赵00" not in second
     assert 'rel="next"' not in second
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_exports() -> None:
+    from fangyi.web.xlsx import workbook_bytes
+
+    content = workbook_bytes("t", ["name"], [['=HYPERLINK("http://x","点我")'], ["-5"], ["张三"]])
+    sheet = load_workbook(BytesIO(content)).active
+    assert sheet is not None
+    values = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert values == ['\'=HYPERLINK("http://x","点我")', "'-5", "张三"]
