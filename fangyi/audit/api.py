@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from fangyi.audit.models import AuditEntry
 from fangyi.auth.service import require
 from fangyi.deps import ApiUser, SessionDep
+from fangyi.errors import Forbidden
+from fangyi.registry.areas import level_of
 from fangyi.registry.schemas import API_TOKEN, Page, problems
 
 router = APIRouter(
@@ -46,6 +48,9 @@ def list_audit(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     require(user, "read_audit")
+    if level_of(user.area_code) != "county":
+        # Entries hold full numbers of every area; the trail is read county-wide or not at all.
+        raise Forbidden("the audit trail is read by county-level users only")
     query = select(AuditEntry)
     if entity is not None:
         query = query.where(AuditEntry.entity == entity)

@@ -130,3 +130,11 @@ def test_audit_trail_is_not_for_tracers(client: TestClient, cast: Cast):
 def test_limit_above_500_is_422(client: TestClient, cast: Cast):
     response = client.get("/api/v1/audit", params={"limit": 501}, headers=cast.headers("admin"))
     assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_audit_trail_is_not_for_a_township_level_commander(client: TestClient, cast: Cast, db: Session):
+    # Entries carry full numbers from every area: a commander of one township may not browse them.
+    cast["commander"].area_code = "430424101000"
+    db.flush()
+    response = client.get("/api/v1/audit", headers=cast.headers("commander"))
+    assert response.status_code == 403 and "county-level" in response.json()["detail"]
