@@ -78,7 +78,13 @@ def test_any_mix_of_rows_stores_exactly_the_good_ones(db: Session, cast: Cast, r
             for kind, person, venue, minute, _ in rows
             if kind == "good"
         }
-        bad_lines = [line for line, row in enumerate(rows, start=2) if row[0] != "good"]
+        # A stay takes the first check-out the file gives it; a later row giving another is refused.
+        first_out: dict[tuple[int, str, int], int] = {}
+        bad_lines = []
+        for line, (kind, person, venue, minute, stay) in enumerate(rows, start=2):
+            refused_out = stay is not None and first_out.setdefault((person, venue, minute), stay) != stay
+            if kind != "good" or refused_out:
+                bad_lines.append(line)
         stored = {tuple(row) for row in db.execute(select(Checkin.person_id, Checkin.venue_id, Checkin.in_at))}
         assert stored == expected
         assert report.rows_total == len(rows)
@@ -180,3 +186,30 @@ def test_a_tracer_loads_stays_only_of_persons_in_their_jurisdiction(db: Session,
     again = run_import(db, SYSTEM, "checkins", io.BytesIO(csv_bytes(HEADER, rows)), filename="c.csv")
     assert (again.rows_loaded, again.rows_unchanged, again.rows_rejected) == (1, 2, 0)
     assert sorted(db.scalars(select(Checkin.person_id))) == sorted([inside.id, elsewhere.id])
+
+
+def test_reimport_fills_in_a_check_out_and_refuses_a_different_one(db: Session, cast: Cast) -> None:
+    people = add_people(db, 3)
+    add_venues(db)
+    first = [[id_number(i), "V-SJ-1", "2022-03-27T12:05", "2022-03-27T13:00" if i == 2 else ""] for i in range(3)]
+    report = run_import(db, SYSTEM, "checkins", io.BytesIO(csv_bytes(HEADER, first)), filename="c.csv")
+    assert (report.rows_loaded, report.rows_unchanged) == (3, 0)
+
+    # The same stays again, now with check-outs: 0 filled in, 1 still open, 2 closed at another time.
+    later = [[id_number(0), "V-SJ-1", "2022-03-27T12:05", "2022-03-27T12:40"],
+             [id_number(1), "V-SJ-1", "2022-03-27T12:05", ""],
+             [id_number(2), "V-SJ-1", "2022-03-27T12:05", "2022-03-27T14:00"]]
+    data = csv_bytes(HEADER, later)
+    report = run_import(db, SYSTEM, "checkins", io.BytesIO(data), filename="c.csv")
+    assert (report.rows_loaded, report.rows_unchanged, report.rows_rejected) == (1, 1, 1)
+    assert [(p.line, p.column, p.reason) for p in report.problems] == [
+        (4, "checked_out_at", "a different check-out is already recorded for this stay")]
+    noon = int(datetime(2022, 3, 27, 4, 5, tzinfo=UTC).timestamp())
+    stays = db.execute(select(Checkin.person_id, Checkin.out_at).order_by(Checkin.person_id)).all()
+    assert stays == [(people[0].id, noon + 35 * 60), (people[1].id, None), (people[2].id, noon + 55 * 60)]
+
+    # Importing the first file again changes nothing: an open stay does not reopen a closed one.
+    for data in (csv_bytes(HEADER, first), csv_bytes(HEADER, later[:2])):
+        again = run_import(db, SYSTEM, "checkins", io.BytesIO(data), filename="c.csv")
+        assert (again.rows_loaded, again.rows_rejected) == (0, 0) and again.rows_unchanged == again.rows_total
+    assert db.execute(select(Checkin.person_id, Checkin.out_at).order_by(Checkin.person_id)).all() == stays

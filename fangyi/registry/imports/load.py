@@ -3,15 +3,18 @@
 The registry's persons and venues are read once into maps; a row that names a
 known person and venue with well-formed times takes a short path, and anything
 else goes through ``clean_checkin`` so the reason given is the field rules' own.
-Rows are written with ``INSERT OR IGNORE`` (SQLite) or ``COPY`` into a staging
-table then ``INSERT … ON CONFLICT DO NOTHING`` (PostgreSQL): a stay already
-stored, or repeated in the file, is the same check-in and counts as unchanged.
+Rows are written with ``INSERT … ON CONFLICT … DO UPDATE`` (SQLite) or ``COPY``
+into a staging table then the same from it (PostgreSQL): a stay already stored,
+or repeated in the file, is the same check-in and counts as unchanged, except
+that a check-out given for a stay stored without one is filled in (and counts
+as loaded). A check-out differing from one already recorded is refused.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +29,14 @@ from fangyi.registry.persons import FieldError
 Row = tuple[int, int, int, int | None, int]
 
 STAGE = "fangyi_checkin_stage"
+STAY = itemgetter(0, 1, 2)  # person, venue, check-in time: what makes a stay one
+CHECK_CHUNK = 300  # keys per look-up of stored check-outs: 900 parameters, within any SQLite's limit
+# Fill in a missing check-out, never overwrite one: a stay stored as closed stays as it was.
+UPSERT = (
+    "ON CONFLICT (person_id, venue_id, in_at) DO UPDATE SET out_at = excluded.out_at "
+    "WHERE checkins.out_at IS NULL AND excluded.out_at IS NOT NULL"
+)
+DIFFERENT_OUT = "a different check-out is already recorded for this stay"
 EPOCH = datetime(1970, 1, 1)
 EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
@@ -60,17 +71,22 @@ def person_ids(ctx: Context) -> tuple[dict[str, int], set[str]]:
     A merged record's number leads to its survivor, and it is the survivor's area
     that counts: the stay is written to the survivor.
     """
-    rows = ctx.session.execute(select(Person.id_number, Person.id, Person.merged_into_id, Person.area_code))
+    limited = ctx.jurisdiction is not None
+    columns = (Person.id_number, Person.id, Person.merged_into_id)
     ids: dict[str, int] = {}
     merged: dict[int, int] = {}
     area_of: dict[int, str] = {}
-    limited = ctx.jurisdiction is not None
-    for number, id_, into, area in rows:
-        ids[number] = id_
-        if limited:
+    if limited:
+        for number, id_, into, area in ctx.session.execute(select(*columns, Person.area_code)):
+            ids[number] = id_
             area_of[id_] = area
-        if into is not None:
-            merged[id_] = into
+            if into is not None:
+                merged[id_] = into
+    else:
+        for number, id_, into in ctx.session.execute(select(*columns)):
+            ids[number] = id_
+            if into is not None:
+                merged[id_] = into
     if merged:
         for number, id_ in ids.items():
             seen = 0
@@ -109,6 +125,7 @@ class Checkins(Handler):
             else:
                 self.venues_outside[code] = why
         self.batch: list[Row] = []
+        self.lines: list[int] = []  # each kept row's line, for a row refused when its batch is written
         self.tz = ctx.tz
         self.import_id = ctx.import_id
         self.postgres = ctx.session.get_bind().dialect.name == "postgresql"
@@ -117,7 +134,7 @@ class Checkins(Handler):
         # is read: the server does the insert while the client waits without the
         # GIL. (SQLite steps row by row, each step taking the GIL back: no gain.)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="fangyi-import") if self.postgres else None
-        self.in_flight: tuple[Future[int], int] | None = None
+        self.in_flight: tuple[Future[tuple[int, list[int]]], int] | None = None
 
     def take(self, line: int, values: Values) -> Problem | None:
         # The short path, run a million times: what it accepts clean_checkin
@@ -132,6 +149,7 @@ class Checkins(Handler):
                 if not raw_out or raw_out.isspace() or (out_at is not None and out_at >= in_at):
                     if not self.dry:
                         self.batch.append((person, venue, in_at, out_at, self.import_id))  # type: ignore[arg-type]
+                        self.lines.append(line)
                         if len(self.batch) >= self.batch_size:
                             self.flush()
                     return None
@@ -151,34 +169,39 @@ class Checkins(Handler):
         if venue is None:
             why = self.venues_outside.get(fields.venue_code)
             return Problem(line, "venue_code", why or f"no venue with code {fields.venue_code} in the registry")
-        self._keep((person, venue, fields.in_at, fields.out_at, self.import_id))
+        self._keep(line, (person, venue, fields.in_at, fields.out_at, self.import_id))
         return None
 
-    def _keep(self, row: Row) -> None:
+    def _keep(self, line: int, row: Row) -> None:
         if self.dry:
             return
         self.batch.append(row)
+        self.lines.append(line)
         if len(self.batch) >= self.batch_size:
             self.flush()
 
     def stop_writing(self) -> None:
         super().stop_writing()
         self.batch.clear()
+        self.lines.clear()
 
     def flush(self) -> list[Problem]:
         batch, self.batch = self.batch, []
+        lines, self.lines = self.lines, []
         if not batch or self.dry:
             return []
         self._collect()
         if self.pool is not None:
-            self.in_flight = (self.pool.submit(self._copy, self.driver, batch), len(batch))
+            self.in_flight = (self.pool.submit(self._copy, self.driver, batch, lines), len(batch))
         else:
-            self._count(len(batch), self._executemany(self.driver, batch))
+            self._count(len(batch), self._executemany(self.driver, batch, lines))
         return []
 
-    def _count(self, size: int, written: int) -> None:
+    def _count(self, size: int, result: tuple[int, list[int]]) -> None:
+        written, refused = result
         self.loaded += written
-        self.unchanged += size - written
+        self.unchanged += size - written - len(refused)
+        self.late.extend(Problem(line, "checked_out_at", DIFFERENT_OUT) for line in refused)
 
     def _collect(self) -> None:
         if self.in_flight is not None:
@@ -186,8 +209,9 @@ class Checkins(Handler):
             self._count(size, future.result())
 
     def finish(self) -> list[Problem]:
-        problems = self.flush()
+        self.flush()
         self._collect()
+        problems, self.late = self.late, []
         return problems
 
     def close(self) -> None:
@@ -198,19 +222,23 @@ class Checkins(Handler):
             self.pool.shutdown(wait=True)
 
     @staticmethod
-    def _executemany(driver: Any, batch: list[Row]) -> int:
+    def _executemany(driver: Any, batch: list[Row], lines: list[int]) -> tuple[int, list[int]]:
+        unique = _one_per_stay(batch)
         cursor = driver.cursor()
         try:
             cursor.executemany(
-                "INSERT OR IGNORE INTO checkins (person_id, venue_id, in_at, out_at, import_id) VALUES (?, ?, ?, ?, ?)",
-                batch,
+                "INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) VALUES (?, ?, ?, ?, ?) "
+                + UPSERT,
+                unique,
             )
-            return int(cursor.rowcount)
+            written = int(cursor.rowcount)
+            return written, _differing(cursor, "?", batch, lines) if written < len(batch) else []
         finally:
             cursor.close()
 
     @staticmethod
-    def _copy(driver: Any, batch: list[Row]) -> int:
+    def _copy(driver: Any, batch: list[Row], lines: list[int]) -> tuple[int, list[int]]:
+        unique = _one_per_stay(batch)
         with driver.cursor() as cursor:
             # ON COMMIT DROP: the staging table lives only as long as the import's transaction.
             cursor.execute(
@@ -218,13 +246,50 @@ class Checkins(Handler):
                 "out_at bigint, import_id integer) ON COMMIT DROP"
             )
             with cursor.copy(f"COPY {STAGE} (person_id, venue_id, in_at, out_at, import_id) FROM STDIN") as copy:
-                for row in batch:
+                for row in unique:
                     copy.write_row(row)
             cursor.execute(
                 f"INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) "
-                f"SELECT person_id, venue_id, in_at, out_at, import_id FROM {STAGE} "
-                "ON CONFLICT (person_id, venue_id, in_at) DO NOTHING"
+                f"SELECT person_id, venue_id, in_at, out_at, import_id FROM {STAGE} " + UPSERT
             )
             written = int(cursor.rowcount)
             cursor.execute(f"TRUNCATE {STAGE}")
-            return written
+            return written, _differing(cursor, "%s", batch, lines) if written < len(batch) else []
+
+
+def _one_per_stay(batch: list[Row]) -> list[Row]:
+    """The batch with each stay once, the first row giving a check-out preferred.
+
+    PostgreSQL refuses to update one row twice in a statement; and on either
+    database the stay then takes the same check-out whatever the rows' order.
+    """
+    if len(set(map(STAY, batch))) == len(batch):  # the usual case, checked at C speed
+        return batch
+    chosen: dict[tuple[int, int, int], Row] = {}
+    for row in batch:
+        key = (row[0], row[1], row[2])
+        first = chosen.setdefault(key, row)
+        if first[3] is None and row[3] is not None:
+            chosen[key] = row
+    return list(chosen.values())
+
+
+def _differing(cursor: Any, mark: str, batch: list[Row], lines: list[int]) -> list[int]:
+    """Lines of the rows whose check-out is not the one the stay now has (run after the batch is written).
+
+    A row written by the batch left its own check-out; so a difference means the
+    stay already had another one, recorded before or by an earlier row.
+    """
+    wanted = [(line, row) for line, row in zip(lines, batch, strict=True) if row[3] is not None]
+    stored: dict[tuple[int, int, int], int | None] = {}
+    for start in range(0, len(wanted), CHECK_CHUNK):
+        chunk = wanted[start:start + CHECK_CHUNK]
+        keys = ", ".join([f"({mark}, {mark}, {mark})"] * len(chunk))
+        cursor.execute(
+            "SELECT person_id, venue_id, in_at, out_at FROM checkins "
+            f"WHERE (person_id, venue_id, in_at) IN (VALUES {keys})",
+            [value for _, row in chunk for value in row[:3]],
+        )
+        for person, venue, in_at, out_at in cursor.fetchall():
+            stored[(person, venue, in_at)] = out_at
+    return [line for line, row in wanted if stored.get((row[0], row[1], row[2])) != row[3]]
