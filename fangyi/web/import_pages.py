@@ -19,7 +19,7 @@ from fangyi.auth.roles import IMPORT_KINDS, Role
 from fangyi.auth.service import require
 from fangyi.deps import SessionDep, csrf_ok
 from fangyi.errors import DomainError, NotFound
-from fangyi.registry.imports.service import ImportReport, run_import
+from fangyi.registry.imports.service import ImportReport, can_see_run, mask_reason, run_import, visible_runs
 from fangyi.registry.models import ImportProblem, ImportRun
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
@@ -60,7 +60,7 @@ class ReportView:
     def of_run(cls, run: ImportRun, problems: list[ImportProblem]) -> ReportView:
         return cls(
             run.id, run.kind, run.filename, run.status, run.rows_total, run.rows_loaded, run.rows_unchanged,
-            run.rows_rejected, run.message, [(p.line, p.column or "", p.reason) for p in problems],
+            run.rows_rejected, run.message, [(p.line, p.column or "", mask_reason(p.reason)) for p in problems],
         )
 
 
@@ -76,7 +76,7 @@ def _form(
     lang = lang_of(request)
     kinds = allowed_kinds(user)
     runs = session.scalars(
-        select(ImportRun).where(ImportRun.kind.in_(kinds)).order_by(ImportRun.id.desc()).limit(RECENT_RUNS)
+        select(ImportRun).where(visible_runs(user)).order_by(ImportRun.id.desc()).limit(RECENT_RUNS)
     ).all()
     return render(
         request, "imports.html", status_code=status_code, user=user, runs=runs, report=report,
@@ -125,7 +125,7 @@ def imports_upload(
 def import_run_page(request: Request, session: SessionDep, user: Viewer, import_id: int) -> HTMLResponse:
     require(user, "import")
     run = session.get(ImportRun, import_id)
-    if run is None or run.kind not in allowed_kinds(user):
+    if run is None or not can_see_run(user, run):
         raise NotFound(f"import {import_id} not found")
     problems = session.scalars(
         select(ImportProblem).where(ImportProblem.import_id == run.id)

@@ -151,3 +151,34 @@ def test_api_refuses_kinds_the_role_may_not_import(client: TestClient, cast: Cas
         assert response.status_code == 403
     assert client.post("/api/v1/imports/persons", files={"file": ("p.csv", data)}).status_code == 401
     assert db.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_api_runs_are_shown_to_who_ran_them_and_identity_numbers_masked(
+    client: TestClient, cast: Cast, db: Session
+) -> None:
+    from fangyi.registry.identity import mask_id_number
+    from tests.registry.data.make import SHITAN, id_number
+
+    cast["tracer"].area_code = SHITAN  # a tracer of one township
+    db.flush()
+    twice = csv_bytes(PERSON_HEADER, [person_row(0, "张三"), person_row(0, "张三")])
+    office = client.post("/api/v1/imports/persons", files={"file": ("p.csv", twice)},
+                         headers=cast.headers("command_office")).json()
+    problem = office["problems"][0]
+    assert problem["reason"] == f"id_number {mask_id_number(id_number(0))} appears already on line 2"
+    stored = client.get(f"/api/v1/imports/{office['import_id']}", headers=cast.headers("command_office")).json()
+    assert stored["problems"] == [problem] and id_number(0) not in str(stored)
+
+    checkins = b"id_number,venue_code,checked_in_at\n" + id_number(5).encode() + b",V-1,2022-03-27T12:05\n"
+    mine = client.post("/api/v1/imports/checkins", files={"file": ("c.csv", checkins)},
+                       headers=cast.headers("tracer")).json()
+    assert id_number(5) not in str(mine) and mask_id_number(id_number(5)) in mine["problems"][0]["reason"]
+    theirs = client.post("/api/v1/imports/checkins", files={"file": ("c.csv", checkins)},
+                         headers=cast.headers("command_office")).json()
+
+    listed = client.get("/api/v1/imports", headers=cast.headers("tracer")).json()
+    assert [run["import_id"] for run in listed] == [mine["import_id"]]
+    assert client.get(f"/api/v1/imports/{theirs['import_id']}", headers=cast.headers("tracer")).status_code == 404
+    # the command office sees the whole county, so every run of its kinds
+    listed = client.get("/api/v1/imports", headers=cast.headers("command_office")).json()
+    assert [run["import_id"] for run in listed] == [theirs["import_id"], mine["import_id"], office["import_id"]]

@@ -98,3 +98,21 @@ def test_an_unreadable_file_is_reported_as_failed(login: Login, cast: Cast) -> N
     result = upload(login("command_office"), "persons", b"\x00\x01\x02 not a table \x00")
     assert result.startswith("200")
     assert "失败" in result and "status-failed" in result
+
+
+def test_a_tracer_of_one_township_sees_only_their_own_runs(login: Login, cast: Cast, db: Session) -> None:
+    cast["tracer"].area_code = "430424101000"
+    db.flush()
+    checkins = f"id_number,venue_code,checked_in_at\n{GOOD},V-1,2022-03-27T12:05\n".encode()
+    theirs = upload(login("command_office"), "checkins", checkins)
+    assert GOOD not in theirs and GOOD[:6] + "********" + GOOD[-4:] in theirs
+    other = re.search(r'href="/imports/(\d+)"', theirs)
+    assert other
+    client = login("tracer")
+    page = client.get("/imports").text
+    assert f'href="/imports/{other.group(1)}"' not in page
+    assert client.get(f"/imports/{other.group(1)}").status_code == 404
+    mine = upload(client, "checkins", checkins)
+    own = re.findall(r'href="/imports/(\d+)"', mine)
+    assert own and other.group(1) not in own
+    assert client.get(f"/imports/{own[0]}").status_code == 200

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 
 from fangyi.audit import service as audit
 from fangyi.registry.fields import AreaFields, VenueFields, clean_area, clean_venue
+from fangyi.registry.identity import mask_id_number
 from fangyi.registry.imports.rows import Context, Handler, Problem, Values
 from fangyi.registry.models import Area, Household, Person, Venue
 from fangyi.registry.persons import FieldError, PersonFields, clean_person
@@ -71,7 +72,8 @@ class Keyed(Handler):
             return Problem(line, exc.column, exc.reason)
         key = getattr(fields, self.key)
         if (first := self.seen.get(key)) is not None:
-            return Problem(line, self.key, f"{self.key} {key} appears already on line {first}")
+            shown = mask_id_number(key) if self.key == "id_number" else key
+            return Problem(line, self.key, f"{self.key} {shown} appears already on line {first}")
         self.seen[key] = line
         if (problem := self.check_area(line, fields)) is not None:
             return problem

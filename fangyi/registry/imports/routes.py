@@ -14,7 +14,7 @@ from fangyi.auth.roles import IMPORT_KINDS, Role
 from fangyi.auth.service import require
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Invalid, NotFound
-from fangyi.registry.imports.service import MAX_PROBLEMS, run_import
+from fangyi.registry.imports.service import MAX_PROBLEMS, can_see_run, mask_reason, run_import, visible_runs
 from fangyi.registry.models import ImportProblem, ImportRun
 from fangyi.registry.schemas import API_TOKEN, problems
 
@@ -111,10 +111,10 @@ def recent(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> list[RunOut]:
-    """The latest runs of the kinds your role may import, newest first."""
+    """The latest runs of the kinds your role may import, newest first: yours, or all if you see the county."""
     require(user, "import")
     runs = session.scalars(
-        select(ImportRun).where(ImportRun.kind.in_(visible_kinds(user)))
+        select(ImportRun).where(visible_runs(user))
         .order_by(ImportRun.id.desc()).offset(offset).limit(limit)
     )
     return [_run_out(run) for run in runs]
@@ -125,11 +125,12 @@ def report(import_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: ApiUser, sess
     """One run with its rejected rows (the first 10,000)."""
     require(user, "import")
     run = session.get(ImportRun, import_id)
-    if run is None or run.kind not in visible_kinds(user):
+    if run is None or not can_see_run(user, run):
         raise NotFound(f"import {import_id} not found")
     rows = session.scalars(
         select(ImportProblem).where(ImportProblem.import_id == run.id)
         .order_by(ImportProblem.line, ImportProblem.id).limit(MAX_PROBLEMS)
     )
-    found = [ProblemRow(line=p.line, column=p.column, reason=p.reason) for p in rows]
+    # Masked again on the way out: runs stored before reasons were masked still hold full numbers.
+    found = [ProblemRow(line=p.line, column=p.column, reason=mask_reason(p.reason)) for p in rows]
     return RunDetail(**_run_out(run).model_dump(), problems=found)

@@ -8,6 +8,7 @@ The caller commits.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from sqlalchemy import insert
+from sqlalchemy import ColumnElement, false, insert, true
 from sqlalchemy.orm import Session
 
 from fangyi.audit import service as audit
@@ -25,6 +26,7 @@ from fangyi.auth.models import User
 from fangyi.auth.roles import IMPORT_KINDS, Role
 from fangyi.config import get_settings
 from fangyi.errors import Forbidden, Invalid
+from fangyi.registry.identity import mask_id_number
 from fangyi.registry.imports.kinds import HANDLERS as REGISTRY_HANDLERS
 from fangyi.registry.imports.load import Checkins
 from fangyi.registry.imports.read import Refused, Scan, Unreadable, open_table, scan
@@ -32,13 +34,44 @@ from fangyi.registry.imports.rows import Context, Handler, Problem
 from fangyi.registry.models import ImportProblem, ImportRun
 from fangyi.timeutil import now
 
-__all__ = ["KINDS", "ImportReport", "Problem", "register_kind", "run_import"]
+__all__ = ["KINDS", "ImportReport", "Problem", "can_see_run", "mask_reason", "register_kind", "run_import",
+           "visible_runs"]
 
 KINDS = ("areas", "persons", "venues", "checkins")
 MAX_PROBLEMS = 10_000  # stored and returned; every problem is counted
 PROGRESS_EVERY = 5_000
 
 HANDLERS: dict[str, type[Handler]] = {**REGISTRY_HANDLERS, "checkins": Checkins}
+
+# A resident identity number (18 characters) or a P:/O: document number, wherever a reason quotes one.
+IDENTITY_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|[PO]:[A-Z0-9\-]{4,30})(?![0-9A-Za-z])")
+
+
+def mask_reason(reason: str) -> str:
+    """The reason with every identity number masked: reports are read by more people than the file was."""
+    return IDENTITY_IN_TEXT.sub(lambda found: mask_id_number(found.group(0)), reason)
+
+
+def _county_wide(user: User) -> bool:
+    return len(user.area_code) == 6
+
+
+def visible_runs(user: User) -> ColumnElement[bool]:
+    """Which runs a user may read: of a kind their role imports, and their own unless they see the county.
+
+    A run does not record the area its rows lay in, so a user with a smaller
+    jurisdiction sees only the runs they ran themselves.
+    """
+    kinds = [kind for kind, roles in IMPORT_KINDS.items() if Role(user.role) in roles]
+    if not kinds:
+        return false()
+    whose = true() if _county_wide(user) else ImportRun.actor_id == user.id
+    return ImportRun.kind.in_(kinds) & whose
+
+
+def can_see_run(user: User, run: ImportRun) -> bool:
+    allowed = Role(user.role) in IMPORT_KINDS.get(run.kind, frozenset())
+    return allowed and (_county_wide(user) or run.actor_id == user.id)
 
 
 def register_kind(kind: str, handler: type[Handler]) -> None:
@@ -169,6 +202,7 @@ def _load(
     def reject(problem: Problem) -> None:
         report.rows_rejected += 1
         if len(problems) < MAX_PROBLEMS:
+            problem.reason = mask_reason(problem.reason)
             problems.append(problem)
         if strict and handler is not None and not handler.dry:
             handler.stop_writing()
