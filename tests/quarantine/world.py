@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from fangyi.quarantine.models import QuarantineSite, Room
 from fangyi.registry.identity import make_id_number
-from fangyi.registry.models import Household, Person
+from fangyi.registry.models import Person
+from fangyi.registry.persons import household_for
 from fangyi.tracing.models import Case, Contact
 from tests.conftest import CHENGGUAN, MISHUI, SHIJIN
 
@@ -26,12 +27,7 @@ def add_person(db: Session, n: int, *, born: date = date(1980, 1, 1), household:
                     name=f"人{n}", area_code=area, birth_date=born, sex="M" if n % 2 else "F",
                     address=f"石金村{n}号")
     if household is not None:
-        found = db.query(Household).filter_by(code=household).one_or_none()
-        if found is None:
-            found = Household(code=household, area_code=area)
-            db.add(found)
-            db.flush()
-        person.household_id = found.id
+        person.household_id = household_for(db, household, area).id
     db.add(person)
     db.flush()
     return person

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from fangyi.registry.identity import make_id_number
-from fangyi.registry.models import Checkin, Household, Person, Venue
+from fangyi.registry.models import Checkin, Person, Venue
+from fangyi.registry.persons import household_for
 from tests.conftest import SHIJIN
 
 T0 = datetime(2022, 3, 27, 0, 0, tzinfo=UTC) - timedelta(hours=8)  # 2022-03-27 00:00 in Hengdong
@@ -26,12 +27,7 @@ def id_number(n: int) -> str:
 def add_person(db: Session, n: int, *, household: str | None = None, area: str = SHIJIN) -> Person:
     person = Person(id_number=id_number(n), doc_kind="resident", name=f"人{n}", area_code=area)
     if household is not None:
-        found = db.query(Household).filter_by(code=household).one_or_none()
-        if found is None:
-            found = Household(code=household, area_code=area)
-            db.add(found)
-            db.flush()
-        person.household_id = found.id
+        person.household_id = household_for(db, household, area).id
     db.add(person)
     db.flush()
     return person
