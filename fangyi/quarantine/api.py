@@ -73,7 +73,7 @@ def list_sites(session: SessionDep, user: ApiUser) -> list[dict[str, Any]]:
             summary="A site's rooms and who is in each")
 def get_site(code: SiteCode, session: SessionDep, user: ApiUser) -> dict[str, Any]:
     the_board = read.board(session, user, code, today())
-    line = next(x for x in read.sites(session, user) if x.site.id == the_board.site.id)
+    line = read.site_line(session, user, the_board.site.id)
     rooms = [{"id": room.id, "room": room.room, "beds": room.beds, "state": room.state,
               "occupants": [o.placement.id for o in people]} for room, people in the_board.rooms]
     return _site_out(line) | {"room_list": rooms}
@@ -85,7 +85,7 @@ def patch_site(code: SiteCode, body: SiteIn, session: SessionDep, user: ApiUser)
     site = read.site_by_code(session, user, code)
     care.update_site(session, user, site, **body.model_dump(exclude_unset=True))
     session.commit()
-    return _site_out(next(x for x in read.sites(session, user) if x.site.id == site.id))
+    return _site_out(read.site_line(session, user, site.id))
 
 
 def _request_out(request: PlacementRequest) -> dict[str, Any]:
@@ -197,7 +197,7 @@ def post_cleaned(room_id: ItemId, session: SessionDep, user: ApiUser) -> dict[st
     site = _room_site(session, user, room_id)
     care.room_cleaned(session, user, room_id)
     session.commit()
-    return _site_out(next(x for x in read.sites(session, user) if x.site.id == site.id))
+    return _site_out(read.site_line(session, user, site.id))
 
 
 def _room_site(session: SessionDep, user: User, room_id: int) -> QuarantineSite:
@@ -215,7 +215,7 @@ def post_out_of_service(room_id: ItemId, session: SessionDep, user: ApiUser) -> 
     site = _room_site(session, user, room_id)
     care.set_room_service(session, user, room_id, in_service=False)
     session.commit()
-    return _site_out(next(x for x in read.sites(session, user) if x.site.id == site.id))
+    return _site_out(read.site_line(session, user, site.id))
 
 
 @router.post("/rooms/{room_id}/in-service", response_model=SiteOut, responses=problems(404, 409),
@@ -224,7 +224,7 @@ def post_in_service(room_id: ItemId, session: SessionDep, user: ApiUser) -> dict
     site = _room_site(session, user, room_id)
     care.set_room_service(session, user, room_id, in_service=True)
     session.commit()
-    return _site_out(next(x for x in read.sites(session, user) if x.site.id == site.id))
+    return _site_out(read.site_line(session, user, site.id))
 
 
 @router.post("/placements/{placement_id}/transfer", response_model=PlacementOut, responses=problems(404, 409),

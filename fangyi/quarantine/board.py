@@ -31,14 +31,25 @@ class SiteLine:
     beds_free: int
 
 
-def sites(session: Session, user: User) -> list[SiteLine]:
+def sites(session: Session, user: User, *, site_id: int | None = None) -> list[SiteLine]:
+    """Sites in the user's jurisdiction with their room and bed totals; with site_id, that one only."""
     require(user, "read_quarantine")
-    found = session.scalars(select(QuarantineSite).where(in_jurisdiction(user, QuarantineSite.area_code))
-                            .order_by(QuarantineSite.code)).all()
-    totals = {site_id: (int(n), int(beds or 0), int(free or 0)) for site_id, n, beds, free in session.execute(
-        select(Room.site_id, func.count(), func.sum(Room.beds),
-               func.sum(Room.beds).filter(Room.state == "free")).group_by(Room.site_id))}
+    query = select(QuarantineSite).where(in_jurisdiction(user, QuarantineSite.area_code))
+    totals_query = select(Room.site_id, func.count(), func.sum(Room.beds),
+                          func.sum(Room.beds).filter(Room.state == "free")).group_by(Room.site_id)
+    if site_id is not None:
+        query = query.where(QuarantineSite.id == site_id)
+        totals_query = totals_query.where(Room.site_id == site_id)
+    found = session.scalars(query.order_by(QuarantineSite.code)).all()
+    totals = {key: (int(n), int(beds or 0), int(free or 0)) for key, n, beds, free in session.execute(totals_query)}
     return [SiteLine(s, *totals.get(s.id, (0, 0, 0))) for s in found]
+
+
+def site_line(session: Session, user: User, site_id: int) -> SiteLine:
+    lines = sites(session, user, site_id=site_id)
+    if not lines:
+        raise NotFound(f"no quarantine site {site_id} in your jurisdiction")
+    return lines[0]
 
 
 def site_by_code(session: Session, user: User, code: str) -> QuarantineSite:
