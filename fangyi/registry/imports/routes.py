@@ -9,8 +9,6 @@ from fastapi import APIRouter, File, Path, Query, Security, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from fangyi.auth.models import User
-from fangyi.auth.roles import IMPORT_KINDS, Role
 from fangyi.auth.service import require
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Invalid, NotFound
@@ -67,11 +65,6 @@ class RunOut(BaseModel):
 
 class RunDetail(RunOut):
     problems: list[ProblemRow]
-
-
-def visible_kinds(user: User) -> list[str]:
-    """A user sees the runs of the kinds their role may import."""
-    return [kind for kind, roles in IMPORT_KINDS.items() if Role(user.role) in roles]
 
 
 def _run_out(run: ImportRun) -> RunOut:
