@@ -99,10 +99,6 @@ def _fill(session: Session, spec: DemoSpec, stages: _Stages) -> dict[str, Any]:
     stages.advance(task, len(county.areas))
 
     venues = make_venues(random.Random(f"{spec.seed}:venues"), county, spec.days)
-    task = stages.start("场所 venues", len(venues.rows))
-    counts["venues"] = writer.write("venues", VENUE_COLUMNS, venues.rows)
-    stages.advance(task, len(venues.rows))
-    writer.reset_sequence("venues")
 
     created_at = day_bounds(spec.until - timedelta(days=spec.days), tz)[0]
     residents = Residents()
@@ -115,7 +111,13 @@ def _fill(session: Session, spec: DemoSpec, stages: _Stages) -> dict[str, Any]:
     writer.reset_sequence("households")
 
     rng = random.Random(f"{spec.seed}:checkins")
-    anchor = anchors(rng, residents, venues)
+    # Workshops, offices and classes open as workers and pupils are given to them: the venues
+    # are complete, and written, only once everyone has their weekday place.
+    anchor = anchors(rng, residents, venues, county)
+    task = stages.start("场所 venues", len(venues.rows))
+    counts["venues"] = writer.write("venues", VENUE_COLUMNS, venues.rows)
+    stages.advance(task, len(venues.rows))
+    writer.reset_sequence("venues")
     days = days_until(spec.until, spec.days, tz)
     households = len(residents.household_start)
     task = stages.start("扫码 check-ins", households)

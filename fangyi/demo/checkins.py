@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from fangyi.demo.people import ADULT, ELDER, HIGH, INFANT, KINDER, MIDDLE, PRIMARY, WORKER, Residents
+from fangyi.demo.places import County
 from fangyi.demo.venues import Venues
 from fangyi.timeutil import day_bounds
 
@@ -36,10 +37,10 @@ class Errand:
     checkout: float = 0.7
 
 
-MARKET = Errand("market", 0.24, 0.3, 6 * 60, 10 * 60, (15, 60))
+MARKET = Errand("market", 0.24, 0.3, 6 * 60, 10 * 60, (10, 40))
 SHOP = Errand("shop", 0.27, 0.34, 8 * 60, 21 * 60, (5, 30))
-LUNCH = Errand("restaurant", 0.12, 0.14, 11 * 60 + 20, 13 * 60, (30, 80))
-DINNER = Errand("restaurant", 0.1, 0.16, 17 * 60 + 30, 20 * 60, (40, 100))
+LUNCH = Errand("restaurant", 0.12, 0.14, 11 * 60 + 20, 13 * 60, (20, 50))
+DINNER = Errand("restaurant", 0.1, 0.16, 17 * 60 + 30, 20 * 60, (30, 75))
 CLINIC = Errand("clinic", 0.02, 0.015, 8 * 60, 17 * 60, (20, 120))
 OTHER = Errand("other", 0.07, 0.08, 8 * 60, 18 * 60, (10, 60))
 VISIT = Errand("household", 0.008, 0.02, 10 * 60, 20 * 60, (60, 180))
@@ -68,24 +69,32 @@ def days_until(until: date, days: int, tz: ZoneInfo) -> list[tuple[int, bool]]:
     return out
 
 
-def anchors(rng: random.Random, residents: Residents, venues: Venues) -> array[int]:
-    """Each worker's workplace and each pupil's school: the same place every weekday."""
+# A pupil's grade from their age: kindergarten years 0..2, primary 1..6, middle 7..9, high 10..12.
+GRADE_FROM_AGE = {KINDER: -3, PRIMARY: -5, MIDDLE: -5, HIGH: -5}
+
+
+def anchors(rng: random.Random, residents: Residents, venues: Venues, county: County) -> array[int]:
+    """Each worker's workshop or office and each pupil's class: the same venue every weekday.
+
+    The workplace or school is drawn by its weight; its units (venues) fill up in turn.
+    """
     out = array("i", bytes(4 * residents.count))
     for person in range(residents.count):
         role = residents.role[person]
         town = residents.township[person]
         if role == HIGH:
-            out[person] = rng.choice(venues.high_schools)
-            continue
-        pool_name = ANCHOR_POOL.get(role)
-        if pool_name is None:
-            continue
-        # A third of the workers outside the seat commute to it.
-        if role == WORKER and town != SEAT and rng.random() < 0.3:
-            town = SEAT
-        pool = venues.pools[town].get(pool_name) or venues.pools[SEAT].get(pool_name)
+            pool: list[int] = venues.high_schools
+        else:
+            pool_name = ANCHOR_POOL.get(role)
+            if pool_name is None:
+                continue
+            # A third of the workers outside the seat commute to it.
+            if role == WORKER and town != SEAT and rng.random() < 0.3:
+                town = SEAT
+            pool = venues.anchor_pools[town].get(pool_name) or venues.anchor_pools[SEAT].get(pool_name) or []
         if pool:
-            out[person] = pool[rng.randrange(len(pool))]
+            grade = residents.age[person] + GRADE_FROM_AGE[role] if role in GRADE_FROM_AGE else 0
+            out[person] = venues.unit_for(rng, county, pool[rng.randrange(len(pool))], grade)
     return out
 
 
@@ -110,12 +119,13 @@ def checkins(
                 if pool:
                     venue = pool[int(random_() * len(pool))]
                     at = midnight + (17 * 60 + 30 + int(random_() * 120)) * 60
-                    out = at + (60 + int(random_() * 60)) * 60 if random_() < 0.6 else None
+                    out = at + (45 + int(random_() * 45)) * 60 if random_() < 0.6 else None
                     for person in range(begin, end):
                         seen.add((person, venue))
                         yield person + 1, venue, at + int(random_() * 120), out
             events = venues.events.get((town, index), ())
-            dance = venues.dances[town]
+            dances = venues.dances[town]
+            dance = dances[household % len(dances)] if dances else 0
             for person in range(begin, end):
                 role = roles[person]
                 venue = anchor[person]

@@ -31,6 +31,7 @@ class Residents:
 
     township: array[int] = field(default_factory=lambda: array("b"))
     role: array[int] = field(default_factory=lambda: array("b"))
+    age: array[int] = field(default_factory=lambda: array("b"))  # a pupil's grade follows it
     household_start: array[int] = field(default_factory=lambda: array("i"))  # persons are contiguous
 
     @property
@@ -151,6 +152,7 @@ def residents_of(
             )
             residents.township.append(place.township)
             residents.role.append(role_for(age, sex, rng))
+            residents.age.append(min(age, 127))
             yield (household if index == 0 else None), row
             person_id += 1
             made += 1
