@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from fangyi.audit import service as audit
@@ -18,8 +17,8 @@ from fangyi.errors import Invalid, NotFound
 from fangyi.protocols.reader import current
 from fangyi.registry.models import Person
 from fangyi.timeutil import now
-from fangyi.tracing.assignment import plan
-from fangyi.tracing.derivation import CHUNK, Derived, Found, derive, epoch, from_epoch
+from fangyi.tracing.assignment import plan_found
+from fangyi.tracing.derivation import CHUNK, FOUND, Derived, derive, epoch
 from fangyi.tracing.models import REACH_OUTCOMES, Case, Contact, ReachAttempt
 
 
@@ -44,59 +43,55 @@ def _expire_contacts(session: Session) -> None:
             session.expire(obj)
 
 
-def _values(case: Case, found: Found, at: datetime) -> dict[str, Any]:
-    return {
-        "case_id": case.id,
-        "person_id": found.person_id,
-        "degree": found.degree,
-        "first_exposure": from_epoch(found.first),
-        "last_exposure": from_epoch(found.last),
-        "reasons": found.reasons,
-        "via": sorted(found.via),
-        "derived_at": at,
-        "stale": False,
-        "stale_at": None,
-    }
-
-
-_COPIED = ("case_id", "person_id", "degree", "first_exposure", "last_exposure", "reasons", "via", "status",
-           "created_at", "derived_at", "stale", "assigned_to_id", "assigned_at")
-
-
 def _sqlite_instant(moment: datetime) -> str:
     # How SQLAlchemy keeps a timezone-aware DateTime in SQLite: naive UTC text (see db/base.py Instant).
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-@lru_cache(maxsize=65536)  # exposures repeat: the same overlaps start and end at the same moments
-def _epoch_text(seconds: int, postgresql: bool) -> str:
-    # PostgreSQL's COPY parses ISO text with an offset into timestamptz.
-    return from_epoch(seconds).strftime("%Y-%m-%d %H:%M:%S+00") if postgresql else _sqlite_instant(from_epoch(seconds))
+# FOUND's columns as the contacts table keeps them: epoch seconds as instants, JSON text as JSON.
+_AS_STORED = {
+    "postgresql": {"first": "to_timestamp(f.first_at)", "last": "to_timestamp(f.last_at)",
+                   "reasons": "CAST(f.reasons AS jsonb)", "via": "CAST(f.via AS jsonb)", "false": "false",
+                   "at": "CAST(:at AS timestamptz)"},
+    "sqlite": {"first": "strftime('%Y-%m-%d %H:%M:%S', f.first_at, 'unixepoch') || '.000000'",
+               "last": "strftime('%Y-%m-%d %H:%M:%S', f.last_at, 'unixepoch') || '.000000'",
+               "reasons": "f.reasons", "via": "f.via", "false": "0", "at": ":at"},
+}
 
 
-def _insert(session: Session, case: Case, found: list[Found], owners: dict[int, int], at: datetime) -> None:
-    """Store new contacts through the driver's bulk path: COPY on PostgreSQL, executemany on
-    SQLite, of rows already in the database's own text (times, JSON). A large workplace can
-    bring tens of thousands at once, where the per-value type processing of an ORM or Core
-    insert, and json.dumps, are most of the time."""
-    if not found:
-        return
-    driver: Any = session.connection().connection.driver_connection
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    when = at.astimezone(UTC).isoformat() if postgresql else _sqlite_instant(at)
-    rows = [
-        (case.id, f.person_id, f.degree, _epoch_text(f.first, postgresql), _epoch_text(f.last, postgresql),
-         f.reasons_json(), "[" + ", ".join(map(str, sorted(f.via))) + "]", "derived", when, when, False,
-         owners.get(f.person_id), when if f.person_id in owners else None)
-        for f in found
-    ]
-    if postgresql:
-        with driver.cursor() as cursor, cursor.copy(f"COPY contacts ({', '.join(_COPIED)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    statement = f"INSERT INTO contacts ({', '.join(_COPIED)}) VALUES ({', '.join('?' for _ in _COPIED)})"
-    driver.executemany(statement, rows)
+def _store(session: Session, case: Case, keep: dict[int, Any], at: datetime) -> None:
+    """Contacts from FOUND: kept rows updated in place (their decisions untouched), new ones
+    inserted, both by one statement each, owners as assignment gave them."""
+    dialect = session.get_bind().dialect.name
+    sql = _AS_STORED[dialect]
+    when: Any = at.astimezone(UTC) if dialect == "postgresql" else _sqlite_instant(at)
+    if keep:
+        session.execute(text(f"""
+            UPDATE contacts SET degree = f.degree, first_exposure = {sql["first"]}, last_exposure = {sql["last"]},
+                reasons = {sql["reasons"]}, via = {sql["via"]}, derived_at = {sql["at"]}, stale = {sql["false"]},
+                stale_at = NULL, assigned_to_id = COALESCE(f.owner, contacts.assigned_to_id),
+                assigned_at = CASE WHEN f.owner IS NULL THEN contacts.assigned_at ELSE {sql["at"]} END
+            FROM {FOUND} f WHERE contacts.id = f.contact_id
+        """), {"at": when})
+    session.execute(text(f"""
+        INSERT INTO contacts (case_id, person_id, degree, first_exposure, last_exposure, reasons, via, status,
+                              created_at, derived_at, stale, assigned_to_id, assigned_at)
+        SELECT :case, f.person_id, f.degree, {sql["first"]}, {sql["last"]}, {sql["reasons"]}, {sql["via"]},
+               'derived', {sql["at"]}, {sql["at"]}, {sql["false"]}, f.owner,
+               CASE WHEN f.owner IS NULL THEN NULL ELSE {sql["at"]} END
+        FROM {FOUND} f WHERE f.contact_id IS NULL ORDER BY f.person_id
+    """), {"case": case.id, "at": when})
+
+
+def _mark_kept(session: Session, keep: dict[int, Any]) -> None:
+    """Tell FOUND which persons have a row already, and whether it still wants a tracer."""
+    rows = [(pid, row.id, 1 if row.assigned_to_id is None else 0) for pid, row in sorted(keep.items())]
+    for start in range(0, len(rows), CHUNK):
+        values = ", ".join(f"({int(p)}, {int(i)}, {w})" for p, i, w in rows[start : start + CHUNK])
+        session.execute(text(
+            f"WITH k(person_id, id, w) AS (VALUES {values}) "
+            f"UPDATE {FOUND} SET contact_id = k.id, wants_owner = k.w FROM k WHERE {FOUND}.person_id = k.person_id"
+        ))
 
 
 def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime | None = None) -> Derived:
@@ -120,7 +115,7 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
             select(ReachAttempt.contact_id).join(Contact, Contact.id == ReachAttempt.contact_id)
             .where(Contact.case_id == case.id)
         )
-    )
+    ) if rows else set()
 
     def carries(row: Any) -> bool:
         return bool(row.status != "derived" or row.quarantined_at is not None or row.id in worked)
@@ -142,24 +137,17 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
     protocol = current()
     derived = derive(session, case, protocol, settings.tz, epoch(at), quarantined)
 
-    found = {**derived.secondary, **derived.close}
+    found: set[int] = set()
+    if keep:
+        _mark_kept(session, keep)
+        found = set(session.scalars(text(f"SELECT person_id FROM {FOUND}")))
     # New contacts go straight into a tracer's queue; so do kept ones nobody was given yet.
-    owners = plan(session, [pid for pid in found if pid not in keep or keep[pid].assigned_to_id is None], at)
-
-    def owned(pid: int) -> dict[str, Any]:
-        return {"assigned_to_id": owners.get(pid), "assigned_at": at if pid in owners else None}
-
-    updates = [
-        {"id": keep[pid].id, **_values(case, f, at), **(owned(pid) if pid in owners else {})}
-        for pid, f in found.items() if pid in keep
-    ]
-    inserts = [f for pid, f in found.items() if pid not in keep]
+    assigned = plan_found(session, at)
+    new = int(session.scalar(text(f"SELECT COUNT(*) FROM {FOUND} WHERE contact_id IS NULL")) or 0)
     leftover = [row for pid, row in keep.items() if pid not in found] + extra
     to_stale = [row.id for row in leftover if carries(row) and not row.stale]
     to_drop = [row.id for row in leftover if not carries(row)]
-    for start in range(0, len(updates), CHUNK):
-        session.execute(update(Contact), updates[start : start + CHUNK])
-    _insert(session, case, inserts, owners, at)
+    _store(session, case, keep, at)
     for start in range(0, len(to_stale), CHUNK):
         ids = to_stale[start : start + CHUNK]
         session.execute(update(Contact).where(Contact.id.in_(ids)).values(stale=True, stale_at=at))
@@ -171,8 +159,8 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
     audit.record(
         session, actor, "derive", "case", case.id,
         after={
-            "protocol": protocol.edition, "close": len(derived.close), "secondary": len(derived.secondary),
-            "new": len(inserts), "stale": len(to_stale), "removed": len(to_drop), "assigned": len(owners),
+            "protocol": protocol.edition, "close": len(derived.close), "secondary": derived.secondary,
+            "new": new, "stale": len(to_stale), "removed": len(to_drop), "assigned": assigned,
         },
     )
     return derived

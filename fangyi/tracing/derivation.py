@@ -11,6 +11,14 @@ plain comparisons that both databases can drive from an index.
 The work is set-based (ceilings.md: a Python loop issuing a query per row is
 what made tracing slow): one interval join finds the case's close contacts,
 one more finds every secondary contact of all close contacts at once.
+
+The result goes to a temporary table, FOUND: one row per contact with its
+degree, exposure and reasons and `via` as JSON text, for contacts.py to store
+and assignment.py to give to tracers. Close contacts are few and come back to
+Python, whose rules (named contacts, households, higher risk) are easiest read
+there; secondary contacts can be tens of thousands, so their overlaps are
+written by the database into PAIRS and grouped into FOUND there, without
+passing through Python.
 """
 
 from __future__ import annotations
@@ -32,20 +40,28 @@ from fangyi.tracing.models import Case, InvestigationPlace, NamedContact
 
 CHUNK = 2000  # rows of a VALUES list, or ids of an IN list, per statement
 
+# Temporary tables of one derivation (per connection; PostgreSQL empties them at commit).
+PAIRS = "tracing_pairs"  # a secondary contact's overlaps: with whom (via), where (venue, NULL: home), when
+FOUND = "tracing_found"  # the derived contacts, for storing; contact_id, wants_owner, owner are storage's
+_TABLES = {
+    PAIRS: "person_id BIGINT NOT NULL, via BIGINT NOT NULL, venue_id BIGINT, f BIGINT NOT NULL, t BIGINT NOT NULL",
+    FOUND: "person_id BIGINT PRIMARY KEY, degree VARCHAR(10) NOT NULL, first_at BIGINT NOT NULL, "
+           "last_at BIGINT NOT NULL, reasons TEXT NOT NULL, via TEXT NOT NULL, contact_id BIGINT, "
+           "wants_owner INTEGER NOT NULL DEFAULT 1, owner BIGINT",
+}
 
-@dataclass(slots=True)  # tens of thousands of them for a large case
+
+@dataclass(slots=True)  # up to thousands of them for a case at a crowded market
 class Found:
-    """A derived contact: when they were exposed, why, and through whom (secondary)."""
+    """A derived close contact: when they were exposed and why (secondary ones stay in the database)."""
 
     person_id: int
     degree: str
     first: int
     last: int
-    via: set[int] = field(default_factory=set)
     # cn-9 counts secondary contacts only of close contacts exposed through the secondary kinds.
     higher_risk: bool = False
-    # Overlaps at venues as (venue code, from, to): a set, because a large workplace repeats
-    # them through many close contacts; made into reasons once, at the end.
+    # Overlaps at venues as (venue code, from, to): made into reasons once, at the end.
     spans: set[tuple[str, int, int]] = field(default_factory=set, repr=False)
     others: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
@@ -65,8 +81,9 @@ class Found:
         self.spans.add((code, start, end))
 
     def reasons_json(self) -> str:
-        """The reasons as JSON text, written directly: json.dumps of tens of thousands of
-        lists of dicts is most of the time of storing a large case's secondary contacts."""
+        """The reasons as JSON text in the shape of formats.md ("fangyi trace"): the others by
+        (from, to), then the venue overlaps by (from, to, venue code); _GROUP_* below write
+        a secondary contact's the same way."""
         parts = [json.dumps(reason) for reason in sorted(self.others, key=_reason_order)]
         parts += [f'{{"kind": "venue", "venue_code": {_quoted(code)}, "from": {f}, "to": {t}}}'
                   for f, t, code in sorted((f, t, code) for code, f, t in self.spans)]
@@ -87,9 +104,11 @@ def _quoted(code: str) -> str:
 
 @dataclass
 class Derived:
+    """The window and the close contacts; every contact, close and secondary, is in FOUND."""
+
     window: tuple[int, int]
     close: dict[int, Found]
-    secondary: dict[int, Found]
+    secondary: int  # how many secondary contacts FOUND holds
 
 
 def exposure_window(case: Case, protocol: Protocol, tz: ZoneInfo) -> tuple[int, int]:
@@ -242,9 +261,8 @@ def interval_join(
 ) -> TextClause:
     """The join over rows of (who, venue_id, s, e, lo, dflt), leaving out the persons in skip,
     with the minimum overlap in seconds written into the statement."""
-    # An id no record has keeps the skip list's VALUES non-empty.
-    skip_rows = [(i,) for i in skip] or [(0,)]
-    ctes = f"{_values('w', ('who', 'venue_id', 's', 'e', 'lo', 'dflt'), rows)}, {_values('skip', ('id',), skip_rows)}"
+    skipped = _values("skip", ("id",), _skip_rows(skip))
+    ctes = f"{_values('w', ('who', 'venue_id', 's', 'e', 'lo', 'dflt'), rows)}, {skipped}"
     join = (_JOIN_PG if dialect == "postgresql" else _JOIN).replace("{m}", str(int(min_overlap)))
     return text(f"WITH {ctes} {join}")
 
@@ -324,16 +342,28 @@ def _cut(
     return cut
 
 
+def _scratch(session: Session) -> Any:
+    """FOUND and PAIRS, created on first use on this connection and emptied; the driver's connection."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    # ON COMMIT DELETE ROWS: a committed derivation leaves no rows (nor dead ones) behind.
+    tail = " ON COMMIT DELETE ROWS" if postgresql else ""
+    for name, columns in _TABLES.items():
+        session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns}){tail}"))
+        session.execute(text(f"DELETE FROM {name}"))
+    return session.connection().connection.driver_connection
+
+
 def derive(
     session: Session, case: Case, protocol: Protocol, tz: ZoneInfo, now: int, quarantined: dict[int, int]
 ) -> Derived:
-    """The contacts of a case as the data stands. `quarantined` maps a close contact's
-    person id to the start of their quarantine, which ends their secondary window."""
+    """The contacts of a case as the data stands, written to FOUND. `quarantined` maps a close
+    contact's person id to the start of their quarantine, which ends their secondary window."""
     rules = protocol.contacts
     m = 60 * rules.min_overlap_minutes
     start, end = exposure_window(case, protocol, tz)
+    _scratch(session)
     if end < start:
-        return Derived((start, end), {}, {})
+        return Derived((start, end), {}, 0)
     me = case.person_id
 
     # The places the case gave in the interview count like their own check-ins.
@@ -367,12 +397,23 @@ def derive(
                 entry.add(start, end, {"kind": "household"})
                 entry.higher_risk |= "household" in rules.secondary_contact_kinds
 
+    _store_close(session, close.values())
     secondary = _secondaries(session, protocol, close, me, now, quarantined, m)
     return Derived((start, end), close, secondary)
 
 
 def _reason_order(reason: dict[str, Any]) -> tuple[int, int, str]:
     return (int(reason.get("from", 0)), int(reason.get("to", 0)), str(reason.get("venue_code", "")))
+
+
+def _store_close(session: Session, close: Iterable[Found]) -> None:
+    rows = [(f.person_id, f.degree, f.first, f.last, f.reasons_json(), "[]") for f in close]
+    if rows:
+        session.execute(
+            text(f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via) "
+                 "VALUES (:p, :d, :f, :l, :r, :v)"),
+            [{"p": p, "d": d, "f": f, "l": last, "r": r, "v": v} for p, d, f, last, r, v in rows],
+        )
 
 
 def _secondaries(
@@ -383,7 +424,9 @@ def _secondaries(
     now: int,
     quarantined: dict[int, int],
     m: int,
-) -> dict[int, Found]:
+) -> int:
+    """Secondary contacts into FOUND: their overlaps with each close contact's window go to
+    PAIRS, inside the database, then are grouped per person there. Returns how many."""
     rules = protocol.contacts
     windows: dict[int, tuple[int, int]] = {}
     for person_id, contact in close.items():
@@ -392,35 +435,79 @@ def _secondaries(
         until = quarantined.get(person_id, now)
         if until >= contact.first:
             windows[person_id] = (contact.first, until)
-    secondary: dict[int, Found] = {}
     if not windows:
-        return secondary
-
-    def found(person_id: int) -> Found | None:
-        if person_id == me or person_id in close:
-            return None
-        if person_id not in secondary:
-            secondary[person_id] = Found(person_id, "secondary", 2**62, -(2**62))
-        return secondary[person_id]
+        return 0
+    # The case, its close contacts and merged records are nobody's secondary contact.
+    skip = sorted({me, *close} | _merged(session))
+    dialect = session.get_bind().dialect.name
 
     stays = _stays_of(session, list(windows), max(until for _, until in windows.values()))
     venues = _venues(session, protocol, (venue_id for _, venue_id, _, _ in stays))
     cut = _cut(stays, venues, rules.secondary_contact_kinds, windows, m)
-    codes = {venue_id: venue.code for venue_id, venue in venues.items()}
-    for via, other, venue_id, f, t in _co_present(session, cut, venues, m, skip=[me, *close]):
-        entry = secondary.get(other) or found(other)
-        if entry is not None:
-            entry.span(codes[venue_id], f, t)
-            entry.via.add(via)
+    rows = [
+        (who, venue_id, s, e, s + m - venues[venue_id].longest, venues[venue_id].default_stay)
+        for who, venue_id, s, e in cut
+    ]
+    columns = f"INSERT INTO {PAIRS} (via, person_id, venue_id, f, t) "
+    for chunk in _chunks(rows):
+        session.execute(text(columns + interval_join(chunk, skip, dialect, m).text))
     if "household" in rules.secondary_contact_kinds:
-        households = _households(session, list(windows))
-        members = _members(session, households.values())
-        for via, household in households.items():
-            for other in members.get(household, []):
-                entry = found(other)
-                if entry is not None:
-                    entry.add(*windows[via], {"kind": "household"})
-                    entry.via.add(via)
-    return secondary
+        # Everyone sharing a close contact's home, for the whole of that contact's window.
+        homes = [(via, f, t) for via, (f, t) in windows.items()]
+        skipped = _values("skip", ("id",), _skip_rows(skip))
+        for chunk in _chunks(homes):
+            session.execute(text(
+                f"{columns} WITH {_values('w', ('via', 'f', 't'), chunk)}, {skipped} "
+                "SELECT w.via, m.id, NULL, w.f, w.t FROM w JOIN persons h ON h.id = w.via "
+                "JOIN persons m ON m.household_id = h.household_id "
+                "WHERE m.merged_into_id IS NULL AND m.id NOT IN (SELECT id FROM skip)"
+            ))
+    result = session.execute(text(_GROUP_PG if dialect == "postgresql" else _GROUP_SQLITE))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _skip_rows(skip: Sequence[int]) -> list[tuple[int]]:
+    # An id no record has keeps the skip list's VALUES non-empty.
+    return [(i,) for i in skip] or [(0,)]
+
+
+# Grouping PAIRS into one FOUND row per secondary contact. Each reason once, the home first,
+# then the venue overlaps by (from, to, venue code), as JSON text in the shape of formats.md
+# ("fangyi trace") and of Found.reasons_json; via: every close contact through whom, in order.
+_REASONS = """
+spans AS (SELECT DISTINCT person_id, venue_id, f, t FROM {pairs} WHERE venue_id IS NOT NULL),
+said AS (
+    SELECT s.person_id, 1 AS grp, s.f, s.t, v.code,
+           '{{"kind": "venue", "venue_code": ' || {quote} || ', "from": ' || s.f || ', "to": ' || s.t || '}}' AS txt
+    FROM spans s JOIN venues v ON v.id = s.venue_id
+    UNION ALL
+    SELECT DISTINCT person_id, 0, 0, 0, '', '{{"kind": "household"}}' FROM {pairs} WHERE venue_id IS NULL),
+vias AS (SELECT DISTINCT person_id, via FROM {pairs}),
+ends AS (SELECT person_id, MIN(f) AS lo, MAX(t) AS hi FROM {pairs} GROUP BY person_id)
+"""
+_GROUP_PG = f"""
+INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via)
+WITH {_REASONS.format(pairs=PAIRS, quote="to_json(v.code)::text")}
+SELECT e.person_id, 'secondary', e.lo, e.hi, r.txt, w.txt FROM ends e
+JOIN (SELECT person_id, '[' || string_agg(txt, ', ' ORDER BY grp, f, t, code COLLATE "C") || ']' AS txt
+      FROM said GROUP BY person_id) r ON r.person_id = e.person_id
+JOIN (SELECT person_id, '[' || string_agg(via::text, ', ' ORDER BY via) || ']' AS txt
+      FROM vias GROUP BY person_id) w ON w.person_id = e.person_id
+"""
+# SQLite before 3.44 has no ORDER BY inside an aggregate; as a window function over the whole
+# partition, group_concat takes the rows in the window's order, and one row per person is kept.
+_GROUP_SQLITE = f"""
+INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via)
+WITH {_REASONS.format(pairs=PAIRS, quote="json_quote(v.code)")}
+SELECT e.person_id, 'secondary', e.lo, e.hi, r.txt, w.txt FROM ends e
+JOIN (SELECT person_id, txt FROM (
+        SELECT person_id, '[' || group_concat(txt, ', ') OVER win || ']' AS txt, row_number() OVER win AS n
+        FROM said WINDOW win AS (PARTITION BY person_id ORDER BY grp, f, t, code
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) WHERE n = 1
+      ) r ON r.person_id = e.person_id
+JOIN (SELECT person_id, txt FROM (
+        SELECT person_id, '[' || group_concat(via, ', ') OVER win || ']' AS txt, row_number() OVER win AS n
+        FROM vias WINDOW win AS (PARTITION BY person_id ORDER BY via
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) WHERE n = 1
+      ) w ON w.person_id = e.person_id
+"""
