@@ -470,6 +470,10 @@ def _secondaries(
     for step in (_GROUP_PG,) if dialect == "postgresql" else _GROUP_SQLITE:
         result = session.execute(text(step))
         counted = counted or int(getattr(result, "rowcount", 0) or 0)
+    if dialect == "postgresql":
+        # Temporary tables get no statistics by themselves: without them PostgreSQL takes
+        # FOUND for a few rows and joins it by nested loops (0.4 s for 3,000 contacts).
+        session.execute(text(f"ANALYZE {FOUND}"))
     return counted
 
 
