@@ -21,8 +21,11 @@ from fangyi.web.render import render
 
 log = logging.getLogger("fangyi")
 
-# One line per part: a new part adds its routers here.
+# One line per part: a new part adds its routers here. The router holding the busiest route comes
+# first: FastAPI tries routes in order (a few microseconds each), and on a round's morning every
+# handheld's scan (POST /api/v1/screening/scans) would otherwise be tried against ~90 routes first.
 ROUTERS = (
+    "fangyi.screening.api",
     "fangyi.auth.pages",
     "fangyi.auth.api",
     "fangyi.registry.api",
@@ -34,7 +37,6 @@ ROUTERS = (
     "fangyi.tracing.api",
     "fangyi.tracing.pages",
     "fangyi.tracing.assist_api",
-    "fangyi.screening.api",
     "fangyi.screening.pages",
     "fangyi.quarantine.api",
     "fangyi.quarantine.pages",

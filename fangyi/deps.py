@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.auth import service as auth_service
@@ -39,22 +41,21 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def optional_user(request: Request, session: SessionDep) -> User | None:
+@dataclass(frozen=True)
+class Credential:
+    """What a request signs in with, read without the database: an API token, or the user id of a
+    signed session cookie (whose CSRF token, for a write, was checked already)."""
+
+    token: str | None = None
+    user_id: int | None = None
+
+
+def credential(request: Request) -> Credential | None:
     token = _bearer(request)
     if token is not None:
-        user = auth_service.user_for_token(session, token)
-        if user is None:
-            raise Unauthorized("API token is unknown or revoked")
-        if session.dirty:
-            # last_used_at was touched (at most once a minute): keep it. Otherwise no commit, so a
-            # request pays no extra round trip (and no second pool checkout) just for signing in.
-            session.commit()
-        return user
+        return Credential(token=token)
     data = read_session(request.cookies.get(SESSION_COOKIE))
-    if not data:
-        return None
-    user = session.get(User, data.get("uid"))
-    if user is None or not user.active:
+    if not data or not isinstance(data.get("uid"), int):
         return None
     # A cookie-authenticated write must carry the session's CSRF token: a form
     # field for pages (checked by the page), a header for scripts in the page.
@@ -65,6 +66,36 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
     ):
         raise Forbidden("missing or wrong CSRF token")
     request.state.csrf = data.get("csrf")
+    return Credential(user_id=data["uid"])
+
+
+def users_for(session: Session, credentials: list[Credential], *, snapshots: bool = False) -> dict[Credential, User]:
+    """The users many requests sign in as, in two queries at most; a token unknown or revoked, or a
+    user no longer active, is left out. `snapshots`: see auth.service.users_for_tokens."""
+    by_token = auth_service.users_for_tokens(session, [c.token for c in credentials if c.token],
+                                             snapshots=snapshots)
+    ids = {c.user_id for c in credentials if c.user_id is not None}
+    by_id = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    found: dict[Credential, User] = {}
+    for c in credentials:
+        user = by_token.get(c.token) if c.token else by_id.get(c.user_id) if c.user_id is not None else None
+        if user is not None and user.active:
+            found[c] = user
+    return found
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    signed = credential(request)
+    if signed is None:
+        return None
+    user = users_for(session, [signed]).get(signed)
+    if signed.token is not None:
+        if user is None:
+            raise Unauthorized("API token is unknown or revoked")
+        if session.info.pop(auth_service.TOKEN_TOUCHED, False):
+            # last_used_at was written (at most once a minute): keep it. Otherwise no commit, so a
+            # request pays no extra round trip just for signing in.
+            session.commit()
     return user
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -111,7 +111,13 @@ def round_for(session: Session, area_code: str, at: datetime) -> ScreeningRound 
         select(ScreeningRound).where(ScreeningRound.starts_at <= at, ScreeningRound.deadline_at >= at)
         .order_by(ScreeningRound.starts_at.desc())
     ).all()
-    for found in rounds:
+    return pick_round(rounds, area_code, at)
+
+
+def pick_round(rounds: Sequence[ScreeningRound], area_code: str, at: datetime) -> ScreeningRound | None:
+    """Of these rounds, the latest under way at that moment whose areas hold this area."""
+    under_way = [r for r in rounds if r.starts_at <= at <= r.deadline_at]
+    for found in sorted(under_way, key=lambda r: r.starts_at, reverse=True):
         if any(area_code.startswith(_prefix(code)) for code in found.area_codes):
             return found
     return None

@@ -1,20 +1,34 @@
 """Registration by scan: open a tube, scan people into it, close it; every scan exactly once.
 
-Each scan carries the handheld's own scan_id. The scan is claimed first with
+Each scan carries the handheld's own scan_id. The scans are claimed first with
 INSERT … ON CONFLICT (scan_id) DO NOTHING: a resent scan finds its claim and
 gets the answer the first one got, whatever happened since; two copies racing
 on PostgreSQL meet at the unique index and the second waits for the first.
-A tube's size is guarded by one conditional UPDATE (members < pool_size), so
-two handhelds scanning into the same tube can never overfill it.
+
+The work is set-wise: the scans of many requests (a `Job` each: one actor's scans, in the order
+the handheld made them) go through one transaction with a fixed number of statements: claim,
+read and lock the tubes and people they name, apply the rules scan by scan in memory, then write
+samples, tubes, answers and audit rows in one statement each. On a busy morning the statements
+per scan, not the rules, are what a server runs out of (ceilings.md: one commit per scan is the
+wall). On PostgreSQL the tubes are row-locked and the people advisory-locked, in id order, for
+the transaction, so two handhelds can never overfill a tube or put one person into two open
+tubes of a round; SQLite writes one transaction at a time, and the claim is the first statement
+so that the write lock is taken before anything is read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import (
+    Table,
+    bindparam,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,6 +36,7 @@ from fangyi.audit.models import AuditEntry
 from fangyi.audit.service import Actor
 from fangyi.auth.models import User
 from fangyi.auth.service import require
+from fangyi.db import bulk
 from fangyi.db.base import Instant
 from fangyi.registry.areas import AreaCodeError, within
 from fangyi.registry.identity import mask_id_number
@@ -31,19 +46,19 @@ from fangyi.screening.common import (
     Refusal,
     check_barcode,
     check_id_number,
-    control_reason,
     fallback_area,
     find_person,
+    pick_round,
     pool_sizes,
     register_unverified,
-    round_by_code,
-    round_for,
 )
 from fangyi.screening.models import Control, Sample, SamplingPoint, Scan, ScreeningRound, Tube
 from fangyi.timeutil import now
 
 ACTIONS = ("open", "person", "close")
 MAX_BATCH = 20
+# Advisory-lock class for "a person being scanned" (PostgreSQL): any fixed number no other part uses.
+PERSON_LOCK = 4304
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,7 @@ class TubeRow:
     pool_size: int
     members: int
     round_id: int | None
+    point_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,14 @@ class PointRow:
     id: int
     code: str
     area_code: str
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    name: str
+    id_number: str
+    merged_into_id: int | None
 
 
 @dataclass
@@ -76,123 +100,392 @@ class ScanInput:
     scanned_at: datetime | None = None
 
 
-def _insert(session: Session, model: type[Any]) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+@dataclass
+class Job:
+    """One request's scans: who sent them and what they were, in the order they were made."""
+
+    actor: Actor | User
+    scans: list[ScanInput]
 
 
-# Statements built once: on a busy morning building SQL expressions costs more than running them.
+# Statements built once, in plain Core on the tables: on a busy morning building SQL expressions
+# and running them through the ORM's unit of work costs more than the database's own work.
 SCANS = cast(Table, Scan.__table__)
-_STORED = select(SCANS.c.scan_id, SCANS.c.outcome).where(SCANS.c.scan_id.in_(bindparam("ids", expanding=True)))
-_ANSWER = update(SCANS).where(SCANS.c.scan_id == bindparam("sid")).values(outcome=bindparam("outcome"))
-# Plain Core on the tables, not the ORM entities: the ORM's statement handling costs more per
-# request than the statements themselves take in PostgreSQL.
-_T = cast(Table, Tube.__table__).c
-_P = cast(Table, Person.__table__).c
-_C = cast(Table, Control.__table__).c
-_S = cast(Table, Sample.__table__)
-_TUBE = select(_T.id, _T.barcode, _T.state, _T.pool_size, _T.members, _T.round_id).where(
-    _T.barcode == bindparam("barcode"))
-_OTHER = cast(Table, Tube.__table__).alias("other")
-_LOOKUP = select(
-    _P.id, _P.name, _P.id_number, _P.merged_into_id,
-    select(_C.reason).where(
-        _C.person_id == _P.id, _C.started_at <= bindparam("at", type_=Instant()),
-        or_(_C.ended_at.is_(None), _C.ended_at > bindparam("at", type_=Instant())),
-    ).limit(1).scalar_subquery(),
-    # This tube, or another open tube of the round (a NULL round matches nothing).
-    select(_OTHER.c.barcode).join(_S, _S.c.tube_id == _OTHER.c.id).where(
-        _S.c.person_id == _P.id,
-        or_(_OTHER.c.id == bindparam("tube_id"),
-            and_(_S.c.round_id == bindparam("round_id"), _OTHER.c.state == "open")),
-    ).order_by(_OTHER.c.id).limit(1).scalar_subquery(),
-).where(_P.id_number == bindparam("id_number"))
-_FILLS = _T.members + 1 >= _T.pool_size
-_GROW = (
-    update(cast(Table, Tube.__table__))
-    .where(_T.id == bindparam("tube_id"), _T.state == "open", _T.members < _T.pool_size)
-    .values(members=_T.members + 1, state=case((_FILLS, "closed"), else_=_T.state),
-            closed_at=case((_FILLS, bindparam("at", type_=Instant())), else_=_T.closed_at))
-    .returning(_T.members, _T.state)
-)
-_SAMPLE = insert(_S)
-_AUDIT = insert(cast(Table, AuditEntry.__table__))
+TUBES = cast(Table, Tube.__table__)
+SAMPLES = cast(Table, Sample.__table__)
+_T, _P, _C = TUBES.c, cast(Table, Person.__table__).c, cast(Table, Control.__table__).c
 _SP = cast(Table, SamplingPoint.__table__).c
-_POINT = select(_SP.id, _SP.code, _SP.area_code).where(_SP.code == bindparam("code"))
-# Core (not ORM) inserts on the table: the ORM's bulk path costs more than the statement. Keyed by
-# "is PostgreSQL"; both dialects have ON CONFLICT … DO NOTHING … RETURNING.
-_CLAIM = {
-    pg: (postgresql.insert if pg else sqlite.insert)(SCANS).values({
-        name: bindparam(name) for name in ("scan_id", "action", "barcode", "point_id", "at", "actor_id")
-    }).on_conflict_do_nothing(index_elements=["scan_id"]).returning(SCANS.c.scan_id)
+_STORED = select(SCANS.c.scan_id, SCANS.c.outcome).where(SCANS.c.scan_id.in_(bindparam("ids", expanding=True)))
+_TUBE_COLUMNS = (_T.id, _T.barcode, _T.state, _T.pool_size, _T.members, _T.round_id, _T.point_id)
+_TUBES = select(*_TUBE_COLUMNS).where(_T.barcode.in_(bindparam("barcodes", expanding=True))).order_by(_T.id)
+_TUBES_LOCKED = _TUBES.with_for_update()
+_PEOPLE = select(_P.id, _P.name, _P.id_number, _P.merged_into_id).where(
+    _P.id_number.in_(bindparam("numbers", expanding=True)))
+_CONTROLS = select(_C.person_id, _C.started_at, _C.ended_at, _C.reason).where(
+    _C.person_id.in_(bindparam("ids", expanding=True)),
+    _C.started_at <= bindparam("last", type_=Instant()),
+    _C.ended_at.is_(None) | (_C.ended_at > bindparam("first", type_=Instant())),
+).order_by(_C.person_id, _C.id)
+# Open tubes the people are in already, by round: one person, one open tube per round.
+_OPEN_IN = select(SAMPLES.c.person_id, SAMPLES.c.round_id, _T.barcode).join(TUBES, _T.id == SAMPLES.c.tube_id).where(
+    SAMPLES.c.person_id.in_(bindparam("ids", expanding=True)), _T.state == "open")
+_POINTS = select(_SP.id, _SP.code, _SP.area_code).where(_SP.code.in_(bindparam("codes", expanding=True)))
+CLAIM_COLUMNS = ("scan_id", "action", "barcode", "at", "actor_id")
+SAMPLE_COLUMNS = ("tube_id", "person_id", "round_id", "sampled_at", "scan_id", "point_code", "actor_id")
+AUDIT = cast(Table, AuditEntry.__table__)
+AUDIT_COLUMNS = ("at", "actor_id", "actor", "action", "entity", "after")
+# A tube's closed_at is set once, by the scan that closed it; `at` is that scan's time.
+TUBE_CHANGES = {"members": "r.members", "state": "r.state",
+                "closed_at": "CASE WHEN r.state = 'closed' AND tubes.closed_at IS NULL THEN r.at "
+                             "ELSE tubes.closed_at END"}
+TUBE_EXTRA: dict[str, Any] = {"at": Instant()}
+ANSWERS = {"outcome": "r.outcome", "point_id": "r.point_id"}
+# Both dialects have INSERT … ON CONFLICT … DO NOTHING … RETURNING. Keyed by "is PostgreSQL".
+_OPEN = {
+    pg: (postgresql.insert if pg else sqlite.insert)(TUBES).values({
+        name: bindparam(name, type_=Instant() if name == "opened_at" else None)
+        for name in ("barcode", "round_id", "point_id", "pool_size", "members", "state", "opened_at", "flag",
+                     "actor_id")
+    }).on_conflict_do_nothing(index_elements=["barcode"]).returning(_T.id)
     for pg in (True, False)
 }
 
 
-def _claim(session: Session, actor: Actor | User, scans: list[ScanInput],
-           points: dict[str, PointRow | None]) -> set[str]:
-    """Claim every scan id of the request in one statement; returns the ids this request won.
-
-    Rows go in scan_id order, so that two requests racing over the same ids on PostgreSQL
-    wait on the unique index in the same order and never deadlock.
-    """
-    rows: dict[str, dict[str, Any]] = {}
-    moment = now()
-    for scan in scans:
-        point = points[(scan.point_code or "").strip()]
-        rows.setdefault(scan.scan_id, {
-            "scan_id": scan.scan_id, "action": scan.action, "barcode": (scan.barcode or "")[:60] or None,
-            "point_id": point.id if point else None, "at": moment, "actor_id": actor.id or None,
-        })
-    statement = _CLAIM[session.get_bind().dialect.name == "postgresql"]
-    # One prepared statement, many parameter sets: SQLAlchemy sends them as one multi-row INSERT
-    # (insertmanyvalues) without compiling a new VALUES list for every request.
-    won = session.execute(statement, [rows[key] for key in sorted(rows)]).scalars()
-    return set(won)
+# Lock the people in id order (PostgreSQL advisory locks, released at commit). Keys fold the id
+# into the lock's 32-bit half: two people sharing a key only wait for each other, harmlessly.
+_PERSON_LOCKS = text(
+    f"SELECT count(pg_advisory_xact_lock({PERSON_LOCK}, (k % 2147483647)::int)) "
+    "FROM (SELECT unnest(CAST(:ids AS bigint[])) AS k ORDER BY 1) AS people"
+)
 
 
 def record_scans(session: Session, actor: Actor | User, scans: list[ScanInput]) -> list[dict[str, Any]]:
-    """Apply scans in order; each gets its outcome (ok or refused, with the reason). The caller commits."""
-    if isinstance(actor, User):
-        require(actor, "scan_samples")
-    if not scans:
-        return []
-    points: dict[str, PointRow | None] = {}
-    for code in {(scan.point_code or "").strip() for scan in scans}:
-        found = session.execute(_POINT, {"code": code}).first() if code else None
-        points[code] = PointRow(*found) if found else None
-    won = _claim(session, actor, scans, points)
-    lost = sorted({scan.scan_id for scan in scans} - won)
-    stored: dict[str, Any] = {}
-    if lost:
-        stored = {scan_id: outcome for scan_id, outcome in session.execute(_STORED, {"ids": lost})}
-    answers: dict[str, dict[str, Any]] = {}
-    tubes: dict[str, TubeRow] = {}
-    outcomes: list[dict[str, Any]] = []
-    for scan in scans:
-        if scan.scan_id not in won or scan.scan_id in answers:
-            first = answers.get(scan.scan_id) or stored.get(scan.scan_id)
-            outcomes.append({**(first or {"scan_id": scan.scan_id, "status": "pending"}), "repeated": True})
-            continue
-        try:
-            outcome = _apply(session, actor, scan, points[(scan.point_code or "").strip()], tubes)
-        except Refusal as refusal:
-            outcome = {"status": "refused", "code": refusal.code, "message": refusal.message,
-                       "params": {k: str(v) for k, v in refusal.params.items()}}
-        answers[scan.scan_id] = {"scan_id": scan.scan_id, "action": scan.action, **outcome}
-        outcomes.append({**answers[scan.scan_id], "repeated": False})
-    if answers:
-        session.execute(_ANSWER, [{"sid": sid, "outcome": outcome} for sid, outcome in answers.items()])
-        fresh = list(answers.values())
-        # The same row audit.record() would add, written by a prepared Core insert: through the ORM's
-        # unit of work this one row cost more than the scan it records.
-        session.execute(_AUDIT, {"at": now(), "actor_id": actor.id or None, "actor": actor.username,
-                                 "action": "scan", "entity": "scans", "entity_id": None, "before": None,
-                                 "note": None, "after": {
-            "scan_ids": [o["scan_id"] for o in fresh][:MAX_BATCH],
-            "ok": sum(o["status"] == "ok" for o in fresh), "refused": sum(o["status"] != "ok" for o in fresh),
-        }})
-    return outcomes
+    """Apply one sender's scans in order; each gets its outcome (ok or refused, with the reason).
+    The caller commits."""
+    return record_jobs(session, [Job(actor, scans)])[0]
+
+
+def record_jobs(session: Session, jobs: Sequence[Job]) -> list[list[dict[str, Any]]]:
+    """Apply the scans of many requests in one transaction; the outcomes per job, in order.
+    The caller commits."""
+    for job in jobs:
+        if isinstance(job.actor, User):
+            require(job.actor, "scan_samples")
+    return _Group(session, jobs).run()
+
+
+@dataclass
+class _Group:
+    """One transaction's scans: what they read, the state they leave, what they will write."""
+
+    session: Session
+    jobs: Sequence[Job]
+    postgresql: bool = False
+    moment: datetime = field(default_factory=now)
+    points: dict[str, PointRow | None] = field(default_factory=dict)
+    tubes: dict[str, TubeRow] = field(default_factory=dict)
+    people: dict[str, PersonRow | None] = field(default_factory=dict)
+    controls: dict[int, list[tuple[datetime, datetime | None, str]]] = field(default_factory=dict)
+    open_in: dict[int, dict[int | None, set[str]]] = field(default_factory=dict)
+    rounds: list[ScreeningRound] | None = None
+    by_code: dict[str, ScreeningRound | None] = field(default_factory=dict)
+    changed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def run(self) -> list[list[dict[str, Any]]]:
+        self.postgresql = self.session.get_bind().dialect.name == "postgresql"
+        scans = [scan for job in self.jobs for scan in job.scans]
+        if not scans:
+            return [[] for _ in self.jobs]
+        won = self._claim()
+        lost = sorted({scan.scan_id for scan in scans} - won)
+        stored = {sid: out for sid, out in self.session.execute(_STORED, {"ids": lost})} if lost else {}
+        self._read(scans)
+        answers: dict[str, dict[str, Any]] = {}
+        fresh: list[list[dict[str, Any]]] = []
+        results: list[list[dict[str, Any]]] = []
+        for job in self.jobs:
+            outcomes, mine = [], []
+            for scan in job.scans:
+                if scan.scan_id not in won or scan.scan_id in answers:
+                    first = answers.get(scan.scan_id) or stored.get(scan.scan_id)
+                    outcomes.append({**(first or {"scan_id": scan.scan_id, "status": "pending"}), "repeated": True})
+                    continue
+                point = self.points.get((scan.point_code or "").strip())
+                try:
+                    outcome = self._apply(job.actor, scan, point)
+                except Refusal as refusal:
+                    outcome = {"status": "refused", "code": refusal.code, "message": refusal.message,
+                               "params": {k: str(v) for k, v in refusal.params.items()}}
+                answers[scan.scan_id] = {"scan_id": scan.scan_id, "action": scan.action, **outcome}
+                mine.append(answers[scan.scan_id])
+                outcomes.append({**answers[scan.scan_id], "repeated": False})
+            fresh.append(mine)
+            results.append(outcomes)
+        self._write(answers, fresh, {scan.scan_id: scan for scan in scans})
+        return results
+
+    # --- reading -----------------------------------------------------------------------
+
+    def _claim(self) -> set[str]:
+        """Claim every scan id in one statement; returns the ids this transaction won.
+
+        Rows go in scan_id order, so that two transactions racing over the same ids on
+        PostgreSQL wait on the unique index in the same order and never deadlock.
+        """
+        rows: dict[str, dict[str, Any]] = {}
+        for job in self.jobs:
+            for scan in job.scans:
+                rows.setdefault(scan.scan_id, {
+                    "scan_id": scan.scan_id, "action": scan.action, "barcode": (scan.barcode or "")[:60] or None,
+                    "at": self.moment, "actor_id": job.actor.id or None,
+                })
+        won = bulk.insert_rows(self.session, SCANS, [rows[key] for key in sorted(rows)], CLAIM_COLUMNS,
+                               conflict="scan_id", returning="scan_id").scalars()
+        return set(won)
+
+    def _read(self, scans: list[ScanInput]) -> None:
+        """Points, tubes, people, their controls and open tubes: a few statements for all scans."""
+        codes = sorted({(scan.point_code or "").strip() for scan in scans} - {""})
+        if codes:
+            found = {row.code: PointRow(*row) for row in self.session.execute(_POINTS, {"codes": codes})}
+            self.points = {code: found.get(code) for code in codes}
+        barcodes = sorted({code for scan in scans if scan.action != "open"
+                           if (code := _barcode(scan.barcode)) is not None})
+        if barcodes:
+            statement = _TUBES_LOCKED if self.postgresql else _TUBES
+            for row in self.session.execute(statement, {"barcodes": barcodes}):
+                self.tubes[row.barcode] = TubeRow(*row)
+        self._load_people({number for scan in scans if scan.action == "person"
+                           if (number := _id_number(scan.id_number)) is not None})
+
+    def _load_people(self, numbers: Iterable[str]) -> None:
+        numbers = sorted(set(numbers) - self.people.keys())
+        if not numbers:
+            return
+        self.people.update(dict.fromkeys(numbers))
+        rows = [PersonRow(*row) for row in self.session.execute(_PEOPLE, {"numbers": numbers})]
+        self.people.update({row.id_number: row for row in rows})
+        ids = [row.id for row in rows]
+        if not ids:
+            return
+        if self.postgresql:
+            # Before reading their open tubes: a concurrent scan of the same person waits here,
+            # then sees the sample it wrote.
+            self.session.execute(_PERSON_LOCKS, {"ids": sorted(ids)})
+        for person_id, started, ended, reason in self.session.execute(
+                _CONTROLS, {"ids": ids, "first": self._first_at(), "last": self._last_at()}):
+            self.controls.setdefault(person_id, []).append((started, ended, reason))
+        for person_id, round_id, barcode in self.session.execute(_OPEN_IN, {"ids": ids}):
+            self.open_in.setdefault(person_id, {}).setdefault(round_id, set()).add(barcode)
+
+    def _first_at(self) -> datetime:
+        return min((s.scanned_at for j in self.jobs for s in j.scans if s.scanned_at), default=self.moment)
+
+    def _last_at(self) -> datetime:
+        return max([self.moment, *(s.scanned_at for j in self.jobs for s in j.scans if s.scanned_at)])
+
+    def _person(self, id_number: str) -> PersonRow | None:
+        """The person with that number; a merged record gives way to its survivor."""
+        self._load_people([id_number])
+        row = self.people.get(id_number)
+        if row is not None and row.merged_into_id is not None:
+            survivor = find_person(self.session, id_number)
+            if survivor is None:
+                return None
+            self._load_people([survivor.id_number])
+            row = self.people.get(survivor.id_number)
+        return row
+
+    def _control(self, person_id: int, at: datetime) -> str | None:
+        for started, ended, reason in self.controls.get(person_id, ()):
+            if started <= at and (ended is None or ended > at):
+                return reason
+        for check in CONTROL_CHECKS:
+            if (found := check(self.session, person_id, at)) is not None:
+                return found
+        return None
+
+    def _round_for(self, area_code: str, at: datetime) -> ScreeningRound | None:
+        if self.rounds is None:
+            # Rounds are few: every round not over before the earliest scan, read once.
+            self.rounds = list(self.session.scalars(
+                select(ScreeningRound).where(ScreeningRound.deadline_at >= self._first_at())
+                .order_by(ScreeningRound.starts_at.desc())))
+        return pick_round(self.rounds, area_code, at)
+
+    # --- the rules, scan by scan ----------------------------------------------------------
+
+    def _apply(self, actor: Actor | User, scan: ScanInput, point: PointRow | None) -> dict[str, Any]:
+        if scan.action not in ACTIONS:
+            raise Refusal("bad_action", f"action must be one of {', '.join(ACTIONS)}")
+        if isinstance(actor, User) and point is not None and not _inside(point.area_code, actor.area_code):
+            raise Refusal("outside", f"sampling point {point.code} is outside your jurisdiction", point=point.code)
+        if scan.action != "open" and not (scan.barcode or "").strip():
+            raise Refusal("unknown_tube", "scan a tube first", barcode="")
+        barcode = check_barcode(scan.barcode)
+        at = scan.scanned_at or now()
+        if scan.action == "open":
+            return self._open(actor, scan, barcode, point, at)
+        tube = self.tubes.get(barcode)
+        if tube is None:
+            raise Refusal("unknown_tube", f"tube {barcode} has not been opened: scan the tube first", barcode=barcode)
+        if scan.action == "close":
+            return self._close(tube, at)
+        return self._add(actor, scan, tube, point, at)
+
+    def _open(self, actor: Actor | User, scan: ScanInput, barcode: str, point: PointRow | None,
+              at: datetime) -> dict[str, Any]:
+        flags = []
+        if point is None:
+            flags.append(f"sampling point {scan.point_code or '(none)'} unknown")
+        code = (scan.round_code or "").strip()
+        chosen = None
+        if code:
+            if code not in self.by_code:
+                self.by_code[code] = self.session.scalar(select(ScreeningRound).where(ScreeningRound.code == code))
+            chosen = self.by_code[code]
+            if chosen is None:
+                flags.append(f"round {scan.round_code} unknown")
+        elif point is not None:
+            chosen = self._round_for(point.area_code, at)
+        size = scan.pool_size or (chosen.pool_size if chosen else max(pool_sizes()))
+        if size not in pool_sizes():
+            allowed = ", ".join(map(str, pool_sizes()))
+            raise Refusal("bad_pool_size", f"pool size {size} is not allowed ({allowed})", size=size, allowed=allowed)
+        point_id = point.id if point else None
+        tube_id = self.session.scalar(_OPEN[self.postgresql], {
+            "barcode": barcode, "round_id": chosen.id if chosen else None, "point_id": point_id,
+            "pool_size": size, "members": 0, "state": "open", "opened_at": at, "flag": "; ".join(flags) or None,
+            "actor_id": actor.id or None})
+        if tube_id is None:
+            tube = self._existing(barcode)
+            if tube.state == "open" and tube.point_id == point_id:
+                return {"status": "ok", "code": "tube_resumed", "message": f"tube {barcode} is open: go on scanning",
+                        "params": {"barcode": barcode}, "tube": _view(tube)}
+            raise Refusal("barcode_used", f"barcode {barcode} was used already ({tube.state}); take a new tube",
+                          barcode=barcode, state=tube.state)
+        self.tubes[barcode] = TubeRow(tube_id, barcode, "open", size, 0, chosen.id if chosen else None, point_id)
+        return {"status": "ok", "code": "tube_opened", "message": f"tube {barcode} opened for {size}",
+                "params": {"barcode": barcode, "size": size}, "flags": flags, "tube": _view(self.tubes[barcode])}
+
+    def _existing(self, barcode: str) -> TubeRow:
+        """A tube whose barcode another scan used: as this transaction leaves it (locked on PostgreSQL)."""
+        if barcode not in self.tubes:
+            statement = _TUBES_LOCKED if self.postgresql else _TUBES
+            row = self.session.execute(statement, {"barcodes": [barcode]}).one()
+            self.tubes[barcode] = TubeRow(*row)
+        return self.tubes[barcode]
+
+    def _set(self, tube: TubeRow, at: datetime, **changes: Any) -> TubeRow:
+        changed = self.tubes[tube.barcode] = replace(tube, **changes)
+        # `at` is when it closed, if it did: a closed tube changes no more.
+        self.changed[tube.id] = {"id": tube.id, "members": changed.members, "state": changed.state, "at": at}
+        return changed
+
+    def _close(self, tube: TubeRow, at: datetime) -> dict[str, Any]:
+        if tube.state != "open":
+            raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state} already", barcode=tube.barcode,
+                          state=tube.state)
+        if tube.members == 0:
+            raise Refusal("tube_empty", f"tube {tube.barcode} holds nobody; scan people first", barcode=tube.barcode)
+        closed = self._set(tube, at, state="closed")
+        return {"status": "ok", "code": "tube_closed", "message": f"tube {tube.barcode} closed with {tube.members}",
+                "params": {"barcode": tube.barcode, "members": tube.members}, "tube": _view(closed)}
+
+    def _add(self, actor: Actor | User, scan: ScanInput, tube: TubeRow, point: PointRow | None,
+             at: datetime) -> dict[str, Any]:
+        if tube.state != "open":
+            raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state}: open a new tube",
+                          barcode=tube.barcode, state=tube.state)
+        id_number = check_id_number(scan.id_number)
+        row = self._person(id_number)
+        temporary = False
+        if row is None:
+            name = (scan.name or "").strip()
+            if not name:
+                raise Refusal("unknown_person", f"{mask_id_number(id_number)} is not in the registry: type the "
+                              "name to register on the spot", id=mask_id_number(id_number))
+            area = point.area_code if point else fallback_area(self.session, actor)
+            person = register_unverified(self.session, actor, id_number, name, area,
+                                         point.code if point else None, "not in the registry when sampled")
+            row = self.people[id_number] = PersonRow(person.id, person.name, person.id_number, None)
+            temporary = True
+        reason = self._control(row.id, at)
+        if reason is not None and tube.pool_size > 1:
+            raise Refusal("under_control", f"{row.name} is under control ({reason}): swab alone in a single tube",
+                          name=row.name, reason=reason)
+        rounds = self.open_in.setdefault(row.id, {})
+        if tube.barcode in rounds.get(tube.round_id, ()):
+            raise Refusal("already_in_tube", f"{row.name} is in tube {tube.barcode} already", name=row.name,
+                          barcode=tube.barcode)
+        if tube.round_id is not None:
+            # A tube closed by an earlier scan of this transaction no longer counts as open.
+            elsewhere = sorted(b for b in rounds.get(tube.round_id, ()) if self._is_open(b))
+            if elsewhere:
+                raise Refusal("in_other_tube", f"{row.name} is in open tube {elsewhere[0]} of this round already",
+                              name=row.name, barcode=elsewhere[0])
+        if tube.members >= tube.pool_size:
+            raise Refusal("tube_full", f"tube {tube.barcode} is full ({tube.pool_size}): open a new tube",
+                          barcode=tube.barcode, size=tube.pool_size)
+        members = tube.members + 1
+        grown = self._set(tube, at, members=members, state="closed" if members >= tube.pool_size else "open")
+        rounds.setdefault(tube.round_id, set()).add(tube.barcode)
+        self.samples.append({
+            "tube_id": tube.id, "person_id": row.id, "round_id": tube.round_id, "sampled_at": at,
+            "scan_id": scan.scan_id, "point_code": scan.point_code, "actor_id": actor.id or None})
+        return {"status": "ok", "code": "tube_closed_full" if grown.state == "closed" else "added",
+                "message": f"{row.name} in tube {tube.barcode} ({members}/{tube.pool_size})",
+                "params": {"name": row.name, "barcode": tube.barcode, "members": members, "size": tube.pool_size},
+                "person": {"name": row.name, "id_number": mask_id_number(row.id_number), "temporary": temporary},
+                "tube": _view(grown)}
+
+    def _is_open(self, barcode: str) -> bool:
+        tube = self.tubes.get(barcode)
+        return tube is None or tube.state == "open"  # not touched here: read as open
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def _write(self, answers: dict[str, dict[str, Any]], fresh: list[list[dict[str, Any]]],
+               by_id: dict[str, ScanInput]) -> None:
+        """Samples, tubes, answers and audit rows: one statement each, whatever the number of scans."""
+        if self.samples:
+            bulk.insert_rows(self.session, SAMPLES, self.samples, SAMPLE_COLUMNS)
+        if self.changed:
+            bulk.update_rows(self.session, TUBES, "id", [self.changed[key] for key in sorted(self.changed)],
+                             TUBE_CHANGES, extra=TUBE_EXTRA)
+        if not answers:
+            return
+        bulk.update_rows(self.session, SCANS, "scan_id", [
+            {"scan_id": sid, "outcome": outcome, "point_id": _point_id(self.points, by_id[sid].point_code)}
+            for sid, outcome in answers.items()], ANSWERS)
+        # The rows audit.record() would add, one per request: through the ORM's unit of work these
+        # rows would cost more than the scans they record.
+        bulk.insert_rows(self.session, AUDIT, [
+            {"at": self.moment, "actor_id": job.actor.id or None, "actor": job.actor.username, "action": "scan",
+             "entity": "scans", "after": {
+                 "scan_ids": [o["scan_id"] for o in mine][:MAX_BATCH],
+                 "ok": sum(o["status"] == "ok" for o in mine), "refused": sum(o["status"] != "ok" for o in mine)}}
+            for job, mine in zip(self.jobs, fresh, strict=True) if mine], AUDIT_COLUMNS)
+
+
+def _point_id(points: dict[str, PointRow | None], code: str | None) -> int | None:
+    point = points.get((code or "").strip())
+    return point.id if point else None
+
+
+def _barcode(raw: str | None) -> str | None:
+    try:
+        return check_barcode(raw)
+    except Refusal:
+        return None
+
+
+def _id_number(raw: str | None) -> str | None:
+    try:
+        return check_id_number(raw)
+    except Refusal:
+        return None
 
 
 def _inside(area_code: str, jurisdiction: str) -> bool:
@@ -202,136 +495,5 @@ def _inside(area_code: str, jurisdiction: str) -> bool:
         return area_code == jurisdiction
 
 
-def _tube_view(tube: Tube, members: int | None = None, state: str | None = None) -> dict[str, Any]:
-    return {"barcode": tube.barcode, "members": tube.members if members is None else members,
-            "pool_size": tube.pool_size, "state": state or tube.state}
-
-
-def _apply(session: Session, actor: Actor | User, scan: ScanInput, point: PointRow | None,
-           tubes: dict[str, TubeRow]) -> dict[str, Any]:
-    """One scan; `tubes` keeps the tubes this request has seen, as they stand after its own scans."""
-    if scan.action not in ACTIONS:
-        raise Refusal("bad_action", f"action must be one of {', '.join(ACTIONS)}")
-    if isinstance(actor, User) and point is not None and not _inside(point.area_code, actor.area_code):
-        raise Refusal("outside", f"sampling point {point.code} is outside your jurisdiction", point=point.code)
-    if scan.action != "open" and not (scan.barcode or "").strip():
-        raise Refusal("unknown_tube", "scan a tube first", barcode="")
-    barcode = check_barcode(scan.barcode)
-    at = scan.scanned_at or now()
-    if scan.action == "open":
-        tubes.pop(barcode, None)
-        return _open(session, actor, scan, barcode, point, at)
-    tube = tubes.get(barcode)
-    if tube is None:
-        found = session.execute(_TUBE, {"barcode": barcode}).first()
-        if found is None:
-            raise Refusal("unknown_tube", f"tube {barcode} has not been opened: scan the tube first",
-                          barcode=barcode)
-        tube = tubes[barcode] = TubeRow(*found)
-    if scan.action == "close":
-        outcome = _close(session, tube, at)
-        tubes[barcode] = replace(tube, state="closed")
-        return outcome
-    outcome = _person(session, actor, scan, tube, point, at)
-    tubes[barcode] = replace(tube, members=outcome["tube"]["members"], state=outcome["tube"]["state"])
-    return outcome
-
-
-def _open(session: Session, actor: Actor | User, scan: ScanInput, barcode: str, point: PointRow | None,
-          at: datetime) -> dict[str, Any]:
-    flags = []
-    if point is None:
-        flags.append(f"sampling point {scan.point_code or '(none)'} unknown")
-    chosen: ScreeningRound | None = round_by_code(session, scan.round_code)
-    if scan.round_code and chosen is None:
-        flags.append(f"round {scan.round_code} unknown")
-    if chosen is None and not scan.round_code and point is not None:
-        chosen = round_for(session, point.area_code, at)
-    size = scan.pool_size or (chosen.pool_size if chosen else max(pool_sizes()))
-    if size not in pool_sizes():
-        allowed = ", ".join(map(str, pool_sizes()))
-        raise Refusal("bad_pool_size", f"pool size {size} is not allowed ({allowed})", size=size, allowed=allowed)
-    statement = _insert(session, Tube).values(
-        barcode=barcode, round_id=chosen.id if chosen else None, point_id=point.id if point else None,
-        pool_size=size, members=0, state="open", opened_at=at, flag="; ".join(flags) or None,
-        actor_id=actor.id or None,
-    ).on_conflict_do_nothing(index_elements=["barcode"]).returning(Tube.id)
-    if session.scalar(statement) is None:
-        tube = session.scalar(select(Tube).where(Tube.barcode == barcode))
-        assert tube is not None
-        if tube.state == "open" and tube.point_id == (point.id if point else None):
-            return {"status": "ok", "code": "tube_resumed", "message": f"tube {barcode} is open: go on scanning",
-                    "params": {"barcode": barcode}, "tube": _tube_view(tube)}
-        raise Refusal("barcode_used", f"barcode {barcode} was used already ({tube.state}); take a new tube",
-                      barcode=barcode, state=tube.state)
-    return {"status": "ok", "code": "tube_opened", "message": f"tube {barcode} opened for {size}",
-            "params": {"barcode": barcode, "size": size}, "flags": flags,
-            "tube": {"barcode": barcode, "members": 0, "pool_size": size, "state": "open"}}
-
-
-def _close(session: Session, tube: TubeRow, at: datetime) -> dict[str, Any]:
-    if tube.state != "open":
-        raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state} already", barcode=tube.barcode,
-                      state=tube.state)
-    if tube.members == 0:
-        raise Refusal("tube_empty", f"tube {tube.barcode} holds nobody; scan people first", barcode=tube.barcode)
-    session.execute(update(Tube).where(Tube.id == tube.id, Tube.state == "open").values(state="closed", closed_at=at))
-    return {"status": "ok", "code": "tube_closed", "message": f"tube {tube.barcode} closed with {tube.members}",
-            "params": {"barcode": tube.barcode, "members": tube.members},
-            "tube": {"barcode": tube.barcode, "members": tube.members, "pool_size": tube.pool_size,
-                     "state": "closed"}}
-
-
-def _lookup(session: Session, id_number: str, tube: TubeRow, at: datetime) -> Any:
-    """The person, why they are under control, and a tube they are in already — in one round trip."""
-    return session.execute(_LOOKUP, {"id_number": id_number, "at": at, "tube_id": tube.id,
-                                     "round_id": tube.round_id}).first()
-
-
-def _person(session: Session, actor: Actor | User, scan: ScanInput, tube: TubeRow, point: PointRow | None,
-            at: datetime) -> dict[str, Any]:
-    if tube.state != "open":
-        raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state}: open a new tube", barcode=tube.barcode,
-                      state=tube.state)
-    id_number = check_id_number(scan.id_number)
-    row = _lookup(session, id_number, tube, at)
-    temporary = False
-    if row is not None and row.merged_into_id is not None:
-        survivor = find_person(session, id_number)
-        row = _lookup(session, survivor.id_number, tube, at) if survivor is not None else None
-    if row is None:
-        name = (scan.name or "").strip()
-        if not name:
-            raise Refusal("unknown_person", f"{mask_id_number(id_number)} is not in the registry: type the name "
-                          "to register on the spot", id=mask_id_number(id_number))
-        area = point.area_code if point else fallback_area(session, actor)
-        register_unverified(session, actor, id_number, name, area, point.code if point else None,
-                            "not in the registry when sampled")
-        session.flush()
-        row = _lookup(session, id_number, tube, at)
-        temporary = True
-    person_id, name, number, _, reason, elsewhere = row
-    if reason is None and CONTROL_CHECKS:
-        reason = control_reason(session, person_id, at)
-    if reason is not None and tube.pool_size > 1:
-        raise Refusal("under_control", f"{name} is under control ({reason}): swab alone in a single tube",
-                      name=name, reason=reason)
-    if elsewhere == tube.barcode:
-        raise Refusal("already_in_tube", f"{name} is in tube {tube.barcode} already", name=name,
-                      barcode=tube.barcode)
-    if elsewhere is not None:
-        raise Refusal("in_other_tube", f"{name} is in open tube {elsewhere} of this round already",
-                      name=name, barcode=elsewhere)
-    grown = session.execute(_GROW, {"tube_id": tube.id, "at": at}).first()
-    if grown is None:
-        raise Refusal("tube_full", f"tube {tube.barcode} is full ({tube.pool_size}): open a new tube",
-                      barcode=tube.barcode, size=tube.pool_size)
-    members, state = grown
-    session.execute(_SAMPLE, {
-        "tube_id": tube.id, "person_id": person_id, "round_id": tube.round_id, "sampled_at": at,
-        "scan_id": scan.scan_id, "point_code": scan.point_code, "actor_id": actor.id or None})
-    return {"status": "ok", "code": "tube_closed_full" if state == "closed" else "added",
-            "message": f"{name} in tube {tube.barcode} ({members}/{tube.pool_size})",
-            "params": {"name": name, "barcode": tube.barcode, "members": members, "size": tube.pool_size},
-            "person": {"name": name, "id_number": mask_id_number(number), "temporary": temporary},
-            "tube": {"barcode": tube.barcode, "members": members, "pool_size": tube.pool_size, "state": state}}
+def _view(tube: TubeRow) -> dict[str, Any]:
+    return {"barcode": tube.barcode, "members": tube.members, "pool_size": tube.pool_size, "state": tube.state}

@@ -1,0 +1,175 @@
+"""Scans from many handhelds at once, written in groups: one transaction and one commit for all
+the requests that arrived while the group before them was being written.
+
+On the morning of a round hundreds of handhelds send a scan each, every second or two. Written
+one request at a time, each pays its own sign-in, its own statements and its own durable commit,
+and the server runs out of CPU long before the database runs out of anything (ceilings.md). Here
+a request waits while the group in flight is written, then goes with everyone who waited beside
+it: the statements and the commit are shared, and under light load a request is written at once,
+alone. A request is answered only after its group has committed, so an answer is never given for
+a scan that could still be lost.
+
+Each event loop (a server worker) has one intake and writes one group at a time, in a thread,
+with the same rules every other way in uses (`record_jobs`). When a group fails as a whole (a
+deadlock, a lost connection), each request in it is tried again on its own, so one bad request
+never costs the others their answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from anyio import to_thread
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from fangyi.auth.models import User
+from fangyi.auth.service import TOKEN_TOUCHED, require
+from fangyi.deps import Credential, get_session, users_for
+from fangyi.errors import DomainError, Unauthorized
+from fangyi.screening.scans import Job, ScanInput, record_jobs
+
+log = logging.getLogger("fangyi.screening")
+
+# What the app's routes get their session from (fangyi.deps.get_session, or a test's override).
+Opener = Callable[[], Iterator[Session]]
+GROUP_SCANS = 400  # scans a group takes at most: a transaction short enough to keep locks brief
+# Groups one worker writes at once. One measured best here (bench/screening_load.py): a second
+# only makes each group smaller and each scan dearer, on a machine the database shares.
+WRITERS = int(os.environ.get("FANGYI_SCAN_WRITERS", "1"))
+
+
+@dataclass
+class Pending:
+    credential: Credential
+    scans: list[ScanInput]
+    future: asyncio.Future[list[dict[str, Any]]]
+    user: User | None = None
+    outcome: list[dict[str, Any]] | None = None
+    error: BaseException | None = None
+
+
+@dataclass
+class Intake:
+    sessions: Opener
+    waiting: list[Pending] = field(default_factory=list)
+    writers: int = 0
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)  # held: the loop keeps weak references
+
+    async def submit(self, credential: Credential, scans: list[ScanInput]) -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        pending = Pending(credential, scans, loop.create_future())
+        self.waiting.append(pending)
+        if self.writers < WRITERS:
+            self.writers += 1
+            task = loop.create_task(self._drain())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        return await pending.future
+
+    async def _drain(self) -> None:
+        group: list[Pending] = []
+        try:
+            while self.waiting:
+                group = self._take()
+                await to_thread.run_sync(write_group, self.sessions, group)
+                for pending in group:
+                    _settle(pending)
+                group = []
+        except BaseException as exc:  # cancelled with the loop: nobody may wait for ever
+            for pending in group + self.waiting:
+                if not pending.future.done():
+                    pending.future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("stopped"))
+            self.waiting = []
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            self.writers -= 1
+
+    def _take(self) -> list[Pending]:
+        taken, count = 0, 0
+        for pending in self.waiting:
+            if taken and count + len(pending.scans) > GROUP_SCANS:
+                break
+            taken, count = taken + 1, count + len(pending.scans)
+        group, self.waiting = self.waiting[:taken], self.waiting[taken:]
+        return group
+
+
+def _settle(pending: Pending) -> None:
+    if pending.future.done():
+        return
+    if pending.error is not None:
+        pending.future.set_exception(pending.error)
+    else:
+        pending.future.set_result(pending.outcome or [])
+
+
+def write_group(sessions: Opener, group: list[Pending]) -> None:
+    """Sign the group's senders in and write their scans in one transaction (runs in a thread)."""
+    try:
+        _write(sessions, group)
+    except Exception as exc:
+        if len(group) == 1:
+            group[0].error = exc
+            return
+        log.warning("a group of %d scan requests failed (%s); writing each alone", len(group), exc)
+        for pending in group:
+            pending.error = None
+            try:
+                _write(sessions, [pending])
+            except Exception as alone:
+                pending.error = alone
+
+
+def _write(sessions: Opener, group: list[Pending]) -> None:
+    with contextmanager(sessions)() as session:
+        _write_in(session, group)
+
+
+def _write_in(session: Session, group: list[Pending]) -> None:
+    try:
+        users = users_for(session, [pending.credential for pending in group], snapshots=True)
+        ready = []
+        for pending in group:
+            user = users.get(pending.credential)
+            try:
+                if user is None:
+                    raise Unauthorized("API token is unknown or revoked" if pending.credential.token
+                                       else "sign in or send an API token (Authorization: Bearer …)")
+                require(user, "scan_samples")
+            except DomainError as refused:
+                pending.error = refused
+                continue
+            pending.user = user
+            ready.append(pending)
+        outcomes = record_jobs(session, [Job(pending.user, pending.scans) for pending in ready
+                                         if pending.user is not None])
+        session.commit()
+        session.info.pop(TOKEN_TOUCHED, None)  # written with the scans
+        for pending, outcome in zip(ready, outcomes, strict=True):
+            pending.outcome = outcome
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def intake(request: Request) -> Intake:
+    """The intake of this app in the running event loop (one per server worker), writing through
+    the app's own sessions (the ones its routes get, so a test's session too)."""
+    loop = asyncio.get_running_loop()
+    app = request.app
+    intakes: WeakKeyDictionary[asyncio.AbstractEventLoop, Intake] | None = getattr(app.state, "scan_intakes", None)
+    if intakes is None:
+        intakes = app.state.scan_intakes = WeakKeyDictionary()
+    found = intakes.get(loop)
+    if found is None:
+        found = intakes[loop] = Intake(app.dependency_overrides.get(get_session, get_session))
+    return found
