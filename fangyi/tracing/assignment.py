@@ -143,13 +143,6 @@ def _quoted(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-# Where each found person wanting a tracer lives, by the person's primary key, first and once
-# (MATERIALIZED): joined plainly, SQLite walks the areas (or all of persons) outside instead.
-_LIVES = f"""lives AS MATERIALIZED (
-    SELECT f.person_id, (SELECT p.area_code FROM persons p WHERE p.id = f.person_id) AS area_code
-    FROM {FOUND} f WHERE f.wants_owner = 1)"""
-
-
 def plan_found(session: Session, at: datetime) -> int:
     """Give an owner to every row of the derivation's found table that wants one, in one
     statement: the k-th such person of an area group, by id, takes the group's k-th slot.
@@ -157,7 +150,8 @@ def plan_found(session: Session, at: datetime) -> int:
     tracers, load = _tracers(session, at)
     if not tracers:
         return 0
-    areas = session.scalars(text(f"WITH {_LIVES} SELECT DISTINCT area_code FROM lives")).all()
+    # Where each person lives was read into FOUND with the person (derivation.py).
+    areas = session.scalars(text(f"SELECT DISTINCT area_code FROM {FOUND} WHERE wants_owner = 1")).all()
     of_area, groups = _groups(tracers, load, areas)
     if not of_area:
         return 0
@@ -175,10 +169,9 @@ def plan_found(session: Session, at: datetime) -> int:
         WITH a(area_code, grp) AS (VALUES {area_rows}),
         seg(grp, n, lo, hi, width) AS (VALUES {segment_rows}),
         slot(grp, n, turn, tracer) AS (VALUES {slot_rows}),
-        {_LIVES},
         ranked AS (
-            SELECT l.person_id, a.grp, row_number() OVER (PARTITION BY a.grp ORDER BY l.person_id) - 1 AS k
-            FROM lives l JOIN a ON a.area_code = l.area_code),
+            SELECT f.person_id, a.grp, row_number() OVER (PARTITION BY a.grp ORDER BY f.person_id) - 1 AS k
+            FROM {FOUND} f JOIN a ON a.area_code = f.area_code WHERE f.wants_owner = 1),
         chosen AS (
             SELECT r.person_id, slot.tracer FROM ranked r
             JOIN seg ON seg.grp = r.grp AND r.k >= seg.lo AND (seg.hi = -1 OR r.k < seg.hi)

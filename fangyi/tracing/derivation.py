@@ -45,9 +45,10 @@ PAIRS = "tracing_pairs"  # a secondary contact's overlaps: with whom (via), wher
 FOUND = "tracing_found"  # the derived contacts, for storing; contact_id, wants_owner, owner are storage's
 _TABLES = {
     PAIRS: "person_id BIGINT NOT NULL, via BIGINT NOT NULL, venue_id BIGINT, f BIGINT NOT NULL, t BIGINT NOT NULL",
+    # area_code: where the person lives, read once here for assignment.py to group tracers by.
     FOUND: "person_id BIGINT PRIMARY KEY, degree VARCHAR(10) NOT NULL, first_at BIGINT NOT NULL, "
-           "last_at BIGINT NOT NULL, reasons TEXT NOT NULL, via TEXT NOT NULL, contact_id BIGINT, "
-           "wants_owner INTEGER NOT NULL DEFAULT 1, owner BIGINT",
+           "last_at BIGINT NOT NULL, reasons TEXT NOT NULL, via TEXT NOT NULL, area_code VARCHAR(20), "
+           "contact_id BIGINT, wants_owner INTEGER NOT NULL DEFAULT 1, owner BIGINT",
 }
 
 
@@ -414,8 +415,8 @@ def _store_close(session: Session, close: Iterable[Found]) -> None:
     rows = [(f.person_id, f.degree, f.first, f.last, f.reasons_json(), "[]") for f in close]
     if rows:
         session.execute(
-            text(f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via) "
-                 "VALUES (:p, :d, :f, :l, :r, :v)"),
+            text(f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code) "
+                 "VALUES (:p, :d, :f, :l, :r, :v, (SELECT area_code FROM persons WHERE id = :p))"),
             [{"p": p, "d": d, "f": f, "l": last, "r": r, "v": v} for p, d, f, last, r, v in rows],
         )
 
@@ -452,6 +453,7 @@ def _secondaries(
         (who, venue_id, s, e, s + m - venues[venue_id].longest, venues[venue_id].default_stay)
         for who, venue_id, s, e in cut
     ]
+    codes = _codes({venue_id for _, venue_id, _, _ in cut}, venues)
     columns = f"INSERT INTO {PAIRS} (via, person_id, venue_id, f, t) "
     for chunk in _chunks(rows):
         session.execute(text(columns + interval_join(chunk, skip, dialect, m).text))
@@ -468,13 +470,21 @@ def _secondaries(
             ))
     counted = 0
     for step in (_GROUP_PG,) if dialect == "postgresql" else _GROUP_SQLITE:
-        result = session.execute(text(step))
+        result = session.execute(text(step.replace("{codes}", codes)))
         counted = counted or int(getattr(result, "rowcount", 0) or 0)
     if dialect == "postgresql":
         # Temporary tables get no statistics by themselves: without them PostgreSQL takes
-        # FOUND for a few rows and joins it by nested loops (0.4 s for 3,000 contacts).
-        session.execute(text(f"ANALYZE {FOUND}"))
+        # FOUND for a few rows and joins it by nested loops (0.4 s for 3,000 contacts). The
+        # columns joined on are enough (the row count comes with any): reasons cost most to sample.
+        session.execute(text(f"ANALYZE {FOUND} (person_id, area_code, wants_owner, contact_id)"))
     return counted
+
+
+def _codes(venue_ids: Iterable[int], venues: dict[int, _VenueInfo]) -> str:
+    """A WITH entry of the codes of the venues the join looked at, already known here: joined
+    to the whole venues table instead, PostgreSQL hashes all of it (7 ms for 22,000 venues)."""
+    rows = [f"({int(i)}, '{venues[i].code.replace(chr(39), chr(39) * 2)}')" for i in sorted(venue_ids)]
+    return f"codes(id, code) AS (VALUES {', '.join(rows or ['(0, NULL)'])})"
 
 
 def _skip_rows(skip: Sequence[int]) -> list[tuple[int]]:
@@ -485,21 +495,25 @@ def _skip_rows(skip: Sequence[int]) -> list[tuple[int]]:
 # Grouping PAIRS into one FOUND row per secondary contact. Each reason once, the home first,
 # then the venue overlaps by (from, to, venue code), as JSON text in the shape of formats.md
 # ("fangyi trace") and of Found.reasons_json; via: every close contact through whom, in order.
+# Where the person lives is looked up per row by primary key: a join PostgreSQL estimates for
+# PAIRS' 200 rows of a temporary table without statistics and hashes all of persons for (0.3 s).
 _REASONS = """
+{{codes}},
 spans AS (SELECT DISTINCT person_id, venue_id, f, t FROM {pairs} WHERE venue_id IS NOT NULL),
 said AS (
     SELECT s.person_id, 1 AS grp, s.f, s.t, v.code,
            '{{"kind": "venue", "venue_code": ' || {quote} || ', "from": ' || s.f || ', "to": ' || s.t || '}}' AS txt
-    FROM spans s JOIN venues v ON v.id = s.venue_id
+    FROM spans s JOIN codes v ON v.id = s.venue_id
     UNION ALL
     SELECT DISTINCT person_id, 0, 0, 0, '', '{{"kind": "household"}}' FROM {pairs} WHERE venue_id IS NULL),
 vias AS (SELECT DISTINCT person_id, via FROM {pairs}),
 ends AS (SELECT person_id, MIN(f) AS lo, MAX(t) AS hi FROM {pairs} GROUP BY person_id)
 """
 _GROUP_PG = f"""
-INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via)
+INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code)
 WITH {_REASONS.format(pairs=PAIRS, quote="to_json(v.code)::text")}
-SELECT e.person_id, 'secondary', e.lo, e.hi, r.txt, w.txt FROM ends e
+SELECT e.person_id, 'secondary', e.lo, e.hi, r.txt, w.txt,
+       (SELECT p.area_code FROM persons p WHERE p.id = e.person_id) FROM ends e
 JOIN (SELECT person_id, '[' || string_agg(txt, ', ' ORDER BY grp, f, t, code COLLATE "C") || ']' AS txt
       FROM said GROUP BY person_id) r ON r.person_id = e.person_id
 JOIN (SELECT person_id, '[' || string_agg(via::text, ', ' ORDER BY via) || ']' AS txt
@@ -510,8 +524,9 @@ JOIN (SELECT person_id, '[' || string_agg(via::text, ', ' ORDER BY via) || ']' A
 # In steps, each joined to FOUND by its primary key: joined to one another, the grouped
 # subqueries have no index in SQLite and the join goes quadratic.
 _GROUP_SQLITE = (
-    f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via) "
-    f"SELECT person_id, 'secondary', MIN(f), MAX(t), '[]', '[]' FROM {PAIRS} GROUP BY person_id",
+    f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code) "
+    f"SELECT person_id, 'secondary', MIN(f), MAX(t), '[]', '[]', "
+    f"(SELECT p.area_code FROM persons p WHERE p.id = {PAIRS}.person_id) FROM {PAIRS} GROUP BY person_id",
     f"""WITH {_REASONS.format(pairs=PAIRS, quote="json_quote(v.code)")},
     r AS (SELECT person_id, txt FROM (
         SELECT person_id, '[' || group_concat(txt, ', ') OVER win || ']' AS txt, row_number() OVER win AS n
