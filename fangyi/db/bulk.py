@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import CursorResult, Table, TextClause, text
+from sqlalchemy import Boolean, ColumnElement, CursorResult, String, Table, TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeEngine
 
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
@@ -95,3 +97,43 @@ def update_rows(session: Session, table: Table, key: str, rows: Sequence[Mapping
     statement = update_statement(dialect, table, key, columns, tuple(assignments.items()),
                                  tuple((extra or {}).items()))
     session.execute(statement, {"rows": encode(rows, dialect)})
+
+
+class InJson(ColumnElement[bool]):
+    """`column IN (the values of a JSON array parameter)`: one text parameter whatever the number
+    of values, so the statement's text (and its prepared plan) never changes, where an IN list of
+    bound values is compiled and bound value by value."""
+
+    inherit_cache = True
+    _traverse_internals = [  # noqa: RUF012  (SQLAlchemy's own attribute, a list by its design)
+        ("column", InternalTraversal.dp_clauseelement), ("param", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.param = bindparam(name, type_=String())
+        self.type = Boolean()
+
+
+@compiles(InJson)
+def _in_json(element: InJson, compiler: Any, **kw: Any) -> str:
+    column, param = compiler.process(element.column, **kw), compiler.process(element.param, **kw)
+    return f"{column} IN (SELECT value FROM json_each({param}))"
+
+
+@compiles(InJson, "postgresql")
+def _in_json_pg(element: InJson, compiler: Any, **kw: Any) -> str:
+    # = ANY(an array made once): the planner sees an array and reads the column's index; as a
+    # semi-join on the function it guesses 100 rows and may scan the table.
+    kind = element.column.type.compile(dialect=compiler.dialect)
+    column, param = compiler.process(element.column, **kw), compiler.process(element.param, **kw)
+    return (f"{column} = ANY(CAST(ARRAY(SELECT jsonb_array_elements_text(CAST({param} AS jsonb))) "
+            f"AS {kind}[]))")
+
+
+def in_json(column: ColumnElement[Any], name: str) -> InJson:
+    """Use with `listed(values)` as the parameter `name`."""
+    return InJson(column, name)
+
+
+def listed(values: Iterable[Any]) -> str:
+    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))

@@ -115,21 +115,21 @@ TUBES = cast(Table, Tube.__table__)
 SAMPLES = cast(Table, Sample.__table__)
 _T, _P, _C = TUBES.c, cast(Table, Person.__table__).c, cast(Table, Control.__table__).c
 _SP = cast(Table, SamplingPoint.__table__).c
-_STORED = select(SCANS.c.scan_id, SCANS.c.outcome).where(SCANS.c.scan_id.in_(bindparam("ids", expanding=True)))
+_STORED = select(SCANS.c.scan_id, SCANS.c.outcome).where(bulk.in_json(SCANS.c.scan_id, "ids"))
 _TUBE_COLUMNS = (_T.id, _T.barcode, _T.state, _T.pool_size, _T.members, _T.round_id, _T.point_id)
-_TUBES = select(*_TUBE_COLUMNS).where(_T.barcode.in_(bindparam("barcodes", expanding=True))).order_by(_T.id)
+_TUBES = select(*_TUBE_COLUMNS).where(bulk.in_json(_T.barcode, "barcodes")).order_by(_T.id)
 _TUBES_LOCKED = _TUBES.with_for_update()
 _PEOPLE = select(_P.id, _P.name, _P.id_number, _P.merged_into_id).where(
-    _P.id_number.in_(bindparam("numbers", expanding=True)))
+    bulk.in_json(_P.id_number, "numbers"))
 _CONTROLS = select(_C.person_id, _C.started_at, _C.ended_at, _C.reason).where(
-    _C.person_id.in_(bindparam("ids", expanding=True)),
+    bulk.in_json(_C.person_id, "ids"),
     _C.started_at <= bindparam("last", type_=Instant()),
     _C.ended_at.is_(None) | (_C.ended_at > bindparam("first", type_=Instant())),
 ).order_by(_C.person_id, _C.id)
 # Open tubes the people are in already, by round: one person, one open tube per round.
 _OPEN_IN = select(SAMPLES.c.person_id, SAMPLES.c.round_id, _T.barcode).join(TUBES, _T.id == SAMPLES.c.tube_id).where(
-    SAMPLES.c.person_id.in_(bindparam("ids", expanding=True)), _T.state == "open")
-_POINTS = select(_SP.id, _SP.code, _SP.area_code).where(_SP.code.in_(bindparam("codes", expanding=True)))
+    bulk.in_json(SAMPLES.c.person_id, "ids"), _T.state == "open")
+_POINTS = select(_SP.id, _SP.code, _SP.area_code).where(bulk.in_json(_SP.code, "codes"))
 CLAIM_COLUMNS = ("scan_id", "action", "barcode", "at", "actor_id")
 SAMPLE_COLUMNS = ("tube_id", "person_id", "round_id", "sampled_at", "scan_id", "point_code", "actor_id")
 AUDIT = cast(Table, AuditEntry.__table__)
@@ -189,6 +189,7 @@ class _Group:
     open_in: dict[int, dict[int | None, set[str]]] = field(default_factory=dict)
     rounds: list[ScreeningRound] | None = None
     by_code: dict[str, ScreeningRound | None] = field(default_factory=dict)
+    sizes: tuple[int, ...] = ()  # the protocol's pool sizes, read once
     changed: dict[int, dict[str, Any]] = field(default_factory=dict)
     samples: list[dict[str, Any]] = field(default_factory=list)
 
@@ -199,7 +200,7 @@ class _Group:
             return [[] for _ in self.jobs]
         won = self._claim()
         lost = sorted({scan.scan_id for scan in scans} - won)
-        stored = {sid: out for sid, out in self.session.execute(_STORED, {"ids": lost})} if lost else {}
+        stored = {sid: out for sid, out in self.session.execute(_STORED, {"ids": bulk.listed(lost)})} if lost else {}
         self._read(scans)
         answers: dict[str, dict[str, Any]] = {}
         fresh: list[list[dict[str, Any]]] = []
@@ -248,13 +249,13 @@ class _Group:
         """Points, tubes, people, their controls and open tubes: a few statements for all scans."""
         codes = sorted({(scan.point_code or "").strip() for scan in scans} - {""})
         if codes:
-            found = {row.code: PointRow(*row) for row in self.session.execute(_POINTS, {"codes": codes})}
+            found = {row.code: PointRow(*row) for row in self.session.execute(_POINTS, {"codes": bulk.listed(codes)})}
             self.points = {code: found.get(code) for code in codes}
         barcodes = sorted({code for scan in scans if scan.action != "open"
                            if (code := _barcode(scan.barcode)) is not None})
         if barcodes:
             statement = _TUBES_LOCKED if self.postgresql else _TUBES
-            for row in self.session.execute(statement, {"barcodes": barcodes}):
+            for row in self.session.execute(statement, {"barcodes": bulk.listed(barcodes)}):
                 self.tubes[row.barcode] = TubeRow(*row)
         self._load_people({number for scan in scans if scan.action == "person"
                            if (number := _id_number(scan.id_number)) is not None})
@@ -264,7 +265,7 @@ class _Group:
         if not numbers:
             return
         self.people.update(dict.fromkeys(numbers))
-        rows = [PersonRow(*row) for row in self.session.execute(_PEOPLE, {"numbers": numbers})]
+        rows = [PersonRow(*row) for row in self.session.execute(_PEOPLE, {"numbers": bulk.listed(numbers)})]
         self.people.update({row.id_number: row for row in rows})
         ids = [row.id for row in rows]
         if not ids:
@@ -274,9 +275,9 @@ class _Group:
             # then sees the sample it wrote.
             self.session.execute(_PERSON_LOCKS, {"ids": sorted(ids)})
         for person_id, started, ended, reason in self.session.execute(
-                _CONTROLS, {"ids": ids, "first": self._first_at(), "last": self._last_at()}):
+                _CONTROLS, {"ids": bulk.listed(ids), "first": self._first_at(), "last": self._last_at()}):
             self.controls.setdefault(person_id, []).append((started, ended, reason))
-        for person_id, round_id, barcode in self.session.execute(_OPEN_IN, {"ids": ids}):
+        for person_id, round_id, barcode in self.session.execute(_OPEN_IN, {"ids": bulk.listed(ids)}):
             self.open_in.setdefault(person_id, {}).setdefault(round_id, set()).add(barcode)
 
     def _first_at(self) -> datetime:
@@ -349,9 +350,10 @@ class _Group:
                 flags.append(f"round {scan.round_code} unknown")
         elif point is not None:
             chosen = self._round_for(point.area_code, at)
-        size = scan.pool_size or (chosen.pool_size if chosen else max(pool_sizes()))
-        if size not in pool_sizes():
-            allowed = ", ".join(map(str, pool_sizes()))
+        sizes = self.sizes = self.sizes or pool_sizes()
+        size = scan.pool_size or (chosen.pool_size if chosen else max(sizes))
+        if size not in sizes:
+            allowed = ", ".join(map(str, sizes))
             raise Refusal("bad_pool_size", f"pool size {size} is not allowed ({allowed})", size=size, allowed=allowed)
         point_id = point.id if point else None
         tube_id = self.session.scalar(_OPEN[self.postgresql], {
@@ -373,7 +375,7 @@ class _Group:
         """A tube whose barcode another scan used: as this transaction leaves it (locked on PostgreSQL)."""
         if barcode not in self.tubes:
             statement = _TUBES_LOCKED if self.postgresql else _TUBES
-            row = self.session.execute(statement, {"barcodes": [barcode]}).one()
+            row = self.session.execute(statement, {"barcodes": bulk.listed([barcode])}).one()
             self.tubes[barcode] = TubeRow(*row)
         return self.tubes[barcode]
 
