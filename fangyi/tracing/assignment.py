@@ -86,7 +86,9 @@ def _tracers(session: Session, at: datetime) -> tuple[list[User], dict[int, int]
     load: dict[int, int] = {t.id: 0 for t in tracers}
     if tracers:
         for tracer_id, count in session.execute(
-            select(Contact.assigned_to_id, func.count()).where(Contact.assigned_at >= start, Contact.assigned_at < end)
+            # By tracer, so that ix_contacts_tracer_day answers it alone: one range per tracer.
+            select(Contact.assigned_to_id, func.count())
+            .where(Contact.assigned_to_id.in_(list(load)), Contact.assigned_at >= start, Contact.assigned_at < end)
             .group_by(Contact.assigned_to_id)
         ):
             if tracer_id in load:

@@ -53,7 +53,11 @@ class Contact(Base):
     """
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_case_person", "case_id", "person_id"),)
+    # A tracer's queue and their day's load (assigned_at within a day) read ix_contacts_tracer_day.
+    __table_args__ = (
+        Index("ix_contacts_case_person", "case_id", "person_id"),
+        Index("ix_contacts_tracer_day", "assigned_to_id", "assigned_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
@@ -75,8 +79,8 @@ class Contact(Base):
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     stale_at: Mapped[datetime | None] = mapped_column(Instant)
     # The tracer whose queue it is in: by the area the person lives in, balancing the day's load.
-    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    assigned_at: Mapped[datetime | None] = mapped_column(Instant, index=True)  # the day's load, by tracer
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(Instant)  # the day's load, by tracer
     # A confirmed contact handed over for quarantine: the placement request the quarantine part takes.
     handed_over_at: Mapped[datetime | None] = mapped_column(Instant)
 
