@@ -240,6 +240,24 @@ def process_cpu(root: int) -> float:
     return total
 
 
+def database_cpu() -> float:
+    """CPU seconds used so far by every PostgreSQL process on the machine (the server is shared:
+    idle backends add almost nothing over a minute)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name, rest = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if name.endswith("(postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def stored_scans(dsn: str) -> int:
     with psycopg.connect(dsn) as conn:
         row = conn.execute("SELECT count(*) FROM scans").fetchone()
@@ -294,11 +312,12 @@ def run(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     engine_for(url).dispose()
     server, base = serve(url, args.workers)
     per_request = 1 if mode == "single" else 20
-    client_before, server_before = time.process_time(), process_cpu(server.pid)
+    client_before, server_before, db_before = time.process_time(), process_cpu(server.pid), database_cpu()
     try:
         tally, elapsed = uvloop.run(drive(base, token, people, args.clients, per_request, args.resend,
                                           args.seconds))
         client_cpu, server_cpu = time.process_time() - client_before, process_cpu(server.pid) - server_before
+        db_cpu = database_cpu() - db_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -316,6 +335,7 @@ def run(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         "ratio": round(rate / raw, 2),
         "server_cpu_ms_per_request": round(server_cpu / max(len(latencies), 1) * 1000, 2),
         "client_cpu_ms_per_request": round(client_cpu / max(len(latencies), 1) * 1000, 2),
+        "db_cpu_ms_per_request": round(db_cpu / max(len(latencies), 1) * 1000, 2),
         "load": round(os.getloadavg()[0], 1),
     }
 
@@ -338,8 +358,9 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['errors']:>6} {r['raw_rows_per_s']:>7} {r['ratio']:>6}", flush=True)
         verdict = "equal" if r["stored"] == r["unique_sent"] - r["unanswered"] else "NOT EQUAL"
         print(f"  stored scans {r['stored']} vs unique scans sent {r['unique_sent']}: {verdict}; "
-              f"CPU per request: server {r['server_cpu_ms_per_request']} ms, load generator "
-              f"{r['client_cpu_ms_per_request']} ms; load average {r['load']}; unanswered {r['unanswered']} "
+              f"CPU per request: server {r['server_cpu_ms_per_request']} ms, PostgreSQL "
+              f"{r['db_cpu_ms_per_request']} ms, load generator {r['client_cpu_ms_per_request']} ms; "
+              f"load average {r['load']}; unanswered {r['unanswered']} "
               f"(server log: {LOG})", flush=True)
 
 

@@ -1,0 +1,120 @@
+"""Scans arriving together: written in groups, each request answered as if it had come alone,
+and the tube and round rules holding between transactions that run at the same time."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fangyi.app import create_app
+from fangyi.audit.models import AuditEntry
+from fangyi.audit.service import SYSTEM
+from fangyi.db.session import make_session, session_scope
+from fangyi.deps import get_session
+from fangyi.registry.models import Person
+from fangyi.screening.models import Sample, Scan, Tube
+from fangyi.screening.scans import Job, ScanInput, record_jobs
+from fangyi.screening.setup import RoundFields, create_point, create_round
+from tests.conftest import COUNTY, SHIJIN, Cast, add_areas
+from tests.screening.conftest import START, Ground, id_number
+
+URL = "/api/v1/screening/scans"
+AT = "2022-04-01T09:00:00+08:00"
+
+
+def _post_together(db: Session, cast: Cast, bodies: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Send the requests at once, as many handhelds do, to one app on the test's session."""
+    app = create_app()
+
+    def same_session() -> Iterator[Session]:
+        yield db
+
+    app.dependency_overrides[get_session] = same_session
+
+    async def send() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fangyi") as client:
+            return await asyncio.gather(*[client.post(URL, json=body, headers=cast.headers("sampler"))
+                                          for body in bodies])
+
+    responses = asyncio.run(send())
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    return [r.json()["results"] for r in responses]
+
+
+def _scan(scan_id: str, action: str, barcode: str, **more: Any) -> dict[str, Any]:
+    return {"scan_id": scan_id, "action": action, "barcode": barcode, "point_code": "P-SJ", "scanned_at": AT, **more}
+
+
+def test_requests_sent_at_once_are_each_answered_as_if_alone(db: Session, cast: Cast, ground: Ground) -> None:
+    _post_together(db, cast, [_scan("open-A-0001", "open", "TA000001", pool_size=5),
+                              _scan("open-B-0001", "open", "TB000001", pool_size=5)])
+    people = ground.people
+    bodies = [_scan(f"a-person-{n:04d}", "person", "TA000001", id_number=people[n].id_number) for n in range(5)]
+    bodies += [_scan(f"b-person-{n:04d}", "person", "TB000001", id_number=people[5 + n].id_number) for n in range(3)]
+    # A handheld's resend of a scan still in flight, and a sixth person for a five-tube.
+    bodies += [bodies[0], _scan("a-person-0006", "person", "TA000001", id_number=people[9].id_number)]
+    answers = _post_together(db, cast, bodies)
+    assert [len(a) for a in answers] == [1] * len(bodies)
+    flat = [a[0] for a in answers]
+    assert [a["status"] for a in flat[:8]] == ["ok"] * 8
+    assert {a["person"]["name"] for a in flat[:5]} == {p.name for p in people[:5]}
+    assert flat[8]["repeated"] is True and flat[8]["tube"] == flat[0]["tube"]
+    assert (flat[9]["status"], flat[9]["code"]) == ("refused", "tube_not_open")
+    assert db.scalar(select(Tube.state).where(Tube.barcode == "TA000001")) == "closed"
+    count = select(func.count()).select_from(Sample).join(Tube)
+    assert db.scalar(count.where(Tube.barcode == "TA000001")) == 5
+    assert db.scalar(count.where(Tube.barcode == "TB000001")) == 3
+    assert db.scalar(select(func.count()).select_from(Scan)) == 2 + 9  # the resend stored once
+    # One audit row per request that wrote something, naming its scans.
+    audited = db.scalars(select(AuditEntry.after).where(AuditEntry.action == "scan")).all()
+    assert sorted(scan_id for row in audited for scan_id in row["scan_ids"]) == sorted(
+        {b["scan_id"] for b in bodies} | {"open-A-0001", "open-B-0001"})
+
+
+def test_a_person_scanned_at_two_points_at_the_same_moment_lands_in_one_tube(committed_db: str) -> None:
+    with session_scope() as session:
+        add_areas(session)
+        create_round(session, SYSTEM, RoundFields("RC", "并发", [COUNTY], START))
+        for code in ("P-1", "P-2"):
+            create_point(session, SYSTEM, code=code, name=code, area_code=SHIJIN)
+        number = id_number(500)
+        session.add(Person(id_number=number, doc_kind="resident", name="赵六", area_code=SHIJIN))
+    at = datetime(2022, 4, 1, 2, 0, tzinfo=UTC)
+    with session_scope() as session:
+        record_jobs(session, [Job(SYSTEM, [ScanInput("open-c-1", "open", barcode="TC000001", point_code="P-1",
+                                                     scanned_at=at),
+                                           ScanInput("open-c-2", "open", barcode="TC000002", point_code="P-2",
+                                                     scanned_at=at)])])
+    start = threading.Barrier(2)
+    answers: dict[str, dict[str, Any]] = {}
+
+    def scan_at(point: str, barcode: str) -> None:
+        session = make_session()
+        try:
+            start.wait()
+            outcome = record_jobs(session, [Job(SYSTEM, [ScanInput(f"same-{point}", "person", barcode=barcode,
+                                                                   point_code=point, id_number=number,
+                                                                   scanned_at=at)])])
+            session.commit()
+            answers[point] = outcome[0][0]
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=scan_at, args=args) for args in (("P-1", "TC000001"), ("P-2", "TC000002"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(a["status"] for a in answers.values()) == ["ok", "refused"]
+    refused = next(a for a in answers.values() if a["status"] == "refused")
+    assert refused["code"] == "in_other_tube"
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Sample)) == 1
