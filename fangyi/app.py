@@ -40,6 +40,7 @@ ROUTERS = (
     "fangyi.screening.pages",
     "fangyi.quarantine.api",
     "fangyi.quarantine.pages",
+    "fangyi.screening.box_api",
 )
 
 PROBLEM = "application/problem+json"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from fangyi.audit import service as audit
 from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.service import require
+from fangyi.auth.service import check_area, require
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.registry.models import Household, Person
 from fangyi.screening.common import Refusal, check_barcode
@@ -31,6 +31,7 @@ from fangyi.screening.models import (
     LabResult,
     RetestTask,
     Sample,
+    SamplingPoint,
     SuspectedCase,
     Tube,
 )
@@ -163,46 +164,124 @@ def _close_tasks(session: Session, person_id: int, tube: Tube, at: datetime) -> 
 
 
 # --- boxes: packed at the point, handed over, received by the lab ----------------------
+# Every check runs before anything is written, so a refused box leaves no trace.
+
+BOX_STATES = ("packed", "handed_over", "received")
+BOX_MAX_TUBES = 500
+
+
+def box_state(box: Box) -> str:
+    if box.received_at is not None:
+        return "received"
+    return "handed_over" if box.handed_over_at is not None else "packed"
+
+
+def _person(text: str | None, column: str) -> str:
+    """Who handed over, carried or received: a name is required, as on the paper slip."""
+    name = (text or "").strip()
+    if not name:
+        raise Invalid(f"{column} is required: who signs for the box", column=column)
+    return name[:100]
+
+
+def _box_barcodes(barcodes: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for raw in barcodes:
+        if not (raw or "").strip():
+            continue
+        try:
+            seen.setdefault(check_barcode(raw))
+        except Refusal as refusal:
+            raise Invalid(refusal.message, column="barcodes") from None
+    if not seen:
+        raise Invalid("a box holds at least one tube", column="barcodes")
+    if len(seen) > BOX_MAX_TUBES:
+        raise Invalid(f"a box holds at most {BOX_MAX_TUBES} tubes, not {len(seen)}", column="barcodes")
+    return list(seen)
 
 
 def pack_box(session: Session, actor: Actor | User, code: str, barcodes: list[str], lab_code: str | None,
              point_id: int | None = None) -> Box:
+    """Closed tubes into a new box for a lab. Without a point, the tubes' own point when they share one."""
     if isinstance(actor, User):
         require(actor, "scan_samples")
+    code = (code or "").strip()
+    if not code:
+        raise Invalid("the box needs a code", column="code")
+    wanted = _box_barcodes(barcodes)
+    if lab_code and session.get(Lab, lab_code) is None:
+        raise Invalid(f"lab {lab_code} is not registered", column="lab_code")
     if session.scalar(select(Box.id).where(Box.code == code)) is not None:
-        raise Conflict(f"box {code} exists already")
-    tubes = session.scalars(select(Tube).where(Tube.barcode.in_(barcodes))).all()
-    missing = sorted(set(barcodes) - {t.barcode for t in tubes})
+        raise Conflict(f"box {code} exists already", column="code")
+    # Locked: two samplers packing the same tube at once cannot both succeed.
+    tubes = session.scalars(select(Tube).where(Tube.barcode.in_(wanted)).with_for_update()).all()
+    missing = [b for b in wanted if b not in {t.barcode for t in tubes}]
     if missing:
-        raise NotFound(f"no tube with barcode {', '.join(missing[:5])}")
-    not_closed = [t.barcode for t in tubes if t.state != "closed"]
+        raise Invalid(f"unknown barcode {', '.join(missing[:5])}: not scanned or not uploaded yet",
+                      column="barcodes")
+    not_closed = [f"{t.barcode} ({t.state})" for t in tubes if t.state != "closed"]
     if not_closed:
-        raise Invalid(f"only closed tubes are packed: {', '.join(not_closed[:5])}")
-    box = Box(code=code, lab_code=lab_code, point_id=point_id, packed_at=now())
+        raise Invalid(f"only closed tubes are packed: {', '.join(not_closed[:5])}", column="barcodes")
+    if point_id is None:
+        points = {t.point_id for t in tubes}
+        point_id = points.pop() if len(points) == 1 else None
+    if isinstance(actor, User):
+        check_box_area(session, actor, point_id)
+    box = Box(code=code, lab_code=lab_code or None, point_id=point_id, packed_at=now())
     session.add(box)
     session.flush()
     for tube in tubes:
         tube.box_id, tube.state = box.id, "packed"
-    audit.record(session, actor, "pack", "box", box.id, after={"code": code, "tubes": len(tubes)})
+    audit.record(session, actor, "pack", "box", box.id,
+                 after={"code": code, "tubes": len(tubes), "lab": lab_code, "barcodes": wanted[:50]})
     return box
+
+
+def check_box_area(session: Session, user: User, point_id: int | None) -> None:
+    """A box from a point outside the user's jurisdiction is as good as absent; one without a point is
+    the county's (tubes from several points)."""
+    if point_id is None:
+        return
+    area = session.scalar(select(SamplingPoint.area_code).where(SamplingPoint.id == point_id))
+    if area is not None:
+        check_area(user, area)
 
 
 def hand_over(session: Session, actor: Actor | User, box: Box, handed_by: str, carried_by: str,
               at: datetime | None = None) -> Box:
-    box.handed_over_at, box.handed_over_by, box.carried_by = at or now(), handed_by[:100], carried_by[:100]
-    audit.record(session, actor, "hand_over", "box", box.id, after={"by": handed_by, "carrier": carried_by})
+    if isinstance(actor, User):
+        require(actor, "scan_samples")
+        check_box_area(session, actor, box.point_id)
+    handed, carrier = _person(handed_by, "handed_over_by"), _person(carried_by, "carried_by")
+    if box.received_at is not None:
+        raise Conflict(f"box {box.code} was received by the lab already: nothing left to hand over")
+    if box.handed_over_at is not None:
+        raise Conflict(f"box {box.code} was handed over already, by {box.handed_over_by} to {box.carried_by}")
+    box.handed_over_at, box.handed_over_by, box.carried_by = at or now(), handed, carrier
+    session.flush()
+    audit.record(session, actor, "hand_over", "box", box.id,
+                 after={"by": handed, "carrier": carrier, "at": box.handed_over_at.isoformat()})
     return box
 
 
 def receive_box(session: Session, actor: Actor | User, box: Box, received_by: str,
                 at: datetime | None = None) -> Box:
+    """The lab signs for the box; its packed tubes become received. A box whose hand-over was never
+    recorded is still received: the lab must not be held up by the point's missing slip."""
     if isinstance(actor, User):
         require(actor, "record_results")
+        check_box_area(session, actor, box.point_id)
+    receiver = _person(received_by, "received_by")
+    if box.received_at is not None:
+        raise Conflict(f"box {box.code} was received already, by {box.received_by}")
     moment = at or now()
-    box.received_at, box.received_by = moment, received_by[:100]
+    if box.handed_over_at is not None and moment < box.handed_over_at:
+        raise Invalid(f"received before it was handed over ({box.handed_over_at.isoformat()})", column="at")
+    box.received_at, box.received_by = moment, receiver
     session.execute(update(Tube).where(Tube.box_id == box.id, Tube.state == "packed")
                     .values(state="received", received_at=moment))
-    audit.record(session, actor, "receive", "box", box.id, after={"by": received_by})
+    session.flush()
+    audit.record(session, actor, "receive", "box", box.id, after={"by": receiver, "at": moment.isoformat()})
     return box
 
 
