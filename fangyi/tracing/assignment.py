@@ -34,13 +34,6 @@ def reach_of(user_area: str) -> str:
         return user_area
 
 
-def _eligible(tracers: list[User], area_code: str) -> list[User]:
-    """Tracers whose jurisdiction holds the area, the most local first."""
-    inside = [t for t in tracers if area_code.startswith(reach_of(t.area_code))]
-    deepest = max((len(reach_of(t.area_code)) for t in inside), default=0)
-    return [t for t in inside if len(reach_of(t.area_code)) == deepest]
-
-
 @dataclass(frozen=True)
 class Segment:
     """Slots start..stop (stop None: for ever) go round `tracers` (ids, in order), one each."""
@@ -103,8 +96,15 @@ def _groups(
     by_reach: dict[tuple[int, ...], int] = {}
     groups: list[list[Segment]] = []
     of_area: dict[str, int] = {}
+    # The tracers eligible for an area are those whose jurisdiction holds it, the most local
+    # only: the deepest reach that begins the area code, found by lookup (thousands of areas).
+    reaches: dict[str, tuple[int, ...]] = {}
+    for tracer in tracers:
+        reach = reach_of(tracer.area_code)
+        reaches[reach] = (*reaches.get(reach, ()), tracer.id)
+    lengths = sorted({len(reach) for reach in reaches}, reverse=True)
     for area in areas:
-        ids = tuple(t.id for t in _eligible(tracers, area))
+        ids = next((reaches[area[:n]] for n in lengths if area[:n] in reaches and len(area) >= n), ())
         if not ids:
             continue
         if ids not in by_reach:
