@@ -94,3 +94,6 @@ add({
     "report.fig.testing.people_under_pool_control": ("混阳管控人数", "People under pool control"),
     "report.fig.testing.coverage": ("本轮覆盖率", "Round coverage"),
 })
+
+# The boxes and round setup pages keep their words in their own module.
+from fangyi.screening import setup_words as _setup_words  # noqa: E402,F401

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,6 +17,7 @@ from fangyi.screening.scans import ScanInput, record_scans
 from fangyi.screening.setup import create_point
 from tests.conftest import CHENGGUAN, Cast
 from tests.screening.conftest import START, Ground
+from tests.web.conftest import csrf_of
 
 URL = "/api/v1/screening/boxes"
 SAMPLED = START + timedelta(hours=1)
@@ -144,3 +148,70 @@ def test_a_box_from_a_point_outside_the_jurisdiction_is_absent(client: TestClien
     assert client.get(f"{URL}/BOX-CG", headers=doctor).status_code == 404
     assert client.get(URL, headers=doctor).json()["total"] == 0
     assert client.get(f"{URL}/BOX-CG", headers=cast.headers("commander")).status_code == 200
+
+
+# --- the boxes page --------------------------------------------------------------------
+
+
+def test_boxes_page_packs_hands_over_receives_and_exports(login: Callable[[str], TestClient], db: Session,
+                                                          cast: Cast, ground: Ground) -> None:
+    fill(db, cast, ground, "F0000001", range(0, 3))
+    fill(db, cast, ground, "F0000002", range(3, 5))
+    fill(db, cast, ground, "F0000003", range(5, 6), close=False)
+    client = login("sampler")
+    page = client.get("/screening/boxes")
+    assert page.status_code == 200 and 'id="pack-form"' in page.text
+    # Scanned one per line, a blank line and lower case among them; an open tube refuses the box.
+    refused = client.post("/screening/boxes", data={
+        "csrf": csrf_of(page.text), "code": "BOX-P", "lab_code": "LAB-1", "point_code": "",
+        "barcodes": "F0000001\n\nf0000002\nF0000003\n"})
+    assert refused.status_code == 422
+    assert "only closed tubes are packed: F0000003 (open)" in refused.text
+    assert 'value="BOX-P"' in refused.text and "f0000002\nF0000003" in refused.text
+    assert db.scalar(select(func.count()).select_from(Box)) == 0
+
+    packed = client.post("/screening/boxes", data={
+        "csrf": csrf_of(page.text), "code": "BOX-P", "lab_code": "LAB-1", "barcodes": "F0000001\nf0000002"})
+    assert packed.status_code == 200 and "已装箱 BOX-P" in packed.text  # followed the redirect
+    assert 'action="/screening/boxes/BOX-P/hand-over"' in packed.text
+    assert 'action="/screening/boxes/BOX-P/receive"' not in packed.text  # a sampler does not receive
+
+    no_carrier = client.post("/screening/boxes/BOX-P/hand-over", data={
+        "csrf": csrf_of(packed.text), "handed_over_by": "采样员甲", "carried_by": " "})
+    assert no_carrier.status_code == 422 and "carried_by is required" in no_carrier.text
+    assert 'value="采样员甲"' in no_carrier.text
+    handed = client.post("/screening/boxes/BOX-P/hand-over", data={
+        "csrf": csrf_of(packed.text), "handed_over_by": "采样员甲", "carried_by": "司机乙"})
+    assert "箱 BOX-P 已交接" in handed.text and "采样员甲 → 司机乙" in handed.text
+
+    lab = login("lab")
+    listed = lab.get("/screening/boxes?state=handed_over")
+    assert 'id="pack-form"' not in listed.text and 'action="/screening/boxes/BOX-P/receive"' in listed.text
+    received = lab.post("/screening/boxes/BOX-P/receive", data={"csrf": csrf_of(listed.text),
+                                                                "received_by": "检验员丙"})
+    assert "箱 BOX-P 已接收" in received.text
+    assert db.scalar(select(Tube.state).where(Tube.barcode == "F0000002")) == "received"
+    again = lab.post("/screening/boxes/BOX-P/receive", data={"csrf": csrf_of(listed.text),
+                                                             "received_by": "检验员丁"})
+    assert again.status_code == 422 and "was received already, by 检验员丙" in again.text
+
+    sheet = lab.get("/screening/boxes.xlsx?state=received")
+    assert sheet.status_code == 200
+    rows = list(load_workbook(BytesIO(sheet.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert rows[0][:3] == ("箱号", "状态", "采样点")
+    assert rows[1][:5] == ("BOX-P", "实验室已接收", "P-SJ", "LAB-1", 2) and rows[1][9] == "检验员丙"
+
+
+def test_boxes_page_roles_and_csrf(login: Callable[[str], TestClient], ground: Ground) -> None:
+    assert login("driver").get("/screening/boxes").status_code == 403
+    assert login("driver").get("/screening/boxes.xlsx").status_code == 403
+    doctor = login("village_doctor")
+    page = doctor.get("/screening/boxes")
+    assert page.status_code == 200 and 'id="pack-form"' not in page.text
+    assert doctor.post("/screening/boxes", data={"csrf": csrf_of(page.text), "code": "X",
+                                                 "barcodes": "F0000001"}).status_code == 403
+    sampler = login("sampler")
+    assert sampler.post("/screening/boxes", data={"csrf": "forged", "code": "X",
+                                                  "barcodes": "F0000001"}).status_code == 403
+    index = sampler.get("/screening").text
+    assert 'href="/screening/boxes"' in index and 'href="/screening/setup"' not in index

@@ -1,0 +1,151 @@
+"""The boxes page: pack closed tubes (barcodes scanned or typed, one per line), hand a box over, receive it
+at the lab, and the list as Excel. Plain forms: a refused form comes back with what was typed and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fangyi.auth.models import User
+from fangyi.auth.service import in_jurisdiction, require
+from fangyi.config import get_settings
+from fangyi.deps import SessionDep, csrf_ok
+from fangyi.errors import DomainError, Forbidden, Invalid
+from fangyi.screening.boxes import get_box, list_boxes
+from fangyi.screening.common import point_by_code
+from fangyi.screening.models import Lab, SamplingPoint
+from fangyi.screening.results import BOX_STATES, hand_over, pack_box, receive_box
+from fangyi.timeutil import format_datetime
+from fangyi.web.i18n import translate
+from fangyi.web.paging import Page
+from fangyi.web.render import lang_of, render
+from fangyi.web.viewer import Viewer
+from fangyi.web.xlsx import attachment, workbook_bytes
+
+router = APIRouter(include_in_schema=False)
+EXPORT_MAX = 20_000
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    if not csrf_ok(request, str(form.get("csrf") or "")):
+        raise Forbidden(translate("error.csrf", lang_of(request)))
+    return {key: str(value) for key, value in form.items()}
+
+
+def _filters(state: str, lab: str) -> tuple[str, str]:
+    # A bad filter in a link shows everything rather than an error page.
+    return (state if state in BOX_STATES else ""), lab.strip()[:40]
+
+
+def _page(request: Request, session: Session, user: User, *, state: str = "", lab: str = "", page: int = 1,
+          done: str = "", error: str | None = None, values: dict[str, str] | None = None,
+          row_form: str = "") -> HTMLResponse:
+    state, lab = _filters(state, lab)
+    paging = Page.of(page)
+    rows, total = list_boxes(session, user, state=state, lab=lab, offset=paging.offset, limit=paging.size)
+    labs = session.scalars(select(Lab).order_by(Lab.code)).all()
+    points = session.scalars(select(SamplingPoint).where(in_jurisdiction(user, SamplingPoint.area_code))
+                             .order_by(SamplingPoint.code).limit(500)).all()
+    return render(request, "screening_boxes.html", status_code=422 if error else 200, user=user, rows=rows,
+                  page=paging.with_total(total), state=state, lab=lab, labs=labs, points=points, states=BOX_STATES,
+                  done=done, error=error, values=values or {}, row_form=row_form, here="/screening/boxes")
+
+
+@router.get("/screening/boxes")
+def boxes_page(request: Request, session: SessionDep, user: Viewer, state: str = "", lab: str = "",
+               page: int = 1, done: str = "") -> HTMLResponse:
+    require(user, "read_screening")
+    return _page(request, session, user, state=state, lab=lab, page=page, done=done)
+
+
+def _refused(exc: DomainError) -> None:
+    # A role refusal is an error page; anything else goes back to the form with the reason. The services
+    # check everything before they write, so a refused form has written nothing: no rollback needed.
+    if isinstance(exc, Forbidden):
+        raise exc
+
+
+@router.post("/screening/boxes")
+async def pack_post(request: Request, session: SessionDep, user: Viewer) -> Response:
+    require(user, "scan_samples")
+    form = await _form(request)
+    values = {name: form.get(name, "").strip() for name in ("code", "lab_code", "point_code", "barcodes")}
+    try:
+        point_id = None
+        if values["point_code"]:
+            point = point_by_code(session, values["point_code"])
+            if point is None:
+                raise Invalid(f"no sampling point {values['point_code']}", column="point_code")
+            point_id = point.id
+        box = pack_box(session, user, values["code"], values["barcodes"].split(), values["lab_code"] or None,
+                       point_id=point_id)
+    except DomainError as exc:
+        _refused(exc)
+        return _page(request, session, user, error=exc.detail, values=values)
+    session.commit()
+    return RedirectResponse(f"/screening/boxes?done=pack:{box.code}", status_code=303)
+
+
+def _moment(raw: str) -> datetime | None:
+    """A datetime-local field: empty is now; the time is the deployment's local time."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"{text!r} is not a time (YYYY-MM-DDTHH:MM)", column="at") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=get_settings().tz)
+
+
+@router.post("/screening/boxes/{code}/hand-over")
+async def hand_over_post(request: Request, session: SessionDep, user: Viewer, code: str) -> Response:
+    require(user, "scan_samples")
+    form = await _form(request)
+    box = get_box(session, user, code, lock=True)
+    try:
+        hand_over(session, user, box, form.get("handed_over_by", ""), form.get("carried_by", ""),
+                  at=_moment(form.get("at", "")))
+    except DomainError as exc:
+        _refused(exc)
+        return _page(request, session, user, error=f"{code}: {exc.detail}", values=form, row_form=code)
+    session.commit()
+    return RedirectResponse(f"/screening/boxes?done=hand_over:{code}", status_code=303)
+
+
+@router.post("/screening/boxes/{code}/receive")
+async def receive_post(request: Request, session: SessionDep, user: Viewer, code: str) -> Response:
+    require(user, "record_results")
+    form = await _form(request)
+    box = get_box(session, user, code, lock=True)
+    try:
+        receive_box(session, user, box, form.get("received_by", ""), at=_moment(form.get("at", "")))
+    except DomainError as exc:
+        _refused(exc)
+        return _page(request, session, user, error=f"{code}: {exc.detail}", values=form, row_form=code)
+    session.commit()
+    return RedirectResponse(f"/screening/boxes?done=receive:{code}", status_code=303)
+
+
+@router.get("/screening/boxes.xlsx")
+def boxes_xlsx(request: Request, session: SessionDep, user: Viewer, state: str = "", lab: str = "") -> Response:
+    require(user, "read_screening")
+    state, lab = _filters(state, lab)
+    lang = lang_of(request)
+    rows, _ = list_boxes(session, user, state=state, lab=lab, limit=EXPORT_MAX)
+    words = ("box.code", "box.state", "box.point", "box.lab", "box.tubes", "box.packed_at", "box.handed_over_by",
+             "box.carried_by", "box.handed_over", "box.received_by", "box.received")
+    header = [translate(word, lang) for word in words]
+
+    def at(moment: datetime | None) -> str:
+        return format_datetime(moment, lang) if moment else ""
+
+    lines = [(r.box.code, translate(f"box.state.{r.state}", lang), r.point_code or "", r.box.lab_code or "",
+              r.tubes, at(r.box.packed_at), r.box.handed_over_by or "", r.box.carried_by or "",
+              at(r.box.handed_over_at), r.box.received_by or "", at(r.box.received_at)) for r in rows]
+    return attachment(workbook_bytes(translate("box.title", lang), header, lines), "样本转运箱.xlsx")
