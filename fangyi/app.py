@@ -41,6 +41,8 @@ ROUTERS = (
     "fangyi.quarantine.api",
     "fangyi.quarantine.pages",
     "fangyi.screening.box_api",
+    "fangyi.screening.box_pages",
+    "fangyi.screening.setup_pages",
 )
 
 PROBLEM = "application/problem+json"
