@@ -163,10 +163,21 @@ def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[in
     """
     found: dict[int, _VenueInfo] = {}
     for chunk in _chunks(sorted(set(ids))):
-        for venue_id, code, kind, minutes, longest in session.execute(_in_text(VENUE_SQL, chunk)):
+        for venue_id, code, kind, minutes, longest in _fetch(session, _in_text(VENUE_SQL, chunk).text):
             stay = 60 * (minutes if minutes is not None else protocol.contacts.stay_minutes(kind))
             found[int(venue_id)] = _VenueInfo(code, kind, stay, max(stay, int(longest or 0)))
     return found
+
+
+def _fetch(session: Session, sql: str) -> list[Any]:
+    """Rows of a statement straight through the driver: for thousands of rows, SQLAlchemy's
+    row objects (and fetching them one at a time) cost more than the statement."""
+    driver: Any = session.connection().connection.driver_connection
+    if session.get_bind().dialect.name == "postgresql":
+        with driver.cursor() as cursor:
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+    return list(driver.execute(sql).fetchall())
 
 
 def _in_text(sql: str, ids: Sequence[int]) -> Any:
@@ -239,18 +250,10 @@ def _co_present(
     ]
     skipped = sorted(set(skip) | _merged(session))
     dialect = session.get_bind().dialect.name
-    # Straight through the driver: a large case returns a hundred thousand rows, and
-    # SQLAlchemy's row objects cost more than the drivers' plain tuples.
-    driver: Any = session.connection().connection.driver_connection
+    # Straight through the driver: a large case returns a hundred thousand rows.
     found: list[tuple[int, int, int, int, int]] = []
     for chunk in _chunks(rows):
-        sql = interval_join(chunk, skipped, dialect, min_overlap).text
-        if dialect == "postgresql":
-            with driver.cursor() as cursor:
-                cursor.execute(sql)
-                found.extend(cursor.fetchall())
-        else:
-            found.extend(driver.execute(sql).fetchall())
+        found.extend(_fetch(session, interval_join(chunk, skipped, dialect, min_overlap).text))
     return found
 
 
@@ -276,8 +279,9 @@ def _stays_of(session: Session, person_ids: Sequence[int], until: int) -> list[t
     """Every stay of these persons starting by `until`: (person, venue, in_at, out_at)."""
     stays: list[tuple[int, int, int, int | None]] = []
     for chunk in _chunks(sorted(person_ids)):
-        sql = "SELECT person_id, venue_id, in_at, out_at FROM checkins WHERE person_id IN ({ids}) AND in_at <= :until"
-        for person_id, venue_id, in_at, out_at in session.execute(_in_text(sql, chunk), {"until": until}):
+        sql = ("SELECT person_id, venue_id, in_at, out_at FROM checkins "
+               f"WHERE person_id IN ({{ids}}) AND in_at <= {int(until)}")
+        for person_id, venue_id, in_at, out_at in _fetch(session, _in_text(sql, chunk).text):
             stays.append((int(person_id), int(venue_id), int(in_at), None if out_at is None else int(out_at)))
     return stays
 
