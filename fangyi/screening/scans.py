@@ -23,12 +23,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import (
-    Table,
-    bindparam,
-    select,
-    text,
-)
+from sqlalchemy import Integer, Table, bindparam, func, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -151,12 +147,11 @@ _OPEN = {
 }
 
 
-# Lock the people in id order (PostgreSQL advisory locks, released at commit). Keys fold the id
-# into the lock's 32-bit half: two people sharing a key only wait for each other, harmlessly.
-_PERSON_LOCKS = text(
-    f"SELECT count(pg_advisory_xact_lock({PERSON_LOCK}, (k % 2147483647)::int)) "
-    "FROM (SELECT unnest(CAST(:ids AS bigint[])) AS k ORDER BY 1) AS people"
-)
+# PostgreSQL: the people are locked as they are read, in id order (advisory locks, released at
+# commit; PostgreSQL evaluates a volatile function in the select list after the ORDER BY). Keys fold
+# the id into the lock's 32-bit half: two people sharing a key only wait for each other, harmlessly.
+_PEOPLE_LOCKED = _PEOPLE.add_columns(
+    func.pg_advisory_xact_lock(PERSON_LOCK, sql_cast(_P.id % 2147483647, Integer))).order_by(_P.id)
 
 
 def record_scans(session: Session, actor: Actor | User, scans: list[ScanInput]) -> list[dict[str, Any]]:
@@ -265,15 +260,14 @@ class _Group:
         if not numbers:
             return
         self.people.update(dict.fromkeys(numbers))
-        rows = [PersonRow(*row) for row in self.session.execute(_PEOPLE, {"numbers": bulk.listed(numbers)})]
+        # On PostgreSQL, locked before their open tubes are read below: a concurrent scan of the
+        # same person waits here, then sees the sample the other wrote.
+        statement = _PEOPLE_LOCKED if self.postgresql else _PEOPLE
+        rows = [PersonRow(*row[:4]) for row in self.session.execute(statement, {"numbers": bulk.listed(numbers)})]
         self.people.update({row.id_number: row for row in rows})
         ids = [row.id for row in rows]
         if not ids:
             return
-        if self.postgresql:
-            # Before reading their open tubes: a concurrent scan of the same person waits here,
-            # then sees the sample it wrote.
-            self.session.execute(_PERSON_LOCKS, {"ids": sorted(ids)})
         for person_id, started, ended, reason in self.session.execute(
                 _CONTROLS, {"ids": bulk.listed(ids), "first": self._first_at(), "last": self._last_at()}):
             self.controls.setdefault(person_id, []).append((started, ended, reason))
