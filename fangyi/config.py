@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 DEFAULT_DATABASE_URL = "sqlite:///fangyi.db"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,12 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return _zone(self.timezone)
+
+
+def local_zone() -> ZoneInfo:
+    """The deployment's time zone alone: read on every date check of a busy path, so without
+    building the whole settings."""
+    return _zone(os.environ.get("FANGYI_TIMEZONE", DEFAULT_TIMEZONE))
 
     @property
     def is_sqlite(self) -> bool:
@@ -57,7 +64,7 @@ def get_settings() -> Settings:
     protocol_dir = os.environ.get("FANGYI_PROTOCOL_DIR")
     return Settings(
         database_url=os.environ.get("FANGYI_DATABASE_URL", DEFAULT_DATABASE_URL),
-        timezone=os.environ.get("FANGYI_TIMEZONE", "Asia/Shanghai"),
+        timezone=os.environ.get("FANGYI_TIMEZONE", DEFAULT_TIMEZONE),
         secret_key=_secret_key(),
         protocol=os.environ.get("FANGYI_PROTOCOL", "cn-8"),
         protocol_dir=Path(protocol_dir) if protocol_dir else None,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from fangyi.config import get_settings
+from fangyi.config import local_zone
 
 
 def local_tz() -> ZoneInfo:
-    return get_settings().tz
+    return local_zone()
 
 
 def now() -> datetime:
