@@ -29,12 +29,6 @@ class Settings:
     def tz(self) -> ZoneInfo:
         return _zone(self.timezone)
 
-
-def local_zone() -> ZoneInfo:
-    """The deployment's time zone alone: read on every date check of a busy path, so without
-    building the whole settings."""
-    return _zone(os.environ.get("FANGYI_TIMEZONE", DEFAULT_TIMEZONE))
-
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -43,6 +37,12 @@ def local_zone() -> ZoneInfo:
 @lru_cache(maxsize=8)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
+
+
+def local_zone() -> ZoneInfo:
+    """The deployment's time zone alone: read on every date check of a busy path, so without
+    building the whole settings."""
+    return _zone(os.environ.get("FANGYI_TIMEZONE", DEFAULT_TIMEZONE))
 
 
 def _secret_key() -> str:
