@@ -7,7 +7,8 @@ form a group that no other area shares, and within a group the greedy choice is 
 of slots: while the lightest tracers catch up with the others, then round and round all of them
 in id order. `_segments` writes that sequence down once per group, so that the k-th person of a
 group gets the k-th slot: in Python for a list (`plan`), or in one UPDATE for a derivation's
-tens of thousands of contacts (`plan_found`), with no loop per contact.
+tens of thousands of contacts (`plan_found`, joined by the statements storing them), with no
+loop per contact.
 """
 
 from __future__ import annotations
@@ -145,18 +146,32 @@ def _quoted(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def plan_found(session: Session, at: datetime) -> int:
-    """Give an owner to every row of the derivation's found table that wants one, in one
-    statement: the k-th such person of an area group, by id, takes the group's k-th slot.
-    Returns how many were given."""
+@dataclass(frozen=True)
+class Owners:
+    """The tracers a derivation's contacts go to, for storing to join: `sql` is a WITH entry
+    owners(person_id, tracer); `count` how many are given one."""
+
+    sql: str
+    count: int
+
+
+NOBODY = Owners(f"owners(person_id, tracer) AS (SELECT person_id, contact_id FROM {FOUND} WHERE 1 = 0)", 0)
+
+
+def plan_found(session: Session, at: datetime) -> Owners:
+    """An owner for every row of the derivation's found table that wants one, in SQL that the
+    statements storing the contacts join: the k-th such person of an area group, by id, takes
+    the group's k-th slot. Read as the rows are written, not written to the found table first."""
     tracers, load = _tracers(session, at)
     if not tracers:
-        return 0
+        return NOBODY
     # Where each person lives was read into FOUND with the person (derivation.py).
-    areas = session.scalars(text(f"SELECT DISTINCT area_code FROM {FOUND} WHERE wants_owner = 1")).all()
-    of_area, groups = _groups(tracers, load, areas)
+    counts = [(str(area), int(n)) for area, n in session.execute(text(
+        f"SELECT area_code, COUNT(*) FROM {FOUND} WHERE wants_owner = 1 AND area_code IS NOT NULL GROUP BY area_code"
+    ))]
+    of_area, groups = _groups(tracers, load, [area for area, _ in counts])
     if not of_area:
-        return 0
+        return NOBODY
     area_rows = ", ".join(f"({_quoted(area)}, {group})" for area, group in of_area.items())
     # A stop of -1 is "for ever"; every segment lists its tracers with their turn.
     segment_rows = ", ".join(
@@ -167,17 +182,15 @@ def plan_found(session: Session, at: datetime) -> int:
         f"({g}, {n}, {turn}, {tracer})"
         for g, segments in enumerate(groups) for n, s in enumerate(segments) for turn, tracer in enumerate(s.tracers)
     )
-    result = session.execute(text(f"""
-        WITH a(area_code, grp) AS (VALUES {area_rows}),
+    # MATERIALIZED: computed once, and SQLite gives the result an index for the join on person_id.
+    sql = f"""a(area_code, grp) AS (VALUES {area_rows}),
         seg(grp, n, lo, hi, width) AS (VALUES {segment_rows}),
         slot(grp, n, turn, tracer) AS (VALUES {slot_rows}),
         ranked AS (
             SELECT f.person_id, a.grp, row_number() OVER (PARTITION BY a.grp ORDER BY f.person_id) - 1 AS k
             FROM {FOUND} f JOIN a ON a.area_code = f.area_code WHERE f.wants_owner = 1),
-        chosen AS (
+        owners(person_id, tracer) AS MATERIALIZED (
             SELECT r.person_id, slot.tracer FROM ranked r
             JOIN seg ON seg.grp = r.grp AND r.k >= seg.lo AND (seg.hi = -1 OR r.k < seg.hi)
-            JOIN slot ON slot.grp = r.grp AND slot.n = seg.n AND slot.turn = (r.k - seg.lo) % seg.width)
-        UPDATE {FOUND} SET owner = chosen.tracer FROM chosen WHERE {FOUND}.person_id = chosen.person_id
-    """))
-    return int(getattr(result, "rowcount", 0) or 0)
+            JOIN slot ON slot.grp = r.grp AND slot.n = seg.n AND slot.turn = (r.k - seg.lo) % seg.width)"""
+    return Owners(sql, sum(n for area, n in counts if area in of_area))

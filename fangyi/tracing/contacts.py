@@ -17,7 +17,7 @@ from fangyi.errors import Invalid, NotFound
 from fangyi.protocols.reader import current
 from fangyi.registry.models import Person
 from fangyi.timeutil import now
-from fangyi.tracing.assignment import plan_found
+from fangyi.tracing.assignment import Owners, plan_found
 from fangyi.tracing.derivation import CHUNK, FOUND, Derived, derive, epoch
 from fangyi.tracing.models import REACH_OUTCOMES, Case, Contact, ReachAttempt
 
@@ -59,27 +59,30 @@ _AS_STORED = {
 }
 
 
-def _store(session: Session, case: Case, keep: dict[int, Any], at: datetime) -> None:
+def _store(session: Session, case: Case, keep: dict[int, Any], at: datetime, owners: Owners) -> None:
     """Contacts from FOUND: kept rows updated in place (their decisions untouched), new ones
-    inserted, both by one statement each, owners as assignment gave them."""
+    inserted, both by one statement each, owners as assignment gives them."""
     dialect = session.get_bind().dialect.name
     sql = _AS_STORED[dialect]
     when: Any = at.astimezone(UTC) if dialect == "postgresql" else _sqlite_instant(at)
     if keep:
         session.execute(text(f"""
+            WITH {owners.sql}
             UPDATE contacts SET degree = f.degree, first_exposure = {sql["first"]}, last_exposure = {sql["last"]},
                 reasons = {sql["reasons"]}, via = {sql["via"]}, derived_at = {sql["at"]}, stale = {sql["false"]},
-                stale_at = NULL, assigned_to_id = COALESCE(f.owner, contacts.assigned_to_id),
-                assigned_at = CASE WHEN f.owner IS NULL THEN contacts.assigned_at ELSE {sql["at"]} END
-            FROM {FOUND} f WHERE contacts.id = f.contact_id
+                stale_at = NULL, assigned_to_id = COALESCE(o.tracer, contacts.assigned_to_id),
+                assigned_at = CASE WHEN o.tracer IS NULL THEN contacts.assigned_at ELSE {sql["at"]} END
+            FROM {FOUND} f LEFT JOIN owners o ON o.person_id = f.person_id WHERE contacts.id = f.contact_id
         """), {"at": when})
     session.execute(text(f"""
         INSERT INTO contacts (case_id, person_id, degree, first_exposure, last_exposure, reasons, via, status,
                               created_at, derived_at, stale, assigned_to_id, assigned_at)
+        WITH {owners.sql}
         SELECT :case, f.person_id, f.degree, {sql["first"]}, {sql["last"]}, {sql["reasons"]}, {sql["via"]},
-               'derived', {sql["at"]}, {sql["at"]}, {sql["false"]}, f.owner,
-               CASE WHEN f.owner IS NULL THEN NULL ELSE {sql["at"]} END
-        FROM {FOUND} f WHERE f.contact_id IS NULL ORDER BY f.person_id
+               'derived', {sql["at"]}, {sql["at"]}, {sql["false"]}, o.tracer,
+               CASE WHEN o.tracer IS NULL THEN NULL ELSE {sql["at"]} END
+        FROM {FOUND} f LEFT JOIN owners o ON o.person_id = f.person_id
+        WHERE f.contact_id IS NULL ORDER BY f.person_id
     """), {"case": case.id, "at": when})
 
 
@@ -142,12 +145,12 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
         _mark_kept(session, keep)
         found = set(session.scalars(text(f"SELECT person_id FROM {FOUND}")))
     # New contacts go straight into a tracer's queue; so do kept ones nobody was given yet.
-    assigned = plan_found(session, at)
+    owners = plan_found(session, at)
     new = int(session.scalar(text(f"SELECT COUNT(*) FROM {FOUND} WHERE contact_id IS NULL")) or 0)
     leftover = [row for pid, row in keep.items() if pid not in found] + extra
     to_stale = [row.id for row in leftover if carries(row) and not row.stale]
     to_drop = [row.id for row in leftover if not carries(row)]
-    _store(session, case, keep, at)
+    _store(session, case, keep, at, owners)
     for start in range(0, len(to_stale), CHUNK):
         ids = to_stale[start : start + CHUNK]
         session.execute(update(Contact).where(Contact.id.in_(ids)).values(stale=True, stale_at=at))
@@ -160,7 +163,7 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
         session, actor, "derive", "case", case.id,
         after={
             "protocol": protocol.edition, "close": len(derived.close), "secondary": derived.secondary,
-            "new": new, "stale": len(to_stale), "removed": len(to_drop), "assigned": assigned,
+            "new": new, "stale": len(to_stale), "removed": len(to_drop), "assigned": owners.count,
         },
     )
     return derived

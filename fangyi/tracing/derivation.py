@@ -42,13 +42,13 @@ CHUNK = 2000  # rows of a VALUES list, or ids of an IN list, per statement
 
 # Temporary tables of one derivation (per connection; PostgreSQL empties them at commit).
 PAIRS = "tracing_pairs"  # a secondary contact's overlaps: with whom (via), where (venue, NULL: home), when
-FOUND = "tracing_found"  # the derived contacts, for storing; contact_id, wants_owner, owner are storage's
+FOUND = "tracing_found"  # the derived contacts, for storing; contact_id and wants_owner are storage's
 _TABLES = {
     PAIRS: "person_id BIGINT NOT NULL, via BIGINT NOT NULL, venue_id BIGINT, f BIGINT NOT NULL, t BIGINT NOT NULL",
     # area_code: where the person lives, read once here for assignment.py to group tracers by.
     FOUND: "person_id BIGINT PRIMARY KEY, degree VARCHAR(10) NOT NULL, first_at BIGINT NOT NULL, "
            "last_at BIGINT NOT NULL, reasons TEXT NOT NULL, via TEXT NOT NULL, area_code VARCHAR(20), "
-           "contact_id BIGINT, wants_owner INTEGER NOT NULL DEFAULT 1, owner BIGINT",
+           "contact_id BIGINT, wants_owner INTEGER NOT NULL DEFAULT 1",
 }
 
 
