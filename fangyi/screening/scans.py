@@ -18,7 +18,7 @@ so that the write lock is taken before anything is read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
@@ -185,6 +185,7 @@ class _Group:
     rounds: list[ScreeningRound] | None = None
     by_code: dict[str, ScreeningRound | None] = field(default_factory=dict)
     sizes: tuple[int, ...] = ()  # the protocol's pool sizes, read once
+    checks: dict[tuple[Callable[[str | None], str], str | None], str | Refusal] = field(default_factory=dict)
     changed: dict[int, dict[str, Any]] = field(default_factory=dict)
     samples: list[dict[str, Any]] = field(default_factory=list)
 
@@ -244,16 +245,16 @@ class _Group:
         """Points, tubes, people, their controls and open tubes: a few statements for all scans."""
         codes = sorted({(scan.point_code or "").strip() for scan in scans} - {""})
         if codes:
-            found = {row.code: PointRow(*row) for row in self.session.execute(_POINTS, {"codes": bulk.listed(codes)})}
+            found = {row.code: PointRow(*row) for row in bulk.run(self.session, _POINTS, {"codes": bulk.listed(codes)})}
             self.points = {code: found.get(code) for code in codes}
         barcodes = sorted({code for scan in scans if scan.action != "open"
-                           if (code := _barcode(scan.barcode)) is not None})
+                           if (code := self._valid(check_barcode, scan.barcode)) is not None})
         if barcodes:
             statement = _TUBES_LOCKED if self.postgresql else _TUBES
-            for row in self.session.execute(statement, {"barcodes": bulk.listed(barcodes)}):
+            for row in bulk.run(self.session, statement, {"barcodes": bulk.listed(barcodes)}):
                 self.tubes[row.barcode] = TubeRow(*row)
         self._load_people({number for scan in scans if scan.action == "person"
-                           if (number := _id_number(scan.id_number)) is not None})
+                           if (number := self._valid(check_id_number, scan.id_number)) is not None})
 
     def _load_people(self, numbers: Iterable[str]) -> None:
         numbers = sorted(set(numbers) - self.people.keys())
@@ -263,7 +264,7 @@ class _Group:
         # On PostgreSQL, locked before their open tubes are read below: a concurrent scan of the
         # same person waits here, then sees the sample the other wrote.
         statement = _PEOPLE_LOCKED if self.postgresql else _PEOPLE
-        rows = [PersonRow(*row[:4]) for row in self.session.execute(statement, {"numbers": bulk.listed(numbers)})]
+        rows = [PersonRow(*row[:4]) for row in bulk.run(self.session, statement, {"numbers": bulk.listed(numbers)})]
         self.people.update({row.id_number: row for row in rows})
         ids = [row.id for row in rows]
         if not ids:
@@ -271,8 +272,27 @@ class _Group:
         for person_id, started, ended, reason in self.session.execute(
                 _CONTROLS, {"ids": bulk.listed(ids), "first": self._first_at(), "last": self._last_at()}):
             self.controls.setdefault(person_id, []).append((started, ended, reason))
-        for person_id, round_id, barcode in self.session.execute(_OPEN_IN, {"ids": bulk.listed(ids)}):
+        for person_id, round_id, barcode in bulk.run(self.session, _OPEN_IN, {"ids": bulk.listed(ids)}):
             self.open_in.setdefault(person_id, {}).setdefault(round_id, set()).add(barcode)
+
+    def _checked(self, check: Callable[[str | None], str], raw: str | None) -> str:
+        """A barcode or identity number checked once a group (read first, used again by its scan)."""
+        key = (check, raw)
+        if key not in self.checks:
+            try:
+                self.checks[key] = check(raw)
+            except Refusal as refusal:
+                self.checks[key] = refusal
+        found = self.checks[key]
+        if isinstance(found, Refusal):
+            raise found
+        return found
+
+    def _valid(self, check: Callable[[str | None], str], raw: str | None) -> str | None:
+        try:
+            return self._checked(check, raw)
+        except Refusal:
+            return None
 
     def _first_at(self) -> datetime:
         return min((s.scanned_at for j in self.jobs for s in j.scans if s.scanned_at), default=self.moment)
@@ -318,7 +338,7 @@ class _Group:
             raise Refusal("outside", f"sampling point {point.code} is outside your jurisdiction", point=point.code)
         if scan.action != "open" and not (scan.barcode or "").strip():
             raise Refusal("unknown_tube", "scan a tube first", barcode="")
-        barcode = check_barcode(scan.barcode)
+        barcode = self._checked(check_barcode, scan.barcode)
         at = scan.scanned_at or now()
         if scan.action == "open":
             return self._open(actor, scan, barcode, point, at)
@@ -369,7 +389,7 @@ class _Group:
         """A tube whose barcode another scan used: as this transaction leaves it (locked on PostgreSQL)."""
         if barcode not in self.tubes:
             statement = _TUBES_LOCKED if self.postgresql else _TUBES
-            row = self.session.execute(statement, {"barcodes": bulk.listed([barcode])}).one()
+            row = bulk.run(self.session, statement, {"barcodes": bulk.listed([barcode])}).one()
             self.tubes[barcode] = TubeRow(*row)
         return self.tubes[barcode]
 
@@ -394,7 +414,7 @@ class _Group:
         if tube.state != "open":
             raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state}: open a new tube",
                           barcode=tube.barcode, state=tube.state)
-        id_number = check_id_number(scan.id_number)
+        id_number = self._checked(check_id_number, scan.id_number)
         row = self._person(id_number)
         temporary = False
         if row is None:
@@ -468,20 +488,6 @@ class _Group:
 def _point_id(points: dict[str, PointRow | None], code: str | None) -> int | None:
     point = points.get((code or "").strip())
     return point.id if point else None
-
-
-def _barcode(raw: str | None) -> str | None:
-    try:
-        return check_barcode(raw)
-    except Refusal:
-        return None
-
-
-def _id_number(raw: str | None) -> str | None:
-    try:
-        return check_id_number(raw)
-    except Refusal:
-        return None
 
 
 def _inside(area_code: str, jurisdiction: str) -> bool:
