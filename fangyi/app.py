@@ -132,13 +132,16 @@ def create_app() -> FastAPI:
 def _document_unparseable_bodies(app: FastAPI) -> None:
     """Every operation that takes a body can answer 400 when the body is not JSON;
     said once here so that no part's route can forget it."""
-    from fangyi.registry.schemas import problems
+    from fangyi.registry.schemas import BODY_SCHEMAS, problems
 
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, body in BODY_SCHEMAS.items():
+                components.setdefault(name, body)
             for operations in schema.get("paths", {}).values():
                 for operation in operations.values():
                     if isinstance(operation, dict) and "requestBody" in operation:
