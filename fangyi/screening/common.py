@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -114,7 +115,21 @@ def round_for(session: Session, area_code: str, at: datetime) -> ScreeningRound 
     return pick_round(rounds, area_code, at)
 
 
-def pick_round(rounds: Sequence[ScreeningRound], area_code: str, at: datetime) -> ScreeningRound | None:
+class RoundLike(Protocol):
+    """What choosing a round reads: a ScreeningRound, or a row of its columns."""
+
+    id: int
+    code: str
+    pool_size: int
+    starts_at: datetime
+    deadline_at: datetime
+    area_codes: list[str]
+
+
+R = TypeVar("R", bound=RoundLike)
+
+
+def pick_round(rounds: Sequence[R], area_code: str, at: datetime) -> R | None:
     """Of these rounds, the latest under way at that moment whose areas hold this area."""
     under_way = [r for r in rounds if r.starts_at <= at <= r.deadline_at]
     for found in sorted(under_way, key=lambda r: r.starts_at, reverse=True):

@@ -111,6 +111,10 @@ TUBES = cast(Table, Tube.__table__)
 SAMPLES = cast(Table, Sample.__table__)
 _T, _P, _C = TUBES.c, cast(Table, Person.__table__).c, cast(Table, Control.__table__).c
 _SP = cast(Table, SamplingPoint.__table__).c
+_R = cast(Table, ScreeningRound.__table__).c
+# Rounds as rows, not entities: read once a group that opens a tube.
+_ROUNDS = select(_R.id, _R.code, _R.pool_size, _R.starts_at, _R.deadline_at, _R.area_codes).order_by(
+    _R.starts_at.desc())
 _STORED = select(SCANS.c.scan_id, SCANS.c.outcome).where(bulk.in_json(SCANS.c.scan_id, "ids"))
 _TUBE_COLUMNS = (_T.id, _T.barcode, _T.state, _T.pool_size, _T.members, _T.round_id, _T.point_id)
 _TUBES = select(*_TUBE_COLUMNS).where(bulk.in_json(_T.barcode, "barcodes")).order_by(_T.id)
@@ -182,8 +186,8 @@ class _Group:
     people: dict[str, PersonRow | None] = field(default_factory=dict)
     controls: dict[int, list[tuple[datetime, datetime | None, str]]] = field(default_factory=dict)
     open_in: dict[int, dict[int | None, set[str]]] = field(default_factory=dict)
-    rounds: list[ScreeningRound] | None = None
-    by_code: dict[str, ScreeningRound | None] = field(default_factory=dict)
+    rounds: list[Any] | None = None  # rows of _ROUNDS
+    by_code: dict[str, Any] = field(default_factory=dict)
     sizes: tuple[int, ...] = ()  # the protocol's pool sizes, read once
     checks: dict[tuple[Callable[[str | None], str], str | None], str | Refusal] = field(default_factory=dict)
     changed: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -321,12 +325,10 @@ class _Group:
                 return found
         return None
 
-    def _round_for(self, area_code: str, at: datetime) -> ScreeningRound | None:
+    def _round_for(self, area_code: str, at: datetime) -> Any:
         if self.rounds is None:
             # Rounds are few: every round not over before the earliest scan, read once.
-            self.rounds = list(self.session.scalars(
-                select(ScreeningRound).where(ScreeningRound.deadline_at >= self._first_at())
-                .order_by(ScreeningRound.starts_at.desc())))
+            self.rounds = list(self.session.execute(_ROUNDS.where(_R.deadline_at >= self._first_at())))
         return pick_round(self.rounds, area_code, at)
 
     # --- the rules, scan by scan ----------------------------------------------------------
@@ -358,7 +360,7 @@ class _Group:
         chosen = None
         if code:
             if code not in self.by_code:
-                self.by_code[code] = self.session.scalar(select(ScreeningRound).where(ScreeningRound.code == code))
+                self.by_code[code] = self.session.execute(_ROUNDS.where(_R.code == code)).first()
             chosen = self.by_code[code]
             if chosen is None:
                 flags.append(f"round {scan.round_code} unknown")
