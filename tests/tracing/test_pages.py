@@ -161,7 +161,8 @@ def test_case_page_shows_window_contacts_chain_and_reveals_with_audit(login, db,
     client = login("tracer")
     html = client.get(f"/tracing/cases/{case.case_no}").text
     assert '<script src="/vendor/plotly.min.js"></script>' in html and 'id="chain"' in html
-    assert "cdn" not in html.lower()
+    # Nothing from another host (deployments are often offline); a random CSRF token may spell "cdn".
+    assert 'src="http' not in html and 'href="http' not in html
     assert "2022年3月26日 00:00" in html  # the window opens two days before onset, at midnight
     close = html.split('id="close"', 1)[1].split("</table>", 1)[0]
     assert all(p.name in close for p in people) and "同场所 R1" in close
