@@ -68,11 +68,17 @@ def _source(dialect: str, table: Table, columns: tuple[str, ...], extra: tuple[t
 
 @lru_cache(maxsize=64)
 def insert_statement(dialect: str, table: Table, columns: tuple[str, ...], conflict: str | None = None,
-                     returning: str | None = None) -> TextClause:
-    """INSERT INTO table (columns) SELECT … FROM the rows [ON CONFLICT (conflict) DO NOTHING] [RETURNING …]."""
-    names = ", ".join(columns)
+                     returning: str | None = None, computed: tuple[tuple[str, str], ...] = (),
+                     extra: tuple[tuple[str, Any], ...] = ()) -> TextClause:
+    """INSERT INTO table (columns) SELECT … FROM the rows [ON CONFLICT (conflict) DO NOTHING] [RETURNING …].
+
+    `computed` are (column, SQL expression over r) filled by the database (a code looked up as an
+    id, say); `extra` types the row fields that are not columns of the table."""
+    fields = tuple(dict.fromkeys([*columns, *(name for name, _ in extra)]))
+    names = ", ".join([*columns, *(column for column, _ in computed)])
+    picked = ", ".join([*(f"r.{column}" for column in columns), *(expression for _, expression in computed)])
     # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT, or it reads ON as a join.
-    sql = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {_source(dialect, table, columns, ())} WHERE true"
+    sql = f"INSERT INTO {table.name} ({names}) SELECT {picked} FROM {_source(dialect, table, fields, extra)} WHERE true"
     if conflict:
         sql += f" ON CONFLICT ({conflict}) DO NOTHING"
     if returning:
@@ -117,9 +123,11 @@ def run(session: Session, statement: ClauseElement, params: Mapping[str, Any]) -
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
-                conflict: str | None = None, returning: str | None = None) -> Any:
+                conflict: str | None = None, returning: str | None = None,
+                computed: Mapping[str, str] | None = None, extra: Mapping[str, TypeEngine[Any]] | None = None) -> Any:
     dialect = session.get_bind().dialect.name
-    statement = insert_statement(dialect, table, tuple(columns), conflict, returning)
+    statement = insert_statement(dialect, table, tuple(columns), conflict, returning,
+                                 tuple((computed or {}).items()), tuple((extra or {}).items()))
     return run(session, statement, {"rows": encode(rows, dialect)})
 
 

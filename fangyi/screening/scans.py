@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, bindparam, func, select
+from sqlalchemy import Integer, String, Table, bindparam, func, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -131,6 +131,10 @@ _OPEN_IN = select(SAMPLES.c.person_id, SAMPLES.c.round_id, _T.barcode).join(TUBE
     bulk.in_json(SAMPLES.c.person_id, "ids"), _T.state == "open")
 _POINTS = select(_SP.id, _SP.code, _SP.area_code).where(bulk.in_json(_SP.code, "codes"))
 CLAIM_COLUMNS = ("scan_id", "action", "barcode", "at", "actor_id")
+# The point's id looked up as the scan is claimed: the answer written afterwards then changes no
+# indexed column, and PostgreSQL can update the row in place.
+CLAIM_POINT = {"point_id": "(SELECT id FROM sampling_points WHERE sampling_points.code = r.point_code)"}
+CLAIM_EXTRA: dict[str, Any] = {"point_code": String(40)}
 SAMPLE_COLUMNS = ("tube_id", "person_id", "round_id", "sampled_at", "scan_id", "point_code", "actor_id")
 AUDIT = cast(Table, AuditEntry.__table__)
 AUDIT_COLUMNS = ("at", "actor_id", "actor", "action", "entity", "after")
@@ -139,7 +143,7 @@ TUBE_CHANGES = {"members": "r.members", "state": "r.state",
                 "closed_at": "CASE WHEN r.state = 'closed' AND tubes.closed_at IS NULL THEN r.at "
                              "ELSE tubes.closed_at END"}
 TUBE_EXTRA: dict[str, Any] = {"at": Instant()}
-ANSWERS = {"outcome": "r.outcome", "point_id": "r.point_id"}
+ANSWERS = {"outcome": "r.outcome"}
 # Both dialects have INSERT … ON CONFLICT … DO NOTHING … RETURNING. Keyed by "is PostgreSQL".
 _OPEN = {
     pg: (postgresql.insert if pg else sqlite.insert)(TUBES).values({
@@ -223,7 +227,7 @@ class _Group:
                 outcomes.append({**answers[scan.scan_id], "repeated": False})
             fresh.append(mine)
             results.append(outcomes)
-        self._write(answers, fresh, {scan.scan_id: scan for scan in scans})
+        self._write(answers, fresh)
         return results
 
     # --- reading -----------------------------------------------------------------------
@@ -240,9 +244,11 @@ class _Group:
                 rows.setdefault(scan.scan_id, {
                     "scan_id": scan.scan_id, "action": scan.action, "barcode": (scan.barcode or "")[:60] or None,
                     "at": self.moment, "actor_id": job.actor.id or None,
+                    "point_code": (scan.point_code or "").strip() or None,
                 })
         won = bulk.insert_rows(self.session, SCANS, [rows[key] for key in sorted(rows)], CLAIM_COLUMNS,
-                               conflict="scan_id", returning="scan_id").scalars()
+                               conflict="scan_id", returning="scan_id", computed=CLAIM_POINT,
+                               extra=CLAIM_EXTRA).scalars()
         return set(won)
 
     def _read(self, scans: list[ScanInput]) -> None:
@@ -464,8 +470,7 @@ class _Group:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def _write(self, answers: dict[str, dict[str, Any]], fresh: list[list[dict[str, Any]]],
-               by_id: dict[str, ScanInput]) -> None:
+    def _write(self, answers: dict[str, dict[str, Any]], fresh: list[list[dict[str, Any]]]) -> None:
         """Samples, tubes, answers and audit rows: one statement each, whatever the number of scans."""
         if self.samples:
             bulk.insert_rows(self.session, SAMPLES, self.samples, SAMPLE_COLUMNS)
@@ -475,8 +480,7 @@ class _Group:
         if not answers:
             return
         bulk.update_rows(self.session, SCANS, "scan_id", [
-            {"scan_id": sid, "outcome": outcome, "point_id": _point_id(self.points, by_id[sid].point_code)}
-            for sid, outcome in answers.items()], ANSWERS)
+            {"scan_id": sid, "outcome": outcome} for sid, outcome in answers.items()], ANSWERS)
         # The rows audit.record() would add, one per request: through the ORM's unit of work these
         # rows would cost more than the scans they record.
         bulk.insert_rows(self.session, AUDIT, [
@@ -485,11 +489,6 @@ class _Group:
                  "scan_ids": [o["scan_id"] for o in mine][:MAX_BATCH],
                  "ok": sum(o["status"] == "ok" for o in mine), "refused": sum(o["status"] != "ok" for o in mine)}}
             for job, mine in zip(self.jobs, fresh, strict=True) if mine], AUDIT_COLUMNS)
-
-
-def _point_id(points: dict[str, PointRow | None], code: str | None) -> int | None:
-    point = points.get((code or "").strip())
-    return point.id if point else None
 
 
 def _inside(area_code: str, jurisdiction: str) -> bool:
