@@ -25,7 +25,7 @@ log = logging.getLogger("fangyi")
 # first: FastAPI tries routes in order (a few microseconds each), and on a round's morning every
 # handheld's scan (POST /api/v1/screening/scans) would otherwise be tried against ~90 routes first.
 ROUTERS = (
-    "fangyi.screening.api",
+    "fangyi.screening.scan_api",
     "fangyi.auth.pages",
     "fangyi.auth.api",
     "fangyi.registry.api",
@@ -37,6 +37,7 @@ ROUTERS = (
     "fangyi.tracing.api",
     "fangyi.tracing.pages",
     "fangyi.tracing.assist_api",
+    "fangyi.screening.api",
     "fangyi.screening.pages",
     "fangyi.quarantine.api",
     "fangyi.quarantine.pages",

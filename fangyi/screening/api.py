@@ -6,24 +6,20 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Security
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from pydantic import TypeAdapter, ValidationError
+from fastapi import APIRouter, Path, Query, Security
 from sqlalchemy import select
 
 from fangyi.auth.service import in_jurisdiction, require
 from fangyi.config import get_settings
-from fangyi.deps import ApiUser, SessionDep, credential
-from fangyi.errors import DomainError, NotFound, Unauthorized
+from fangyi.deps import ApiUser, SessionDep
+from fangyi.errors import DomainError, NotFound
 from fangyi.protocols.reader import current
 from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import Person
-from fangyi.registry.schemas import API_TOKEN, documented_body, problems
+from fangyi.registry.schemas import API_TOKEN, problems
 from fangyi.screening import importer as _importer  # noqa: F401  (the samples and lab-results import kinds)
 from fangyi.screening.advice import advise_pool_size, tests_per_person
 from fangyi.screening.figures import round_coverage, turnaround
-from fangyi.screening.intake import intake
 from fangyi.screening.models import (
     RetestTask,
     SamplingPoint,
@@ -33,7 +29,6 @@ from fangyi.screening.models import (
     UnverifiedPerson,
 )
 from fangyi.screening.results import ResultFields, conflict_reason, record_result
-from fangyi.screening.scans import ScanInput
 from fangyi.screening.schemas import (
     AdviceOut,
     AreaCoverageOut,
@@ -49,9 +44,6 @@ from fangyi.screening.schemas import (
     RetestOut,
     RoundIn,
     RoundOut,
-    ScanBatch,
-    ScanIn,
-    ScanResults,
     SuspectedOut,
     UnverifiedOut,
 )
@@ -69,35 +61,6 @@ def aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=get_settings().tz)
-
-
-def scan_inputs(body: ScanIn | ScanBatch) -> list[ScanInput]:
-    scans = body.scans if isinstance(body, ScanBatch) else [body]
-    return [ScanInput(**(scan.model_dump() | {"scanned_at": aware(scan.scanned_at)})) for scan in scans]
-
-
-SCAN_BODY: TypeAdapter[ScanIn | ScanBatch] = TypeAdapter(ScanIn | ScanBatch)
-
-
-@router.post("/scans", response_model=ScanResults, summary="One scan, or a batch of up to 20, each exactly once",
-             openapi_extra=documented_body(SCAN_BODY))
-async def post_scans(request: Request) -> Response:
-    """Open a tube, scan a person into it, or close it. Each scan's answer says ok or refused, and why;
-    a scan_id sent before gets the answer it got then (`repeated`: true) and changes nothing."""
-    # The busiest route there is on a round's morning, so it reads its own body (pydantic straight
-    # from the bytes) and writes its own answer (plain JSON already): FastAPI's handling of both
-    # cost more than the rest of the request. The scans are signed in and written with the other
-    # handhelds' scans of the moment (fangyi.screening.intake); the answer comes after the commit.
-    try:
-        body = SCAN_BODY.validate_json(await request.body())
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]) from None
-    signed = credential(request)
-    if signed is None:
-        raise Unauthorized("sign in or send an API token (Authorization: Bearer …)")
-    outcomes = await intake(request).submit(signed, scan_inputs(body))
-    return JSONResponse({"results": outcomes})
 
 
 @router.post("/results", response_model=ResultsOut, summary="Lab results, one or many")
