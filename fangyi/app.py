@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,10 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        # FastAPI asks on every request whether an OpenTelemetry provider is configured (reading
+        # the environment each time); Fangyi exports none unless FANGYI_OTEL=1 asks for it.
+        telemetry=None if os.environ.get("FANGYI_OTEL") == "1" else {"tracing": False, "metrics": False,
+                                                                      "logs": False},
     )
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
