@@ -24,10 +24,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option: on SQLite, take the write lock at BEGIN. A transaction that reads and then
+# writes would otherwise fail at its first write if another connection wrote in between.
+WRITE_FIRST = "fangyi_write_first"
+
+
+def write_first(session: Session) -> None:
+    """Begin the session's transaction holding SQLite's write lock, when it has not begun (and the
+    session is the app's own, on an engine: a test's session on a connection began already)."""
+    if (isinstance(session.bind, Engine) and session.bind.dialect.name == "sqlite"
+            and not session.in_transaction()):
+        session.connection(execution_options={WRITE_FIRST: True})
+
+
 def _sqlite_begin(connection: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's
     # documented recipe: let SQLAlchemy emit BEGIN itself.
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(WRITE_FIRST, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @lru_cache(maxsize=8)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from fangyi.auth.models import User
 from fangyi.auth.service import TOKEN_TOUCHED, require
+from fangyi.db.session import write_first
 from fangyi.deps import Credential, get_session, users_for
 from fangyi.errors import DomainError, Unauthorized
 from fangyi.screening.scans import Job, ScanInput, record_jobs
@@ -113,18 +114,21 @@ def _settle(pending: Pending) -> None:
 
 
 def write_group(sessions: Opener, group: list[Pending]) -> None:
-    """Sign the group's senders in and write their scans in one transaction (runs in a thread)."""
+    """Sign the group's senders in and write their scans in one transaction (runs in a thread).
+
+    When the group fails as a whole, each request is written again on its own, twice at most: a
+    resend that raced its first copy (ScanRaced) is answered as a resend the second time."""
     try:
         _write(sessions, group)
+        return
     except Exception as exc:
-        if len(group) == 1:
-            group[0].error = exc
-            return
         log.warning("a group of %d scan requests failed (%s); writing each alone", len(group), exc)
-        for pending in group:
+    for pending in group:
+        for _ in range(2):
             pending.error = None
             try:
                 _write(sessions, [pending])
+                break
             except Exception as alone:
                 pending.error = alone
 
@@ -136,6 +140,7 @@ def _write(sessions: Opener, group: list[Pending]) -> None:
 
 def _write_in(session: Session, group: list[Pending]) -> None:
     try:
+        write_first(session)  # SQLite: it reads (the senders, stored scans) before it writes
         users = users_for(session, [pending.credential for pending in group], snapshots=True)
         ready = []
         for pending in group:

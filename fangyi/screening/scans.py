@@ -1,19 +1,21 @@
 """Registration by scan: open a tube, scan people into it, close it; every scan exactly once.
 
-Each scan carries the handheld's own scan_id. The scans are claimed first with
-INSERT … ON CONFLICT (scan_id) DO NOTHING: a resent scan finds its claim and
-gets the answer the first one got, whatever happened since; two copies racing
-on PostgreSQL meet at the unique index and the second waits for the first.
+Each scan carries the handheld's own scan_id, and is stored under it with the answer it got: a
+resent scan finds it and gets that answer again, whatever happened since, and changes nothing.
 
 The work is set-wise: the scans of many requests (a `Job` each: one actor's scans, in the order
-the handheld made them) go through one transaction with a fixed number of statements: claim,
-read and lock the tubes and people they name, apply the rules scan by scan in memory, then write
-samples, tubes, answers and audit rows in one statement each. On a busy morning the statements
-per scan, not the rules, are what a server runs out of (ceilings.md: one commit per scan is the
-wall). On PostgreSQL the tubes are row-locked and the people advisory-locked, in id order, for
-the transaction, so two handhelds can never overfill a tube or put one person into two open
-tubes of a round; SQLite writes one transaction at a time, and the claim is the first statement
-so that the write lock is taken before anything is read.
+the handheld made them) go through one transaction with a fixed number of statements: read the
+scans stored already, the points, and the tubes and people named (locked), apply the rules scan
+by scan in memory, then write samples, tubes, scans with their answers, and audit rows in one
+statement each. On a busy morning the statements per scan, not the rules, are what a server runs
+out of (ceilings.md: one commit per scan is the wall).
+
+Guarantees between transactions. PostgreSQL: the tubes are row-locked and the people
+advisory-locked, in id order, so two handhelds can never overfill a tube or put one person into
+two open tubes of a round; a scan id stored by another transaction meanwhile (a resend racing its
+first copy) makes this one fail whole (ScanRaced, or the unique scan_id of samples) and be sent
+again. SQLite writes one transaction at a time; callers that read before writing begin with
+the write lock (fangyi.db.session.WRITE_FIRST).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from fangyi.auth.models import User
 from fangyi.auth.service import require
 from fangyi.db import bulk
 from fangyi.db.base import Instant
+from fangyi.db.session import write_first
 from fangyi.registry.areas import AreaCodeError, within
 from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import Person
@@ -96,6 +99,11 @@ class ScanInput:
     scanned_at: datetime | None = None
 
 
+class ScanRaced(Exception):
+    """Scans stored by another transaction while this one applied them: roll back and send again
+    (the second time they are answered as resent)."""
+
+
 @dataclass
 class Job:
     """One request's scans: who sent them and what they were, in the order they were made."""
@@ -130,11 +138,10 @@ _CONTROLS = select(_C.person_id, _C.started_at, _C.ended_at, _C.reason).where(
 _OPEN_IN = select(SAMPLES.c.person_id, SAMPLES.c.round_id, _T.barcode).join(TUBES, _T.id == SAMPLES.c.tube_id).where(
     bulk.in_json(SAMPLES.c.person_id, "ids"), _T.state == "open")
 _POINTS = select(_SP.id, _SP.code, _SP.area_code).where(bulk.in_json(_SP.code, "codes"))
-CLAIM_COLUMNS = ("scan_id", "action", "barcode", "at", "actor_id")
-# The point's id looked up as the scan is claimed: the answer written afterwards then changes no
-# indexed column, and PostgreSQL can update the row in place.
-CLAIM_POINT = {"point_id": "(SELECT id FROM sampling_points WHERE sampling_points.code = r.point_code)"}
-CLAIM_EXTRA: dict[str, Any] = {"point_code": String(40)}
+SCAN_COLUMNS = ("scan_id", "action", "barcode", "at", "actor_id", "outcome")
+# The point's id looked up by the database as the scan is stored.
+SCAN_POINT = {"point_id": "(SELECT id FROM sampling_points WHERE sampling_points.code = r.point_code)"}
+SCAN_EXTRA: dict[str, Any] = {"point_code": String(40)}
 SAMPLE_COLUMNS = ("tube_id", "person_id", "round_id", "sampled_at", "scan_id", "point_code", "actor_id")
 AUDIT = cast(Table, AuditEntry.__table__)
 AUDIT_COLUMNS = ("at", "actor_id", "actor", "action", "entity", "after")
@@ -143,7 +150,6 @@ TUBE_CHANGES = {"members": "r.members", "state": "r.state",
                 "closed_at": "CASE WHEN r.state = 'closed' AND tubes.closed_at IS NULL THEN r.at "
                              "ELSE tubes.closed_at END"}
 TUBE_EXTRA: dict[str, Any] = {"at": Instant()}
-ANSWERS = {"outcome": "r.outcome"}
 # Both dialects have INSERT … ON CONFLICT … DO NOTHING … RETURNING. Keyed by "is PostgreSQL".
 _OPEN = {
     pg: (postgresql.insert if pg else sqlite.insert)(TUBES).values({
@@ -174,6 +180,7 @@ def record_jobs(session: Session, jobs: Sequence[Job]) -> list[list[dict[str, An
     for job in jobs:
         if isinstance(job.actor, User):
             require(job.actor, "scan_samples")
+    write_first(session)
     return _Group(session, jobs).run()
 
 
@@ -196,15 +203,15 @@ class _Group:
     checks: dict[tuple[Callable[[str | None], str], str | None], str | Refusal] = field(default_factory=dict)
     changed: dict[int, dict[str, Any]] = field(default_factory=dict)
     samples: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)  # the scans applied, as stored
 
     def run(self) -> list[list[dict[str, Any]]]:
         self.postgresql = self.session.get_bind().dialect.name == "postgresql"
         scans = [scan for job in self.jobs for scan in job.scans]
         if not scans:
             return [[] for _ in self.jobs]
-        won = self._claim()
-        lost = sorted({scan.scan_id for scan in scans} - won)
-        stored = {sid: out for sid, out in self.session.execute(_STORED, {"ids": bulk.listed(lost)})} if lost else {}
+        ids = sorted({scan.scan_id for scan in scans})
+        stored = {sid: out for sid, out in self.session.execute(_STORED, {"ids": bulk.listed(ids)})}
         self._read(scans)
         answers: dict[str, dict[str, Any]] = {}
         fresh: list[list[dict[str, Any]]] = []
@@ -212,9 +219,9 @@ class _Group:
         for job in self.jobs:
             outcomes, mine = [], []
             for scan in job.scans:
-                if scan.scan_id not in won or scan.scan_id in answers:
-                    first = answers.get(scan.scan_id) or stored.get(scan.scan_id)
-                    outcomes.append({**(first or {"scan_id": scan.scan_id, "status": "pending"}), "repeated": True})
+                first = answers.get(scan.scan_id) or stored.get(scan.scan_id)
+                if first is not None:
+                    outcomes.append({**first, "repeated": True})
                     continue
                 point = self.points.get((scan.point_code or "").strip())
                 try:
@@ -223,6 +230,11 @@ class _Group:
                     outcome = {"status": "refused", "code": refusal.code, "message": refusal.message,
                                "params": {k: str(v) for k, v in refusal.params.items()}}
                 answers[scan.scan_id] = {"scan_id": scan.scan_id, "action": scan.action, **outcome}
+                self.claims.append({"scan_id": scan.scan_id, "action": scan.action,
+                                    "barcode": (scan.barcode or "")[:60] or None, "at": self.moment,
+                                    "actor_id": job.actor.id or None,
+                                    "point_code": (scan.point_code or "").strip() or None,
+                                    "outcome": answers[scan.scan_id]})
                 mine.append(answers[scan.scan_id])
                 outcomes.append({**answers[scan.scan_id], "repeated": False})
             fresh.append(mine)
@@ -231,25 +243,6 @@ class _Group:
         return results
 
     # --- reading -----------------------------------------------------------------------
-
-    def _claim(self) -> set[str]:
-        """Claim every scan id in one statement; returns the ids this transaction won.
-
-        Rows go in scan_id order, so that two transactions racing over the same ids on
-        PostgreSQL wait on the unique index in the same order and never deadlock.
-        """
-        rows: dict[str, dict[str, Any]] = {}
-        for job in self.jobs:
-            for scan in job.scans:
-                rows.setdefault(scan.scan_id, {
-                    "scan_id": scan.scan_id, "action": scan.action, "barcode": (scan.barcode or "")[:60] or None,
-                    "at": self.moment, "actor_id": job.actor.id or None,
-                    "point_code": (scan.point_code or "").strip() or None,
-                })
-        won = bulk.insert_rows(self.session, SCANS, [rows[key] for key in sorted(rows)], CLAIM_COLUMNS,
-                               conflict="scan_id", returning="scan_id", computed=CLAIM_POINT,
-                               extra=CLAIM_EXTRA).scalars()
-        return set(won)
 
     def _read(self, scans: list[ScanInput]) -> None:
         """Points, tubes, people, their controls and open tubes: a few statements for all scans."""
@@ -479,8 +472,12 @@ class _Group:
                              TUBE_CHANGES, extra=TUBE_EXTRA)
         if not answers:
             return
-        bulk.update_rows(self.session, SCANS, "scan_id", [
-            {"scan_id": sid, "outcome": outcome} for sid, outcome in answers.items()], ANSWERS)
+        # Each scan with the answer a resend will get. Another transaction storing one of these
+        # scan ids since they were read means that scan was just applied twice: undo it all.
+        written = set(bulk.insert_rows(self.session, SCANS, self.claims, SCAN_COLUMNS, conflict="scan_id",
+                                       returning="scan_id", computed=SCAN_POINT, extra=SCAN_EXTRA).scalars())
+        if len(written) != len(self.claims):
+            raise ScanRaced(sorted({claim["scan_id"] for claim in self.claims} - written))
         # The rows audit.record() would add, one per request: through the ORM's unit of work these
         # rows would cost more than the scans they record.
         bulk.insert_rows(self.session, AUDIT, [

@@ -17,8 +17,9 @@ from fangyi.app import create_app
 from fangyi.audit.models import AuditEntry
 from fangyi.audit.service import SYSTEM
 from fangyi.db.session import make_session, session_scope
-from fangyi.deps import get_session
+from fangyi.deps import Credential, get_session
 from fangyi.registry.models import Person
+from fangyi.screening.intake import Pending, write_group
 from fangyi.screening.models import Sample, Scan, Tube
 from fangyi.screening.scans import Job, ScanInput, record_jobs
 from fangyi.screening.setup import RoundFields, create_point, create_round
@@ -118,3 +119,45 @@ def test_a_person_scanned_at_two_points_at_the_same_moment_lands_in_one_tube(com
     assert refused["code"] == "in_other_tube"
     with session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Sample)) == 1
+
+
+def test_a_resend_racing_its_first_copy_in_another_worker_is_stored_once(committed_db: str) -> None:
+    from fangyi.auth import service as auth_service
+
+    with session_scope() as session:
+        add_areas(session)
+        create_round(session, SYSTEM, RoundFields("RR", "重发", [COUNTY], START))
+        create_point(session, SYSTEM, code="P-R", name="P-R", area_code=SHIJIN)
+        session.add(Person(id_number=id_number(600), doc_kind="resident", name="钱七", area_code=SHIJIN))
+        sampler = auth_service.create_user(session, SYSTEM, username="sampler-r", password="sampler-pass-1",
+                                           role="sampler", area_code=COUNTY)
+        token = auth_service.issue_token(session, SYSTEM, sampler, "handheld")
+    at = datetime(2022, 4, 1, 2, 0, tzinfo=UTC)
+    with session_scope() as session:
+        record_jobs(session, [Job(SYSTEM, [ScanInput("open-r-1", "open", barcode="TR000001", point_code="P-R",
+                                                     scanned_at=at)])])
+    loop = asyncio.new_event_loop()
+    copies = [Pending(Credential(token=token), [ScanInput("race-0001", "person", barcode="TR000001",
+                                                          point_code="P-R", id_number=id_number(600),
+                                                          scanned_at=at)], loop.create_future())
+              for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def send(pending: Pending) -> None:
+        start.wait()
+        write_group(get_session, [pending])
+
+    threads = [threading.Thread(target=send, args=(pending,)) for pending in copies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    loop.close()
+    assert [pending.error for pending in copies] == [None, None]
+    answers = [pending.outcome[0] for pending in copies if pending.outcome]
+    assert sorted(a["repeated"] for a in answers) == [False, True]
+    assert answers[0]["status"] == answers[1]["status"] == "ok"
+    assert answers[0]["tube"]["members"] == answers[1]["tube"]["members"] == 1
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Sample)) == 1
+        assert session.scalar(select(func.count()).select_from(Scan).where(Scan.scan_id == "race-0001")) == 1
