@@ -516,15 +516,20 @@ said AS (
 vias AS (SELECT DISTINCT person_id, via FROM {pairs}),
 ends AS (SELECT person_id, MIN(f) AS lo, MAX(t) AS hi FROM {pairs} GROUP BY person_id)
 """
+# PostgreSQL 15 sorts the input of an aggregate with ORDER BY group by group (a sort set up per
+# person, 3,600 of them); as a window function over the person's partition, string_agg takes the
+# rows in the window's order from one sort of all of them, and DISTINCT ON keeps one row each.
 _GROUP_PG = f"""
 INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code)
-WITH {_REASONS.format(pairs=PAIRS, quote="to_json(v.code)::text")}
+WITH {_REASONS.format(pairs=PAIRS, quote="to_json(v.code)::text")},
+r AS (SELECT DISTINCT ON (person_id) person_id, '[' || string_agg(txt, ', ') OVER win || ']' AS txt FROM said
+      WINDOW win AS (PARTITION BY person_id ORDER BY grp, f, t, code COLLATE "C"
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)),
+w AS (SELECT DISTINCT ON (person_id) person_id, '[' || string_agg(via::text, ', ') OVER win || ']' AS txt FROM vias
+      WINDOW win AS (PARTITION BY person_id ORDER BY via ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
 SELECT e.person_id, 'secondary', e.lo, e.hi, r.txt, w.txt,
        (SELECT p.area_code FROM persons p WHERE p.id = e.person_id) FROM ends e
-JOIN (SELECT person_id, '[' || string_agg(txt, ', ' ORDER BY grp, f, t, code COLLATE "C") || ']' AS txt
-      FROM said GROUP BY person_id) r ON r.person_id = e.person_id
-JOIN (SELECT person_id, '[' || string_agg(via::text, ', ' ORDER BY via) || ']' AS txt
-      FROM vias GROUP BY person_id) w ON w.person_id = e.person_id
+JOIN r ON r.person_id = e.person_id JOIN w ON w.person_id = e.person_id
 """
 # SQLite before 3.44 has no ORDER BY inside an aggregate; as a window function over the whole
 # partition, group_concat takes the rows in the window's order, and one row per person is kept.

@@ -45,6 +45,12 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(Instant, default=now, onupdate=now)
 
 
+# contacts' foreign keys that PostgreSQL enforces by statement-level triggers instead of its
+# row-by-row checks (migration 0520: ~45 ms of storing a case's 3,600 contacts); SQLite keeps them.
+CONTACT_KEYS_BY_TRIGGER = ("fk_contacts_person_id_persons", "fk_contacts_case_id_cases",
+                           "fk_contacts_assigned_to_id_users")
+
+
 class Contact(Base):
     """One person found by derivation for one case, with the tracer's decision on it.
 

@@ -5,8 +5,19 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import ForeignKeyConstraint, text
 
 from fangyi.db.models import Base
+from fangyi.tracing.models import CONTACT_KEYS_BY_TRIGGER
+
+
+def _by_trigger(item: object) -> bool:
+    """A foreign key of contacts that PostgreSQL checks by trigger (migration 0520), reported
+    missing from the database; nothing else is let through."""
+    return (
+        isinstance(item, tuple) and item[0] == "add_fk" and isinstance(item[1], ForeignKeyConstraint)
+        and item[1].table.name == "contacts" and item[1].name in CONTACT_KEYS_BY_TRIGGER
+    )
 
 
 # SQLite cannot reflect expression indexes; PostgreSQL's half of this test compares them.
@@ -15,4 +26,14 @@ def test_models_and_migrations_agree(engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)
+        if engine.dialect.name == "postgresql":
+            # Exactly these keys are absent, and their triggers are there instead.
+            assert sorted(item[1].name for item in diff if _by_trigger(item)) == sorted(CONTACT_KEYS_BY_TRIGGER)
+            diff = [item for item in diff if not _by_trigger(item)]
+            triggers = set(connection.scalars(text(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'contacts_ke%'"
+            )))
+            assert {"contacts_keys_insert", "contacts_keys_update"} <= triggers
+            assert {f"contacts_keep_{t}_{w}" for t in ("persons", "cases", "users")
+                    for w in ("deleted", "renumbered", "truncated")} <= triggers
     assert diff == [], f"models changed without a migration: {diff}"
