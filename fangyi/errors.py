@@ -39,3 +39,10 @@ class Forbidden(DomainError):
 class Unauthorized(DomainError):
     status = 401
     title = "Not signed in"
+
+
+class Busy(DomainError):
+    """Held up by other work for longer than a request should wait: send it again."""
+
+    status = 503
+    title = "Busy"

@@ -90,10 +90,6 @@ def issue_token(session: Session, actor: Actor, user: User, name: str) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    return users_for_tokens(session, [token]).get(token)
-
-
 _SIGNED = (
     select(ApiToken.token_hash, ApiToken.id, ApiToken.last_used_at, User.id, User.username, User.display_name,
            User.role, User.area_code)

@@ -75,6 +75,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "no such record in your jurisdiction",
         409: "conflicts with an existing record",
         422: "a field was refused; `column` names it",
+        503: "held up by other work: send the same request again",
     }
     return {
         status: {

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,13 +27,16 @@ from weakref import WeakKeyDictionary
 
 from anyio import to_thread
 from fastapi import Request
+from psycopg.errors import LockNotAvailable
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from fangyi.auth.models import User
-from fangyi.auth.service import TOKEN_TOUCHED, require
+from fangyi.auth.service import require
 from fangyi.db.session import write_first
 from fangyi.deps import Credential, get_session, users_for
-from fangyi.errors import DomainError, Unauthorized
+from fangyi.errors import Busy, DomainError, Unauthorized
 from fangyi.screening.scans import Job, ScanInput, record_jobs
 
 log = logging.getLogger("fangyi.screening")
@@ -42,9 +44,10 @@ log = logging.getLogger("fangyi.screening")
 # What the app's routes get their session from (fangyi.deps.get_session, or a test's override).
 Opener = Callable[[], Iterator[Session]]
 GROUP_SCANS = 400  # scans a group takes at most: a transaction short enough to keep locks brief
-# Groups one worker writes at once. One measured best here (bench/screening_load.py): a second
-# only makes each group smaller and each scan dearer, on a machine the database shares.
-WRITERS = int(os.environ.get("FANGYI_SCAN_WRITERS", "1"))
+# How long a group waits for a tube or a person another transaction holds (an offline batch
+# being imported, say) before it gives up: the worker's other handhelds wait behind it meanwhile.
+LOCK_WAIT = "2s"
+_LOCK_WAIT = text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
 
 
 @dataclass
@@ -61,15 +64,16 @@ class Pending:
 class Intake:
     sessions: Opener
     waiting: list[Pending] = field(default_factory=list)
-    writers: int = 0
+    # One group at a time: a handheld's next request then never commits before its previous one.
+    writing: bool = False
     tasks: set[asyncio.Task[None]] = field(default_factory=set)  # held: the loop keeps weak references
 
     async def submit(self, credential: Credential, scans: list[ScanInput]) -> list[dict[str, Any]]:
         loop = asyncio.get_running_loop()
         pending = Pending(credential, scans, loop.create_future())
         self.waiting.append(pending)
-        if self.writers < WRITERS:
-            self.writers += 1
+        if not self.writing:
+            self.writing = True
             task = loop.create_task(self._drain())
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
@@ -92,7 +96,7 @@ class Intake:
             if not isinstance(exc, Exception):
                 raise
         finally:
-            self.writers -= 1
+            self.writing = False
 
     def _take(self) -> list[Pending]:
         taken, count = 0, 0
@@ -129,6 +133,9 @@ def write_group(sessions: Opener, group: list[Pending]) -> None:
             try:
                 _write(sessions, [pending])
                 break
+            except Busy as busy:
+                pending.error = busy  # waited its turn once already: the handheld sends it again
+                break
             except Exception as alone:
                 pending.error = alone
 
@@ -141,6 +148,8 @@ def _write(sessions: Opener, group: list[Pending]) -> None:
 def _write_in(session: Session, group: list[Pending]) -> None:
     try:
         write_first(session)  # SQLite: it reads (the senders, stored scans) before it writes
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_LOCK_WAIT)
         users = users_for(session, [pending.credential for pending in group], snapshots=True)
         ready = []
         for pending in group:
@@ -158,9 +167,13 @@ def _write_in(session: Session, group: list[Pending]) -> None:
         outcomes = record_jobs(session, [Job(pending.user, pending.scans) for pending in ready
                                          if pending.user is not None])
         session.commit()
-        session.info.pop(TOKEN_TOUCHED, None)  # written with the scans
         for pending, outcome in zip(ready, outcomes, strict=True):
             pending.outcome = outcome
+    except OperationalError as exc:
+        session.rollback()
+        if isinstance(exc.orig, LockNotAvailable):
+            raise Busy("a tube or person of these scans is being written elsewhere; send them again") from None
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -119,6 +119,9 @@ async def scan_post(request: Request, session: SessionDep, user: Viewer, code: s
                          name=str(form.get("name") or "").strip() or None)
     else:
         item = ScanInput(scan_id, "open", barcode=text, point_code=point.code, pool_size=size)
+    # End the read that signing in began: the scan's own transaction then starts with the write
+    # lock on SQLite (fangyi.db.session.write_first) and cannot fail at its first write.
+    session.commit()
     outcome = record_scans(session, user, [item])[0]
     session.commit()
     shown = outcome.get("tube") or {}

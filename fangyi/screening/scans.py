@@ -69,6 +69,7 @@ class TubeRow:
     members: int
     round_id: int | None
     point_id: int | None = None
+    point_area: str | None = None  # where its point is: who may scan into it
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,10 @@ _R = cast(Table, ScreeningRound.__table__).c
 _ROUNDS = select(_R.id, _R.code, _R.pool_size, _R.starts_at, _R.deadline_at, _R.area_codes).order_by(
     _R.starts_at.desc())
 _STORED = select(SCANS.c.scan_id, SCANS.c.outcome).where(bulk.in_json(SCANS.c.scan_id, "ids"))
-_TUBE_COLUMNS = (_T.id, _T.barcode, _T.state, _T.pool_size, _T.members, _T.round_id, _T.point_id)
+_TUBE_COLUMNS = (_T.id, _T.barcode, _T.state, _T.pool_size, _T.members, _T.round_id, _T.point_id,
+                 select(_SP.area_code).where(_SP.id == _T.point_id).scalar_subquery())
 _TUBES = select(*_TUBE_COLUMNS).where(bulk.in_json(_T.barcode, "barcodes")).order_by(_T.id)
-_TUBES_LOCKED = _TUBES.with_for_update()
+_TUBES_LOCKED = _TUBES.with_for_update(of=TUBES)
 _PEOPLE = select(_P.id, _P.name, _P.id_number, _P.merged_into_id).where(
     bulk.in_json(_P.id_number, "numbers"))
 _CONTROLS = select(_C.person_id, _C.started_at, _C.ended_at, _C.reason).where(
@@ -219,8 +221,10 @@ class _Group:
         for job in self.jobs:
             outcomes, mine = [], []
             for scan in job.scans:
-                first = answers.get(scan.scan_id) or stored.get(scan.scan_id)
-                if first is not None:
+                if scan.scan_id in answers or scan.scan_id in stored:
+                    # A stored scan without an answer (none is written so now) is reported pending.
+                    first = answers.get(scan.scan_id) or stored[scan.scan_id] or {
+                        "scan_id": scan.scan_id, "status": "pending"}
                     outcomes.append({**first, "repeated": True})
                     continue
                 point = self.points.get((scan.point_code or "").strip())
@@ -298,7 +302,8 @@ class _Group:
             return None
 
     def _first_at(self) -> datetime:
-        return min((s.scanned_at for j in self.jobs for s in j.scans if s.scanned_at), default=self.moment)
+        # The group's own moment counts: scans sent without a time are made at it.
+        return min([self.moment, *(s.scanned_at for j in self.jobs for s in j.scans if s.scanned_at)])
 
     def _last_at(self) -> datetime:
         return max([self.moment, *(s.scanned_at for j in self.jobs for s in j.scans if s.scanned_at)])
@@ -340,12 +345,17 @@ class _Group:
         if scan.action != "open" and not (scan.barcode or "").strip():
             raise Refusal("unknown_tube", "scan a tube first", barcode="")
         barcode = self._checked(check_barcode, scan.barcode)
-        at = scan.scanned_at or now()
+        at = scan.scanned_at or self.moment
         if scan.action == "open":
             return self._open(actor, scan, barcode, point, at)
         tube = self.tubes.get(barcode)
         if tube is None:
             raise Refusal("unknown_tube", f"tube {barcode} has not been opened: scan the tube first", barcode=barcode)
+        if (isinstance(actor, User) and tube.point_area is not None
+                and not _inside(tube.point_area, actor.area_code)):
+            # The tube's own point, not the one the scan names: a tube is worked where it was opened.
+            raise Refusal("outside", f"tube {barcode} belongs to a sampling point outside your jurisdiction",
+                          barcode=barcode)
         if scan.action == "close":
             return self._close(tube, at)
         return self._add(actor, scan, tube, point, at)
@@ -382,7 +392,8 @@ class _Group:
                         "params": {"barcode": barcode}, "tube": _view(tube)}
             raise Refusal("barcode_used", f"barcode {barcode} was used already ({tube.state}); take a new tube",
                           barcode=barcode, state=tube.state)
-        self.tubes[barcode] = TubeRow(tube_id, barcode, "open", size, 0, chosen.id if chosen else None, point_id)
+        self.tubes[barcode] = TubeRow(tube_id, barcode, "open", size, 0, chosen.id if chosen else None, point_id,
+                                      point.area_code if point else None)
         return {"status": "ok", "code": "tube_opened", "message": f"tube {barcode} opened for {size}",
                 "params": {"barcode": barcode, "size": size}, "flags": flags, "tube": _view(self.tubes[barcode])}
 

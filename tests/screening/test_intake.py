@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from fangyi.app import create_app
@@ -20,10 +21,12 @@ from fangyi.db.session import make_session, session_scope
 from fangyi.deps import Credential, get_session
 from fangyi.registry.models import Person
 from fangyi.screening.intake import Pending, write_group
-from fangyi.screening.models import Sample, Scan, Tube
+from fangyi.screening.models import Control, Sample, Scan, Tube
 from fangyi.screening.scans import Job, ScanInput, record_jobs
+from fangyi.screening.schemas import ScanOut
 from fangyi.screening.setup import RoundFields, create_point, create_round
-from tests.conftest import COUNTY, SHIJIN, Cast, add_areas
+from fangyi.timeutil import now
+from tests.conftest import CHENGGUAN, COUNTY, SHIJIN, SHITAN, Cast, add_areas
 from tests.screening.conftest import START, Ground, id_number
 
 URL = "/api/v1/screening/scans"
@@ -161,3 +164,93 @@ def test_a_resend_racing_its_first_copy_in_another_worker_is_stored_once(committ
     with session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Sample)) == 1
         assert session.scalar(select(func.count()).select_from(Scan).where(Scan.scan_id == "race-0001")) == 1
+
+
+def test_a_tube_held_elsewhere_answers_busy_and_does_not_hold_up_other_handhelds(committed_db: str) -> None:
+    from fangyi.auth import service as auth_service
+
+    with session_scope() as session:
+        add_areas(session)
+        create_round(session, SYSTEM, RoundFields("RH", "占用", [COUNTY], START))
+        create_point(session, SYSTEM, code="P-H", name="P-H", area_code=SHIJIN)
+        for n in (700, 701):
+            session.add(Person(id_number=id_number(n), doc_kind="resident", name=f"居民{n}", area_code=SHIJIN))
+        sampler = auth_service.create_user(session, SYSTEM, username="sampler-h", password="sampler-pass-1",
+                                           role="sampler", area_code=COUNTY)
+        token = auth_service.issue_token(session, SYSTEM, sampler, "handheld")
+    at = datetime(2022, 4, 1, 2, 0, tzinfo=UTC)
+    with session_scope() as session:
+        record_jobs(session, [Job(SYSTEM, [ScanInput(f"open-h-{n}", "open", barcode=f"THOL000{n}", point_code="P-H",
+                                                     scanned_at=at) for n in (1, 2)])])
+    postgresql = committed_db.startswith("postgresql")
+    # Another transaction (an offline batch being imported, say) holds tube 1. SQLite writes one
+    # transaction at a time, so there it is held only briefly, as a real import commits in chunks.
+    blocker = make_session()
+    blocker.execute(text("UPDATE tubes SET flag = 'held' WHERE barcode = 'THOL0001'"))
+    if not postgresql:
+        threading.Timer(1.0, blocker.rollback).start()
+    app = create_app()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def body(scan_id: str, barcode: str, n: int) -> dict[str, Any]:
+        return {"scan_id": scan_id, "action": "person", "barcode": barcode, "point_code": "P-H",
+                "id_number": id_number(n), "scanned_at": "2022-04-01T10:00:00+08:00"}
+
+    async def send() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fangyi") as client:
+            first = asyncio.create_task(client.post(URL, json=body("held-0001", "THOL0001", 700), headers=headers))
+            await asyncio.sleep(0.3)
+            other = await asyncio.wait_for(client.post(URL, json=body("free-0001", "THOL0002", 701),
+                                                       headers=headers), 15)
+            return await asyncio.wait_for(first, 15), other
+
+    try:
+        held, other = asyncio.run(send())
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert other.status_code == 200 and other.json()["results"][0]["status"] == "ok"
+    if postgresql:
+        assert held.status_code == 503, held.text
+        assert "send them again" in held.json()["detail"]
+    else:
+        assert held.status_code == 200 and held.json()["results"][0]["status"] == "ok"
+
+
+def test_a_fast_clock_on_one_handheld_hides_no_control_from_another(db: Session, cast: Cast, ground: Ground) -> None:
+    person = ground.people[0]
+    moment = now()
+    db.add(Control(person_id=person.id, reason="pool_positive", started_at=moment - timedelta(days=1),
+                   ended_at=moment + timedelta(minutes=30)))
+    db.flush()
+    record_jobs(db, [Job(SYSTEM, [ScanInput("open-ctl-1", "open", barcode="TCTL0001", point_code="P-SJ",
+                                            pool_size=5)])])
+    fast = ScanInput("fast-clk-1", "close", barcode="TNONE001", point_code="P-SJ",
+                     scanned_at=moment + timedelta(hours=1))
+    mine = ScanInput("p-group-1", "person", barcode="TCTL0001", point_code="P-SJ", id_number=person.id_number)
+    answers = record_jobs(db, [Job(SYSTEM, [fast]), Job(SYSTEM, [mine])])
+    assert answers[1][0]["code"] == "under_control"
+
+
+def test_answers_carry_every_field_and_a_tube_is_scanned_only_in_its_points_area(
+        client: TestClient, cast: Cast, ground: Ground, db: Session) -> None:
+    refused = client.post(URL, json=_scan("x-0000001", "close", "TNONE001"), headers=cast.headers("sampler"))
+    assert set(refused.json()["results"][0]) == set(ScanOut.model_fields)
+    assert client.post(URL, json={"scan_id": "x-0000002"}).status_code == 401  # signed in first, then checked
+    plain = client.post(URL, content=b'{"scan_id":"x-0000003","action":"close","barcode":"TNONE001"}',
+                        headers={**cast.headers("sampler"), "content-type": "text/plain"})
+    assert plain.status_code == 422
+    # A tube opened at 城关's point cannot be filled by a sampler of 石滩 naming a point of their own.
+    from fangyi.auth import service as auth_service
+
+    local = auth_service.create_user(db, SYSTEM, username="sampler-st", password="sampler-pass-1", role="sampler",
+                                     area_code=SHITAN)
+    token = auth_service.issue_token(db, SYSTEM, local, "handheld")
+    create_point(db, cast["admin"], code="P-CG", name="城关采样点", area_code=CHENGGUAN)
+    db.flush()
+    record_jobs(db, [Job(SYSTEM, [ScanInput("open-cg-1", "open", barcode="TCG00001", point_code="P-CG")])])
+    body = _scan("cg-person-1", "person", "TCG00001", id_number=ground.people[0].id_number)
+    answer = client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"}).json()["results"][0]
+    assert (answer["status"], answer["code"]) == ("refused", "outside")
+    assert db.scalar(select(func.count()).select_from(Sample).join(Tube).where(Tube.barcode == "TCG00001")) == 0
