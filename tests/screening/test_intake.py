@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import httpx
 from fastapi.testclient import TestClient
@@ -33,6 +33,28 @@ URL = "/api/v1/screening/scans"
 AT = "2022-04-01T09:00:00+08:00"
 
 
+T = TypeVar("T")
+
+
+def run_apart(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on its own event loop in its own thread: a browser test of the same worker
+    may have left a loop running in this one (Playwright's)."""
+    done: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            done["value"] = asyncio.run(make())
+        except BaseException as exc:  # handed to the test's thread
+            done["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=120)
+    if "error" in done:
+        raise done["error"]
+    return cast(T, done["value"])
+
+
 def _post_together(db: Session, cast: Cast, bodies: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Send the requests at once, as many handhelds do, to one app on the test's session."""
     app = create_app()
@@ -48,7 +70,7 @@ def _post_together(db: Session, cast: Cast, bodies: list[dict[str, Any]]) -> lis
             return await asyncio.gather(*[client.post(URL, json=body, headers=cast.headers("sampler"))
                                           for body in bodies])
 
-    responses = asyncio.run(send())
+    responses = run_apart(send)
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
     return [r.json()["results"] for r in responses]
 
@@ -206,7 +228,7 @@ def test_a_tube_held_elsewhere_answers_busy_and_does_not_hold_up_other_handhelds
             return await asyncio.wait_for(first, 15), other
 
     try:
-        held, other = asyncio.run(send())
+        held, other = run_apart(send)
     finally:
         blocker.rollback()
         blocker.close()
