@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from fangyi.config import local_zone
@@ -14,6 +15,21 @@ def local_tz() -> ZoneInfo:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def aware(moment: datetime) -> datetime: ...
+
+
+@overload
+def aware(moment: None) -> None: ...
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A time without an offset is the deployment's local time (formats.md)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=local_tz())
 
 
 def parse_instant(text: str, tz: ZoneInfo | None = None) -> datetime:

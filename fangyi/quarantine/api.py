@@ -3,7 +3,6 @@ tests, release, cleaning, alerts, transport requests and the beds forecast."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Security
@@ -11,7 +10,6 @@ from sqlalchemy import select
 
 from fangyi.auth.models import User
 from fangyi.auth.service import check_area, in_jurisdiction, require
-from fangyi.config import get_settings
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Conflict, NotFound
 from fangyi.quarantine import board as read
@@ -40,7 +38,7 @@ from fangyi.quarantine.schemas import (
 )
 from fangyi.registry.models import Person
 from fangyi.registry.schemas import API_TOKEN, problems
-from fangyi.timeutil import today
+from fangyi.timeutil import aware, today
 
 router = APIRouter(prefix="/api/v1/quarantine", tags=["quarantine"], dependencies=[Security(API_TOKEN)],
                    responses=problems(401, 403, 422))
@@ -48,13 +46,6 @@ router = APIRouter(prefix="/api/v1/quarantine", tags=["quarantine"], dependencie
 SiteCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[^\x00/]+$")]
 ItemId = Annotated[int, Path(ge=1, le=2**62)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """A time without an offset is the deployment's local time (formats.md)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=get_settings().tz)
 
 
 def _site_out(line: read.SiteLine) -> dict[str, Any]:

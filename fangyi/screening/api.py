@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Security
 from sqlalchemy import select
 
 from fangyi.auth.service import in_jurisdiction, require
-from fangyi.config import get_settings
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import DomainError, NotFound
 from fangyi.protocols.reader import current
@@ -49,18 +47,12 @@ from fangyi.screening.schemas import (
 )
 from fangyi.screening.setup import RoundFields, create_point, create_round
 from fangyi.screening.suspected import confirm_suspected
+from fangyi.timeutil import aware
 
 router = APIRouter(prefix="/api/v1/screening", tags=["screening"], dependencies=[Security(API_TOKEN)],
                    responses=problems(401, 403, 422))
 
 RoundCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """A time without an offset is the deployment's local time (formats.md)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=get_settings().tz)
 
 
 @router.post("/results", response_model=ResultsOut, summary="Lab results, one or many")

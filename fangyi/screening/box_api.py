@@ -6,13 +6,11 @@ point outside the user's jurisdiction is answered as absent. Each write is audit
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Security
 
 from fangyi.auth.service import require
-from fangyi.config import get_settings
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Invalid
 from fangyi.registry.schemas import API_TOKEN, problems
@@ -21,19 +19,13 @@ from fangyi.screening.boxes import box_row, box_tubes, get_box, list_boxes
 from fangyi.screening.common import point_by_code
 from fangyi.screening.models import Box
 from fangyi.screening.results import hand_over, pack_box, receive_box
+from fangyi.timeutil import aware
 from fangyi.web.paging import Page
 
 router = APIRouter(prefix="/api/v1/screening/boxes", tags=["screening"], dependencies=[Security(API_TOKEN)],
                    responses=problems(401, 403, 422))
 
 BoxCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """A time without an offset is the deployment's local time (formats.md)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=get_settings().tz)
 
 
 def _out(session: SessionDep, box: Box) -> dict[str, Any]:
@@ -62,7 +54,7 @@ def post_box(body: BoxIn, session: SessionDep, user: ApiUser) -> dict[str, Any]:
 def post_hand_over(code: BoxCode, body: HandOverIn, session: SessionDep, user: ApiUser) -> dict[str, Any]:
     require(user, "scan_samples")
     box = get_box(session, user, code, lock=True)
-    hand_over(session, user, box, body.handed_over_by, body.carried_by, at=_aware(body.at))
+    hand_over(session, user, box, body.handed_over_by, body.carried_by, at=aware(body.at))
     session.commit()
     return _out(session, box)
 
@@ -72,7 +64,7 @@ def post_hand_over(code: BoxCode, body: HandOverIn, session: SessionDep, user: A
 def post_receive(code: BoxCode, body: ReceiveIn, session: SessionDep, user: ApiUser) -> dict[str, Any]:
     require(user, "record_results")
     box = get_box(session, user, code, lock=True)
-    receive_box(session, user, box, body.received_by, at=_aware(body.at))
+    receive_box(session, user, box, body.received_by, at=aware(body.at))
     session.commit()
     return _out(session, box)
 

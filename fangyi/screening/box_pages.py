@@ -12,14 +12,13 @@ from sqlalchemy.orm import Session
 
 from fangyi.auth.models import User
 from fangyi.auth.service import in_jurisdiction, require
-from fangyi.config import get_settings
 from fangyi.deps import SessionDep, csrf_ok
 from fangyi.errors import DomainError, Forbidden, Invalid
 from fangyi.screening.boxes import get_box, list_boxes
 from fangyi.screening.common import point_by_code
 from fangyi.screening.models import Lab, SamplingPoint
 from fangyi.screening.results import BOX_STATES, hand_over, pack_box, receive_box
-from fangyi.timeutil import format_datetime
+from fangyi.timeutil import aware, format_datetime
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
 from fangyi.web.render import lang_of, render
@@ -100,7 +99,7 @@ def _moment(raw: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise Invalid(f"{text!r} is not a time (YYYY-MM-DDTHH:MM)", column="at") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=get_settings().tz)
+    return aware(moment)
 
 
 @router.post("/screening/boxes/{code}/hand-over")

@@ -19,10 +19,10 @@ from pydantic import TypeAdapter, ValidationError
 from fangyi.deps import credential
 from fangyi.errors import Unauthorized
 from fangyi.registry.schemas import documented_body, problems
-from fangyi.screening.api import aware
 from fangyi.screening.intake import intake
 from fangyi.screening.scans import ScanInput
 from fangyi.screening.schemas import ScanBatch, ScanIn, ScanOut, ScanResults
+from fangyi.timeutil import aware
 
 router = APIRouter(prefix="/api/v1/screening", tags=["screening"], responses=problems(401, 403, 422, 503))
 

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from fangyi.auth.models import User
 from fangyi.auth.service import in_jurisdiction, require
-from fangyi.config import get_settings
 from fangyi.deps import SessionDep, csrf_ok
 from fangyi.errors import DomainError, Forbidden, Invalid
 from fangyi.protocols.reader import current
@@ -26,7 +25,7 @@ from fangyi.registry.models import Area
 from fangyi.screening.advice import advise_pool_size, tests_per_person
 from fangyi.screening.models import POINT_KINDS
 from fangyi.screening.setup import RoundFields, create_point, create_round
-from fangyi.timeutil import now, to_local
+from fangyi.timeutil import aware, now, to_local
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
 from fangyi.web.viewer import Viewer
@@ -84,7 +83,7 @@ def _moment(values: dict[str, str], name: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise Invalid(f"{text!r} is not a time (YYYY-MM-DDTHH:MM)", column=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=get_settings().tz)
+    return aware(moment)
 
 
 def _page(request: Request, session: Session, user: User, *, values: dict[str, str] | None = None,

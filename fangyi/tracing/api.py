@@ -22,6 +22,7 @@ from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import Person
 from fangyi.registry.persons import FieldError
 from fangyi.registry.schemas import Page, problems
+from fangyi.timeutil import aware
 from fangyi.tracing import cases as service
 from fangyi.tracing import chains, investigation, queue_api, review
 from fangyi.tracing import contacts as contact_service
@@ -219,9 +220,7 @@ def reject(contact_id: ContactId, body: RejectBody, session: SessionDep, user: A
 @router.post("/contacts/{contact_id}/quarantine", response_model=ContactPublic,
              summary="Record when a contact's quarantine started; their secondary contacts follow")
 def quarantine(contact_id: ContactId, body: QuarantineBody, session: SessionDep, user: ApiUser) -> ContactPublic:
-    at = body.quarantined_at
-    if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=get_settings().tz)
+    at = aware(body.quarantined_at)
     return _after(session, user, contact_service.set_quarantined_at(session, user, contact_id, at))
 
 
@@ -234,10 +233,6 @@ def reach(contact_id: ContactId, body: ReachBody, session: SessionDep, user: Api
 
 
 # --- the investigation: the case's own account ------------------------------------
-
-
-def _local(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=get_settings().tz)
 
 
 def _investigation(session: Session, user: User, case: Case) -> InvestigationPublic:
@@ -263,7 +258,7 @@ def get_investigation(case_no: CaseNo, session: SessionDep, user: ApiUser) -> In
 def add_place(case_no: CaseNo, body: PlaceCreate, session: SessionDep, user: ApiUser) -> InvestigationPublic:
     case = service.get_case(session, user, case_no)
     new = investigation.NewPlace(**body.new_place.model_dump()) if body.new_place else None
-    investigation.add_place(session, user, case, start_at=_local(body.start_at), end_at=_local(body.end_at),
+    investigation.add_place(session, user, case, start_at=aware(body.start_at), end_at=aware(body.end_at),
                             venue_code=body.venue_code, new_place=new, note=body.note)
     session.commit()
     return _investigation(session, user, case)
@@ -274,7 +269,7 @@ def add_place(case_no: CaseNo, body: PlaceCreate, session: SessionDep, user: Api
 def add_named(case_no: CaseNo, body: NamedCreate, session: SessionDep, user: ApiUser) -> InvestigationPublic:
     case = service.get_case(session, user, case_no)
     investigation.add_named_contact(session, user, case, id_number=body.id_number, relationship=body.relationship,
-                                    last_contact_at=_local(body.last_contact_at), note=body.note)
+                                    last_contact_at=aware(body.last_contact_at), note=body.note)
     session.commit()
     return _investigation(session, user, case)
 

@@ -23,7 +23,7 @@ from fangyi.registry.identity import IdentityError, parse_id_number, parse_phone
 from fangyi.registry.imports.rows import Context, Handler, Problem, Values
 from fangyi.registry.imports.service import register_kind
 from fangyi.registry.models import ImportRun, Person
-from fangyi.timeutil import local_tz, now
+from fangyi.timeutil import aware, local_tz, now
 from fangyi.tracing.assignment import plan
 from fangyi.tracing.assist_models import ASSIST_SOURCES, AssistList, AssistPerson
 from fangyi.tracing.contacts import permitted
@@ -48,7 +48,7 @@ def _deadline(raw: str) -> datetime:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise Invalid(f"{raw!r} is not a date or time (YYYY-MM-DD[THH:MM])", column="deadline") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=local_tz())
+    return aware(moment)
 
 
 def clean_row(row: dict[str, str | None]) -> AssistRow:

@@ -24,7 +24,7 @@ from fangyi.protocols.reader import current
 from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import VENUE_KINDS, Checkin, Person, Venue
 from fangyi.registry.persons import FieldError
-from fangyi.timeutil import format_date, format_datetime, now, to_local
+from fangyi.timeutil import aware, format_date, format_datetime, now, to_local
 from fangyi.tracing import cases as service
 from fangyi.tracing import chains, investigation, review
 from fangyi.tracing import queue as queue_service
@@ -196,7 +196,7 @@ def _moment(form: dict[str, str], name: str) -> datetime:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise DomainError(f"{name}: {raw!r} is not a time (YYYY-MM-DDTHH:MM)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=get_settings().tz)
+    return aware(moment)
 
 
 @router.post("/tracing/cases/{case_no}/places")
