@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -223,39 +224,32 @@ async def drive(base: str, token: str, people: list[str], clients: int, per_requ
     return tally, time.perf_counter() - started
 
 
-def process_cpu(root: int) -> float:
-    """CPU seconds used so far by a process and its children (the uvicorn workers)."""
+def _cpu(keep: Callable[[int, int, str], bool]) -> float:
+    """CPU seconds used so far by the processes `keep(pid, parent pid, name)` picks, from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            head, rest = (entry / "stat").read_text().rsplit(")", 1)
         except OSError:
             continue
-        pid, ppid = int(entry.name), int(fields[1])
-        if pid == root or ppid == root:
+        fields = rest.split()
+        if keep(int(entry.name), int(fields[1]), head.split("(", 1)[-1]):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def process_cpu(root: int) -> float:
+    """CPU seconds used so far by a process and its children (the uvicorn workers)."""
+    return _cpu(lambda pid, ppid, _: root in (pid, ppid))
 
 
 def database_cpu() -> float:
     """CPU seconds used so far by every PostgreSQL process on the machine (the server is shared:
     idle backends add almost nothing over a minute)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            name, rest = (entry / "stat").read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        if name.endswith("(postgres"):
-            fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    return _cpu(lambda _pid, _ppid, name: name == "postgres")
 
 
 def stored_scans(dsn: str) -> int:
