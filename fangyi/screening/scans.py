@@ -256,12 +256,16 @@ class _Group:
             self.points = {code: found.get(code) for code in codes}
         barcodes = sorted({code for scan in scans if scan.action != "open"
                            if (code := self._valid(check_barcode, scan.barcode)) is not None})
+        self._load_tubes(barcodes)
+        self._load_people({number for scan in scans if scan.action == "person"
+                           if (number := self._valid(check_id_number, scan.id_number)) is not None})
+
+    def _load_tubes(self, barcodes: Sequence[str]) -> None:
+        """These tubes as they stand, row-locked on PostgreSQL until the commit."""
         if barcodes:
             statement = _TUBES_LOCKED if self.postgresql else _TUBES
             for row in bulk.run(self.session, statement, {"barcodes": bulk.listed(barcodes)}):
                 self.tubes[row.barcode] = TubeRow(*row)
-        self._load_people({number for scan in scans if scan.action == "person"
-                           if (number := self._valid(check_id_number, scan.id_number)) is not None})
 
     def _load_people(self, numbers: Iterable[str]) -> None:
         numbers = sorted(set(numbers) - self.people.keys())
@@ -400,9 +404,7 @@ class _Group:
     def _existing(self, barcode: str) -> TubeRow:
         """A tube whose barcode another scan used: as this transaction leaves it (locked on PostgreSQL)."""
         if barcode not in self.tubes:
-            statement = _TUBES_LOCKED if self.postgresql else _TUBES
-            row = bulk.run(self.session, statement, {"barcodes": bulk.listed([barcode])}).one()
-            self.tubes[barcode] = TubeRow(*row)
+            self._load_tubes([barcode])
         return self.tubes[barcode]
 
     def _set(self, tube: TubeRow, at: datetime, **changes: Any) -> TubeRow:
