@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Awaitable
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from fangyi import __version__
 from fangyi.deps import LoginRequired
 from fangyi.errors import DomainError
+from fangyi.screening import scan_api
 from fangyi.web.render import render
 
 log = logging.getLogger("fangyi")
@@ -101,8 +104,29 @@ async def on_unexpected(request: Request, exc: Exception) -> Response:
     return _error_page(request, 500, "")
 
 
+class Fangyi(FastAPI):
+    """The app, with one lane in front of it: a scan (POST /api/v1/screening/scans) goes straight to
+    its handler, past the middleware and routing every other request takes (fangyi.screening.scan_api)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == scan_api.PATH and scope["method"] == "POST":
+            scope["app"] = self
+            await scan_api.scan_lane(scope, receive, send, self.on_error)
+            return
+        await super().__call__(scope, receive, send)
+
+    async def on_error(self, request: Request, exc: Exception) -> Response:
+        """The answer the app's own exception handlers give, for an error raised in the lane."""
+        for kind in type(exc).__mro__:
+            handler = self.exception_handlers.get(kind)
+            if handler is not None:
+                answer = handler(request, exc)
+                return await answer if isinstance(answer, Awaitable) else answer
+        raise exc
+
+
 def create_app() -> FastAPI:
-    app = FastAPI(
+    app = Fangyi(
         title="Fangyi",
         version=__version__,
         description="防疫 — outbreak response command platform. JSON API under /api/v1.",

@@ -74,6 +74,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "the role may not do this (or a cookie write lacks its CSRF token)",
         404: "no such record in your jurisdiction",
         409: "conflicts with an existing record",
+        413: "the body is larger than this operation takes",
         422: "a field was refused; `column` names it",
         503: "held up by other work: send the same request again",
     }

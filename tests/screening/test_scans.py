@@ -136,3 +136,43 @@ def test_a_point_outside_the_samplers_jurisdiction_is_refused(client: TestClient
     answer = client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"}).json()["results"][0]
     assert answer["code"] == "outside" and "P-SJ" in answer["message"]
     assert db.scalar(select(func.count()).select_from(Tube).where(Tube.barcode == "T0000090")) == 0
+
+
+def test_the_lane_and_the_documented_route_answer_alike(client: TestClient, cast: Cast, ground: Ground,
+                                                        db: Session) -> None:
+    """Scans go past the framework (fangyi.app.Fangyi); the route FastAPI would have run answers the
+    same, refusals included, so a handheld cannot tell which one served it."""
+    from fastapi import FastAPI
+
+    app = client.app
+    assert isinstance(app, FastAPI)
+
+    async def without_lane(scope: Any, receive: Any, send: Any) -> None:
+        await FastAPI.__call__(app, scope, receive, send)
+
+    routed = TestClient(without_lane, raise_server_exceptions=False)
+    sampler = cast.headers("sampler")
+    body = {"scan_id": "lane-0001", "action": "open", "barcode": "T0000077", "point_code": "P-SJ", "scanned_at": AT}
+    oversized = {"scans": [dict(body, scan_id=f"lane-big-{n}", name="x" * 4000) for n in range(20)]}
+    asks: list[tuple[dict[str, str], Any, str | None]] = [
+        ({}, body, None),  # not signed in
+        (sampler, None, "not json"),
+        (sampler, None, '{"scan_id": 1'),
+        (sampler, {"action": "open"}, None),  # no scan_id
+        ({**sampler, "Content-Type": "text/plain"}, None, "{}"),
+        (sampler, oversized, None),
+    ]
+    for headers, payload, raw in asks:
+        kwargs: dict[str, Any] = {"json": payload} if raw is None else {"content": raw}
+        through_lane = client.post(URL, headers=headers, **kwargs)
+        through_route = routed.post(URL, headers=headers, **kwargs)
+        assert through_lane.status_code == through_route.status_code >= 400, through_lane.text
+        assert through_lane.headers["content-type"] == through_route.headers["content-type"]
+        assert through_lane.json() == through_route.json()
+    assert client.post(URL, headers=sampler, json=oversized).status_code == 413
+    first = client.post(URL, headers=sampler, json=body)
+    again = routed.post(URL, headers=sampler, json=body)
+    assert first.status_code == again.status_code == 200
+    assert again.json()["results"] == [{**first.json()["results"][0], "repeated": True}]
+    assert samples_in(db, "T0000077") == 0 and db.scalar(
+        select(func.count()).select_from(Tube).where(Tube.barcode == "T0000077")) == 1
