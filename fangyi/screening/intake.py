@@ -10,9 +10,10 @@ alone. A request is answered only after its group has committed, so an answer is
 a scan that could still be lost.
 
 Each event loop (a server worker) has one intake and writes one group at a time, in a thread,
-with the same rules every other way in uses (`record_jobs`). When a group fails as a whole (a
-deadlock, a lost connection), each request in it is tried again on its own, so one bad request
-never costs the others their answers.
+with the same rules every other way in uses (`record_jobs`). On PostgreSQL it keeps a connection
+of its own for that: a group then pays no pool checkout, liveness ping or lock-timeout setting.
+When a group fails as a whole (a deadlock, a lost connection), each request in it is tried again
+on its own, so one bad request never costs the others their answers.
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ from weakref import WeakKeyDictionary
 from anyio import to_thread
 from fastapi import Request
 from psycopg.errors import LockNotAvailable
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from fangyi.auth.models import User
 from fangyi.auth.service import require
-from fangyi.db.session import write_first
+from fangyi.db.session import get_engine, write_first
 from fangyi.deps import Credential, get_session, users_for
 from fangyi.errors import Busy, DomainError, Unauthorized
 from fangyi.screening.scans import Job, ScanInput, record_jobs
@@ -48,6 +49,39 @@ GROUP_SCANS = 400  # scans a group takes at most: a transaction short enough to 
 # being imported, say) before it gives up: the worker's other handhelds wait behind it meanwhile.
 LOCK_WAIT = "2s"
 _LOCK_WAIT = text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+APPLICATION = "fangyi scan intake"
+
+
+@dataclass
+class Line:
+    """The connection an intake keeps for its groups (PostgreSQL), with the lock timeout set on it
+    once. A group that fails for any reason drops it: the next one, or the retry of each request
+    alone, starts on a fresh connection, so a restarted database costs one group its first try."""
+
+    connection: Connection | None = None
+
+    def sessions(self) -> Iterator[Session]:
+        if self.connection is None:
+            self.connection = get_engine().connect()
+            self.connection.execute(text(f"SET lock_timeout = '{LOCK_WAIT}'"))
+            self.connection.execute(text(f"SET application_name = '{APPLICATION}'"))  # named in pg_stat_activity
+            self.connection.commit()
+        session = Session(bind=self.connection, expire_on_commit=False)
+        try:
+            yield session
+        except BaseException:
+            self.drop()
+            raise
+        finally:
+            session.close()
+
+    def drop(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # already broken: nothing to give back
+                log.warning("the scan intake's connection could not be closed", exc_info=True)
 
 
 @dataclass
@@ -148,8 +182,8 @@ def _write(sessions: Opener, group: list[Pending]) -> None:
 def _write_in(session: Session, group: list[Pending]) -> None:
     try:
         write_first(session)  # SQLite: it reads (the senders, stored scans) before it writes
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(_LOCK_WAIT)
+        if session.get_bind().dialect.name == "postgresql" and not isinstance(session.bind, Connection):
+            session.execute(_LOCK_WAIT)  # not on a Line's connection, which has it already
         users = users_for(session, [pending.credential for pending in group], snapshots=True)
         ready = []
         for pending in group:
@@ -181,7 +215,8 @@ def _write_in(session: Session, group: list[Pending]) -> None:
 
 def intake(request: Request) -> Intake:
     """The intake of this app in the running event loop (one per server worker), writing through
-    the app's own sessions (the ones its routes get, so a test's session too)."""
+    a Line of its own on PostgreSQL, else through the sessions the app's routes get (so a test's
+    session, when a test sets one)."""
     loop = asyncio.get_running_loop()
     app = request.app
     intakes: WeakKeyDictionary[asyncio.AbstractEventLoop, Intake] | None = getattr(app.state, "scan_intakes", None)
@@ -189,5 +224,8 @@ def intake(request: Request) -> Intake:
         intakes = app.state.scan_intakes = WeakKeyDictionary()
     found = intakes.get(loop)
     if found is None:
-        found = intakes[loop] = Intake(app.dependency_overrides.get(get_session, get_session))
+        opener = app.dependency_overrides.get(get_session)
+        if opener is None:
+            opener = Line().sessions if get_engine().dialect.name == "postgresql" else get_session
+        found = intakes[loop] = Intake(opener)
     return found

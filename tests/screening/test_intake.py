@@ -20,7 +20,7 @@ from fangyi.audit.service import SYSTEM
 from fangyi.db.session import make_session, session_scope
 from fangyi.deps import Credential, get_session
 from fangyi.registry.models import Person
-from fangyi.screening.intake import Pending, write_group
+from fangyi.screening.intake import APPLICATION, Pending, write_group
 from fangyi.screening.models import Control, Sample, Scan, Tube
 from fangyi.screening.scans import Job, ScanInput, record_jobs
 from fangyi.screening.schemas import ScanOut
@@ -238,6 +238,51 @@ def test_a_tube_held_elsewhere_answers_busy_and_does_not_hold_up_other_handhelds
         assert "send them again" in held.json()["detail"]
     else:
         assert held.status_code == 200 and held.json()["results"][0]["status"] == "ok"
+
+
+def test_scans_go_on_after_the_database_drops_the_intakes_connection(committed_db: str) -> None:
+    """On PostgreSQL each worker keeps a connection for its scans (fangyi.screening.intake.Line);
+    a database restart or an operator's kill must cost a handheld nothing but a slower answer."""
+    import psycopg
+    import pytest
+
+    from fangyi.auth import service as auth_service
+
+    if not committed_db.startswith("postgresql"):
+        pytest.skip("SQLite keeps no connection of its own for scans")
+    with session_scope() as session:
+        add_areas(session)
+        create_round(session, SYSTEM, RoundFields("RK", "断线", [COUNTY], START))
+        create_point(session, SYSTEM, code="P-K", name="P-K", area_code=SHIJIN)
+        sampler = auth_service.create_user(session, SYSTEM, username="sampler-k", password="sampler-pass-1",
+                                           role="sampler", area_code=COUNTY)
+        token = auth_service.issue_token(session, SYSTEM, sampler, "handheld")
+    app = create_app()
+    headers = {"Authorization": f"Bearer {token}"}
+    dsn = committed_db.replace("postgresql+psycopg://", "postgresql://")
+
+    def body(scan_id: str, barcode: str) -> dict[str, Any]:
+        return {"scan_id": scan_id, "action": "open", "barcode": barcode, "point_code": "P-K",
+                "scanned_at": "2022-04-01T10:00:00+08:00"}
+
+    async def send() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fangyi") as client:
+            before = await client.post(URL, json=body("kill-0001", "TKIL0001"), headers=headers)
+            with psycopg.connect(dsn, autocommit=True) as admin:
+                killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                       "WHERE datname = current_database() AND application_name = %s",
+                                       (APPLICATION,)).fetchone()
+            assert killed is not None and killed[0] >= 1
+            after = await client.post(URL, json=body("kill-0002", "TKIL0002"), headers=headers)
+            again = await client.post(URL, json=body("kill-0003", "TKIL0003"), headers=headers)
+            return [before, after, again]
+
+    answers = run_apart(send)
+    assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
+    assert [a.json()["results"][0]["code"] for a in answers] == ["tube_opened"] * 3
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Tube).where(Tube.barcode.like("TKIL%"))) == 3
 
 
 def test_a_fast_clock_on_one_handheld_hides_no_control_from_another(db: Session, cast: Cast, ground: Ground) -> None:
