@@ -41,7 +41,7 @@ from fangyi.db.session import engine_for
 from fangyi.protocols.reader import current
 from fangyi.registry.models import Person
 from fangyi.tracing.cases import CaseFields, create_case
-from fangyi.tracing.derivation import derive, epoch
+from fangyi.tracing.derivation import FOUND, PAIRS, derive, epoch, scratch
 from fangyi.tracing.models import Case
 
 CONFIRMED = datetime(2022, 3, 30, 2, 0, tzinfo=UTC)  # 10:00 in Hengdong, the demo's last day
@@ -72,6 +72,39 @@ def _pick(session: Session, ddb: Any, wanted: int, targets: tuple[int, ...], rng
     return picked
 
 
+def _reset(session: Session, engine: Any, kind: str) -> None:
+    """After a timed run, rolled back: the state a committed case leaves a server's connection in.
+
+    PostgreSQL empties the derivation's temporary tables at commit (ON COMMIT DELETE ROWS) but not
+    at a rollback, which leaves their rows dead; TRUNCATE is what the commit does. Each run's 3,700
+    rolled-back contacts would likewise stay as dead rows for the next runs to step over (the
+    day's load reads the tracer's contacts: 21 ms instead of 3-4 with some 40,000 dead rows),
+    which a committed case does not leave: cleared too. Untimed."""
+    session.rollback()
+    if kind == "postgresql":
+        session.execute(text(f"TRUNCATE {PAIRS}, {FOUND}"))
+        session.commit()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM contacts"))
+
+
+def _warm(session: Session, engine: Any, kind: str, person_id: int) -> float:
+    """One untimed case on the session's connection, rolled back, as a running server's pooled
+    connections have served cases before: a new backend's first statements fill its catalog
+    caches and compile the key-check triggers' PL/pgSQL, and its temporary tables are made
+    (committed, as the first case on a server's connection leaves them). The person is none of
+    the measured ones. Returns the seconds it took."""
+    scratch(session)
+    session.commit()
+    person = session.get(Person, person_id)
+    assert person is not None
+    began = time.perf_counter()
+    create_case(session, SYSTEM, _fields(person, "BENCH-WARM"))
+    seconds = time.perf_counter() - began
+    _reset(session, engine, kind)
+    return seconds
+
+
 def measure(kind: str, url: str, label: str, cases: int, repeat: int, targets: tuple[int, ...],
             workdir: Path, rng: random.Random) -> list[dict[str, Any]]:
     engine = engine_for(url)
@@ -84,35 +117,36 @@ def measure(kind: str, url: str, label: str, cases: int, repeat: int, targets: t
     start, end = _window()
     results = []
     with Session(engine) as session:
-        picked = _pick(session, ddb, cases, targets, rng)
+        # One more of the smallest size than is measured: the warm-up case.
+        picked = _pick(session, ddb, cases + 1, targets, rng)
+        session.rollback()
+        spare = picked[targets[0]][cases:]
+        if spare:
+            print(f"  warm-up case ({targets[0]} close, untimed): "
+                  f"{1000 * _warm(session, engine, kind, spare[0]):.0f} ms", flush=True)
         for target in targets:
             timings, joins, scans, sizes = [], [], [], []
-            for n, person_id in enumerate(picked[target]):
-                person = session.get(Person, person_id)
-                assert person is not None
+            for n, person_id in enumerate(picked[target][:cases]):
                 for rep in range(repeat):
-                    outer = session.begin_nested()
+                    # Each run is a transaction of its own, as a request is, rolled back after.
+                    person = session.get(Person, person_id)
+                    assert person is not None
+                    fields = _fields(person, f"BENCH-{target}-{n}-{rep}")
                     began = time.perf_counter()
-                    case = create_case(session, SYSTEM, _fields(person, f"BENCH-{target}-{n}-{rep}"))
+                    case = create_case(session, SYSTEM, fields)
                     timings.append(time.perf_counter() - began)
                     derived_at = epoch(case.derived_at or CONFIRMED)
                     count = {str(degree): int(n) for degree, n in session.execute(
                         text("SELECT degree, count(*) FROM contacts WHERE case_id = :c GROUP BY degree"),
                         {"c": case.id})}
-                    outer.rollback()
-                    if kind == "postgresql":
-                        # Each run's 3,700 rolled-back rows would stay as dead rows for the next
-                        # runs to step over (the day's load reads the tracer's contacts: 21 ms
-                        # instead of 3-4 with some 40,000 dead rows). A committed case leaves no
-                        # dead rows; cleared here, untimed, so that every run starts from the same table.
-                        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                            conn.execute(text("VACUUM contacts"))
+                    _reset(session, engine, kind)
                 # Derivation alone (both joins, nothing stored), to tell it from storing the lists.
                 probe = Case(id=0, person_id=person_id, classification="confirmed", onset_date=ONSET,
                              sampled_at=CONFIRMED - timedelta(hours=20), confirmed_at=CONFIRMED, isolated_at=None)
                 began = time.perf_counter()
                 derive(session, probe, current(), get_settings().tz, derived_at, {})
                 joins.append(time.perf_counter() - began)
+                _reset(session, engine, kind)
                 close, secondary = int(count.get("close", 0)), int(count.get("secondary", 0))
                 d_close, d_secondary, seconds = data.baseline(ddb, person_id, start, end, derived_at, kinds)
                 scans.append(seconds)
@@ -124,8 +158,6 @@ def measure(kind: str, url: str, label: str, cases: int, repeat: int, targets: t
                 results.append(_summary(kind, label, rows, target, timings, joins, scans, sizes))
                 print("  " + _line(results[-1]), flush=True)
             if kind == "postgresql":
-                # The measured cases were rolled back: clear their dead rows before the next group.
-                session.rollback()
                 with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                     conn.execute(text("VACUUM ANALYZE contacts"))
         session.rollback()

@@ -351,7 +351,7 @@ def _cut(
     return cut
 
 
-def _scratch(session: Session) -> Any:
+def scratch(session: Session) -> Any:
     """FOUND and PAIRS, created on first use on this connection and emptied; the driver's connection."""
     postgresql = session.get_bind().dialect.name == "postgresql"
     # ON COMMIT DELETE ROWS: a committed derivation leaves no rows (nor dead ones) behind.
@@ -370,7 +370,7 @@ def derive(
     rules = protocol.contacts
     m = 60 * rules.min_overlap_minutes
     start, end = exposure_window(case, protocol, tz)
-    _scratch(session)
+    scratch(session)
     if end < start:
         return Derived((start, end), {}, 0)
     me = case.person_id
