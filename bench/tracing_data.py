@@ -43,6 +43,7 @@ def county(kind: str, size: str, workdir: Path, reuse: bool) -> str:
     url = f"sqlite:///{workdir / name}.db" if kind == "sqlite" else PG_URL.format(name=name)
     if reuse and (kind == "postgresql" or (workdir / f"{name}.db").exists()) and checkin_count(url):
         print(f"[{kind}] reusing {url}: {checkin_count(url):,} check-ins", flush=True)
+        upgrade(url=url)  # a database built before the latest migrations gets them (indexes)
         return url
     url = fresh_database(kind, workdir, name)
     upgrade(url=url)

@@ -66,6 +66,7 @@ class Person(Base):
     sex: Mapped[str | None] = mapped_column(String(1))
     birth_date: Mapped[date | None] = mapped_column(Date)
     phone: Mapped[str | None] = mapped_column(String(20))
+    # Also read by id from ix_persons_id_area (fangyi/tracing/models.py, migration 0530).
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
