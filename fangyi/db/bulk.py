@@ -11,7 +11,9 @@ busy path (scans from many handhelds in one transaction).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, cast
@@ -122,22 +124,68 @@ def run(session: Session, statement: ClauseElement, params: Mapping[str, Any]) -
     return connection.exec_driver_sql(sql, arguments)
 
 
+@dataclass(frozen=True)
+class Part:
+    """One statement of a write, its rows already made JSON (the `:rows` parameter)."""
+
+    statement: TextClause
+    rows: str
+
+
+def insert_part(dialect: str, table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
+                conflict: str | None = None, returning: str | None = None,
+                computed: Mapping[str, str] | None = None, extra: Mapping[str, TypeEngine[Any]] | None = None) -> Part:
+    statement = insert_statement(dialect, table, tuple(columns), conflict, returning,
+                                 tuple((computed or {}).items()), tuple((extra or {}).items()))
+    return Part(statement, encode(rows, dialect))
+
+
+def update_part(dialect: str, table: Table, key: str, rows: Sequence[Mapping[str, Any]],
+                assignments: Mapping[str, str], *, extra: Mapping[str, TypeEngine[Any]] | None = None) -> Part:
+    columns = tuple(dict.fromkeys([key, *(name for row in rows[:1] for name in row)]))
+    statement = update_statement(dialect, table, key, columns, tuple(assignments.items()),
+                                 tuple((extra or {}).items()))
+    return Part(statement, encode(rows, dialect))
+
+
+_ROWS = re.compile(r":rows\b")
+
+
+@lru_cache(maxsize=64)
+def together(statements: tuple[TextClause, ...]) -> TextClause:
+    """PostgreSQL: the statements as one, the first ones as data-modifying WITH entries and the
+    last one's result as the result; each reads its own rows parameter (rows_0, rows_1, …).
+
+    They see one snapshot and none reads what another writes; foreign keys and triggers are
+    checked as for the statements one by one."""
+    texts = [_ROWS.sub(f":rows_{n}", statement.text) for n, statement in enumerate(statements)]
+    entries = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(texts[:-1]))
+    return text(f"WITH {entries} {texts[-1]}" if entries else texts[-1])
+
+
+def write(session: Session, parts: Sequence[Part]) -> Any:
+    """Run the parts in order, as one statement on PostgreSQL (one round trip instead of one a part),
+    one by one on SQLite, which has no writes in WITH; returns the last part's result."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = together(tuple(part.statement for part in parts))
+        return run(session, statement, {f"rows_{n}": part.rows for n, part in enumerate(parts)})
+    result = None
+    for part in parts:
+        result = run(session, part.statement, {"rows": part.rows})
+    return result
+
+
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
                 conflict: str | None = None, returning: str | None = None,
                 computed: Mapping[str, str] | None = None, extra: Mapping[str, TypeEngine[Any]] | None = None) -> Any:
     dialect = session.get_bind().dialect.name
-    statement = insert_statement(dialect, table, tuple(columns), conflict, returning,
-                                 tuple((computed or {}).items()), tuple((extra or {}).items()))
-    return run(session, statement, {"rows": encode(rows, dialect)})
+    return write(session, [insert_part(dialect, table, rows, columns, conflict=conflict, returning=returning,
+                                       computed=computed, extra=extra)])
 
 
 def update_rows(session: Session, table: Table, key: str, rows: Sequence[Mapping[str, Any]],
                 assignments: Mapping[str, str], *, extra: Mapping[str, TypeEngine[Any]] | None = None) -> None:
-    dialect = session.get_bind().dialect.name
-    columns = tuple(dict.fromkeys([key, *(name for row in rows[:1] for name in row)]))
-    statement = update_statement(dialect, table, key, columns, tuple(assignments.items()),
-                                 tuple((extra or {}).items()))
-    run(session, statement, {"rows": encode(rows, dialect)})
+    write(session, [update_part(session.get_bind().dialect.name, table, key, rows, assignments, extra=extra)])
 
 
 class InJson(ColumnElement[bool]):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, String, Table, bindparam, func, select
+from sqlalchemy import Integer, String, Table, bindparam, func, literal, null, select, text, type_coerce, union_all
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -131,14 +131,19 @@ _TUBES = select(*_TUBE_COLUMNS).where(bulk.in_json(_T.barcode, "barcodes")).orde
 _TUBES_LOCKED = _TUBES.with_for_update(of=TUBES)
 _PEOPLE = select(_P.id, _P.name, _P.id_number, _P.merged_into_id).where(
     bulk.in_json(_P.id_number, "numbers"))
-_CONTROLS = select(_C.person_id, _C.started_at, _C.ended_at, _C.reason).where(
-    bulk.in_json(_C.person_id, "ids"),
-    _C.started_at <= bindparam("last", type_=Instant()),
-    _C.ended_at.is_(None) | (_C.ended_at > bindparam("first", type_=Instant())),
-).order_by(_C.person_id, _C.id)
-# Open tubes the people are in already, by round: one person, one open tube per round.
-_OPEN_IN = select(SAMPLES.c.person_id, SAMPLES.c.round_id, _T.barcode).join(TUBES, _T.id == SAMPLES.c.tube_id).where(
-    bulk.in_json(SAMPLES.c.person_id, "ids"), _T.state == "open")
+# What the people scanned stand under: their controls during the scans' times (a kind "c" row),
+# and the open tubes they are in already, by round (one person, one open tube per round; "t").
+# One statement for both, read after the people are locked.
+_AROUND = union_all(
+    select(literal("c").label("kind"), _C.person_id, _C.id, _C.started_at, _C.ended_at, _C.reason,
+           type_coerce(null(), Integer).label("round_id"), type_coerce(null(), String).label("barcode")).where(
+        bulk.in_json(_C.person_id, "ids"),
+        _C.started_at <= bindparam("last", type_=Instant()),
+        _C.ended_at.is_(None) | (_C.ended_at > bindparam("first", type_=Instant()))),
+    select(literal("t"), SAMPLES.c.person_id, SAMPLES.c.id, null(), null(), null(), SAMPLES.c.round_id,
+           _T.barcode).join(TUBES, _T.id == SAMPLES.c.tube_id).where(
+        bulk.in_json(SAMPLES.c.person_id, "ids"), _T.state == "open"),
+).order_by(text("2, 3"))
 _POINTS = select(_SP.id, _SP.code, _SP.area_code).where(bulk.in_json(_SP.code, "codes"))
 SCAN_COLUMNS = ("scan_id", "action", "barcode", "at", "actor_id", "outcome")
 # The point's id looked up by the database as the scan is stored.
@@ -280,11 +285,12 @@ class _Group:
         ids = [row.id for row in rows]
         if not ids:
             return
-        for person_id, started, ended, reason in self.session.execute(
-                _CONTROLS, {"ids": bulk.listed(ids), "first": self._first_at(), "last": self._last_at()}):
-            self.controls.setdefault(person_id, []).append((started, ended, reason))
-        for person_id, round_id, barcode in bulk.run(self.session, _OPEN_IN, {"ids": bulk.listed(ids)}):
-            self.open_in.setdefault(person_id, {}).setdefault(round_id, set()).add(barcode)
+        for kind, person_id, _, started, ended, reason, round_id, barcode in self.session.execute(
+                _AROUND, {"ids": bulk.listed(ids), "first": self._first_at(), "last": self._last_at()}):
+            if kind == "c":
+                self.controls.setdefault(person_id, []).append((started, ended, reason))
+            else:
+                self.open_in.setdefault(person_id, {}).setdefault(round_id, set()).add(barcode)
 
     def _checked(self, check: Callable[[str | None], str], raw: str | None) -> str:
         """A barcode or identity number checked once a group (read first, used again by its scan)."""
@@ -477,28 +483,33 @@ class _Group:
     # --- writing ---------------------------------------------------------------------------
 
     def _write(self, answers: dict[str, dict[str, Any]], fresh: list[list[dict[str, Any]]]) -> None:
-        """Samples, tubes, answers and audit rows: one statement each, whatever the number of scans."""
-        if self.samples:
-            bulk.insert_rows(self.session, SAMPLES, self.samples, SAMPLE_COLUMNS)
-        if self.changed:
-            bulk.update_rows(self.session, TUBES, "id", [self.changed[key] for key in sorted(self.changed)],
-                             TUBE_CHANGES, extra=TUBE_EXTRA)
+        """Samples, tubes, answers and audit rows: one statement on PostgreSQL, one a table on SQLite,
+        whatever the number of scans."""
         if not answers:
-            return
-        # Each scan with the answer a resend will get. Another transaction storing one of these
-        # scan ids since they were read means that scan was just applied twice: undo it all.
-        written = set(bulk.insert_rows(self.session, SCANS, self.claims, SCAN_COLUMNS, conflict="scan_id",
-                                       returning="scan_id", computed=SCAN_POINT, extra=SCAN_EXTRA).scalars())
-        if len(written) != len(self.claims):
-            raise ScanRaced(sorted({claim["scan_id"] for claim in self.claims} - written))
+            return  # every scan was a resend: nothing changed
+        dialect = "postgresql" if self.postgresql else "sqlite"
+        parts = []
+        if self.samples:
+            parts.append(bulk.insert_part(dialect, SAMPLES, self.samples, SAMPLE_COLUMNS))
+        if self.changed:
+            parts.append(bulk.update_part(dialect, TUBES, "id", [self.changed[key] for key in sorted(self.changed)],
+                                          TUBE_CHANGES, extra=TUBE_EXTRA))
         # The rows audit.record() would add, one per request: through the ORM's unit of work these
         # rows would cost more than the scans they record.
-        bulk.insert_rows(self.session, AUDIT, [
+        parts.append(bulk.insert_part(dialect, AUDIT, [
             {"at": self.moment, "actor_id": job.actor.id or None, "actor": job.actor.username, "action": "scan",
              "entity": "scans", "after": {
                  "scan_ids": [o["scan_id"] for o in mine][:MAX_BATCH],
                  "ok": sum(o["status"] == "ok" for o in mine), "refused": sum(o["status"] != "ok" for o in mine)}}
-            for job, mine in zip(self.jobs, fresh, strict=True) if mine], AUDIT_COLUMNS)
+            for job, mine in zip(self.jobs, fresh, strict=True) if mine], AUDIT_COLUMNS))
+        # Last, for its result: each scan with the answer a resend will get. Another transaction
+        # storing one of these scan ids since they were read means that scan was just applied
+        # twice: undo it all.
+        parts.append(bulk.insert_part(dialect, SCANS, self.claims, SCAN_COLUMNS, conflict="scan_id",
+                                      returning="scan_id", computed=SCAN_POINT, extra=SCAN_EXTRA))
+        written = set(bulk.write(self.session, parts).scalars())
+        if len(written) != len(self.claims):
+            raise ScanRaced(sorted({claim["scan_id"] for claim in self.claims} - written))
 
 
 def _inside(area_code: str, jurisdiction: str) -> bool:
