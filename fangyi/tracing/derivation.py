@@ -147,9 +147,8 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 VENUE_SQL = (
-    "SELECT v.id, v.code, v.kind, v.default_stay_minutes, "
-    "(SELECT MAX(c.out_at - c.in_at) FROM checkins c WHERE c.venue_id = v.id) "
-    "FROM venues v WHERE v.id IN ({ids})"
+    "SELECT v.id, v.code, v.kind, v.default_stay_minutes, s.longest "
+    "FROM venues v LEFT JOIN venue_stays s ON s.venue_id = v.id WHERE v.id IN ({ids})"
 )
 
 
@@ -158,8 +157,9 @@ def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[in
 
     The longest stay bounds how early a stay that still reaches a given moment
     can have started: the join's lower bound on in_at, which keeps it an index
-    range on (venue_id, in_at). It is read from the data, because a stay may be
-    any length, one index seek per venue (ix_checkins_venue_stay).
+    range on (venue_id, in_at). It comes from the data, because a stay may be
+    any length: venue_stays, kept by triggers on check-ins (migration 0535). A
+    venue without a row there has no stay with a check-out: its default bounds it.
     """
     found: dict[int, _VenueInfo] = {}
     for chunk in _chunks(sorted(set(ids))):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fangyi.db.base import Base, BigId, Instant, Json
@@ -119,6 +119,19 @@ class InvestigationPlace(Base):
     created_at: Mapped[datetime] = mapped_column(Instant, default=now)
 
 
+class VenueStay(Base):
+    """Each venue's longest recorded stay (seconds), which bounds how early a stay that still
+    reaches a moment can have begun: derivation's index range on check-ins needs it. Kept by
+    triggers on check-ins (migration 0535), which only ever raise it: an upper bound, never
+    too low. Read with the venues, where probing the check-ins per venue read a table page each."""
+
+    __tablename__ = "venue_stays"
+
+    # No foreign key: a figure derived from check-ins, which hold the venues' keys.
+    venue_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    longest: Mapped[int] = mapped_column(BigInteger)
+
+
 class NamedContact(Base):
     """Someone the case named in the interview, with when they were last together."""
 
@@ -134,11 +147,6 @@ class NamedContact(Base):
     created_at: Mapped[datetime] = mapped_column(Instant, default=now)
 
 
-# How long the longest stay at a venue lasted bounds how early a stay that still
-# reaches a moment can have begun: derivation's index range on check-ins needs it.
-# Reading it as MAX(out_at - in_at) per venue from this index is one seek, where
-# otherwise it reads the venue's whole history on every derivation.
-Index("ix_checkins_venue_stay", Checkin.venue_id, Checkin.out_at - Checkin.in_at)
 # The interval join ranges over (venue_id, in_at) and needs each stay's end and person:
 # carried in the index, a county-sized join reads no table rows (tens of thousands of
 # random reads for a case whose close contacts work at large workplaces).

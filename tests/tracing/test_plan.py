@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from fangyi.tracing.derivation import VENUE_SQL, interval_join
+from fangyi.tracing.derivation import interval_join
 
 
 def test_the_interval_join_uses_the_venue_time_index(db):
@@ -21,12 +21,3 @@ def test_the_interval_join_uses_the_venue_time_index(db):
     assert "ix_checkins_venue_cover" in plan
     assert "in_at" in plan  # a range on the time, not only the venue
 
-
-def test_the_longest_stay_per_venue_is_one_index_seek(db):
-    query = VENUE_SQL.format(ids="1, 2, 3")
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join(row[0] for row in db.execute(text("EXPLAIN " + query)))
-    else:
-        plan = "\n".join(str(row[-1]) for row in db.execute(text("EXPLAIN QUERY PLAN " + query)))
-    assert "ix_checkins_venue_stay" in plan
