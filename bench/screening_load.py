@@ -98,7 +98,7 @@ def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "FANGYI_DATABASE_URL": url}
     LOG.parent.mkdir(parents=True, exist_ok=True)
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "fangyi.app:create_app", "--factory", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "fangyi.app:serve_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
          "--log-level", "warning", "--no-access-log"], env=env, stdout=LOG.open("ab"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

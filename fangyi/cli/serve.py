@@ -7,7 +7,7 @@ import uvicorn
 
 
 def serve(host: str, port: int, workers: int = 1) -> None:
-    uvicorn.run("fangyi.app:create_app", factory=True, host=host, port=port, proxy_headers=True, workers=workers)
+    uvicorn.run("fangyi.app:serve_app", factory=True, host=host, port=port, proxy_headers=True, workers=workers)
 
 
 def register(app: typer.Typer) -> None:
