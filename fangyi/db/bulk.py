@@ -98,7 +98,15 @@ def update_statement(dialect: str, table: Table, key: str, columns: tuple[str, .
     that are not columns of the table."""
     sets = ", ".join(f"{column} = {expression}" for column, expression in assignments)
     source = _source(dialect, table, columns, extra)
-    return text(f"UPDATE {table.name} SET {sets} FROM {source} WHERE {table.name}.{key} = r.{key}")
+    sql = f"UPDATE {table.name} SET {sets} FROM {source} WHERE {table.name}.{key} = r.{key}"
+    if dialect == "postgresql":
+        # The keys once more, as an array the primary key's index answers: PostgreSQL guesses 100
+        # rows for a function and may otherwise hash them against the whole table (a seq scan of
+        # every tube of the round for each group of scans).
+        kind = _types(table, (key,), dict(extra))[0]
+        sql += (f" AND {table.name}.{key} = ANY(ARRAY(SELECT CAST(e->>'{key}' AS {kind}) "
+                f"FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS e))")
+    return text(sql)
 
 
 @lru_cache(maxsize=128)

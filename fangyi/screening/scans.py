@@ -131,6 +131,11 @@ _TUBES = select(*_TUBE_COLUMNS).where(bulk.in_json(_T.barcode, "barcodes")).orde
 _TUBES_LOCKED = _TUBES.with_for_update(of=TUBES)
 _PEOPLE = select(_P.id, _P.name, _P.id_number, _P.merged_into_id).where(
     bulk.in_json(_P.id_number, "numbers"))
+def _tube(column: Any) -> Any:
+    """A column of the sample's own tube, looked up by its primary key."""
+    return select(column).where(_T.id == SAMPLES.c.tube_id).scalar_subquery()
+
+
 # What the people scanned stand under: their controls during the scans' times (a kind "c" row),
 # and the open tubes they are in already, by round (one person, one open tube per round; "t").
 # One statement for both, read after the people are locked.
@@ -140,9 +145,10 @@ _AROUND = union_all(
         bulk.in_json(_C.person_id, "ids"),
         _C.started_at <= bindparam("last", type_=Instant()),
         _C.ended_at.is_(None) | (_C.ended_at > bindparam("first", type_=Instant()))),
+    # From each person's few samples to their tubes by primary key: joined the other way, the
+    # planner may start from every open tube of the morning (one per handheld at work).
     select(literal("t"), SAMPLES.c.person_id, SAMPLES.c.id, null(), null(), null(), SAMPLES.c.round_id,
-           _T.barcode).join(TUBES, _T.id == SAMPLES.c.tube_id).where(
-        bulk.in_json(SAMPLES.c.person_id, "ids"), _T.state == "open"),
+           _tube(_T.barcode)).where(bulk.in_json(SAMPLES.c.person_id, "ids"), _tube(_T.state) == "open"),
 ).order_by(text("2, 3"))
 _POINTS = select(_SP.id, _SP.code, _SP.area_code).where(bulk.in_json(_SP.code, "codes"))
 SCAN_COLUMNS = ("scan_id", "action", "barcode", "at", "actor_id", "outcome")
