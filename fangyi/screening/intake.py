@@ -21,12 +21,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from anyio import to_thread
 from fastapi import Request
 from psycopg.errors import LockNotAvailable
 from sqlalchemy import Connection, text
@@ -101,6 +101,9 @@ class Intake:
     # One group at a time: a handheld's next request then never commits before its previous one.
     writing: bool = False
     tasks: set[asyncio.Task[None]] = field(default_factory=set)  # held: the loop keeps weak references
+    # Groups are written one at a time, so by one thread of the intake's own: handing a group to
+    # it costs less than to the shared pool (anyio's limiter and cancel scopes, once a group).
+    writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "scan-intake"))
 
     async def submit(self, credential: Credential, scans: list[ScanInput]) -> list[dict[str, Any]]:
         loop = asyncio.get_running_loop()
@@ -118,7 +121,7 @@ class Intake:
         try:
             while self.waiting:
                 group = self._take()
-                await to_thread.run_sync(write_group, self.sessions, group)
+                await asyncio.get_running_loop().run_in_executor(self.writer, write_group, self.sessions, group)
                 for pending in group:
                     _settle(pending)
                 group = []

@@ -225,7 +225,7 @@ class _Group:
             return [[] for _ in self.jobs]
         ids = sorted({scan.scan_id for scan in scans})
         stored = {sid: out for sid, out in self.session.execute(_STORED, {"ids": bulk.listed(ids)})}
-        self._read(scans)
+        self._read([scan for scan in scans if scan.scan_id not in stored])  # a resend reads nothing more
         answers: dict[str, dict[str, Any]] = {}
         fresh: list[list[dict[str, Any]]] = []
         results: list[list[dict[str, Any]]] = []
