@@ -23,8 +23,8 @@ from fangyi.protocols.reader import current
 from fangyi.registry.models import VENUE_KINDS
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-# The venues' longest stays as the kept check-ins alone give them: the triggers only ever raise
-# them, and a copy should bound its joins as a database of that size would.
+# On PostgreSQL, the venues' longest stays as the kept check-ins alone give them: the triggers only
+# ever raise them, and a copy should bound its joins as a database of that size would.
 RESTAY = "DELETE FROM venue_stays"
 RESTAY_FILL = ("INSERT INTO venue_stays (venue_id, longest) SELECT venue_id, MAX(out_at - in_at) FROM checkins "
                "WHERE out_at IS NOT NULL GROUP BY venue_id")
@@ -101,8 +101,6 @@ def cut(kind: str, url: str, keep: str, name: str, workdir: Path) -> str:
         lite.execute(f"CREATE TEMP TABLE kept AS SELECT * FROM checkins WHERE {keep}")
         lite.execute("DELETE FROM checkins")  # no WHERE: SQLite truncates instead of deleting row by row
         lite.execute("INSERT INTO checkins SELECT * FROM kept")
-        lite.execute(RESTAY)
-        lite.execute(RESTAY_FILL)
         lite.execute("COMMIT")
         lite.execute("ANALYZE")
         lite.close()

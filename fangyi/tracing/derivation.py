@@ -146,10 +146,14 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
-VENUE_SQL = (
-    "SELECT v.id, v.code, v.kind, v.default_stay_minutes, s.longest "
-    "FROM venues v LEFT JOIN venue_stays s ON s.venue_id = v.id WHERE v.id IN ({ids})"
-)
+# Each venue's longest stay, by dialect: see _venues.
+VENUE_SQL = {
+    "postgresql": "SELECT v.id, v.code, v.kind, v.default_stay_minutes, s.longest "
+                  "FROM venues v LEFT JOIN venue_stays s ON s.venue_id = v.id WHERE v.id IN ({ids})",
+    "sqlite": "SELECT v.id, v.code, v.kind, v.default_stay_minutes, "
+              "(SELECT MAX(c.out_at - c.in_at) FROM checkins c WHERE c.venue_id = v.id) "
+              "FROM venues v WHERE v.id IN ({ids})",
+}
 
 
 def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[int, _VenueInfo]:
@@ -158,12 +162,14 @@ def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[in
     The longest stay bounds how early a stay that still reaches a given moment
     can have started: the join's lower bound on in_at, which keeps it an index
     range on (venue_id, in_at). It comes from the data, because a stay may be
-    any length: venue_stays, kept by triggers on check-ins (migration 0535). A
-    venue without a row there has no stay with a check-out: its default bounds it.
+    any length. PostgreSQL keeps it in venue_stays, by triggers on check-ins
+    (migration 0535; a venue without a row there has no stay with a check-out,
+    and its default bounds it); SQLite seeks it per venue in ix_checkins_venue_stay.
     """
     found: dict[int, _VenueInfo] = {}
+    sql = VENUE_SQL[session.get_bind().dialect.name]
     for chunk in _chunks(sorted(set(ids))):
-        for venue_id, code, kind, minutes, longest in _fetch(session, _in_text(VENUE_SQL, chunk).text):
+        for venue_id, code, kind, minutes, longest in _fetch(session, _in_text(sql, chunk).text):
             stay = 60 * (minutes if minutes is not None else protocol.contacts.stay_minutes(kind))
             found[int(venue_id)] = _VenueInfo(code, kind, stay, max(stay, int(longest or 0)))
     return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from fangyi.tracing.derivation import interval_join
+from fangyi.tracing.derivation import VENUE_SQL, interval_join
 
 
 def test_the_interval_join_uses_the_venue_time_index(db):
@@ -21,3 +21,16 @@ def test_the_interval_join_uses_the_venue_time_index(db):
     assert "ix_checkins_venue_cover" in plan
     assert "in_at" in plan  # a range on the time, not only the venue
 
+
+
+def test_the_longest_stay_per_venue_is_one_index_seek_on_sqlite_and_kept_on_postgresql(db):
+    dialect = db.get_bind().dialect.name
+    query = VENUE_SQL[dialect].format(ids="1, 2, 3")
+    if dialect == "postgresql":
+        db.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in db.execute(text("EXPLAIN " + query)))
+        # venue_stays by its primary key; no check-in is read.
+        assert "pk_venue_stays" in plan and "checkins" not in plan
+    else:
+        plan = "\n".join(str(row[-1]) for row in db.execute(text("EXPLAIN QUERY PLAN " + query)))
+        assert "ix_checkins_venue_stay" in plan
