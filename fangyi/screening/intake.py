@@ -54,9 +54,9 @@ APPLICATION = "fangyi scan intake"
 
 @dataclass
 class Line:
-    """The connection an intake keeps for its groups (PostgreSQL), with the lock timeout set on it
-    once. A group that fails for any reason drops it: the next one, or the retry of each request
-    alone, starts on a fresh connection, so a restarted database costs one group its first try."""
+    """The connection an intake keeps for its groups (PostgreSQL), with its settings made once. A
+    group that fails for any reason drops it: the next one, or the retry of each request alone,
+    starts on a fresh connection, so a restarted database costs one group its first try."""
 
     connection: Connection | None = None
 
@@ -64,6 +64,12 @@ class Line:
         if self.connection is None:
             self.connection = get_engine().connect()
             self.connection.execute(text(f"SET lock_timeout = '{LOCK_WAIT}'"))
+            # Each statement planned for its own values and the tables as they stand. A plan cached
+            # for all values (PostgreSQL's choice after five runs of a prepared statement) is made
+            # once: on a morning's first minutes, with scans and tubes nearly empty, it reads them
+            # whole, and keeps doing so as they grow until autovacuum next analyses them. Measured:
+            # the database's CPU a scan fell from 0.47 ms to 0.17-0.24 ms.
+            self.connection.execute(text("SET plan_cache_mode = force_custom_plan"))
             self.connection.execute(text(f"SET application_name = '{APPLICATION}'"))  # named in pg_stat_activity
             self.connection.commit()
         session = Session(bind=self.connection, expire_on_commit=False)

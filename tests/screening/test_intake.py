@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
@@ -283,6 +284,27 @@ def test_scans_go_on_after_the_database_drops_the_intakes_connection(committed_d
     assert [a.json()["results"][0]["code"] for a in answers] == ["tube_opened"] * 3
     with session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Tube).where(Tube.barcode.like("TKIL%"))) == 3
+
+
+def test_the_intakes_connection_waits_briefly_and_plans_each_statement_afresh(committed_db: str) -> None:
+    import pytest
+    from sqlalchemy import text as sql
+
+    from fangyi.screening.intake import Line
+
+    if not committed_db.startswith("postgresql"):
+        pytest.skip("SQLite keeps no connection of its own for scans")
+    line = Line()
+    try:
+        for _ in range(2):  # the same connection, settings made once
+            with contextmanager(line.sessions)() as session:
+                settings = session.execute(sql("SELECT current_setting('lock_timeout'), "
+                                               "current_setting('plan_cache_mode'), "
+                                               "current_setting('application_name')")).one()
+                session.commit()
+            assert tuple(settings) == ("2s", "force_custom_plan", APPLICATION)
+    finally:
+        line.drop()
 
 
 def test_a_fast_clock_on_one_handheld_hides_no_control_from_another(db: Session, cast: Cast, ground: Ground) -> None:
