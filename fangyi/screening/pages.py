@@ -68,7 +68,7 @@ def _scan_page(request: Request, session: Session, user: User, point: SamplingPo
     hour_ago = now() - timedelta(hours=1)
     per_hour = session.scalar(select(func.count()).select_from(Scan).where(
         Scan.point_id == point.id, Scan.at >= hour_ago)) or 0
-    recent = session.scalars(select(Scan).where(Scan.point_id == point.id).order_by(Scan.id.desc())
+    recent = session.scalars(select(Scan).where(Scan.point_id == point.id).order_by(Scan.at.desc(), Scan.id.desc())
                              .limit(RECENT)).all()
     # The point's queue: tubes still open here, which a sampler may go back to.
     open_tubes = session.execute(
