@@ -124,7 +124,11 @@ _R = cast(Table, ScreeningRound.__table__).c
 # Rounds as rows, not entities: read once a group that opens a tube.
 _ROUNDS = select(_R.id, _R.code, _R.pool_size, _R.starts_at, _R.deadline_at, _R.area_codes).order_by(
     _R.starts_at.desc())
-_STORED = select(SCANS.c.scan_id, SCANS.c.outcome).where(bulk.in_json(SCANS.c.scan_id, "ids"))
+# Each stored scan with who made it and where: its answer (a name, a masked number) is shown again
+# only to its own sender or to someone whose jurisdiction holds its point.
+_STORED = select(SCANS.c.scan_id, SCANS.c.outcome, SCANS.c.actor_id,
+                 select(_SP.area_code).where(_SP.id == SCANS.c.point_id).scalar_subquery()).where(
+    bulk.in_json(SCANS.c.scan_id, "ids"))
 _TUBE_COLUMNS = (_T.id, _T.barcode, _T.state, _T.pool_size, _T.members, _T.round_id, _T.point_id,
                  select(_SP.area_code).where(_SP.id == _T.point_id).scalar_subquery())
 _TUBES = select(*_TUBE_COLUMNS).where(bulk.in_json(_T.barcode, "barcodes")).order_by(_T.id)
@@ -224,7 +228,10 @@ class _Group:
         if not scans:
             return [[] for _ in self.jobs]
         ids = sorted({scan.scan_id for scan in scans})
-        stored = {sid: out for sid, out in self.session.execute(_STORED, {"ids": bulk.listed(ids)})}
+        stored: dict[str, Any] = {}
+        makers: dict[str, tuple[int | None, str | None]] = {}  # scan_id -> (actor id, its point's area)
+        for sid, out, actor_id, area in self.session.execute(_STORED, {"ids": bulk.listed(ids)}):
+            stored[sid], makers[sid] = out, (actor_id, area)
         self._read([scan for scan in scans if scan.scan_id not in stored])  # a resend reads nothing more
         answers: dict[str, dict[str, Any]] = {}
         fresh: list[list[dict[str, Any]]] = []
@@ -233,12 +240,16 @@ class _Group:
             outcomes, mine = [], []
             for scan in job.scans:
                 if scan.scan_id in answers or scan.scan_id in stored:
+                    if not _may_see(job.actor, *makers[scan.scan_id]):
+                        outcomes.append(_TAKEN | {"scan_id": scan.scan_id, "action": scan.action})
+                        continue
                     # A stored scan without an answer (none is written so now) is reported pending.
                     first = answers.get(scan.scan_id) or stored[scan.scan_id] or {
                         "scan_id": scan.scan_id, "status": "pending"}
                     outcomes.append({**first, "repeated": True})
                     continue
                 point = self.points.get((scan.point_code or "").strip())
+                makers[scan.scan_id] = (job.actor.id or None, point.area_code if point else None)
                 try:
                     outcome = self._apply(job.actor, scan, point)
                 except Refusal as refusal:
@@ -516,6 +527,20 @@ class _Group:
         written = set(bulk.write(self.session, parts).scalars())
         if len(written) != len(self.claims):
             raise ScanRaced(sorted({claim["scan_id"] for claim in self.claims} - written))
+
+
+# What a scan id already used by someone out of sight gets: nothing of the first scan's answer.
+_TAKEN: dict[str, Any] = {
+    "status": "refused", "code": "scan_id_taken", "repeated": False, "params": {},
+    "message": "this scan id was sent before by another handheld: the handheld must make a new one"}
+
+
+def _may_see(actor: Actor | User, maker: int | None, area: str | None) -> bool:
+    """Whether a scan's stored answer may go to this sender: its own, or one whose point lies in
+    the sender's jurisdiction. Fangyi's own work (imports without a login) sees all."""
+    if not isinstance(actor, User) or maker == (actor.id or None):
+        return True
+    return area is not None and _inside(area, actor.area_code)
 
 
 def _inside(area_code: str, jurisdiction: str) -> bool:

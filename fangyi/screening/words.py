@@ -45,6 +45,8 @@ SCAN_WORDS: dict[str, tuple[str, str]] = {
                           "The registry has no areas yet"),
     "scan.code.bad_action": ("无法识别的操作",
                              "Unknown action"),
+    "scan.code.scan_id_taken": ("该扫码编号已被其他手持机使用，请重新扫码",
+                                "This scan id was sent by another handheld: scan again"),
 }
 
 add(SCAN_WORDS)

@@ -176,3 +176,36 @@ def test_the_lane_and_the_documented_route_answer_alike(client: TestClient, cast
     assert again.json()["results"] == [{**first.json()["results"][0], "repeated": True}]
     assert samples_in(db, "T0000077") == 0 and db.scalar(
         select(func.count()).select_from(Tube).where(Tube.barcode == "T0000077")) == 1
+
+
+def test_a_scan_id_sent_before_by_someone_out_of_sight_reveals_nothing(client: TestClient, cast: Cast,
+                                                                        ground: Ground, db: Session) -> None:
+    """A resent scan gets its first answer back (a name, a masked number), but only for its own
+    sender or someone whose jurisdiction holds the point; anyone else learns nothing and writes nothing."""
+    from fangyi.audit.service import SYSTEM
+    from fangyi.auth import service as auth_service
+    from tests.conftest import COUNTY, MISHUI
+
+    one(client, cast, "scan-seen-0001", "open", "T0000088")
+    first = one(client, cast, "scan-seen-0002", "person", "T0000088", id_number=ground.people[0].id_number)
+    assert first["person"]["name"] == ground.people[0].name
+    other = auth_service.create_user(db, SYSTEM, username="sampler-far", password="sampler-pass-2022",
+                                     role="sampler", area_code=MISHUI)
+    token = auth_service.issue_token(db, SYSTEM, other, "test")
+    body = {"scan_id": "scan-seen-0002", "action": "person", "barcode": "T0000090", "point_code": "P-SJ",
+            "id_number": ground.people[1].id_number, "scanned_at": AT}
+    response = client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"})
+    answer = response.json()["results"][0]
+    assert (answer["status"], answer["code"], answer["person"], answer["tube"]) == (
+        "refused", "scan_id_taken", None, None)
+    assert ground.people[0].name not in response.text and "T0000088" not in response.text
+    assert samples_in(db, "T0000088") == 1 and samples_in(db, "T0000090") == 0
+    # Another sampler whose jurisdiction holds the point (the county) is answered as the sender is.
+    near = auth_service.create_user(db, SYSTEM, username="sampler-near", password="sampler-pass-2022",
+                                    role="sampler", area_code=COUNTY)
+    near_token = auth_service.issue_token(db, SYSTEM, near, "test")
+    seen = client.post(URL, json=body, headers={"Authorization": f"Bearer {near_token}"}).json()["results"][0]
+    assert seen == {**first, "repeated": True}
+    assert one(client, cast, "scan-seen-0002", "person", "T0000088",
+               id_number=ground.people[0].id_number) == {**first, "repeated": True}
+    assert samples_in(db, "T0000088") == 1
