@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +29,17 @@ class RoundFields:
     pool_size: int | None = None
 
 
+CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")  # a code goes into page addresses and handhelds' scans
+
+
+def check_code_and_name(code: str, name: str) -> None:
+    """Refused the same way from the API, the setup page and the command line."""
+    if not CODE.match(code):
+        raise Invalid(f"code {code!r}: 1-40 letters, digits, - or _", column="code")
+    if not name.strip() or len(name) > 200:
+        raise Invalid("a name of 1-200 characters is required", column="name")
+
+
 def _check_manager(actor: Actor | User) -> None:
     if isinstance(actor, User):
         require(actor, "manage_screening")
@@ -36,6 +48,7 @@ def _check_manager(actor: Actor | User) -> None:
 def create_round(session: Session, actor: Actor | User, fields: RoundFields) -> ScreeningRound:
     """A round over some areas; without a deadline or pool size the protocol's are used."""
     _check_manager(actor)
+    check_code_and_name(fields.code, fields.name)
     rules = current().screening
     if not fields.area_codes:
         raise Invalid("a round covers at least one area", column="area_codes")
@@ -63,6 +76,7 @@ def create_point(
     hours: str | None = None, kind: str = "fixed", staff: str | None = None,
 ) -> SamplingPoint:
     _check_manager(actor)
+    check_code_and_name(code, name)
     if kind not in POINT_KINDS:
         raise Invalid(f"kind must be one of {', '.join(POINT_KINDS)}", column="kind")
     if session.get(Area, area_code) is None:
@@ -79,6 +93,7 @@ def create_point(
 
 def create_lab(session: Session, actor: Actor | User, code: str, name: str) -> Lab:
     _check_manager(actor)
+    check_code_and_name(code, name)
     if session.get(Lab, code) is not None:
         raise Conflict(f"lab {code} exists already")
     lab = Lab(code=code, name=name)

@@ -7,7 +7,6 @@ typed), or a ?prevalence= link. A refused form comes back with the input and the
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,7 @@ from fangyi.protocols.reader import current
 from fangyi.registry.models import Area
 from fangyi.screening.advice import advise_pool_size, tests_per_person
 from fangyi.screening.models import POINT_KINDS
-from fangyi.screening.setup import RoundFields, create_point, create_round
+from fangyi.screening.setup import RoundFields, check_code_and_name, create_point, create_round
 from fangyi.timeutil import aware, now, to_local
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
@@ -34,14 +33,6 @@ router = APIRouter(include_in_schema=False)
 ROUND_FIELDS = ("code", "name", "starts_at", "deadline_at", "pool_size", "prevalence")
 POINT_FIELDS = ("code", "name", "kind", "area_code", "address", "hours", "staff")
 AREA_LEVELS = ("county", "township", "village")
-CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")  # as the API's: a code goes into page addresses
-
-
-def check_code_and_name(values: dict[str, str]) -> None:
-    if not CODE.match(values["code"]):
-        raise Invalid(f"code {values['code']!r}: 1-40 letters, digits, - or _", column="code")
-    if not values["name"] or len(values["name"]) > 200:
-        raise Invalid("a name of 1-200 characters is required", column="name")
 
 
 async def _form(request: Request) -> tuple[dict[str, str], list[str]]:
@@ -131,7 +122,7 @@ async def round_post(request: Request, session: SessionDep, user: Viewer) -> Res
             values["pool_size"] = str(found["advised"])
         return _page(request, session, user, values=values, areas=areas, form="round")
     try:
-        check_code_and_name(values)
+        check_code_and_name(values["code"], values["name"])
         starts_at = _moment(values, "starts_at")
         if starts_at is None:
             raise Invalid("the start is required", column="starts_at")
@@ -158,7 +149,7 @@ async def point_post(request: Request, session: SessionDep, user: Viewer) -> Res
     point = {name: form.get(name, "") for name in POINT_FIELDS} | {"code": form.get("point_code", ""),
                                                                    "name": form.get("point_name", "")}
     try:
-        check_code_and_name(point)
+        check_code_and_name(point["code"], point["name"])
         created = create_point(session, user, code=point["code"], name=point["name"],
                                area_code=point["area_code"], address=point["address"][:200] or None,
                                hours=point["hours"][:100] or None, kind=point["kind"],

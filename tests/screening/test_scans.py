@@ -209,3 +209,22 @@ def test_a_scan_id_sent_before_by_someone_out_of_sight_reveals_nothing(client: T
     assert one(client, cast, "scan-seen-0002", "person", "T0000088",
                id_number=ground.people[0].id_number) == {**first, "repeated": True}
     assert samples_in(db, "T0000088") == 1
+
+
+def test_rounds_and_points_refuse_malformed_codes_and_blank_names_from_the_api_too(client: TestClient, cast: Cast,
+                                                                         ground: Ground, db: Session) -> None:
+    """A code goes into page addresses and handhelds' scans: the API refuses what the setup page refuses."""
+    headers = cast.headers("admin")
+    bad_round = client.post("/api/v1/screening/rounds", headers=headers, json={
+        "code": "R 1/二", "name": "第二轮", "area_codes": [ground.round.area_codes[0]],
+        "starts_at": "2022-04-02T07:00:00+08:00"})
+    assert bad_round.status_code == 422 and "code" in bad_round.json()["detail"]
+    bad_point = client.post("/api/v1/screening/points", headers=headers, json={
+        "code": "P/SJ?2", "name": "二号点", "area_code": ground.point.area_code})
+    assert bad_point.status_code == 422 and "code" in bad_point.json()["detail"]
+    nameless = client.post("/api/v1/screening/points", headers=headers, json={
+        "code": "P-SJ-2", "name": "  ", "area_code": ground.point.area_code})
+    assert nameless.status_code == 422 and "name" in nameless.json()["detail"]
+    good = client.post("/api/v1/screening/points", headers=headers, json={
+        "code": "P-SJ-2", "name": "二号点", "area_code": ground.point.area_code})
+    assert good.status_code == 201, good.text
