@@ -55,23 +55,15 @@ APPLICATION = "fangyi scan intake"
 @dataclass
 class Line:
     """The connection an intake keeps for its groups (PostgreSQL), with its settings made once. A
-    group that fails for any reason drops it: the next one, or the retry of each request alone,
-    starts on a fresh connection, so a restarted database costs one group its first try."""
+    group that fails for any reason drops it (closed, not handed to the pool: see `_connect`): the
+    next one, or the retry of each request alone, starts on a fresh connection, so a restarted
+    database costs one group its first try."""
 
     connection: Connection | None = None
 
     def sessions(self) -> Iterator[Session]:
         if self.connection is None:
-            self.connection = get_engine().connect()
-            self.connection.execute(text(f"SET lock_timeout = '{LOCK_WAIT}'"))
-            # Each statement planned for its own values and the tables as they stand. A plan cached
-            # for all values (PostgreSQL's choice after five runs of a prepared statement) is made
-            # once: on a morning's first minutes, with scans and tubes nearly empty, it reads them
-            # whole, and keeps doing so as they grow until autovacuum next analyses them. Measured:
-            # the database's CPU a scan fell from 0.47 ms to 0.17-0.24 ms.
-            self.connection.execute(text("SET plan_cache_mode = force_custom_plan"))
-            self.connection.execute(text(f"SET application_name = '{APPLICATION}'"))  # named in pg_stat_activity
-            self.connection.commit()
+            self.connection = _connect()
         session = Session(bind=self.connection, expire_on_commit=False)
         try:
             yield session
@@ -88,6 +80,29 @@ class Line:
                 connection.close()
             except Exception:  # already broken: nothing to give back
                 log.warning("the scan intake's connection could not be closed", exc_info=True)
+
+
+def _connect() -> Connection:
+    """A connection for a Line, its settings made; kept by the Line only once all are made."""
+    connection = get_engine().connect()
+    try:
+        # Out of the pool for good: these settings stay on the connection, and handed back to the
+        # pool when a group fails it would carry them into whatever request took it next (an
+        # import giving up on a lock after 2 s, killed along with the intake's connections).
+        connection.detach()
+        connection.execute(text(f"SET lock_timeout = '{LOCK_WAIT}'"))
+        # Each statement planned for its own values and the tables as they stand. A plan cached
+        # for all values (PostgreSQL's choice after five runs of a prepared statement) is made
+        # once: on a morning's first minutes, with scans and tubes nearly empty, it reads them
+        # whole, and keeps doing so as they grow until autovacuum next analyses them. Measured:
+        # the database's CPU a scan fell from 0.47 ms to 0.17-0.24 ms.
+        connection.execute(text("SET plan_cache_mode = force_custom_plan"))
+        connection.execute(text(f"SET application_name = '{APPLICATION}'"))  # named in pg_stat_activity
+        connection.commit()
+    except BaseException:
+        connection.close()
+        raise
+    return connection
 
 
 @dataclass

@@ -307,6 +307,35 @@ def test_the_intakes_connection_waits_briefly_and_plans_each_statement_afresh(co
         line.drop()
 
 
+def test_a_failed_group_hands_the_intakes_settings_to_no_other_request(committed_db: str) -> None:
+    """A group that fails drops the intake's connection; its 2 s lock timeout and its name must not
+    reach the pool, where an import or a page would take them up (and give up on a lock after 2 s,
+    or be killed with the intake's connections)."""
+    import pytest
+    from sqlalchemy import text as sql
+
+    from fangyi.db.session import get_engine
+    from fangyi.screening.intake import Line
+
+    if not committed_db.startswith("postgresql"):
+        pytest.skip("SQLite keeps no connection of its own for scans")
+    line = Line()
+    with pytest.raises(RuntimeError), contextmanager(line.sessions)() as session:
+        session.execute(sql("SELECT 1"))
+        raise RuntimeError("the group failed (a lock timeout, a raced resend)")
+    assert line.connection is None
+    engine = get_engine()
+    # Every connection the pool holds, and one more: the dropped one would be among them.
+    held = [engine.connect() for _ in range(engine.pool.checkedin() + 1)]  # type: ignore[attr-defined]
+    try:
+        seen = {tuple(c.execute(sql("SELECT current_setting('lock_timeout'), "
+                                    "current_setting('application_name')")).one()) for c in held}
+    finally:
+        for connection in held:
+            connection.close()
+    assert all(timeout != "2s" and name != APPLICATION for timeout, name in seen), seen
+
+
 def test_a_fast_clock_on_one_handheld_hides_no_control_from_another(db: Session, cast: Cast, ground: Ground) -> None:
     person = ground.people[0]
     moment = now()
