@@ -29,14 +29,15 @@ class RoundFields:
     pool_size: int | None = None
 
 
-CODE = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")  # a code goes into page addresses and handhelds' scans
+CODE = re.compile(r"[A-Za-z0-9_\-]{1,40}")  # a code goes into page addresses and handhelds' scans
 
 
 def check_code_and_name(code: str, name: str) -> None:
     """Refused the same way from the API, the setup page and the command line."""
-    if not CODE.match(code):
+    # fullmatch: `$` would let a trailing newline through.
+    if not CODE.fullmatch(code):
         raise Invalid(f"code {code!r}: 1-40 letters, digits, - or _", column="code")
-    if not name.strip() or len(name) > 200:
+    if not name.strip() or len(name) > 200 or "\x00" in name:  # PostgreSQL stores no NUL in text
         raise Invalid("a name of 1-200 characters is required", column="name")
 
 

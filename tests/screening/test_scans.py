@@ -228,3 +228,19 @@ def test_rounds_and_points_refuse_malformed_codes_and_blank_names_from_the_api_t
     good = client.post("/api/v1/screening/points", headers=headers, json={
         "code": "P-SJ-2", "name": "二号点", "area_code": ground.point.area_code})
     assert good.status_code == 201, good.text
+
+
+def test_the_setup_service_refuses_a_code_with_a_trailing_newline_and_a_name_with_nul(ground: Ground,
+                                                                                        db: Session) -> None:
+    """Called from the demo or the command line, with no API schema before it, the service alone checks."""
+    import pytest
+
+    from fangyi.audit.service import SYSTEM
+    from fangyi.errors import Invalid
+    from fangyi.screening.setup import create_lab, create_point
+
+    with pytest.raises(Invalid, match="code"):
+        create_point(db, SYSTEM, code="P-SJ-3\n", name="三号点", area_code=ground.point.area_code)
+    with pytest.raises(Invalid, match="name"):
+        create_lab(db, SYSTEM, "LAB-3", "三号\x00实验室")
+    assert create_lab(db, SYSTEM, "LAB-3", "三号实验室").code == "LAB-3"
