@@ -50,12 +50,13 @@ GROUP_SCANS = 400  # scans a group takes at most: a transaction short enough to 
 LOCK_WAIT = "2s"
 _LOCK_WAIT = text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
 APPLICATION = "fangyi scan intake"
+LINE = "fangyi_scan_line"  # in Session.info: the session is on a Line's connection, settings made
 
 
 @dataclass
 class Line:
     """The connection an intake keeps for its groups (PostgreSQL), with its settings made once. A
-    group that fails for any reason drops it (closed, not handed to the pool: see `_connect`): the
+    group whose connection was lost drops it (closed, not handed to the pool: see `_connect`): the
     next one, or the retry of each request alone, starts on a fresh connection, so a restarted
     database costs one group its first try."""
 
@@ -64,14 +65,23 @@ class Line:
     def sessions(self) -> Iterator[Session]:
         if self.connection is None:
             self.connection = _connect()
-        session = Session(bind=self.connection, expire_on_commit=False)
+        session = Session(bind=self.connection, expire_on_commit=False, info={LINE: True})
+        failed = False
         try:
             yield session
         except BaseException:
-            self.drop()
+            failed = True
             raise
         finally:
-            session.close()
+            try:
+                session.close()  # rolls back what a failed group began
+            except Exception:
+                failed = True
+                self.drop()
+            # A refusal, a lock waited out or a raced resend leave the connection as good as new;
+            # a lost one is invalidated by SQLAlchemy and replaced.
+            if failed and self.connection is not None and (self.connection.invalidated or self.connection.closed):
+                self.drop()
 
     def drop(self) -> None:
         connection, self.connection = self.connection, None
@@ -91,6 +101,8 @@ def _connect() -> Connection:
         # import giving up on a lock after 2 s, killed along with the intake's connections).
         connection.detach()
         connection.execute(text(f"SET lock_timeout = '{LOCK_WAIT}'"))
+        # A group's statements take milliseconds: one that hangs must not hold the worker's scans.
+        connection.execute(text("SET statement_timeout = '10s'"))
         # Each statement planned for its own values and the tables as they stand. A plan cached
         # for all values (PostgreSQL's choice after five runs of a prepared statement) is made
         # once: on a morning's first minutes, with scans and tubes nearly empty, it reads them
@@ -206,7 +218,7 @@ def _write(sessions: Opener, group: list[Pending]) -> None:
 def _write_in(session: Session, group: list[Pending]) -> None:
     try:
         write_first(session)  # SQLite: it reads (the senders, stored scans) before it writes
-        if session.get_bind().dialect.name == "postgresql" and not isinstance(session.bind, Connection):
+        if session.get_bind().dialect.name == "postgresql" and not session.info.get(LINE):
             session.execute(_LOCK_WAIT)  # not on a Line's connection, which has it already
         users = users_for(session, [pending.credential for pending in group], snapshots=True)
         ready = []

@@ -124,10 +124,13 @@ _R = cast(Table, ScreeningRound.__table__).c
 # Rounds as rows, not entities: read once a group that opens a tube.
 _ROUNDS = select(_R.id, _R.code, _R.pool_size, _R.starts_at, _R.deadline_at, _R.area_codes).order_by(
     _R.starts_at.desc())
-# Each stored scan with who made it and where: its answer (a name, a masked number) is shown again
-# only to its own sender or to someone whose jurisdiction holds its point.
+# Each stored scan with who made it and where: its answer (a name, a masked number, a tube) is
+# shown again only to its own sender or to someone whose jurisdiction holds both the point it named
+# and its tube's own point.
 _STORED = select(SCANS.c.scan_id, SCANS.c.outcome, SCANS.c.actor_id,
-                 select(_SP.area_code).where(_SP.id == SCANS.c.point_id).scalar_subquery()).where(
+                 select(_SP.area_code).where(_SP.id == SCANS.c.point_id).scalar_subquery(),
+                 select(_SP.area_code).join(TUBES, _T.point_id == _SP.id).where(
+                     _T.barcode == func.upper(func.trim(SCANS.c.barcode))).scalar_subquery()).where(
     bulk.in_json(SCANS.c.scan_id, "ids"))
 _TUBE_COLUMNS = (_T.id, _T.barcode, _T.state, _T.pool_size, _T.members, _T.round_id, _T.point_id,
                  select(_SP.area_code).where(_SP.id == _T.point_id).scalar_subquery())
@@ -229,9 +232,10 @@ class _Group:
             return [[] for _ in self.jobs]
         ids = sorted({scan.scan_id for scan in scans})
         stored: dict[str, Any] = {}
-        makers: dict[str, tuple[int | None, str | None]] = {}  # scan_id -> (actor id, its point's area)
-        for sid, out, actor_id, area in self.session.execute(_STORED, {"ids": bulk.listed(ids)}):
-            stored[sid], makers[sid] = out, (actor_id, area)
+        # scan_id -> (actor id, the areas of the point it named and of its tube's point)
+        makers: dict[str, tuple[int | None, tuple[str | None, ...]]] = {}
+        for sid, out, actor_id, *areas in self.session.execute(_STORED, {"ids": bulk.listed(ids)}):
+            stored[sid], makers[sid] = out, (actor_id, tuple(areas))
         self._read([scan for scan in scans if scan.scan_id not in stored])  # a resend reads nothing more
         answers: dict[str, dict[str, Any]] = {}
         fresh: list[list[dict[str, Any]]] = []
@@ -249,7 +253,9 @@ class _Group:
                     outcomes.append({**first, "repeated": True})
                     continue
                 point = self.points.get((scan.point_code or "").strip())
-                makers[scan.scan_id] = (job.actor.id or None, point.area_code if point else None)
+                tube = self.tubes.get(self._valid(check_barcode, scan.barcode) or "")
+                makers[scan.scan_id] = (job.actor.id or None, (point.area_code if point else None,
+                                                               tube.point_area if tube else None))
                 try:
                     outcome = self._apply(job.actor, scan, point)
                 except Refusal as refusal:
@@ -535,12 +541,14 @@ _TAKEN: dict[str, Any] = {
     "message": "this scan id was sent before by another handheld: the handheld must make a new one"}
 
 
-def _may_see(actor: Actor | User, maker: int | None, area: str | None) -> bool:
-    """Whether a scan's stored answer may go to this sender: its own, or one whose point lies in
-    the sender's jurisdiction. Fangyi's own work (imports without a login) sees all."""
+def _may_see(actor: Actor | User, maker: int | None, areas: tuple[str | None, ...]) -> bool:
+    """Whether a scan's stored answer may go to this sender: its own, or one whose points (the one
+    it named, its tube's) all lie in the sender's jurisdiction. Fangyi's own work (imports without
+    a login) sees all."""
     if not isinstance(actor, User) or maker == (actor.id or None):
         return True
-    return area is not None and _inside(area, actor.area_code)
+    known = [area for area in areas if area is not None]
+    return bool(known) and all(_inside(area, actor.area_code) for area in known)
 
 
 def _inside(area_code: str, jurisdiction: str) -> bool:

@@ -308,9 +308,9 @@ def test_the_intakes_connection_waits_briefly_and_plans_each_statement_afresh(co
 
 
 def test_a_failed_group_hands_the_intakes_settings_to_no_other_request(committed_db: str) -> None:
-    """A group that fails drops the intake's connection; its 2 s lock timeout and its name must not
-    reach the pool, where an import or a page would take them up (and give up on a lock after 2 s,
-    or be killed with the intake's connections)."""
+    """A group that fails keeps the intake's connection (rolled back) unless it was lost; once
+    dropped, its 2 s lock timeout and its name must not reach the pool, where an import or a page
+    would take them up (and give up on a lock after 2 s, or be killed with the intake's connections)."""
     import pytest
     from sqlalchemy import text as sql
 
@@ -323,6 +323,12 @@ def test_a_failed_group_hands_the_intakes_settings_to_no_other_request(committed
     with pytest.raises(RuntimeError), contextmanager(line.sessions)() as session:
         session.execute(sql("SELECT 1"))
         raise RuntimeError("the group failed (a lock timeout, a raced resend)")
+    kept = line.connection
+    assert kept is not None and not kept.invalidated
+    with contextmanager(line.sessions)() as session:  # the next group goes on on it
+        assert session.execute(sql("SELECT current_setting('lock_timeout')")).scalar() == "2s"
+    assert line.connection is kept
+    line.drop()
     assert line.connection is None
     engine = get_engine()
     # Every connection the pool holds, and one more: the dropped one would be among them.

@@ -244,3 +244,29 @@ def test_the_setup_service_refuses_a_code_with_a_trailing_newline_and_a_name_wit
     with pytest.raises(Invalid, match="name"):
         create_lab(db, SYSTEM, "LAB-3", "三号\x00实验室")
     assert create_lab(db, SYSTEM, "LAB-3", "三号实验室").code == "LAB-3"
+
+
+def test_a_stored_answer_is_kept_from_a_sampler_who_holds_the_named_point_but_not_the_tubes(
+        client: TestClient, cast: Cast, ground: Ground, db: Session) -> None:
+    from fangyi.audit.service import SYSTEM
+    from fangyi.auth import service as auth_service
+    from fangyi.screening.setup import create_point
+    from tests.conftest import CHENGGUAN, SHITAN
+
+    create_point(db, cast["admin"], code="P-CG", name="城关采样点", area_code=CHENGGUAN)
+    db.flush()
+    opened = scan(client, cast, {"scan_id": "scan-two-0001", "action": "open", "barcode": "T0000066",
+                                 "point_code": "P-CG", "scanned_at": AT})[0]
+    assert opened["status"] == "ok"
+    # The county's sampler names 石金村's point but swabs into 城关's tube.
+    first = one(client, cast, "scan-two-0002", "person", "T0000066", id_number=ground.people[3].id_number)
+    assert first["status"] == "ok"
+    township = auth_service.create_user(db, SYSTEM, username="sampler-shitan", password="sampler-pass-2022",
+                                        role="sampler", area_code=SHITAN)
+    token = auth_service.issue_token(db, SYSTEM, township, "test")
+    body = {"scan_id": "scan-two-0002", "action": "person", "barcode": "T0000066", "point_code": "P-SJ",
+            "id_number": ground.people[3].id_number, "scanned_at": AT}
+    response = client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"})
+    assert response.json()["results"][0]["code"] == "scan_id_taken"
+    assert ground.people[3].name not in response.text
+    assert samples_in(db, "T0000066") == 1
