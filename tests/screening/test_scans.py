@@ -29,6 +29,16 @@ def one(client: TestClient, cast: Cast, scan_id: str, action: str, barcode: str,
     return scan(client, cast, body)[0]
 
 
+def sampler_token(db: Session, username: str, area_code: str) -> str:
+    """An API token of another sampler, whose jurisdiction is that area."""
+    from fangyi.audit.service import SYSTEM
+    from fangyi.auth import service as auth_service
+
+    sampler = auth_service.create_user(db, SYSTEM, username=username, password="sampler-pass-2022",
+                                       role="sampler", area_code=area_code)
+    return auth_service.issue_token(db, SYSTEM, sampler, "test")
+
+
 def samples_in(db: Session, barcode: str) -> int:
     return int(db.scalar(select(func.count()).select_from(Sample).join(Tube).where(Tube.barcode == barcode)) or 0)
 
@@ -125,13 +135,9 @@ def test_a_role_that_does_not_sample_may_not_scan(client: TestClient, cast: Cast
 
 def test_a_point_outside_the_samplers_jurisdiction_is_refused(client: TestClient, cast: Cast, ground: Ground,
                                                               db: Session) -> None:
-    from fangyi.audit.service import SYSTEM
-    from fangyi.auth import service as auth_service
     from tests.conftest import MISHUI
 
-    other = auth_service.create_user(db, SYSTEM, username="sampler-mishui", password="sampler-pass-2022",
-                                     role="sampler", area_code=MISHUI)
-    token = auth_service.issue_token(db, SYSTEM, other, "test")
+    token = sampler_token(db, "sampler-mishui", MISHUI)
     body = {"scan_id": "scan-out-0001", "action": "open", "barcode": "T0000090", "point_code": "P-SJ"}
     answer = client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"}).json()["results"][0]
     assert answer["code"] == "outside" and "P-SJ" in answer["message"]
@@ -182,16 +188,12 @@ def test_a_scan_id_sent_before_by_someone_out_of_sight_reveals_nothing(client: T
                                                                         ground: Ground, db: Session) -> None:
     """A resent scan gets its first answer back (a name, a masked number), but only for its own
     sender or someone whose jurisdiction holds the point; anyone else learns nothing and writes nothing."""
-    from fangyi.audit.service import SYSTEM
-    from fangyi.auth import service as auth_service
     from tests.conftest import COUNTY, MISHUI
 
     one(client, cast, "scan-seen-0001", "open", "T0000088")
     first = one(client, cast, "scan-seen-0002", "person", "T0000088", id_number=ground.people[0].id_number)
     assert first["person"]["name"] == ground.people[0].name
-    other = auth_service.create_user(db, SYSTEM, username="sampler-far", password="sampler-pass-2022",
-                                     role="sampler", area_code=MISHUI)
-    token = auth_service.issue_token(db, SYSTEM, other, "test")
+    token = sampler_token(db, "sampler-far", MISHUI)
     body = {"scan_id": "scan-seen-0002", "action": "person", "barcode": "T0000090", "point_code": "P-SJ",
             "id_number": ground.people[1].id_number, "scanned_at": AT}
     response = client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"})
@@ -201,9 +203,7 @@ def test_a_scan_id_sent_before_by_someone_out_of_sight_reveals_nothing(client: T
     assert ground.people[0].name not in response.text and "T0000088" not in response.text
     assert samples_in(db, "T0000088") == 1 and samples_in(db, "T0000090") == 0
     # Another sampler whose jurisdiction holds the point (the county) is answered as the sender is.
-    near = auth_service.create_user(db, SYSTEM, username="sampler-near", password="sampler-pass-2022",
-                                    role="sampler", area_code=COUNTY)
-    near_token = auth_service.issue_token(db, SYSTEM, near, "test")
+    near_token = sampler_token(db, "sampler-near", COUNTY)
     seen = client.post(URL, json=body, headers={"Authorization": f"Bearer {near_token}"}).json()["results"][0]
     assert seen == {**first, "repeated": True}
     assert one(client, cast, "scan-seen-0002", "person", "T0000088",
@@ -248,8 +248,6 @@ def test_the_setup_service_refuses_a_code_with_a_trailing_newline_and_a_name_wit
 
 def test_a_stored_answer_is_kept_from_a_sampler_who_holds_the_named_point_but_not_the_tubes(
         client: TestClient, cast: Cast, ground: Ground, db: Session) -> None:
-    from fangyi.audit.service import SYSTEM
-    from fangyi.auth import service as auth_service
     from fangyi.screening.setup import create_point
     from tests.conftest import CHENGGUAN, SHITAN
 
@@ -261,9 +259,7 @@ def test_a_stored_answer_is_kept_from_a_sampler_who_holds_the_named_point_but_no
     # The county's sampler names 石金村's point but swabs into 城关's tube.
     first = one(client, cast, "scan-two-0002", "person", "T0000066", id_number=ground.people[3].id_number)
     assert first["status"] == "ok"
-    township = auth_service.create_user(db, SYSTEM, username="sampler-shitan", password="sampler-pass-2022",
-                                        role="sampler", area_code=SHITAN)
-    token = auth_service.issue_token(db, SYSTEM, township, "test")
+    token = sampler_token(db, "sampler-shitan", SHITAN)
     body = {"scan_id": "scan-two-0002", "action": "person", "barcode": "T0000066", "point_code": "P-SJ",
             "id_number": ground.people[3].id_number, "scanned_at": AT}
     response = client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"})
