@@ -183,19 +183,6 @@ def write(session: Session, parts: Sequence[Part]) -> Any:
     return result
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
-                conflict: str | None = None, returning: str | None = None,
-                computed: Mapping[str, str] | None = None, extra: Mapping[str, TypeEngine[Any]] | None = None) -> Any:
-    dialect = session.get_bind().dialect.name
-    return write(session, [insert_part(dialect, table, rows, columns, conflict=conflict, returning=returning,
-                                       computed=computed, extra=extra)])
-
-
-def update_rows(session: Session, table: Table, key: str, rows: Sequence[Mapping[str, Any]],
-                assignments: Mapping[str, str], *, extra: Mapping[str, TypeEngine[Any]] | None = None) -> None:
-    write(session, [update_part(session.get_bind().dialect.name, table, key, rows, assignments, extra=extra)])
-
-
 class InJson(ColumnElement[bool]):
     """`column IN (the values of a JSON array parameter)`: one text parameter whatever the number
     of values, so the statement's text (and its prepared plan) never changes, where an IN list of

@@ -73,14 +73,15 @@ class Line:
             failed = True
             raise
         finally:
+            # A refusal, a lock waited out or a raced resend leave the connection as good as new;
+            # a lost one (invalidated by SQLAlchemy, or failing to roll back) is replaced.
             try:
                 session.close()  # rolls back what a failed group began
+                lost = failed and self.connection is not None and (self.connection.invalidated
+                                                                   or self.connection.closed)
             except Exception:
-                failed = True
-                self.drop()
-            # A refusal, a lock waited out or a raced resend leave the connection as good as new;
-            # a lost one is invalidated by SQLAlchemy and replaced.
-            if failed and self.connection is not None and (self.connection.invalidated or self.connection.closed):
+                lost = True
+            if lost:
                 self.drop()
 
     def drop(self) -> None:
