@@ -31,9 +31,9 @@ def main() -> None:
     url, csv_path = sys.argv[1], Path(sys.argv[2])
     profile_to = sys.argv[3] if len(sys.argv) > 3 else None
     os.environ["FANGYI_DATABASE_URL"] = url
-    from fangyi.audit.service import SYSTEM
+    from fangyi.access import SYSTEM
     from fangyi.db.session import session_scope
-    from fangyi.registry.imports.service import run_import
+    from fangyi.imports.service import run_import
 
     profiler = cProfile.Profile() if profile_to else None
     started = time.perf_counter()

@@ -32,8 +32,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bench.common import fresh_database
+from fangyi.access import SYSTEM
 from fangyi.app import create_app
-from fangyi.audit.service import SYSTEM
 from fangyi.auth import service as auth_service
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for

@@ -26,7 +26,7 @@ import psycopg
 
 from bench.common import fresh_database
 from fangyi.db.migrate import upgrade
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 
 DB_NAME = "fangyi_bench_screening_lab"
 WORK = Path("/tmp/fangyi-bench")

@@ -40,11 +40,11 @@ import psycopg
 import uvloop
 
 from bench.common import fresh_database
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM
 from fangyi.auth import service as auth_service
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 from fangyi.screening.setup import RoundFields, create_point, create_round
 
 DB_NAME = "fangyi_bench_screening"

@@ -38,7 +38,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bench import tracing_data as data
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM
 from fangyi.config import get_settings
 from fangyi.db.session import engine_for
 from fangyi.protocols.reader import current

@@ -1,4 +1,4 @@
-"""FastAPI dependencies shared by every part: the session and the user."""
+"""FastAPI dependencies shared by every part: the session, the user, and where a page may send the browser next."""
 
 from __future__ import annotations
 
@@ -127,3 +127,19 @@ def _same(given: str | None, expected: object) -> bool:
     if not given or not isinstance(expected, str):
         return False
     return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def viewer(request: Request, user: Annotated[User, Depends(page_user)]) -> User:
+    # Kept on the request so that an error page raised later still shows the menu.
+    request.state.user = user
+    return user
+
+
+Viewer = Annotated[User, Depends(viewer)]
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: an open redirect would make the login page a phishing aid."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target

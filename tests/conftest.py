@@ -24,16 +24,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import fangyi.auth.security as security
-from fangyi.app import create_app
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM, Role
+from fangyi.app import create_app, install
 from fangyi.auth import service as auth_service
 from fangyi.auth.models import User
-from fangyi.auth.roles import Role
 from fangyi.db.base import Base
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.deps import get_session
 from fangyi.registry.models import Area
+
+install()  # the parts, for tests that call services without an app
 
 # Argon2 at its production cost would make the cast the slowest part of the suite.
 security._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from fangyi.audit.models import AuditEntry
 
-if TYPE_CHECKING:
-    from fangyi.auth.models import User
-
 
 class Actor(Protocol):
-    id: int
-    username: str
+    """Who the trail names: any principal (fangyi.access) will do."""
 
-
-class SystemActor:
-    """Work done by Fangyi itself or from the command line without a login."""
-
-    id = 0
-    username = "system"
-
-
-SYSTEM = SystemActor()
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
@@ -50,7 +41,7 @@ def plain(value: Any) -> Any:
 
 def record(
     session: Session,
-    actor: Actor | User,
+    actor: Actor,
     action: str,
     entity: str,
     entity_id: object = None,

@@ -10,14 +10,13 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from fangyi.access import Principal, Role, can
+from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import ApiToken, User
-from fangyi.auth.roles import Role, can
 from fangyi.auth.security import hash_password, new_token, token_digest, verify_password
 from fangyi.db.base import Instant
 from fangyi.errors import Conflict, Forbidden, Invalid, NotFound
-from fangyi.registry.areas import AreaCodeError, prefix
 from fangyi.registry.models import Area
 from fangyi.timeutil import now
 
@@ -28,7 +27,7 @@ TOKEN_TOUCHED = "fangyi.token_touched"  # in session.info: signing in wrote last
 
 def create_user(
     session: Session,
-    actor: Actor,
+    actor: Principal,
     *,
     username: str,
     password: str,
@@ -80,7 +79,7 @@ def _decoy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def issue_token(session: Session, actor: Actor, user: User, name: str) -> str:
+def issue_token(session: Session, actor: Principal, user: User, name: str) -> str:
     """A new API token; the plain token is returned once and never stored."""
     token = new_token()
     row = ApiToken(user_id=user.id, name=name, token_hash=token_digest(token))

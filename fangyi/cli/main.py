@@ -1,10 +1,11 @@
-"""The `fangyi` command. Each group lives in its own module and registers itself."""
+"""The `fangyi` command: the core's groups (db, serve, demo) and each installed part's commands."""
 
 from __future__ import annotations
 
 import typer
 
-from fangyi.cli import db, demo, imports, protocol, report, serve, trace, users
+from fangyi.app import install
+from fangyi.cli import db, demo, serve
 
 app = typer.Typer(
     name="fangyi",
@@ -14,5 +15,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (db, users, protocol, report, imports, trace, demo, serve):
+db.register(app)
+for part in install().parts:
+    if part.cli is not None:
+        part.cli(app)
+for module in (demo, serve):
     module.register(app)

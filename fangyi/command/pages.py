@@ -9,13 +9,11 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from fangyi.auth.service import require
 from fangyi.command.report import daily, write_xlsx
-from fangyi.deps import SessionDep
+from fangyi.deps import SessionDep, Viewer
 from fangyi.timeutil import today
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
-from fangyi.web.viewer import Viewer
 from fangyi.web.xlsx import attachment
 
 router = APIRouter(include_in_schema=False)
@@ -30,14 +28,13 @@ def _day(value: str) -> date | None:
 
 @router.get("/report")
 def report_page(request: Request, session: SessionDep, user: Viewer, date: str = "") -> HTMLResponse:
-    require(user, "read_report")
     day = _day(date)
     error = None
     if day is None:
         # The typed value comes back with the reason, and today's figures meanwhile.
         error = f"{date!r}: YYYY-MM-DD"
         day = today()
-    report = daily(session, day)
+    report = daily(session, user, day)
     sections = [(key, values) for key, values in report.items() if key != "date" and isinstance(values, dict)]
     return render(request, "report.html", status_code=422 if error else 200, user=user, day=day,
                   sections=sections, error=error, typed=date)
@@ -45,10 +42,9 @@ def report_page(request: Request, session: SessionDep, user: Viewer, date: str =
 
 @router.get("/report.xlsx")
 def report_xlsx(request: Request, session: SessionDep, user: Viewer, date: str = "") -> Response:
-    require(user, "read_report")
     day = _day(date) or today()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "report.xlsx"
-        write_xlsx(daily(session, day), path)
+        write_xlsx(daily(session, user, day), path)
         content = path.read_bytes()
     return attachment(content, f"{translate('report.title', lang_of(request))}-{day.isoformat()}.xlsx")

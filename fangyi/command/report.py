@@ -5,7 +5,6 @@ A part that does not exist yet adds no key: figures are never invented.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,21 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
-from fangyi.quarantine import figures as quarantine_figures
-from fangyi.registry import figures as registry_figures
-from fangyi.screening import figures as screening_figures
-from fangyi.tracing import figures as tracing_figures
-
-FiguresFn = Callable[[Session, date], dict[str, Any]]
-
-# In the order of formats.md; each later part appends its own line.
-PARTS: list[tuple[str, FiguresFn]] = [
-    ("registry", registry_figures.figures),
-    ("cases", tracing_figures.case_figures),
-    ("contacts", tracing_figures.contact_figures),
-    ("quarantine", quarantine_figures.quarantine_figures),
-    ("testing", screening_figures.testing_figures),
-]
+from fangyi.access import Principal, require
+from fangyi.parts import installed
 
 SECTION_NAMES = {
     "registry": "基础信息 registry",
@@ -43,10 +29,12 @@ SECTION_NAMES = {
 }
 
 
-def daily(session: Session, day: date) -> dict[str, Any]:
+def daily(session: Session, who: Principal, day: date) -> dict[str, Any]:
+    """The day's figures of every installed part, each limited to the principal's jurisdiction."""
+    require(who, "read_report")
     report: dict[str, Any] = {"date": day.isoformat()}
-    for key, figures in PARTS:
-        report[key] = figures(session, day)
+    for key, figures in installed().figures:
+        report[key] = figures(session, day, who)
     return report
 
 

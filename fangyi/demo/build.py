@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session
 
+from fangyi.access import SYSTEM
 from fangyi.audit import service as audit
-from fangyi.audit.service import SYSTEM
 from fangyi.config import get_settings
 from fangyi.demo.checkins import anchors, checkins, days_until
 from fangyi.demo.people import PersonMaker, Residents, residents_of

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from fangyi.demo.places import COUNTY_CODE, NEIGHBOURS, County, Place
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 
 SURNAMES = "刘刘刘陈陈陈王王李李谭谭罗罗彭彭周周肖曾邓赵颜蒋廖文阳康许尹胡黄贺朱段唐"
 # Given-name characters by the decade people were named in: names date a generation.

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM
 from fangyi.demo.places import COUNTY_CODE, COUNTY_NAME, SEAT, SHITAN, STREETS, TOWNSHIPS
+from fangyi.imports.service import run_import
 from fangyi.protocols.reader import current
 from fangyi.quarantine import importer as _rooms  # noqa: F401  (registers the rooms import kind)
-from fangyi.registry.imports.service import run_import
 from fangyi.registry.models import Area, Checkin, Person, Venue
 from fangyi.screening.setup import RoundFields, create_lab, create_point, create_round
 from fangyi.timeutil import now

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from fangyi.audit.service import SYSTEM
-from fangyi.auth.roles import Role
+from fangyi.access import SYSTEM, Role
 from fangyi.auth.service import create_user
 from fangyi.demo.places import COUNTY_CODE, SEAT, SHITAN, TOWNSHIPS
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Security
 from sqlalchemy import select
 
+from fangyi.access import check_area, in_jurisdiction, require
 from fangyi.auth.models import User
-from fangyi.auth.service import check_area, in_jurisdiction, require
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Conflict, NotFound
 from fangyi.quarantine import board as read
@@ -37,8 +37,8 @@ from fangyi.quarantine.schemas import (
     TransportOut,
 )
 from fangyi.registry.models import Person
-from fangyi.registry.schemas import API_TOKEN, problems
 from fangyi.timeutil import aware, today
+from fangyi.web.http import API_TOKEN, problems
 
 router = APIRouter(prefix="/api/v1/quarantine", tags=["quarantine"], dependencies=[Security(API_TOKEN)],
                    responses=problems(401, 403, 422))

@@ -10,12 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import check_area, in_jurisdiction, require
 from fangyi.auth.models import User
-from fangyi.auth.service import check_area, in_jurisdiction, require
 from fangyi.config import get_settings
 from fangyi.errors import NotFound
 from fangyi.protocols.reader import current
-from fangyi.quarantine import access as _access  # noqa: F401
 from fangyi.quarantine.care import what_is_missing
 from fangyi.quarantine.clock import Clock, TestDay, clock
 from fangyi.quarantine.models import Alert, HealthCheck, Placement, QuarantineSite, QuarantineTest, Room

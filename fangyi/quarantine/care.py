@@ -15,10 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal, Role
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.roles import Role
 from fangyi.config import get_settings
 from fangyi.errors import Conflict, Forbidden, Invalid, NotFound
 from fangyi.protocols.reader import current
@@ -94,7 +93,7 @@ def what_is_missing(session: Session, placement: Placement, on: date) -> list[Mi
     return missing(current(), clock_of(placement), tests, on, list(linked.values()))
 
 
-def _raise_alert(session: Session, actor: Actor | User, placement: Placement, kind: str,
+def _raise_alert(session: Session, actor: Principal, placement: Placement, kind: str,
                  detail: dict[str, Any]) -> Alert:
     alert = Alert(placement_id=placement.id, person_id=placement.person_id, kind=kind, detail=detail, at=now())
     session.add(alert)
@@ -117,7 +116,7 @@ def _raise_alert(session: Session, actor: Actor | User, placement: Placement, ki
     return alert
 
 
-def record_check(session: Session, actor: Actor | User, *, person_id: int, temperature: float,
+def record_check(session: Session, actor: Principal, *, person_id: int, temperature: float,
                  symptoms: str | None = None, at: datetime | None = None) -> tuple[HealthCheck, Alert | None]:
     _permitted(actor, "record_checks")
     if not LOWEST_CELSIUS <= temperature <= HIGHEST_CELSIUS:
@@ -135,7 +134,7 @@ def record_check(session: Session, actor: Actor | User, *, person_id: int, tempe
     return check, alert
 
 
-def record_test(session: Session, actor: Actor | User, *, person_id: int, result: str, sampled_at: datetime,
+def record_test(session: Session, actor: Principal, *, person_id: int, result: str, sampled_at: datetime,
                 day: int | None = None, phase: str = "quarantine", reagent: str | None = None) -> QuarantineTest:
     """A test result on the clock (``day`` of its ``phase``), or the single test an alert asked for."""
     _permitted(actor, "record_checks")
@@ -168,7 +167,7 @@ def record_test(session: Session, actor: Actor | User, *, person_id: int, result
     return record
 
 
-def index_turns(session: Session, actor: Actor | User, person_id: int) -> list[int]:
+def index_turns(session: Session, actor: Principal, person_id: int) -> list[int]:
     """A close contact turned positive: their secondary contacts become close contacts, clock anew.
 
     The clock counts from the last exposure to that person, which the secondary placement already
@@ -207,7 +206,7 @@ def index_turns(session: Session, actor: Actor | User, person_id: int) -> list[i
     return turned
 
 
-def flag_downstream(session: Session, actor: Actor | User, case_id: int, reason: str) -> list[int]:
+def flag_downstream(session: Session, actor: Principal, case_id: int, reason: str) -> list[int]:
     """A case ruled out: everyone in quarantine as its contact is flagged for review (not released:
     the command decides). Returns the placements flagged."""
     from fangyi.tracing.models import Contact  # read only; tracing owns the table
@@ -230,7 +229,7 @@ class Released:
     missing: list[Missing]
 
 
-def release(session: Session, actor: Actor | User, placement_id: int, *, on: date | None = None,
+def release(session: Session, actor: Principal, placement_id: int, *, on: date | None = None,
             override_reason: str | None = None) -> Released:
     """Release when days and tests are met; before that only a commander, with a reason.
 
@@ -274,7 +273,7 @@ def _vacate(session: Session, placement: Placement, moment: datetime) -> None:
         room.state, room.state_since = "cleaning", moment
 
 
-def transfer(session: Session, actor: Actor | User, placement_id: int, reason: str) -> Placement:
+def transfer(session: Session, actor: Principal, placement_id: int, reason: str) -> Placement:
     """The person left for hospital (or elsewhere): the stay ends, the room goes to cleaning."""
     _permitted(actor, "release")
     placement = get_placement(session, placement_id)
@@ -288,7 +287,7 @@ def transfer(session: Session, actor: Actor | User, placement_id: int, reason: s
     return placement
 
 
-def update_site(session: Session, actor: Actor | User, site: QuarantineSite, **fields: str | None) -> QuarantineSite:
+def update_site(session: Session, actor: Principal, site: QuarantineSite, **fields: str | None) -> QuarantineSite:
     """The site's address, contact and staff, as the command office keeps them."""
     _permitted(actor, "manage_sites")
     before = {key: getattr(site, key) for key in fields}
@@ -302,7 +301,7 @@ def update_site(session: Session, actor: Actor | User, site: QuarantineSite, **f
     return site
 
 
-def set_room_service(session: Session, actor: Actor | User, room_id: int, in_service: bool) -> Room:
+def set_room_service(session: Session, actor: Principal, room_id: int, in_service: bool) -> Room:
     """Take a free room out of service (broken, staff quarters) or bring it back."""
     _permitted(actor, "manage_sites")
     room = session.get(Room, room_id)
@@ -319,7 +318,7 @@ def set_room_service(session: Session, actor: Actor | User, room_id: int, in_ser
     return room
 
 
-def room_cleaned(session: Session, actor: Actor | User, room_id: int) -> Room:
+def room_cleaned(session: Session, actor: Principal, room_id: int) -> Room:
     _permitted(actor, "record_checks")
     room = session.get(Room, room_id)
     if room is None:
@@ -337,7 +336,7 @@ def room_cleaned(session: Session, actor: Actor | User, room_id: int) -> Room:
     return room
 
 
-def transport_done(session: Session, actor: Actor | User, transport_id: int) -> TransportRequest:
+def transport_done(session: Session, actor: Principal, transport_id: int) -> TransportRequest:
     _permitted(actor, "work_transport")
     transport = session.get(TransportRequest, transport_id)
     if transport is None:
@@ -350,7 +349,7 @@ def transport_done(session: Session, actor: Actor | User, transport_id: int) -> 
     return transport
 
 
-def handle_alert(session: Session, actor: Actor | User, alert_id: int) -> Alert:
+def handle_alert(session: Session, actor: Principal, alert_id: int) -> Alert:
     _permitted(actor, "record_checks")
     alert = session.get(Alert, alert_id)
     if alert is None:

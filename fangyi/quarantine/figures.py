@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal
 from fangyi.config import get_settings
 from fangyi.protocols.reader import current
 from fangyi.quarantine.clock import clock
@@ -21,7 +22,7 @@ from fangyi.tracing.models import Contact
 FORECAST_DAYS = 14  # the horizon for the command's evening question, not a protocol figure
 
 
-def quarantine_figures(session: Session, day: date) -> dict[str, Any]:
+def quarantine_figures(session: Session, day: date, who: Principal) -> dict[str, Any]:
     start, end = day_bounds(day)
     inside = and_(Placement.placed_at < end, or_(Placement.ended_at.is_(None), Placement.ended_at >= end))
 

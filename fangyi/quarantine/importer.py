@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from fangyi.audit import service as audit
-from fangyi.quarantine import access as _access  # noqa: F401  (the rooms import kind's roles)
+from fangyi.imports.rows import Context, Handler, Problem, Values
 from fangyi.quarantine.models import QuarantineSite, Room
-from fangyi.registry.imports.rows import Context, Handler, Problem, Values
-from fangyi.registry.imports.service import register_kind
 from fangyi.registry.models import Area
 
 
@@ -142,4 +140,3 @@ class Rooms(Handler):
         return []
 
 
-register_kind("rooms", Rooms)

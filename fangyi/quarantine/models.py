@@ -160,13 +160,3 @@ class TransportRequest(Base):
 
 # The board and the forecast read a site's rooms and who is in them.
 Index("ix_quarantine_rooms_site_state", Room.site_id, Room.state)
-
-
-def _register_links() -> None:
-    from fangyi.registry.persons import register_person_link
-
-    for model in (PlacementRequest, Placement, HealthCheck, QuarantineTest, Alert, TransportRequest):
-        register_person_link(model, "person_id")
-
-
-_register_links()

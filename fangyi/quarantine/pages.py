@@ -10,10 +10,11 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import check_area, in_jurisdiction, require
 from fangyi.auth.models import User
-from fangyi.auth.service import check_area, in_jurisdiction, require
-from fangyi.deps import SessionDep, csrf_ok
+from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import DomainError, Forbidden, Invalid, NotFound
+from fangyi.identity import mask_id_number
 from fangyi.protocols.reader import current
 from fangyi.quarantine import board as read
 from fangyi.quarantine import care, placing
@@ -28,12 +29,10 @@ from fangyi.quarantine.models import (
     Room,
     TransportRequest,
 )
-from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import Person
 from fangyi.timeutil import now, parse_instant, today
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
-from fangyi.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
 PRINT_LIMIT = 500  # notices in one print run: a batch, not the county

@@ -19,13 +19,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from fangyi.access import Principal, require
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.service import require
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.protocols.reader import current
-from fangyi.quarantine import access as _access  # noqa: F401
 from fangyi.quarantine.bulk import among, insert_returning
 from fangyi.quarantine.clock import rule_for
 from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
@@ -39,7 +37,7 @@ ADULT_AGE = 18
 HOME = "home"
 
 
-def _permitted(actor: Actor | User, permission: str) -> None:
+def _permitted(actor: Principal, permission: str) -> None:
     if isinstance(actor, User):
         require(actor, permission)
 
@@ -51,7 +49,7 @@ class Outcome:
     unplaced: dict[int, str] = field(default_factory=dict)  # request id -> why
 
 
-def create_request(session: Session, actor: Actor | User, *, person_id: int, category: str, reason: str,
+def create_request(session: Session, actor: Principal, *, person_id: int, category: str, reason: str,
                    last_exposure: datetime, source: str = "manual",
                    linked_person_ids: Sequence[int] = ()) -> PlacementRequest:
     _permitted(actor, "allocate")
@@ -67,7 +65,7 @@ def create_request(session: Session, actor: Actor | User, *, person_id: int, cat
     return request
 
 
-def _from_contact(contact: Contact, actor: Actor | User) -> PlacementRequest:
+def _from_contact(contact: Contact, actor: Principal) -> PlacementRequest:
     category = "close_contact" if contact.degree == "close" else "secondary_contact"
     return PlacementRequest(
         person_id=contact.person_id, category=category, reason=f"contact {contact.id} of case {contact.case_id}",
@@ -76,7 +74,7 @@ def _from_contact(contact: Contact, actor: Actor | User) -> PlacementRequest:
     )
 
 
-def request_from_contact(session: Session, actor: Actor | User, contact_id: int) -> PlacementRequest:
+def request_from_contact(session: Session, actor: Principal, contact_id: int) -> PlacementRequest:
     """The hook for tracing's hand-over: one confirmed contact's request (the same one if asked again)."""
     found = session.scalar(select(PlacementRequest).where(PlacementRequest.contact_id == contact_id))
     if found is not None:
@@ -93,7 +91,7 @@ def request_from_contact(session: Session, actor: Actor | User, contact_id: int)
     return request
 
 
-def requests_from_tracing(session: Session, actor: Actor | User) -> list[PlacementRequest]:
+def requests_from_tracing(session: Session, actor: Principal) -> list[PlacementRequest]:
     """Contacts tracing has handed over for quarantine become placement requests (once each)."""
     taken = select(PlacementRequest.contact_id).where(PlacementRequest.contact_id.is_not(None))
     contacts = session.scalars(select(Contact).where(
@@ -198,7 +196,7 @@ def _load(session: Session, request_ids: Sequence[int]) -> tuple[list[PlacementR
     return requests, persons
 
 
-def allocate(session: Session, actor: Actor | User, request_ids: Sequence[int], *,
+def allocate(session: Session, actor: Principal, request_ids: Sequence[int], *,
              rooms: Mapping[int, int | str] | None = None, partial: bool = False) -> Outcome:
     """Place a batch. ``rooms`` (the command office's override): request id -> room id, or "home"."""
     _permitted(actor, "allocate")
@@ -273,7 +271,7 @@ def allocate(session: Session, actor: Actor | User, request_ids: Sequence[int], 
     return outcome
 
 
-def _write(session: Session, actor: Actor | User, edition: str, by_id: Mapping[int, PlacementRequest],
+def _write(session: Session, actor: Principal, edition: str, by_id: Mapping[int, PlacementRequest],
            persons: Mapping[int, Any], sites: Mapping[int, QuarantineSite],
            chosen: Mapping[int, Slot | None], moment: datetime, outcome: Outcome) -> None:
     protocol = current()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fangyi.web.i18n import add
+WORDS: dict[str, tuple[str, str]] = {}
 
-add({
+WORDS.update({
     "nav.quarantine": ("隔离", "Quarantine"),
     "q.sites": ("集中隔离点", "Quarantine sites"),
     "q.site": ("隔离点", "Site"),

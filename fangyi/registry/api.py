@@ -10,20 +10,18 @@ from fastapi import APIRouter, Path, Query, Response, Security
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from fangyi.access import can, require
 from fangyi.auth.models import User
-from fangyi.auth.roles import can
-from fangyi.auth.service import require
 from fangyi.config import get_settings
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Conflict, Forbidden, Invalid
+from fangyi.identity import mask_id_number, mask_phone
 from fangyi.registry import persons as person_service
 from fangyi.registry import service
 from fangyi.registry.fields import clean_area, clean_checkin, clean_venue, parse_time
-from fangyi.registry.identity import mask_id_number, mask_phone
 from fangyi.registry.models import Checkin, Person, PersonMerge, Venue
 from fangyi.registry.persons import FieldError, clean_person
 from fangyi.registry.schemas import (
-    API_TOKEN,
     AreaCreate,
     AreaDetail,
     AreaLevel,
@@ -33,7 +31,6 @@ from fangyi.registry.schemas import (
     CheckinPublic,
     MergeCreate,
     MergePublic,
-    Page,
     PersonCreate,
     PersonPublic,
     PersonUpdate,
@@ -41,8 +38,8 @@ from fangyi.registry.schemas import (
     VenueKind,
     VenuePublic,
     VenueUpdate,
-    problems,
 )
+from fangyi.web.http import API_TOKEN, Page, problems
 
 router = APIRouter(
     prefix="/api/v1", tags=["registry"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 404, 422)

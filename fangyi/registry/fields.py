@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fangyi.registry.areas import AreaCodeError, level_of, parent_of
-from fangyi.registry.identity import IdentityError, parse_id_number
+from fangyi.areacodes import AreaCodeError, level_of, parent_of
+from fangyi.identity import IdentityError, parse_id_number
 from fangyi.registry.models import AREA_LEVELS, VENUE_KINDS
 from fangyi.registry.persons import FieldError
 

@@ -7,10 +7,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal
 from fangyi.registry.models import Area, Checkin, Household, Person, Venue
 
 
-def figures(session: Session, day: date) -> dict[str, int]:
+def figures(session: Session, day: date, who: Principal) -> dict[str, int]:
     # The registry figures are current totals whatever the day asked for.
     def count(statement: object) -> int:
         return int(session.scalar(statement) or 0)  # type: ignore[call-overload]

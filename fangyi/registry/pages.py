@@ -11,25 +11,22 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import in_jurisdiction, require
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
-from fangyi.auth.service import in_jurisdiction, require
-from fangyi.deps import SessionDep, csrf_ok
+from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import Forbidden, Invalid
+from fangyi.identity import mask_id_number, mask_phone
 from fangyi.registry import service as registry_service
-from fangyi.registry.identity import mask_id_number, mask_phone
 from fangyi.registry.models import VENUE_KINDS, Area, Checkin, Person, PersonMerge, Venue
 from fangyi.registry.persons import get_person, reveal_identity, search_persons
 from fangyi.timeutil import format_date, format_datetime, now, to_local
-from fangyi.web import import_pages
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
 from fangyi.web.render import lang_of, query_with, render
-from fangyi.web.viewer import Viewer
 from fangyi.web.xlsx import attachment, workbook_bytes
 
 router = APIRouter(include_in_schema=False)
-router.include_router(import_pages.router)
 
 EXPORT_MAX = 100_000  # several townships; a whole county would need a background job
 RECENT_CHECKINS = 20

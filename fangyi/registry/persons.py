@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from fangyi.access import can, check_area, in_jurisdiction, require
+from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
-from fangyi.auth.roles import can
-from fangyi.auth.service import check_area, in_jurisdiction, require
 from fangyi.errors import Conflict, Invalid, NotFound
-from fangyi.registry.areas import AreaCodeError, prefix
-from fangyi.registry.identity import IdentityError, mask_id_number, parse_id_number, parse_phone, parse_sex
+from fangyi.identity import IdentityError, mask_id_number, parse_id_number, parse_phone, parse_sex
+from fangyi.parts import installed
 from fangyi.registry.models import Area, Checkin, Household, Person, PersonMerge
 from fangyi.timeutil import now
 
@@ -204,16 +204,6 @@ def search_persons(
     return list(rows), total
 
 
-# Every (table, column) that points at a person. Each part registers its own
-# links, so that a merge moves all of them and nothing is left behind.
-PERSON_LINKS: list[tuple[type[Any], str]] = []
-
-
-def register_person_link(model: type[Any], column: str) -> None:
-    if (model, column) not in PERSON_LINKS:
-        PERSON_LINKS.append((model, column))
-
-
 def _move_checkins(session: Session, from_id: int, to_id: int) -> list[int]:
     # A stay recorded under both documents is one stay: it stays with the merged
     # record (kept, not lost) rather than breaking the uniqueness of stays.
@@ -254,7 +244,7 @@ def merge_persons(session: Session, actor: User, *, survivor_id: int, merged_id:
         if person.merged_into_id is not None:
             raise Conflict(f"person {person.id} was merged already; undo that merge first")
     moved: dict[str, list[int]] = {"checkins.person_id": _move_checkins(session, merged.id, survivor.id)}
-    for model, column in PERSON_LINKS:
+    for model, column in installed().person_links:
         ids = list(session.scalars(select(model.id).where(getattr(model, column) == merged.id)))
         _set_person(session, model, column, ids, survivor.id)
         moved[f"{model.__tablename__}.{column}"] = ids
@@ -294,7 +284,7 @@ def undo_merge(session: Session, actor: User, merge_id: int) -> PersonMerge:
         later = session.scalar(select(PersonMerge.id).where(
             PersonMerge.merged_id == survivor.id, PersonMerge.undone_at.is_(None)))
         raise Conflict(f"person {survivor.id} was merged again since; undo merge {later} first")
-    links = {f"{model.__tablename__}.{column}": (model, column) for model, column in PERSON_LINKS}
+    links = {f"{model.__tablename__}.{column}": (model, column) for model, column in installed().person_links}
     links["checkins.person_id"] = (Checkin, "person_id")
     for key, ids in record.moved.items():
         model, column = links[key]

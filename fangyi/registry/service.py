@@ -11,12 +11,11 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import check_area, in_jurisdiction, require
+from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
-from fangyi.auth.roles import IMPORT_KINDS, Role
-from fangyi.auth.service import check_area, in_jurisdiction, require
-from fangyi.errors import Conflict, Forbidden, Invalid, NotFound
-from fangyi.registry.areas import AreaCodeError, prefix
+from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.registry.fields import AreaFields, CheckinFields, VenueFields
 from fangyi.registry.models import Area, Checkin, Person, Venue
 
@@ -60,9 +59,7 @@ def children_of(session: Session, area: Area) -> list[Area]:
 
 def save_area(session: Session, actor: User, values: AreaFields, area: Area | None = None) -> Area:
     """Create an area, or rename / move its centroid; code, level and parent are fixed by the code."""
-    # The map of the county is the administrators' to draw, as with the areas import.
-    if Role(actor.role) not in IMPORT_KINDS["areas"]:
-        raise Forbidden(f"role {actor.role} may not edit areas")
+    require(actor, "edit_areas")
     check_area(actor, values.code)
     if values.parent_code is not None and session.get(Area, values.parent_code) is None:
         raise Invalid(f"parent area {values.parent_code} is not in the registry", column="parent_code")

@@ -8,13 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Security
 from sqlalchemy import select
 
-from fangyi.auth.service import in_jurisdiction, require
+from fangyi.access import in_jurisdiction, require
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import DomainError, NotFound
+from fangyi.identity import mask_id_number
 from fangyi.protocols.reader import current
-from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import Person
-from fangyi.registry.schemas import API_TOKEN, problems
 from fangyi.screening import importer as _importer  # noqa: F401  (the samples and lab-results import kinds)
 from fangyi.screening.advice import advise_pool_size, tests_per_person
 from fangyi.screening.figures import round_coverage, turnaround
@@ -48,6 +47,7 @@ from fangyi.screening.schemas import (
 from fangyi.screening.setup import RoundFields, create_point, create_round
 from fangyi.screening.suspected import confirm_suspected
 from fangyi.timeutil import aware
+from fangyi.web.http import API_TOKEN, problems
 
 router = APIRouter(prefix="/api/v1/screening", tags=["screening"], dependencies=[Security(API_TOKEN)],
                    responses=problems(401, 403, 422))

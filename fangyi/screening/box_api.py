@@ -10,16 +10,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Security
 
-from fangyi.auth.service import require
+from fangyi.access import require
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Invalid
-from fangyi.registry.schemas import API_TOKEN, problems
 from fangyi.screening.box_schemas import BoxIn, BoxOut, BoxPageOut, BoxState, HandOverIn, ReceiveIn
 from fangyi.screening.boxes import box_row, box_tubes, get_box, list_boxes
 from fangyi.screening.common import point_by_code
 from fangyi.screening.models import Box
 from fangyi.screening.results import hand_over, pack_box, receive_box
 from fangyi.timeutil import aware
+from fangyi.web.http import API_TOKEN, problems
 from fangyi.web.paging import Page
 
 router = APIRouter(prefix="/api/v1/screening/boxes", tags=["screening"], dependencies=[Security(API_TOKEN)],

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import in_jurisdiction, require
 from fangyi.auth.models import User
-from fangyi.auth.service import in_jurisdiction, require
-from fangyi.deps import SessionDep, csrf_ok
+from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import DomainError, Forbidden, Invalid
 from fangyi.screening.boxes import get_box, list_boxes
 from fangyi.screening.common import point_by_code
@@ -22,7 +22,6 @@ from fangyi.timeutil import aware, format_datetime
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
 from fangyi.web.render import lang_of, render
-from fangyi.web.viewer import Viewer
 from fangyi.web.xlsx import attachment, workbook_bytes
 
 router = APIRouter(include_in_schema=False)

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import in_jurisdiction
 from fangyi.auth.models import User
-from fangyi.auth.service import in_jurisdiction
 from fangyi.errors import Invalid, NotFound
 from fangyi.screening.models import Box, SamplingPoint, Tube
 from fangyi.screening.results import BOX_STATES, box_state, check_box_area

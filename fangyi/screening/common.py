@@ -10,13 +10,12 @@ from typing import Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
+from fangyi.identity import IdentityError, parse_id_number
 from fangyi.protocols.reader import current
-from fangyi.registry.identity import IdentityError, parse_id_number
 from fangyi.registry.models import Area, Person
-from fangyi.screening import access as _access  # noqa: F401  (screening's permissions)
 from fangyi.screening.models import Control, SamplingPoint, ScreeningRound, UnverifiedPerson
 
 BARCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{5,39}$")
@@ -69,7 +68,7 @@ def find_person(session: Session, id_number: str) -> Person | None:
 
 
 def register_unverified(
-    session: Session, actor: Actor | User, id_number: str, name: str, area_code: str, point_code: str | None,
+    session: Session, actor: Principal, id_number: str, name: str, area_code: str, point_code: str | None,
     reason: str,
 ) -> Person:
     """A person not in the registry, put in on the spot and flagged for the registry's checkers."""
@@ -85,7 +84,7 @@ def register_unverified(
     return person
 
 
-def fallback_area(session: Session, actor: Actor | User) -> str:
+def fallback_area(session: Session, actor: Principal) -> str:
     if isinstance(actor, User):
         return actor.area_code
     code = session.scalar(select(Area.code).where(Area.parent_code.is_(None)).order_by(Area.code).limit(1))
@@ -139,7 +138,7 @@ def pick_round(rounds: Sequence[R], area_code: str, at: datetime) -> R | None:
 
 
 def _prefix(code: str) -> str:
-    from fangyi.registry.areas import AreaCodeError, prefix
+    from fangyi.areacodes import AreaCodeError, prefix
 
     try:
         return prefix(code)

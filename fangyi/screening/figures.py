@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal
+from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.protocols.reader import current
-from fangyi.registry.areas import AreaCodeError, prefix
 from fangyi.registry.models import Area, Household, Person
 from fangyi.screening.models import Control, Sample, ScreeningRound, Tube
 from fangyi.timeutil import day_bounds, now
@@ -47,7 +48,7 @@ def _residents(found: ScreeningRound, end: datetime) -> ColumnElement[bool]:
     return and_(Person.merged_into_id.is_(None), Person.created_at < end, _in_areas(found.area_codes))
 
 
-def testing_figures(session: Session, day: date) -> dict[str, Any]:
+def testing_figures(session: Session, day: date, who: Principal) -> dict[str, Any]:
     start, end = day_bounds(day)
     day_tubes = select(Sample.tube_id).where(Sample.sampled_at >= start, Sample.sampled_at < end)
     tested_by_end = and_(Tube.tested_at.is_not(None), Tube.tested_at < end)

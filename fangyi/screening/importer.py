@@ -14,8 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from fangyi.errors import DomainError
-from fangyi.registry.imports.rows import Context, Handler, Problem, Values
-from fangyi.registry.imports.service import register_kind
+from fangyi.imports.rows import Context, Handler, Problem, Values
 from fangyi.screening.common import (
     UNVERIFIED_NAME,
     Refusal,
@@ -179,5 +178,3 @@ class LabResults(Handler):
         return problems
 
 
-register_kind("samples", Samples)
-register_kind("lab_results", LabResults)

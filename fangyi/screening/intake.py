@@ -33,8 +33,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from fangyi.access import require
 from fangyi.auth.models import User
-from fangyi.auth.service import require
 from fangyi.db.session import get_engine, write_first
 from fangyi.deps import Credential, get_session, users_for
 from fangyi.errors import Busy, DomainError, Unauthorized

@@ -213,13 +213,3 @@ class UnverifiedPerson(Base):
     reason: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(Instant, default=now)
     checked_at: Mapped[datetime | None] = mapped_column(Instant)
-
-
-def _register_links() -> None:
-    from fangyi.registry.persons import register_person_link
-
-    for model in (Sample, Control, RetestTask, SuspectedCase):
-        register_person_link(model, "person_id")
-
-
-_register_links()

@@ -20,13 +20,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import require
+from fangyi.areacodes import AreaCodeError, within
 from fangyi.auth.models import User
-from fangyi.auth.service import require
-from fangyi.deps import SessionDep, csrf_ok
+from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import Forbidden, NotFound
+from fangyi.identity import mask_id_number
 from fangyi.protocols.reader import current
-from fangyi.registry.areas import AreaCodeError, within
-from fangyi.registry.identity import mask_id_number
 from fangyi.screening.advice import advise_pool_size, tests_per_person
 from fangyi.screening.common import round_for
 from fangyi.screening.figures import missing_by_household, round_coverage, turnaround
@@ -36,7 +36,6 @@ from fangyi.screening.words import SCAN_WORDS
 from fangyi.timeutil import now
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
-from fangyi.web.viewer import Viewer
 from fangyi.web.xlsx import attachment, workbook_bytes
 
 router = APIRouter(include_in_schema=False)

@@ -16,10 +16,9 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal, check_area, require
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.service import check_area, require
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.registry.models import Household, Person
 from fangyi.screening.common import Refusal, check_barcode
@@ -65,7 +64,7 @@ def parse_ct(raw: str | None, column: str) -> float | None:
     return value
 
 
-def record_result(session: Session, actor: Actor | User, fields: ResultFields) -> str:
+def record_result(session: Session, actor: Principal, fields: ResultFields) -> str:
     """Apply one lab result: 'loaded', 'unchanged', or 'conflict' (a different second result, kept for
     review and flagged, never applied). Invalid or NotFound say why not. The caller commits."""
     if isinstance(actor, User):
@@ -200,7 +199,7 @@ def _box_barcodes(barcodes: list[str]) -> list[str]:
     return list(seen)
 
 
-def pack_box(session: Session, actor: Actor | User, code: str, barcodes: list[str], lab_code: str | None,
+def pack_box(session: Session, actor: Principal, code: str, barcodes: list[str], lab_code: str | None,
              point_id: int | None = None) -> Box:
     """Closed tubes into a new box for a lab. Without a point, the tubes' own point when they share one."""
     if isinstance(actor, User):
@@ -247,7 +246,7 @@ def check_box_area(session: Session, user: User, point_id: int | None) -> None:
         check_area(user, area)
 
 
-def hand_over(session: Session, actor: Actor | User, box: Box, handed_by: str, carried_by: str,
+def hand_over(session: Session, actor: Principal, box: Box, handed_by: str, carried_by: str,
               at: datetime | None = None) -> Box:
     if isinstance(actor, User):
         require(actor, "scan_samples")
@@ -264,7 +263,7 @@ def hand_over(session: Session, actor: Actor | User, box: Box, handed_by: str, c
     return box
 
 
-def receive_box(session: Session, actor: Actor | User, box: Box, received_by: str,
+def receive_box(session: Session, actor: Principal, box: Box, received_by: str,
                 at: datetime | None = None) -> Box:
     """The lab signs for the box; its packed tubes become received. A box whose hand-over was never
     recorded is still received: the lab must not be held up by the point's missing slip."""
@@ -290,7 +289,7 @@ def conflict_reason(barcode: str, result: str) -> str:
 
 
 def apply_results(
-    session: Session, actor: Actor | User, items: list[ResultFields], import_id: int | None = None,
+    session: Session, actor: Principal, items: list[ResultFields], import_id: int | None = None,
 ) -> list[str]:
     """Many results at once (a lab's file): the same rules as record_result, set-based.
 

@@ -22,11 +22,11 @@ from starlette.types import Receive, Scope, Send
 
 from fangyi.deps import credential
 from fangyi.errors import Unauthorized
-from fangyi.registry.schemas import documented_body, problems
 from fangyi.screening.intake import intake
 from fangyi.screening.scans import ScanInput
 from fangyi.screening.schemas import ScanBatch, ScanIn, ScanOut, ScanResults
 from fangyi.timeutil import aware
+from fangyi.web.http import documented_body, problems
 
 PREFIX = "/api/v1/screening"
 PATH = f"{PREFIX}/scans"

@@ -30,15 +30,14 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal, require
+from fangyi.areacodes import AreaCodeError, within
 from fangyi.audit.models import AuditEntry
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.service import require
 from fangyi.db import bulk
 from fangyi.db.base import Instant
 from fangyi.db.session import write_first
-from fangyi.registry.areas import AreaCodeError, within
-from fangyi.registry.identity import mask_id_number
+from fangyi.identity import mask_id_number
 from fangyi.registry.models import Person
 from fangyi.screening.common import (
     CONTROL_CHECKS,
@@ -109,7 +108,7 @@ class ScanRaced(Exception):
 class Job:
     """One request's scans: who sent them and what they were, in the order they were made."""
 
-    actor: Actor | User
+    actor: Principal
     scans: list[ScanInput]
 
 
@@ -188,7 +187,7 @@ _PEOPLE_LOCKED = _PEOPLE.add_columns(
     func.pg_advisory_xact_lock(PERSON_LOCK, sql_cast(_P.id % 2147483647, Integer))).order_by(_P.id)
 
 
-def record_scans(session: Session, actor: Actor | User, scans: list[ScanInput]) -> list[dict[str, Any]]:
+def record_scans(session: Session, actor: Principal, scans: list[ScanInput]) -> list[dict[str, Any]]:
     """Apply one sender's scans in order; each gets its outcome (ok or refused, with the reason).
     The caller commits."""
     return record_jobs(session, [Job(actor, scans)])[0]
@@ -370,7 +369,7 @@ class _Group:
 
     # --- the rules, scan by scan ----------------------------------------------------------
 
-    def _apply(self, actor: Actor | User, scan: ScanInput, point: PointRow | None) -> dict[str, Any]:
+    def _apply(self, actor: Principal, scan: ScanInput, point: PointRow | None) -> dict[str, Any]:
         if scan.action not in ACTIONS:
             raise Refusal("bad_action", f"action must be one of {', '.join(ACTIONS)}")
         if isinstance(actor, User) and point is not None and not _inside(point.area_code, actor.area_code):
@@ -393,7 +392,7 @@ class _Group:
             return self._close(tube, at)
         return self._add(actor, scan, tube, point, at)
 
-    def _open(self, actor: Actor | User, scan: ScanInput, barcode: str, point: PointRow | None,
+    def _open(self, actor: Principal, scan: ScanInput, barcode: str, point: PointRow | None,
               at: datetime) -> dict[str, Any]:
         flags = []
         if point is None:
@@ -452,7 +451,7 @@ class _Group:
         return {"status": "ok", "code": "tube_closed", "message": f"tube {tube.barcode} closed with {tube.members}",
                 "params": {"barcode": tube.barcode, "members": tube.members}, "tube": _view(closed)}
 
-    def _add(self, actor: Actor | User, scan: ScanInput, tube: TubeRow, point: PointRow | None,
+    def _add(self, actor: Principal, scan: ScanInput, tube: TubeRow, point: PointRow | None,
              at: datetime) -> dict[str, Any]:
         if tube.state != "open":
             raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state}: open a new tube",
@@ -541,7 +540,7 @@ _TAKEN: dict[str, Any] = {
     "message": "this scan id was sent before by another handheld: the handheld must make a new one"}
 
 
-def _may_see(actor: Actor | User, maker: int | None, areas: tuple[str | None, ...]) -> bool:
+def _may_see(actor: Principal, maker: int | None, areas: tuple[str | None, ...]) -> bool:
     """Whether a scan's stored answer may go to this sender: its own, or one whose points (the one
     it named, its tube's) all lie in the sender's jurisdiction. Fangyi's own work (imports without
     a login) sees all."""

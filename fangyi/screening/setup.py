@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal, require
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.service import require
 from fangyi.errors import Conflict, Invalid
 from fangyi.protocols.reader import current
 from fangyi.registry.models import Area
@@ -41,12 +40,12 @@ def check_code_and_name(code: str, name: str) -> None:
         raise Invalid("a name of 1-200 characters is required", column="name")
 
 
-def _check_manager(actor: Actor | User) -> None:
+def _check_manager(actor: Principal) -> None:
     if isinstance(actor, User):
         require(actor, "manage_screening")
 
 
-def create_round(session: Session, actor: Actor | User, fields: RoundFields) -> ScreeningRound:
+def create_round(session: Session, actor: Principal, fields: RoundFields) -> ScreeningRound:
     """A round over some areas; without a deadline or pool size the protocol's are used."""
     _check_manager(actor)
     check_code_and_name(fields.code, fields.name)
@@ -73,7 +72,7 @@ def create_round(session: Session, actor: Actor | User, fields: RoundFields) -> 
 
 
 def create_point(
-    session: Session, actor: Actor | User, *, code: str, name: str, area_code: str, address: str | None = None,
+    session: Session, actor: Principal, *, code: str, name: str, area_code: str, address: str | None = None,
     hours: str | None = None, kind: str = "fixed", staff: str | None = None,
 ) -> SamplingPoint:
     _check_manager(actor)
@@ -92,7 +91,7 @@ def create_point(
     return point
 
 
-def create_lab(session: Session, actor: Actor | User, code: str, name: str) -> Lab:
+def create_lab(session: Session, actor: Principal, code: str, name: str) -> Lab:
     _check_manager(actor)
     check_code_and_name(code, name)
     if session.get(Lab, code) is not None:

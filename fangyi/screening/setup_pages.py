@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import in_jurisdiction, require
 from fangyi.auth.models import User
-from fangyi.auth.service import in_jurisdiction, require
-from fangyi.deps import SessionDep, csrf_ok
+from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import DomainError, Forbidden, Invalid
 from fangyi.protocols.reader import current
 from fangyi.registry.models import Area
@@ -27,7 +27,6 @@ from fangyi.screening.setup import RoundFields, check_code_and_name, create_poin
 from fangyi.timeutil import aware, now, to_local
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
-from fangyi.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
 ROUND_FIELDS = ("code", "name", "starts_at", "deadline_at", "pool_size", "prevalence")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fangyi.web.i18n import add
+WORDS: dict[str, tuple[str, str]] = {}
 
-add({
+WORDS.update({
     "screening.boxes": ("样本转运箱", "Sample boxes"),
     "screening.setup": ("新建轮次与采样点", "Set up a round or a sampling point"),
     "box.title": ("样本转运箱", "Sample boxes"),

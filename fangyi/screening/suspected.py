@@ -6,9 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
-from fangyi.auth.models import User
 from fangyi.errors import Conflict
 from fangyi.registry.models import Person
 from fangyi.screening.models import SuspectedCase
@@ -18,7 +17,7 @@ from fangyi.tracing.models import Case
 
 
 def confirm_suspected(
-    session: Session, actor: Actor | User, suspected: SuspectedCase, *, case_no: str, classification: str,
+    session: Session, actor: Principal, suspected: SuspectedCase, *, case_no: str, classification: str,
     source: str, confirmed_at: datetime | None = None,
 ) -> Case:
     """Open the case (tracing derives its contacts); the suspected record points at it. The caller commits."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fangyi.web.i18n import add
+from fangyi.screening.setup_words import WORDS as SETUP_WORDS
 
 # One line per scan answer; {…} are the answer's params.
 SCAN_WORDS: dict[str, tuple[str, str]] = {
@@ -49,8 +49,8 @@ SCAN_WORDS: dict[str, tuple[str, str]] = {
                                 "This scan id was sent by another handheld: scan again"),
 }
 
-add(SCAN_WORDS)
-add({
+WORDS: dict[str, tuple[str, str]] = {**SCAN_WORDS, **SETUP_WORDS}
+WORDS.update({
     "nav.screening": ("核酸检测", "Screening"),
     "imports.kind.samples": ("采样记录（离线手持机）", "Samples (offline handhelds)"),
     "imports.kind.lab_results": ("检测结果", "Lab results"),
@@ -96,6 +96,3 @@ add({
     "report.fig.testing.people_under_pool_control": ("混阳管控人数", "People under pool control"),
     "report.fig.testing.coverage": ("本轮覆盖率", "Round coverage"),
 })
-
-# The boxes and round setup pages keep their words in their own module.
-from fangyi.screening import setup_words as _setup_words  # noqa: E402,F401

@@ -11,20 +11,18 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import can, in_jurisdiction
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
-from fangyi.auth.roles import can
-from fangyi.auth.service import in_jurisdiction
 from fangyi.config import get_settings
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Invalid
-from fangyi.registry.identity import mask_id_number
+from fangyi.identity import mask_id_number
 from fangyi.registry.models import Person
 from fangyi.registry.persons import FieldError
-from fangyi.registry.schemas import Page, problems
 from fangyi.timeutil import aware
 from fangyi.tracing import cases as service
-from fangyi.tracing import chains, investigation, queue_api, review
+from fangyi.tracing import chains, investigation, review
 from fangyi.tracing import contacts as contact_service
 from fangyi.tracing import importer as _importer  # noqa: F401  (the cases import kind)
 from fangyi.tracing.models import Case, Contact
@@ -49,6 +47,7 @@ from fangyi.tracing.schemas import (
     TraceReport,
 )
 from fangyi.tracing.trace import show_reason, trace_report
+from fangyi.web.http import Page, problems
 
 router = APIRouter(prefix="/api/v1", tags=["tracing"], responses=problems(401, 403, 404, 422))
 
@@ -295,4 +294,3 @@ def get_chain(case_no: CaseNo, session: SessionDep, user: ApiUser) -> ChainPubli
     return ChainPublic(cluster=ClusterPublic.model_validate(cluster), figure=chains.chain_figure(cluster))
 
 
-router.include_router(queue_api.router)

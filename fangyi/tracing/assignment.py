@@ -20,9 +20,9 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from fangyi.access import Role
+from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.auth.models import User
-from fangyi.auth.roles import Role
-from fangyi.registry.areas import AreaCodeError, prefix
 from fangyi.timeutil import day_bounds, now, to_local
 from fangyi.tracing.derivation import CHUNK, FOUND
 from fangyi.tracing.models import Contact

@@ -14,15 +14,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal, check_area, in_jurisdiction
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.service import check_area, in_jurisdiction
 from fangyi.errors import Conflict, Invalid, NotFound
-from fangyi.registry.identity import IdentityError, parse_id_number, parse_phone
-from fangyi.registry.imports.rows import Context, Handler, Problem, Values
-from fangyi.registry.imports.service import register_kind
-from fangyi.registry.models import ImportRun, Person
+from fangyi.identity import IdentityError, parse_id_number, parse_phone
+from fangyi.imports.models import ImportRun
+from fangyi.imports.rows import Context, Handler, Problem, Values
+from fangyi.registry.models import Person
 from fangyi.timeutil import aware, local_tz, now
 from fangyi.tracing.assignment import plan
 from fangyi.tracing.assist_models import ASSIST_SOURCES, AssistList, AssistPerson
@@ -181,7 +180,6 @@ class AssistImport(Handler):
         return []
 
 
-register_kind("assist", AssistImport)
 
 
 # --- reading and working a list -------------------------------------------------------
@@ -230,7 +228,7 @@ def people(session: Session, list_id: int, *, unmatched: bool | None = None) -> 
     return list(session.scalars(query))
 
 
-def _item(session: Session, actor: Actor | User, item_id: int) -> AssistPerson:
+def _item(session: Session, actor: Principal, item_id: int) -> AssistPerson:
     item = session.get(AssistPerson, item_id)
     if item is None:
         raise NotFound(f"assist person {item_id} not found")
@@ -241,7 +239,7 @@ def _item(session: Session, actor: Actor | User, item_id: int) -> AssistPerson:
     return item
 
 
-def match_by_hand(session: Session, actor: Actor | User, item_id: int, id_number: str) -> AssistPerson:
+def match_by_hand(session: Session, actor: Principal, item_id: int, id_number: str) -> AssistPerson:
     """A tracer found who an unmatched row means: link it to that registry person and route it."""
     permitted(actor, "edit_cases")
     item = _item(session, actor, item_id)
@@ -261,7 +259,7 @@ def match_by_hand(session: Session, actor: Actor | User, item_id: int, id_number
     return item
 
 
-def log_attempt(session: Session, actor: Actor | User, item_id: int, outcome: str) -> AssistPerson:
+def log_attempt(session: Session, actor: Principal, item_id: int, outcome: str) -> AssistPerson:
     permitted(actor, "edit_cases")
     item = _item(session, actor, item_id)
     if outcome not in REACH_OUTCOMES:
@@ -278,7 +276,7 @@ def log_attempt(session: Session, actor: Actor | User, item_id: int, outcome: st
     return item
 
 
-def control(session: Session, actor: Actor | User, item_id: int) -> AssistPerson:
+def control(session: Session, actor: Principal, item_id: int) -> AssistPerson:
     """The person is found and under control (handed over for quarantine): done for the list."""
     permitted(actor, "edit_cases")
     item = _item(session, actor, item_id)

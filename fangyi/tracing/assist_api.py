@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
+from fangyi.access import can
 from fangyi.audit import service as audit
-from fangyi.auth.roles import can
 from fangyi.deps import ApiUser, SessionDep
-from fangyi.registry.identity import mask_id_number, mask_phone
-from fangyi.registry.schemas import problems
+from fangyi.identity import mask_id_number, mask_phone
 from fangyi.tracing import assist
 from fangyi.tracing.assist_models import AssistList
+from fangyi.web.http import problems
 
 router = APIRouter(prefix="/api/v1", tags=["tracing"], responses=problems(401, 403, 404, 422))
 

@@ -53,12 +53,3 @@ class AssistPerson(Base):
     # Found and put under control (handed over for quarantine): the list's task is done for them.
     controlled_at: Mapped[datetime | None] = mapped_column(Instant)
     created_at: Mapped[datetime] = mapped_column(Instant, default=now)
-
-
-def _register_links() -> None:
-    from fangyi.registry.persons import register_person_link
-
-    register_person_link(AssistPerson, "person_id")
-
-
-_register_links()

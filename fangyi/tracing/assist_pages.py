@@ -9,18 +9,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from fangyi.access import can
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
-from fangyi.auth.roles import can
-from fangyi.deps import SessionDep, csrf_ok
+from fangyi.deps import SessionDep, Viewer, csrf_ok, safe_next
 from fangyi.errors import DomainError, Forbidden, Invalid
-from fangyi.registry.identity import mask_id_number, mask_phone
+from fangyi.identity import mask_id_number, mask_phone
 from fangyi.tracing import assist
 from fangyi.tracing import queue as queue_service
 from fangyi.tracing.assist_models import AssistPerson
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
-from fangyi.web.viewer import Viewer, safe_next
 
 router = APIRouter(include_in_schema=False)
 

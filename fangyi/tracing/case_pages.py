@@ -13,15 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import can, in_jurisdiction
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
-from fangyi.auth.roles import can
-from fangyi.auth.service import in_jurisdiction
 from fangyi.config import get_settings
-from fangyi.deps import SessionDep, csrf_ok
+from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import DomainError, Forbidden
+from fangyi.identity import mask_id_number
 from fangyi.protocols.reader import current
-from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import VENUE_KINDS, Checkin, Person, Venue
 from fangyi.registry.persons import FieldError
 from fangyi.timeutil import aware, format_date, format_datetime, now, to_local
@@ -35,7 +34,6 @@ from fangyi.tracing.trace import listed, trace_report
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
 from fangyi.web.render import lang_of, render
-from fangyi.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
 FORM_FIELDS = ("case_no", "id_number", "classification", "onset_date", "sampled_at", "confirmed_at", "source",

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal, in_jurisdiction
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.service import in_jurisdiction
 from fangyi.errors import Conflict, Invalid, NotFound
-from fangyi.registry.identity import IdentityError, parse_id_number
+from fangyi.identity import IdentityError, parse_id_number
 from fangyi.registry.models import Person
 from fangyi.registry.persons import FieldError
 from fangyi.timeutil import local_tz, now
@@ -148,7 +147,7 @@ def _apply(case: Case, values: CaseFields, person: Person, source: Case | None) 
     case.isolated_at = values.isolated_at
 
 
-def create_case(session: Session, actor: Actor | User, values: CaseFields) -> Case:
+def create_case(session: Session, actor: Principal, values: CaseFields) -> Case:
     """Open a case and derive its contacts at once."""
     permitted(actor, "edit_cases")
     person, source = check_case(session, values, None)
@@ -164,7 +163,7 @@ def create_case(session: Session, actor: Actor | User, values: CaseFields) -> Ca
     return case
 
 
-def update_case(session: Session, actor: Actor | User, case: Case, values: CaseFields) -> Case:
+def update_case(session: Session, actor: Principal, case: Case, values: CaseFields) -> Case:
     """Change a case; its contacts are derived again, keeping the tracers' decisions."""
     permitted(actor, "edit_cases")
     within(session, actor, case.person_id)
@@ -193,7 +192,7 @@ def case_fields(session: Session, case: Case) -> CaseFields:
     )
 
 
-def get_case(session: Session, user: Actor | User, case_no: str) -> Case:
+def get_case(session: Session, user: Principal, case_no: str) -> Case:
     permitted(user, "read_cases")
     case = session.scalar(select(Case).where(Case.case_no == case_no))
     if case is None:

@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal, check_area, require
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.service import check_area, require
 from fangyi.config import get_settings
 from fangyi.errors import Invalid, NotFound
 from fangyi.protocols.reader import current
@@ -22,13 +21,13 @@ from fangyi.tracing.derivation import CHUNK, FOUND, Derived, derive, epoch
 from fangyi.tracing.models import REACH_OUTCOMES, Case, Contact, ReachAttempt
 
 
-def permitted(actor: Actor | User, permission: str) -> None:
+def permitted(actor: Principal, permission: str) -> None:
     """Users need the permission; Fangyi itself and the console (SYSTEM) act as the operator."""
     if isinstance(actor, User):
         require(actor, permission)
 
 
-def within(session: Session, actor: Actor | User, person_id: int) -> None:
+def within(session: Session, actor: Principal, person_id: int) -> None:
     if isinstance(actor, User):
         person = session.get(Person, person_id)
         if person is None:
@@ -97,7 +96,7 @@ def _mark_kept(session: Session, keep: dict[int, Any]) -> None:
         ))
 
 
-def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime | None = None) -> Derived:
+def refresh(session: Session, actor: Principal, case: Case, *, at: datetime | None = None) -> Derived:
     """Derive the case's contacts again and store them.
 
     A tracer's work is never lost: a contact that is no longer derived but was
@@ -169,7 +168,7 @@ def refresh(session: Session, actor: Actor | User, case: Case, *, at: datetime |
     return derived
 
 
-def get_contact(session: Session, user: Actor | User, contact_id: int) -> Contact:
+def get_contact(session: Session, user: Principal, contact_id: int) -> Contact:
     permitted(user, "read_cases")
     contact = session.get(Contact, contact_id)
     if contact is None:
@@ -180,7 +179,7 @@ def get_contact(session: Session, user: Actor | User, contact_id: int) -> Contac
     return contact
 
 
-def _decide(session: Session, actor: Actor | User, contact: Contact, status: str, reason: str | None) -> Contact:
+def _decide(session: Session, actor: Principal, contact: Contact, status: str, reason: str | None) -> Contact:
     before = {"status": contact.status, "reject_reason": contact.reject_reason}
     contact.status = status
     contact.reject_reason = reason
@@ -194,12 +193,12 @@ def _decide(session: Session, actor: Actor | User, contact: Contact, status: str
     return contact
 
 
-def confirm_contact(session: Session, actor: Actor | User, contact_id: int) -> Contact:
+def confirm_contact(session: Session, actor: Principal, contact_id: int) -> Contact:
     permitted(actor, "edit_cases")
     return _decide(session, actor, get_contact(session, actor, contact_id), "confirmed", None)
 
 
-def reject_contact(session: Session, actor: Actor | User, contact_id: int, reason: str) -> Contact:
+def reject_contact(session: Session, actor: Principal, contact_id: int, reason: str) -> Contact:
     permitted(actor, "edit_cases")
     reason = (reason or "").strip()
     if not reason:
@@ -209,7 +208,7 @@ def reject_contact(session: Session, actor: Actor | User, contact_id: int, reaso
     return _decide(session, actor, get_contact(session, actor, contact_id), "rejected", reason)
 
 
-def set_quarantined_at(session: Session, actor: Actor | User, contact_id: int, at: datetime | None) -> Contact:
+def set_quarantined_at(session: Session, actor: Principal, contact_id: int, at: datetime | None) -> Contact:
     """Record (or clear) when the contact's quarantine started; their secondary contacts follow."""
     permitted(actor, "edit_cases")
     contact = get_contact(session, actor, contact_id)
@@ -230,7 +229,7 @@ def set_quarantined_at(session: Session, actor: Actor | User, contact_id: int, a
 
 
 def log_reach_attempt(
-    session: Session, actor: Actor | User, contact_id: int, outcome: str, note: str | None = None
+    session: Session, actor: Principal, contact_id: int, outcome: str, note: str | None = None
 ) -> ReachAttempt:
     permitted(actor, "edit_cases")
     contact = get_contact(session, actor, contact_id)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal
 from fangyi.timeutil import day_bounds
 from fangyi.tracing.models import Case, Contact, ReachAttempt
 
@@ -22,7 +23,7 @@ def _count(session: Session, statement: Any) -> int:
     return int(session.scalar(statement) or 0)
 
 
-def case_figures(session: Session, day: date) -> dict[str, int]:
+def case_figures(session: Session, day: date, who: Principal) -> dict[str, int]:
     start, end = day_bounds(day)
 
     def cases(*where: ColumnElement[bool]) -> int:
@@ -48,7 +49,7 @@ def _standing(end: Any) -> ColumnElement[bool]:
     )
 
 
-def contact_figures(session: Session, day: date) -> dict[str, int]:
+def contact_figures(session: Session, day: date, who: Principal) -> dict[str, int]:
     """Persons, not rows: someone who is a contact of two cases counts once, and a close
     contact of one case is not counted again as another's secondary contact.
 

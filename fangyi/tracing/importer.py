@@ -14,11 +14,10 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.audit.service import Actor
-from fangyi.auth.models import User
+from fangyi.access import Principal
 from fangyi.errors import DomainError
-from fangyi.registry.imports.rows import Context, Handler, Problem, Values
-from fangyi.registry.imports.service import ImportReport, register_kind, run_import
+from fangyi.imports.rows import Context, Handler, Problem, Values
+from fangyi.imports.service import ImportReport, run_import
 from fangyi.registry.persons import FieldError
 from fangyi.tracing.cases import CaseFields, case_fields, check_case, clean_case, create_case, update_case
 from fangyi.tracing.contacts import within
@@ -94,11 +93,10 @@ class Cases(Handler):
         return problems
 
 
-register_kind("cases", Cases)
 
 
 def import_cases(
-    session: Session, actor: Actor | User, source: Path | BinaryIO, *, filename: str | None = None,
+    session: Session, actor: Principal, source: Path | BinaryIO, *, filename: str | None = None,
     strict: bool = False,
 ) -> ImportReport:
     """Import a cases file; the report is the same as for the registry's kinds. The caller commits."""

@@ -12,11 +12,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
-from fangyi.auth.models import User
 from fangyi.errors import Invalid
-from fangyi.registry.identity import IdentityError, parse_id_number
+from fangyi.identity import IdentityError, parse_id_number
 from fangyi.registry.models import VENUE_KINDS, Area, Person, Venue
 from fangyi.timeutil import now
 from fangyi.tracing.contacts import permitted, refresh, within
@@ -42,7 +41,7 @@ def _times(start: datetime, end: datetime) -> None:
         raise Invalid("the time is in the future", column="end_at")
 
 
-def _new_venue(session: Session, actor: Actor | User, case: Case, place: NewPlace) -> Venue:
+def _new_venue(session: Session, actor: Principal, case: Case, place: NewPlace) -> Venue:
     name = place.name.strip()
     if not name or len(name) > 200:
         raise Invalid("a new place needs a name of at most 200 characters", column="name")
@@ -67,7 +66,7 @@ def _new_venue(session: Session, actor: Actor | User, case: Case, place: NewPlac
 
 def add_place(
     session: Session,
-    actor: Actor | User,
+    actor: Principal,
     case: Case,
     *,
     start_at: datetime,
@@ -103,7 +102,7 @@ def add_place(
 
 def add_named_contact(
     session: Session,
-    actor: Actor | User,
+    actor: Principal,
     case: Case,
     *,
     id_number: str,

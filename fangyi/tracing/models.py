@@ -158,15 +158,3 @@ Index("ix_checkins_venue_cover", Checkin.venue_id, Checkin.in_at, Checkin.out_at
 # it), read from the index alone on PostgreSQL: no table page per person (migration 0530).
 # Empty on SQLite, which reads a row by its INTEGER PRIMARY KEY whatever index there is.
 Index("ix_persons_id_area", Person.id, postgresql_include=["area_code"], sqlite_where=text("0"))
-
-
-def _register_links() -> None:
-    # Imported here, not at the top: the registry's services are not needed to define tables.
-    from fangyi.registry.persons import register_person_link
-
-    register_person_link(Case, "person_id")
-    register_person_link(Contact, "person_id")
-    register_person_link(NamedContact, "person_id")
-
-
-_register_links()

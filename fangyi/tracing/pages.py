@@ -12,23 +12,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Role, can
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
-from fangyi.auth.roles import Role, can
-from fangyi.deps import SessionDep, csrf_ok
+from fangyi.deps import SessionDep, Viewer, csrf_ok, safe_next
 from fangyi.errors import DomainError, Forbidden, Invalid
-from fangyi.registry.identity import mask_id_number, mask_phone
+from fangyi.identity import mask_id_number, mask_phone
 from fangyi.timeutil import today
-from fangyi.tracing import assist_pages, case_pages, review
+from fangyi.tracing import assist_pages, review
 from fangyi.tracing import contacts as contact_service
 from fangyi.tracing import queue as service
-from fangyi.tracing import words as _words  # noqa: F401  (registers the pages' words)
 from fangyi.tracing.cases import get_case
 from fangyi.tracing.models import REACH_OUTCOMES, STATUSES, Case, ReachAttempt
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
 from fangyi.web.render import lang_of, render
-from fangyi.web.viewer import Viewer, safe_next
 
 router = APIRouter(include_in_schema=False)
 COUNTS = ("derived", "confirmed", "reached", "unreached", "handed_over")
@@ -176,5 +174,3 @@ async def index_turned_handled(request: Request, session: SessionDep, user: View
     return RedirectResponse(_back(form, "index_turned"), status_code=303)
 
 
-router.include_router(case_pages.router)
-router.include_router(assist_pages.router)

@@ -9,14 +9,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal, Role, in_jurisdiction
+from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.roles import Role
-from fangyi.auth.service import in_jurisdiction
 from fangyi.errors import Conflict, Invalid
 from fangyi.quarantine.placing import request_from_contact
-from fangyi.registry.areas import AreaCodeError, prefix
 from fangyi.registry.models import Person
 from fangyi.timeutil import day_bounds, now
 from fangyi.tracing.assignment import reach_of
@@ -30,7 +28,7 @@ OPEN = and_(
 )
 
 
-def reassign(session: Session, actor: Actor | User, contact_id: int, tracer_id: int) -> Contact:
+def reassign(session: Session, actor: Principal, contact_id: int, tracer_id: int) -> Contact:
     """A coordinator moves a contact to another tracer who covers the person's area."""
     permitted(actor, "assign_contacts")
     contact = get_contact(session, actor, contact_id)
@@ -49,7 +47,7 @@ def reassign(session: Session, actor: Actor | User, contact_id: int, tracer_id: 
     return contact
 
 
-def hand_over(session: Session, actor: Actor | User, contact_id: int) -> Contact:
+def hand_over(session: Session, actor: Principal, contact_id: int) -> Contact:
     """Hand a confirmed contact over for quarantine: the placement request the quarantine part takes."""
     permitted(actor, "edit_cases")
     contact = get_contact(session, actor, contact_id)

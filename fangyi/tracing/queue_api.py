@@ -10,20 +10,20 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import can
 from fangyi.auth.models import User
-from fangyi.auth.roles import can
 from fangyi.deps import ApiUser, SessionDep
-from fangyi.registry.identity import mask_id_number, mask_phone
+from fangyi.identity import mask_id_number, mask_phone
 from fangyi.registry.models import Person
-from fangyi.registry.schemas import problems
 from fangyi.tracing import cases as case_service
 from fangyi.tracing import queue as service
 from fangyi.tracing import review
 from fangyi.tracing.contacts import permitted
 from fangyi.tracing.models import Case, Contact
 from fangyi.tracing.schemas import AffectedContact, AssignBody, IndexTurnedItem, Progress, QueueItem, QueuePage
+from fangyi.web.http import problems
 
-router = APIRouter()
+router = APIRouter(prefix="/api/v1", tags=["tracing"], responses=problems(401, 403, 404, 422))
 
 ContactId = Annotated[int, Path(ge=1, le=2**62)]
 CaseNo = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[^\x00/]+$")]

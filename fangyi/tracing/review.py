@@ -18,10 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import Principal, in_jurisdiction
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.service import in_jurisdiction
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.quarantine.care import flag_downstream
 from fangyi.quarantine.models import Alert, Placement, QuarantineSite, Room
@@ -34,7 +33,7 @@ from fangyi.tracing.models import Case
 REASON_LENGTH = 500
 
 
-def rule_out_case(session: Session, actor: Actor | User, case_no: str, reason: str) -> Case:
+def rule_out_case(session: Session, actor: Principal, case_no: str, reason: str) -> Case:
     """Rule a case out: it leaves the counts from now on; whoever is in quarantine for it is
     flagged for review, and its contacts stay listed, flagged for review in the queue."""
     permitted(actor, "edit_cases")

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fangyi.registry.schemas import Str
+from fangyi.web.http import Str
 
 Classification = Literal["confirmed", "asymptomatic"]
 Source = Literal["imported", "local"]

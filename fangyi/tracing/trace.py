@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.config import get_settings
+from fangyi.identity import mask_id_number
 from fangyi.protocols.reader import current
-from fangyi.registry.identity import mask_id_number
 from fangyi.registry.models import Person
 from fangyi.timeutil import to_local
 from fangyi.tracing.derivation import exposure_window, from_epoch

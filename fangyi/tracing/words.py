@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fangyi.web.i18n import add
+WORDS: dict[str, tuple[str, str]] = {}
 
-add({
+WORDS.update({
     "nav.queue": ("流调任务", "Tracing queue"),
     "nav.cases": ("病例", "Cases"),
     "tr.queue.title": ("我的流调任务", "My tracing queue"),
@@ -97,7 +97,7 @@ add({
     "tr.derived_none": ("尚未判定出接触者", "No contacts derived"),
 })
 
-add({
+WORDS.update({
     "imports.kind.assist": ("协查名单", "Lists to find (协查)"),
     "nav.assist": ("协查", "Assist lists"),
     "tr.assist.title": ("协查名单", "Lists to find and control (协查)"),
@@ -129,7 +129,7 @@ add({
     "tr.done.control": ("已标记管控", "Marked under control"),
 })
 
-add({
+WORDS.update({
     "tr.ruled_out": ("已排除病例", "Ruled out"),
     "tr.rule_out": ("排除病例", "Rule the case out"),
     "tr.rule_out.reason": ("排除原因（如复核阴性）", "Why (e.g. negative on retest)"),

@@ -11,13 +11,34 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from fangyi.auth.roles import can
+from fangyi.access import Principal, can
+from fangyi.parts import Installed, Nav, installed
 from fangyi.timeutil import format_date, format_datetime
 from fangyi.web.i18n import DEFAULT_LANG, LANGS, translate, translate_or
 
+# The layout, error page and macros; each part's own pages are in its `templates/` folder.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+_envs: dict[int, tuple[Installed, Environment]] = {}
+
+
+def environment() -> Environment:
+    """The template environment of the installed parts: the core's folder, then each part's."""
+    parts = installed()
+    cached = _envs.get(id(parts))
+    if cached is None or cached[0] is not parts:
+        folders = [TEMPLATES, *parts.templates]
+        _envs.clear()
+        cached = _envs[id(parts)] = (parts, Environment(loader=FileSystemLoader(folders),
+                                                        autoescape=select_autoescape(["html"])))
+    return cached[1]
+
+
+def nav_for(user: Principal | None) -> list[Nav]:
+    """The menu entries this user's role may follow, in the parts' order."""
+    if user is None:
+        return []
+    return [entry for entry in installed().nav if entry.permission is None or can(user, entry.permission)]
 
 
 def lang_of(request: Request) -> str:
@@ -47,7 +68,7 @@ def _datetime(value: datetime | int | None, lang: str) -> str:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = lang_of(request)
     context.setdefault("user", getattr(request.state, "user", None))
-    page = env.get_template(template).render(
+    page = environment().get_template(template).render(
         request=request,
         lang=lang,
         t=lambda key, **values: translate(key, lang).format(**values) if values else translate(key, lang),
@@ -55,6 +76,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         dt=lambda value: _datetime(value, lang),
         d=lambda value: format_date(value, lang),
         can=can,
+        nav=nav_for(context["user"]),
         csrf=getattr(request.state, "csrf", None),
         query_with=lambda **changes: query_with(request, **changes),
         **context,

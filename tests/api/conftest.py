@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 from fangyi.registry.models import Checkin, Person, Venue
 from tests.conftest import CHENGGUAN, SHIJIN, XIAOQUANWU, Cast
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.audit.models import AuditEntry
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 from fangyi.registry.models import Checkin, Person
 from tests.api.conftest import LIU, WANG, Ground
 from tests.conftest import SHIJIN, XIAOQUANWU, Cast

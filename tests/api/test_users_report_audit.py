@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from fangyi.audit.models import AuditEntry
 from fangyi.auth.security import SESSION_COOKIE, sign_session
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 from tests.api.conftest import Ground
 from tests.conftest import MISHUI, XIAOQUANWU, Cast
 

@@ -19,12 +19,11 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
+from fangyi.access import SYSTEM, Role
 from fangyi.app import create_app
-from fangyi.audit.service import SYSTEM
 from fangyi.auth import service as auth_service
-from fangyi.auth.roles import Role
 from fangyi.db.session import session_scope
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 from fangyi.registry.persons import clean_person, save_person
 from tests.conftest import CHENGGUAN, JURISDICTION, SHIJIN, add_areas, password_for
 

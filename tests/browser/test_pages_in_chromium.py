@@ -7,7 +7,7 @@ import os
 import pytest
 from playwright.sync_api import Page, expect
 
-from fangyi.registry.identity import mask_id_number
+from fangyi.identity import mask_id_number
 from tests.browser.conftest import Site
 from tests.conftest import password_for
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Page, expect
 
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM
 from fangyi.auth import service as auth_service
 from fangyi.db.session import session_scope
 from fangyi.quarantine import placing

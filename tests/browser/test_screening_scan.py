@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM
 from fangyi.auth import service as auth_service
 from fangyi.db.session import session_scope
 from fangyi.screening.models import Sample, Tube

@@ -9,10 +9,12 @@ from pathlib import Path
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from fangyi.access import SYSTEM
 from fangyi.cli.main import app
-from fangyi.command.report import PARTS, daily
+from fangyi.command.report import daily
 from fangyi.db.session import session_scope
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
+from fangyi.parts import installed
 from fangyi.registry.models import Checkin, Household, Person, Venue
 from tests.conftest import SHIJIN, XIAOQUANWU, add_areas
 
@@ -36,11 +38,11 @@ def _fill(session) -> None:
 
 def test_registry_figures_are_current_totals(db):
     _fill(db)
-    report = daily(db, date(2022, 4, 1))
+    report = daily(db, SYSTEM, date(2022, 4, 1))
     assert report["date"] == "2022-04-01"
     assert report["registry"] == {"areas": 6, "persons": 3, "households": 1, "venues": 1, "checkins": 3}
     # Parts not built yet add no keys rather than invented zeros.
-    assert set(report) == {"date", *(key for key, _ in PARTS)}
+    assert set(report) == {"date", *(key for key, _ in installed().figures)}
 
 
 def test_cli_prints_json_and_writes_xlsx(committed_db, tmp_path: Path):

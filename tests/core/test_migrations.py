@@ -7,7 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import ForeignKeyConstraint, text
 
-from fangyi.db.models import Base
+import fangyi.app  # noqa: F401  (every part's tables, for the schema)
+from fangyi.db.base import Base
 from fangyi.tracing.models import CONTACT_KEYS_BY_TRIGGER
 
 

@@ -11,16 +11,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from fangyi.access import Role
 from fangyi.audit.models import AuditEntry
-from fangyi.auth.roles import Role
 from fangyi.auth.service import authenticate
 from fangyi.cli.main import app
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.demo import SIZES, DemoSpec, build, logins
 from fangyi.demo.places import TOWNSHIPS
+from fangyi.identity import parse_id_number
 from fangyi.quarantine.models import QuarantineSite, Room
-from fangyi.registry.identity import parse_id_number
 from fangyi.registry.models import VENUE_KINDS, Area, Checkin, Person, Venue
 from fangyi.screening.models import SamplingPoint, ScreeningRound
 from fangyi.timeutil import day_bounds, local_tz

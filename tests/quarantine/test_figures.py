@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from fangyi.access import SYSTEM
 from fangyi.command.report import daily
 from fangyi.quarantine import care, placing
 from fangyi.quarantine.figures import forecast, quarantine_figures
@@ -42,7 +43,7 @@ def test_figures_as_of_the_end_of_each_day(db, cast, monkeypatch):
     pa.room_freed_at = local(2022, 4, 5, 15)
     db.flush()
 
-    figures = {d: quarantine_figures(db, date(2022, 4, d)) for d in (1, 4, 5)}
+    figures = {d: quarantine_figures(db, date(2022, 4, d), SYSTEM) for d in (1, 4, 5)}
     assert list(figures[1]) == KEYS
     # 1 April: three placed, two in rooms of two beds; one room (2 beds) free.
     assert figures[1] == {"in_quarantine": 3, "centralized": 2, "home": 1, "placed_today": 3,
@@ -51,9 +52,9 @@ def test_figures_as_of_the_end_of_each_day(db, cast, monkeypatch):
     assert figures[4] == {"in_quarantine": 2, "centralized": 1, "home": 1, "placed_today": 0,
                           "released_today": 1, "beds_free": 2}
     assert figures[5]["beds_free"] == 4
-    assert daily(db, date(2022, 4, 4))["quarantine"] == figures[4]
-    assert quarantine_figures(db, date(2022, 3, 31))["beds_free"] == 6  # before anyone came
-    assert quarantine_figures(db, date(2022, 2, 28))["beds_free"] == 0  # before the site had rooms
+    assert daily(db, SYSTEM, date(2022, 4, 4))["quarantine"] == figures[4]
+    assert quarantine_figures(db, date(2022, 3, 31), SYSTEM)["beds_free"] == 6  # before anyone came
+    assert quarantine_figures(db, date(2022, 2, 28), SYSTEM)["beds_free"] == 0  # before the site had rooms
 
 
 def test_forecast_frees_beds_on_release_dates(db, cast):
@@ -80,7 +81,7 @@ def test_fangyi_report_daily_json_carries_the_quarantine_figures(committed_db):
 
     from typer.testing import CliRunner
 
-    from fangyi.audit.service import SYSTEM
+    from fangyi.access import SYSTEM
     from fangyi.cli.main import app
     from fangyi.db.session import session_scope
     from tests.conftest import add_areas

@@ -7,7 +7,8 @@ import re
 
 from sqlalchemy import select
 
-from fangyi.auth.roles import LANDING, Role
+from fangyi.access import Role
+from fangyi.parts import installed
 from fangyi.quarantine import care, placing
 from fangyi.quarantine.models import Placement, Room, TransportRequest
 from tests.quarantine.world import add_case, add_contact, add_person, add_site, local
@@ -20,7 +21,7 @@ def test_site_manager_lands_on_the_boards_and_records_a_fever(client, db, cast):
     request = placing.create_request(db, cast["command_office"], person_id=person.id, category="close_contact",
                                      reason="密接", last_exposure=local(2022, 3, 27, 13, 10))
     placing.allocate(db, cast["command_office"], [request.id])
-    assert sign_in(client, "site_manager") == LANDING[Role.site_manager] == "/quarantine/sites"
+    assert sign_in(client, "site_manager") == installed().landing[Role.site_manager] == "/quarantine/sites"
     sites = client.get("/quarantine/sites")
     assert "隔离点GL-01" in sites.text
     board = client.get("/quarantine/sites/GL-01")

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from fangyi.cli.main import app
 from fangyi.db.session import session_scope
+from fangyi.imports.service import run_import
 from fangyi.quarantine import importer as _importer  # noqa: F401  (the rooms kind)
 from fangyi.quarantine.models import QuarantineSite, Room
-from fangyi.registry.imports.service import run_import
 from tests.conftest import add_areas
 
 HEADER = "site_code,site_name,area_code,room,beds,address,lat,lon\n"

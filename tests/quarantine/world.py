@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from fangyi.identity import make_id_number
 from fangyi.quarantine.models import QuarantineSite, Room
-from fangyi.registry.identity import make_id_number
 from fangyi.registry.models import Person
 from fangyi.registry.persons import household_for
 from fangyi.tracing.models import Case, Contact

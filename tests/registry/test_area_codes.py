@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fangyi.registry.areas import AreaCodeError, level_of, parent_of, within
+from fangyi.areacodes import AreaCodeError, level_of, parent_of, within
 from fangyi.registry.fields import clean_area
 from fangyi.registry.persons import FieldError
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fangyi.registry.identity import (
+from fangyi.identity import (
     IdentityError,
     check_character,
     make_id_number,

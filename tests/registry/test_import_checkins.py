@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM
+from fangyi.identity import mask_id_number
+from fangyi.imports.service import run_import
 from fangyi.registry.fields import parse_time
-from fangyi.registry.identity import mask_id_number
 from fangyi.registry.imports.load import _epoch
-from fangyi.registry.imports.service import run_import
 from fangyi.registry.models import Checkin, Person, Venue
 from fangyi.registry.persons import FieldError
 from tests.conftest import Cast
@@ -151,8 +151,8 @@ def test_checkins_reference_the_registry_only(db: Session, cast: Cast) -> None:
 def test_problems_are_all_counted_but_stored_up_to_the_cap(db: Session, cast: Cast) -> None:
     from sqlalchemy import func
 
-    from fangyi.registry.imports.service import MAX_PROBLEMS
-    from fangyi.registry.models import ImportProblem
+    from fangyi.imports.models import ImportProblem
+    from fangyi.imports.service import MAX_PROBLEMS
 
     add_people(db, 1)
     rows = [[id_number(0), "V-NONE", (START + timedelta(seconds=i)).isoformat(), ""] for i in range(MAX_PROBLEMS + 5)]

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from fangyi.audit.models import AuditEntry
 from fangyi.cli.main import app
 from fangyi.db.session import engine_for
-from fangyi.registry.models import ImportRun, Person
+from fangyi.imports.models import ImportRun
+from fangyi.registry.models import Person
 from tests.conftest import Cast, add_areas
 from tests.registry.data.make import PERSON_HEADER, csv_bytes, person_row, write
 
@@ -98,7 +99,7 @@ def test_cli_imports_the_kinds_other_parts_add(county: str, tmp_path: Path) -> N
 
 
 def test_cli_import_attributed_to_a_user(county: str, tmp_path: Path) -> None:
-    from fangyi.audit.service import SYSTEM
+    from fangyi.access import SYSTEM
     from fangyi.auth import service as auth_service
 
     with Session(engine_for(county)) as session:
@@ -156,7 +157,7 @@ def test_api_refuses_kinds_the_role_may_not_import(client: TestClient, cast: Cas
 def test_api_runs_are_shown_to_who_ran_them_and_identity_numbers_masked(
     client: TestClient, cast: Cast, db: Session
 ) -> None:
-    from fangyi.registry.identity import mask_id_number
+    from fangyi.identity import mask_id_number
     from tests.registry.data.make import SHITAN, id_number
 
     cast["tracer"].area_code = SHITAN  # a tracer of one township

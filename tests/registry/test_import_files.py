@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import SYSTEM
 from fangyi.audit.models import AuditEntry
-from fangyi.audit.service import SYSTEM
-from fangyi.registry.imports.read import scan
-from fangyi.registry.imports.service import run_import
-from fangyi.registry.models import Household, ImportProblem, ImportRun, Person, Venue
+from fangyi.imports.models import ImportProblem, ImportRun
+from fangyi.imports.read import scan
+from fangyi.imports.service import run_import
+from fangyi.registry.models import Household, Person, Venue
 from tests.conftest import Cast
 from tests.registry.data.make import PERSON_HEADER, csv_bytes, id_number, person_row, write, xlsx
 

@@ -9,11 +9,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import SYSTEM
 from fangyi.audit.models import AuditEntry
-from fangyi.audit.service import SYSTEM
 from fangyi.auth import service as auth_service
-from fangyi.registry.imports.service import ImportReport, run_import
-from fangyi.registry.models import Area, Checkin, Household, ImportProblem, ImportRun, Person, Venue
+from fangyi.imports.models import ImportProblem, ImportRun
+from fangyi.imports.service import ImportReport, run_import
+from fangyi.registry.models import Area, Checkin, Household, Person, Venue
 from tests.conftest import Cast
 from tests.registry.data.make import (
     CHENGGUAN,

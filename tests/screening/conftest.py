@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 from fangyi.registry.models import Person
 from fangyi.registry.persons import clean_person, save_person
 from fangyi.screening.models import SamplingPoint, ScreeningRound

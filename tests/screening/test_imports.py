@@ -88,7 +88,7 @@ def test_lab_results_by_file_in_gbk(client: TestClient, cast: Cast, ground: Grou
 
 
 def test_fangyi_import_on_the_command_line(committed_db: str, tmp_path: Path) -> None:
-    from fangyi.audit.service import SYSTEM
+    from fangyi.access import SYSTEM
 
     with session_scope() as session:
         add_areas(session)

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from fangyi.access import SYSTEM
 from fangyi.app import create_app
 from fangyi.audit.models import AuditEntry
-from fangyi.audit.service import SYSTEM
 from fangyi.db.session import make_session, session_scope
 from fangyi.deps import Credential, get_session
 from fangyi.registry.models import Person

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import SYSTEM
 from fangyi.command.report import daily
 from fangyi.screening.models import Control, RetestTask, SuspectedCase
 from fangyi.tracing.models import Case
@@ -55,7 +56,7 @@ def test_a_round_from_scanning_to_a_case(client: TestClient, cast: Cast, ground:
     answers = scans(client, cast, tube("T1000001", shijin[:10], day1, size=10) + tube("T1000002", shijin[10:11], day1))
     assert all(a["status"] == "ok" for a in answers), [a for a in answers if a["status"] != "ok"]
 
-    report = daily(db, date(2022, 4, 1))["testing"]
+    report = daily(db, SYSTEM, date(2022, 4, 1))["testing"]
     assert report == {"people_sampled": 11, "tubes": 2, "tubes_tested": 0, "tubes_pending": 2,
                       "positive_pools": 0, "people_under_pool_control": 0, "coverage": round(11 / 13, 4)}
 
@@ -122,10 +123,10 @@ def test_a_round_from_scanning_to_a_case(client: TestClient, cast: Cast, ground:
     assert by_area == {"430424101001": (12, 11), "430424102001": (1, 0)}
 
     # Past days rebuild as they were; the next day has its own figures.
-    assert daily(db, date(2022, 4, 1))["testing"] == {
+    assert daily(db, SYSTEM, date(2022, 4, 1))["testing"] == {
         "people_sampled": 11, "tubes": 2, "tubes_tested": 2, "tubes_pending": 0, "positive_pools": 1,
         "people_under_pool_control": 10, "coverage": round(11 / 13, 4)}
-    assert daily(db, date(2022, 4, 2))["testing"] == {
+    assert daily(db, SYSTEM, date(2022, 4, 2))["testing"] == {
         "people_sampled": 10, "tubes": 10, "tubes_tested": 10, "tubes_pending": 0, "positive_pools": 0,
         "people_under_pool_control": 1, "coverage": round(11 / 13, 4)}
-    assert daily(db, date(2022, 3, 31))["testing"]["coverage"] == 0.0
+    assert daily(db, SYSTEM, date(2022, 3, 31))["testing"]["coverage"] == 0.0

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import SYSTEM
 from fangyi.screening.models import Control, Sample, Scan, Tube, UnverifiedPerson
 from tests.conftest import Cast
 from tests.screening.conftest import Ground, id_number
@@ -31,7 +32,6 @@ def one(client: TestClient, cast: Cast, scan_id: str, action: str, barcode: str,
 
 def sampler_token(db: Session, username: str, area_code: str) -> str:
     """An API token of another sampler, whose jurisdiction is that area."""
-    from fangyi.audit.service import SYSTEM
     from fangyi.auth import service as auth_service
 
     sampler = auth_service.create_user(db, SYSTEM, username=username, password="sampler-pass-2022",
@@ -235,7 +235,6 @@ def test_the_setup_service_refuses_a_code_with_a_trailing_newline_and_a_name_wit
     """Called from the demo or the command line, with no API schema before it, the service alone checks."""
     import pytest
 
-    from fangyi.audit.service import SYSTEM
     from fangyi.errors import Invalid
     from fangyi.screening.setup import create_lab, create_point
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from fangyi.audit.models import AuditEntry
 from fangyi.cli.main import app
 from fangyi.db.session import session_scope
-from fangyi.registry.imports.service import run_import
+from fangyi.imports.service import run_import
 from fangyi.tracing import assist
 from fangyi.tracing.assist_models import AssistList, AssistPerson
 from fangyi.web.xlsx import workbook_bytes

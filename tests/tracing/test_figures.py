@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from fangyi.access import SYSTEM
 from fangyi.command.report import daily
 from fangyi.config import get_settings
 from fangyi.tracing.cases import clean_case, create_case
@@ -38,18 +39,18 @@ def test_figures_for_past_days(cast, db):
     db.add(ReachAttempt(contact_id=contacts[mate.id].id, outcome="no_answer", at=at(24 * 4 + 10)))
     db.flush()
 
-    before = daily(db, date(2022, 3, 29))
+    before = daily(db, SYSTEM, date(2022, 3, 29))
     assert before["cases"] == {"new": 0, "total": 0, "confirmed": 0, "asymptomatic": 0, "imported": 0, "local": 0}
     assert before["contacts"] == {"close": 0, "secondary": 0, "confirmed_today": 0, "unreached": 0}
 
-    day1 = daily(db, date(2022, 3, 30))
+    day1 = daily(db, SYSTEM, date(2022, 3, 30))
     assert day1["cases"] == {"new": 1, "total": 1, "confirmed": 1, "asymptomatic": 0, "imported": 1, "local": 0}
     assert day1["contacts"] == {"close": 3, "secondary": 1, "confirmed_today": 0, "unreached": 0}
 
-    day2 = daily(db, date(2022, 3, 31))
+    day2 = daily(db, SYSTEM, date(2022, 3, 31))
     assert day2["cases"]["new"] == 0 and day2["cases"]["total"] == 1
     assert day2["contacts"] == {"close": 3, "secondary": 1, "confirmed_today": 2, "unreached": 1}
 
-    day3 = daily(db, date(2022, 4, 1))
+    day3 = daily(db, SYSTEM, date(2022, 4, 1))
     assert day3["cases"] == {"new": 1, "total": 2, "confirmed": 1, "asymptomatic": 1, "imported": 1, "local": 1}
     assert day3["contacts"] == {"close": 2, "secondary": 1, "confirmed_today": 0, "unreached": 1}

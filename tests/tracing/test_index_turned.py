@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from fangyi.access import SYSTEM
 from fangyi.audit.models import AuditEntry
-from fangyi.audit.service import SYSTEM
 from fangyi.auth import service as auth_service
 from fangyi.errors import Conflict, Forbidden, NotFound
 from fangyi.quarantine import care, placing

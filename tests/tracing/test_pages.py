@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from fangyi.audit.models import AuditEntry
 from fangyi.config import get_settings
-from fangyi.registry.identity import mask_id_number
+from fangyi.identity import mask_id_number
 from fangyi.registry.models import Person
 from fangyi.tracing.cases import clean_case, create_case
 from fangyi.tracing.models import Case, Contact, ReachAttempt

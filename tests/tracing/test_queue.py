@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM
 from fangyi.auth import service as auth_service
 from fangyi.config import get_settings
 from fangyi.errors import Forbidden, Invalid

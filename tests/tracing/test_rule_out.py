@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from fangyi.access import SYSTEM
 from fangyi.audit.models import AuditEntry
 from fangyi.config import get_settings
 from fangyi.errors import Conflict, Forbidden, Invalid, NotFound
@@ -55,7 +56,7 @@ def traced(cast, db):
 
 def test_a_ruled_out_case_flags_everyone_downstream_and_leaves_the_counts(cast, db, traced, ruled_at):
     case, placed, other, placement = traced
-    assert case_figures(db, date(2022, 4, 1))["total"] == 1
+    assert case_figures(db, date(2022, 4, 1), SYSTEM)["total"] == 1
     review.rule_out_case(db, cast["tracer"], case.case_no, "  复核阴性，排除病例 ")
     assert case.ruled_out_at == RULED and case.ruled_out_reason == "复核阴性，排除病例"
     # Whoever is in quarantine for it is flagged, not released.
@@ -70,11 +71,11 @@ def test_a_ruled_out_case_flags_everyone_downstream_and_leaves_the_counts(cast, 
     assert entry.entity_id == str(case.id) and entry.before == {"ruled_out_at": None, "ruled_out_reason": None}
     assert entry.after["ruled_out_reason"] == "复核阴性，排除病例"
     # Counts as of a day: right before the ruling, without the case from that day on.
-    assert case_figures(db, date(2022, 3, 30)) == {"new": 1, "total": 1, "confirmed": 1, "asymptomatic": 0,
+    assert case_figures(db, date(2022, 3, 30), SYSTEM) == {"new": 1, "total": 1, "confirmed": 1, "asymptomatic": 0,
                                                          "imported": 1, "local": 0}
-    assert case_figures(db, date(2022, 4, 1))["total"] == 1
-    assert case_figures(db, date(2022, 4, 2))["total"] == 0
-    assert case_figures(db, date(2022, 4, 3))["total"] == 0
+    assert case_figures(db, date(2022, 4, 1), SYSTEM)["total"] == 1
+    assert case_figures(db, date(2022, 4, 2), SYSTEM)["total"] == 0
+    assert case_figures(db, date(2022, 4, 3), SYSTEM)["total"] == 0
 
 
 def test_refusals(cast, db, traced, ruled_at):

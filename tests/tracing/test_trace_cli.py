@@ -7,7 +7,7 @@ import re
 
 from typer.testing import CliRunner
 
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM
 from fangyi.cli.main import app
 from fangyi.config import get_settings
 from fangyi.db.session import session_scope

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 from fangyi.registry.models import Checkin, Person, Venue
 from fangyi.registry.persons import household_for
 from tests.conftest import SHIJIN

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from fangyi.auth.models import User
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 from fangyi.registry.models import Checkin, Person, Venue
 from fangyi.registry.persons import clean_person, save_person
 from tests.conftest import CHENGGUAN, SHIJIN, SHITAN, Cast, password_for

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from fangyi.auth.roles import LANDING, Role
+from fangyi.access import Role
+from fangyi.parts import installed
 from tests.conftest import Cast
 from tests.web.conftest import csrf_of, sign_in
 
@@ -36,10 +37,10 @@ def test_login_page_is_chinese_with_a_csrf_field(client: TestClient) -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_lands_on_its_own_page(client: TestClient, cast: Cast, role: Role) -> None:
-    assert sign_in(client, role.value) == LANDING[role]
-    page = client.get(LANDING[role])
+    assert sign_in(client, role.value) == installed().landing[role]
+    page = client.get(installed().landing[role])
     assert page.status_code == 200
-    assert client.get("/", follow_redirects=False).headers["location"] == LANDING[role]
+    assert client.get("/", follow_redirects=False).headers["location"] == installed().landing[role]
 
 
 def test_the_session_cookie_is_httponly_and_samesite(client: TestClient, cast: Cast) -> None:

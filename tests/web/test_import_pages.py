@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 from fangyi.registry.models import Person
 from tests.conftest import Cast
 from tests.web.conftest import csrf_of

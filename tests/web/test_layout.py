@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from fangyi.auth.roles import Role
+from fangyi.access import Role
+from fangyi.parts import installed
 from fangyi.registry.models import AREA_LEVELS, VENUE_KINDS
 from fangyi.registry.persons import merge_persons
-from fangyi.web.i18n import MESSAGES
 from fangyi.web.render import TEMPLATES
 from tests.conftest import Cast
 from tests.web.conftest import People
@@ -23,11 +23,14 @@ LITERAL_KEY = re.compile(r"\bt\('([a-z0-9_.]+)'\s*[),]")
 
 
 def test_every_word_a_template_asks_for_exists_in_chinese_and_english() -> None:
-    keys = {key for path in TEMPLATES.rglob("*.html") for key in LITERAL_KEY.findall(path.read_text())}
+    folders = [TEMPLATES, *installed().templates]
+    pages = [path for folder in folders for path in folder.rglob("*.html")]
+    keys = {key for path in pages for key in LITERAL_KEY.findall(path.read_text())}
     keys |= {f"role.{role}" for role in Role} | {f"venue.kind.{kind}" for kind in VENUE_KINDS}
     keys |= {f"level.{level}" for level in AREA_LEVELS}
     assert len(keys) > 50
-    missing = sorted(key for key in keys if key not in MESSAGES or not all(MESSAGES[key]))
+    words = installed().words
+    missing = sorted(key for key in keys if key not in words or not all(words[key]))
     assert missing == []
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.audit.models import AuditEntry
-from fangyi.registry.identity import make_id_number, mask_id_number
+from fangyi.identity import make_id_number, mask_id_number
 from fangyi.registry.models import Person
 from tests.web.conftest import People, csrf_of
 

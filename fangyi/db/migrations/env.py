@@ -5,8 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import fangyi.app  # noqa: F401  (every part's tables, for the schema)
 from fangyi.config import get_settings
-from fangyi.db.models import Base
+from fangyi.db.base import Base
 from fangyi.db.session import engine_for
 
 config = context.config

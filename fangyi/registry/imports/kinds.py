@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 from sqlalchemy import insert, select
 
 from fangyi.audit import service as audit
+from fangyi.identity import mask_id_number
+from fangyi.imports.rows import Context, Handler, Problem, Values
 from fangyi.registry.fields import AreaFields, VenueFields, clean_area, clean_venue
-from fangyi.registry.identity import mask_id_number
-from fangyi.registry.imports.rows import Context, Handler, Problem, Values
 from fangyi.registry.models import Area, Household, Person, Venue
 from fangyi.registry.persons import FieldError, PersonFields, clean_person
 

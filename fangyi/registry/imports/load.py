@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from fangyi.identity import mask_id_number
+from fangyi.imports.rows import Context, Handler, Problem, Values
 from fangyi.registry.fields import EARLIEST, LATEST, clean_checkin
-from fangyi.registry.identity import mask_id_number
-from fangyi.registry.imports.rows import Context, Handler, Problem, Values
 from fangyi.registry.models import Person, Venue
 from fangyi.registry.persons import FieldError
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy.orm import Session
 
-from fangyi.registry.identity import make_id_number
+from fangyi.identity import make_id_number
 from fangyi.registry.models import Person, Venue
 
 SHITAN = "430424101000"

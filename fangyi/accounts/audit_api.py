@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Security
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
+from fangyi.access import require
+from fangyi.areacodes import level_of
 from fangyi.audit.models import AuditEntry
-from fangyi.auth.service import require
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Forbidden
-from fangyi.registry.areas import level_of
-from fangyi.registry.schemas import API_TOKEN, Page, problems
+from fangyi.web.http import API_TOKEN, Page, problems
 
 router = APIRouter(
     prefix="/api/v1", tags=["audit"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 422)

@@ -7,7 +7,7 @@ digits, its village's 12 + 3 digits (not 000).
 
 from __future__ import annotations
 
-from fangyi.registry.identity import IdentityError
+from fangyi.identity import IdentityError
 
 LEVEL_DEPTH = {"county": 0, "township": 1, "village": 2, "group": 3}
 

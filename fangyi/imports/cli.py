@@ -8,7 +8,6 @@ the import could not run).
 from __future__ import annotations
 
 import json
-from importlib import import_module
 from pathlib import Path
 
 import typer
@@ -18,26 +17,14 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from sqlalchemy import select
 
-from fangyi.audit.service import SYSTEM, Actor
+from fangyi.access import SYSTEM, Principal
 from fangyi.auth.models import User
 from fangyi.db.session import session_scope
 from fangyi.errors import DomainError
-from fangyi.registry.imports.service import HANDLERS, PROGRESS_EVERY, ImportReport, run_import
+from fangyi.imports.service import PROGRESS_EVERY, ImportReport, kinds, run_import
 
-# Named by formats.md; imported by parts that are not in this version yet.
-LATER_KINDS = ("cases", "rooms", "samples", "lab-results")
-# Parts that add their own kinds (each module calls register_kind when imported).
-KIND_MODULES = ("fangyi.tracing.importer", "fangyi.tracing.assist", "fangyi.screening.importer",
-                "fangyi.quarantine.importer")
-
-
-def load_kinds() -> None:
-    for module in KIND_MODULES:
-        try:
-            import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+# Named by formats.md for parts that are not in this version yet.
+LATER_KINDS = ("arrivals", "origin-risks", "vehicles", "staff")
 SHOWN_PROBLEMS = 50
 STATUS_WORDS = {"done": "全部导入 done", "partial": "部分导入 partial", "rejected": "已拒绝 rejected",
                 "failed": "无法读取 failed"}
@@ -85,20 +72,19 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import a file of one kind; every rejected row is reported with its line, column and reason."""
         err = Console(stderr=True)
-        load_kinds()
         name = _kind(kind)
-        if name not in HANDLERS:
+        if name not in kinds():
             if kind in LATER_KINDS:
                 err.print(f"[red]importing {kind} is not available yet in this version[/]")
             else:
-                err.print(f"[red]unknown kind {escape(kind)}; one of: {', '.join(HANDLERS)}[/]")
+                err.print(f"[red]unknown kind {escape(kind)}; one of: {', '.join(kinds())}[/]")
             raise typer.Exit(1)
         if not file.is_file():
             err.print(f"[red]cannot read {escape(str(file))}: no such file[/]")
             raise typer.Exit(1)
         try:
             with session_scope() as session:
-                actor: Actor | User = SYSTEM
+                actor: Principal = SYSTEM
                 if user is not None:
                     found = session.scalar(select(User).where(User.username == user))
                     if found is None or not found.active:

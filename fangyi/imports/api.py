@@ -9,12 +9,12 @@ from fastapi import APIRouter, File, Path, Query, Security, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from fangyi.auth.service import require
+from fangyi.access import require
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Invalid, NotFound
-from fangyi.registry.imports.service import MAX_PROBLEMS, can_see_run, mask_reason, run_import, visible_runs
-from fangyi.registry.models import ImportProblem, ImportRun
-from fangyi.registry.schemas import API_TOKEN, problems
+from fangyi.imports.models import ImportProblem, ImportRun
+from fangyi.imports.service import MAX_PROBLEMS, can_see_run, mask_reason, run_import, visible_runs
+from fangyi.web.http import API_TOKEN, problems
 
 router = APIRouter(
     prefix="/api/v1/imports", tags=["imports"], dependencies=[Security(API_TOKEN)],

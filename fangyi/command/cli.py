@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from fangyi.access import SYSTEM
 from fangyi.command.report import SECTION_NAMES, daily, write_xlsx
 from fangyi.db.session import session_scope
 from fangyi.timeutil import today
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
             Console(stderr=True).print(f"[red]--date {day!r} is not a date (YYYY-MM-DD)[/]")
             raise typer.Exit(2) from None
         with session_scope() as session:
-            result = daily(session, when)
+            result = daily(session, SYSTEM, when)
         if as_json:
             print(json.dumps(result, ensure_ascii=False, indent=2))
         elif xlsx:

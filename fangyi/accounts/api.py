@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query, Security
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from fangyi.access import Role, can, check_area, require
 from fangyi.auth import service
 from fangyi.auth.models import User
-from fangyi.auth.roles import PERMISSIONS, Role, can
 from fangyi.deps import ApiUser, SessionDep
-from fangyi.registry.schemas import API_TOKEN, Page, Str, problems
+from fangyi.parts import installed
+from fangyi.web.http import API_TOKEN, Page, Str, problems
 
 router = APIRouter(
     prefix="/api/v1", tags=["users"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 422)
@@ -60,7 +61,7 @@ class TokenIssued(BaseModel):
 
 @router.get("/me", response_model=Me, summary="The signed-in user, with what the role may do")
 def me(user: ApiUser) -> Me:
-    allowed = sorted(permission for permission in PERMISSIONS if can(user.role, permission))
+    allowed = sorted(permission for permission in installed().permissions if can(user, permission))
     return Me(**UserPublic.model_validate(user).model_dump(), permissions=allowed)
 
 
@@ -71,7 +72,7 @@ def list_users(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    service.require(user, "manage_users")
+    require(user, "manage_users")
     total = session.scalar(select(func.count()).select_from(User)) or 0
     rows = session.scalars(select(User).order_by(User.username).offset(offset).limit(limit)).all()
     return {"items": list(rows), "total": total, "offset": offset, "limit": limit}
@@ -80,9 +81,9 @@ def list_users(
 @router.post("/users", response_model=UserPublic, status_code=201, responses=problems(400, 404, 409),
              summary="Add a user (administrators)")
 def create_user(body: UserCreate, session: SessionDep, user: ApiUser) -> User:
-    service.require(user, "manage_users")
+    require(user, "manage_users")
     # An administrator hands out jurisdiction only inside their own.
-    service.check_area(user, body.area_code)
+    check_area(user, body.area_code)
     created = service.create_user(
         session, user, username=body.username, password=body.password, role=body.role.value,
         area_code=body.area_code, display_name=body.display_name,

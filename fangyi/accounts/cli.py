@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM
 from fangyi.auth import service
 from fangyi.auth.models import User
 from fangyi.db.session import session_scope

@@ -7,16 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from fangyi.access import Role
 from fangyi.auth import service as auth_service
 from fangyi.auth.models import User
-from fangyi.auth.roles import LANDING, Role
 from fangyi.auth.security import SESSION_COOKIE, SESSION_MAX_AGE, new_csrf, read_session, sign_session
-from fangyi.deps import OptionalUser, SessionDep, csrf_ok
+from fangyi.deps import OptionalUser, SessionDep, Viewer, csrf_ok, safe_next
 from fangyi.errors import Forbidden
+from fangyi.parts import installed
 from fangyi.registry.models import Area
 from fangyi.web.i18n import LANGS, translate
 from fangyi.web.render import lang_of, render
-from fangyi.web.viewer import Viewer, safe_next
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,7 +24,7 @@ LANG_MAX_AGE = 365 * 24 * 3600
 
 
 def landing(user: User) -> str:
-    return LANDING.get(Role(user.role), "/account")
+    return installed().landing.get(Role(user.role), "/account")
 
 
 def _set_session(response: Response, data: dict[str, object]) -> None:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fangyi.audit.service import SYSTEM
+from fangyi.access import SYSTEM
 from fangyi.db.session import session_scope
 from fangyi.errors import NotFound
 from fangyi.tracing.cases import get_case

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from fangyi.areacodes import AreaCodeError, within
 from fangyi.auth.models import User
-from fangyi.registry.areas import AreaCodeError, within
 
 if TYPE_CHECKING:
-    from fangyi.audit.service import Actor
+    from fangyi.access import Principal
 
 Values = Sequence[str | None]  # a row's cells in the kind's column order; "" or None when empty
 
@@ -43,7 +43,7 @@ class Problem:
 @dataclass
 class Context:
     session: Session
-    actor: Actor | User
+    actor: Principal
     import_id: int
     tz: ZoneInfo
     present: frozenset[str]  # the kind's columns the file has

@@ -14,16 +14,14 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fangyi.access import require
 from fangyi.auth.models import User
-from fangyi.auth.roles import IMPORT_KINDS, Role
-from fangyi.auth.service import require
-from fangyi.deps import SessionDep, csrf_ok
+from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import DomainError, NotFound
-from fangyi.registry.imports.service import ImportReport, can_see_run, mask_reason, run_import, visible_runs
-from fangyi.registry.models import ImportProblem, ImportRun
+from fangyi.imports.models import ImportProblem, ImportRun
+from fangyi.imports.service import ImportReport, can_see_run, kinds_of, mask_reason, run_import, visible_runs
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
-from fangyi.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,7 +63,7 @@ class ReportView:
 
 
 def allowed_kinds(user: User) -> list[str]:
-    return [kind for kind, roles in IMPORT_KINDS.items() if Role(user.role) in roles]
+    return kinds_of(user)
 
 
 def _form(

@@ -20,28 +20,20 @@ from typing import IO, BinaryIO
 from sqlalchemy import ColumnElement, false, insert, true
 from sqlalchemy.orm import Session
 
+from fangyi.access import SYSTEM_ROLE, Principal, county_wide
 from fangyi.audit import service as audit
-from fangyi.audit.service import Actor
 from fangyi.auth.models import User
-from fangyi.auth.roles import IMPORT_KINDS, Role
 from fangyi.config import get_settings
 from fangyi.errors import Forbidden, Invalid
-from fangyi.registry.identity import mask_id_number
-from fangyi.registry.imports.kinds import HANDLERS as REGISTRY_HANDLERS
-from fangyi.registry.imports.load import Checkins
-from fangyi.registry.imports.read import Refused, Scan, Unreadable, open_table, scan
-from fangyi.registry.imports.rows import Context, Handler, Problem
-from fangyi.registry.models import ImportProblem, ImportRun
+from fangyi.identity import mask_id_number
+from fangyi.imports.models import ImportProblem, ImportRun
+from fangyi.imports.read import Refused, Scan, Unreadable, open_table, scan
+from fangyi.imports.rows import Context, Handler, Problem
+from fangyi.parts import ImportKind, installed
 from fangyi.timeutil import now
 
-__all__ = ["KINDS", "ImportReport", "Problem", "can_see_run", "mask_reason", "register_kind", "run_import",
-           "visible_runs"]
-
-KINDS = ("areas", "persons", "venues", "checkins")
 MAX_PROBLEMS = 10_000  # stored and returned; every problem is counted
 PROGRESS_EVERY = 5_000
-
-HANDLERS: dict[str, type[Handler]] = {**REGISTRY_HANDLERS, "checkins": Checkins}
 
 # A resident identity number (18 characters) or a P:/O: document number, wherever a reason quotes one.
 IDENTITY_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|[PO]:[A-Z0-9\-]{4,30})(?![0-9A-Za-z])")
@@ -52,8 +44,14 @@ def mask_reason(reason: str) -> str:
     return IDENTITY_IN_TEXT.sub(lambda found: mask_id_number(found.group(0)), reason)
 
 
-def _county_wide(user: User) -> bool:
-    return len(user.area_code) == 6
+def kinds() -> dict[str, ImportKind]:
+    """Every kind of file the installed parts take."""
+    return installed().import_kinds
+
+
+def kinds_of(who: Principal) -> list[str]:
+    """The kinds this principal's role may load."""
+    return [kind for kind, declared in kinds().items() if who.role == SYSTEM_ROLE or who.role in declared.roles]
 
 
 def visible_runs(user: User) -> ColumnElement[bool]:
@@ -62,21 +60,15 @@ def visible_runs(user: User) -> ColumnElement[bool]:
     A run does not record the area its rows lay in, so a user with a smaller
     jurisdiction sees only the runs they ran themselves.
     """
-    kinds = [kind for kind, roles in IMPORT_KINDS.items() if Role(user.role) in roles]
-    if not kinds:
+    allowed = kinds_of(user)
+    if not allowed:
         return false()
-    whose = true() if _county_wide(user) else ImportRun.actor_id == user.id
-    return ImportRun.kind.in_(kinds) & whose
+    whose = true() if county_wide(user) else ImportRun.actor_id == user.id
+    return ImportRun.kind.in_(allowed) & whose
 
 
 def can_see_run(user: User, run: ImportRun) -> bool:
-    allowed = Role(user.role) in IMPORT_KINDS.get(run.kind, frozenset())
-    return allowed and (_county_wide(user) or run.actor_id == user.id)
-
-
-def register_kind(kind: str, handler: type[Handler]) -> None:
-    """Let a later part (cases, samples …) import its own kind through the same pipeline."""
-    HANDLERS[kind] = handler
+    return run.kind in kinds_of(user) and (county_wide(user) or run.actor_id == user.id)
 
 
 @dataclass
@@ -117,10 +109,10 @@ class ImportReport:
         }
 
 
-def check_permission(actor: Actor | User, kind: str) -> None:
-    if kind not in HANDLERS:
-        raise Invalid(f"unknown import kind {kind!r}; one of: {', '.join(HANDLERS)}")
-    if isinstance(actor, User) and Role(actor.role) not in IMPORT_KINDS.get(kind, frozenset()):
+def check_permission(actor: Principal, kind: str) -> None:
+    if kind not in kinds():
+        raise Invalid(f"unknown import kind {kind!r}; one of: {', '.join(kinds())}")
+    if kind not in kinds_of(actor):
         raise Forbidden(f"role {actor.role} may not import {kind}")
 
 
@@ -143,7 +135,7 @@ def _seekable(source: Path | BinaryIO) -> Iterator[IO[bytes]]:
 
 def run_import(
     session: Session,
-    actor: Actor | User,
+    actor: Principal,
     kind: str,
     source: Path | BinaryIO,
     *,
@@ -183,7 +175,7 @@ def _fail(report: ImportReport, message: str) -> None:
 
 def _load(
     session: Session,
-    actor: Actor | User,
+    actor: Principal,
     run: ImportRun,
     report: ImportReport,
     fh: IO[bytes],
@@ -191,7 +183,7 @@ def _load(
     strict: bool,
     progress: Callable[[int], None] | None,
 ) -> None:
-    handler_type = HANDLERS[report.kind]
+    handler_type = kinds()[report.kind].handler
     table = open_table(fh, report.filename, info, handler_type.required, handler_type.optional)
     report.ignored_columns = table.ignored
     notes = list(table.notes)
@@ -250,7 +242,7 @@ def _load(
     report.message = "; ".join(notes) or None
 
 
-def _finish(session: Session, actor: Actor | User, run: ImportRun, report: ImportReport) -> None:
+def _finish(session: Session, actor: Principal, run: ImportRun, report: ImportReport) -> None:
     run.status = report.status
     run.rows_total = report.rows_total
     run.rows_loaded = report.rows_loaded

@@ -1,0 +1,21 @@
+"""Command: the daily report over every part's figures (owns no tables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fangyi.access import Role
+from fangyi.command import api, cli, pages
+from fangyi.command.words import WORDS
+from fangyi.parts import Nav, Part
+
+PART = Part(
+    name="command",
+    routers=(api.router, pages.router),
+    permissions={"read_report": frozenset({Role.commander, Role.command_office, Role.admin})},
+    words=WORDS,
+    nav=(Nav("/report", "nav.report", "read_report"),),
+    landing={Role.commander: "/report", Role.command_office: "/report"},
+    cli=cli.register,
+    templates=Path(__file__).parent / "templates",
+)

@@ -1,0 +1,38 @@
+"""The imports part's interface words: (Chinese, English)."""
+
+from __future__ import annotations
+
+WORDS: dict[str, tuple[str, str]] = {
+    "nav.imports": ("导入", "Imports"),
+    "imports.title": ("数据导入", "Import data"),
+    "imports.kind": ("数据类型", "Kind of data"),
+    "imports.file": ("文件（CSV 或 Excel .xlsx）", "File (CSV or Excel .xlsx)"),
+    "imports.strict": ("严格模式：有任何错误行则全部不导入", "Strict: load nothing if any row is bad"),
+    "imports.submit": ("上传并导入", "Upload and import"),
+    "imports.no_file": ("请选择要上传的文件", "Choose a file to upload"),
+    "imports.kind_refused": ("您的角色不能导入此类数据", "Your role may not import this kind of data"),
+    "imports.unavailable": ("导入功能暂不可用", "Imports are not available yet"),
+    "imports.recent": ("最近导入", "Recent imports"),
+    "imports.report": ("导入报告", "Import report"),
+    "imports.filename": ("文件名", "File"),
+    "imports.status": ("状态", "Status"),
+    "imports.started": ("开始时间", "Started"),
+    "imports.rows_total": ("总行数", "Rows"),
+    "imports.rows_loaded": ("已导入", "Loaded"),
+    "imports.rows_unchanged": ("无变化", "Unchanged"),
+    "imports.rows_rejected": ("被拒绝", "Rejected"),
+    "imports.problems": ("被拒绝的行", "Rejected rows"),
+    "imports.line": ("行号", "Line"),
+    "imports.column": ("列", "Column"),
+    "imports.reason": ("原因", "Reason"),
+    "imports.ignored": ("已忽略的列", "Ignored columns"),
+    "imports.kind.areas": ("区域", "Areas"),
+    "imports.kind.persons": ("人员", "Persons"),
+    "imports.kind.venues": ("场所", "Venues"),
+    "imports.kind.checkins": ("场所扫码记录", "Check-ins"),
+    "imports.status.done": ("完成", "Done"),
+    "imports.status.partial": ("部分导入", "Partly loaded"),
+    "imports.status.rejected": ("已拒绝", "Rejected"),
+    "imports.status.failed": ("失败", "Failed"),
+    "imports.status.running": ("进行中", "Running"),
+}

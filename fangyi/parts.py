@@ -1,0 +1,136 @@
+"""One way to plug in a part: each part folder exports one `PART` declaration (its `part.py`), and
+`fangyi.app.PARTS` lists them in order. `install` builds the shared tables from that list at
+start-up (permissions, words, import kinds, figures, person links, event handlers, navigation,
+landings, templates, commands), never by import side effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
+    from sqlalchemy.orm import Session
+
+    from fangyi.access import Principal, Role
+    from fangyi.events import Event, Handler
+
+# A part's figures for the daily report: (session, local day, who asks) -> {figure: value}, each
+# figure limited to what the principal's jurisdiction holds.
+FiguresFn = Callable[["Session", date, "Principal"], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Nav:
+    """An entry of the menu, shown to roles holding `permission` (everyone signed in when None)."""
+
+    path: str
+    word: str
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """A kind of file `fangyi import` and the imports page take: its handler and who may load it."""
+
+    handler: type[Any]
+    roles: frozenset[Role]
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    routers: Sequence[APIRouter] = ()
+    permissions: Mapping[str, frozenset[Role]] = field(default_factory=dict)
+    words: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    import_kinds: Mapping[str, ImportKind] = field(default_factory=dict)
+    figures: Sequence[tuple[str, FiguresFn]] = ()
+    person_links: Sequence[tuple[type[Any], str]] = ()
+    handles: Sequence[tuple[type[Event], Handler]] = ()
+    nav: Sequence[Nav] = ()
+    landing: Mapping[Role, str] = field(default_factory=dict)
+    cli: Callable[[typer.Typer], None] | None = None
+    templates: Path | None = None
+    # The modules other parts may import; everything else in the folder is the part's own.
+    public: tuple[str, ...] = ("service", "models", "schemas", "events")
+
+
+class PartError(RuntimeError):
+    """Two parts declare the same thing, or a declaration names what no part has."""
+
+
+@dataclass
+class Installed:
+    parts: tuple[Part, ...]
+    permissions: dict[str, frozenset[Role]] = field(default_factory=dict)
+    words: dict[str, tuple[str, str]] = field(default_factory=dict)
+    import_kinds: dict[str, ImportKind] = field(default_factory=dict)
+    figures: list[tuple[str, FiguresFn]] = field(default_factory=list)
+    person_links: list[tuple[type[Any], str]] = field(default_factory=list)
+    handlers: dict[type[Event], list[Handler]] = field(default_factory=dict)
+    nav: list[Nav] = field(default_factory=list)
+    landing: dict[Role, str] = field(default_factory=dict)
+    templates: list[Path] = field(default_factory=list)
+
+    def part(self, name: str) -> Part:
+        for part in self.parts:
+            if part.name == name:
+                return part
+        raise PartError(f"no part {name!r} is installed")
+
+
+def _merge(into: dict[Any, Any], items: Mapping[Any, Any], what: str, owner: dict[Any, str], part: str) -> None:
+    for key, value in items.items():
+        if key in into:
+            raise PartError(f"{what} {key!r} is declared by both {owner[key]} and {part}")
+        into[key] = value
+        owner[key] = part
+
+
+def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}) -> Installed:
+    parts = tuple(parts)
+    names = [part.name for part in parts]
+    if len(set(names)) != len(names):
+        raise PartError(f"a part is listed twice: {names}")
+    done = Installed(parts, words=dict(core_words))
+    owners: dict[str, dict[Any, str]] = {kind: {} for kind in ("permission", "word", "import kind", "figures",
+                                                                "landing")}
+    owners["word"].update(dict.fromkeys(core_words, "the core"))
+    for part in parts:
+        _merge(done.permissions, part.permissions, "permission", owners["permission"], part.name)
+        _merge(done.words, part.words, "word", owners["word"], part.name)
+        _merge(done.import_kinds, part.import_kinds, "import kind", owners["import kind"], part.name)
+        _merge(done.landing, part.landing, "landing of role", owners["landing"], part.name)
+        _merge({}, {key: None for key, _ in part.figures}, "figures", owners["figures"], part.name)
+        done.figures.extend(part.figures)
+        done.person_links.extend(part.person_links)
+        for kind, handler in part.handles:
+            done.handlers.setdefault(kind, []).append(handler)
+        done.nav.extend(part.nav)
+        if part.templates is not None:
+            done.templates.append(part.templates)
+    for entry in done.nav:
+        if entry.permission is not None and entry.permission not in done.permissions:
+            raise PartError(f"menu entry {entry.path} needs {entry.permission!r}, which no part declares")
+    return done
+
+
+_installed: Installed | None = None
+
+
+def install(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}) -> Installed:
+    """Make these parts the running system's (the app, the CLI and the tests call it once)."""
+    global _installed
+    _installed = build(parts, core_words)
+    return _installed
+
+
+def installed() -> Installed:
+    if _installed is None:
+        raise PartError("no parts are installed: call fangyi.app.install() first")
+    return _installed

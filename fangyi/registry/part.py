@@ -1,0 +1,43 @@
+"""The registry: areas, persons, households, venues and check-ins, the ground every part shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fangyi.access import ALL, Role
+from fangyi.parts import ImportKind, Nav, Part
+from fangyi.registry import api, figures, pages
+from fangyi.registry.imports.kinds import Areas, Persons, Venues
+from fangyi.registry.imports.load import Checkins
+from fangyi.registry.words import WORDS
+
+ADMINS = frozenset({Role.admin})
+OFFICE = frozenset({Role.admin, Role.command_office})
+
+PART = Part(
+    name="registry",
+    routers=(api.router, pages.router),
+    permissions={
+        # Full identity and phone numbers: those who must call or find the person.
+        "see_identity": frozenset({Role.commander, Role.tracer, Role.admin}),
+        "read_registry": ALL - {Role.driver},
+        "edit_registry": frozenset({Role.admin, Role.command_office, Role.tracer, Role.village_doctor}),
+        "merge_persons": OFFICE,
+        # The map of the county is the administrators' to draw, by form or by import.
+        "edit_areas": ADMINS,
+    },
+    words=WORDS,
+    import_kinds={
+        "areas": ImportKind(Areas, ADMINS),
+        "persons": ImportKind(Persons, OFFICE),
+        "venues": ImportKind(Venues, OFFICE),
+        "checkins": ImportKind(Checkins, OFFICE | {Role.tracer}),
+    },
+    figures=(("registry", figures.figures),),
+    nav=(Nav("/areas", "nav.areas", "read_registry"), Nav("/persons", "nav.persons", "read_registry"),
+         Nav("/venues", "nav.venues", "read_registry")),
+    landing={Role.admin: "/areas", Role.dispatcher: "/venues", Role.village_doctor: "/persons",
+             Role.checkpoint: "/persons"},
+    templates=Path(__file__).parent / "templates",
+    public=("service", "models", "schemas", "persons", "fields", "events"),
+)
