@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session
 
 from bench.common import fresh_database
 from fangyi.access import SYSTEM
+from fangyi.accounts import service as accounts
 from fangyi.app import create_app
-from fangyi.auth import service as auth_service
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.deps import get_session
@@ -62,7 +62,7 @@ def _seed(session: Session) -> tuple[list[int], Any]:
         session.add(Area(code=code, name=f"村{i}", level="village", parent_code=code[:9] + "000",
                          lat=26.9 + 0.02 * i, lon=112.8 + 0.015 * i))
     session.flush()
-    user = auth_service.create_user(session, SYSTEM, username="office", password="bench-pass-2022",
+    user = accounts.create_user(session, SYSTEM, username="office", password="bench-pass-2022",
                                     role="command_office", area_code=COUNTY)
     people = REQUESTS + BOARD_ROOMS + FULL_SITES * FULL_ROOMS
     person_ids = list(session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True), [
@@ -151,7 +151,7 @@ def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
                                                       (Placement.status == "active"))
             .outerjoin(Person, Person.id == Placement.person_id).where(Room.site_id == site_id)).all(),
             session, repeat)
-        token = auth_service.issue_token(session, SYSTEM, user, "bench")
+        token = accounts.issue_token(session, SYSTEM, user, "bench")
         session.commit()
         app = create_app()
 

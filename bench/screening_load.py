@@ -41,7 +41,7 @@ import uvloop
 
 from bench.common import fresh_database
 from fangyi.access import SYSTEM
-from fangyi.auth import service as auth_service
+from fangyi.accounts import service as accounts
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.identity import make_id_number
@@ -76,13 +76,13 @@ def seed(url: str, persons: int, clients: int) -> tuple[str, list[str]]:
     from sqlalchemy.orm import Session
 
     with Session(engine_for(url)) as session:
-        user = auth_service.create_user(session, SYSTEM, username="sampler", password="bench-sampler-2022",
+        user = accounts.create_user(session, SYSTEM, username="sampler", password="bench-sampler-2022",
                                         role="sampler", area_code=COUNTY)
         create_round(session, SYSTEM, RoundFields("BENCH", "压测轮次", [COUNTY], datetime.now(UTC) - timedelta(hours=1),
                                                   datetime.now(UTC) + timedelta(hours=20), POOL))
         for n in range(clients):
             create_point(session, SYSTEM, code=f"P{n:03d}", name=f"采样点{n}", area_code=VILLAGE)
-        token = auth_service.issue_token(session, SYSTEM, user, "bench")
+        token = accounts.issue_token(session, SYSTEM, user, "bench")
         session.commit()
     return token, numbers
 

@@ -45,8 +45,8 @@ PARTS: tuple[Part, ...] = (
     registry.PART,
     imports.PART,
     protocols.PART,
-    tracing.PART,
     quarantine.PART,
+    tracing.PART,
     screening.PART,
     command.PART,
 )

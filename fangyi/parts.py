@@ -98,14 +98,15 @@ def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {})
     if len(set(names)) != len(names):
         raise PartError(f"a part is listed twice: {names}")
     done = Installed(parts, words=dict(core_words))
-    owners: dict[str, dict[Any, str]] = {kind: {} for kind in ("permission", "word", "import kind", "figures",
-                                                                "landing")}
+    owners: dict[str, dict[Any, str]] = {kind: {} for kind in ("permission", "word", "import kind", "figures")}
     owners["word"].update(dict.fromkeys(core_words, "the core"))
     for part in parts:
         _merge(done.permissions, part.permissions, "permission", owners["permission"], part.name)
         _merge(done.words, part.words, "word", owners["word"], part.name)
         _merge(done.import_kinds, part.import_kinds, "import kind", owners["import kind"], part.name)
-        _merge(done.landing, part.landing, "landing of role", owners["landing"], part.name)
+        # A later part's landing overrides an earlier one's: the nearer page a role had until its
+        # own part arrived (a dispatcher on the venues until transport) gives way to it.
+        done.landing.update(part.landing)
         _merge({}, {key: None for key, _ in part.figures}, "figures", owners["figures"], part.name)
         done.figures.extend(part.figures)
         done.person_links.extend(part.person_links)

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 import fangyi.auth.security as security
 from fangyi.access import SYSTEM, Role
+from fangyi.accounts import service as accounts
 from fangyi.app import create_app, install
-from fangyi.auth import service as auth_service
 from fangyi.auth.models import User
 from fangyi.db.base import Base
 from fangyi.db.migrate import upgrade
@@ -162,7 +162,7 @@ class Cast:
     def headers(self, role: str) -> dict[str, str]:
         """Authorization headers of an API token for the user of this role."""
         if role not in self._tokens:
-            self._tokens[role] = auth_service.issue_token(self.session, SYSTEM, self.users[role], "test")
+            self._tokens[role] = accounts.issue_token(self.session, SYSTEM, self.users[role], "test")
             self.session.flush()
         return {"Authorization": f"Bearer {self._tokens[role]}"}
 
@@ -178,7 +178,7 @@ def cast(db: Session) -> Cast:
     add_areas(db)
     cast = Cast(db)
     for role in Role:
-        cast.users[role.value] = auth_service.create_user(
+        cast.users[role.value] = accounts.create_user(
             db, SYSTEM, username=role.value, password=password_for(role.value), role=role.value,
             area_code=JURISDICTION[role],
         )

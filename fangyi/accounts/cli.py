@@ -9,7 +9,7 @@ from rich.console import Console
 from sqlalchemy import select
 
 from fangyi.access import SYSTEM
-from fangyi.auth import service
+from fangyi.accounts import service
 from fangyi.auth.models import User
 from fangyi.db.session import session_scope
 from fangyi.errors import DomainError

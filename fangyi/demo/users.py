@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM, Role
-from fangyi.auth.service import create_user
+from fangyi.accounts.service import create_user
 from fangyi.demo.places import COUNTY_CODE, SEAT, SHITAN, TOWNSHIPS
 
 TITLES = {

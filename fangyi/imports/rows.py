@@ -6,7 +6,7 @@ written whole or refused with a Problem: never half-way.
 
 A later part (cases, rooms, samples, lab results) adds its kind with a Handler
 subclass — ``required``/``optional`` columns, ``take``, ``flush``, counting
-``loaded`` and ``unchanged`` — and ``service.register_kind(kind, handler)``;
+``loaded`` and ``unchanged`` — declared in its ``part.py`` (``import_kinds``);
 the reading, strict mode, the run record and the CLI and API come with it.
 """
 
@@ -14,16 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from fangyi.areacodes import AreaCodeError, within
-from fangyi.auth.models import User
-
-if TYPE_CHECKING:
-    from fangyi.access import Principal
+from fangyi.access import Principal, county_wide, sees
 
 Values = Sequence[str | None]  # a row's cells in the kind's column order; "" or None when empty
 
@@ -49,20 +45,15 @@ class Context:
     present: frozenset[str]  # the kind's columns the file has
 
     @property
-    def jurisdiction(self) -> str | None:
-        """The user's area; None for Fangyi itself, which acts on the whole registry."""
-        return self.actor.area_code if isinstance(self.actor, User) else None
+    def county_wide(self) -> bool:
+        """Whether the actor's jurisdiction holds every area (then no row is checked against it)."""
+        return county_wide(self.actor)
 
     def outside(self, area_code: str) -> str | None:
         """Why an area lies outside the actor's jurisdiction, or None when it does not."""
-        where = self.jurisdiction
-        if where is None:
+        if sees(self.actor, area_code):
             return None
-        try:
-            inside = within(area_code, where)
-        except AreaCodeError:
-            inside = area_code == where
-        return None if inside else f"area {area_code} is outside your jurisdiction ({where})"
+        return f"area {area_code} is outside your jurisdiction ({self.actor.area_code})"
 
 
 class Handler:

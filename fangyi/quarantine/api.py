@@ -111,15 +111,6 @@ def post_request(body: RequestIn, session: SessionDep, user: ApiUser) -> dict[st
     return _request_out(request)
 
 
-@router.post("/requests/from-tracing", response_model=list[RequestOut],
-             summary="Take the contacts tracing has handed over as placement requests")
-def post_from_tracing(session: SessionDep, user: ApiUser) -> list[dict[str, Any]]:
-    require(user, "allocate")
-    made = placing.requests_from_tracing(session, user)
-    session.commit()
-    return [_request_out(r) for r in made]
-
-
 @router.post("/allocations", response_model=AllocationOut, status_code=201, responses=problems(404, 409),
              summary="Place a batch by free rooms and distance; the command office may name rooms")
 def post_allocation(body: AllocationIn, session: SessionDep, user: ApiUser) -> dict[str, Any]:

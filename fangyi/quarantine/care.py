@@ -206,23 +206,6 @@ def index_turns(session: Session, actor: Principal, person_id: int) -> list[int]
     return turned
 
 
-def flag_downstream(session: Session, actor: Principal, case_id: int, reason: str) -> list[int]:
-    """A case ruled out: everyone in quarantine as its contact is flagged for review (not released:
-    the command decides). Returns the placements flagged."""
-    from fangyi.tracing.models import Contact  # read only; tracing owns the table
-
-    persons = select(Contact.person_id).where(Contact.case_id == case_id)
-    flagged = list(session.scalars(select(Placement).where(Placement.status == "active",
-                                                           Placement.person_id.in_(persons))))
-    for placement in flagged:
-        session.add(Alert(placement_id=placement.id, person_id=placement.person_id, kind="review",
-                          detail={"case_id": case_id, "reason": reason[:200]}, at=now()))
-    session.flush()
-    audit.record(session, actor, "flag_review", "case", case_id, after={"placements": [p.id for p in flagged]},
-                 note=reason[:500])
-    return [p.id for p in flagged]
-
-
 @dataclass
 class Released:
     placement: Placement

@@ -17,7 +17,6 @@ from fangyi.protocols.reader import current
 from fangyi.quarantine.clock import clock
 from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room
 from fangyi.timeutil import day_bounds
-from fangyi.tracing.models import Contact
 
 FORECAST_DAYS = 14  # the issue's horizon for the command's evening question, not a protocol figure
 
@@ -105,10 +104,7 @@ def forecast(session: Session, today: date, days: int = FORECAST_DAYS) -> tuple[
 
 
 def waiting_count(session: Session) -> int:
-    """People bound for quarantine and not yet placed: open requests, and confirmed contacts not yet requested."""
-    requests = session.scalar(select(func.count()).select_from(PlacementRequest)
-                              .where(PlacementRequest.status == "open")) or 0
-    requested = select(PlacementRequest.contact_id).where(PlacementRequest.contact_id.is_not(None))
-    contacts = session.scalar(select(func.count()).select_from(Contact).where(
-        Contact.status == "confirmed", Contact.stale.is_(False), Contact.id.not_in(requested))) or 0
-    return int(requests) + int(contacts)
+    """People bound for quarantine and not yet placed: the open requests (a contact tracing has
+    confirmed but not handed over is tracing's to count)."""
+    return session.scalar(select(func.count()).select_from(PlacementRequest)
+                          .where(PlacementRequest.status == "open")) or 0

@@ -130,10 +130,6 @@ async def allocate_post(request: Request, session: SessionDep, user: Viewer) -> 
     form = await request.form()
     _form_ok(request, form)
     lang = lang_of(request)
-    if form.get("from_tracing"):
-        placing.requests_from_tracing(session, user)
-        session.commit()
-        return _allocate_page(request, session, user)
     ids = [int(str(v)) for v in form.getlist("request") if str(v).isdigit() and len(str(v)) < 18]
     try:
         rooms = {i: _room_choice(session, str(form.get(f"room_{i}") or "")) for i in ids if form.get(f"room_{i}")}

@@ -27,6 +27,10 @@ PART = Part(
         # Releasing before the protocol's criteria are met is the commander's decision alone.
         "override_release": frozenset({Role.commander}),
         "work_transport": OFFICE | {Role.dispatcher},
+        # Other parts send people to quarantine (tracing's hand-over) and flag their stays for review.
+        "request_placement": OFFICE | {Role.tracer},
+        # The tracers mark the index-turned alerts they have worked.
+        "trace_alerts": OFFICE | {Role.tracer},
     },
     words=WORDS,
     import_kinds={"rooms": ImportKind(Rooms, OFFICE)},

@@ -23,13 +23,14 @@ from fangyi.access import Principal, require
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.errors import Conflict, Invalid, NotFound
+from fangyi.events import publish
 from fangyi.protocols.reader import current
 from fangyi.quarantine.bulk import among, insert_returning
 from fangyi.quarantine.clock import rule_for
+from fangyi.quarantine.events import Placed, PlacementsMade
 from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
 from fangyi.registry.models import Area, Person
 from fangyi.timeutil import now
-from fangyi.tracing.models import Contact
 
 # A minor under China's Civil Code (art. 17), not a protocol figure: the protocol editions hold no
 # rule for keeping a household together, so the law's age of majority decides "a child".
@@ -63,47 +64,6 @@ def create_request(session: Session, actor: Principal, *, person_id: int, catego
     session.flush()
     audit.record(session, actor, "create", "placement_request", request.id, after=audit.snapshot(request))
     return request
-
-
-def _from_contact(contact: Contact, actor: Principal) -> PlacementRequest:
-    category = "close_contact" if contact.degree == "close" else "secondary_contact"
-    return PlacementRequest(
-        person_id=contact.person_id, category=category, reason=f"contact {contact.id} of case {contact.case_id}",
-        source="tracing", contact_id=contact.id, last_exposure=contact.last_exposure,
-        linked_person_ids=list(contact.via or []), actor_id=actor.id or None,
-    )
-
-
-def request_from_contact(session: Session, actor: Principal, contact_id: int) -> PlacementRequest:
-    """The hook for tracing's hand-over: one confirmed contact's request (the same one if asked again)."""
-    found = session.scalar(select(PlacementRequest).where(PlacementRequest.contact_id == contact_id))
-    if found is not None:
-        return found
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"contact {contact_id} not found")
-    if contact.status != "confirmed":
-        raise Invalid("only a confirmed contact goes to quarantine", column="status")
-    request = _from_contact(contact, actor)
-    session.add(request)
-    session.flush()
-    audit.record(session, actor, "create", "placement_request", request.id, after=audit.snapshot(request))
-    return request
-
-
-def requests_from_tracing(session: Session, actor: Principal) -> list[PlacementRequest]:
-    """Contacts tracing has handed over for quarantine become placement requests (once each)."""
-    taken = select(PlacementRequest.contact_id).where(PlacementRequest.contact_id.is_not(None))
-    contacts = session.scalars(select(Contact).where(
-        Contact.status == "confirmed", Contact.handed_over_at.is_not(None), Contact.id.not_in(taken),
-    ).order_by(Contact.id)).all()
-    made = [_from_contact(contact, actor) for contact in contacts]
-    session.add_all(made)
-    session.flush()
-    if made:
-        audit.record(session, actor, "create", "placement_request", None,
-                     after={"from_contacts": [r.contact_id for r in made], "requests": [r.id for r in made]})
-    return made
 
 
 # --- distance ---
@@ -333,10 +293,9 @@ def _write(session: Session, actor: Principal, edition: str, by_id: Mapping[int,
             set_committed_value(loaded, "state", "occupied")
             set_committed_value(loaded, "state_since", moment)
     # Tracing's contacts learn their quarantine start: it ends the window for their own secondary contacts.
-    contact_ids = [c for c in (by_id[i].contact_id for i in order) if c is not None]
-    if contact_ids:
-        session.execute(update(Contact).where(among(session, Contact.id, contact_ids), Contact.quarantined_at.is_(None))
-                        .values(quarantined_at=moment))
+    publish(session, actor, PlacementsMade(moment, tuple(
+        Placed(made[i], by_id[i].person_id, by_id[i].contact_id, row["setting"])
+        for i, row in zip(order, rows, strict=True))))
     audit.record(session, actor, "allocate", "placement", None, after={
         "placements": dict(zip(map(str, order), ids, strict=True)),
         "rooms": {str(i): r.id for i, r in chosen.items() if r is not None}, "transports": outcome.transports,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,6 +80,12 @@ class RequestOut(BaseModel):
     last_exposure: datetime
     linked_person_ids: list[int]
     status: str
+
+    @classmethod
+    def of(cls, request: Any) -> RequestOut:
+        return cls(id=request.id, person_id=request.person_id, category=request.category, reason=request.reason,
+                   source=request.source, contact_id=request.contact_id, last_exposure=request.last_exposure,
+                   linked_person_ids=list(request.linked_person_ids or []), status=request.status)
 
 
 class AllocationIn(BaseModel):

@@ -49,7 +49,6 @@ WORDS.update({
                                "the close contact's first {need} tests negative ({have} so far)"),
     "q.allocate": ("隔离安置", "Allocation"),
     "q.requests": ("待安置人员", "Waiting to be placed"),
-    "q.from_tracing": ("接收流调移交人员", "Take contacts handed over by tracing"),
     "q.allocate_selected": ("安置所选人员", "Place the selected"),
     "q.room_choice": ("指定房间（可选：隔离点/房间，或 home 居家）", "Room (optional: site/room, or home)"),
     "q.partial": ("床位不足时先安置能安置的", "Place what fits when beds run short"),

@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from fangyi.access import can, check_area, in_jurisdiction, require
+from fangyi.access import Principal, can, check_area, in_jurisdiction, require
 from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
-from fangyi.auth.models import User
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.identity import IdentityError, mask_id_number, parse_id_number, parse_phone, parse_sex
 from fangyi.parts import installed
@@ -118,7 +117,7 @@ def household_for(session: Session, code: str, area_code: str) -> Household:
     return household
 
 
-def save_person(session: Session, actor: User, values: PersonFields, person: Person | None = None) -> Person:
+def save_person(session: Session, actor: Principal, values: PersonFields, person: Person | None = None) -> Person:
     """Create a person, or update one, with the audit trail's before and after."""
     require(actor, "edit_registry")
     if session.get(Area, values.area_code) is None:
@@ -147,7 +146,29 @@ def save_person(session: Session, actor: User, values: PersonFields, person: Per
     return person
 
 
-def get_person(session: Session, user: User, person_id: int) -> Person:
+def register_on_the_spot(session: Session, actor: Principal, *, id_number: str, name: str, area_code: str,
+                        note: str) -> Person:
+    """A person not yet in the registry, put in by field staff (at a sampling point, a checkpoint)
+    from the identity number alone: what the number says (sex, birth date) is kept, the rest waits
+    for the registry's own checkers."""
+    require(actor, "register_persons")
+    check_area(actor, area_code)
+    try:
+        identity = parse_id_number(id_number)
+    except IdentityError as exc:
+        raise Invalid(str(exc), column="id_number") from None
+    if session.scalar(select(Person.id).where(Person.id_number == identity.id_number)) is not None:
+        raise Conflict("a person with this identity number exists already", column="id_number")
+    person = Person(id_number=identity.id_number, doc_kind=identity.doc_kind, name=name[:100], sex=identity.sex,
+                    birth_date=identity.birth_date, area_code=area_code)
+    session.add(person)
+    session.flush()
+    audit.record(session, actor, "create", "person", person.id,
+                 after={"id_number": person.id_number, "name": person.name, "area_code": area_code}, note=note[:500])
+    return person
+
+
+def get_person(session: Session, user: Principal, person_id: int) -> Person:
     require(user, "read_registry")
     person = session.get(Person, person_id)
     if person is None:
@@ -156,7 +177,7 @@ def get_person(session: Session, user: User, person_id: int) -> Person:
     return person
 
 
-def reveal_identity(session: Session, user: User, person: Person) -> bool:
+def reveal_identity(session: Session, user: Principal, person: Person) -> bool:
     """Whether this user sees the full numbers; each such view is audited."""
     if not can(user.role, "see_identity"):
         return False
@@ -166,7 +187,7 @@ def reveal_identity(session: Session, user: User, person: Person) -> bool:
 
 def search_persons(
     session: Session,
-    user: User,
+    user: Principal,
     *,
     q: str | None = None,
     area_code: str | None = None,
@@ -233,7 +254,7 @@ def _set_person(
         session.execute(statement.values({column: person_id}))
 
 
-def merge_persons(session: Session, actor: User, *, survivor_id: int, merged_id: int, reason: str) -> PersonMerge:
+def merge_persons(session: Session, actor: Principal, *, survivor_id: int, merged_id: int, reason: str) -> PersonMerge:
     """Fold one person record into another; every link moves, and it can be undone."""
     require(actor, "merge_persons")
     if survivor_id == merged_id:
@@ -270,7 +291,7 @@ def merge_persons(session: Session, actor: User, *, survivor_id: int, merged_id:
     return record
 
 
-def undo_merge(session: Session, actor: User, merge_id: int) -> PersonMerge:
+def undo_merge(session: Session, actor: Principal, merge_id: int) -> PersonMerge:
     require(actor, "merge_persons")
     record = session.get(PersonMerge, merge_id)
     if record is None:

@@ -11,10 +11,9 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import check_area, in_jurisdiction, require
+from fangyi.access import Principal, check_area, in_jurisdiction, require
 from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
-from fangyi.auth.models import User
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.registry.fields import AreaFields, CheckinFields, VenueFields
 from fangyi.registry.models import Area, Checkin, Person, Venue
@@ -31,7 +30,7 @@ def _page(session: Session, query: Select[*Ts], offset: int, limit: int) -> tupl
 
 
 def list_areas(
-    session: Session, user: User, *, parent: str | None = None, level: str | None = None,
+    session: Session, user: Principal, *, parent: str | None = None, level: str | None = None,
     offset: int = 0, limit: int = 50,
 ) -> tuple[list[Area], int]:
     require(user, "read_registry")
@@ -44,7 +43,7 @@ def list_areas(
     return [row[0] for row in rows], total
 
 
-def get_area(session: Session, user: User, code: str) -> Area:
+def get_area(session: Session, user: Principal, code: str) -> Area:
     require(user, "read_registry")
     area = session.get(Area, code)
     if area is None:
@@ -57,7 +56,7 @@ def children_of(session: Session, area: Area) -> list[Area]:
     return list(session.scalars(select(Area).where(Area.parent_code == area.code).order_by(Area.code)))
 
 
-def save_area(session: Session, actor: User, values: AreaFields, area: Area | None = None) -> Area:
+def save_area(session: Session, actor: Principal, values: AreaFields, area: Area | None = None) -> Area:
     """Create an area, or rename / move its centroid; code, level and parent are fixed by the code."""
     require(actor, "edit_areas")
     check_area(actor, values.code)
@@ -80,7 +79,7 @@ def save_area(session: Session, actor: User, values: AreaFields, area: Area | No
 
 
 def _audit_write(
-    session: Session, actor: User, entity: str, entity_id: object, before: dict[str, Any], after: dict[str, Any]
+    session: Session, actor: Principal, entity: str, entity_id: object, before: dict[str, Any], after: dict[str, Any]
 ) -> None:
     if not before:
         audit.record(session, actor, "create", entity, entity_id, after=after)
@@ -94,7 +93,7 @@ def _audit_write(
 
 
 def list_venues(
-    session: Session, user: User, *, kind: str | None = None, area_code: str | None = None,
+    session: Session, user: Principal, *, kind: str | None = None, area_code: str | None = None,
     q: str | None = None, offset: int = 0, limit: int = 50,
 ) -> tuple[list[Venue], int]:
     require(user, "read_registry")
@@ -113,7 +112,7 @@ def list_venues(
     return [row[0] for row in rows], total
 
 
-def get_venue(session: Session, user: User, venue_id: int) -> Venue:
+def get_venue(session: Session, user: Principal, venue_id: int) -> Venue:
     require(user, "read_registry")
     venue = session.get(Venue, venue_id)
     if venue is None:
@@ -125,7 +124,7 @@ def get_venue(session: Session, user: User, venue_id: int) -> Venue:
 VENUE_COLUMNS = ("code", "name", "kind", "area_code", "address", "default_stay_minutes", "lat", "lon")
 
 
-def save_venue(session: Session, actor: User, values: VenueFields, venue: Venue | None = None) -> Venue:
+def save_venue(session: Session, actor: Principal, values: VenueFields, venue: Venue | None = None) -> Venue:
     """Create a venue, or update one, with the audit trail's before and after."""
     require(actor, "edit_registry")
     if session.get(Area, values.area_code) is None:
@@ -151,7 +150,7 @@ def save_venue(session: Session, actor: User, values: VenueFields, venue: Venue 
 # --- check-ins -------------------------------------------------------------------
 
 
-def _visible_person(session: Session, user: User, id_number: str) -> Person:
+def _visible_person(session: Session, user: Principal, id_number: str) -> Person:
     person = session.scalar(select(Person).where(Person.id_number == id_number))
     # A record folded into another still scans: the stay belongs to the survivor.
     seen: set[int] = set()
@@ -167,7 +166,7 @@ def _visible_person(session: Session, user: User, id_number: str) -> Person:
     return person
 
 
-def _visible_venue(session: Session, user: User, code: str) -> Venue:
+def _visible_venue(session: Session, user: Principal, code: str) -> Venue:
     venue = session.scalar(select(Venue).where(Venue.code == code))
     try:
         if venue is None:
@@ -178,7 +177,7 @@ def _visible_venue(session: Session, user: User, code: str) -> Venue:
     return venue
 
 
-def add_checkin(session: Session, actor: User, values: CheckinFields) -> tuple[Checkin, bool]:
+def add_checkin(session: Session, actor: Principal, values: CheckinFields) -> tuple[Checkin, bool]:
     """Record one stay; returns (check-in, created).
 
     Scanners retry on bad networks, so the same (person, venue, check-in time)
@@ -214,7 +213,7 @@ def add_checkin(session: Session, actor: User, values: CheckinFields) -> tuple[C
 
 
 def list_checkins(
-    session: Session, user: User, *, venue_id: int | None = None, person_id: int | None = None,
+    session: Session, user: Principal, *, venue_id: int | None = None, person_id: int | None = None,
     start: int | None = None, end: int | None = None, offset: int = 0, limit: int = 50,
 ) -> tuple[list[tuple[Checkin, Venue]], int]:
     """Stays of persons inside the user's jurisdiction, newest first; ``end`` is exclusive."""

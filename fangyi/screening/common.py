@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal
-from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.identity import IdentityError, parse_id_number
 from fangyi.protocols.reader import current
+from fangyi.registry import persons
 from fangyi.registry.models import Area, Person
 from fangyi.screening.models import Control, SamplingPoint, ScreeningRound, UnverifiedPerson
 
@@ -72,15 +72,9 @@ def register_unverified(
     reason: str,
 ) -> Person:
     """A person not in the registry, put in on the spot and flagged for the registry's checkers."""
-    identity = parse_id_number(id_number)
-    person = Person(id_number=identity.id_number, doc_kind=identity.doc_kind, name=name[:100], sex=identity.sex,
-                    birth_date=identity.birth_date, area_code=area_code)
-    session.add(person)
-    session.flush()
+    person = persons.register_on_the_spot(session, actor, id_number=id_number, name=name, area_code=area_code,
+                                          note=f"registered at sampling: {reason}")
     session.add(UnverifiedPerson(person_id=person.id, point_code=point_code, reason=reason[:300]))
-    audit.record(session, actor, "create", "person", person.id,
-                 after={"id_number": person.id_number, "name": person.name, "area_code": area_code},
-                 note=f"registered at sampling: {reason}"[:500])
     return person
 
 

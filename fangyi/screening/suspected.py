@@ -12,8 +12,8 @@ from fangyi.errors import Conflict
 from fangyi.registry.models import Person
 from fangyi.screening.models import SuspectedCase
 from fangyi.timeutil import now
-from fangyi.tracing.cases import CaseFields, create_case
 from fangyi.tracing.models import Case
+from fangyi.tracing.service import CaseFields, create_case
 
 
 def confirm_suspected(

@@ -14,6 +14,7 @@ from fangyi.auth.models import User
 from fangyi.config import get_settings
 from fangyi.errors import Invalid, NotFound
 from fangyi.protocols.reader import current
+from fangyi.quarantine.events import PlacementsMade
 from fangyi.registry.models import Person
 from fangyi.timeutil import now
 from fangyi.tracing.assignment import Owners, plan_found
@@ -242,3 +243,13 @@ def log_reach_attempt(
     session.flush()
     audit.record(session, actor, "reach", "contact", contact.id, after={"outcome": outcome, "note": note})
     return attempt
+
+
+def on_placements_made(session: Session, actor: Principal, event: PlacementsMade) -> None:
+    """Quarantine placed contacts: their quarantine start ends the window for their own secondary
+    contacts (a start recorded by hand earlier stays)."""
+    del actor  # quarantine checked who placed them
+    ids = sorted({placed.contact_id for placed in event.placed if placed.contact_id is not None})
+    for start in range(0, len(ids), 5000):
+        session.execute(update(Contact).where(Contact.id.in_(ids[start:start + 5000]),
+                                              Contact.quarantined_at.is_(None)).values(quarantined_at=event.at))

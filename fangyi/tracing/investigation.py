@@ -16,6 +16,8 @@ from fangyi.access import Principal
 from fangyi.audit import service as audit
 from fangyi.errors import Invalid
 from fangyi.identity import IdentityError, parse_id_number
+from fangyi.registry import service as registry
+from fangyi.registry.fields import VenueFields
 from fangyi.registry.models import VENUE_KINDS, Area, Person, Venue
 from fangyi.timeutil import now
 from fangyi.tracing.contacts import permitted, refresh, within
@@ -55,13 +57,9 @@ def _new_venue(session: Session, actor: Principal, case: Case, place: NewPlace) 
     ) or 0)
     while session.scalar(select(Venue.id).where(Venue.code == f"{case.case_no}-P{number}")) is not None:
         number += 1
-    venue = Venue(code=f"{case.case_no}-P{number}", name=name, kind=place.kind, area_code=place.area_code,
-                  address=place.address)
-    session.add(venue)
-    session.flush()
-    audit.record(session, actor, "create", "venue", venue.id, after=audit.snapshot(venue),
-                 note=f"named in the investigation of case {case.case_no}")
-    return venue
+    return registry.save_venue(session, actor, VenueFields(
+        code=f"{case.case_no}-P{number}", name=name, kind=place.kind, area_code=place.area_code,
+        address=place.address, default_stay_minutes=None, lat=None, lon=None))
 
 
 def add_place(

@@ -14,7 +14,7 @@ from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.errors import Conflict, Invalid
-from fangyi.quarantine.placing import request_from_contact
+from fangyi.quarantine import service as quarantine
 from fangyi.registry.models import Person
 from fangyi.timeutil import day_bounds, now
 from fangyi.tracing.assignment import reach_of
@@ -60,8 +60,27 @@ def hand_over(session: Session, actor: Principal, contact_id: int) -> Contact:
     audit.record(session, actor, "hand_over", "contact", contact.id,
                  after={"handed_over_at": contact.handed_over_at.isoformat()})
     # The hand-over is the quarantine part's placement request, made in the same transaction.
-    request_from_contact(session, actor, contact.id)
+    quarantine.request_placements(session, actor, [wanted(contact)])
     return contact
+
+
+def wanted(contact: Contact) -> quarantine.Wanted:
+    """What quarantine needs of a contact to place it and run its clock."""
+    return quarantine.Wanted(
+        person_id=contact.person_id, category="close_contact" if contact.degree == "close" else "secondary_contact",
+        last_exposure=contact.last_exposure, reason=f"contact {contact.id} of case {contact.case_id}",
+        source="tracing", contact_id=contact.id, linked_person_ids=tuple(contact.via or ()))
+
+
+def send_handed_over(session: Session, actor: Principal) -> list[quarantine.PlacementRequest]:
+    """Every contact in the actor's jurisdiction handed over for quarantine, sent again: quarantine
+    makes the requests it does not have yet (a hand-over from before it took them itself)."""
+    permitted(actor, "edit_cases")
+    contacts = session.scalars(
+        select(Contact).join(Person, Person.id == Contact.person_id)
+        .where(Contact.status == "confirmed", Contact.handed_over_at.is_not(None),
+               in_jurisdiction(actor, Person.area_code)).order_by(Contact.id)).all()
+    return quarantine.request_placements(session, actor, [wanted(contact) for contact in contacts])
 
 
 def queue(

@@ -14,6 +14,8 @@ from fangyi.access import can
 from fangyi.auth.models import User
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.identity import mask_id_number, mask_phone
+from fangyi.quarantine.schemas import RequestOut
+from fangyi.quarantine.service import IndexTurned, traced_at
 from fangyi.registry.models import Person
 from fangyi.tracing import cases as case_service
 from fangyi.tracing import queue as service
@@ -68,14 +70,14 @@ def _ruled_out(session: Session, case_ids: set[int]) -> set[int]:
                                                                    Case.ruled_out_at.is_not(None)))}
 
 
-def _event(user: User, event: review.IndexTurned) -> IndexTurnedItem:
+def _event(user: User, event: IndexTurned) -> IndexTurnedItem:
     unmasked = can(user.role, "see_identity")
     index = event.index
     return IndexTurnedItem(
         person_id=index.id, name=index.name,
         id_number=index.id_number if unmasked else mask_id_number(index.id_number),
         placement_id=event.placement.id if event.placement else None, placement=event.where, at=event.at,
-        handled=all(review.traced_at(a.alert) is not None for a in event.affected),
+        handled=all(traced_at(a.alert) is not None for a in event.affected),
         affected=[AffectedContact(
             alert_id=a.alert.id, person_id=a.person.id, name=a.person.name, area_code=a.person.area_code,
             placement_id=a.placement.id if a.placement else None,
@@ -133,3 +135,12 @@ def case_progress(case_no: CaseNo, session: SessionDep, user: ApiUser) -> dict[s
 def day_progress(session: SessionDep, user: ApiUser, day: Annotated[date, Query(alias="date")]) -> dict[str, int]:
     permitted(user, "read_cases")
     return service.progress(session, day=day)
+
+
+@router.post("/quarantine/requests/from-tracing", response_model=list[RequestOut], tags=["quarantine"],
+             summary="Send every contact handed over in your jurisdiction to quarantine again: the requests it "
+                     "did not have yet are made")
+def send_handed_over(session: SessionDep, user: ApiUser) -> list[RequestOut]:
+    made = service.send_handed_over(session, user)
+    session.commit()
+    return [RequestOut.of(request) for request in made]

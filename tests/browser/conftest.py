@@ -20,8 +20,8 @@ import uvicorn
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from fangyi.access import SYSTEM, Role
+from fangyi.accounts import service as accounts
 from fangyi.app import create_app
-from fangyi.auth import service as auth_service
 from fangyi.db.session import session_scope
 from fangyi.identity import make_id_number
 from fangyi.registry.persons import clean_person, save_person
@@ -66,7 +66,7 @@ def _seed() -> tuple[dict[str, int], dict[str, str]]:
     with session_scope() as session:
         add_areas(session)
         users = {
-            role: auth_service.create_user(session, SYSTEM, username=role, password=password_for(role), role=role,
+            role: accounts.create_user(session, SYSTEM, username=role, password=password_for(role), role=role,
                                            area_code=JURISDICTION[Role(role)])
             for role in ROLES
         }

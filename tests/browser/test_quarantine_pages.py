@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from fangyi.access import SYSTEM
-from fangyi.auth import service as auth_service
+from fangyi.accounts import service as accounts
 from fangyi.db.session import session_scope
 from fangyi.quarantine import placing
 from fangyi.quarantine.models import QuarantineSite, Room
@@ -23,10 +23,10 @@ pytestmark = pytest.mark.browser
 def test_allocate_a_batch_then_a_fever_check_raises_the_alert(desk_page: Page, phone_page: Page,
                                                               site: Site) -> None:
     with session_scope() as session:
-        office = auth_service.create_user(session, SYSTEM, username="command_office",
+        office = accounts.create_user(session, SYSTEM, username="command_office",
                                           password=password_for("command_office"), role="command_office",
                                           area_code=COUNTY)
-        auth_service.create_user(session, SYSTEM, username="site_manager", password=password_for("site_manager"),
+        accounts.create_user(session, SYSTEM, username="site_manager", password=password_for("site_manager"),
                                  role="site_manager", area_code=MISHUI)
         quarantine_site = QuarantineSite(code="GL-B", name="洣水宾馆", area_code=MISHUI)
         session.add(quarantine_site)

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from fangyi.access import SYSTEM
-from fangyi.auth import service as auth_service
+from fangyi.accounts import service as accounts
 from fangyi.db.session import session_scope
 from fangyi.screening.models import Sample, Tube
 from fangyi.screening.setup import RoundFields, create_point, create_round
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 def test_typed_barcodes_fill_a_tube_with_a_refusal_among_them(phone_page: Page, site: Site) -> None:
     with session_scope() as session:
-        auth_service.create_user(session, SYSTEM, username="sampler", password=password_for("sampler"),
+        accounts.create_user(session, SYSTEM, username="sampler", password=password_for("sampler"),
                                  role="sampler", area_code=COUNTY)
         start = datetime.now(UTC) - timedelta(hours=1)
         create_round(session, SYSTEM, RoundFields("R-B", "浏览器轮次", [COUNTY], start, pool_size=5))

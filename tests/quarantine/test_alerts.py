@@ -7,7 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from fangyi.quarantine import care, placing
+from fangyi.quarantine import service as quarantine
 from fangyi.quarantine.models import Alert, Placement, PlacementRequest, QuarantineTest, TransportRequest
+from fangyi.tracing.models import Case
+from fangyi.tracing.queue import send_handed_over, wanted
+from fangyi.tracing.review import rule_out_case
 from tests.quarantine.world import add_person, add_site, local
 
 
@@ -72,12 +76,13 @@ def test_hand_over_hook_and_a_ruled_out_case_flags_its_contacts_for_review(db, c
     add_site(db, rooms=2)
     index, close, other = add_person(db, 1), add_person(db, 2), add_person(db, 3)
     contact = add_contact(db, add_case(db, index), close, "close", local(2022, 3, 27, 13, 10))
-    request = placing.request_from_contact(db, cast["tracer"], contact.id)
-    assert placing.request_from_contact(db, cast["tracer"], contact.id) is request
-    assert placing.requests_from_tracing(db, cast["command_office"]) == []  # taken once only
+    [request] = quarantine.request_placements(db, cast["tracer"], [wanted(contact)])
+    assert quarantine.request_placements(db, cast["tracer"], [wanted(contact)]) == [request]
+    assert send_handed_over(db, cast["command_office"]) == [request]  # taken once only
     placing.allocate(db, cast["command_office"], [request.id])
+    assert contact.quarantined_at is not None  # tracing learnt when the contact was placed
     _place(db, cast, other)
-    flagged = care.flag_downstream(db, cast["commander"], contact.case_id, "复核阴性，排除病例")
+    rule_out_case(db, cast["tracer"], db.get(Case, contact.case_id).case_no, "复核阴性，排除病例")
     review = db.scalars(select(Alert).where(Alert.kind == "review")).all()
-    assert [a.person_id for a in review] == [close.id] and len(flagged) == 1
-    assert db.get(Placement, flagged[0]).status == "active"  # flagged, not released
+    assert [a.person_id for a in review] == [close.id]
+    assert db.get(Placement, review[0].placement_id).status == "active"  # flagged, not released

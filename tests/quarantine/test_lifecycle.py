@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fangyi.errors import Conflict
 from fangyi.quarantine import care, placing
-from fangyi.quarantine.models import Alert, Placement, Room, TransportRequest
+from fangyi.quarantine.models import Alert, Placement, PlacementRequest, Room, TransportRequest
 from fangyi.timeutil import today
+from fangyi.tracing.queue import send_handed_over
 from tests.quarantine.world import add_case, add_contact, add_person, add_site, local
 
 D = date.fromisoformat
@@ -68,10 +69,11 @@ def test_contact_from_confirmation_to_cleaned_room(db, cast, monkeypatch, editio
     add_contact(db, case, secondary, "secondary", local(2022, 3, 29, 20), via=[close.id])
 
     # Handed over by tracing: each confirmed contact becomes one request, once.
-    requests = placing.requests_from_tracing(db, office)
+    requests = send_handed_over(db, office)
     assert [(r.person_id, r.category) for r in requests] == [(close.id, "close_contact"),
                                                             (secondary.id, "secondary_contact")]
-    assert placing.requests_from_tracing(db, office) == []
+    assert send_handed_over(db, office) == requests
+    assert db.scalar(select(func.count()).select_from(PlacementRequest)) == 2
 
     outcome = placing.allocate(db, office, [r.id for r in requests])
     placements = {p.person_id: p for p in db.scalars(select(Placement).where(Placement.id.in_(outcome.placements)))}

@@ -11,6 +11,7 @@ from fangyi.access import Role
 from fangyi.parts import installed
 from fangyi.quarantine import care, placing
 from fangyi.quarantine.models import Placement, Room, TransportRequest
+from fangyi.tracing.queue import send_handed_over
 from tests.quarantine.world import add_case, add_contact, add_person, add_site, local
 from tests.web.conftest import csrf_of, sign_in
 
@@ -43,10 +44,10 @@ def test_command_office_takes_tracing_contacts_and_allocates(client, db, cast):
     case = add_case(db, index)
     add_contact(db, case, a, "close", local(2022, 3, 27, 13, 10))
     add_contact(db, case, b, "close", local(2022, 3, 27, 12))
+    send_handed_over(db, cast["command_office"])  # tracing's hand-over makes the requests
     sign_in(client, "command_office")
-    page = client.get("/quarantine/allocate")
+    page = taken = client.get("/quarantine/allocate")
     assert page.status_code == 200
-    taken = client.post("/quarantine/allocate", data={"csrf": csrf_of(page.text), "from_tracing": "1"})
     assert "人2" in taken.text and "人3" in taken.text
     ids = re.findall(r'name="request" value="(\d+)"', taken.text)
     assert len(ids) == 2

@@ -100,10 +100,10 @@ def test_cli_imports_the_kinds_other_parts_add(county: str, tmp_path: Path) -> N
 
 def test_cli_import_attributed_to_a_user(county: str, tmp_path: Path) -> None:
     from fangyi.access import SYSTEM
-    from fangyi.auth import service as auth_service
+    from fangyi.accounts import service as accounts
 
     with Session(engine_for(county)) as session:
-        auth_service.create_user(session, SYSTEM, username="tracer1", password="password-2022", role="tracer",
+        accounts.create_user(session, SYSTEM, username="tracer1", password="password-2022", role="tracer",
                                  area_code="430424")
         session.commit()
     path = write(tmp_path / "p.csv", csv_bytes(PERSON_HEADER, [person_row(0, "张三")]))

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM
+from fangyi.accounts import service as accounts
 from fangyi.audit.models import AuditEntry
-from fangyi.auth import service as auth_service
 from fangyi.imports.models import ImportProblem, ImportRun
 from fangyi.imports.service import ImportReport, run_import
 from fangyi.registry.models import Area, Checkin, Household, Person, Venue
@@ -133,7 +133,7 @@ def test_strict_with_only_good_rows_loads_them(db: Session, cast: Cast) -> None:
 
 def test_rows_outside_the_importers_jurisdiction_are_rejected(db: Session, cast: Cast) -> None:
     # An office clerk of 石滩乡 (the village doctor's area) may import persons, but only there.
-    clerk = auth_service.create_user(db, SYSTEM, username="shitan-office", password="password-2022",
+    clerk = accounts.create_user(db, SYSTEM, username="shitan-office", password="password-2022",
                                      role="command_office", area_code=SHITAN)
     rows = [person_row(0, "石金人"), person_row(1, "城关人", area=CHENGGUAN)]
     report = load(db, "persons", PERSON_HEADER, rows, actor=clerk)
@@ -240,7 +240,7 @@ def test_a_merged_persons_checkins_go_to_the_survivor(db: Session, cast: Cast) -
 def test_checkins_at_venues_outside_the_jurisdiction_are_rejected(db: Session, cast: Cast) -> None:
     add_people(db, 1)
     add_venues(db)
-    tracer = auth_service.create_user(db, SYSTEM, username="shitan-tracer", password="password-2022",
+    tracer = accounts.create_user(db, SYSTEM, username="shitan-tracer", password="password-2022",
                                       role="tracer", area_code=SHITAN)
     rows = [[id_number(0), "V-SJ-1", "2022-03-27T12:05", ""], [id_number(0), "V-CG-1", "2022-03-27T15:05", ""]]
     report = load(db, "checkins", CHECKIN_HEADER, rows, actor=tracer)

@@ -148,16 +148,16 @@ def test_a_person_scanned_at_two_points_at_the_same_moment_lands_in_one_tube(com
 
 
 def test_a_resend_racing_its_first_copy_in_another_worker_is_stored_once(committed_db: str) -> None:
-    from fangyi.auth import service as auth_service
+    from fangyi.accounts import service as accounts
 
     with session_scope() as session:
         add_areas(session)
         create_round(session, SYSTEM, RoundFields("RR", "重发", [COUNTY], START))
         create_point(session, SYSTEM, code="P-R", name="P-R", area_code=SHIJIN)
         session.add(Person(id_number=id_number(600), doc_kind="resident", name="钱七", area_code=SHIJIN))
-        sampler = auth_service.create_user(session, SYSTEM, username="sampler-r", password="sampler-pass-1",
+        sampler = accounts.create_user(session, SYSTEM, username="sampler-r", password="sampler-pass-1",
                                            role="sampler", area_code=COUNTY)
-        token = auth_service.issue_token(session, SYSTEM, sampler, "handheld")
+        token = accounts.issue_token(session, SYSTEM, sampler, "handheld")
     at = datetime(2022, 4, 1, 2, 0, tzinfo=UTC)
     with session_scope() as session:
         record_jobs(session, [Job(SYSTEM, [ScanInput("open-r-1", "open", barcode="TR000001", point_code="P-R",
@@ -190,7 +190,7 @@ def test_a_resend_racing_its_first_copy_in_another_worker_is_stored_once(committ
 
 
 def test_a_tube_held_elsewhere_answers_busy_and_does_not_hold_up_other_handhelds(committed_db: str) -> None:
-    from fangyi.auth import service as auth_service
+    from fangyi.accounts import service as accounts
 
     with session_scope() as session:
         add_areas(session)
@@ -198,9 +198,9 @@ def test_a_tube_held_elsewhere_answers_busy_and_does_not_hold_up_other_handhelds
         create_point(session, SYSTEM, code="P-H", name="P-H", area_code=SHIJIN)
         for n in (700, 701):
             session.add(Person(id_number=id_number(n), doc_kind="resident", name=f"居民{n}", area_code=SHIJIN))
-        sampler = auth_service.create_user(session, SYSTEM, username="sampler-h", password="sampler-pass-1",
+        sampler = accounts.create_user(session, SYSTEM, username="sampler-h", password="sampler-pass-1",
                                            role="sampler", area_code=COUNTY)
-        token = auth_service.issue_token(session, SYSTEM, sampler, "handheld")
+        token = accounts.issue_token(session, SYSTEM, sampler, "handheld")
     at = datetime(2022, 4, 1, 2, 0, tzinfo=UTC)
     with session_scope() as session:
         record_jobs(session, [Job(SYSTEM, [ScanInput(f"open-h-{n}", "open", barcode=f"THOL000{n}", point_code="P-H",
@@ -247,7 +247,7 @@ def test_scans_go_on_after_the_database_drops_the_intakes_connection(committed_d
     import psycopg
     import pytest
 
-    from fangyi.auth import service as auth_service
+    from fangyi.accounts import service as accounts
 
     if not committed_db.startswith("postgresql"):
         pytest.skip("SQLite keeps no connection of its own for scans")
@@ -255,9 +255,9 @@ def test_scans_go_on_after_the_database_drops_the_intakes_connection(committed_d
         add_areas(session)
         create_round(session, SYSTEM, RoundFields("RK", "断线", [COUNTY], START))
         create_point(session, SYSTEM, code="P-K", name="P-K", area_code=SHIJIN)
-        sampler = auth_service.create_user(session, SYSTEM, username="sampler-k", password="sampler-pass-1",
+        sampler = accounts.create_user(session, SYSTEM, username="sampler-k", password="sampler-pass-1",
                                            role="sampler", area_code=COUNTY)
-        token = auth_service.issue_token(session, SYSTEM, sampler, "handheld")
+        token = accounts.issue_token(session, SYSTEM, sampler, "handheld")
     app = create_app()
     headers = {"Authorization": f"Bearer {token}"}
     dsn = committed_db.replace("postgresql+psycopg://", "postgresql://")
@@ -366,11 +366,11 @@ def test_answers_carry_every_field_and_a_tube_is_scanned_only_in_its_points_area
                         headers={**cast.headers("sampler"), "content-type": "text/plain"})
     assert plain.status_code == 422
     # A tube opened at 城关's point cannot be filled by a sampler of 石滩 naming a point of their own.
-    from fangyi.auth import service as auth_service
+    from fangyi.accounts import service as accounts
 
-    local = auth_service.create_user(db, SYSTEM, username="sampler-st", password="sampler-pass-1", role="sampler",
+    local = accounts.create_user(db, SYSTEM, username="sampler-st", password="sampler-pass-1", role="sampler",
                                      area_code=SHITAN)
-    token = auth_service.issue_token(db, SYSTEM, local, "handheld")
+    token = accounts.issue_token(db, SYSTEM, local, "handheld")
     create_point(db, cast["admin"], code="P-CG", name="城关采样点", area_code=CHENGGUAN)
     db.flush()
     record_jobs(db, [Job(SYSTEM, [ScanInput("open-cg-1", "open", barcode="TCG00001", point_code="P-CG")])])

@@ -32,11 +32,11 @@ def one(client: TestClient, cast: Cast, scan_id: str, action: str, barcode: str,
 
 def sampler_token(db: Session, username: str, area_code: str) -> str:
     """An API token of another sampler, whose jurisdiction is that area."""
-    from fangyi.auth import service as auth_service
+    from fangyi.accounts import service as accounts
 
-    sampler = auth_service.create_user(db, SYSTEM, username=username, password="sampler-pass-2022",
+    sampler = accounts.create_user(db, SYSTEM, username=username, password="sampler-pass-2022",
                                        role="sampler", area_code=area_code)
-    return auth_service.issue_token(db, SYSTEM, sampler, "test")
+    return accounts.issue_token(db, SYSTEM, sampler, "test")
 
 
 def samples_in(db: Session, barcode: str) -> int:

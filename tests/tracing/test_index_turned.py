@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from fangyi.access import SYSTEM
+from fangyi.accounts import service as accounts
 from fangyi.audit.models import AuditEntry
-from fangyi.auth import service as auth_service
 from fangyi.errors import Conflict, Forbidden, NotFound
 from fangyi.quarantine import care, placing
 from fangyi.quarantine.models import Alert, Placement
@@ -37,7 +37,7 @@ def turned(cast, db):
     _place(db, cast, far, "secondary_contact", [index.id])
     care.record_test(db, cast["site_manager"], person_id=index.id, day=1, result="positive",
                      sampled_at=local(2022, 3, 28, 9))
-    township = auth_service.create_user(db, SYSTEM, username="tracer-shitan", password="password-123",
+    township = accounts.create_user(db, SYSTEM, username="tracer-shitan", password="password-123",
                                         role="tracer", area_code=SHITAN)
     return index, near, far, township
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from fangyi.access import SYSTEM
-from fangyi.auth import service as auth_service
+from fangyi.accounts import service as accounts
 from fangyi.config import get_settings
 from fangyi.errors import Forbidden, Invalid
 from fangyi.timeutil import to_local
@@ -21,7 +21,7 @@ from tests.tracing.world import add_person, add_stay, add_venue, at, case_row
 @pytest.fixture
 def traced(cast, db):
     """A case with four close contacts in 石滩乡 and two in 洣水镇, and two tracers for 石滩乡."""
-    local = [auth_service.create_user(db, SYSTEM, username=f"tracer-st{n}", password="password-123",
+    local = [accounts.create_user(db, SYSTEM, username=f"tracer-st{n}", password="password-123",
                                       role="tracer", area_code=SHITAN) for n in (1, 2)]
     me = add_person(db, 1)
     restaurant = add_venue(db, "R1", "restaurant")

@@ -71,7 +71,7 @@ def person_ids(ctx: Context) -> tuple[dict[str, int], set[str]]:
     A merged record's number leads to its survivor, and it is the survivor's area
     that counts: the stay is written to the survivor.
     """
-    limited = ctx.jurisdiction is not None
+    limited = not ctx.county_wide
     columns = (Person.id_number, Person.id, Person.merged_into_id)
     ids: dict[str, int] = {}
     merged: dict[int, int] = {}
