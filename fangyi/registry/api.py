@@ -39,7 +39,7 @@ from fangyi.registry.schemas import (
     VenuePublic,
     VenueUpdate,
 )
-from fangyi.web.http import API_TOKEN, Page, problems
+from fangyi.web.http import API_TOKEN, Page, needs, problems
 
 router = APIRouter(
     prefix="/api/v1", tags=["registry"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 404, 422)
@@ -80,7 +80,8 @@ def _page(items: list[Any], total: int, offset: int, limit: int) -> dict[str, An
 # --- areas -----------------------------------------------------------------------
 
 
-@router.get("/areas", response_model=Page[AreaPublic], summary="Areas in your jurisdiction")
+@router.get("/areas", response_model=Page[AreaPublic], summary="Areas in your jurisdiction",
+            openapi_extra=needs("read_registry"))
 def list_areas(
     session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Limit = 50,
     parent: AreaCodeQuery = None, level: AreaLevel | None = None,
@@ -97,13 +98,14 @@ def _area_detail(session: SessionDep, area: Any) -> AreaDetail:
     return AreaDetail(**AreaPublic.model_validate(area).model_dump(), children=children)
 
 
-@router.get("/areas/{code}", response_model=AreaDetail, summary="One area with its children")
+@router.get("/areas/{code}", response_model=AreaDetail, summary="One area with its children",
+            openapi_extra=needs("read_registry"))
 def get_area(code: AreaPath, session: SessionDep, user: ApiUser) -> AreaDetail:
     return _area_detail(session, service.get_area(session, user, code))
 
 
 @router.post("/areas", response_model=AreaDetail, status_code=201, responses=problems(400, 409),
-             summary="Add an area (administrators)")
+             summary="Add an area (administrators)", openapi_extra=needs("edit_areas"))
 def create_area(body: AreaCreate, session: SessionDep, user: ApiUser) -> AreaDetail:
     area = service.save_area(session, user, _clean(clean_area, body.model_dump()))
     session.commit()
@@ -111,7 +113,7 @@ def create_area(body: AreaCreate, session: SessionDep, user: ApiUser) -> AreaDet
 
 
 @router.patch("/areas/{code}", response_model=AreaDetail, responses=problems(400),
-              summary="Rename an area or move its centroid")
+              summary="Rename an area or move its centroid", openapi_extra=needs("edit_areas"))
 def update_area(code: AreaPath, body: AreaUpdate, session: SessionDep, user: ApiUser) -> AreaDetail:
     area = service.get_area(session, user, code)
     current = {"code": area.code, "name": area.name, "level": area.level, "parent_code": area.parent_code,
@@ -145,7 +147,8 @@ def _person_public(person: Person, unmasked: bool) -> PersonPublic:
 
 
 @router.get("/persons", response_model=Page[PersonPublic],
-            summary="Search persons by name, identity number, its last digits, or phone (always masked)")
+            summary="Search persons by name, identity number, its last digits, or phone (always masked)",
+            openapi_extra=needs("read_registry"))
 def list_persons(
     session: SessionDep, user: ApiUser, q: SearchText = None, area: AreaCodeQuery = None,
     offset: Offset = 0, limit: Limit = 50,
@@ -155,7 +158,8 @@ def list_persons(
 
 
 @router.get("/persons/{person_id}", response_model=PersonPublic,
-            summary="One person; ?unmask=true shows the full numbers to roles allowed, and is audited")
+            summary="One person; ?unmask=true shows the full numbers to roles allowed, and is audited",
+            openapi_extra=needs("read_registry"))
 def get_person(
     person_id: RecordId, session: SessionDep, user: ApiUser, unmask: bool = False
 ) -> PersonPublic:
@@ -180,13 +184,13 @@ def _save_person(session: SessionDep, user: User, values: dict[str, Any], person
 
 
 @router.post("/persons", response_model=PersonPublic, status_code=201, responses=problems(400, 409),
-             summary="Add a person (identity number checked)")
+             summary="Add a person (identity number checked)", openapi_extra=needs("edit_registry"))
 def create_person(body: PersonCreate, session: SessionDep, user: ApiUser) -> PersonPublic:
     return _person_public(_save_person(session, user, body.model_dump(), None), False)
 
 
 @router.patch("/persons/{person_id}", response_model=PersonPublic, responses=problems(400, 409),
-              summary="Change a person's fields; only the fields sent change")
+              summary="Change a person's fields; only the fields sent change", openapi_extra=needs("edit_registry"))
 def update_person(person_id: RecordId, body: PersonUpdate, session: SessionDep, user: ApiUser) -> PersonPublic:
     require(user, "edit_registry")
     person = person_service.get_person(session, user, person_id)
@@ -213,7 +217,8 @@ def _merge_public(record: PersonMerge) -> MergePublic:
 
 @router.post("/persons/{person_id}/merge", response_model=MergePublic, status_code=201,
              responses=problems(400, 409),
-             summary="Fold a duplicate record (merged_id) into this one; every link moves")
+             summary="Fold a duplicate record (merged_id) into this one; every link moves",
+             openapi_extra=needs("merge_persons"))
 def merge_person(person_id: RecordId, body: MergeCreate, session: SessionDep, user: ApiUser) -> MergePublic:
     record = person_service.merge_persons(
         session, user, survivor_id=person_id, merged_id=body.merged_id, reason=body.reason
@@ -223,7 +228,7 @@ def merge_person(person_id: RecordId, body: MergeCreate, session: SessionDep, us
 
 
 @router.post("/merges/{merge_id}/undo", response_model=MergePublic, responses=problems(409),
-             summary="Undo a merge: the links it moved go back")
+             summary="Undo a merge: the links it moved go back", openapi_extra=needs("merge_persons"))
 def undo_merge(merge_id: RecordId, session: SessionDep, user: ApiUser) -> MergePublic:
     record = person_service.undo_merge(session, user, merge_id)
     session.commit()
@@ -262,7 +267,8 @@ ToQuery = Annotated[
 ]
 
 
-@router.get("/persons/{person_id}/checkins", response_model=Page[CheckinPublic], summary="A person's stays")
+@router.get("/persons/{person_id}/checkins", response_model=Page[CheckinPublic], summary="A person's stays",
+            openapi_extra=needs("read_registry"))
 def person_checkins(
     person_id: RecordId, session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Limit = 50
 ) -> dict[str, Any]:
@@ -272,7 +278,8 @@ def person_checkins(
 
 
 @router.get("/checkins", response_model=Page[CheckinPublic],
-            summary="Stays of persons in your jurisdiction, newest first (from inclusive, to exclusive)")
+            summary="Stays of persons in your jurisdiction, newest first (from inclusive, to exclusive)",
+            openapi_extra=needs("read_registry"))
 def list_checkins(
     session: SessionDep, user: ApiUser, venue: OptionalId = None, person: OptionalId = None,
     start: FromQuery = None, end: ToQuery = None,
@@ -292,7 +299,8 @@ ALREADY_RECORDED: dict[int | str, dict[str, Any]] = {
 
 @router.post("/checkins", response_model=CheckinPublic, status_code=201,
              responses=ALREADY_RECORDED | problems(400, 409),
-             summary="Record a stay; sending the same stay again returns it (200) instead of a duplicate")
+             summary="Record a stay; sending the same stay again returns it (200) instead of a duplicate",
+             openapi_extra=needs("edit_registry"))
 def create_checkin(body: CheckinCreate, response: Response, session: SessionDep, user: ApiUser) -> CheckinPublic:
     fields = _clean(lambda row: clean_checkin(row, get_settings().tz), body.model_dump())
     checkin, created = service.add_checkin(session, user, fields)
@@ -307,7 +315,8 @@ def create_checkin(body: CheckinCreate, response: Response, session: SessionDep,
 # --- venues ----------------------------------------------------------------------
 
 
-@router.get("/venues", response_model=Page[VenuePublic], summary="Venues in your jurisdiction")
+@router.get("/venues", response_model=Page[VenuePublic], summary="Venues in your jurisdiction",
+            openapi_extra=needs("read_registry"))
 def list_venues(
     session: SessionDep, user: ApiUser, kind: VenueKind | None = None,
     area: AreaCodeQuery = None, q: SearchText = None, offset: Offset = 0, limit: Limit = 50,
@@ -316,13 +325,13 @@ def list_venues(
     return _page(rows, total, offset, limit)
 
 
-@router.get("/venues/{venue_id}", response_model=VenuePublic, summary="One venue")
+@router.get("/venues/{venue_id}", response_model=VenuePublic, summary="One venue", openapi_extra=needs("read_registry"))
 def get_venue(venue_id: RecordId, session: SessionDep, user: ApiUser) -> Venue:
     return service.get_venue(session, user, venue_id)
 
 
 @router.post("/venues", response_model=VenuePublic, status_code=201, responses=problems(400, 409),
-             summary="Add a venue (its QR code's id)")
+             summary="Add a venue (its QR code's id)", openapi_extra=needs("edit_registry"))
 def create_venue(body: VenueCreate, session: SessionDep, user: ApiUser) -> Venue:
     venue = service.save_venue(session, user, _clean(clean_venue, body.model_dump()))
     session.commit()
@@ -330,7 +339,7 @@ def create_venue(body: VenueCreate, session: SessionDep, user: ApiUser) -> Venue
 
 
 @router.patch("/venues/{venue_id}", response_model=VenuePublic, responses=problems(400, 409),
-              summary="Change a venue; only the fields sent change")
+              summary="Change a venue; only the fields sent change", openapi_extra=needs("edit_registry"))
 def update_venue(venue_id: RecordId, body: VenueUpdate, session: SessionDep, user: ApiUser) -> Venue:
     require(user, "edit_registry")
     venue = service.get_venue(session, user, venue_id)

@@ -82,3 +82,15 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+# What a route asks of its caller, beside a permission of the table: any signed-in user, or anyone.
+SIGNED_IN = "signed-in"
+ANYONE = "anyone"
+
+
+def needs(permission: str) -> dict[str, Any]:
+    """`openapi_extra` naming the permission a route's service checks (or SIGNED_IN, ANYONE). The
+    route only declares it, so that the OpenAPI tells clients; the service does the checking, and
+    the access matrix test (tests/matrix) holds the two to each other for every role."""
+    return {"x-permission": permission}

@@ -1,0 +1,13 @@
+"""Command: the daily report."""
+
+from __future__ import annotations
+
+from tests.matrix.probes import Probe, Probes
+
+DAY = {"date": "2022-04-01"}
+
+PROBES: Probes = {
+    ("GET", "/api/v1/report/daily"): Probe(sided=False, query=lambda w, s: DAY),
+    ("GET", "/report"): Probe(sided=False, query=lambda w, s: DAY),
+    ("GET", "/report.xlsx"): Probe(sided=False, query=lambda w, s: DAY),
+}
