@@ -13,7 +13,7 @@ from fangyi.accounts import service
 from fangyi.auth.models import User
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.parts import installed
-from fangyi.web.http import API_TOKEN, Page, Str, problems
+from fangyi.web.http import API_TOKEN, SIGNED_IN, Page, Str, needs, problems
 
 router = APIRouter(
     prefix="/api/v1", tags=["users"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 422)
@@ -58,13 +58,15 @@ class TokenIssued(BaseModel):
     username: str
 
 
-@router.get("/me", response_model=Me, summary="The signed-in user, with what the role may do")
+@router.get("/me", response_model=Me, summary="The signed-in user, with what the role may do",
+            openapi_extra=needs(SIGNED_IN))
 def me(user: ApiUser) -> Me:
     allowed = sorted(permission for permission in installed().permissions if can(user, permission))
     return Me(**UserPublic.model_validate(user).model_dump(), permissions=allowed)
 
 
-@router.get("/users", response_model=Page[UserPublic], summary="The users of your jurisdiction (administrators)")
+@router.get("/users", response_model=Page[UserPublic], summary="The users of your jurisdiction (administrators)",
+            openapi_extra=needs("manage_users"))
 def list_users(
     session: SessionDep,
     user: ApiUser,
@@ -76,7 +78,7 @@ def list_users(
 
 
 @router.post("/users", response_model=UserPublic, status_code=201, responses=problems(400, 404, 409),
-             summary="Add a user (administrators)")
+             summary="Add a user (administrators)", openapi_extra=needs("manage_users"))
 def create_user(body: UserCreate, session: SessionDep, user: ApiUser) -> User:
     created = service.create_user(
         session, user, username=body.username, password=body.password, role=body.role.value,
@@ -87,7 +89,8 @@ def create_user(body: UserCreate, session: SessionDep, user: ApiUser) -> User:
 
 
 @router.post("/tokens", response_model=TokenIssued, status_code=201, responses=problems(400),
-             summary="Issue an API token for yourself; the plain token is returned once")
+             summary="Issue an API token for yourself; the plain token is returned once",
+             openapi_extra=needs(SIGNED_IN))
 def create_token(body: TokenCreate, session: SessionDep, user: ApiUser) -> TokenIssued:
     token = service.issue_token(session, user, user, body.name)
     session.commit()

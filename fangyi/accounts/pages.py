@@ -15,6 +15,7 @@ from fangyi.deps import OptionalUser, SessionDep, Viewer, csrf_ok, safe_next
 from fangyi.errors import Forbidden
 from fangyi.parts import installed
 from fangyi.registry.models import Area
+from fangyi.web.http import ANYONE, SIGNED_IN, needs
 from fangyi.web.i18n import LANGS, translate
 from fangyi.web.render import lang_of, render
 
@@ -33,7 +34,7 @@ def _set_session(response: Response, data: dict[str, object]) -> None:
     )
 
 
-@router.get("/")
+@router.get("/", openapi_extra=needs(ANYONE))
 def home(user: OptionalUser) -> RedirectResponse:
     return RedirectResponse(landing(user) if user else "/login", status_code=303)
 
@@ -54,14 +55,14 @@ def _login_form(
     return response
 
 
-@router.get("/login")
+@router.get("/login", openapi_extra=needs(ANYONE))
 def login_page(request: Request, user: OptionalUser, next: str = "") -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next, landing(user)), status_code=303)
     return _login_form(request, next_url=safe_next(next, ""))
 
 
-@router.post("/login")
+@router.post("/login", openapi_extra=needs(ANYONE))
 def login(
     request: Request,
     session: SessionDep,
@@ -83,7 +84,7 @@ def login(
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", openapi_extra=needs(ANYONE))
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     if not csrf_ok(request, csrf):
         raise Forbidden(translate("error.csrf", lang_of(request)))
@@ -92,12 +93,12 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     return response
 
 
-@router.get("/account")
+@router.get("/account", openapi_extra=needs(SIGNED_IN))
 def account(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
     return render(request, "account.html", user=user, area=session.get(Area, user.area_code))
 
 
-@router.get("/lang/{lang}")
+@router.get("/lang/{lang}", openapi_extra=needs(ANYONE))
 def switch_language(lang: str, next: str = "/") -> RedirectResponse:
     response = RedirectResponse(safe_next(next), status_code=303)
     if lang in LANGS:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, Role, check_area, jurisdiction, require
+from fangyi.access import Principal, Role, check_area, county_wide, in_jurisdiction, jurisdiction, require
 from fangyi.audit import service as audit
+from fangyi.audit.models import AuditEntry
 from fangyi.auth.models import ApiToken, User
 from fangyi.auth.security import hash_password, new_token, token_digest
 from fangyi.errors import Conflict, Forbidden, Invalid
@@ -80,4 +81,22 @@ def list_users(session: Session, actor: Principal, *, offset: int = 0, limit: in
     scope = User.area_code.startswith(jurisdiction(actor), autoescape=True)
     total = session.scalar(select(func.count()).select_from(User).where(scope)) or 0
     rows = session.scalars(select(User).where(scope).order_by(User.username).offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+def read_audit(session: Session, who: Principal, *, entity: str | None = None, entity_id: str | None = None,
+               offset: int = 0, limit: int = 50) -> tuple[list[AuditEntry], int]:
+    """The trail, newest first. Entries hold full numbers of whatever they touched, so a reader
+    below the county sees only the entries of users of their own jurisdiction (whose writes the
+    checks kept inside it), never Fangyi's own (which span the county)."""
+    require(who, "read_audit")
+    query = select(AuditEntry)
+    if not county_wide(who):
+        query = query.join(User, User.id == AuditEntry.actor_id).where(in_jurisdiction(who, User.area_code))
+    if entity is not None:
+        query = query.where(AuditEntry.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEntry.entity_id == entity_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AuditEntry.id.desc()).offset(offset).limit(limit)).all()
     return list(rows), total

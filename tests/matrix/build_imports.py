@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from fangyi.auth.models import User
 from fangyi.imports.models import ImportProblem, ImportRun
 from tests.matrix.world import World
 
 
 def build(world: World) -> None:
     session = world.session
-    outsider = User(username="m-outside-office", display_name="外乡办公室", role="command_office",
-                    area_code=world.outside.township, password_hash="x")
-    session.add(outsider)
-    session.flush()
-    owners = {"inside": world.users["command_office"].id, "outside": outsider.id}
+    owners = {"inside": world.users["command_office"].id, "outside": world.outside["user"].id}
     for side in world.sides():
         run = ImportRun(kind="persons", filename=f"{side.name}-persons.csv", actor_id=owners[side.name],
                         status="partial", rows_total=2, rows_loaded=1, rows_rejected=1)

@@ -14,7 +14,7 @@ def new_user(world: World, side: Side) -> dict[str, object]:
 PROBES: Probes = {
     ("GET", "/"): Probe(sided=False),
     ("GET", "/login"): Probe(sided=False),
-    ("POST", "/login"): Probe(sided=False, form=lambda w, s: {"username": "m-tracer", "password": "wrong"}),
+    ("POST", "/login"): Probe(sided=False, form=lambda w, s: {"username": "m-tracer", "password": "tracer-pass-2022"}),
     ("POST", "/logout"): Probe(sided=False),
     ("GET", "/account"): Probe(sided=False),
     ("GET", "/lang/{lang}"): Probe(sided=False, path=lambda w, s: {"lang": "en"}),
