@@ -132,9 +132,15 @@ def test_limit_above_500_is_422(client: TestClient, cast: Cast):
     assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
 
 
-def test_audit_trail_is_not_for_a_township_level_commander(client: TestClient, cast: Cast, db: Session):
-    # Entries carry full numbers from every area: a commander of one township may not browse them.
-    cast["commander"].area_code = "430424101000"
+def test_a_township_commander_reads_only_the_entries_of_their_townships_users(client: TestClient, cast: Cast,
+                                                                             db: Session, ground: Ground):
+    # Entries carry full numbers of whatever they touched: below the county, a reader sees the
+    # entries of users of their own jurisdiction (whose writes the checks kept there), not Fangyi's.
+    cast["commander"].area_code = "430424101000"  # 石滩乡
+    cast["village_doctor"].area_code = "430424101000"
     db.flush()
-    response = client.get("/api/v1/audit", headers=cast.headers("commander"))
-    assert response.status_code == 403 and "county-level" in response.json()["detail"]
+    client.patch(f"/api/v1/persons/{ground.liu.id}", json={"address": "石金村"}, headers=cast.headers("tracer"))
+    client.patch(f"/api/v1/persons/{ground.liu.id}", json={"address": "石金村二组"},
+                 headers=cast.headers("village_doctor"))
+    body = client.get("/api/v1/audit", headers=cast.headers("commander")).json()
+    assert {e["actor"] for e in body["items"]} == {"village_doctor"}
