@@ -9,22 +9,26 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import plotly
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from fangyi import __version__
 from fangyi.accounts import part as accounts
 from fangyi.command import part as command
+from fangyi.db.session import busy
 from fangyi.deps import LoginRequired
 from fangyi.errors import DomainError
 from fangyi.imports import part as imports
-from fangyi.parts import Installed, Part
+from fangyi.parts import Installed, Part, installed
 from fangyi.parts import install as install_parts
 from fangyi.protocols import part as protocols
 from fangyi.quarantine import part as quarantine
@@ -32,6 +36,7 @@ from fangyi.registry import part as registry
 from fangyi.screening import part as screening
 from fangyi.screening import scan_api
 from fangyi.tracing import part as tracing
+from fangyi.web.guard import Refusal, guarded
 from fangyi.web.http import BODY_SCHEMAS, problems
 from fangyi.web.i18n import CORE
 from fangyi.web.render import render
@@ -78,7 +83,9 @@ def _error_page(request: Request, status: int, detail: str) -> Response:
 async def on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     if isinstance(exc, LoginRequired) and not _wants_json(request):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        # Back to the very page asked for, query and all, once signed in.
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': here}, safe='/')}", status_code=303)
     if _wants_json(request):
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
     return _error_page(request, exc.status, exc.detail)
@@ -98,9 +105,48 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    answer = (problem(exc.status_code, str(exc.detail), str(exc.detail)) if _wants_json(request)
+              else _error_page(request, exc.status_code, str(exc.detail)))
+    # A 405 says which methods the address takes (Allow), as HTTP asks: every route's at this
+    # address, not only the first one the router tried.
+    answer.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        answer.headers["Allow"] = ", ".join(_methods_at(request.url.path))
+    return answer
+
+
+def _methods_at(path: str) -> list[str]:
+    methods: set[str] = set()
+    for part in installed().parts:
+        for router in part.routers:
+            for route in router.routes:
+                if isinstance(route, APIRoute) and route.path_regex.match(path):
+                    methods |= route.methods or set()
+    return sorted(methods)
+
+
+async def on_refusal(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refusal)
     if _wants_json(request):
-        return problem(exc.status_code, str(exc.detail), str(exc.detail))
-    return _error_page(request, exc.status_code, str(exc.detail))
+        return problem(exc.status, exc.title, exc.detail)
+    return _error_page(request, exc.status, exc.detail)
+
+
+async def on_database_error(request: Request, exc: Exception) -> Response:
+    """What the database refused and a service did not foresee: a row taken meanwhile (two clicks at
+    once) is a conflict to send again or look at; a database busy with other writers (SQLite's
+    one writer, a lock wait that timed out) is 503 with Retry-After. Never a 500 for either."""
+    assert isinstance(exc, DBAPIError)
+    if isinstance(exc, IntegrityError):
+        status, title, detail = 409, "Conflict", "the record was changed or made meanwhile; look again and resend"
+    elif busy(exc):
+        status, title, detail = 503, "Busy", "the database is busy with other writes: send the same request again"
+    else:
+        return await on_unexpected(request, exc)
+    answer = (problem(status, title, detail) if _wants_json(request) else _error_page(request, status, detail))
+    if status == 503:
+        answer.headers["Retry-After"] = "1"
+    return answer
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
@@ -120,6 +166,14 @@ class Fangyi(FastAPI):
             scope["app"] = self
             await scan_api.scan_lane(scope, receive, send, self.on_error)
             return
+        if scope["type"] == "http":
+            try:
+                receive = await guarded(scope, receive)
+            except Refusal as exc:
+                scope["app"] = self
+                answer = await self.on_error(Request(scope), exc)
+                await answer(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
 
     async def on_error(self, request: Request, exc: Exception) -> Response:
@@ -167,6 +221,8 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] 
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Refusal, on_refusal)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -187,8 +243,8 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] 
 
 
 def _document_unparseable_bodies(app: FastAPI) -> None:
-    """Every operation that takes a body can answer 400 when the body is not JSON;
-    said once here so that no part's route can forget it."""
+    """Every operation that takes a body can answer 400 when the body is not JSON, and 413 when it
+    is larger than the deployment takes; said once here so that no part's route can forget it."""
 
     build = app.openapi
 
@@ -201,7 +257,8 @@ def _document_unparseable_bodies(app: FastAPI) -> None:
             for operations in schema.get("paths", {}).values():
                 for operation in operations.values():
                     if isinstance(operation, dict) and "requestBody" in operation:
-                        operation.setdefault("responses", {}).setdefault("400", problems(400)[400])
+                        for status, answer in problems(400, 413).items():
+                            operation.setdefault("responses", {}).setdefault(str(status), answer)
         return app.openapi_schema or build()
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -76,3 +76,17 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
+
+
+# What a database says when other writers hold it up: SQLite's one writer past the busy timeout,
+# PostgreSQL's lock wait, statement timeout, deadlock or serialization failure.
+_BUSY_STATES = frozenset({"55P03", "57014", "40P01", "40001"})
+
+
+def busy(exc: Exception) -> bool:
+    """Whether a database error means "held up by other writers: send again", not a fault."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in _BUSY_STATES:
+        return True
+    message = str(orig).lower()
+    return "database is locked" in message or "database table is locked" in message

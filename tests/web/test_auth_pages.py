@@ -27,6 +27,18 @@ def test_a_page_asks_a_stranger_to_sign_in_and_returns_there(client: TestClient,
     assert sign_in(client, "tracer", next_url="/persons") == "/persons"
 
 
+def test_the_way_back_after_sign_in_keeps_the_query_and_never_leaves_the_site(client: TestClient,
+                                                                               cast: Cast) -> None:
+    response = client.get("/persons?q=刘&page=2", follow_redirects=False)
+    # The address as the browser sent it (刘 percent-encoded), encoded once more as a value.
+    assert response.headers["location"] == "/login?next=/persons%3Fq%3D%25E5%2588%2598%26page%3D2"
+    page = client.get(response.headers["location"])
+    assert 'name="next" value="/persons?q=%E5%88%98&amp;page=2"' in page.text
+    assert sign_in(client, "tracer", next_url="/persons?q=刘&page=2") == "/persons?q=%E5%88%98&page=2"
+    client.cookies.clear()
+    assert sign_in(client, "tracer", next_url="//evil.example/x") == "/tracing/queue"
+
+
 def test_login_page_is_chinese_with_a_csrf_field(client: TestClient) -> None:
     page = client.get("/login")
     assert page.status_code == 200
