@@ -15,6 +15,9 @@ import contextlib
 import csv
 import hashlib
 import io
+import os
+import re
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -32,9 +35,25 @@ Values = Sequence[str | None]  # a row's cells in the kind's column order; "" or
 
 @dataclass(frozen=True)
 class Refused:
-    """A row the reader itself refuses (the whole row is wrong, not one column): why, for the report."""
+    """A row the reader itself refuses: why, for the report, and the column at fault when one is."""
 
     reason: str
+    column: str | None = None
+
+
+# The one rule for text (fangyi.web.guard): a cell may hold no control character.
+CONTROL_IN_ROW = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _control(columns: tuple[str, ...], values: Values) -> Refused | None:
+    """A row with a control character in a cell, refused naming its column; None for a clean row
+    (one search over the joined row: the hot loop of a million-row file pays little for it)."""
+    if CONTROL_IN_ROW.search("\t".join(value or "" for value in values)) is None:
+        return None
+    for column, value in zip(columns, values, strict=False):
+        if value and CONTROL_IN_ROW.search(value):
+            return Refused("the cell holds a control character", column)
+    return None
 
 
 class Unreadable(Exception):
@@ -225,6 +244,7 @@ def _csv_table(
     # The hot loop of a million-row file: one C-level itemgetter per row. An absent
     # optional column reads the empty cell appended to each row (index -1).
     pick = itemgetter(*[i if i >= 0 else -1 for i in index])
+    columns = required + optional
     width = max(index) + 1
     header_width = len(header)
 
@@ -243,9 +263,10 @@ def _csv_table(
                 continue
             if len(cells) >= width:
                 cells.append("")
-                yield line, pick(cells)
+                values = pick(cells)
             else:
-                yield line, _aligned(cells, index, _csv_cell)
+                values = _aligned(cells, index, _csv_cell)
+            yield line, _control(columns, values) or values
 
     notes = _skipped_note("line", first_line, header_line)
     return Table(required + optional, rows(), fh.tell, _present(required + optional, index), ignored, notes)
@@ -258,9 +279,42 @@ def _csv_cell(cell: str) -> str | None:
 # --- Excel ---------------------------------------------------------------------
 
 
+# A workbook is a zip: what it unpacks to is checked before a byte is unpacked. Real sheets
+# pack 4-20 to 1; a zip bomb (400 KB of repeated shared strings unpacking to 400 MB, which
+# openpyxl would hold in memory whole) packs a thousand to one.
+MAX_RATIO = 100
+RATIO_FROM = 10 * (1 << 20)  # small parts may pack as tightly as they like
+
+
+def _unpacked_limit() -> int:
+    return int(os.environ.get("FANGYI_MAX_XLSX_UNPACKED_MB", "2048")) << 20
+
+
+def check_archive(fh: IO[bytes], filename: str) -> None:
+    """Refuse a workbook that would unpack to more than the deployment allows, or whose parts
+    pack far tighter than any real sheet does."""
+    try:
+        with zipfile.ZipFile(fh) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise Unreadable(f"{filename} is not a readable Excel (.xlsx) file: {exc}") from None
+    finally:
+        fh.seek(0)
+    total = sum(member.file_size for member in members)
+    if total > _unpacked_limit():
+        raise Unreadable(f"{filename} unpacks to {total >> 20} MB, more than the "
+                         f"{_unpacked_limit() >> 20} MB an import takes: split it, or send it as CSV")
+    for member in members:
+        ratio = member.file_size // max(member.compress_size, 1)
+        if member.file_size > RATIO_FROM and ratio > MAX_RATIO:
+            raise Unreadable(f"{filename}: its part {member.filename} unpacks {ratio} times larger than it is "
+                             "packed, as no real sheet does; the file is refused")
+
+
 def _xlsx_table(fh: IO[bytes], filename: str, required: tuple[str, ...], optional: tuple[str, ...]) -> Table:
     import openpyxl  # imported here: a CSV import should not pay for it
 
+    check_archive(fh, filename)
     try:
         book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         sheet = book.worksheets[0]
@@ -285,11 +339,14 @@ def _xlsx_table(fh: IO[bytes], filename: str, required: tuple[str, ...], optiona
     )
     index, ignored = _header_index(header, required, optional)
 
+    columns = required + optional
+
     def rows() -> Iterator[tuple[int, Values | Refused]]:
         for line, row in source:
             if _blank(row):
                 continue
-            yield line, _aligned(row, index, _xlsx_cell)
+            values = _aligned(row, index, _xlsx_cell)
+            yield line, _control(columns, values) or values
 
     notes = _skipped_note("row", first_line, header_line)
     return Table(required + optional, rows(), fh.tell, _present(required + optional, index), ignored, notes)

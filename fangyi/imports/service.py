@@ -207,7 +207,7 @@ def _load(
         for line, values in table.rows:
             total += 1
             if isinstance(values, Refused):
-                reject(Problem(line, None, values.reason))
+                reject(Problem(line, values.column, values.reason))
             elif (problem := handler.take(line, values)) is not None:
                 reject(problem)
             if handler.late:

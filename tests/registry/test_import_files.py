@@ -191,3 +191,47 @@ def test_xlsx_birth_dates_in_date_cells_are_read_as_dates(db: Session, cast: Cas
     report = run_import(db, SYSTEM, "persons", xlsx(tmp_path / "p.xlsx", rows))
     assert (report.status, report.rows_loaded) == ("done", 2), report.problems
     assert sorted(db.scalars(select(Person.birth_date))) == [date(1960, 1, 1)] * 2
+
+
+def _bomb(path: Path, unpacked_mb: int) -> Path:
+    """A workbook whose shared strings are one cell's text repeated: tiny packed, huge unpacked."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        book.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook/>')
+        with book.open("xl/sharedStrings.xml", "w") as strings:
+            block = b"<si><t>" + b"A" * 1000 + b"</t></si>"
+            strings.write(b'<?xml version="1.0"?><sst>')
+            for _ in range(unpacked_mb * 1000):
+                strings.write(block)
+            strings.write(b"</sst>")
+    return path
+
+
+def test_a_zip_bomb_workbook_is_refused_before_it_is_unpacked(db: Session, cast: Cast, tmp_path: Path) -> None:
+    bomb = _bomb(tmp_path / "persons.xlsx", unpacked_mb=60)
+    assert bomb.stat().st_size < 1 << 20
+    report = run_import(db, cast["admin"], "persons", bomb)
+    assert report.status == "failed" and "times larger than it is packed" in (report.message or "")
+    assert db.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_a_workbook_over_the_unpacked_limit_is_refused(db: Session, cast: Cast, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FANGYI_MAX_XLSX_UNPACKED_MB", "1")
+    path = xlsx(tmp_path / "persons.xlsx", [PERSON_HEADER, *[person_row(i, f"人{i}") for i in range(3000)]])
+    report = run_import(db, cast["admin"], "persons", path)
+    assert report.status == "failed" and "more than the 1 MB an import takes" in (report.message or "")
+
+
+# (A NUL makes the whole file binary: refused whole, see test_random_bytes_cannot_be_read…)
+@pytest.mark.parametrize("control", ["\x1b", "\x7f", "\x85"])
+def test_a_cell_with_a_control_character_is_refused_by_line_and_column(db: Session, cast: Cast,
+                                                                        control: str) -> None:
+    rows = [person_row(0, "张三"), person_row(1, f"李{control}四"), person_row(2, "王五")]
+    report = run_import(db, cast["admin"], "persons", io.BytesIO(csv_bytes(PERSON_HEADER, rows, "utf-8")),
+                        filename="persons.csv")
+    assert [(p.line, p.column) for p in report.problems] == [(3, "name")]
+    assert _names(db) == ["张三", "王五"]
+
