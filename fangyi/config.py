@@ -24,6 +24,7 @@ class Settings:
     secret_key: str
     protocol: str
     protocol_dir: Path | None
+    tls: bool = False  # served over TLS (by a proxy in front): cookies only over HTTPS
 
     @property
     def tz(self) -> ZoneInfo:
@@ -68,4 +69,5 @@ def get_settings() -> Settings:
         secret_key=_secret_key(),
         protocol=os.environ.get("FANGYI_PROTOCOL", "cn-8"),
         protocol_dir=Path(protocol_dir) if protocol_dir else None,
+        tls=os.environ.get("FANGYI_TLS") == "1",
     )

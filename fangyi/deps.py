@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.auth import service as auth_service
+from fangyi.auth import sessions
 from fangyi.auth.models import User
 from fangyi.auth.security import SESSION_COOKIE, read_session
 from fangyi.db.session import make_session
@@ -43,11 +43,11 @@ def _bearer(request: Request) -> str | None:
 
 @dataclass(frozen=True)
 class Credential:
-    """What a request signs in with, read without the database: an API token, or the user id of a
+    """What a request signs in with, read without the database: an API token, or the key of a
     signed session cookie (whose CSRF token, for a write, was checked already)."""
 
     token: str | None = None
-    user_id: int | None = None
+    session_key: str | None = None
 
 
 def credential(request: Request) -> Credential | None:
@@ -55,7 +55,7 @@ def credential(request: Request) -> Credential | None:
     if token is not None:
         return Credential(token=token)
     data = read_session(request.cookies.get(SESSION_COOKIE))
-    if not data or not isinstance(data.get("uid"), int):
+    if not data or not isinstance(data.get("sk"), str):
         return None
     # A cookie-authenticated write must carry the session's CSRF token: a form
     # field for pages (checked by the page), a header for scripts in the page.
@@ -66,7 +66,7 @@ def credential(request: Request) -> Credential | None:
     ):
         raise Forbidden("missing or wrong CSRF token")
     request.state.csrf = data.get("csrf")
-    return Credential(user_id=data["uid"])
+    return Credential(session_key=data["sk"])
 
 
 def users_for(session: Session, credentials: list[Credential], *, snapshots: bool = False) -> dict[Credential, User]:
@@ -74,11 +74,10 @@ def users_for(session: Session, credentials: list[Credential], *, snapshots: boo
     user no longer active, is left out. `snapshots`: see auth.service.users_for_tokens."""
     by_token = auth_service.users_for_tokens(session, [c.token for c in credentials if c.token],
                                              snapshots=snapshots)
-    ids = {c.user_id for c in credentials if c.user_id is not None}
-    by_id = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    by_key = sessions.users_for_keys(session, [c.session_key for c in credentials if c.session_key])
     found: dict[Credential, User] = {}
     for c in credentials:
-        user = by_token.get(c.token) if c.token else by_id.get(c.user_id) if c.user_id is not None else None
+        user = by_token.get(c.token) if c.token else by_key.get(c.session_key) if c.session_key else None
         if user is not None and user.active:
             found[c] = user
     return found
@@ -115,6 +114,13 @@ async def page_user(user: Annotated[User | None, Depends(optional_user)]) -> Use
 ApiUser = Annotated[User, Depends(api_user)]
 PageUser = Annotated[User, Depends(page_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def session_key(request: Request) -> str | None:
+    """The key of this browser's session, when it carries a signed one."""
+    data = read_session(request.cookies.get(SESSION_COOKIE)) or {}
+    key = data.get("sk")
+    return key if isinstance(key, str) else None
 
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:

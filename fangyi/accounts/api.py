@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Security
+from fastapi import APIRouter, Path, Query, Security
 from pydantic import BaseModel, ConfigDict, Field
 
 from fangyi.access import Role, can
@@ -95,3 +95,69 @@ def create_token(body: TokenCreate, session: SessionDep, user: ApiUser) -> Token
     token = service.issue_token(session, user, user, body.name)
     session.commit()
     return TokenIssued(token=token, name=body.name, username=user.username)
+
+
+class TokenPublic(BaseModel):
+    """A token as it may be shown again: its name and use, never the token."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ActiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool = Field(description="false deactivates: every session ends and every token is revoked at once")
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current: Str = Field(min_length=1, max_length=200)
+    new: Str = Field(min_length=8, max_length=200)
+
+
+class PasswordChanged(BaseModel):
+    sessions_ended: int = Field(description="the user's signed-in browsers that the change signed out")
+
+
+UserId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+@router.put("/users/{user_id}/active", response_model=UserPublic, responses=problems(404, 409),
+            summary="Deactivate a user (sessions end, tokens are revoked) or let them back in",
+            openapi_extra=needs("manage_users"))
+def put_active(user_id: UserId, body: ActiveIn, session: SessionDep, user: ApiUser) -> UserPublic:
+    changed = service.set_active(session, user, service.get_user(session, user, user_id), body.active)
+    session.commit()
+    return UserPublic.model_validate(changed)
+
+
+@router.get("/users/{user_id}/tokens", response_model=list[TokenPublic], responses=problems(404),
+            summary="A user's API tokens (names and use only)", openapi_extra=needs("manage_users"))
+def get_tokens(user_id: UserId, session: SessionDep, user: ApiUser) -> list[TokenPublic]:
+    owner = service.get_user(session, user, user_id)
+    return [TokenPublic.model_validate(token) for token in service.tokens_of(session, user, owner)]
+
+
+@router.post("/tokens/{token_id}/revoke", response_model=TokenPublic, responses=problems(404),
+             summary="Revoke a token: your own, or one of a user of your jurisdiction (administrators)",
+             openapi_extra=needs(SIGNED_IN))
+def revoke_token(token_id: UserId, session: SessionDep, user: ApiUser) -> TokenPublic:
+    token = service.revoke_token(session, user, token_id)
+    session.commit()
+    return TokenPublic.model_validate(token)
+
+
+@router.post("/me/password", response_model=PasswordChanged, responses=problems(403),
+             summary="Change your password; every other session of yours ends", openapi_extra=needs(SIGNED_IN))
+def change_password(body: PasswordIn, session: SessionDep, user: ApiUser) -> PasswordChanged:
+    ended = service.change_password(session, user, user=user, current=body.current, new=body.new)
+    session.commit()
+    return PasswordChanged(sessions_ended=ended)

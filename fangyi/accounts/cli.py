@@ -51,4 +51,66 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(2)
             print(service.issue_token(session, SYSTEM, user, name))
 
+    def _user_state(username: str, active: bool) -> None:
+        try:
+            with session_scope() as session:
+                user = service.set_active(session, SYSTEM, service.find_user(session, SYSTEM, username), active)
+                word = "activated" if active else "deactivated: its sessions ended and its tokens were revoked"
+                console.print(f"[green]{user.username}[/] {word}")
+        except DomainError as exc:
+            console.print(f"[red]{exc.detail}[/]")
+            raise typer.Exit(2) from None
+
+    @group.command("deactivate")
+    def deactivate(username: str) -> None:
+        """Deactivate a user at once: every session ends and every API token is revoked."""
+        _user_state(username, False)
+
+    @group.command("activate")
+    def activate(username: str) -> None:
+        """Let a deactivated user sign in again (their old tokens stay revoked)."""
+        _user_state(username, True)
+
+    @group.command("password")
+    def password(username: str, new: str | None = typer.Option(None, "--password", help="omit to be asked")) -> None:
+        """Set a user's password (an administrator's reset); their sessions end."""
+        secret = new or getpass.getpass("new password: ")
+        try:
+            with session_scope() as session:
+                user = service.find_user(session, SYSTEM, username)
+                ended = service.change_password(session, SYSTEM, user=user, current=None, new=secret)
+                console.print(f"[green]password set[/] for {user.username}; {ended} sessions ended")
+        except DomainError as exc:
+            console.print(f"[red]{exc.detail}[/]")
+            raise typer.Exit(2) from None
+
     app.add_typer(group, name="user")
+
+    tokens = typer.Typer(help="API tokens.", no_args_is_help=True)
+
+    @tokens.command("list")
+    def list_tokens(username: str) -> None:
+        """A user's tokens: id, name, last use, revoked (never the tokens themselves)."""
+        with session_scope() as session:
+            try:
+                user = service.find_user(session, SYSTEM, username)
+            except DomainError as exc:
+                console.print(f"[red]{exc.detail}[/]")
+                raise typer.Exit(2) from None
+            for row in service.tokens_of(session, SYSTEM, user):
+                state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "live"
+                used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never used"
+                print(f"{row.id}\t{row.name}\t{used}\t{state}")
+
+    @tokens.command("revoke")
+    def revoke(token_id: int) -> None:
+        """Revoke an API token by its id (`fangyi token list USER`); it stops working at once."""
+        try:
+            with session_scope() as session:
+                row = service.revoke_token(session, SYSTEM, token_id)
+                console.print(f"[green]revoked[/] token {row.id} ({row.name}) of {row.user.username}")
+        except DomainError as exc:
+            console.print(f"[red]{exc.detail}[/]")
+            raise typer.Exit(2) from None
+
+    app.add_typer(tokens, name="token")

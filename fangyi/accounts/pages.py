@@ -8,11 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fangyi.access import Role
-from fangyi.auth import service as auth_service
+from fangyi.accounts import service
+from fangyi.auth.logins import Throttled
 from fangyi.auth.models import User
 from fangyi.auth.security import SESSION_COOKIE, SESSION_MAX_AGE, new_csrf, read_session, sign_session
-from fangyi.deps import OptionalUser, SessionDep, Viewer, csrf_ok, safe_next
-from fangyi.errors import Forbidden
+from fangyi.config import get_settings
+from fangyi.deps import OptionalUser, SessionDep, Viewer, csrf_ok, safe_next, session_key
+from fangyi.errors import DomainError, Forbidden
 from fangyi.parts import installed
 from fangyi.registry.models import Area
 from fangyi.web.http import ANYONE, SIGNED_IN, needs
@@ -28,10 +30,19 @@ def landing(user: User) -> str:
     return installed().landing.get(Role(user.role), "/account")
 
 
-def _set_session(response: Response, data: dict[str, object]) -> None:
-    response.set_cookie(
-        SESSION_COOKIE, sign_session(data), max_age=SESSION_MAX_AGE, httponly=True, samesite="lax", path="/"
-    )
+def over_tls(request: Request) -> bool:
+    """Served over TLS: by a scheme the server saw (a trusted proxy's X-Forwarded-Proto included,
+    FANGYI_PROXIES), or as the deployment says (FANGYI_TLS=1)."""
+    return request.url.scheme == "https" or get_settings().tls
+
+
+def _set_session(request: Request, response: Response, value: str) -> None:
+    response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_MAX_AGE, httponly=True, samesite="lax", path="/",
+                        secure=over_tls(request))
+
+
+def address_of(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 @router.get("/", openapi_extra=needs(ANYONE))
@@ -42,8 +53,8 @@ def home(user: OptionalUser) -> RedirectResponse:
 def _login_form(
     request: Request, *, username: str = "", next_url: str = "", error: str | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    # Before sign-in the form still needs a CSRF token; it lives in a session
-    # cookie without a user (uid 0 matches nobody) and is replaced on success.
+    # Before sign-in the form still needs a CSRF token; it lives in a signed cookie without a
+    # session, replaced by the session's own on success.
     data = read_session(request.cookies.get(SESSION_COOKIE)) or {}
     token = data.get("csrf") or new_csrf()
     request.state.csrf = token
@@ -51,7 +62,7 @@ def _login_form(
         request, "login.html", status_code=status_code, username=username, next=next_url, error=error, user=None
     )
     if data.get("csrf") != token:
-        _set_session(response, {"uid": 0, "csrf": token})
+        _set_session(request, response, sign_session({"csrf": token}))
     return response
 
 
@@ -75,27 +86,102 @@ def login(
     if not csrf_ok(request, csrf):
         return _login_form(request, username=username, next_url=next, error=translate("error.csrf", lang),
                            status_code=403)
-    user = auth_service.authenticate(session, username, password)
-    if user is None:
+    try:
+        signed = service.sign_in(session, username, password, address_of(request))
+    except Throttled as exc:
+        session.commit()
+        return _login_form(request, username=username, next_url=next, error=translate("login.locked", lang),
+                           status_code=exc.status)
+    session.commit()
+    if signed is None:
         return _login_form(request, username=username, next_url=next, error=translate("login.failed", lang),
                            status_code=401)
+    user, cookie, _ = signed
     response = RedirectResponse(safe_next(next, landing(user)), status_code=303)
-    _set_session(response, {"uid": user.id, "csrf": new_csrf()})
+    _set_session(request, response, cookie)
     return response
 
 
 @router.post("/logout", openapi_extra=needs(ANYONE))
-def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, session: SessionDep, csrf: Annotated[str, Form()] = "") -> Response:
     if not csrf_ok(request, csrf):
         raise Forbidden(translate("error.csrf", lang_of(request)))
+    service.sign_out(session, session_key(request))
+    session.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
+def _account(request: Request, session: SessionDep, user: User, *, status_code: int = 200,
+             error: str | None = None, message: str | None = None) -> HTMLResponse:
+    return render(request, "account.html", status_code=status_code, user=user, area=session.get(Area, user.area_code),
+                  tokens=service.tokens_of(session, user, user), error=error, message=message)
+
+
 @router.get("/account", openapi_extra=needs(SIGNED_IN))
 def account(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
-    return render(request, "account.html", user=user, area=session.get(Area, user.area_code))
+    return _account(request, session, user)
+
+
+@router.post("/account/password", openapi_extra=needs(SIGNED_IN))
+async def account_password(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    form = await request.form()
+    lang = lang_of(request)
+    if not csrf_ok(request, str(form.get("csrf") or "")):
+        raise Forbidden(translate("error.csrf", lang))
+    new = str(form.get("new") or "")
+    if new != str(form.get("again") or ""):
+        return _account(request, session, user, status_code=422, error=translate("account.mismatch", lang))
+    try:
+        ended = service.change_password(session, user, user=user, current=str(form.get("current") or ""), new=new,
+                                        keep_session=session_key(request))
+    except DomainError as exc:
+        session.rollback()
+        return _account(request, session, user, status_code=exc.status, error=exc.detail)
+    session.commit()
+    return _account(request, session, user, message=translate("account.changed", lang).format(n=ended))
+
+
+@router.post("/account/tokens/{token_id}/revoke", openapi_extra=needs(SIGNED_IN))
+async def account_revoke(request: Request, session: SessionDep, user: Viewer, token_id: int) -> Response:
+    await _checked_form(request)
+    service.revoke_token(session, user, token_id)
+    session.commit()
+    return RedirectResponse("/account", status_code=303)
+
+
+async def _checked_form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    if not csrf_ok(request, str(form.get("csrf") or "")):
+        raise Forbidden(translate("error.csrf", lang_of(request)))
+    return {key: str(value) for key, value in form.items()}
+
+
+# --- the administrator's users page --------------------------------------------------------
+
+
+@router.get("/users", openapi_extra=needs("manage_users"))
+def users_page(request: Request, session: SessionDep, user: Viewer, offset: int = 0) -> HTMLResponse:
+    rows, total = service.list_users(session, user, offset=max(offset, 0), limit=50)
+    tokens = {row.id: [t for t in service.tokens_of(session, user, row) if t.revoked_at is None] for row in rows}
+    return render(request, "users.html", user=user, rows=rows, total=total, offset=offset, tokens=tokens)
+
+
+@router.post("/users/{user_id}/active", openapi_extra=needs("manage_users"))
+async def users_active(request: Request, session: SessionDep, user: Viewer, user_id: int) -> Response:
+    form = await _checked_form(request)
+    service.set_active(session, user, service.get_user(session, user, user_id), form.get("active") == "1")
+    session.commit()
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/tokens/{token_id}/revoke", openapi_extra=needs("manage_users"))
+async def users_revoke(request: Request, session: SessionDep, user: Viewer, token_id: int) -> Response:
+    await _checked_form(request)
+    service.revoke_token(session, user, token_id)
+    session.commit()
+    return RedirectResponse("/users", status_code=303)
 
 
 @router.get("/lang/{lang}", openapi_extra=needs(ANYONE))

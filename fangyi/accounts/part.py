@@ -7,7 +7,7 @@ from pathlib import Path
 from fangyi.access import Role
 from fangyi.accounts import api, audit_api, cli, pages
 from fangyi.accounts.words import WORDS
-from fangyi.parts import Part
+from fangyi.parts import Nav, Part
 
 PART = Part(
     name="accounts",
@@ -17,6 +17,7 @@ PART = Part(
         "read_audit": frozenset({Role.admin, Role.commander}),
     },
     words=WORDS,
+    nav=(Nav("/users", "nav.users", "manage_users"),),
     landing={Role.driver: "/account"},
     cli=cli.register,
     templates=Path(__file__).parent / "templates",

@@ -38,3 +38,31 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(Instant)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A signed-in browser, kept on the server so that signing out, a new password or a deactivated
+    account ends it at once (a cookie alone would work until it expired)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # of the cookie's key: a leak leaks no session
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(Instant, default=now)
+    seen_at: Mapped[datetime] = mapped_column(Instant, default=now)
+    expires_at: Mapped[datetime] = mapped_column(Instant)
+    ended_at: Mapped[datetime | None] = mapped_column(Instant)
+    ended_why: Mapped[str | None] = mapped_column(String(20))  # logout | password | deactivated | admin
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginFailure(Base):
+    """A failed sign-in: how logins are throttled per account and per address."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str | None] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(Instant, default=now, index=True)

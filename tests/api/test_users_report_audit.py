@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.audit.models import AuditEntry
-from fangyi.auth.security import SESSION_COOKIE, sign_session
+from fangyi.auth.security import SESSION_COOKIE
+from fangyi.auth.sessions import open_session
 from fangyi.identity import make_id_number
 from tests.api.conftest import Ground
 from tests.conftest import MISHUI, XIAOQUANWU, Cast
@@ -33,8 +34,8 @@ def test_me_tells_role_jurisdiction_and_permissions(client: TestClient, cast: Ca
 
 
 def _cookie_client(client: TestClient, cast: Cast, role: str) -> str:
-    csrf = "csrf-token-for-test"
-    client.cookies.set(SESSION_COOKIE, sign_session({"uid": cast[role].id, "csrf": csrf}))
+    cookie, csrf = open_session(cast.session, cast[role])
+    client.cookies.set(SESSION_COOKIE, cookie)
     return csrf
 
 

@@ -41,3 +41,27 @@ def test_user_create_refuses_unknown_role_and_area(committed_db):
     bad_area = runner.invoke(app, ["user", "create", "x", "--role", "tracer", "--area", "999999",
                                    "--password", "12345678"])
     assert bad_area.exit_code == 2 and "999999" in bad_area.output
+
+
+def test_user_deactivate_and_token_revoke_at_the_console(committed_db):
+    from fangyi.auth.service import users_for_tokens
+
+    with session_scope() as session:
+        add_areas(session)
+    runner = CliRunner()
+    runner.invoke(app, ["user", "create", "tan", "--role", "tracer", "--area", COUNTY, "--password", "long-enough-1"])
+    runner.invoke(app, ["user", "create", "li", "--role", "sampler", "--area", COUNTY, "--password", "long-enough-2"])
+    tan_token = runner.invoke(app, ["user", "token", "tan"]).output.strip()
+    li_token = runner.invoke(app, ["user", "token", "li", "--name", "scanner 7"]).output.strip()
+    listed = runner.invoke(app, ["token", "list", "li"])
+    assert listed.exit_code == 0 and "scanner 7\tnever used\tlive" in listed.output
+    token_id = listed.output.split("\t")[0]
+    revoked = runner.invoke(app, ["token", "revoke", token_id])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    deactivated = runner.invoke(app, ["user", "deactivate", "tan"])
+    assert deactivated.exit_code == 0 and "tokens were revoked" in deactivated.output
+    with session_scope() as session:
+        assert users_for_tokens(session, [tan_token, li_token]) == {}
+        assert authenticate(session, "tan", "long-enough-1") is None
+    assert runner.invoke(app, ["user", "deactivate", "nobody"]).exit_code == 2
+    assert runner.invoke(app, ["token", "revoke", "99999"]).exit_code == 2

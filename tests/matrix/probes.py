@@ -9,7 +9,8 @@ from typing import Any
 
 from tests.matrix.world import Side, World
 
-Make = Callable[[World, Side], dict[str, Any]]
+# (world, side), or (world, side, role) for a route about the caller's own things (their token).
+Make = Callable[..., dict[str, Any]]
 
 
 def nothing(world: World, side: Side) -> dict[str, Any]:

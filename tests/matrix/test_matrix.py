@@ -9,6 +9,7 @@ checking. A route without a declaration, or without a probe, fails here.
 from __future__ import annotations
 
 import importlib
+import inspect
 import io
 import zipfile
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from fangyi.app import PARTS, create_app
 from fangyi.auth.security import SESSION_COOKIE
 from fangyi.deps import get_session
 from fangyi.web.http import ANYONE, SIGNED_IN
-from tests.matrix.probes import Probe, Probes
+from tests.matrix.probes import Make, Probe, Probes
 from tests.matrix.world import Builder, Side, World, build_world
 
 HERE = Path(__file__).parent
@@ -113,10 +114,15 @@ def matrix(engine: Engine) -> Iterator[Matrix]:
         connection.close()
 
 
+def _make(make: Make, world: World, side: Side, role: str) -> dict[str, Any]:
+    takes_role = len(inspect.signature(make).parameters) == 3
+    return make(world, side, role) if takes_role else make(world, side)
+
+
 def _call(matrix: Matrix, route: Route, probe: Probe, role: str, side: Side) -> tuple[Response, str]:
     world, client = matrix.world, matrix.client
-    path = route.path.format(**{key: str(value) for key, value in probe.path(world, side).items()})
-    query = probe.query(world, side)
+    path = route.path.format(**{key: str(value) for key, value in _make(probe.path, world, side, role).items()})
+    query = _make(probe.query, world, side, role)
     headers: dict[str, str] = {}
     cookies: dict[str, str] = {}
     data: dict[str, Any] | None = None
@@ -126,9 +132,9 @@ def _call(matrix: Matrix, route: Route, probe: Probe, role: str, side: Side) -> 
         cookie, csrf = world.cookies[role]
         cookies[SESSION_COOKIE] = cookie
         if probe.form is not None or route.method != "GET":
-            data = {"csrf": csrf, **(probe.form(world, side) if probe.form else {})}
-    body = probe.body(world, side) if probe.body else None
-    files = probe.files(world, side) if probe.files else None
+            data = {"csrf": csrf, **(_make(probe.form, world, side, role) if probe.form else {})}
+    body = _make(probe.body, world, side, role) if probe.body else None
+    files = _make(probe.files, world, side, role) if probe.files else None
     client.cookies.clear()
     for name, value in cookies.items():
         client.cookies.set(name, value)

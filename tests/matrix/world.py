@@ -9,7 +9,6 @@ run in the parts' order; a record of the outside township registers the words th
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import SYSTEM, Role
 from fangyi.accounts import service as accounts
 from fangyi.auth.models import User
-from fangyi.auth.security import sign_session
+from fangyi.auth.sessions import open_session
 from fangyi.registry.models import Area
 from tests.conftest import COUNTY, MISHUI, SHITAN
 
@@ -55,6 +54,7 @@ class World:
     outside: Side
     users: dict[str, User] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    token_ids: dict[str, int] = field(default_factory=dict)
     cookies: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (session cookie, csrf)
 
     def sides(self) -> tuple[Side, Side]:
@@ -87,8 +87,8 @@ def build_world(session: Session, builders: list[Builder]) -> World:
                                     role=role.value, area_code=SHITAN)
         world.users[role.value] = user
         world.tokens[role.value] = accounts.issue_token(session, SYSTEM, user, "matrix")
-        csrf = secrets.token_urlsafe(16)
-        world.cookies[role.value] = (sign_session({"uid": user.id, "csrf": csrf}), csrf)
+        world.token_ids[role.value] = max(token.id for token in accounts.tokens_of(session, SYSTEM, user))
+        world.cookies[role.value] = open_session(session, user)
     session.flush()
     for build in builders:
         build(world)
