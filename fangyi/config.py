@@ -46,12 +46,55 @@ def local_zone() -> ZoneInfo:
     return _zone(os.environ.get("FANGYI_TIMEZONE", DEFAULT_TIMEZONE))
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL (None for PostgreSQL or an in-memory database)."""
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return None
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def key_file(url: str) -> Path | None:
+    """Where an embedded deployment keeps its secret key: beside its database, so that every
+    server process (and every restart) signs with the same one."""
+    database = sqlite_file(url)
+    return None if database is None else database.parent / "fangyi.secret"
+
+
+@lru_cache(maxsize=8)
+def _stored_key(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(32)
+    try:
+        # Created readable by its owner only, and never overwritten: a second process racing this
+        # one reads the first one's key.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
+            fh.write(key)
+    except FileExistsError:
+        return path.read_text().strip()
+    return key
+
+
+def configured_key() -> bool:
+    """Whether every server process signs with the same key (set, or stored beside the database)."""
+    return bool(os.environ.get("FANGYI_SECRET_KEY")) or key_file(_database_url()) is not None
+
+
+def _database_url() -> str:
+    return os.environ.get("FANGYI_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
 def _secret_key() -> str:
     key = os.environ.get("FANGYI_SECRET_KEY")
     if key:
         return key
-    # Without a configured key, sessions still work for one process; a
-    # deployment must set FANGYI_SECRET_KEY so logins survive a restart.
+    stored = key_file(_database_url())
+    if stored is not None and stored.parent.is_dir():
+        return _stored_key(stored)
+    # PostgreSQL without a configured key: sessions work for this one process only, and end with
+    # it; `fangyi serve` refuses several workers so (a login would fail on every other one).
     global _EPHEMERAL_KEY
     if _EPHEMERAL_KEY is None:
         _EPHEMERAL_KEY = secrets.token_urlsafe(32)
@@ -64,7 +107,7 @@ _EPHEMERAL_KEY: str | None = None
 def get_settings() -> Settings:
     protocol_dir = os.environ.get("FANGYI_PROTOCOL_DIR")
     return Settings(
-        database_url=os.environ.get("FANGYI_DATABASE_URL", DEFAULT_DATABASE_URL),
+        database_url=_database_url(),
         timezone=os.environ.get("FANGYI_TIMEZONE", DEFAULT_TIMEZONE),
         secret_key=_secret_key(),
         protocol=os.environ.get("FANGYI_PROTOCOL", "cn-8"),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import typer
 import uvicorn
+from rich.console import Console
+
+from fangyi.config import configured_key
 
 
 def serve(host: str, port: int, workers: int = 1) -> None:
@@ -19,4 +22,9 @@ def register(app: typer.Typer) -> None:
                                     "for a screening round's morning"),
     ) -> None:
         """Serve the configured database (FANGYI_DATABASE_URL)."""
+        if workers > 1 and not configured_key():
+            Console(stderr=True).print(
+                "[red]several workers need one signing key: set FANGYI_SECRET_KEY (each worker would make its "
+                "own, and a login made by one would fail on the others)[/]")
+            raise typer.Exit(2)
         serve(host, port, workers)
