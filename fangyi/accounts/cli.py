@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from datetime import date
 
 import typer
 from rich.console import Console
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from fangyi.access import SYSTEM
 from fangyi.accounts import service
+from fangyi.audit import chain
 from fangyi.auth.models import User
 from fangyi.db.session import session_scope
 from fangyi.errors import DomainError
@@ -114,3 +116,36 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
 
     app.add_typer(tokens, name="token")
+
+
+def register_audit(app: typer.Typer) -> None:
+    group = typer.Typer(help="The audit trail.", no_args_is_help=True)
+
+    @group.command("verify")
+    def verify(since: str | None = typer.Option(None, "--since", help="only the days from this local date on")) -> None:
+        """Walk the trail's hash chains; name the first broken link of each (exit 1 when one is)."""
+        console = Console()
+        try:
+            day = date.fromisoformat(since) if since else None
+        except ValueError:
+            Console(stderr=True).print(f"[red]--since {since!r} is not a date (YYYY-MM-DD)[/]")
+            raise typer.Exit(2) from None
+        with session_scope() as session:
+            verdict = chain.verify(session, since=day)
+        console.print(f"{verdict.sealed} entries sealed in {verdict.streams} chains"
+                      + (f"; entries up to {verdict.before_chain} were written before the chain began"
+                         if verdict.before_chain else ""))
+        for broken in verdict.broken:
+            console.print(f"[red]broken:[/] {broken}")
+        if verdict.ok:
+            console.print("[green]the trail is whole[/]; the chains end at:")
+            for stream, head in sorted(verdict.heads.items()):
+                print(f"{stream}\t{head}")
+        raise typer.Exit(0 if verdict.ok else 1)
+
+    app.add_typer(group, name="audit")
+
+
+def commands(app: typer.Typer) -> None:
+    register(app)
+    register_audit(app)

@@ -19,6 +19,6 @@ PART = Part(
     words=WORDS,
     nav=(Nav("/users", "nav.users", "manage_users"),),
     landing={Role.driver: "/account"},
-    cli=cli.register,
+    cli=cli.commands,
     templates=Path(__file__).parent / "templates",
 )

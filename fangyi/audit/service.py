@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from fangyi.audit import chain
 from fangyi.audit.models import AuditEntry
 
 
@@ -61,6 +62,7 @@ def record(
         note=note,
     )
     session.add(entry)
+    chain.pending(session, entry)
     return entry
 
 

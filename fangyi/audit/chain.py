@@ -1,0 +1,173 @@
+"""The trail as hash chains: every entry is sealed when its transaction commits, as the next link
+of its stream (the local day and one of a few shards, so that writers at once rarely wait on each
+other), and `verify` walks every chain again.
+
+An entry changed after the fact no longer matches its seal; an entry removed leaves its seal
+pointing at nothing; an entry inserted behind the server's back (a back-dated INSERT) has no seal;
+a chain cut at its end no longer meets its head. The seals and heads say nothing about what the
+entries hold: the hash covers every column of the entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
+
+from fangyi.audit.models import AuditEntry, AuditHead, AuditSeal
+from fangyi.timeutil import today
+
+PENDING = "fangyi.audit.pending"  # session.info: ids (or unflushed entries) to seal at commit
+CHUNK = 5000  # ids to a statement: SQLite takes at most 32,766 parameters
+SHARDS = 4  # PostgreSQL's writers at once spread over this many chains a day; SQLite writes one at a time
+
+
+def pending(session: Session, *entries: AuditEntry | int) -> None:
+    """Mark entries (objects, or ids written in bulk) to be sealed when the session commits."""
+    session.info.setdefault(PENDING, []).extend(entries)
+
+
+def content(entry: AuditEntry) -> str:
+    """Every column of an entry, as one canonical text (what the hash covers)."""
+    return json.dumps([entry.id, entry.at.isoformat(), entry.actor_id, entry.actor, entry.action, entry.entity,
+                       entry.entity_id, entry.before, entry.after, entry.note],
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def link(prev_hash: str, entry: AuditEntry) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{content(entry)}".encode()).hexdigest()
+
+
+def _head(session: Session, stream: str) -> AuditHead:
+    """The stream's head, locked until the transaction ends (made on the day's first entry)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(AuditHead).values(stream=stream, seq=0, hash="").on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(AuditHead).values(stream=stream, seq=0, hash="").on_conflict_do_nothing())
+    head = session.scalars(select(AuditHead).where(AuditHead.stream == stream)
+                           .with_for_update().execution_options(populate_existing=True)).one()
+    return head
+
+
+def seal(session: Session) -> None:
+    """Seal the entries this transaction wrote, at its end: the head's lock is held only for the
+    few statements before the commit."""
+    marked = session.info.pop(PENDING, None)
+    if not marked:
+        return
+    session.flush()
+    # An entry of a savepoint rolled back since has no id, or an id the database no longer holds.
+    ids = sorted({found for item in marked if (found := item if isinstance(item, int) else item.id) is not None})
+    entries = [entry for start in range(0, len(ids), CHUNK) for entry in session.scalars(
+        select(AuditEntry).where(AuditEntry.id.in_(ids[start:start + CHUNK])).order_by(AuditEntry.id)
+        .execution_options(populate_existing=True))]
+    if not entries:
+        return
+    shard = random.randrange(SHARDS) if session.get_bind().dialect.name == "postgresql" else 0
+    stream = f"{today().isoformat()}/{shard}"
+    head = _head(session, stream)
+    seq, prev = head.seq, head.hash
+    rows = []
+    for entry in entries:
+        seq += 1
+        digest = link(prev, entry)
+        rows.append({"entry_id": entry.id, "stream": stream, "seq": seq, "prev_hash": prev, "hash": digest})
+        prev = digest
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(AuditSeal), rows[start:start + CHUNK])
+    session.execute(update(AuditHead).where(AuditHead.stream == stream).values(seq=seq, hash=prev))
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_on_commit(session: Session) -> None:
+    seal(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+# --- verifying -------------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    streams: int = 0
+    sealed: int = 0
+    before_chain: int = 0  # entries older than the first seal: written before the chain began
+    broken: list[str] = field(default_factory=list)  # the first broken link of each broken stream, and strays
+    heads: dict[str, str] = field(default_factory=dict)  # each stream's last hash, to write down elsewhere
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken
+
+
+def verify(session: Session, *, since: date | None = None) -> Verdict:
+    """Walk every chain (of days from `since` on) and name the first broken link of each."""
+    verdict = Verdict()
+    heads = {head.stream: head for head in session.scalars(
+        select(AuditHead).execution_options(populate_existing=True))}
+    streams = set(heads) | set(session.scalars(select(AuditSeal.stream).distinct()))
+    chosen = sorted(s for s in streams if since is None or s.split("/")[0] >= since.isoformat())
+    sealed_ids: set[int] = set()
+    for stream in chosen:
+        verdict.streams += 1
+        problem = _walk(session, stream, heads.get(stream), sealed_ids, verdict)
+        if problem:
+            verdict.broken.append(problem)
+    first = session.scalar(select(AuditSeal.entry_id).order_by(AuditSeal.entry_id).limit(1))
+    if first is not None:
+        query = select(AuditEntry.id).where(AuditEntry.id >= first)
+        if since is not None:
+            query = query.where(AuditEntry.at >= _start_of(since))
+        all_sealed = set(session.scalars(select(AuditSeal.entry_id).where(AuditSeal.entry_id >= first)))
+        strays = [entry_id for entry_id in session.scalars(query.order_by(AuditEntry.id)) if entry_id not in all_sealed]
+        verdict.broken.extend(f"entry {entry_id} has no seal: it was not written by Fangyi" for entry_id in strays[:20])
+        verdict.before_chain = session.scalar(select(AuditEntry.id).where(AuditEntry.id < first)
+                                              .order_by(AuditEntry.id.desc()).limit(1)) or 0
+    return verdict
+
+
+def _start_of(day: date) -> Any:
+    from fangyi.timeutil import day_bounds
+
+    return day_bounds(day)[0]
+
+
+def _walk(session: Session, stream: str, head: AuditHead | None, seen: set[int], verdict: Verdict) -> str | None:
+    prev, expected = "", 1
+    seals = session.execute(select(AuditSeal, AuditEntry).outerjoin(AuditEntry, AuditEntry.id == AuditSeal.entry_id)
+                            .where(AuditSeal.stream == stream).order_by(AuditSeal.seq)
+                            .execution_options(populate_existing=True)).all()
+    for seal_row, entry in seals:
+        where = f"stream {stream}, link {seal_row.seq}"
+        if seal_row.seq != expected:
+            return f"{where}: link {expected} is missing"
+        if seal_row.prev_hash != prev:
+            return f"{where}: it does not follow link {expected - 1}"
+        if entry is None:
+            return f"{where}: entry {seal_row.entry_id} is gone"
+        if link(prev, entry) != seal_row.hash:
+            return f"{where}: entry {entry.id} was changed after it was written"
+        seen.add(entry.id)
+        verdict.sealed += 1
+        prev, expected = seal_row.hash, expected + 1
+    if head is None:
+        return f"stream {stream}: its head is gone"
+    verdict.heads[stream] = head.hash
+    if (head.seq, head.hash) != (expected - 1, prev):
+        return f"stream {stream}: its head is at link {head.seq}, the chain ends at link {expected - 1}"
+    return None
