@@ -7,7 +7,9 @@ from alembic import command
 from rich.console import Console
 
 from fangyi.config import get_settings
+from fangyi.db import roles
 from fangyi.db.migrate import alembic_config, upgrade
+from fangyi.db.session import get_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -23,6 +25,29 @@ def register(app: typer.Typer) -> None:
     def current_cmd() -> None:
         """Show the schema revision of the configured database."""
         command.current(alembic_config(get_settings().database_url))
+
+    @group.command("grant")
+    def grant_cmd(role: str = typer.Argument(..., help="the role the server connects as (it must exist)"),
+                  show: bool = typer.Option(False, "--show", help="print the statements instead of running them"),
+                  ) -> None:
+        """Give the server's role its rights on PostgreSQL: everything, but only adding to the audit trail.
+        Run as the database owner (the role that ran `fangyi db upgrade`)."""
+        err = Console(stderr=True)
+        try:
+            statements = roles.grants(role)
+        except ValueError as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
+        if show:
+            print(";\n".join(statements) + ";")
+            return
+        engine = get_engine()
+        if engine.dialect.name != "postgresql":
+            err.print("[red]roles are PostgreSQL's: an SQLite file is guarded by its file's owner[/]")
+            raise typer.Exit(2)
+        with engine.begin() as connection:
+            roles.grant(connection, role)
+        err.print(f"[green]{role}[/] may read and write, and only add to the audit trail")
 
     app.add_typer(group, name="db")
 

@@ -129,3 +129,43 @@ def test_fangyi_audit_verify_names_the_first_broken_link(committed_db: str) -> N
         session.commit()
     result = CliRunner().invoke(app, ["audit", "verify"])
     assert result.exit_code == 1 and f"entry {target} was changed" in result.output
+
+
+def test_the_servers_role_may_only_add_to_the_trail(committed_db: str) -> None:
+    """On PostgreSQL the server connects as a role of its own (fangyi db grant): it writes every
+    table, but the trail only grows, and its triggers are not its to set aside."""
+    import os
+
+    import pytest
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from fangyi.cli.main import app
+
+    owner = engine_for(committed_db)
+    if owner.dialect.name != "postgresql":
+        pytest.skip("roles are PostgreSQL's")
+    role = f"fangyi_app_{os.getpid()}"
+    with owner.begin() as connection:
+        connection.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+    try:
+        assert CliRunner().invoke(app, ["db", "grant", role]).exit_code == 0
+        server = create_engine(make_url(committed_db).set(username=role))
+        with Session(server) as session:
+            audit.record(session, SYSTEM, "update", "venue", 1)
+            session.commit()  # it writes and seals
+            for statement in ("UPDATE audit_log SET note = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log",
+                              "DELETE FROM audit_seals", "ALTER TABLE audit_log DISABLE TRIGGER USER",
+                              "DROP TRIGGER audit_log_no_change ON audit_log"):
+                with pytest.raises(DBAPIError, match="permission denied|must be owner|append-only"):
+                    session.execute(text(statement))
+                session.rollback()
+            assert chain.verify(session).ok
+        server.dispose()
+    finally:
+        with owner.begin() as connection:
+            connection.execute(text(f"REASSIGN OWNED BY {role} TO postgres"))
+            connection.execute(text(f"DROP OWNED BY {role}"))
+            connection.execute(text(f"DROP ROLE {role}"))
