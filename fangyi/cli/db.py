@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from alembic import command
 from rich.console import Console
 
 from fangyi.config import get_settings
-from fangyi.db import roles
+from fangyi.db import backup, roles
 from fangyi.db.migrate import alembic_config, upgrade
 from fangyi.db.session import get_engine
+from fangyi.errors import DomainError
 
 
 def register(app: typer.Typer) -> None:
@@ -50,6 +53,34 @@ def register(app: typer.Typer) -> None:
         err.print(f"[green]{role}[/] may read and write, and only add to the audit trail")
 
     app.add_typer(group, name="db")
+
+
+def register_backup(app: typer.Typer) -> None:
+    @app.command("backup")
+    def backup_cmd(target: Path = typer.Argument(..., help="the file to write")) -> None:
+        """Copy the whole database to a file while it keeps serving (SQLite: a consistent snapshot;
+        PostgreSQL: pg_dump's custom format)."""
+        err = Console(stderr=True)
+        try:
+            size = backup.backup(get_settings().database_url, target)
+        except (DomainError, backup.BackupError) as exc:
+            err.print(f"[red]{getattr(exc, 'detail', exc)}[/]")
+            raise typer.Exit(1) from None
+        err.print(f"[green]backed up[/] {_safe_url()} to {target} ({size:,} bytes)")
+
+    @app.command("restore")
+    def restore_cmd(source: Path = typer.Argument(..., help="a file `fangyi backup` wrote"),
+                    yes: bool = typer.Option(False, "--yes", help="do not ask")) -> None:
+        """Put a backup back as the whole database. Stop the server first: what it holds now is replaced."""
+        err = Console(stderr=True)
+        if not yes and not typer.confirm(f"replace everything in {_safe_url()} with {source}?"):
+            raise typer.Exit(1)
+        try:
+            backup.restore(get_settings().database_url, source)
+        except (DomainError, backup.BackupError) as exc:
+            err.print(f"[red]{getattr(exc, 'detail', exc)}[/]")
+            raise typer.Exit(1) from None
+        err.print(f"[green]restored[/] {_safe_url()} from {source}; run `fangyi db upgrade` if it is older")
 
 
 def _safe_url() -> str:

@@ -21,6 +21,7 @@ def build(parts: Sequence[Part] = PARTS) -> typer.Typer:
         pretty_exceptions_enable=False,
     )
     db.register(command)
+    db.register_backup(command)
     for part in install(parts).parts:
         if part.cli is not None:
             part.cli(command)
