@@ -115,6 +115,7 @@ def matrix(engine: Engine) -> Iterator[Matrix]:
 
 def _call(matrix: Matrix, route: Route, probe: Probe, role: str, side: Side) -> tuple[Response, str]:
     world, client = matrix.world, matrix.client
+    world.role = role
     path = route.path.format(**{key: str(value) for key, value in probe.path(world, side).items()})
     query = probe.query(world, side)
     headers: dict[str, str] = {}
