@@ -66,6 +66,9 @@ def test_cli_refuses_a_bad_date(committed_db):
     result = CliRunner().invoke(app, ["report", "daily", "--date", "2022-13-01", "--json"])
     assert result.exit_code == 2
     assert "not a date" in result.output
+    result = CliRunner().invoke(app, ["report", "daily", "--date", "0001-01-01", "--json"])
+    assert result.exit_code == 2
+    assert "out of range" in result.output
 
 
 def _fill_mishui(session) -> None:
