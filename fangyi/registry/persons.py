@@ -236,14 +236,6 @@ def get_person(session: Session, user: Principal, person_id: int) -> Person:
     return person
 
 
-def reveal_identity(session: Session, user: Principal, person: Person) -> bool:
-    """Whether this user sees the full numbers; each such view is audited."""
-    if not can(user.role, "see_identity"):
-        return False
-    audit.record(session, user, "view_identity", "person", person.id)
-    return True
-
-
 def show_person(session: Session, user: Principal, person_id: int, *, unmask: bool = False) -> Person:
     """One person; with ``unmask`` the caller will show the full numbers, which needs see_identity
     and is audited. The permissions are checked before the person is looked up."""
