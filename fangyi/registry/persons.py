@@ -31,6 +31,9 @@ class FieldError(ValueError):
 
 R = TypeVar("R")
 
+# What a record that does not exist and one outside the jurisdiction both answer (as check_area).
+NOT_FOUND = "not found in your jurisdiction"
+
 
 def checked(clean: Callable[[dict[str, str | None]], R], values: Mapping[str, Any]) -> R:
     """Run a clean_* rule on values given as anything (a request's body): each is read as text, and
@@ -231,7 +234,7 @@ def get_person(session: Session, user: Principal, person_id: int) -> Person:
     require(user, "read_registry")
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"person {person_id} not found")
+        raise NotFound(NOT_FOUND)
     check_area(user, person.area_code)
     return person
 
@@ -409,7 +412,7 @@ def undo_merge(session: Session, actor: Principal, merge_id: int) -> PersonMerge
     require(actor, "merge_persons")
     record = session.get(PersonMerge, merge_id)
     if record is None:
-        raise NotFound(f"merge {merge_id} not found")
+        raise NotFound(NOT_FOUND)
     # Both records first: a merge outside the jurisdiction is not found, whatever its state.
     survivor = get_person(session, actor, record.survivor_id)
     merged = get_person(session, actor, record.merged_id)

@@ -21,7 +21,7 @@ from fangyi.config import get_settings
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.registry.fields import AreaFields, CheckinFields, VenueFields, clean_area, clean_checkin, clean_venue
 from fangyi.registry.models import Area, Checkin, Person, Venue
-from fangyi.registry.persons import checked, get_person
+from fangyi.registry.persons import NOT_FOUND, checked, get_person
 
 Ts = TypeVarTuple("Ts")
 
@@ -56,7 +56,7 @@ def get_area(session: Session, user: Principal, code: str) -> Area:
 def _area(session: Session, user: Principal, code: str) -> Area:
     area = session.get(Area, code)
     if area is None:
-        raise NotFound(f"area {code} not found")
+        raise NotFound(NOT_FOUND)
     check_area(user, area.code)
     return area
 
@@ -205,7 +205,7 @@ def get_venue(session: Session, user: Principal, venue_id: int) -> Venue:
 def _venue(session: Session, user: Principal, venue_id: int) -> Venue:
     venue = session.get(Venue, venue_id)
     if venue is None:
-        raise NotFound(f"venue {venue_id} not found")
+        raise NotFound(NOT_FOUND)
     check_area(user, venue.area_code)
     return venue
 

@@ -100,3 +100,15 @@ def test_an_undone_merge_outside_is_not_found_rather_than_a_conflict(db: Session
     with pytest.raises(NotFound):
         undo_merge(db, office, merge.id)
     assert db.scalar(select(PersonMerge.undone_at).where(PersonMerge.id == merge.id)) is not None
+
+
+def test_a_record_outside_answers_exactly_as_one_that_does_not_exist(
+    client: TestClient, ground: Ground, township: Headers
+):
+    headers = township("tracer")
+    for outside, missing in ((f"/api/v1/persons/{ground.wang.id}", "/api/v1/persons/999999"),
+                             (f"/api/v1/venues/{ground.market.id}", "/api/v1/venues/999999"),
+                             (f"/api/v1/areas/{CHENGGUAN}", "/api/v1/areas/430424101999")):
+        there, nowhere = client.get(outside, headers=headers), client.get(missing, headers=headers)
+        assert there.status_code == nowhere.status_code == 404
+        assert there.json() == nowhere.json()
