@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.errors import Invalid
+from fangyi.imports import service
 from fangyi.imports.models import ImportRun
-from fangyi.imports.service import get_run, recent_runs, run_import
 from fangyi.web.http import API_TOKEN, needs, problems
 
 router = APIRouter(
@@ -88,7 +88,7 @@ def upload(
     A file that cannot be read at all is a 422 problem, and its run is still recorded. Each kind
     is loaded by the roles its part names; rows outside your jurisdiction are rejected.
     """
-    report = run_import(session, user, kind, file.file, filename=file.filename, strict=strict)
+    report = service.upload(session, user, kind, file.file, filename=file.filename, strict=strict)
     session.commit()
     body = report.to_dict()
     if report.status == "failed":
@@ -104,12 +104,12 @@ def recent(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> list[RunOut]:
     """The latest runs of the kinds your role may import, newest first: yours, or all if you see the county."""
-    return [_run_out(run) for run in recent_runs(session, user, offset=offset, limit=limit)]
+    return [_run_out(run) for run in service.recent_runs(session, user, offset=offset, limit=limit)]
 
 
 @router.get("/{import_id}", response_model=RunDetail, openapi_extra=needs("import"))
 def report(import_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: ApiUser, session: SessionDep) -> RunDetail:
     """One run with its rejected rows (the first 10,000); yours, or any if you see the county."""
-    run, found = get_run(session, user, import_id)
+    run, found = service.get_run(session, user, import_id)
     return RunDetail(**_run_out(run).model_dump(),
                      problems=[ProblemRow(line=p.line, column=p.column, reason=p.reason) for p in found])

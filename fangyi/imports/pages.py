@@ -14,7 +14,7 @@ from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import DomainError
 from fangyi.imports.models import ImportRun
 from fangyi.imports.rows import Problem
-from fangyi.imports.service import ImportReport, get_run, kinds_of, recent_runs, run_import
+from fangyi.imports.service import ImportReport, get_run, kinds_of, recent_runs, upload
 from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
@@ -101,7 +101,7 @@ def imports_upload(
         return _form(request, session, user, status_code=422, file_error=translate("imports.no_file", lang),
                      kind=kind, strict=strict)
     try:
-        report = run_import(session, user, kind, file.file, filename=file.filename, strict=strict)
+        report = upload(session, user, kind, file.file, filename=file.filename, strict=strict)
     except DomainError as exc:
         session.rollback()
         return _form(request, session, user, status_code=exc.status, error=exc.detail, kind=kind, strict=strict)

@@ -133,7 +133,6 @@ class ImportReport:
 
 
 def check_permission(actor: Principal, kind: str) -> None:
-    require(actor, "import")
     if kind not in kinds():
         raise Invalid(f"unknown import kind {kind!r}; one of: {', '.join(kinds())}")
     if kind not in kinds_of(actor):
@@ -189,6 +188,18 @@ def run_import(
         _fail(report, str(exc))
     _finish(session, actor, run, report)
     return report
+
+
+def upload(
+    session: Session, actor: Principal, kind: str, source: BinaryIO, *, filename: str | None, strict: bool = False,
+) -> ImportReport:
+    """An import sent to the API or the imports page: the import permission (whose holders the
+    imports menu and the runs' reports are for), then run_import's own check of the kind.
+
+    run_import alone asks only the kind, which a part may give any role (the command line and a
+    part's own callers use it)."""
+    require(actor, "import")
+    return run_import(session, actor, kind, source, filename=filename, strict=strict)
 
 
 def _fail(report: ImportReport, message: str) -> None:

@@ -188,7 +188,7 @@ def test_api_runs_are_shown_to_who_ran_them_and_identity_numbers_masked(
 
 def test_the_service_shows_a_township_user_only_the_runs_they_made(cast: Cast, db: Session) -> None:
     from fangyi.errors import Forbidden, NotFound
-    from fangyi.imports.service import get_run, recent_runs, run_import
+    from fangyi.imports.service import get_run, recent_runs, run_import, upload
     from tests.registry.data.make import SHITAN
 
     cast["tracer"].area_code = SHITAN
@@ -203,6 +203,6 @@ def test_the_service_shows_a_township_user_only_the_runs_they_made(cast: Cast, d
         get_run(db, cast["tracer"], theirs.import_id or 0)
     assert {run.id for run in recent_runs(db, cast["command_office"])} == {mine.import_id, theirs.import_id}
     for refused in (lambda: recent_runs(db, cast["driver"]), lambda: get_run(db, cast["driver"], mine.import_id or 0),
-                    lambda: run_import(db, cast["driver"], "checkins", BytesIO(checkins))):
+                    lambda: upload(db, cast["driver"], "checkins", BytesIO(checkins), filename="c.csv")):
         with pytest.raises(Forbidden):
             refused()
