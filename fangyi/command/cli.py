@@ -13,6 +13,7 @@ from rich.table import Table
 from fangyi.access import SYSTEM
 from fangyi.command.report import SECTION_NAMES, daily, write_xlsx
 from fangyi.db.session import session_scope
+from fangyi.errors import Invalid
 from fangyi.timeutil import today
 
 
@@ -34,8 +35,12 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             Console(stderr=True).print(f"[red]--date {day!r} is not a date (YYYY-MM-DD)[/]")
             raise typer.Exit(2) from None
-        with session_scope() as session:
-            result = daily(session, SYSTEM, when)
+        try:
+            with session_scope() as session:
+                result = daily(session, SYSTEM, when)
+        except Invalid as exc:
+            Console(stderr=True).print(f"[red]--date: {exc.detail}[/]")
+            raise typer.Exit(2) from None
         if as_json:
             print(json.dumps(result, ensure_ascii=False, indent=2))
         elif xlsx:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from fangyi.command.report import daily, write_xlsx
 from fangyi.deps import SessionDep, Viewer
 from fangyi.timeutil import today
+from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
 from fangyi.web.xlsx import attachment
@@ -26,7 +27,7 @@ def _day(value: str) -> date | None:
         return None
 
 
-@router.get("/report")
+@router.get("/report", openapi_extra=needs("read_report"))
 def report_page(request: Request, session: SessionDep, user: Viewer, date: str = "") -> HTMLResponse:
     day = _day(date)
     error = None
@@ -40,7 +41,7 @@ def report_page(request: Request, session: SessionDep, user: Viewer, date: str =
                   sections=sections, error=error, typed=date)
 
 
-@router.get("/report.xlsx")
+@router.get("/report.xlsx", openapi_extra=needs("read_report"))
 def report_xlsx(request: Request, session: SessionDep, user: Viewer, date: str = "") -> Response:
     day = _day(date) or today()
     with tempfile.TemporaryDirectory() as folder:

@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, require
+from fangyi.errors import Invalid
 from fangyi.parts import installed
 
 SECTION_NAMES = {
@@ -32,6 +33,9 @@ SECTION_NAMES = {
 def daily(session: Session, who: Principal, day: date) -> dict[str, Any]:
     """The day's figures of every installed part, each limited to the principal's jurisdiction."""
     require(who, "read_report")
+    # Day arithmetic near the calendar's ends overflows; no outbreak is recorded there.
+    if not 1900 <= day.year <= 9000:
+        raise Invalid(f"date {day.isoformat()} is out of range", column="date")
     report: dict[str, Any] = {"date": day.isoformat()}
     for key, figures in installed().figures:
         report[key] = figures(session, day, who)

@@ -7,14 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Security, UploadFile
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from fangyi.access import require
 from fangyi.deps import ApiUser, SessionDep
-from fangyi.errors import Invalid, NotFound
-from fangyi.imports.models import ImportProblem, ImportRun
-from fangyi.imports.service import MAX_PROBLEMS, can_see_run, mask_reason, run_import, visible_runs
-from fangyi.web.http import API_TOKEN, problems
+from fangyi.errors import Invalid
+from fangyi.imports import service
+from fangyi.imports.models import ImportRun
+from fangyi.web.http import API_TOKEN, needs, problems
 
 router = APIRouter(
     prefix="/api/v1/imports", tags=["imports"], dependencies=[Security(API_TOKEN)],
@@ -76,7 +74,8 @@ def _run_out(run: ImportRun) -> RunOut:
     )
 
 
-@router.post("/{kind}", response_model=ReportOut, status_code=201, responses=problems(400))
+@router.post("/{kind}", response_model=ReportOut, status_code=201, responses=problems(400),
+             openapi_extra=needs("import"))
 def upload(
     kind: Annotated[str, Path(max_length=30, pattern=r"^[a-z_-]+$", description="areas, persons, venues, checkins")],
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or Excel .xlsx, one header row")],
@@ -86,10 +85,10 @@ def upload(
 ) -> ReportOut:
     """Import a file; the answer is the row report (rejected rows with line, column and reason).
 
-    A file that cannot be read at all is a 422 problem, and its run is still recorded.
+    A file that cannot be read at all is a 422 problem, and its run is still recorded. Each kind
+    is loaded by the roles its part names; rows outside your jurisdiction are rejected.
     """
-    require(user, "import")
-    report = run_import(session, user, kind, file.file, filename=file.filename, strict=strict)
+    report = service.upload(session, user, kind, file.file, filename=file.filename, strict=strict)
     session.commit()
     body = report.to_dict()
     if report.status == "failed":
@@ -97,7 +96,7 @@ def upload(
     return ReportOut.model_validate(body)
 
 
-@router.get("", response_model=list[RunOut])
+@router.get("", response_model=list[RunOut], openapi_extra=needs("import"))
 def recent(
     user: ApiUser,
     session: SessionDep,
@@ -105,25 +104,12 @@ def recent(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> list[RunOut]:
     """The latest runs of the kinds your role may import, newest first: yours, or all if you see the county."""
-    require(user, "import")
-    runs = session.scalars(
-        select(ImportRun).where(visible_runs(user))
-        .order_by(ImportRun.id.desc()).offset(offset).limit(limit)
-    )
-    return [_run_out(run) for run in runs]
+    return [_run_out(run) for run in service.recent_runs(session, user, offset=offset, limit=limit)]
 
 
-@router.get("/{import_id}", response_model=RunDetail)
+@router.get("/{import_id}", response_model=RunDetail, openapi_extra=needs("import"))
 def report(import_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: ApiUser, session: SessionDep) -> RunDetail:
-    """One run with its rejected rows (the first 10,000)."""
-    require(user, "import")
-    run = session.get(ImportRun, import_id)
-    if run is None or not can_see_run(user, run):
-        raise NotFound(f"import {import_id} not found")
-    rows = session.scalars(
-        select(ImportProblem).where(ImportProblem.import_id == run.id)
-        .order_by(ImportProblem.line, ImportProblem.id).limit(MAX_PROBLEMS)
-    )
-    # Masked again on the way out: runs stored before reasons were masked still hold full numbers.
-    found = [ProblemRow(line=p.line, column=p.column, reason=mask_reason(p.reason)) for p in rows]
-    return RunDetail(**_run_out(run).model_dump(), problems=found)
+    """One run with its rejected rows (the first 10,000); yours, or any if you see the county."""
+    run, found = service.get_run(session, user, import_id)
+    return RunDetail(**_run_out(run).model_dump(),
+                     problems=[ProblemRow(line=p.line, column=p.column, reason=p.reason) for p in found])

@@ -1,8 +1,4 @@
-"""The import page: upload a CSV or Excel file of one kind and read the row report.
-
-Mounted by fangyi.registry.pages (imports belong to the registry); kept apart
-so that the registry's page module stays short.
-"""
+"""The import page: upload a CSV or Excel file of one kind and read the row report."""
 
 from __future__ import annotations
 
@@ -11,15 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.access import require
 from fangyi.auth.models import User
 from fangyi.deps import SessionDep, Viewer, csrf_ok
-from fangyi.errors import DomainError, NotFound
-from fangyi.imports.models import ImportProblem, ImportRun
-from fangyi.imports.service import ImportReport, can_see_run, kinds_of, mask_reason, run_import, visible_runs
+from fangyi.errors import DomainError
+from fangyi.imports.models import ImportRun
+from fangyi.imports.rows import Problem
+from fangyi.imports.service import ImportReport, get_run, kinds_of, recent_runs, upload
+from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
 
@@ -55,15 +51,11 @@ class ReportView:
         )
 
     @classmethod
-    def of_run(cls, run: ImportRun, problems: list[ImportProblem]) -> ReportView:
+    def of_run(cls, run: ImportRun, problems: list[Problem]) -> ReportView:
         return cls(
             run.id, run.kind, run.filename, run.status, run.rows_total, run.rows_loaded, run.rows_unchanged,
-            run.rows_rejected, run.message, [(p.line, p.column or "", mask_reason(p.reason)) for p in problems],
+            run.rows_rejected, run.message, [(p.line, p.column or "", p.reason) for p in problems],
         )
-
-
-def allowed_kinds(user: User) -> list[str]:
-    return kinds_of(user)
 
 
 def _form(
@@ -72,10 +64,9 @@ def _form(
     report: ReportView | None = None,
 ) -> HTMLResponse:
     lang = lang_of(request)
-    kinds = allowed_kinds(user)
-    runs = session.scalars(
-        select(ImportRun).where(visible_runs(user)).order_by(ImportRun.id.desc()).limit(RECENT_RUNS)
-    ).all()
+    # The service refuses a role that may not import, whatever brought the form back.
+    runs = recent_runs(session, user, limit=RECENT_RUNS)
+    kinds = kinds_of(user)
     return render(
         request, "imports.html", status_code=status_code, user=user, runs=runs, report=report,
         kind=kind or (kinds[0] if kinds else ""), strict=strict, error=error, file_error=file_error,
@@ -83,13 +74,12 @@ def _form(
     )
 
 
-@router.get("/imports")
+@router.get("/imports", openapi_extra=needs("import"))
 def imports_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
-    require(user, "import")
     return _form(request, session, user)
 
 
-@router.post("/imports")
+@router.post("/imports", openapi_extra=needs("import"))
 def imports_upload(
     request: Request,
     session: SessionDep,
@@ -99,19 +89,19 @@ def imports_upload(
     csrf: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
-    require(user, "import")
     lang = lang_of(request)
     if not csrf_ok(request, csrf):
         error = translate("error.csrf", lang)
         return _form(request, session, user, status_code=403, error=error, kind=kind, strict=strict)
-    if kind not in allowed_kinds(user):
+    if kind not in kinds_of(user):
+        # Said before the file is asked for; run_import refuses it the same way.
         return _form(request, session, user, status_code=403, error=translate("imports.kind_refused", lang),
                      kind=kind, strict=strict)
     if file is None or not file.filename:
         return _form(request, session, user, status_code=422, file_error=translate("imports.no_file", lang),
                      kind=kind, strict=strict)
     try:
-        report = run_import(session, user, kind, file.file, filename=file.filename, strict=strict)
+        report = upload(session, user, kind, file.file, filename=file.filename, strict=strict)
     except DomainError as exc:
         session.rollback()
         return _form(request, session, user, status_code=exc.status, error=exc.detail, kind=kind, strict=strict)
@@ -119,14 +109,7 @@ def imports_upload(
     return _form(request, session, user, report=ReportView.of_report(report), kind=kind, strict=strict)
 
 
-@router.get("/imports/{import_id}")
+@router.get("/imports/{import_id}", openapi_extra=needs("import"))
 def import_run_page(request: Request, session: SessionDep, user: Viewer, import_id: int) -> HTMLResponse:
-    require(user, "import")
-    run = session.get(ImportRun, import_id)
-    if run is None or not can_see_run(user, run):
-        raise NotFound(f"import {import_id} not found")
-    problems = session.scalars(
-        select(ImportProblem).where(ImportProblem.import_id == run.id)
-        .order_by(ImportProblem.line, ImportProblem.id).limit(PROBLEMS_SHOWN)
-    ).all()
-    return render(request, "import_run.html", user=user, report=ReportView.of_run(run, list(problems)))
+    run, problems = get_run(session, user, import_id, problems=PROBLEMS_SHOWN)
+    return render(request, "import_run.html", user=user, report=ReportView.of_run(run, problems))

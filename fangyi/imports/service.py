@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from sqlalchemy import ColumnElement, false, insert, true
+from sqlalchemy import ColumnElement, false, insert, select, true
 from sqlalchemy.orm import Session
 
-from fangyi.access import SYSTEM_ROLE, Principal, county_wide
+from fangyi.access import SYSTEM_ROLE, Principal, county_wide, require
 from fangyi.audit import service as audit
-from fangyi.auth.models import User
 from fangyi.config import get_settings
-from fangyi.errors import Forbidden, Invalid
+from fangyi.errors import Forbidden, Invalid, NotFound
 from fangyi.identity import mask_id_number
 from fangyi.imports.models import ImportProblem, ImportRun
 from fangyi.imports.read import Refused, Scan, Unreadable, open_table, scan
@@ -54,21 +53,45 @@ def kinds_of(who: Principal) -> list[str]:
     return [kind for kind, declared in kinds().items() if who.role == SYSTEM_ROLE or who.role in declared.roles]
 
 
-def visible_runs(user: User) -> ColumnElement[bool]:
-    """Which runs a user may read: of a kind their role imports, and their own unless they see the county.
+def visible_runs(who: Principal) -> ColumnElement[bool]:
+    """Which runs a principal may read: of a kind their role imports, and their own unless they see
+    the county.
 
     A run does not record the area its rows lay in, so a user with a smaller
     jurisdiction sees only the runs they ran themselves.
     """
-    allowed = kinds_of(user)
+    allowed = kinds_of(who)
     if not allowed:
         return false()
-    whose = true() if county_wide(user) else ImportRun.actor_id == user.id
+    whose = true() if county_wide(who) else ImportRun.actor_id == who.id
     return ImportRun.kind.in_(allowed) & whose
 
 
-def can_see_run(user: User, run: ImportRun) -> bool:
-    return run.kind in kinds_of(user) and (county_wide(user) or run.actor_id == user.id)
+def can_see_run(who: Principal, run: ImportRun) -> bool:
+    return run.kind in kinds_of(who) and (county_wide(who) or run.actor_id == who.id)
+
+
+def recent_runs(session: Session, who: Principal, *, offset: int = 0, limit: int = 50) -> list[ImportRun]:
+    """The latest runs the principal may read (visible_runs), newest first."""
+    require(who, "import")
+    return list(session.scalars(
+        select(ImportRun).where(visible_runs(who)).order_by(ImportRun.id.desc()).offset(offset).limit(limit)
+    ))
+
+
+def get_run(session: Session, who: Principal, import_id: int, *,
+            problems: int = MAX_PROBLEMS) -> tuple[ImportRun, list[Problem]]:
+    """One run the principal may read, with its first rejected rows (reasons masked)."""
+    require(who, "import")
+    run = session.get(ImportRun, import_id)
+    if run is None or not can_see_run(who, run):
+        raise NotFound(f"import {import_id} not found")
+    found = session.scalars(
+        select(ImportProblem).where(ImportProblem.import_id == run.id)
+        .order_by(ImportProblem.line, ImportProblem.id).limit(problems)
+    ).all()
+    # Masked again on the way out: runs stored before reasons were masked still hold full numbers.
+    return run, [Problem(p.line, p.column, mask_reason(p.reason)) for p in found]
 
 
 @dataclass
@@ -165,6 +188,18 @@ def run_import(
         _fail(report, str(exc))
     _finish(session, actor, run, report)
     return report
+
+
+def upload(
+    session: Session, actor: Principal, kind: str, source: BinaryIO, *, filename: str | None, strict: bool = False,
+) -> ImportReport:
+    """An import sent to the API or the imports page: the import permission (whose holders the
+    imports menu and the runs' reports are for), then run_import's own check of the kind.
+
+    run_import alone asks only the kind, which a part may give any role (the command line and a
+    part's own callers use it)."""
+    require(actor, "import")
+    return run_import(session, actor, kind, source, filename=filename, strict=strict)
 
 
 def _fail(report: ImportReport, message: str) -> None:

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, Security
-from pydantic import BaseModel
-from sqlalchemy import select
 
-from fangyi.access import can, require
-from fangyi.auth.models import User
 from fangyi.config import get_settings
 from fangyi.deps import ApiUser, SessionDep
-from fangyi.errors import Conflict, Forbidden, Invalid
 from fangyi.identity import mask_id_number, mask_phone
 from fangyi.registry import persons as person_service
 from fangyi.registry import service
-from fangyi.registry.fields import clean_area, clean_checkin, clean_venue, parse_time
-from fangyi.registry.models import Checkin, Person, PersonMerge, Venue
-from fangyi.registry.persons import FieldError, clean_person
+from fangyi.registry.fields import parse_time
+from fangyi.registry.models import Area, Checkin, Person, PersonMerge, Venue
+from fangyi.registry.persons import checked
 from fangyi.registry.schemas import (
     AreaCreate,
     AreaDetail,
@@ -55,28 +49,6 @@ OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 AreaCodeQuery = Annotated[str | None, Query(min_length=6, max_length=15, pattern=r"^[0-9]+$")]
 SearchText = Annotated[str | None, Query(max_length=100, pattern=NO_NUL)]
 
-R = TypeVar("R")
-
-
-def _clean(fn: Callable[[dict[str, str | None]], R], values: dict[str, Any]) -> R:
-    """Run a clean_* rule on the request's values as text; a refused field is a 422 naming it."""
-    row = {key: None if value is None else str(value) for key, value in values.items()}
-    try:
-        return fn(row)
-    except FieldError as exc:
-        raise Invalid(f"{exc.column}: {exc.reason}", column=exc.column) from None
-    except OverflowError:
-        raise Invalid("a time or number is out of range") from None
-
-
-def _merged(current: dict[str, Any], patch: BaseModel) -> dict[str, Any]:
-    return current | patch.model_dump(exclude_unset=True)
-
-
-def _page(items: list[Any], total: int, offset: int, limit: int) -> dict[str, Any]:
-    return {"items": items, "total": total, "offset": offset, "limit": limit}
-
-
 # --- areas -----------------------------------------------------------------------
 
 
@@ -85,42 +57,40 @@ def _page(items: list[Any], total: int, offset: int, limit: int) -> dict[str, An
 def list_areas(
     session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Limit = 50,
     parent: AreaCodeQuery = None, level: AreaLevel | None = None,
-) -> dict[str, Any]:
+) -> Page[AreaPublic]:
     rows, total = service.list_areas(session, user, parent=parent, level=level, offset=offset, limit=limit)
-    return _page(rows, total, offset, limit)
+    return Page[AreaPublic](items=[AreaPublic.model_validate(row) for row in rows], total=total, offset=offset,
+                            limit=limit)
 
 
 AreaPath = Annotated[str, Path(min_length=6, max_length=15, pattern=r"^[0-9]+$")]
 
 
-def _area_detail(session: SessionDep, area: Any) -> AreaDetail:
-    children = [AreaPublic.model_validate(child) for child in service.children_of(session, area)]
-    return AreaDetail(**AreaPublic.model_validate(area).model_dump(), children=children)
+def _area_detail(area: Area, children: list[Area]) -> AreaDetail:
+    return AreaDetail(**AreaPublic.model_validate(area).model_dump(),
+                      children=[AreaPublic.model_validate(child) for child in children])
 
 
 @router.get("/areas/{code}", response_model=AreaDetail, summary="One area with its children",
             openapi_extra=needs("read_registry"))
 def get_area(code: AreaPath, session: SessionDep, user: ApiUser) -> AreaDetail:
-    return _area_detail(session, service.get_area(session, user, code))
+    return _area_detail(*service.area_with_children(session, user, code))
 
 
 @router.post("/areas", response_model=AreaDetail, status_code=201, responses=problems(400, 409),
              summary="Add an area (administrators)", openapi_extra=needs("edit_areas"))
 def create_area(body: AreaCreate, session: SessionDep, user: ApiUser) -> AreaDetail:
-    area = service.save_area(session, user, _clean(clean_area, body.model_dump()))
+    area = service.create_area(session, user, body.model_dump())
     session.commit()
-    return _area_detail(session, area)
+    return _area_detail(*service.area_with_children(session, user, area.code))
 
 
 @router.patch("/areas/{code}", response_model=AreaDetail, responses=problems(400),
               summary="Rename an area or move its centroid", openapi_extra=needs("edit_areas"))
 def update_area(code: AreaPath, body: AreaUpdate, session: SessionDep, user: ApiUser) -> AreaDetail:
-    area = service.get_area(session, user, code)
-    current = {"code": area.code, "name": area.name, "level": area.level, "parent_code": area.parent_code,
-               "lat": area.lat, "lon": area.lon}
-    area = service.save_area(session, user, _clean(clean_area, _merged(current, body)), area)
+    area = service.update_area(session, user, code, body.model_dump(exclude_unset=True))
     session.commit()
-    return _area_detail(session, area)
+    return _area_detail(*service.area_with_children(session, user, area.code))
 
 
 # --- persons ---------------------------------------------------------------------
@@ -152,9 +122,10 @@ def _person_public(person: Person, unmasked: bool) -> PersonPublic:
 def list_persons(
     session: SessionDep, user: ApiUser, q: SearchText = None, area: AreaCodeQuery = None,
     offset: Offset = 0, limit: Limit = 50,
-) -> dict[str, Any]:
+) -> Page[PersonPublic]:
     rows, total = person_service.search_persons(session, user, q=q, area_code=area, offset=offset, limit=limit)
-    return _page([_person_public(person, False) for person in rows], total, offset, limit)
+    return Page[PersonPublic](items=[_person_public(person, False) for person in rows], total=total, offset=offset,
+                              limit=limit)
 
 
 @router.get("/persons/{person_id}", response_model=PersonPublic,
@@ -163,48 +134,26 @@ def list_persons(
 def get_person(
     person_id: RecordId, session: SessionDep, user: ApiUser, unmask: bool = False
 ) -> PersonPublic:
-    person = person_service.get_person(session, user, person_id)
-    if not unmask:
-        return _person_public(person, False)
-    if not can(user.role, "see_identity"):
-        raise Forbidden(f"role {user.role} may not see full identity numbers")
-    revealed = person_service.reveal_identity(session, user, person)
-    session.commit()
-    return _person_public(person, revealed)
-
-
-def _save_person(session: SessionDep, user: User, values: dict[str, Any], person: Person | None) -> Person:
-    fields = _clean(clean_person, values)
-    holder = session.scalar(select(Person.id).where(Person.id_number == fields.id_number))
-    if holder is not None and (person is None or holder != person.id):
-        raise Conflict(f"a person with identity number {fields.id_number} exists already", column="id_number")
-    saved = person_service.save_person(session, user, fields, person)
-    session.commit()
-    return saved
+    person = person_service.show_person(session, user, person_id, unmask=unmask)
+    if unmask:
+        session.commit()
+    return _person_public(person, unmask)
 
 
 @router.post("/persons", response_model=PersonPublic, status_code=201, responses=problems(400, 409),
              summary="Add a person (identity number checked)", openapi_extra=needs("edit_registry"))
 def create_person(body: PersonCreate, session: SessionDep, user: ApiUser) -> PersonPublic:
-    return _person_public(_save_person(session, user, body.model_dump(), None), False)
+    person = person_service.create_person(session, user, body.model_dump())
+    session.commit()
+    return _person_public(person, False)
 
 
 @router.patch("/persons/{person_id}", response_model=PersonPublic, responses=problems(400, 409),
               summary="Change a person's fields; only the fields sent change", openapi_extra=needs("edit_registry"))
 def update_person(person_id: RecordId, body: PersonUpdate, session: SessionDep, user: ApiUser) -> PersonPublic:
-    require(user, "edit_registry")
-    person = person_service.get_person(session, user, person_id)
-    current = {
-        "id_number": person.id_number, "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
-        "phone": person.phone, "area_code": person.area_code, "address": person.address,
-        "household": person.household.code if person.household else None,
-    }
-    values = _merged(current, body)
-    if values["id_number"] != person.id_number:
-        # A corrected number carries its own birth date and sex; the old ones must not contradict it.
-        for column in ("birth_date", "sex"):
-            values[column] = body.model_dump(exclude_unset=True).get(column)
-    return _person_public(_save_person(session, user, values, person), False)
+    person = person_service.update_person(session, user, person_id, body.model_dump(exclude_unset=True))
+    session.commit()
+    return _person_public(person, False)
 
 
 def _merge_public(record: PersonMerge) -> MergePublic:
@@ -256,7 +205,7 @@ def _checkin_public(checkin: Checkin, venue: Venue) -> CheckinPublic:
 def _time_query(value: str | None, column: str) -> int | None:
     if value is None:
         return None
-    return _clean(lambda row: parse_time(row, column, get_settings().tz), {column: value})
+    return checked(lambda row: parse_time(row, column, get_settings().tz), {column: value})
 
 
 FromQuery = Annotated[
@@ -271,25 +220,27 @@ ToQuery = Annotated[
             openapi_extra=needs("read_registry"))
 def person_checkins(
     person_id: RecordId, session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Limit = 50
-) -> dict[str, Any]:
-    person_service.get_person(session, user, person_id)
+) -> Page[CheckinPublic]:
     rows, total = service.list_checkins(session, user, person_id=person_id, offset=offset, limit=limit)
-    return _page([_checkin_public(*row) for row in rows], total, offset, limit)
+    return Page[CheckinPublic](items=[_checkin_public(*row) for row in rows], total=total, offset=offset,
+                               limit=limit)
 
 
 @router.get("/checkins", response_model=Page[CheckinPublic],
-            summary="Stays of persons in your jurisdiction, newest first (from inclusive, to exclusive)",
+            summary="Stays of persons in your jurisdiction, newest first (from inclusive, to exclusive); "
+                    "a venue or person outside it is not found",
             openapi_extra=needs("read_registry"))
 def list_checkins(
     session: SessionDep, user: ApiUser, venue: OptionalId = None, person: OptionalId = None,
     start: FromQuery = None, end: ToQuery = None,
     offset: Offset = 0, limit: Limit = 50,
-) -> dict[str, Any]:
+) -> Page[CheckinPublic]:
     rows, total = service.list_checkins(
         session, user, venue_id=venue, person_id=person, start=_time_query(start, "from"),
         end=_time_query(end, "to"), offset=offset, limit=limit,
     )
-    return _page([_checkin_public(*row) for row in rows], total, offset, limit)
+    return Page[CheckinPublic](items=[_checkin_public(*row) for row in rows], total=total, offset=offset,
+                               limit=limit)
 
 
 ALREADY_RECORDED: dict[int | str, dict[str, Any]] = {
@@ -302,13 +253,10 @@ ALREADY_RECORDED: dict[int | str, dict[str, Any]] = {
              summary="Record a stay; sending the same stay again returns it (200) instead of a duplicate",
              openapi_extra=needs("edit_registry"))
 def create_checkin(body: CheckinCreate, response: Response, session: SessionDep, user: ApiUser) -> CheckinPublic:
-    fields = _clean(lambda row: clean_checkin(row, get_settings().tz), body.model_dump())
-    checkin, created = service.add_checkin(session, user, fields)
+    checkin, venue, created = service.record_checkin(session, user, body.model_dump())
     session.commit()
     if not created:
         response.status_code = 200
-    venue = session.get(Venue, checkin.venue_id)
-    assert venue is not None
     return _checkin_public(checkin, venue)
 
 
@@ -320,30 +268,28 @@ def create_checkin(body: CheckinCreate, response: Response, session: SessionDep,
 def list_venues(
     session: SessionDep, user: ApiUser, kind: VenueKind | None = None,
     area: AreaCodeQuery = None, q: SearchText = None, offset: Offset = 0, limit: Limit = 50,
-) -> dict[str, Any]:
+) -> Page[VenuePublic]:
     rows, total = service.list_venues(session, user, kind=kind, area_code=area, q=q, offset=offset, limit=limit)
-    return _page(rows, total, offset, limit)
+    return Page[VenuePublic](items=[VenuePublic.model_validate(row) for row in rows], total=total, offset=offset,
+                             limit=limit)
 
 
 @router.get("/venues/{venue_id}", response_model=VenuePublic, summary="One venue", openapi_extra=needs("read_registry"))
-def get_venue(venue_id: RecordId, session: SessionDep, user: ApiUser) -> Venue:
-    return service.get_venue(session, user, venue_id)
+def get_venue(venue_id: RecordId, session: SessionDep, user: ApiUser) -> VenuePublic:
+    return VenuePublic.model_validate(service.get_venue(session, user, venue_id))
 
 
 @router.post("/venues", response_model=VenuePublic, status_code=201, responses=problems(400, 409),
              summary="Add a venue (its QR code's id)", openapi_extra=needs("edit_registry"))
-def create_venue(body: VenueCreate, session: SessionDep, user: ApiUser) -> Venue:
-    venue = service.save_venue(session, user, _clean(clean_venue, body.model_dump()))
+def create_venue(body: VenueCreate, session: SessionDep, user: ApiUser) -> VenuePublic:
+    venue = service.create_venue(session, user, body.model_dump())
     session.commit()
-    return venue
+    return VenuePublic.model_validate(venue)
 
 
 @router.patch("/venues/{venue_id}", response_model=VenuePublic, responses=problems(400, 409),
               summary="Change a venue; only the fields sent change", openapi_extra=needs("edit_registry"))
-def update_venue(venue_id: RecordId, body: VenueUpdate, session: SessionDep, user: ApiUser) -> Venue:
-    require(user, "edit_registry")
-    venue = service.get_venue(session, user, venue_id)
-    current = {column: getattr(venue, column) for column in service.VENUE_COLUMNS}
-    venue = service.save_venue(session, user, _clean(clean_venue, _merged(current, body)), venue)
+def update_venue(venue_id: RecordId, body: VenueUpdate, session: SessionDep, user: ApiUser) -> VenuePublic:
+    venue = service.update_venue(session, user, venue_id, body.model_dump(exclude_unset=True))
     session.commit()
-    return venue
+    return VenuePublic.model_validate(venue)

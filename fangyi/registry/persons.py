@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from fangyi.access import Principal, can, check_area, in_jurisdiction, require
+from fangyi.access import Principal, can, check_area, in_jurisdiction, require, sees
 from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.identity import IdentityError, mask_id_number, parse_id_number, parse_phone, parse_sex
 from fangyi.parts import installed
-from fangyi.registry.models import Area, Checkin, Household, Person, PersonMerge
+from fangyi.registry.models import Area, Checkin, Household, Person, PersonMerge, Venue
 from fangyi.timeutil import now
 
 
@@ -26,6 +27,24 @@ class FieldError(ValueError):
         super().__init__(f"{column}: {reason}")
         self.column = column
         self.reason = reason
+
+
+R = TypeVar("R")
+
+# What a record that does not exist and one outside the jurisdiction both answer (as check_area).
+NOT_FOUND = "not found in your jurisdiction"
+
+
+def checked(clean: Callable[[dict[str, str | None]], R], values: Mapping[str, Any]) -> R:
+    """Run a clean_* rule on values given as anything (a request's body): each is read as text, and
+    a refused field is Invalid naming its column."""
+    row = {key: None if value is None else str(value) for key, value in values.items()}
+    try:
+        return clean(row)
+    except FieldError as exc:
+        raise Invalid(f"{exc.column}: {exc.reason}", column=exc.column) from None
+    except OverflowError:
+        raise Invalid("a time or number is out of range") from None
 
 
 @dataclass
@@ -118,23 +137,31 @@ def household_for(session: Session, code: str, area_code: str) -> Household:
 
 
 def save_person(session: Session, actor: Principal, values: PersonFields, person: Person | None = None) -> Person:
-    """Create a person, or update one, with the audit trail's before and after."""
+    """Create a person, or update one, with the audit trail's before and after.
+
+    Every record the write touches lies in the actor's jurisdiction: the person as stored, the area
+    they move to, and the household they join.
+    """
     require(actor, "edit_registry")
+    if person is not None:
+        check_area(actor, person.area_code)
+    check_area(actor, values.area_code)
     if session.get(Area, values.area_code) is None:
         raise Invalid(f"area {values.area_code} is not in the registry", column="area_code")
-    check_area(actor, values.area_code)
+    _refuse_taken_number(session, actor, values.id_number, person)
+    household = None
+    if values.household:
+        household = household_for(session, values.household, values.area_code)
+        check_area(actor, household.area_code)
     if person is None:
-        if session.scalar(select(Person.id).where(Person.id_number == values.id_number)) is not None:
-            raise Conflict(f"a person with identity number {values.id_number} exists already")
         person = Person(id_number=values.id_number)
         session.add(person)
         before: dict[str, Any] = {}
     else:
-        check_area(actor, person.area_code)
         before = _snapshot(person)
     for column in PERSON_COLUMNS:
         setattr(person, column, getattr(values, column))
-    person.household = household_for(session, values.household, values.area_code) if values.household else None
+    person.household = household
     session.flush()
     after = _snapshot(person)
     if before:
@@ -144,6 +171,41 @@ def save_person(session: Session, actor: Principal, values: PersonFields, person
     else:
         audit.record(session, actor, "create", "person", person.id, after=after)
     return person
+
+
+def _refuse_taken_number(session: Session, actor: Principal, id_number: str, person: Person | None) -> None:
+    """A Conflict when another record holds the number; it is quoted only when the actor may read
+    that record (the number of someone outside the jurisdiction is never echoed back)."""
+    holder = session.execute(
+        select(Person.id, Person.area_code).where(Person.id_number == id_number)
+    ).first()
+    if holder is None or (person is not None and holder.id == person.id):
+        return
+    if sees(actor, holder.area_code):
+        raise Conflict(f"a person with identity number {id_number} exists already", column="id_number")
+    raise Conflict("a person with this identity number is registered already", column="id_number")
+
+
+def create_person(session: Session, actor: Principal, values: Mapping[str, Any]) -> Person:
+    """A person from a request's fields (checked by clean_person)."""
+    require(actor, "edit_registry")
+    return save_person(session, actor, checked(clean_person, values))
+
+
+def update_person(session: Session, actor: Principal, person_id: int, changes: Mapping[str, Any]) -> Person:
+    """Change the fields given; the others keep their stored values."""
+    require(actor, "edit_registry")
+    person = get_person(session, actor, person_id)
+    values = {
+        "id_number": person.id_number, "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
+        "phone": person.phone, "area_code": person.area_code, "address": person.address,
+        "household": person.household.code if person.household else None,
+    } | dict(changes)
+    if values["id_number"] != person.id_number:
+        # A corrected number carries its own birth date and sex; the old ones must not contradict it.
+        for column in ("birth_date", "sex"):
+            values[column] = changes.get(column)
+    return save_person(session, actor, checked(clean_person, values), person)
 
 
 def register_on_the_spot(session: Session, actor: Principal, *, id_number: str, name: str, area_code: str,
@@ -172,17 +234,61 @@ def get_person(session: Session, user: Principal, person_id: int) -> Person:
     require(user, "read_registry")
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"person {person_id} not found")
+        raise NotFound(NOT_FOUND)
     check_area(user, person.area_code)
     return person
 
 
-def reveal_identity(session: Session, user: Principal, person: Person) -> bool:
-    """Whether this user sees the full numbers; each such view is audited."""
-    if not can(user.role, "see_identity"):
-        return False
-    audit.record(session, user, "view_identity", "person", person.id)
-    return True
+def show_person(session: Session, user: Principal, person_id: int, *, unmask: bool = False) -> Person:
+    """One person; with ``unmask`` the caller will show the full numbers, which needs see_identity
+    and is audited. The permissions are checked before the person is looked up."""
+    require(user, "read_registry")
+    if unmask:
+        require(user, "see_identity")
+    person = get_person(session, user, person_id)
+    if unmask:
+        audit.record(session, user, "view_identity", "person", person.id)
+    return person
+
+
+@dataclass
+class PersonFile:
+    """What a person's page shows: the person, the household members the user may read, the latest
+    stays (where this person was, wherever that was) and the merges the record took part in."""
+
+    person: Person
+    revealed: bool
+    members: list[Person]
+    stays: list[tuple[str, int, int | None]]  # venue name, check-in, check-out
+    merges: list[PersonMerge]
+
+
+RECENT_STAYS = 20
+
+
+def person_file(session: Session, user: Principal, person_id: int, *, reveal: bool = False) -> PersonFile:
+    person = show_person(session, user, person_id, unmask=reveal)
+    members: list[Person] = []
+    if person.household_id is not None:
+        members = list(session.scalars(
+            select(Person).where(
+                Person.household_id == person.household_id, Person.id != person.id,
+                Person.merged_into_id.is_(None), in_jurisdiction(user, Person.area_code),
+            ).order_by(Person.name)
+        ))
+    stays: list[tuple[str, int, int | None]] = [(name, in_at, out_at) for name, in_at, out_at in session.execute(
+        select(Venue.name, Checkin.in_at, Checkin.out_at)
+        .join(Venue, Venue.id == Checkin.venue_id)
+        .where(Checkin.person_id == person.id)
+        .order_by(Checkin.in_at.desc())
+        .limit(RECENT_STAYS)
+    )]
+    merges = list(session.scalars(
+        select(PersonMerge)
+        .where(or_(PersonMerge.survivor_id == person.id, PersonMerge.merged_id == person.id))
+        .order_by(PersonMerge.at.desc())
+    ))
+    return PersonFile(person, reveal, members, stays, merges)
 
 
 def search_persons(
@@ -223,6 +329,17 @@ def search_persons(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Person.name, Person.id).offset(offset).limit(limit)).all()
     return list(rows), total
+
+
+def export_persons(
+    session: Session, user: Principal, *, q: str | None = None, area_code: str | None = None, limit: int,
+) -> tuple[list[Person], int]:
+    """The persons a search finds, for a spreadsheet (numbers masked by the caller); each export is
+    on the audit trail."""
+    persons, total = search_persons(session, user, q=q, area_code=area_code, limit=limit)
+    audit.record(session, user, "export", "person", None,
+                 after={"q": q or "", "area": area_code or "", "rows": len(persons), "total": total, "masked": True})
+    return persons, total
 
 
 def _move_checkins(session: Session, from_id: int, to_id: int) -> list[int]:
@@ -295,11 +412,12 @@ def undo_merge(session: Session, actor: Principal, merge_id: int) -> PersonMerge
     require(actor, "merge_persons")
     record = session.get(PersonMerge, merge_id)
     if record is None:
-        raise NotFound(f"merge {merge_id} not found")
-    if record.undone_at is not None:
-        raise Conflict(f"merge {merge_id} was undone already")
+        raise NotFound(NOT_FOUND)
+    # Both records first: a merge outside the jurisdiction is not found, whatever its state.
     survivor = get_person(session, actor, record.survivor_id)
     merged = get_person(session, actor, record.merged_id)
+    if record.undone_at is not None:
+        raise Conflict(f"merge {merge_id} was undone already")
     if survivor.merged_into_id is not None:
         # Merges are undone newest first, or links would land on the wrong record.
         later = session.scalar(select(PersonMerge.id).where(

@@ -6,6 +6,9 @@ keyword arguments, the acting user first, domain errors, the audit trail on ever
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, func, select
@@ -14,9 +17,11 @@ from sqlalchemy.orm import Session
 from fangyi.access import Principal, check_area, in_jurisdiction, require
 from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
+from fangyi.config import get_settings
 from fangyi.errors import Conflict, Invalid, NotFound
-from fangyi.registry.fields import AreaFields, CheckinFields, VenueFields
+from fangyi.registry.fields import AreaFields, CheckinFields, VenueFields, clean_area, clean_checkin, clean_venue
 from fangyi.registry.models import Area, Checkin, Person, Venue
+from fangyi.registry.persons import NOT_FOUND, checked, get_person
 
 Ts = TypeVarTuple("Ts")
 
@@ -45,15 +50,83 @@ def list_areas(
 
 def get_area(session: Session, user: Principal, code: str) -> Area:
     require(user, "read_registry")
+    return _area(session, user, code)
+
+
+def _area(session: Session, user: Principal, code: str) -> Area:
     area = session.get(Area, code)
     if area is None:
-        raise NotFound(f"area {code} not found")
+        raise NotFound(NOT_FOUND)
     check_area(user, area.code)
     return area
 
 
-def children_of(session: Session, area: Area) -> list[Area]:
-    return list(session.scalars(select(Area).where(Area.parent_code == area.code).order_by(Area.code)))
+def area_with_children(session: Session, user: Principal, code: str) -> tuple[Area, list[Area]]:
+    area = get_area(session, user, code)
+    return area, children_of(session, user, area)
+
+
+def children_of(session: Session, user: Principal, area: Area) -> list[Area]:
+    return list(session.scalars(
+        select(Area).where(Area.parent_code == area.code, in_jurisdiction(user, Area.code)).order_by(Area.code)
+    ))
+
+
+def area_choices(session: Session, user: Principal) -> list[Area]:
+    """The areas of the user's jurisdiction a list can be narrowed to; groups are left out (a county
+    has thousands, and a village narrows enough)."""
+    require(user, "read_registry")
+    return list(session.scalars(
+        select(Area).where(in_jurisdiction(user, Area.code), Area.level != "group").order_by(Area.code)
+    ))
+
+
+@dataclass
+class AreaTree:
+    roots: list[Area]
+    kids: dict[str, list[Area]]
+    persons: dict[str, int]  # persons living at or below each area
+
+
+def area_tree(session: Session, user: Principal) -> AreaTree:
+    """The user's jurisdiction as a tree, with how many persons live in each area."""
+    require(user, "read_registry")
+    areas = session.scalars(select(Area).where(in_jurisdiction(user, Area.code)).order_by(Area.code)).all()
+    by_code = {area.code: area for area in areas}
+    kids: dict[str, list[Area]] = defaultdict(list)
+    roots = []
+    for area in areas:
+        if area.parent_code in by_code:
+            kids[area.parent_code].append(area)
+        else:
+            roots.append(area)
+    # One grouped count, rolled up the tree in Python: cheap even for a county.
+    counts: dict[str, int] = defaultdict(int)
+    rows = session.execute(
+        select(Person.area_code, func.count())
+        .where(Person.merged_into_id.is_(None), in_jurisdiction(user, Person.area_code))
+        .group_by(Person.area_code)
+    )
+    for code, count in rows:
+        at: str | None = code
+        while at is not None and at in by_code:
+            counts[at] += count
+            at = by_code[at].parent_code
+    return AreaTree(roots, kids, counts)
+
+
+def create_area(session: Session, actor: Principal, values: Mapping[str, Any]) -> Area:
+    require(actor, "edit_areas")
+    return save_area(session, actor, checked(clean_area, values))
+
+
+def update_area(session: Session, actor: Principal, code: str, changes: Mapping[str, Any]) -> Area:
+    """Rename an area or move its centroid; only the fields given change."""
+    require(actor, "edit_areas")
+    area = _area(session, actor, code)
+    current = {"code": area.code, "name": area.name, "level": area.level, "parent_code": area.parent_code,
+               "lat": area.lat, "lon": area.lon}
+    return save_area(session, actor, checked(clean_area, current | dict(changes)), area)
 
 
 def save_area(session: Session, actor: Principal, values: AreaFields, area: Area | None = None) -> Area:
@@ -112,11 +185,27 @@ def list_venues(
     return [row[0] for row in rows], total
 
 
+def export_venues(
+    session: Session, user: Principal, *, kind: str | None = None, area_code: str | None = None,
+    q: str | None = None, limit: int,
+) -> tuple[list[Venue], int]:
+    """The venues a search finds, for a spreadsheet; each export is on the audit trail."""
+    venues, total = list_venues(session, user, kind=kind, area_code=area_code, q=q, limit=limit)
+    audit.record(session, user, "export", "venue", None,
+                 after={"q": q or "", "kind": kind or "", "area": area_code or "", "rows": len(venues),
+                        "total": total})
+    return venues, total
+
+
 def get_venue(session: Session, user: Principal, venue_id: int) -> Venue:
     require(user, "read_registry")
+    return _venue(session, user, venue_id)
+
+
+def _venue(session: Session, user: Principal, venue_id: int) -> Venue:
     venue = session.get(Venue, venue_id)
     if venue is None:
-        raise NotFound(f"venue {venue_id} not found")
+        raise NotFound(NOT_FOUND)
     check_area(user, venue.area_code)
     return venue
 
@@ -124,12 +213,28 @@ def get_venue(session: Session, user: Principal, venue_id: int) -> Venue:
 VENUE_COLUMNS = ("code", "name", "kind", "area_code", "address", "default_stay_minutes", "lat", "lon")
 
 
-def save_venue(session: Session, actor: Principal, values: VenueFields, venue: Venue | None = None) -> Venue:
-    """Create a venue, or update one, with the audit trail's before and after."""
+def create_venue(session: Session, actor: Principal, values: Mapping[str, Any]) -> Venue:
     require(actor, "edit_registry")
+    return save_venue(session, actor, checked(clean_venue, values))
+
+
+def update_venue(session: Session, actor: Principal, venue_id: int, changes: Mapping[str, Any]) -> Venue:
+    """Change the fields given; the others keep their stored values."""
+    require(actor, "edit_registry")
+    venue = _venue(session, actor, venue_id)
+    current = {column: getattr(venue, column) for column in VENUE_COLUMNS}
+    return save_venue(session, actor, checked(clean_venue, current | dict(changes)), venue)
+
+
+def save_venue(session: Session, actor: Principal, values: VenueFields, venue: Venue | None = None) -> Venue:
+    """Create a venue, or update one, with the audit trail's before and after: the venue as stored
+    and the area it moves to both lie in the actor's jurisdiction."""
+    require(actor, "edit_registry")
+    if venue is not None:
+        check_area(actor, venue.area_code)
+    check_area(actor, values.area_code)
     if session.get(Area, values.area_code) is None:
         raise Invalid(f"area {values.area_code} is not in the registry", column="area_code")
-    check_area(actor, values.area_code)
     holder = session.scalar(select(Venue.id).where(Venue.code == values.code))
     if holder is not None and (venue is None or holder != venue.id):
         raise Conflict(f"a venue with code {values.code} exists already", column="code")
@@ -138,7 +243,6 @@ def save_venue(session: Session, actor: Principal, values: VenueFields, venue: V
         session.add(venue)
         before: dict[str, Any] = {}
     else:
-        check_area(actor, venue.area_code)
         before = audit.snapshot(venue)
     for column in VENUE_COLUMNS:
         setattr(venue, column, getattr(values, column))
@@ -162,7 +266,8 @@ def _visible_person(session: Session, user: Principal, id_number: str) -> Person
             raise NotFound(id_number)
         check_area(user, person.area_code)
     except NotFound:
-        raise Invalid(f"no person with identity number {id_number} in your jurisdiction", column="id_number") from None
+        # Not the number: the one who sent it may not read whoever holds it.
+        raise NotFound("no person with this identity number in your jurisdiction", column="id_number") from None
     return person
 
 
@@ -173,8 +278,18 @@ def _visible_venue(session: Session, user: Principal, code: str) -> Venue:
             raise NotFound(code)
         check_area(user, venue.area_code)
     except NotFound:
-        raise Invalid(f"no venue with code {code} in your jurisdiction", column="venue_code") from None
+        raise NotFound(f"no venue with code {code} in your jurisdiction", column="venue_code") from None
     return venue
+
+
+def record_checkin(session: Session, actor: Principal, values: Mapping[str, Any]) -> tuple[Checkin, Venue, bool]:
+    """A stay from a request's fields (checked by clean_checkin): (check-in, its venue, created)."""
+    require(actor, "edit_registry")
+    fields = checked(lambda row: clean_checkin(row, get_settings().tz), values)
+    checkin, created = add_checkin(session, actor, fields)
+    venue = session.get(Venue, checkin.venue_id)
+    assert venue is not None
+    return checkin, venue, created
 
 
 def add_checkin(session: Session, actor: Principal, values: CheckinFields) -> tuple[Checkin, bool]:
@@ -216,8 +331,13 @@ def list_checkins(
     session: Session, user: Principal, *, venue_id: int | None = None, person_id: int | None = None,
     start: int | None = None, end: int | None = None, offset: int = 0, limit: int = 50,
 ) -> tuple[list[tuple[Checkin, Venue]], int]:
-    """Stays of persons inside the user's jurisdiction, newest first; ``end`` is exclusive."""
+    """Stays of persons inside the user's jurisdiction, newest first; ``end`` is exclusive. A venue
+    or person named must lie in the jurisdiction (else NotFound, not an empty list)."""
     require(user, "read_registry")
+    if venue_id is not None:
+        _venue(session, user, venue_id)
+    if person_id is not None:
+        get_person(session, user, person_id)
     query = (
         select(Checkin, Venue)
         .join(Venue, Venue.id == Checkin.venue_id)

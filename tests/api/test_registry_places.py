@@ -167,14 +167,15 @@ def test_checkout_before_checkin_is_422(client: TestClient, cast: Cast, ground: 
     assert response.status_code == 422 and response.json()["column"] == "checked_out_at"
 
 
-def test_unknown_person_or_venue_is_422_with_column(client: TestClient, cast: Cast, ground: Ground):
+def test_unknown_person_or_venue_is_404_with_column(client: TestClient, cast: Cast, ground: Ground):
+    # Not found, as one outside the jurisdiction is: the two answers must not tell them apart.
     headers = cast.headers("tracer")
     unknown_person = client.post("/api/v1/checkins", json={"id_number": "P:NOBODY1", "venue_code": "HD-SHOP-1",
                                                            "checked_in_at": "2022-03-27T12:05"}, headers=headers)
-    assert unknown_person.status_code == 422 and unknown_person.json()["column"] == "id_number"
+    assert unknown_person.status_code == 404 and unknown_person.json()["column"] == "id_number"
     unknown_venue = client.post("/api/v1/checkins", json={"id_number": LIU, "venue_code": "NOWHERE",
                                                           "checked_in_at": "2022-03-27T12:05"}, headers=headers)
-    assert unknown_venue.status_code == 422 and unknown_venue.json()["column"] == "venue_code"
+    assert unknown_venue.status_code == 404 and unknown_venue.json()["column"] == "venue_code"
 
 
 def test_village_doctor_cannot_record_a_stay_for_someone_outside_her_township(
@@ -183,7 +184,17 @@ def test_village_doctor_cannot_record_a_stay_for_someone_outside_her_township(
     response = client.post("/api/v1/checkins", json={"id_number": WANG, "venue_code": "HD-SHOP-1",
                                                      "checked_in_at": "2022-03-27T15:00"},
                            headers=cast.headers("village_doctor"))
-    assert response.status_code == 422 and response.json()["column"] == "id_number"
+    assert response.status_code == 404 and response.json()["column"] == "id_number"
+    assert WANG not in response.text  # the number of someone she may not read is not echoed
+
+
+def test_village_doctor_cannot_record_a_stay_at_a_venue_outside_her_township(
+    client: TestClient, cast: Cast, ground: Ground
+):
+    response = client.post("/api/v1/checkins", json={"id_number": LIU, "venue_code": "HD-MKT-1",
+                                                     "checked_in_at": "2022-03-27T15:00"},
+                           headers=cast.headers("village_doctor"))
+    assert response.status_code == 404 and response.json()["column"] == "venue_code"
 
 
 def test_a_time_at_the_edge_of_the_calendar_is_422_not_an_error(

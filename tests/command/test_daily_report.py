@@ -10,13 +10,16 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from fangyi.access import SYSTEM
+from fangyi.accounts import service as accounts
+from fangyi.auth.models import User
 from fangyi.cli.main import app
 from fangyi.command.report import daily
 from fangyi.db.session import session_scope
 from fangyi.identity import make_id_number
 from fangyi.parts import installed
+from fangyi.registry.figures import figures as registry_figures
 from fangyi.registry.models import Checkin, Household, Person, Venue
-from tests.conftest import SHIJIN, XIAOQUANWU, add_areas
+from tests.conftest import CHENGGUAN, COUNTY, SHIJIN, SHITAN, XIAOQUANWU, add_areas
 
 
 def _fill(session) -> None:
@@ -63,3 +66,70 @@ def test_cli_refuses_a_bad_date(committed_db):
     result = CliRunner().invoke(app, ["report", "daily", "--date", "2022-13-01", "--json"])
     assert result.exit_code == 2
     assert "not a date" in result.output
+    result = CliRunner().invoke(app, ["report", "daily", "--date", "0001-01-01", "--json"])
+    assert result.exit_code == 2
+    assert "out of range" in result.output
+
+
+def _fill_mishui(session) -> None:
+    """One household of 洣水镇 with a person who stayed at its market, beside _fill's 石滩乡."""
+    home = Household(code="H2", area_code=CHENGGUAN)
+    session.add(home)
+    session.flush()
+    person = Person(id_number=make_id_number("430424", date(1990, 2, 3), 7, "F"), doc_kind="resident",
+                    name="王芳", area_code=CHENGGUAN, household_id=home.id)
+    market = Venue(code="V2", name="城关农贸市场", kind="market", area_code=CHENGGUAN)
+    session.add_all([person, market])
+    session.flush()
+    session.add(Checkin(person_id=person.id, venue_id=market.id, in_at=1648353900))
+    session.flush()
+
+
+def _user(session, role: str, area_code: str) -> User:
+    return accounts.create_user(session, SYSTEM, username=f"{role}-{area_code}", password="a-long-pass-2022",
+                                role=role, area_code=area_code)
+
+
+def test_registry_figures_count_only_the_jurisdiction(db):
+    _fill(db)
+    _fill_mishui(db)
+    day = date(2022, 4, 1)
+    assert registry_figures(db, day, _user(db, "commander", SHITAN)) == {
+        "areas": 3, "persons": 3, "households": 1, "venues": 1, "checkins": 3}
+    assert registry_figures(db, day, _user(db, "commander", CHENGGUAN)) == {
+        "areas": 1, "persons": 1, "households": 1, "venues": 1, "checkins": 1}
+    everything = {"areas": 6, "persons": 4, "households": 2, "venues": 2, "checkins": 4}
+    assert registry_figures(db, day, _user(db, "commander", COUNTY)) == everything
+    assert registry_figures(db, day, SYSTEM) == everything
+
+
+def test_a_township_commander_gets_the_township_report(db, client):
+    _fill(db)
+    _fill_mishui(db)
+    commander = _user(db, "commander", SHITAN)
+    headers = {"Authorization": f"Bearer {accounts.issue_token(db, SYSTEM, commander, 'test')}"}
+    body = client.get("/api/v1/report/daily", params={"date": "2022-04-01"}, headers=headers).json()
+    assert body["registry"]["persons"] == 3 and body["registry"]["checkins"] == 3
+    assert daily(db, commander, date(2022, 4, 1))["registry"] == body["registry"]
+
+
+def test_every_part_is_asked_for_the_figures_of_who_reads(db, monkeypatch):
+    asked = []
+
+    def spy(session, day, who):
+        asked.append(who)
+        return {}
+
+    add_areas(db)
+    monkeypatch.setattr(installed(), "figures", [("spy", spy)])
+    commander = _user(db, "commander", SHITAN)
+    daily(db, commander, date(2022, 4, 1))
+    assert asked == [commander]
+
+
+def test_a_role_without_the_report_is_refused_whatever_the_date(db, client):
+    add_areas(db)
+    driver = _user(db, "driver", SHITAN)
+    headers = {"Authorization": f"Bearer {accounts.issue_token(db, SYSTEM, driver, 'test')}"}
+    response = client.get("/api/v1/report/daily", params={"date": "9999-12-31"}, headers=headers)
+    assert response.status_code == 403

@@ -48,7 +48,7 @@ PROBES: Probes = {
         path=person, body=lambda w, s: {"merged_id": s["other_person"].id, "reason": "重复"}),
     ("POST", "/api/v1/merges/{merge_id}/undo"): Probe(path=lambda w, s: {"merge_id": s["merge"].id}),
     ("GET", "/api/v1/persons/{person_id}/checkins"): Probe(path=person),
-    ("GET", "/api/v1/checkins"): Probe(query=venue),
+    ("GET", "/api/v1/checkins"): Probe(query=lambda w, s: {"venue": s["venue"].id}),
     ("POST", "/api/v1/checkins"): Probe(body=stay),
     ("GET", "/api/v1/venues"): Probe(sided=False),
     ("GET", "/api/v1/venues/{venue_id}"): Probe(path=venue),

@@ -121,6 +121,7 @@ def _make(make: Make, world: World, side: Side, role: str) -> dict[str, Any]:
 
 def _call(matrix: Matrix, route: Route, probe: Probe, role: str, side: Side) -> tuple[Response, str]:
     world, client = matrix.world, matrix.client
+    world.role = role
     path = route.path.format(**{key: str(value) for key, value in _make(probe.path, world, side, role).items()})
     query = _make(probe.query, world, side, role)
     headers: dict[str, str] = {}

@@ -56,6 +56,8 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     token_ids: dict[str, int] = field(default_factory=dict)
     cookies: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (session cookie, csrf)
+    # The role being probed, for a probe whose record depends on who asks (a run only its maker reads).
+    role: str = ""
 
     def sides(self) -> tuple[Side, Side]:
         return self.inside, self.outside

@@ -189,6 +189,20 @@ def test_a_tracer_loads_stays_only_of_persons_in_their_jurisdiction(db: Session,
     assert sorted(db.scalars(select(Checkin.person_id))) == sorted([inside.id, elsewhere.id])
 
 
+def test_a_venue_outside_is_refused_without_saying_where_it_lies(db: Session, cast: Cast) -> None:
+    from tests.registry.data.make import CHENGGUAN, SHITAN
+
+    tracer = cast["tracer"]
+    tracer.area_code = SHITAN
+    add_people(db, 1)
+    add_venues(db)
+    rows = [[id_number(0), "V-CG-1", "2022-03-27T12:05", ""]]
+    report = run_import(db, tracer, "checkins", io.BytesIO(csv_bytes(HEADER, rows)), filename="c.csv")
+    [problem] = report.problems
+    assert (problem.column, problem.reason) == ("venue_code", "no venue with code V-CG-1 in your jurisdiction")
+    assert CHENGGUAN not in problem.reason
+
+
 def test_reimport_fills_in_a_check_out_and_refuses_a_different_one(db: Session, cast: Cast) -> None:
     people = add_people(db, 3)
     add_venues(db)

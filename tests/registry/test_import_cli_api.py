@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,25 @@ def test_api_runs_are_shown_to_who_ran_them_and_identity_numbers_masked(
     # the command office sees the whole county, so every run of its kinds
     listed = client.get("/api/v1/imports", headers=cast.headers("command_office")).json()
     assert [run["import_id"] for run in listed] == [theirs["import_id"], mine["import_id"], office["import_id"]]
+
+
+def test_the_service_shows_a_township_user_only_the_runs_they_made(cast: Cast, db: Session) -> None:
+    from fangyi.errors import Forbidden, NotFound
+    from fangyi.imports.service import get_run, recent_runs, run_import, upload
+    from tests.registry.data.make import SHITAN
+
+    cast["tracer"].area_code = SHITAN
+    db.flush()
+    checkins = csv_bytes(["id_number", "venue_code", "checked_in_at"], [["P:NOBODY1", "V-1", "2022-03-27T12:05"]])
+    mine = run_import(db, cast["tracer"], "checkins", BytesIO(checkins), filename="mine.csv")
+    theirs = run_import(db, cast["command_office"], "checkins", BytesIO(checkins), filename="theirs.csv")
+    assert [run.id for run in recent_runs(db, cast["tracer"])] == [mine.import_id]
+    run, problems = get_run(db, cast["tracer"], mine.import_id or 0)
+    assert run.filename == "mine.csv" and [p.column for p in problems] == ["id_number"]
+    with pytest.raises(NotFound):
+        get_run(db, cast["tracer"], theirs.import_id or 0)
+    assert {run.id for run in recent_runs(db, cast["command_office"])} == {mine.import_id, theirs.import_id}
+    for refused in (lambda: recent_runs(db, cast["driver"]), lambda: get_run(db, cast["driver"], mine.import_id or 0),
+                    lambda: upload(db, cast["driver"], "checkins", BytesIO(checkins), filename="c.csv")):
+        with pytest.raises(Forbidden):
+            refused()

@@ -142,6 +142,27 @@ def test_rows_outside_the_importers_jurisdiction_are_rejected(db: Session, cast:
     assert list(db.scalars(select(Person.name))) == ["石金人"]
 
 
+def test_a_person_is_not_put_into_a_household_outside_the_importers_jurisdiction(db: Session, cast: Cast) -> None:
+    db.add(Household(code="HH-CG", area_code=CHENGGUAN))
+    db.flush()
+    clerk = accounts.create_user(db, SYSTEM, username="shitan-office", password="password-2022",
+                                 role="command_office", area_code=SHITAN)
+    rows = [person_row(0, "石金人", household="HH-CG"), person_row(1, "石金人二", household="HH-SJ")]
+    report = load(db, "persons", PERSON_HEADER, rows, actor=clerk)
+    assert problems(report) == [(2, "household")]
+    assert CHENGGUAN not in report.problems[0].reason  # where the household lies is not said
+    assert list(db.scalars(select(Person.name))) == ["石金人二"]
+
+
+def test_an_existing_record_outside_is_refused_without_saying_where_it_lies(db: Session, cast: Cast) -> None:
+    load(db, "persons", PERSON_HEADER, [person_row(0, "城关人", area=CHENGGUAN)])
+    clerk = accounts.create_user(db, SYSTEM, username="shitan-office", password="password-2022",
+                                 role="command_office", area_code=SHITAN)
+    report = load(db, "persons", PERSON_HEADER, [person_row(0, "城关人")], actor=clerk)
+    assert problems(report) == [(2, "id_number")]
+    assert CHENGGUAN not in report.problems[0].reason
+
+
 def test_a_village_doctor_may_not_import_persons_at_all(db: Session, cast: Cast) -> None:
     import pytest
 

@@ -60,6 +60,10 @@ class Keyed(Handler):
     def prepare(self, batch: list[tuple[int, Any]]) -> None:
         """Make what the batch's rows point at, before they are written."""
 
+    def refused(self, fields: Any) -> Problem | None:
+        """Why a row cannot be written after all, by what prepare found (its line is filled in)."""
+        return None
+
     def area_of(self, fields: Any) -> str:
         return str(getattr(fields, self.area_column))
 
@@ -123,14 +127,19 @@ class Keyed(Handler):
         inserts: list[Stored] = []
         updated: list[Any] = []
         for line, fields in batch:
+            if (problem := self.refused(fields)) is not None:
+                problem.line = line
+                problems.append(problem)
+                continue
             values = self.stored(fields)
             record = existing.get(getattr(fields, self.key))
             if record is None:
                 inserts.append(values | {"import_id": self.ctx.import_id})
                 continue
-            # A record outside the jurisdiction is not the user's to change, even to move it inside.
-            if (why := self.ctx.outside(getattr(record, self.area_column))) is not None:
-                problems.append(Problem(line, self.key, f"the existing record is not yours to change: {why}"))
+            # A record outside the jurisdiction is not the user's to change, even to move it inside;
+            # the reason does not say where it lies.
+            if self.ctx.outside(getattr(record, self.area_column)) is not None:
+                problems.append(Problem(line, self.key, "the existing record lies outside your jurisdiction"))
                 continue
             given = self._given(values)
             before, after = audit.changes(
@@ -243,6 +252,7 @@ class Persons(Keyed):
         super().__init__(ctx)
         self.household_ids: dict[str, int] = {}
         self.household_codes: dict[int, str] = {}
+        self.households_outside: set[str] = set()  # this batch's, whose area the user may not read
 
     def clean(self, values: Values) -> PersonFields:
         fields = clean_person(self.row(values))
@@ -257,18 +267,27 @@ class Persons(Keyed):
         for _, fields in batch:
             if fields.household:
                 wanted.setdefault(fields.household, fields.area_code)
+        self.households_outside = set()
         if not wanted:
             self.household_ids = {}
             return
-        query = select(Household.code, Household.id).where(Household.code.in_(list(wanted)))
-        found = {code: id_ for code, id_ in session.execute(query)}
+        query = select(Household.code, Household.id, Household.area_code).where(Household.code.in_(list(wanted)))
+        stored = session.execute(query).all()
+        # A household of another jurisdiction is not the user's to add members to, as on the API.
+        self.households_outside = {code for code, _, area in stored if self.ctx.outside(area) is not None}
+        found = {code: id_ for code, id_, _ in stored}
         missing = [{"code": code, "area_code": area} for code, area in wanted.items() if code not in found]
         if missing:
             session.execute(insert(Household), missing)
-            found = {code: id_ for code, id_ in session.execute(query)}
+            found = {code: id_ for code, id_, _ in session.execute(query)}
         # Only this batch's households are remembered: a county has hundreds of thousands.
         self.household_ids = found
         self.household_codes = {id_: code for code, id_ in found.items()}
+
+    def refused(self, fields: PersonFields) -> Problem | None:
+        if fields.household in self.households_outside:
+            return Problem(0, "household", f"household {fields.household} is not in your jurisdiction")
+        return None
 
     def stored(self, fields: PersonFields) -> Stored:
         values = {name: getattr(fields, name) for name in self.COLUMNS}

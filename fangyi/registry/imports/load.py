@@ -118,12 +118,12 @@ class Checkins(Handler):
         super().__init__(ctx)
         self.persons, self.persons_outside = person_ids(ctx)
         self.venues: dict[str, int] = {}
-        self.venues_outside: dict[str, str] = {}
+        self.venues_outside: set[str] = set()
         for code, id_, area in ctx.session.execute(select(Venue.code, Venue.id, Venue.area_code)):
-            if (why := ctx.outside(area)) is None:
+            if ctx.outside(area) is None:
                 self.venues[code] = id_
             else:
-                self.venues_outside[code] = why
+                self.venues_outside.add(code)
         self.batch: list[Row] = []
         self.lines: list[int] = []  # each kept row's line, for a row refused when its batch is written
         self.tz = ctx.tz
@@ -167,8 +167,9 @@ class Checkins(Handler):
                                                f" in {where}")
         venue = self.venues.get(fields.venue_code)
         if venue is None:
-            why = self.venues_outside.get(fields.venue_code)
-            return Problem(line, "venue_code", why or f"no venue with code {fields.venue_code} in the registry")
+            # As for a person: where a venue of another jurisdiction lies is not said.
+            where = "your jurisdiction" if fields.venue_code in self.venues_outside else "the registry"
+            return Problem(line, "venue_code", f"no venue with code {fields.venue_code} in {where}")
         self._keep(line, (person, venue, fields.in_at, fields.out_at, self.import_id))
         return None
 
