@@ -20,7 +20,7 @@ from fangyi.quarantine.care import what_is_missing
 from fangyi.quarantine.clock import Clock, TestDay, clock
 from fangyi.quarantine.models import Alert, HealthCheck, Placement, QuarantineSite, QuarantineTest, Room
 from fangyi.quarantine.scope import check_placement, hidden, site_by_code, site_where
-from fangyi.quarantine.sites import SiteLine, line_of
+from fangyi.quarantine.sites import SiteLine
 from fangyi.registry.models import Person
 from fangyi.timeutil import day_bounds
 
@@ -94,8 +94,10 @@ def board(session: Session, who: Principal, code: str, on: date, *, for_checks: 
                              .join(Placement, Placement.id == Alert.placement_id)
                              .where(Placement.site_id == site.id, Alert.handled_at.is_(None))
                              .order_by(Alert.at.desc())).all()
+    # The site's totals from the rooms at hand, as sites.sites() counts them.
+    line = SiteLine(site, len(rooms), sum(r.beds for r in rooms), sum(r.beds for r in rooms if r.state == "free"))
     result = Board(site, [(room, by_room.get(room.id, [])) for room in rooms], [(a, p) for a, p in alerts],
-                   protocol.health_checks.per_day, line_of(session, who, site))
+                   protocol.health_checks.per_day, line)
     states: dict[str, int] = defaultdict(int)
     for room in rooms:
         states[room.state] += 1
