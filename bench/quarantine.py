@@ -168,7 +168,7 @@ def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
 
             figures["board_page"] = _median(page, session, repeat)
         figures["board_page_floor"] = figures["board"]
-        figures["forecast"] = _median(lambda: forecast(session, day), session, repeat)
+        figures["forecast"] = _median(lambda: forecast(session, SYSTEM, day), session, repeat)
         figures["forecast_floor"] = _median(lambda: session.execute(
             select(Placement.room_id, Placement.category, Placement.last_exposure)
             .where(Placement.status == "active")).all(), session, repeat)

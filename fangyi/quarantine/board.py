@@ -1,8 +1,11 @@
-"""What the pages and the API read: sites in a jurisdiction, a site's board, a placement with its clock."""
+"""What the pages and the API read: a site's board, a placement with its clock, a person's stays, and
+the printable notices and certificates. Each read checks its permission, then the jurisdiction
+(scope.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -10,83 +13,27 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import check_area, in_jurisdiction, require
-from fangyi.auth.models import User
+from fangyi.access import Principal, require, sees
 from fangyi.config import get_settings
-from fangyi.errors import NotFound
 from fangyi.protocols.reader import current
 from fangyi.quarantine.care import what_is_missing
 from fangyi.quarantine.clock import Clock, TestDay, clock
 from fangyi.quarantine.models import Alert, HealthCheck, Placement, QuarantineSite, QuarantineTest, Room
+from fangyi.quarantine.scope import check_placement, hidden, site_by_code, site_where
+from fangyi.quarantine.sites import SiteLine
 from fangyi.registry.models import Person
 from fangyi.timeutil import day_bounds
 
-
-@dataclass
-class SiteLine:
-    site: QuarantineSite
-    rooms: int
-    beds: int
-    beds_free: int
+PRINT_LIMIT = 500  # notices in one print run: a batch, not the county
 
 
-def sites(session: Session, user: User, *, site_id: int | None = None) -> list[SiteLine]:
-    """Sites in the user's jurisdiction with their room and bed totals; with site_id, that one only."""
-    require(user, "read_quarantine")
-    query = select(QuarantineSite).where(in_jurisdiction(user, QuarantineSite.area_code))
-    totals_query = select(Room.site_id, func.count(), func.sum(Room.beds),
-                          func.sum(Room.beds).filter(Room.state == "free")).group_by(Room.site_id)
-    if site_id is not None:
-        query = query.where(QuarantineSite.id == site_id)
-        totals_query = totals_query.where(Room.site_id == site_id)
-    found = session.scalars(query.order_by(QuarantineSite.code)).all()
-    totals = {key: (int(n), int(beds or 0), int(free or 0)) for key, n, beds, free in session.execute(totals_query)}
-    return [SiteLine(s, *totals.get(s.id, (0, 0, 0))) for s in found]
+def placement_for(session: Session, who: Principal, placement_id: int) -> Placement:
+    require(who, "read_quarantine")
+    return check_placement(session, who, session.get(Placement, placement_id), f"placement {placement_id}")
 
 
-def site_line(session: Session, user: User, site_id: int) -> SiteLine:
-    lines = sites(session, user, site_id=site_id)
-    if not lines:
-        raise NotFound(f"no quarantine site {site_id} in your jurisdiction")
-    return lines[0]
-
-
-def site_by_code(session: Session, user: User, code: str) -> QuarantineSite:
-    require(user, "read_quarantine")
-    site = session.scalar(select(QuarantineSite).where(QuarantineSite.code == code))
-    if site is None:
-        raise NotFound(f"no quarantine site {code}")
-    check_area(user, site.area_code)
-    return site
-
-
-def check_placement(session: Session, user: User, placement: Placement) -> None:
-    """A placement is seen by who sees its site, or (at home) the person's area."""
-    require(user, "read_quarantine")
-    if placement.site_id is not None:
-        site = session.get(QuarantineSite, placement.site_id)
-        assert site is not None
-        check_area(user, site.area_code)
-    else:
-        person = session.get(Person, placement.person_id)
-        assert person is not None
-        check_area(user, person.area_code)
-
-
-def placement_for(session: Session, user: User, placement_id: int) -> Placement:
-    placement = session.get(Placement, placement_id)
-    if placement is None:
-        raise NotFound(f"placement {placement_id} not found")
-    check_placement(session, user, placement)
-    return placement
-
-
-def active_for_person(session: Session, user: User, person_id: int) -> Placement | None:
-    placement = session.scalar(select(Placement).where(Placement.person_id == person_id,
-                                                       Placement.status == "active"))
-    if placement is not None:
-        check_placement(session, user, placement)
-    return placement
+def view_of(session: Session, who: Principal, placement_id: int, on: date) -> dict[str, Any]:
+    return describe(session, placement_for(session, who, placement_id), on)
 
 
 @dataclass
@@ -104,6 +51,7 @@ class Board:
     rooms: list[tuple[Room, list[Occupant]]]
     alerts: list[tuple[Alert, Person]]
     checks_per_day: int
+    line: SiteLine
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -111,8 +59,11 @@ class Board:
         return [o for _, people in self.rooms for o in people]
 
 
-def board(session: Session, user: User, code: str, on: date) -> Board:
-    site = site_by_code(session, user, code)
+def board(session: Session, who: Principal, code: str, on: date, *, for_checks: bool = False) -> Board:
+    """A site's rooms, who is in each with their clock, and the alerts not handled. `for_checks`: the
+    board a check typed on it answers with, shown to whoever may record the checks there."""
+    require(who, "record_checks" if for_checks else "read_quarantine")
+    site = site_by_code(session, who, code)
     protocol, tz = current(), get_settings().tz
     start, end = day_bounds(on)
     rooms = session.scalars(select(Room).where(Room.site_id == site.id).order_by(Room.room)).all()
@@ -143,8 +94,10 @@ def board(session: Session, user: User, code: str, on: date) -> Board:
                              .join(Placement, Placement.id == Alert.placement_id)
                              .where(Placement.site_id == site.id, Alert.handled_at.is_(None))
                              .order_by(Alert.at.desc())).all()
+    # The site's totals from the rooms at hand, as sites.sites() counts them.
+    line = SiteLine(site, len(rooms), sum(r.beds for r in rooms), sum(r.beds for r in rooms if r.state == "free"))
     result = Board(site, [(room, by_room.get(room.id, [])) for room in rooms], [(a, p) for a, p in alerts],
-                   protocol.health_checks.per_day)
+                   protocol.health_checks.per_day, line)
     states: dict[str, int] = defaultdict(int)
     for room in rooms:
         states[room.state] += 1
@@ -153,7 +106,8 @@ def board(session: Session, user: User, code: str, on: date) -> Board:
     return result
 
 
-def placement_view(session: Session, placement: Placement, on: date) -> dict[str, Any]:
+def describe(session: Session, placement: Placement, on: date) -> dict[str, Any]:
+    """A placement a service has handed over (so checked already), with its clock and what is missing."""
     the_clock = clock(current(), placement.category, placement.last_exposure, get_settings().tz)
     site = session.get(QuarantineSite, placement.site_id) if placement.site_id else None
     room = session.get(Room, placement.room_id) if placement.room_id else None
@@ -169,3 +123,66 @@ def placement_view(session: Session, placement: Placement, on: date) -> dict[str
         "monitoring_end": the_clock.monitoring_end,
         "missing": [{"code": g.code, "params": dict(g.params)} for g in gaps],
     }
+
+
+@dataclass
+class Stay:
+    view: dict[str, Any]
+    checks: Sequence[HealthCheck]
+    tests: Sequence[QuarantineTest]
+    alerts: Sequence[Alert]
+
+
+def history(session: Session, who: Principal, person_id: int, on: date, *,
+            for_checks: bool = False) -> tuple[Person, list[Stay]]:
+    """A person's stays, newest first: all of them for their jurisdiction, only those at its sites for
+    another (a site's staff see who stays with them). `for_checks`: the page a test typed on it answers
+    with, shown to whoever may record tests."""
+    require(who, "record_checks" if for_checks else "read_quarantine")
+    person = session.get(Person, person_id)
+    if person is None:
+        raise hidden(f"person {person_id}")
+    query = select(Placement).where(Placement.person_id == person_id)
+    theirs = sees(who, person.area_code)
+    if not theirs:
+        query = query.join(QuarantineSite, QuarantineSite.id == Placement.site_id).where(site_where(who))
+    placements = session.scalars(query.order_by(Placement.placed_at.desc())).all()
+    if not theirs and not placements:
+        raise hidden(f"person {person_id}")
+    return person, [Stay(
+        describe(session, placement, on),
+        session.scalars(select(HealthCheck).where(HealthCheck.placement_id == placement.id)
+                        .order_by(HealthCheck.at.desc()).limit(100)).all(),
+        session.scalars(select(QuarantineTest).where(QuarantineTest.placement_id == placement.id)
+                        .order_by(QuarantineTest.id)).all(),
+        session.scalars(select(Alert).where(Alert.placement_id == placement.id)).all(),
+    ) for placement in placements]
+
+
+@dataclass
+class Printable:
+    placement: Placement
+    person: Person
+    site: QuarantineSite | None
+    view: dict[str, Any]
+
+
+def printables(session: Session, who: Principal, ids: Sequence[int], on: date) -> list[Printable]:
+    """Quarantine notices for these placements (a batch, up to PRINT_LIMIT)."""
+    require(who, "read_quarantine")
+    pages = []
+    for placement_id in [i for i in ids if 0 < i < 2**62][:PRINT_LIMIT]:
+        placement = placement_for(session, who, placement_id)
+        person = session.get(Person, placement.person_id)
+        assert person is not None
+        site = session.get(QuarantineSite, placement.site_id) if placement.site_id else None
+        pages.append(Printable(placement, person, site, describe(session, placement, on)))
+    return pages
+
+
+def certificate(session: Session, who: Principal, placement_id: int, on: date) -> Printable:
+    """The release certificate of a released placement."""
+    page = printables(session, who, [placement_id], on)
+    if not page or page[0].placement.status != "released":
+        raise hidden(f"released placement {placement_id}")
+    return page[0]

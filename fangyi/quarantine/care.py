@@ -1,13 +1,17 @@
-"""Life in quarantine: health checks, tests, alerts, the index turning, release and cleaning.
+"""Life in quarantine: health checks, tests, alerts, the index turning, release and transport.
 
 A fever or a positive test raises an alert at once, with a transport request to the
 designated hospital and a single test task. A close contact testing positive makes each of
 its secondary contacts a close contact with a new clock.
+
+Each function checks its permission first, then that the placement (or transport) lies in the
+actor's jurisdiction (see scope.py): a person the actor does not see is "not found", whether or
+not they are in quarantine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,9 +19,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, Role
+from fangyi.access import Principal, can, require, sees
 from fangyi.audit import service as audit
-from fangyi.auth.models import User
 from fangyi.config import get_settings
 from fangyi.errors import Conflict, Forbidden, Invalid, NotFound
 from fangyi.protocols.reader import current
@@ -32,7 +35,7 @@ from fangyi.quarantine.models import (
     Room,
     TransportRequest,
 )
-from fangyi.quarantine.placing import _permitted
+from fangyi.quarantine.scope import check_person, check_placement, hidden, sees_placement, site_by_code
 from fangyi.registry.models import Person
 from fangyi.timeutil import now
 
@@ -43,31 +46,39 @@ HOSPITAL = "定点医院 designated hospital"
 RESULT_VALUES = ("negative", "positive", "invalid")
 
 
-def get_placement(session: Session, placement_id: int) -> Placement:
-    placement = session.get(Placement, placement_id)
-    if placement is None:
-        raise NotFound(f"placement {placement_id} not found")
-    return placement
+def _active(session: Session, person_id: int) -> Placement | None:
+    return session.scalar(select(Placement).where(Placement.person_id == person_id, Placement.status == "active"))
 
 
-def active_placement(session: Session, person_id: int) -> Placement:
-    placement = session.scalar(select(Placement).where(Placement.person_id == person_id,
-                                                       Placement.status == "active"))
-    if placement is None:
-        raise Conflict(f"person {person_id} is not in quarantine", column="person_id")
-    return placement
-
-
-def monitored_placement(session: Session, person_id: int) -> Placement:
+def _monitored(session: Session, person_id: int) -> Placement | None:
     """The stay a monitoring-day test belongs to: released into home health monitoring, or still active."""
-    placement = session.scalar(select(Placement).where(
+    return session.scalar(select(Placement).where(
         Placement.person_id == person_id,
         (Placement.status == "active") | (Placement.release_kind == "monitoring"),
     ).order_by(Placement.placed_at.desc()).limit(1))
-    if placement is None:
-        raise Conflict(f"person {person_id} is neither in quarantine nor in home health monitoring",
-                       column="person_id")
-    return placement
+
+
+def _stay(session: Session, actor: Principal, person_id: int, find: Callable[[Session, int], Placement | None],
+          absent: str) -> Placement:
+    """The person's stay as `find` picks it. A stay the actor sees is theirs to work on; otherwise a
+    person outside the jurisdiction is not found (in quarantine or not), and one inside is a 409."""
+    placement = find(session, person_id)
+    if placement is not None and sees_placement(session, actor, placement):
+        return placement
+    check_person(session, actor, person_id)
+    raise Conflict(f"person {person_id} is {absent}", column="person_id")
+
+
+def active_placement(session: Session, actor: Principal, person_id: int) -> Placement:
+    return _stay(session, actor, person_id, _active, "not in quarantine")
+
+
+def monitored_placement(session: Session, actor: Principal, person_id: int) -> Placement:
+    return _stay(session, actor, person_id, _monitored, "neither in quarantine nor in home health monitoring")
+
+
+def _placement(session: Session, actor: Principal, placement_id: int) -> Placement:
+    return check_placement(session, actor, session.get(Placement, placement_id), f"placement {placement_id}")
 
 
 def clock_of(placement: Placement) -> Clock:
@@ -118,11 +129,11 @@ def _raise_alert(session: Session, actor: Principal, placement: Placement, kind:
 
 def record_check(session: Session, actor: Principal, *, person_id: int, temperature: float,
                  symptoms: str | None = None, at: datetime | None = None) -> tuple[HealthCheck, Alert | None]:
-    _permitted(actor, "record_checks")
+    require(actor, "record_checks")
     if not LOWEST_CELSIUS <= temperature <= HIGHEST_CELSIUS:
         raise Invalid(f"{temperature:g} °C is not a living person's temperature "
                       f"({LOWEST_CELSIUS:g}–{HIGHEST_CELSIUS:g})", column="temperature")
-    placement = active_placement(session, person_id)
+    placement = active_placement(session, actor, person_id)
     check = HealthCheck(placement_id=placement.id, person_id=person_id, temperature=temperature,
                         symptoms=(symptoms or "").strip()[:300] or None, at=at or now(), by_id=actor.id or None)
     session.add(check)
@@ -134,14 +145,34 @@ def record_check(session: Session, actor: Principal, *, person_id: int, temperat
     return check, alert
 
 
+@dataclass
+class Checked:
+    check: HealthCheck
+    alert: Alert | None
+    name: str  # whose check it was, for the page's message
+
+
+def check_at_site(session: Session, actor: Principal, code: str, *, person_id: int, temperature: float,
+                  symptoms: str | None = None) -> Checked:
+    """A check typed on a site's board: only for someone placed at that site."""
+    require(actor, "record_checks")
+    site = site_by_code(session, actor, code)
+    placement = _active(session, person_id)
+    if placement is None or placement.site_id != site.id:
+        raise NotFound(f"person {person_id} is not placed at {site.name}")
+    check, alert = record_check(session, actor, person_id=person_id, temperature=temperature, symptoms=symptoms)
+    person = session.get(Person, person_id)
+    return Checked(check, alert, person.name if person else str(person_id))
+
+
 def record_test(session: Session, actor: Principal, *, person_id: int, result: str, sampled_at: datetime,
                 day: int | None = None, phase: str = "quarantine", reagent: str | None = None) -> QuarantineTest:
     """A test result on the clock (``day`` of its ``phase``), or the single test an alert asked for."""
-    _permitted(actor, "record_checks")
+    require(actor, "record_checks")
     if result not in RESULT_VALUES:
         raise Invalid(f"result must be one of {', '.join(RESULT_VALUES)}", column="result")
-    placement = monitored_placement(session, person_id) if phase == "monitoring" else \
-        active_placement(session, person_id)
+    placement = monitored_placement(session, actor, person_id) if phase == "monitoring" else \
+        active_placement(session, actor, person_id)
     the_clock = clock_of(placement)
     if phase != "single":
         planned = {t.day for t in the_clock.test_days if t.phase == phase}
@@ -219,8 +250,8 @@ def release(session: Session, actor: Principal, placement_id: int, *, on: date |
     ``on`` is the day the release takes effect; a day before the clock's release date is a
     hand-edited release date and is refused like any early release.
     """
-    _permitted(actor, "release")
-    placement = get_placement(session, placement_id)
+    require(actor, "release")
+    placement = _placement(session, actor, placement_id)
     if placement.status != "active":
         raise Conflict(f"placement {placement_id} is {placement.status}, not active")
     moment = now()
@@ -234,7 +265,7 @@ def release(session: Session, actor: Principal, placement_id: int, *, on: date |
         if not override_reason or not override_reason.strip():
             raise Conflict("release criteria not met: " + "; ".join(_say(g) for g in gaps),
                            missing=[{"code": g.code, **g.params} for g in gaps])
-        if isinstance(actor, User) and actor.role != Role.commander.value:
+        if not can(actor, "override_release"):
             raise Forbidden("only a commander may release before the criteria are met")
         kind = "override"
     placement.status, placement.ended_at, placement.release_kind = "released", moment, kind
@@ -258,8 +289,8 @@ def _vacate(session: Session, placement: Placement, moment: datetime) -> None:
 
 def transfer(session: Session, actor: Principal, placement_id: int, reason: str) -> Placement:
     """The person left for hospital (or elsewhere): the stay ends, the room goes to cleaning."""
-    _permitted(actor, "release")
-    placement = get_placement(session, placement_id)
+    require(actor, "release")
+    placement = _placement(session, actor, placement_id)
     if placement.status != "active":
         raise Conflict(f"placement {placement_id} is {placement.status}, not active")
     moment = now()
@@ -270,60 +301,13 @@ def transfer(session: Session, actor: Principal, placement_id: int, reason: str)
     return placement
 
 
-def update_site(session: Session, actor: Principal, site: QuarantineSite, **fields: str | None) -> QuarantineSite:
-    """The site's address, contact and staff, as the command office keeps them."""
-    _permitted(actor, "manage_sites")
-    before = {key: getattr(site, key) for key in fields}
-    for key, value in fields.items():
-        if key not in ("address", "contact", "staff"):
-            raise Invalid(f"{key} of a site cannot be changed here", column=key)
-        setattr(site, key, (value or "").strip() or None)
-    session.flush()
-    audit.record(session, actor, "update", "quarantine_site", site.id, before=before,
-                 after={key: getattr(site, key) for key in fields})
-    return site
-
-
-def set_room_service(session: Session, actor: Principal, room_id: int, in_service: bool) -> Room:
-    """Take a free room out of service (broken, staff quarters) or bring it back."""
-    _permitted(actor, "manage_sites")
-    room = session.get(Room, room_id)
-    if room is None:
-        raise NotFound(f"room {room_id} not found")
-    wanted, allowed = ("free", "out_of_service") if in_service else ("out_of_service", "free")
-    if room.state != allowed:
-        raise Conflict(f"room {room.room} is {room.state}: only a {allowed} room can become {wanted}")
-    before = room.state
-    room.state, room.state_since = wanted, now()
-    session.flush()
-    audit.record(session, actor, "update", "quarantine_room", room.id, before={"state": before},
-                 after={"state": wanted})
-    return room
-
-
-def room_cleaned(session: Session, actor: Principal, room_id: int) -> Room:
-    _permitted(actor, "record_checks")
-    room = session.get(Room, room_id)
-    if room is None:
-        raise NotFound(f"room {room_id} not found")
-    if room.state != "cleaning":
-        raise Conflict(f"room {room.room} is {room.state}, not cleaning")
-    moment = now()
-    room.state, room.state_since = "free", moment
-    for placement in session.scalars(select(Placement).where(Placement.room_id == room.id,
-                                                             Placement.room_freed_at.is_(None),
-                                                             Placement.status != "active")):
-        placement.room_freed_at = moment
-    session.flush()
-    audit.record(session, actor, "cleaned", "quarantine_room", room.id, after={"state": "free"})
-    return room
-
-
 def transport_done(session: Session, actor: Principal, transport_id: int) -> TransportRequest:
-    _permitted(actor, "work_transport")
+    require(actor, "work_transport")
     transport = session.get(TransportRequest, transport_id)
-    if transport is None:
-        raise NotFound(f"transport request {transport_id} not found")
+    # A transport lies where its person lives, as the dispatcher's list shows it.
+    person = session.get(Person, transport.person_id) if transport is not None else None
+    if transport is None or person is None or not sees(actor, person.area_code):
+        raise hidden(f"transport request {transport_id}")
     if transport.status == "done":
         raise Conflict(f"transport request {transport_id} is done already")
     transport.status, transport.done_at = "done", now()
@@ -333,10 +317,14 @@ def transport_done(session: Session, actor: Principal, transport_id: int) -> Tra
 
 
 def handle_alert(session: Session, actor: Principal, alert_id: int) -> Alert:
-    _permitted(actor, "record_checks")
+    require(actor, "record_checks")
     alert = session.get(Alert, alert_id)
     if alert is None:
-        raise NotFound(f"alert {alert_id} not found")
+        raise hidden(f"alert {alert_id}")
+    if alert.placement_id is not None:
+        check_placement(session, actor, session.get(Placement, alert.placement_id), f"alert {alert_id}")
+    elif not sees(actor, getattr(session.get(Person, alert.person_id), "area_code", None)):
+        raise hidden(f"alert {alert_id}")
     if alert.handled_at is None:
         alert.handled_at, alert.handled_by_id = now(), actor.id or None
         session.flush()
@@ -353,8 +341,3 @@ def _say(gap: Missing) -> str:
         "reagents": f"negatives with {p.get('need')} different reagents needed, {p.get('have')} so far",
         "linked_tests": f"the close contact's first {p.get('need')} tests negative needed, {p.get('have')} so far",
     }.get(gap.code, gap.code)
-
-
-def person_name(session: Session, person_id: int) -> str:
-    person = session.get(Person, person_id)
-    return person.name if person else str(person_id)

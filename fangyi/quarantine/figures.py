@@ -1,5 +1,9 @@
 """Occupancy: the daily report's quarantine figures (as of the end of a local day, rebuildable for any
-past day from the records), and beds free per site for today and the next days."""
+past day from the records), and beds free per site for today and the next days.
+
+Each figure counts what lies in the asker's jurisdiction (scope.py): people in quarantine where they
+live, beds where their site is. The county (and SYSTEM) counts everything, without the joins.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal
+from fangyi.access import Principal, county_wide, require
 from fangyi.config import get_settings
 from fangyi.protocols.reader import current
 from fangyi.quarantine.clock import clock
 from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room
+from fangyi.quarantine.scope import person_where, site_where
+from fangyi.registry.models import Person
 from fangyi.timeutil import day_bounds
 
 FORECAST_DAYS = 14  # the issue's horizon for the command's evening question, not a protocol figure
@@ -26,7 +32,10 @@ def quarantine_figures(session: Session, day: date, who: Principal) -> dict[str,
     inside = and_(Placement.placed_at < end, or_(Placement.ended_at.is_(None), Placement.ended_at >= end))
 
     def count(*where: Any) -> int:
-        return int(session.scalar(select(func.count()).select_from(Placement).where(*where)) or 0)
+        query = select(func.count()).select_from(Placement).where(*where)
+        if not county_wide(who):
+            query = query.join(Person, Person.id == Placement.person_id).where(person_where(who))
+        return int(session.scalar(query) or 0)
 
     centralized = count(inside, Placement.setting == "centralized")
     home = count(inside, Placement.setting != "centralized")
@@ -37,20 +46,22 @@ def quarantine_figures(session: Session, day: date, who: Principal) -> dict[str,
         "placed_today": count(Placement.placed_at >= start, Placement.placed_at < end),
         "released_today": count(Placement.status == "released", Placement.ended_at >= start,
                                 Placement.ended_at < end),
-        "beds_free": beds_free_at(session, day),
+        "beds_free": beds_free_at(session, day, who),
     }
 
 
-def beds_free_at(session: Session, day: date) -> int:
-    """Beds of rooms neither occupied nor awaiting cleaning at the end of the day."""
+def beds_free_at(session: Session, day: date, who: Principal) -> int:
+    """Beds of rooms (of sites in the jurisdiction) neither occupied nor awaiting cleaning at the end of the day."""
     _, end = day_bounds(day)
     busy = select(Placement.room_id).where(
         Placement.room_id.is_not(None), Placement.placed_at < end,
         or_(Placement.room_freed_at.is_(None), Placement.room_freed_at >= end),
     )
-    total = session.scalar(select(func.coalesce(func.sum(Room.beds), 0)).where(
-        Room.created_at < end, Room.state != "out_of_service", Room.id.not_in(busy)))
-    return int(total or 0)
+    query = select(func.coalesce(func.sum(Room.beds), 0)).select_from(Room).where(
+        Room.created_at < end, Room.state != "out_of_service", Room.id.not_in(busy))
+    if not county_wide(who):
+        query = query.join(QuarantineSite, QuarantineSite.id == Room.site_id).where(site_where(who))
+    return int(session.scalar(query) or 0)
 
 
 @dataclass
@@ -61,17 +72,24 @@ class SiteForecast:
     free: list[int]  # beds free on each day, today first
 
 
-def forecast(session: Session, today: date, days: int = FORECAST_DAYS) -> tuple[list[SiteForecast], dict[str, Any]]:
-    """Beds free per site on each day from today: free rooms now, rooms in cleaning from tomorrow, occupied
-    rooms from the day their last occupant's clock releases them. The waiting people (requests not placed,
-    contacts confirmed and not yet requested) are shown against the total."""
+def forecast(session: Session, who: Principal, today: date,
+             days: int = FORECAST_DAYS) -> tuple[list[SiteForecast], dict[str, Any]]:
+    """Beds free per site of the jurisdiction on each day from today: free rooms now, rooms in cleaning
+    from tomorrow, occupied rooms from the day their last occupant's clock releases them. The waiting
+    people (the jurisdiction's requests not placed) are shown against the total."""
+    require(who, "allocate")  # the beds to place people in: the command's question
     protocol, tz = current(), get_settings().tz
     horizon = [today + timedelta(days=i) for i in range(days + 1)]
-    rooms = session.execute(select(Room.id, Room.site_id, Room.beds, Room.state)
-                            .where(Room.state != "out_of_service")).all()
+    rooms_query = select(Room.id, Room.site_id, Room.beds, Room.state).where(Room.state != "out_of_service")
+    placed_query = select(Placement.room_id, Placement.category, Placement.last_exposure).where(
+        Placement.status == "active", Placement.room_id.is_not(None))
+    if not county_wide(who):
+        rooms_query = rooms_query.join(QuarantineSite, QuarantineSite.id == Room.site_id).where(site_where(who))
+        placed_query = placed_query.join(QuarantineSite, QuarantineSite.id == Placement.site_id).where(
+            site_where(who))
+    rooms = session.execute(rooms_query).all()
     release_of: dict[int, date] = {}
-    rows = session.execute(select(Placement.room_id, Placement.category, Placement.last_exposure)
-                           .where(Placement.status == "active", Placement.room_id.is_not(None))).all()
+    rows = session.execute(placed_query).all()
     cache: dict[tuple[str, date], date] = {}
     for room_id, category, exposure in rows:
         if room_id is None:
@@ -95,16 +113,18 @@ def forecast(session: Session, today: date, days: int = FORECAST_DAYS) -> tuple[
         for i, on in enumerate(horizon):
             if on >= opens:
                 line[i] += beds
-    sites = session.scalars(select(QuarantineSite).order_by(QuarantineSite.code)).all()
+    sites = session.scalars(select(QuarantineSite).where(site_where(who)).order_by(QuarantineSite.code)).all()
     result = [SiteForecast(s, counts[s.id][0], counts[s.id][1], list(per_site[s.id])) for s in sites]
     totals = [sum(f.free[i] for f in result) for i in range(len(horizon))]
-    waiting = waiting_count(session)
+    waiting = waiting_count(session, who)
     return result, {"days": [d.isoformat() for d in horizon], "free": totals, "waiting": waiting,
                     "net": [free - waiting for free in totals]}
 
 
-def waiting_count(session: Session) -> int:
-    """People bound for quarantine and not yet placed: the open requests (a contact tracing has
-    confirmed but not handed over is tracing's to count)."""
-    return session.scalar(select(func.count()).select_from(PlacementRequest)
-                          .where(PlacementRequest.status == "open")) or 0
+def waiting_count(session: Session, who: Principal) -> int:
+    """People of the jurisdiction bound for quarantine and not yet placed: the open requests (a contact
+    tracing has confirmed but not handed over is tracing's to count)."""
+    query = select(func.count()).select_from(PlacementRequest).where(PlacementRequest.status == "open")
+    if not county_wide(who):
+        query = query.join(Person, Person.id == PlacementRequest.person_id).where(person_where(who))
+    return session.scalar(query) or 0

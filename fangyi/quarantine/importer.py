@@ -1,7 +1,8 @@
 """`fangyi import rooms`: the rooms file of formats.md, one row per room of a centralized site.
 
 The site is created from its first row (name, area, address, coordinates); later rows only add
-rooms to it. Importing the same file twice changes nothing the second time.
+rooms to it. Importing the same file twice changes nothing the second time. A site lies at its
+area: rows for a site, or an area, outside the importer's jurisdiction are refused.
 """
 
 from __future__ import annotations
@@ -104,8 +105,11 @@ class Rooms(Handler):
         if fields.area_code not in self.areas:
             return Problem(line, "area_code", f"area {fields.area_code} is not in the registry")
         site = self._site(fields)
-        area = site.area_code if site is not None else fields.area_code
-        if (reason := self.ctx.outside(area)) is not None:
+        if site is not None and self.ctx.outside(site.area_code) is not None:
+            # Another township's site: its code is taken, and nothing more of it is said.
+            return Problem(line, "site_code", f"site {fields.site_code} not found in your jurisdiction: "
+                                              "its code is taken")
+        if site is None and (reason := self.ctx.outside(fields.area_code)) is not None:
             return Problem(line, "area_code", reason)
         if self.dry:
             return None

@@ -4,6 +4,9 @@ One request group per room: a household stays together when it brings a minor (a
 with a parent), otherwise each person has a room of their own. The command office may name
 the room for a request (an override). Nothing of a batch is written unless all of it holds,
 unless ``partial`` asks to place what fits and report the rest.
+
+The requests lie where their persons live, the rooms at their sites (scope.py): a batch names
+only requests in the actor's jurisdiction, and is placed only in rooms of sites there.
 """
 
 from __future__ import annotations
@@ -19,9 +22,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from fangyi.access import Principal, require
+from fangyi.access import Principal, require, sees
 from fangyi.audit import service as audit
-from fangyi.auth.models import User
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.events import publish
 from fangyi.protocols.reader import current
@@ -29,6 +31,7 @@ from fangyi.quarantine.bulk import among, insert_returning
 from fangyi.quarantine.clock import rule_for
 from fangyi.quarantine.events import Placed, PlacementsMade
 from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
+from fangyi.quarantine.scope import check_person, hidden, site_where
 from fangyi.registry.models import Area, Person
 from fangyi.timeutil import now
 
@@ -36,11 +39,6 @@ from fangyi.timeutil import now
 # rule for keeping a household together, so the law's age of majority decides "a child".
 ADULT_AGE = 18
 HOME = "home"
-
-
-def _permitted(actor: Principal, permission: str) -> None:
-    if isinstance(actor, User):
-        require(actor, permission)
 
 
 @dataclass
@@ -53,10 +51,11 @@ class Outcome:
 def create_request(session: Session, actor: Principal, *, person_id: int, category: str, reason: str,
                    last_exposure: datetime, source: str = "manual",
                    linked_person_ids: Sequence[int] = ()) -> PlacementRequest:
-    _permitted(actor, "allocate")
+    require(actor, "allocate")
     rule_for(current(), category)
-    if session.get(Person, person_id) is None:
-        raise NotFound(f"person {person_id} not found")
+    # The person, and the close contacts whose tests will release them: all in the jurisdiction.
+    for named in (person_id, *linked_person_ids):
+        check_person(session, actor, named)
     request = PlacementRequest(person_id=person_id, category=category, reason=reason[:200], source=source,
                                last_exposure=last_exposure, linked_person_ids=list(linked_person_ids),
                                actor_id=actor.id or None)
@@ -64,6 +63,21 @@ def create_request(session: Session, actor: Principal, *, person_id: int, catego
     session.flush()
     audit.record(session, actor, "create", "placement_request", request.id, after=audit.snapshot(request))
     return request
+
+
+def room_by_label(session: Session, actor: Principal, typed: str) -> int | str:
+    """The command office's choice as typed on the page: "home", or a site code and room, "GL-01/101"."""
+    require(actor, "allocate")
+    typed = typed.strip()
+    if typed.lower() in (HOME, "居家"):
+        return HOME
+    code, _, number = typed.partition("/")
+    room_id = session.scalar(select(Room.id).join(QuarantineSite, QuarantineSite.id == Room.site_id)
+                             .where(QuarantineSite.code == code.strip(), Room.room == number.strip(),
+                                    site_where(actor)))
+    if room_id is None:
+        raise NotFound(f"no room {typed!r} (site code/room, e.g. GL-01/101, or home)")
+    return int(room_id)
 
 
 # --- distance ---
@@ -135,16 +149,19 @@ def _groups(requests: Sequence[PlacementRequest], persons: Mapping[int, Any], on
     return groups
 
 
-def _load(session: Session, request_ids: Sequence[int]) -> tuple[list[PlacementRequest], dict[int, Any]]:
+def _load(session: Session, actor: Principal,
+          request_ids: Sequence[int]) -> tuple[list[PlacementRequest], dict[int, Any]]:
     requests = list(session.scalars(select(PlacementRequest).where(among(session, PlacementRequest.id, request_ids))))
-    found = {r.id for r in requests}
-    if missing := [i for i in request_ids if i not in found]:
-        raise NotFound(f"placement requests not found: {', '.join(map(str, missing[:20]))}")
-    if closed := [r.id for r in requests if r.status != "open"]:
-        raise Conflict(f"requests already placed or cancelled: {', '.join(map(str, closed[:20]))}")
     person_ids = {r.person_id for r in requests}
     persons = {p.id: p for p in session.execute(select(*PERSON_COLUMNS).where(
         among(session, Person.id, list(person_ids))))}
+    # A request of a person outside the jurisdiction is not found, as one that does not exist; so
+    # nothing below (the 409s with names) ever speaks of another township's people.
+    found = {r.id for r in requests if sees(actor, persons[r.person_id].area_code)}
+    if missing := [i for i in request_ids if i not in found]:
+        raise hidden(f"placement requests {', '.join(map(str, missing[:20]))}")
+    if closed := [r.id for r in requests if r.status != "open"]:
+        raise Conflict(f"requests already placed or cancelled: {', '.join(map(str, closed[:20]))}")
     placed = set(session.scalars(select(Placement.person_id).where(
         among(session, Placement.person_id, list(person_ids)), Placement.status == "active")))
     if placed:
@@ -159,16 +176,18 @@ def _load(session: Session, request_ids: Sequence[int]) -> tuple[list[PlacementR
 def allocate(session: Session, actor: Principal, request_ids: Sequence[int], *,
              rooms: Mapping[int, int | str] | None = None, partial: bool = False) -> Outcome:
     """Place a batch. ``rooms`` (the command office's override): request id -> room id, or "home"."""
-    _permitted(actor, "allocate")
+    require(actor, "allocate")
     overrides = dict(rooms or {})
-    requests, persons = _load(session, sorted(set(request_ids)))
+    requests, persons = _load(session, actor, sorted(set(request_ids)))
     protocol = current()
     moment = now()
     today = moment.date()
     by_id = {r.id: r for r in requests}
+    # Only the sites of the actor's jurisdiction take the batch: the rooms are theirs to fill.
+    sites = {s.id: s for s in session.scalars(select(QuarantineSite).where(site_where(actor)))}
     free_rooms = [Slot(*row) for row in session.execute(select(Room.id, Room.site_id, Room.room, Room.beds)
-                                                        .where(Room.state == "free").order_by(Room.beds, Room.id))]
-    sites = {s.id: s for s in session.scalars(select(QuarantineSite))}
+                                                        .where(Room.state == "free").order_by(Room.beds, Room.id))
+                  if row.site_id in sites]
     points = _area_points(session)
     site_points = {s.id: (s.lat, s.lon) if s.lat is not None and s.lon is not None else points.get(s.area_code)
                    for s in sites.values()}
@@ -182,8 +201,8 @@ def allocate(session: Session, actor: Principal, request_ids: Sequence[int], *,
             chosen[request_id] = None
             continue
         found = session.get(Room, int(target))
-        if found is None:
-            raise NotFound(f"room {target} not found")
+        if found is None or found.site_id not in sites:
+            raise hidden(f"room {target}")
         if found.state != "free":
             raise Conflict(f"room {found.room} of {sites[found.site_id].name} is {found.state}", room_id=found.id)
         chosen[request_id] = Slot(found.id, found.site_id, found.room, found.beds)

@@ -38,6 +38,11 @@ class RoomOut(BaseModel):
     state: Literal["free", "occupied", "cleaning", "out_of_service"]
     occupants: list[int] = Field(description="placement ids of who is in it")
 
+    @classmethod
+    def of(cls, room: Any, occupants: list[int]) -> RoomOut:
+        return cls.model_validate({"id": room.id, "room": room.room, "beds": room.beds, "state": room.state,
+                                   "occupants": occupants})
+
 
 class SiteOut(BaseModel):
     code: str
@@ -51,6 +56,13 @@ class SiteOut(BaseModel):
     rooms: int
     beds: int
     beds_free: int
+
+    @classmethod
+    def of(cls, line: Any) -> SiteOut:
+        """A site with its totals (quarantine.sites.SiteLine)."""
+        s = line.site
+        return cls(code=s.code, name=s.name, area_code=s.area_code, address=s.address, lat=s.lat, lon=s.lon,
+                   contact=s.contact, staff=s.staff, rooms=line.rooms, beds=line.beds, beds_free=line.beds_free)
 
 
 class SiteBoard(SiteOut):

@@ -1,5 +1,7 @@
 """What other parts may ask of quarantine: placement requests, review flags, and the index-turned
-alerts the tracers work from. Everything here checks its caller's permission and jurisdiction."""
+alerts the tracers work from. Everything here checks its caller's permission, and the jurisdiction
+of each record it reads or writes (scope.py: a request lies where its person lives; a placement
+there, and at its site)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, check_area, in_jurisdiction, require
+from fangyi.access import Principal, in_jurisdiction, require, sees
 from fangyi.audit import service as audit
 from fangyi.errors import Conflict, NotFound
 from fangyi.protocols.reader import current
 from fangyi.quarantine.clock import rule_for
 from fangyi.quarantine.models import Alert, Placement, PlacementRequest, QuarantineSite, Room
+from fangyi.quarantine.scope import hidden, placements_seen, sees_placement
 
 __all__ = ["Affected", "IndexTurned", "PlacementRequest", "Wanted", "flag_for_review", "handle_index_turned",
            "index_turned", "request_placements", "traced_at"]
@@ -46,9 +49,8 @@ def request_placements(session: Session, actor: Principal, wanted: Sequence[Want
     for item in wanted:
         rule_for(current(), item.category)
         person = persons.get(item.person_id)
-        if person is None:
-            raise NotFound(f"person {item.person_id} not found")
-        check_area(actor, person.area_code)
+        if person is None or not sees(actor, person.area_code):
+            raise hidden(f"person {item.person_id}")
     contact_ids = [w.contact_id for w in wanted if w.contact_id is not None]
     existing = {r.contact_id: r for r in session.scalars(
         select(PlacementRequest).where(PlacementRequest.contact_id.in_(contact_ids)))} if contact_ids else {}
@@ -80,9 +82,10 @@ def request_placements(session: Session, actor: Principal, wanted: Sequence[Want
 def flag_for_review(session: Session, actor: Principal, *, person_ids: Sequence[int], case_id: int,
                     reason: str) -> list[int]:
     """A case ruled out: everyone of these in quarantine for it is flagged for review (not released:
-    the command decides). Returns the placements flagged."""
+    the command decides). Only the placements in the actor's jurisdiction are flagged: another
+    township's are its own to review. Returns the placements flagged."""
     require(actor, "request_placement")
-    flagged = list(session.scalars(select(Placement).where(
+    flagged = list(session.scalars(placements_seen(select(Placement), actor).where(
         Placement.status == "active", Placement.person_id.in_(set(person_ids)))))
     for placement in flagged:
         session.add(Alert(placement_id=placement.id, person_id=placement.person_id, kind="review",
@@ -139,7 +142,9 @@ def _index_placement(session: Session, person_id: int) -> Placement | None:
 
 def index_turned(session: Session, user: Principal, *, include_handled: bool = False) -> list[IndexTurned]:
     """The index-turned events whose affected contacts live in the user's jurisdiction, newest
-    first; those the tracers have not yet marked handled, unless asked for all."""
+    first; those the tracers have not yet marked handled, unless asked for all. The index (the close
+    contact who turned) is named, as the reason of the alerts; where they stay, only when their
+    placement lies in the user's jurisdiction too."""
     require(user, "read_quarantine")
     rows = session.execute(
         select(Alert, Person).join(Person, Person.id == Alert.person_id)
@@ -156,6 +161,8 @@ def index_turned(session: Session, user: Principal, *, include_handled: bool = F
             if index is None:
                 continue
             placement = _index_placement(session, index_id)
+            if placement is not None and not sees_placement(session, user, placement):
+                placement = None
             groups[index_id] = IndexTurned(index, placement, _where(session, placement), alert.at)
         placement = session.get(Placement, alert.placement_id) if alert.placement_id else None
         groups[index_id].affected.append(Affected(alert, person, placement))

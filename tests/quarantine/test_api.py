@@ -58,8 +58,11 @@ def test_allocate_check_fever_and_release_refused(client, db, cast):
     hot = client.post(f"{BASE}/checks", headers=manager, json={"person_id": b.id, "temperature": 45})
     assert hot.status_code == 422 and hot.json()["column"] == "temperature"
     nobody = add_person(db, 3)
-    absent = client.post(f"{BASE}/checks", headers=manager, json={"person_id": nobody.id, "temperature": 36.5})
+    absent = client.post(f"{BASE}/checks", headers=office, json={"person_id": nobody.id, "temperature": 36.5})
     assert absent.status_code == 409 and "not in quarantine" in absent.json()["detail"]
+    # The site manager of 洣水镇 sees the people at their site, not a 石滩乡 person staying at home.
+    unseen = client.post(f"{BASE}/checks", headers=manager, json={"person_id": nobody.id, "temperature": 36.5})
+    assert unseen.status_code == 404 and "not in quarantine" not in unseen.json()["detail"]
 
 
 def test_more_people_than_rooms_and_jurisdiction(client, db, cast):

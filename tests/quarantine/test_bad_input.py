@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from fangyi.errors import Conflict, Invalid
+from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.quarantine import care, placing
 from fangyi.quarantine.models import Placement, Room, TransportRequest
 from tests.quarantine.world import add_person, add_site, local
@@ -67,6 +67,9 @@ def test_a_temperature_no_living_person_shows_is_refused(db, cast, temperature):
 def test_a_check_for_someone_not_placed_is_refused(db, cast):
     person = add_person(db, 1)
     with pytest.raises(Conflict, match="not in quarantine"):
+        care.record_check(db, cast["command_office"], person_id=person.id, temperature=36.5)
+    # Outside the 洣水镇 site manager's jurisdiction: not found, placed or not.
+    with pytest.raises(NotFound, match="not found in your jurisdiction"):
         care.record_check(db, cast["site_manager"], person_id=person.id, temperature=36.5)
 
 

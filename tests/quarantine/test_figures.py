@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from fangyi.access import SYSTEM
 from fangyi.command.report import daily
-from fangyi.quarantine import care, placing
+from fangyi.quarantine import care, placing, sites
 from fangyi.quarantine.figures import forecast, quarantine_figures
 from fangyi.quarantine.models import Placement, Room
 from fangyi.timeutil import today
@@ -39,7 +39,7 @@ def test_figures_as_of_the_end_of_each_day(db, cast, monkeypatch):
         assert gap.code == "test"
     care.release(db, cast["commander"], pa.id, override_reason="测试")
     pa.ended_at = local(2022, 4, 4, 9)
-    care.room_cleaned(db, cast["site_manager"], room_a.id)
+    sites.room_cleaned(db, cast["site_manager"], room_a.id)
     pa.room_freed_at = local(2022, 4, 5, 15)
     db.flush()
 
@@ -66,9 +66,9 @@ def test_forecast_frees_beds_on_release_dates(db, cast):
     _place(db, cast, add_person(db, 2), "secondary_contact", exposure=exposure)
     placing.create_request(db, cast["command_office"], person_id=add_person(db, 3).id, category="close_contact",
                            reason="waiting", last_exposure=exposure)
-    sites, total = forecast(db, day0)
-    assert [f.site.id for f in sites] == [site.id]
-    free = sites[0].free
+    lines, total = forecast(db, SYSTEM, day0)
+    assert [f.site.id for f in lines] == [site.id]
+    free = lines[0].free
     assert len(free) == 15
     assert free[0] == 1  # one room free today
     assert free[6] == 1 and free[7] == 2  # the secondary contact's room on day 8 after exposure

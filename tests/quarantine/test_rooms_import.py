@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 from fangyi.cli.main import app
 from fangyi.db.session import session_scope
 from fangyi.imports.service import run_import
-from fangyi.quarantine import importer as _importer  # noqa: F401  (the rooms kind)
 from fangyi.quarantine.models import QuarantineSite, Room
 from tests.conftest import add_areas
 
@@ -42,6 +41,21 @@ def test_rooms_file_creates_the_site_from_its_first_row(db, cast):
 
     again = run_import(db, cast["command_office"], "rooms", _file(*ROWS), filename="rooms.csv")
     assert (again.rows_loaded, again.rows_unchanged) == (0, 2)
+
+
+def test_a_township_cannot_add_rooms_to_another_townships_site(db, cast):
+    from fangyi.access import SYSTEM
+    from fangyi.accounts import service as accounts
+    from tests.conftest import SHITAN
+
+    run_import(db, cast["command_office"], "rooms", _file(ROWS[0]), filename="rooms.csv")  # GL-01, in 洣水镇
+    office = accounts.create_user(db, SYSTEM, username="st-office", password="office-pass-2022",
+                                  role="command_office", area_code=SHITAN)
+    report = run_import(db, office, "rooms", _file("GL-01,石滩旅社,430424101001,901,1,,,"), filename="rooms.csv")
+    assert [(p.line, p.column) for p in report.problems] == [(2, "site_code")]
+    # Nothing of the 洣水镇 site is told: neither its area nor its name.
+    assert "430424102001" not in report.problems[0].reason and "洣水宾馆" not in report.problems[0].reason
+    assert db.scalar(select(func.count()).select_from(Room).where(Room.room == "901")) == 0
 
 
 def test_strict_loads_nothing_and_a_site_manager_may_not_import(db, cast):

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from fangyi.errors import Conflict
+from fangyi.errors import Conflict, NotFound
 from fangyi.quarantine import care, placing
 from fangyi.quarantine.models import Placement, Room
 from tests.quarantine.world import add_person, add_site, local
@@ -48,6 +48,9 @@ def test_transfer_ends_the_stay_and_the_room_goes_to_cleaning(client, db, cast):
     room_id = db.get(Placement, placement_id).room_id
     assert db.scalar(select(Room.state).where(Room.id == room_id)) == "cleaning"
     with pytest.raises(Conflict, match="not in quarantine"):
+        care.record_check(db, cast["command_office"], person_id=person.id, temperature=36.5)
+    # Gone from the 洣水镇 site, the 石滩乡 person is no longer its manager's to check.
+    with pytest.raises(NotFound):
         care.record_check(db, cast["site_manager"], person_id=person.id, temperature=36.5)
 
 
