@@ -42,6 +42,7 @@ import uvloop
 from bench.common import fresh_database
 from fangyi.access import SYSTEM
 from fangyi.accounts import service as accounts
+from fangyi.app import install
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.identity import make_id_number
@@ -61,6 +62,7 @@ def _id_number(n: int) -> str:
 
 def seed(url: str, persons: int, clients: int) -> tuple[str, list[str]]:
     """Areas, persons (COPY), a round under way, one point per handheld and a sampler's token."""
+    install()  # the parts' permissions, which the services below check
     upgrade(url=url)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     numbers = [_id_number(n) for n in range(persons)]

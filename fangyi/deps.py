@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session
 
 from fangyi.auth import service as auth_service
@@ -29,6 +29,17 @@ def get_session() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+# The app's state attribute naming where the app's own workers (the scan intake, which writes past
+# the routes and their dependencies) get sessions, when not from the database configured.
+SESSIONS = "sessions"
+
+
+def use_sessions(app: FastAPI, sessions: Callable[[], Iterator[Session]]) -> None:
+    """Give every way into this app its sessions from here (a test's, on its own connection): the
+    routes' dependency and the workers that write past the routes."""
+    app.dependency_overrides[get_session] = sessions
+    setattr(app.state, SESSIONS, sessions)
 
 
 class LoginRequired(Unauthorized):

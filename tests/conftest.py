@@ -31,7 +31,7 @@ from fangyi.auth.models import User
 from fangyi.db.base import Base
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
-from fangyi.deps import get_session
+from fangyi.deps import use_sessions
 from fangyi.registry.models import Area
 
 install()  # the parts, for tests that call services without an app
@@ -194,7 +194,7 @@ def client(db: Session) -> Iterator[TestClient]:
     def same_session() -> Iterator[Session]:
         yield db
 
-    app.dependency_overrides[get_session] = same_session
+    use_sessions(app, same_session)  # the routes' and the scan intake's
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

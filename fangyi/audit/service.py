@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import inspect
+from sqlalchemy import Table, inspect
 from sqlalchemy.orm import Session
 
 from fangyi.audit import chain
 from fangyi.audit.models import AuditEntry
+from fangyi.db import bulk
 
 
 class Actor(Protocol):
@@ -64,6 +67,33 @@ def record(
     session.add(entry)
     chain.pending(session, entry)
     return entry
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of the trail, as a bulk write makes it (`record` adds one through the session)."""
+
+    actor: Actor
+    action: str
+    entity: str
+    entity_id: object = None
+    after: dict[str, Any] | None = None
+    note: str | None = None
+
+
+_TRAIL = cast(Table, AuditEntry.__table__)
+_BULK_COLUMNS = ("at", "actor_id", "actor", "action", "entity", "entity_id", "after", "note")
+
+
+def bulk_entries(dialect: str, at: datetime, entries: Sequence[Entry]) -> bulk.Part:
+    """The trail's rows for a bulk write, as one statement of it (`fangyi.db.bulk.write`): the rows
+    `record` would add, without a unit of work for each, on a path where that would cost more than
+    the rows the entries record (a morning's scans)."""
+    return bulk.insert_part(dialect, _TRAIL, [
+        {"at": at, "actor_id": entry.actor.id or None, "actor": entry.actor.username, "action": entry.action,
+         "entity": entry.entity, "entity_id": None if entry.entity_id is None else str(entry.entity_id),
+         "after": entry.after, "note": entry.note}
+        for entry in entries], _BULK_COLUMNS)
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fangyi.access import Principal, require
+
 
 def tests_per_person(size: int, prevalence: float) -> float:
     if size < 1:
@@ -26,3 +28,9 @@ def advise_pool_size(prevalence: float, allowed: Iterable[int]) -> int:
     if not sizes:
         raise ValueError("no allowed pool sizes")
     return min(sizes, key=lambda size: (tests_per_person(size, prevalence), size))
+
+
+def advice_for(who: Principal, prevalence: float, allowed: Iterable[int]) -> dict[int, float]:
+    """Expected tests per person for each allowed size, for someone who reads screening."""
+    require(who, "read_screening")
+    return {size: tests_per_person(size, prevalence) for size in sorted(set(allowed))}

@@ -7,18 +7,15 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.access import in_jurisdiction, require
 from fangyi.auth.models import User
 from fangyi.deps import SessionDep, Viewer, csrf_ok
-from fangyi.errors import DomainError, Forbidden, Invalid
-from fangyi.screening.boxes import get_box, list_boxes
-from fangyi.screening.common import point_by_code
-from fangyi.screening.models import Lab, SamplingPoint
-from fangyi.screening.results import BOX_STATES, hand_over, pack_box, receive_box
+from fangyi.errors import DomainError, Forbidden, Invalid, NotFound
+from fangyi.screening.boxes import BOX_STATES, hand_over, labs, list_boxes, pack_box, receive_box
+from fangyi.screening.rounds import list_points
 from fangyi.timeutil import aware, format_datetime
+from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
 from fangyi.web.render import lang_of, render
@@ -46,42 +43,33 @@ def _page(request: Request, session: Session, user: User, *, state: str = "", la
     state, lab = _filters(state, lab)
     paging = Page.of(page)
     rows, total = list_boxes(session, user, state=state, lab=lab, offset=paging.offset, limit=paging.size)
-    labs = session.scalars(select(Lab).order_by(Lab.code)).all()
-    points = session.scalars(select(SamplingPoint).where(in_jurisdiction(user, SamplingPoint.area_code))
-                             .order_by(SamplingPoint.code).limit(500)).all()
     return render(request, "screening_boxes.html", status_code=422 if error else 200, user=user, rows=rows,
-                  page=paging.with_total(total), state=state, lab=lab, labs=labs, points=points, states=BOX_STATES,
+                  page=paging.with_total(total), state=state, lab=lab, labs=labs(session, user),
+                  points=list_points(session, user), states=BOX_STATES,
                   done=done, error=error, values=values or {}, row_form=row_form, here="/screening/boxes")
 
 
-@router.get("/screening/boxes")
+@router.get("/screening/boxes", openapi_extra=needs("read_screening"))
 def boxes_page(request: Request, session: SessionDep, user: Viewer, state: str = "", lab: str = "",
                page: int = 1, done: str = "") -> HTMLResponse:
-    require(user, "read_screening")
     return _page(request, session, user, state=state, lab=lab, page=page, done=done)
 
 
 def _refused(exc: DomainError) -> None:
-    # A role refusal is an error page; anything else goes back to the form with the reason. The services
-    # check everything before they write, so a refused form has written nothing: no rollback needed.
-    if isinstance(exc, Forbidden):
+    # A role's refusal, or a box, point or tube out of sight, is an error page; anything else goes back
+    # to the form with the reason. The services check everything before they write, so a refused form
+    # has written nothing: no rollback needed.
+    if isinstance(exc, Forbidden | NotFound):
         raise exc
 
 
-@router.post("/screening/boxes")
+@router.post("/screening/boxes", openapi_extra=needs("scan_samples"))
 async def pack_post(request: Request, session: SessionDep, user: Viewer) -> Response:
-    require(user, "scan_samples")
     form = await _form(request)
     values = {name: form.get(name, "").strip() for name in ("code", "lab_code", "point_code", "barcodes")}
     try:
-        point_id = None
-        if values["point_code"]:
-            point = point_by_code(session, values["point_code"])
-            if point is None:
-                raise Invalid(f"no sampling point {values['point_code']}", column="point_code")
-            point_id = point.id
         box = pack_box(session, user, values["code"], values["barcodes"].split(), values["lab_code"] or None,
-                       point_id=point_id)
+                       values["point_code"] or None)
     except DomainError as exc:
         _refused(exc)
         return _page(request, session, user, error=exc.detail, values=values)
@@ -101,13 +89,11 @@ def _moment(raw: str) -> datetime | None:
     return aware(moment)
 
 
-@router.post("/screening/boxes/{code}/hand-over")
+@router.post("/screening/boxes/{code}/hand-over", openapi_extra=needs("scan_samples"))
 async def hand_over_post(request: Request, session: SessionDep, user: Viewer, code: str) -> Response:
-    require(user, "scan_samples")
     form = await _form(request)
-    box = get_box(session, user, code, lock=True)
     try:
-        hand_over(session, user, box, form.get("handed_over_by", ""), form.get("carried_by", ""),
+        hand_over(session, user, code, form.get("handed_over_by", ""), form.get("carried_by", ""),
                   at=_moment(form.get("at", "")))
     except DomainError as exc:
         _refused(exc)
@@ -116,13 +102,11 @@ async def hand_over_post(request: Request, session: SessionDep, user: Viewer, co
     return RedirectResponse(f"/screening/boxes?done=hand_over:{code}", status_code=303)
 
 
-@router.post("/screening/boxes/{code}/receive")
+@router.post("/screening/boxes/{code}/receive", openapi_extra=needs("record_results"))
 async def receive_post(request: Request, session: SessionDep, user: Viewer, code: str) -> Response:
-    require(user, "record_results")
     form = await _form(request)
-    box = get_box(session, user, code, lock=True)
     try:
-        receive_box(session, user, box, form.get("received_by", ""), at=_moment(form.get("at", "")))
+        receive_box(session, user, code, form.get("received_by", ""), at=_moment(form.get("at", "")))
     except DomainError as exc:
         _refused(exc)
         return _page(request, session, user, error=f"{code}: {exc.detail}", values=form, row_form=code)
@@ -130,9 +114,8 @@ async def receive_post(request: Request, session: SessionDep, user: Viewer, code
     return RedirectResponse(f"/screening/boxes?done=receive:{code}", status_code=303)
 
 
-@router.get("/screening/boxes.xlsx")
+@router.get("/screening/boxes.xlsx", openapi_extra=needs("read_screening"))
 def boxes_xlsx(request: Request, session: SessionDep, user: Viewer, state: str = "", lab: str = "") -> Response:
-    require(user, "read_screening")
     state, lab = _filters(state, lab)
     lang = lang_of(request)
     rows, _ = list_boxes(session, user, state=state, lab=lab, limit=EXPORT_MAX)

@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal
-from fangyi.auth.models import User
 from fangyi.identity import IdentityError, parse_id_number
 from fangyi.protocols.reader import current
 from fangyi.registry import persons
 from fangyi.registry.models import Area, Person
 from fangyi.screening.models import Control, SamplingPoint, ScreeningRound, UnverifiedPerson
+from fangyi.screening.reach import area_prefix
 
 BARCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{5,39}$")
 UNVERIFIED_NAME = "待核实"  # a person from an offline batch whose name nobody typed
@@ -27,10 +27,26 @@ ControlCheck = Callable[[Session, int, datetime], str | None]
 CONTROL_CHECKS: list[ControlCheck] = []
 
 
+# Why a swab is refused, whichever way it came (a scan, an offline batch): each has its words
+# (words.py, scan.code.*), filled from the refusal's params.
+RefusalCode = Literal[
+    "bad_action", "outside", "tube_outside", "person_outside", "unknown_tube", "unreadable_barcode", "bad_id",
+    "barcode_used", "bad_pool_size", "tube_not_open", "tube_empty", "unknown_person", "under_control",
+    "already_in_tube", "in_other_tube", "tube_full", "no_area", "scan_id_taken",
+]
+
+# What a scan that went through answers.
+DoneCode = Literal["tube_opened", "tube_resumed", "tube_closed", "added", "tube_closed_full"]
+# Every answer a scan can get: done, or refused and why.
+ScanCode = Literal[DoneCode, RefusalCode]
+# A scan stored without an answer (none is so now) is reported pending.
+ScanStatus = Literal["ok", "refused", "pending"]
+
+
 class Refusal(Exception):
     """A scan or row refused: a machine word for the page, and the reason in words."""
 
-    def __init__(self, code: str, message: str, **params: object) -> None:
+    def __init__(self, code: RefusalCode, message: str, **params: str | int) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -79,7 +95,9 @@ def register_unverified(
 
 
 def fallback_area(session: Session, actor: Principal) -> str:
-    if isinstance(actor, User):
+    """Where a person registered at no known point is put: the actor's own area (Fangyi's own
+    work, which has none: the county)."""
+    if actor.area_code:
         return actor.area_code
     code = session.scalar(select(Area.code).where(Area.parent_code.is_(None)).order_by(Area.code).limit(1))
     if code is None:
@@ -126,18 +144,9 @@ def pick_round(rounds: Sequence[R], area_code: str, at: datetime) -> R | None:
     """Of these rounds, the latest under way at that moment whose areas hold this area."""
     under_way = [r for r in rounds if r.starts_at <= at <= r.deadline_at]
     for found in sorted(under_way, key=lambda r: r.starts_at, reverse=True):
-        if any(area_code.startswith(_prefix(code)) for code in found.area_codes):
+        if any(area_code.startswith(area_prefix(code)) for code in found.area_codes):
             return found
     return None
-
-
-def _prefix(code: str) -> str:
-    from fangyi.areacodes import AreaCodeError, prefix
-
-    try:
-        return prefix(code)
-    except AreaCodeError:
-        return code
 
 
 def control_reason(session: Session, person_id: int, at: datetime) -> str | None:

@@ -1,15 +1,16 @@
 """What screening adds to the daily report (`testing`), and coverage, turnaround and overdue tubes.
 
-Figures as of the end of a local day, counted from the times records carry
-(sampling, result, control start and end, the person's registration), so a
-report rebuilds for any past day:
+Every figure counts only what lies in the jurisdiction of whoever asks: people by where they are
+registered, tubes by their own point (reach.py). Figures as of the end of a local day, counted
+from the times records carry (sampling, result, control start and end, the person's
+registration), so a report rebuilds for any past day:
 
 - people_sampled: persons swabbed that day; tubes: tubes with a swab that day,
   of which tubes_tested had a result by the end of the day and tubes_pending not;
 - positive_pools: pooled tubes whose positive result came that day;
 - people_under_pool_control: persons under a pool-positive control at the end of the day;
-- coverage: of the latest round started by then, its residents sampled in the round by
-  then over its residents registered by then (0.0 when no round has started).
+- coverage: of the latest round started by then that reaches the jurisdiction, its residents (of
+  the jurisdiction) sampled in the round by then over those registered by then (0.0 when none).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal
+from fangyi.access import Principal, in_jurisdiction
 from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.protocols.reader import current
 from fangyi.registry.models import Area, Household, Person
 from fangyi.screening.models import Control, Sample, ScreeningRound, Tube
+from fangyi.screening.reach import round_in_reach, tubes_in_reach
 from fangyi.timeutil import day_bounds, now
 
 
@@ -44,46 +46,52 @@ def _in_areas(codes: list[str]) -> ColumnElement[bool]:
     return or_(*[one(code) for code in codes])
 
 
-def _residents(found: ScreeningRound, end: datetime) -> ColumnElement[bool]:
-    return and_(Person.merged_into_id.is_(None), Person.created_at < end, _in_areas(found.area_codes))
+def _residents(found: ScreeningRound, end: datetime, who: Principal) -> ColumnElement[bool]:
+    return and_(Person.merged_into_id.is_(None), Person.created_at < end, _in_areas(found.area_codes),
+                in_jurisdiction(who, Person.area_code))
 
 
 def testing_figures(session: Session, day: date, who: Principal) -> dict[str, Any]:
     start, end = day_bounds(day)
     day_tubes = select(Sample.tube_id).where(Sample.sampled_at >= start, Sample.sampled_at < end)
     tested_by_end = and_(Tube.tested_at.is_not(None), Tube.tested_at < end)
-    tubes = _count(session, select(func.count()).select_from(Tube).where(Tube.id.in_(day_tubes)))
-    tested = _count(session, select(func.count()).select_from(Tube).where(Tube.id.in_(day_tubes), tested_by_end))
+    reach = tubes_in_reach(who)
+    tubes = _count(session, select(func.count()).select_from(Tube).where(Tube.id.in_(day_tubes), reach))
+    tested = _count(session, select(func.count()).select_from(Tube).where(Tube.id.in_(day_tubes), tested_by_end,
+                                                                          reach))
     positive_pools = _count(session, select(func.count()).select_from(Tube).where(
         Tube.result == "positive", Tube.tested_at >= start, Tube.tested_at < end,
-        or_(Tube.pool_size > 1, Tube.members > 1)))
-    controlled = _count(session, select(func.count(func.distinct(Control.person_id))).where(
+        or_(Tube.pool_size > 1, Tube.members > 1), reach))
+    controlled = _count(session, select(func.count(func.distinct(Control.person_id))).join(
+        Person, Person.id == Control.person_id).where(
         Control.reason == "pool_positive", Control.started_at < end,
-        or_(Control.ended_at.is_(None), Control.ended_at >= end)))
+        or_(Control.ended_at.is_(None), Control.ended_at >= end), in_jurisdiction(who, Person.area_code)))
+    sampled = _count(session, select(func.count(func.distinct(Sample.person_id))).join(
+        Person, Person.id == Sample.person_id).where(
+        Sample.sampled_at >= start, Sample.sampled_at < end, in_jurisdiction(who, Person.area_code)))
     return {
-        "people_sampled": _count(session, select(func.count(func.distinct(Sample.person_id))).where(
-            Sample.sampled_at >= start, Sample.sampled_at < end)),
+        "people_sampled": sampled,
         "tubes": tubes,
         "tubes_tested": tested,
         "tubes_pending": tubes - tested,
         "positive_pools": positive_pools,
         "people_under_pool_control": controlled,
-        "coverage": _latest_coverage(session, end),
+        "coverage": _latest_coverage(session, end, who),
     }
 
 
-def _latest_coverage(session: Session, end: datetime) -> float:
-    found = session.scalar(
-        select(ScreeningRound).where(ScreeningRound.starts_at < end).order_by(ScreeningRound.starts_at.desc())
-        .limit(1))
+def _latest_coverage(session: Session, end: datetime, who: Principal) -> float:
+    rounds = session.scalars(
+        select(ScreeningRound).where(ScreeningRound.starts_at < end).order_by(ScreeningRound.starts_at.desc()))
+    found = next((r for r in rounds if round_in_reach(who, r.area_codes)), None)
     if found is None:
         return 0.0
-    target = _count(session, select(func.count()).select_from(Person).where(_residents(found, end)))
+    target = _count(session, select(func.count()).select_from(Person).where(_residents(found, end, who)))
     if target == 0:
         return 0.0
     sampled = _count(session, select(func.count(func.distinct(Sample.person_id))).join(
         Person, Person.id == Sample.person_id).where(
-        Sample.round_id == found.id, Sample.sampled_at < end, _residents(found, end)))
+        Sample.round_id == found.id, Sample.sampled_at < end, _residents(found, end, who)))
     return round(sampled / target, 4)
 
 
@@ -102,12 +110,13 @@ class AreaCoverage:
         return round(self.sampled / self.target, 4) if self.target else 0.0
 
 
-def round_coverage(session: Session, found: ScreeningRound, at: datetime | None = None) -> list[AreaCoverage]:
-    """Target and sampled per village (or the smallest area above a person's group)."""
+def round_coverage(session: Session, found: ScreeningRound, who: Principal,
+                   at: datetime | None = None) -> list[AreaCoverage]:
+    """Target and sampled per village (or the smallest area above a person's group), of the jurisdiction."""
     moment = at or now()
     sampled_ids = select(Sample.person_id).where(Sample.round_id == found.id, Sample.sampled_at <= moment)
     rows = session.execute(
-        select(Person.area_code, Person.id.in_(sampled_ids), func.count()).where(_residents(found, moment))
+        select(Person.area_code, Person.id.in_(sampled_ids), func.count()).where(_residents(found, moment, who))
         .group_by(Person.area_code, Person.id.in_(sampled_ids))
     ).all()
     target: dict[str, int] = defaultdict(int)
@@ -122,12 +131,13 @@ def round_coverage(session: Session, found: ScreeningRound, at: datetime | None 
 
 
 def missing_by_household(
-    session: Session, found: ScreeningRound, area_code: str | None = None, limit: int = 100_000,
+    session: Session, found: ScreeningRound, who: Principal, area_code: str | None = None, limit: int = 100_000,
 ) -> list[tuple[str, list[Person]]]:
-    """Residents of the round not yet sampled in it, grouped by household (or address) for village doctors."""
+    """Residents of the round (of the jurisdiction) not yet sampled in it, grouped by household (or
+    address) for village doctors."""
     sampled_ids = select(Sample.person_id).where(Sample.round_id == found.id)
     query = select(Person).outerjoin(Household, Household.id == Person.household_id).where(
-        _residents(found, now()), Person.id.not_in(sampled_ids))
+        _residents(found, now(), who), Person.id.not_in(sampled_ids))
     if area_code:
         query = query.where(_in_areas([area_code]))
     persons = session.scalars(query.order_by(Household.code, Person.address, Person.id).limit(limit)).all()
@@ -160,14 +170,16 @@ def _median(values: list[float]) -> float | None:
     return round(value, 2)
 
 
-def turnaround(session: Session, found: ScreeningRound, at: datetime | None = None) -> Turnaround:
-    """Sampling → receipt → result, with tubes pending past the protocol's limit flagged as overdue."""
+def turnaround(session: Session, found: ScreeningRound, who: Principal, at: datetime | None = None) -> Turnaround:
+    """Sampling → receipt → result of the round's tubes within reach, with tubes pending past the
+    protocol's limit flagged as overdue."""
     moment = at or now()
     limit = timedelta(hours=current().screening.result_overdue_hours)
     first = (select(Sample.tube_id, func.min(Sample.sampled_at).label("sampled_at"))
              .group_by(Sample.tube_id).subquery())
     rows = session.execute(
-        select(Tube, first.c.sampled_at).join(first, first.c.tube_id == Tube.id).where(Tube.round_id == found.id)
+        select(Tube, first.c.sampled_at).join(first, first.c.tube_id == Tube.id).where(
+            Tube.round_id == found.id, tubes_in_reach(who))
     ).all()
     to_receipt, to_result, overdue = [], [], []
     for tube, sampled_at in rows:

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 from weakref import WeakKeyDictionary
 
 from fastapi import Request
@@ -36,13 +35,13 @@ from sqlalchemy.orm import Session
 from fangyi.access import require
 from fangyi.auth.models import User
 from fangyi.db.session import get_engine, write_first
-from fangyi.deps import Credential, get_session, users_for
+from fangyi.deps import SESSIONS, Credential, get_session, users_for
 from fangyi.errors import Busy, DomainError, Unauthorized
-from fangyi.screening.scans import Job, ScanInput, record_jobs
+from fangyi.screening.scans import Job, Outcome, ScanInput, record_jobs
 
 log = logging.getLogger("fangyi.screening")
 
-# What the app's routes get their session from (fangyi.deps.get_session, or a test's override).
+# Where a group's session comes from (a generator of one session, as fangyi.deps.get_session).
 Opener = Callable[[], Iterator[Session]]
 GROUP_SCANS = 400  # scans a group takes at most: a transaction short enough to keep locks brief
 # How long a group waits for a tube or a person another transaction holds (an offline batch
@@ -122,9 +121,9 @@ def _connect() -> Connection:
 class Pending:
     credential: Credential
     scans: list[ScanInput]
-    future: asyncio.Future[list[dict[str, Any]]]
+    future: asyncio.Future[list[Outcome]]
     user: User | None = None
-    outcome: list[dict[str, Any]] | None = None
+    outcome: list[Outcome] | None = None
     error: BaseException | None = None
 
 
@@ -139,7 +138,7 @@ class Intake:
     # it costs less than to the shared pool (anyio's limiter and cancel scopes, once a group).
     writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "scan-intake"))
 
-    async def submit(self, credential: Credential, scans: list[ScanInput]) -> list[dict[str, Any]]:
+    async def submit(self, credential: Credential, scans: list[ScanInput]) -> list[Outcome]:
         loop = asyncio.get_running_loop()
         pending = Pending(credential, scans, loop.create_future())
         self.waiting.append(pending)
@@ -252,8 +251,9 @@ def _write_in(session: Session, group: list[Pending]) -> None:
 
 def intake(request: Request) -> Intake:
     """The intake of this app in the running event loop (one per server worker), writing through
-    a Line of its own on PostgreSQL, else through the sessions the app's routes get (so a test's
-    session, when a test sets one)."""
+    the sessions the app's state names (fangyi.deps.use_sessions: a test's), else a Line of its own
+    on PostgreSQL, else the sessions the app's routes get. Made once a loop: the lane pays nothing
+    for the choice."""
     loop = asyncio.get_running_loop()
     app = request.app
     intakes: WeakKeyDictionary[asyncio.AbstractEventLoop, Intake] | None = getattr(app.state, "scan_intakes", None)
@@ -261,7 +261,7 @@ def intake(request: Request) -> Intake:
         intakes = app.state.scan_intakes = WeakKeyDictionary()
     found = intakes.get(loop)
     if found is None:
-        opener = app.dependency_overrides.get(get_session)
+        opener: Opener | None = getattr(app.state, SESSIONS, None)
         if opener is None:
             opener = Line().sessions if get_engine().dialect.name == "postgresql" else get_session
         found = intakes[loop] = Intake(opener)

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, check_area, require
+from fangyi.access import Principal, require
 from fangyi.audit import service as audit
-from fangyi.auth.models import User
-from fangyi.errors import Conflict, Invalid, NotFound
+from fangyi.errors import DomainError, Invalid, NotFound
 from fangyi.registry.models import Household, Person
 from fangyi.screening.common import Refusal, check_barcode
 from fangyi.screening.models import (
     RESULTS,
-    Box,
     Control,
     Lab,
     LabResult,
@@ -34,6 +32,7 @@ from fangyi.screening.models import (
     SuspectedCase,
     Tube,
 )
+from fangyi.screening.reach import tube_in_reach, tubes_in_reach
 from fangyi.timeutil import now
 
 CT_RANGE = (0.0, 50.0)
@@ -64,20 +63,58 @@ def parse_ct(raw: str | None, column: str) -> float | None:
     return value
 
 
-def record_result(session: Session, actor: Principal, fields: ResultFields) -> str:
+# What became of one result: applied, the same as before, a second opinion kept for review, no such
+# tube (in the jurisdiction), or refused (a bad value).
+ResultStatus = Literal["loaded", "unchanged", "conflict", "unknown_tube", "refused"]
+
+
+@dataclass
+class ResultAnswer:
+    barcode: str
+    status: ResultStatus
+    reason: str | None = None
+
+
+def record_results(session: Session, actor: Principal, items: list[ResultFields]) -> list[ResultAnswer]:
+    """Results one by one, each applied whole or refused with its reason (a tube outside the
+    jurisdiction is unknown, as one never scanned). The caller commits."""
+    require(actor, "record_results")
+    answers = []
+    for fields in items:
+        try:
+            with session.begin_nested():
+                status = record_result(session, actor, fields)
+        except NotFound as exc:
+            answers.append(ResultAnswer(fields.barcode, "unknown_tube", exc.detail))
+            continue
+        except DomainError as exc:
+            answers.append(ResultAnswer(fields.barcode, "refused", exc.detail))
+            continue
+        reason = conflict_reason(fields.barcode, fields.result) if status == "conflict" else None
+        answers.append(ResultAnswer(fields.barcode, status, reason))
+    return answers
+
+
+_POINT_AREA = select(SamplingPoint.area_code).where(SamplingPoint.id == Tube.point_id).scalar_subquery()
+
+
+def record_result(session: Session, actor: Principal, fields: ResultFields) -> Literal["loaded", "unchanged",
+                                                                                     "conflict"]:
     """Apply one lab result: 'loaded', 'unchanged', or 'conflict' (a different second result, kept for
     review and flagged, never applied). Invalid or NotFound say why not. The caller commits."""
-    if isinstance(actor, User):
-        require(actor, "record_results")
+    require(actor, "record_results")
     if fields.result not in RESULTS:
         raise Invalid(f"result must be one of {', '.join(RESULTS)}, not {fields.result!r}", column="result")
     try:
         barcode = check_barcode(fields.barcode)
     except Refusal as refusal:
         raise Invalid(refusal.message, column="barcode") from None
-    tube = session.scalar(select(Tube).where(Tube.barcode == barcode).with_for_update())
-    if tube is None:
+    found = session.execute(select(Tube, _POINT_AREA).where(Tube.barcode == barcode).with_for_update(of=Tube)).first()
+    if found is None:
         raise NotFound(f"no tube with barcode {barcode}: not scanned or not uploaded yet", column="barcode")
+    tube, area = found
+    if not tube_in_reach(actor, area, tube.actor_id):
+        raise NotFound(f"tube {barcode} not found in your jurisdiction", column="barcode")
     flag = None if session.get(Lab, fields.lab_code) else f"lab {fields.lab_code} unknown"
     if tube.result is not None:
         if tube.result == fields.result:
@@ -162,128 +199,6 @@ def _close_tasks(session: Session, person_id: int, tube: Tube, at: datetime) -> 
     ).values(done_at=at, result_tube_id=tube.id, result=tube.result))
 
 
-# --- boxes: packed at the point, handed over, received by the lab ----------------------
-# Every check runs before anything is written, so a refused box leaves no trace.
-
-BOX_STATES = ("packed", "handed_over", "received")
-BOX_MAX_TUBES = 500
-
-
-def box_state(box: Box) -> str:
-    if box.received_at is not None:
-        return "received"
-    return "handed_over" if box.handed_over_at is not None else "packed"
-
-
-def _person(text: str | None, column: str) -> str:
-    """Who handed over, carried or received: a name is required, as on the paper slip."""
-    name = (text or "").strip()
-    if not name:
-        raise Invalid(f"{column} is required: who signs for the box", column=column)
-    return name[:100]
-
-
-def _box_barcodes(barcodes: list[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for raw in barcodes:
-        if not (raw or "").strip():
-            continue
-        try:
-            seen.setdefault(check_barcode(raw))
-        except Refusal as refusal:
-            raise Invalid(refusal.message, column="barcodes") from None
-    if not seen:
-        raise Invalid("a box holds at least one tube", column="barcodes")
-    if len(seen) > BOX_MAX_TUBES:
-        raise Invalid(f"a box holds at most {BOX_MAX_TUBES} tubes, not {len(seen)}", column="barcodes")
-    return list(seen)
-
-
-def pack_box(session: Session, actor: Principal, code: str, barcodes: list[str], lab_code: str | None,
-             point_id: int | None = None) -> Box:
-    """Closed tubes into a new box for a lab. Without a point, the tubes' own point when they share one."""
-    if isinstance(actor, User):
-        require(actor, "scan_samples")
-    code = (code or "").strip()
-    if not code:
-        raise Invalid("the box needs a code", column="code")
-    wanted = _box_barcodes(barcodes)
-    if lab_code and session.get(Lab, lab_code) is None:
-        raise Invalid(f"lab {lab_code} is not registered", column="lab_code")
-    if session.scalar(select(Box.id).where(Box.code == code)) is not None:
-        raise Conflict(f"box {code} exists already", column="code")
-    # Locked: two samplers packing the same tube at once cannot both succeed.
-    tubes = session.scalars(select(Tube).where(Tube.barcode.in_(wanted)).with_for_update()).all()
-    missing = [b for b in wanted if b not in {t.barcode for t in tubes}]
-    if missing:
-        raise Invalid(f"unknown barcode {', '.join(missing[:5])}: not scanned or not uploaded yet",
-                      column="barcodes")
-    not_closed = [f"{t.barcode} ({t.state})" for t in tubes if t.state != "closed"]
-    if not_closed:
-        raise Invalid(f"only closed tubes are packed: {', '.join(not_closed[:5])}", column="barcodes")
-    if point_id is None:
-        points = {t.point_id for t in tubes}
-        point_id = points.pop() if len(points) == 1 else None
-    if isinstance(actor, User):
-        check_box_area(session, actor, point_id)
-    box = Box(code=code, lab_code=lab_code or None, point_id=point_id, packed_at=now())
-    session.add(box)
-    session.flush()
-    for tube in tubes:
-        tube.box_id, tube.state = box.id, "packed"
-    audit.record(session, actor, "pack", "box", box.id,
-                 after={"code": code, "tubes": len(tubes), "lab": lab_code, "barcodes": wanted[:50]})
-    return box
-
-
-def check_box_area(session: Session, user: User, point_id: int | None) -> None:
-    """A box from a point outside the user's jurisdiction is as good as absent; one without a point is
-    the county's (tubes from several points)."""
-    if point_id is None:
-        return
-    area = session.scalar(select(SamplingPoint.area_code).where(SamplingPoint.id == point_id))
-    if area is not None:
-        check_area(user, area)
-
-
-def hand_over(session: Session, actor: Principal, box: Box, handed_by: str, carried_by: str,
-              at: datetime | None = None) -> Box:
-    if isinstance(actor, User):
-        require(actor, "scan_samples")
-        check_box_area(session, actor, box.point_id)
-    handed, carrier = _person(handed_by, "handed_over_by"), _person(carried_by, "carried_by")
-    if box.received_at is not None:
-        raise Conflict(f"box {box.code} was received by the lab already: nothing left to hand over")
-    if box.handed_over_at is not None:
-        raise Conflict(f"box {box.code} was handed over already, by {box.handed_over_by} to {box.carried_by}")
-    box.handed_over_at, box.handed_over_by, box.carried_by = at or now(), handed, carrier
-    session.flush()
-    audit.record(session, actor, "hand_over", "box", box.id,
-                 after={"by": handed, "carrier": carrier, "at": box.handed_over_at.isoformat()})
-    return box
-
-
-def receive_box(session: Session, actor: Principal, box: Box, received_by: str,
-                at: datetime | None = None) -> Box:
-    """The lab signs for the box; its packed tubes become received. A box whose hand-over was never
-    recorded is still received: the lab must not be held up by the point's missing slip."""
-    if isinstance(actor, User):
-        require(actor, "record_results")
-        check_box_area(session, actor, box.point_id)
-    receiver = _person(received_by, "received_by")
-    if box.received_at is not None:
-        raise Conflict(f"box {box.code} was received already, by {box.received_by}")
-    moment = at or now()
-    if box.handed_over_at is not None and moment < box.handed_over_at:
-        raise Invalid(f"received before it was handed over ({box.handed_over_at.isoformat()})", column="at")
-    box.received_at, box.received_by = moment, receiver
-    session.execute(update(Tube).where(Tube.box_id == box.id, Tube.state == "packed")
-                    .values(state="received", received_at=moment))
-    session.flush()
-    audit.record(session, actor, "receive", "box", box.id, after={"by": receiver, "at": moment.isoformat()})
-    return box
-
-
 def conflict_reason(barcode: str, result: str) -> str:
     return f"tube {barcode} has a different result already; {result} is kept for review, not applied"
 
@@ -296,13 +211,13 @@ def apply_results(
     Answers per item, in order: loaded, unchanged, conflict or unknown_tube. A file naming
     one tube twice is read in order, so its second, different result is a conflict.
     """
-    if isinstance(actor, User):
-        require(actor, "record_results")
+    require(actor, "record_results")
     barcodes = sorted({item.barcode for item in items})
+    # A tube outside the jurisdiction is unknown, as one never scanned.
     tubes: dict[str, list[Any]] = {
         row.barcode: [row.id, row.result, row.pool_size, row.members]
         for row in session.execute(select(Tube.id, Tube.barcode, Tube.result, Tube.pool_size, Tube.members)
-                                   .where(Tube.barcode.in_(barcodes)))
+                                   .where(Tube.barcode.in_(barcodes), tubes_in_reach(actor)))
     }
     labs = set(session.scalars(select(Lab.code).where(Lab.code.in_({item.lab_code for item in items}))))
     answers: list[str] = []

@@ -23,25 +23,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NotRequired, Required, TypedDict, cast
 
 from sqlalchemy import Integer, String, Table, bindparam, func, literal, null, select, text, type_coerce, union_all
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, require
-from fangyi.areacodes import AreaCodeError, within
-from fangyi.audit.models import AuditEntry
-from fangyi.auth.models import User
+from fangyi.access import Principal, county_wide, require, sees
+from fangyi.audit import service as audit
 from fangyi.db import bulk
 from fangyi.db.base import Instant
 from fangyi.db.session import write_first
 from fangyi.identity import mask_id_number
 from fangyi.registry.models import Person
+from fangyi.screening import tubes as rules
 from fangyi.screening.common import (
     CONTROL_CHECKS,
     Refusal,
+    ScanCode,
+    ScanStatus,
     check_barcode,
     check_id_number,
     fallback_area,
@@ -51,6 +52,7 @@ from fangyi.screening.common import (
     register_unverified,
 )
 from fangyi.screening.models import Control, Sample, SamplingPoint, Scan, ScreeningRound, Tube
+from fangyi.screening.tubes import PersonRow, PointRow, TubeRow
 from fangyi.timeutil import now
 
 ACTIONS = ("open", "person", "close")
@@ -59,31 +61,36 @@ MAX_BATCH = 20
 PERSON_LOCK = 4304
 
 
-@dataclass(frozen=True)
-class TubeRow:
-    id: int
+class TubeView(TypedDict):
     barcode: str
-    state: str
-    pool_size: int
     members: int
-    round_id: int | None
-    point_id: int | None = None
-    point_area: str | None = None  # where its point is: who may scan into it
+    pool_size: int
+    state: str
 
 
-@dataclass(frozen=True)
-class PointRow:
-    id: int
-    code: str
-    area_code: str
-
-
-@dataclass(frozen=True)
-class PersonRow:
-    id: int
+class PersonView(TypedDict):
     name: str
-    id_number: str
-    merged_into_id: int | None
+    id_number: str  # masked
+    temporary: bool
+
+
+class Outcome(TypedDict, total=False):
+    """A scan's answer, as stored with the scan and given again to a resend (schemas.ScanOut is
+    its shape on the wire)."""
+
+    scan_id: Required[str]
+    action: str | None
+    status: Required[ScanStatus]
+    code: ScanCode
+    message: str
+    params: dict[str, str | int]
+    flags: list[str]
+    tube: TubeView
+    person: PersonView
+    repeated: bool
+    # Where the records the answer names lie (the point named, the tube's point, the person): who
+    # else may be given it again. Stored, never sent (ScanOut has no such field).
+    reach: NotRequired[list[str | None]]
 
 
 @dataclass
@@ -123,19 +130,14 @@ _R = cast(Table, ScreeningRound.__table__).c
 # Rounds as rows, not entities: read once a group that opens a tube.
 _ROUNDS = select(_R.id, _R.code, _R.pool_size, _R.starts_at, _R.deadline_at, _R.area_codes).order_by(
     _R.starts_at.desc())
-# Each stored scan with who made it and where: its answer (a name, a masked number, a tube) is
-# shown again only to its own sender or to someone whose jurisdiction holds both the point it named
-# and its tube's own point.
-_STORED = select(SCANS.c.scan_id, SCANS.c.outcome, SCANS.c.actor_id,
-                 select(_SP.area_code).where(_SP.id == SCANS.c.point_id).scalar_subquery(),
-                 select(_SP.area_code).join(TUBES, _T.point_id == _SP.id).where(
-                     _T.barcode == func.upper(func.trim(SCANS.c.barcode))).scalar_subquery()).where(
-    bulk.in_json(SCANS.c.scan_id, "ids"))
+# Each stored scan with who made it: its answer (a name, a masked number, a tube) is shown again
+# only to its own sender or to someone whose jurisdiction holds all it names (its `reach`).
+_STORED = select(SCANS.c.scan_id, SCANS.c.outcome, SCANS.c.actor_id).where(bulk.in_json(SCANS.c.scan_id, "ids"))
 _TUBE_COLUMNS = (_T.id, _T.barcode, _T.state, _T.pool_size, _T.members, _T.round_id, _T.point_id,
-                 select(_SP.area_code).where(_SP.id == _T.point_id).scalar_subquery())
+                 select(_SP.area_code).where(_SP.id == _T.point_id).scalar_subquery(), _T.actor_id)
 _TUBES = select(*_TUBE_COLUMNS).where(bulk.in_json(_T.barcode, "barcodes")).order_by(_T.id)
 _TUBES_LOCKED = _TUBES.with_for_update(of=TUBES)
-_PEOPLE = select(_P.id, _P.name, _P.id_number, _P.merged_into_id).where(
+_PEOPLE = select(_P.id, _P.name, _P.id_number, _P.merged_into_id, _P.area_code).where(
     bulk.in_json(_P.id_number, "numbers"))
 def _tube(column: Any) -> Any:
     """A column of the sample's own tube, looked up by its primary key."""
@@ -162,8 +164,6 @@ SCAN_COLUMNS = ("scan_id", "action", "barcode", "at", "actor_id", "outcome")
 SCAN_POINT = {"point_id": "(SELECT id FROM sampling_points WHERE sampling_points.code = r.point_code)"}
 SCAN_EXTRA: dict[str, Any] = {"point_code": String(40)}
 SAMPLE_COLUMNS = ("tube_id", "person_id", "round_id", "sampled_at", "scan_id", "point_code", "actor_id")
-AUDIT = cast(Table, AuditEntry.__table__)
-AUDIT_COLUMNS = ("at", "actor_id", "actor", "action", "entity", "after")
 # A tube's closed_at is set once, by the scan that closed it; `at` is that scan's time.
 TUBE_CHANGES = {"members": "r.members", "state": "r.state",
                 "closed_at": "CASE WHEN r.state = 'closed' AND tubes.closed_at IS NULL THEN r.at "
@@ -187,18 +187,17 @@ _PEOPLE_LOCKED = _PEOPLE.add_columns(
     func.pg_advisory_xact_lock(PERSON_LOCK, sql_cast(_P.id % 2147483647, Integer))).order_by(_P.id)
 
 
-def record_scans(session: Session, actor: Principal, scans: list[ScanInput]) -> list[dict[str, Any]]:
+def record_scans(session: Session, actor: Principal, scans: list[ScanInput]) -> list[Outcome]:
     """Apply one sender's scans in order; each gets its outcome (ok or refused, with the reason).
     The caller commits."""
     return record_jobs(session, [Job(actor, scans)])[0]
 
 
-def record_jobs(session: Session, jobs: Sequence[Job]) -> list[list[dict[str, Any]]]:
+def record_jobs(session: Session, jobs: Sequence[Job]) -> list[list[Outcome]]:
     """Apply the scans of many requests in one transaction; the outcomes per job, in order.
     The caller commits."""
     for job in jobs:
-        if isinstance(job.actor, User):
-            require(job.actor, "scan_samples")
+        require(job.actor, "scan_samples")
     write_first(session)
     return _Group(session, jobs).run()
 
@@ -223,51 +222,54 @@ class _Group:
     changed: dict[int, dict[str, Any]] = field(default_factory=dict)
     samples: list[dict[str, Any]] = field(default_factory=list)
     claims: list[dict[str, Any]] = field(default_factory=list)  # the scans applied, as stored
+    swabbed: str | None = None  # the area of the person the scan being applied swabbed
 
-    def run(self) -> list[list[dict[str, Any]]]:
+    def run(self) -> list[list[Outcome]]:
         self.postgresql = self.session.get_bind().dialect.name == "postgresql"
         scans = [scan for job in self.jobs for scan in job.scans]
         if not scans:
             return [[] for _ in self.jobs]
         ids = sorted({scan.scan_id for scan in scans})
-        stored: dict[str, Any] = {}
-        # scan_id -> (actor id, the areas of the point it named and of its tube's point)
-        makers: dict[str, tuple[int | None, tuple[str | None, ...]]] = {}
-        for sid, out, actor_id, *areas in self.session.execute(_STORED, {"ids": bulk.listed(ids)}):
-            stored[sid], makers[sid] = out, (actor_id, tuple(areas))
+        stored: dict[str, Outcome | None] = {}
+        makers: dict[str, int | None] = {}
+        for sid, out, actor_id in self.session.execute(_STORED, {"ids": bulk.listed(ids)}):
+            stored[sid], makers[sid] = out, actor_id
         self._read([scan for scan in scans if scan.scan_id not in stored])  # a resend reads nothing more
-        answers: dict[str, dict[str, Any]] = {}
-        fresh: list[list[dict[str, Any]]] = []
-        results: list[list[dict[str, Any]]] = []
+        answers: dict[str, Outcome] = {}
+        fresh: list[list[Outcome]] = []
+        results: list[list[Outcome]] = []
         for job in self.jobs:
-            outcomes, mine = [], []
+            outcomes: list[Outcome] = []
+            mine: list[Outcome] = []
             for scan in job.scans:
                 if scan.scan_id in answers or scan.scan_id in stored:
-                    if not _may_see(job.actor, *makers[scan.scan_id]):
-                        outcomes.append(_TAKEN | {"scan_id": scan.scan_id, "action": scan.action})
+                    first = answers.get(scan.scan_id) or stored[scan.scan_id]
+                    if not may_see(job.actor, makers[scan.scan_id], first.get("reach") if first else None):
+                        outcomes.append(_taken(scan))
                         continue
                     # A stored scan without an answer (none is written so now) is reported pending.
-                    first = answers.get(scan.scan_id) or stored[scan.scan_id] or {
-                        "scan_id": scan.scan_id, "status": "pending"}
-                    outcomes.append({**first, "repeated": True})
+                    outcomes.append({**(first or {"scan_id": scan.scan_id, "status": "pending"}), "repeated": True})
                     continue
                 point = self.points.get((scan.point_code or "").strip())
-                tube = self.tubes.get(self._valid(check_barcode, scan.barcode) or "")
-                makers[scan.scan_id] = (job.actor.id or None, (point.area_code if point else None,
-                                                               tube.point_area if tube else None))
+                self.swabbed = None
                 try:
-                    outcome = self._apply(job.actor, scan, point)
+                    done = self._apply(job.actor, scan, point)
                 except Refusal as refusal:
-                    outcome = {"status": "refused", "code": refusal.code, "message": refusal.message,
-                               "params": {k: str(v) for k, v in refusal.params.items()}}
-                answers[scan.scan_id] = {"scan_id": scan.scan_id, "action": scan.action, **outcome}
+                    done = {"scan_id": scan.scan_id, "status": "refused", "code": refusal.code,
+                            "message": refusal.message, "params": {k: str(v) for k, v in refusal.params.items()}}
+                # The tube as the scan found or left it (a used barcode's: the tube that used it).
+                tube = self.tubes.get(self._valid(check_barcode, scan.barcode) or "")
+                answer = answers[scan.scan_id] = {
+                    **done, "scan_id": scan.scan_id, "action": scan.action,
+                    "reach": [point.area_code if point else None, tube.point_area if tube else None, self.swabbed]}
+                makers[scan.scan_id] = job.actor.id or None
                 self.claims.append({"scan_id": scan.scan_id, "action": scan.action,
                                     "barcode": (scan.barcode or "")[:60] or None, "at": self.moment,
                                     "actor_id": job.actor.id or None,
                                     "point_code": (scan.point_code or "").strip() or None,
-                                    "outcome": answers[scan.scan_id]})
-                mine.append(answers[scan.scan_id])
-                outcomes.append({**answers[scan.scan_id], "repeated": False})
+                                    "outcome": answer})
+                mine.append(answer)
+                outcomes.append({**answer, "repeated": False})
             fresh.append(mine)
             results.append(outcomes)
         self._write(answers, fresh)
@@ -302,7 +304,7 @@ class _Group:
         # On PostgreSQL, locked before their open tubes are read below: a concurrent scan of the
         # same person waits here, then sees the sample the other wrote.
         statement = _PEOPLE_LOCKED if self.postgresql else _PEOPLE
-        rows = [PersonRow(*row[:4]) for row in bulk.run(self.session, statement, {"numbers": bulk.listed(numbers)})]
+        rows = [PersonRow(*row[:5]) for row in bulk.run(self.session, statement, {"numbers": bulk.listed(numbers)})]
         self.people.update({row.id_number: row for row in rows})
         ids = [row.id for row in rows]
         if not ids:
@@ -367,13 +369,24 @@ class _Group:
             self.rounds = list(self.session.execute(_ROUNDS.where(_R.deadline_at >= self._first_at())))
         return pick_round(self.rounds, area_code, at)
 
-    # --- the rules, scan by scan ----------------------------------------------------------
+    def _elsewhere(self, barcodes: Iterable[str]) -> list[TubeRow]:
+        """Other open tubes a person is in: read (unlocked) only when there are some, which is a
+        refusal; a tube closed by an earlier scan of this transaction no longer counts."""
+        wanted = sorted(barcodes)
+        if not wanted:
+            return []
+        missing = [code for code in wanted if code not in self.tubes]
+        found = {row.barcode: TubeRow(*row) for row in bulk.run(self.session, _TUBES, {
+            "barcodes": bulk.listed(missing)})} if missing else {}
+        return [tube for code in wanted if (tube := self.tubes.get(code) or found.get(code)) is not None
+                and tube.state == "open"]
 
-    def _apply(self, actor: Principal, scan: ScanInput, point: PointRow | None) -> dict[str, Any]:
+    # --- the rules, scan by scan (tubes.py: the same for an offline batch) ------------------
+
+    def _apply(self, actor: Principal, scan: ScanInput, point: PointRow | None) -> Outcome:
         if scan.action not in ACTIONS:
             raise Refusal("bad_action", f"action must be one of {', '.join(ACTIONS)}")
-        if isinstance(actor, User) and point is not None and not _inside(point.area_code, actor.area_code):
-            raise Refusal("outside", f"sampling point {point.code} is outside your jurisdiction", point=point.code)
+        rules.check_point(actor, point)
         if scan.action != "open" and not (scan.barcode or "").strip():
             raise Refusal("unknown_tube", "scan a tube first", barcode="")
         barcode = self._checked(check_barcode, scan.barcode)
@@ -383,17 +396,13 @@ class _Group:
         tube = self.tubes.get(barcode)
         if tube is None:
             raise Refusal("unknown_tube", f"tube {barcode} has not been opened: scan the tube first", barcode=barcode)
-        if (isinstance(actor, User) and tube.point_area is not None
-                and not _inside(tube.point_area, actor.area_code)):
-            # The tube's own point, not the one the scan names: a tube is worked where it was opened.
-            raise Refusal("outside", f"tube {barcode} belongs to a sampling point outside your jurisdiction",
-                          barcode=barcode)
+        rules.check_tube(actor, tube)
         if scan.action == "close":
-            return self._close(tube, at)
+            return self._close(scan, tube, at)
         return self._add(actor, scan, tube, point, at)
 
     def _open(self, actor: Principal, scan: ScanInput, barcode: str, point: PointRow | None,
-              at: datetime) -> dict[str, Any]:
+              at: datetime) -> Outcome:
         flags = []
         if point is None:
             flags.append(f"sampling point {scan.point_code or '(none)'} unknown")
@@ -407,11 +416,8 @@ class _Group:
                 flags.append(f"round {scan.round_code} unknown")
         elif point is not None:
             chosen = self._round_for(point.area_code, at)
-        sizes = self.sizes = self.sizes or pool_sizes()
-        size = scan.pool_size or (chosen.pool_size if chosen else max(sizes))
-        if size not in sizes:
-            allowed = ", ".join(map(str, sizes))
-            raise Refusal("bad_pool_size", f"pool size {size} is not allowed ({allowed})", size=size, allowed=allowed)
+        self.sizes = self.sizes or pool_sizes()
+        size = rules.pool_size(scan.pool_size, chosen.pool_size if chosen else None, self.sizes)
         point_id = point.id if point else None
         tube_id = self.session.scalar(_OPEN[self.postgresql], {
             "barcode": barcode, "round_id": chosen.id if chosen else None, "point_id": point_id,
@@ -419,15 +425,16 @@ class _Group:
             "actor_id": actor.id or None})
         if tube_id is None:
             tube = self._existing(barcode)
-            if tube.state == "open" and tube.point_id == point_id:
-                return {"status": "ok", "code": "tube_resumed", "message": f"tube {barcode} is open: go on scanning",
-                        "params": {"barcode": barcode}, "tube": _view(tube)}
-            raise Refusal("barcode_used", f"barcode {barcode} was used already ({tube.state}); take a new tube",
-                          barcode=barcode, state=tube.state)
+            if tube.state == "open" and tube.point_id == point_id and rules.in_reach(actor, tube):
+                return {"scan_id": scan.scan_id, "status": "ok", "code": "tube_resumed",
+                        "message": f"tube {barcode} is open: go on scanning", "params": {"barcode": barcode},
+                        "tube": _view(tube)}
+            raise rules.barcode_used(actor, tube)
         self.tubes[barcode] = TubeRow(tube_id, barcode, "open", size, 0, chosen.id if chosen else None, point_id,
-                                      point.area_code if point else None)
-        return {"status": "ok", "code": "tube_opened", "message": f"tube {barcode} opened for {size}",
-                "params": {"barcode": barcode, "size": size}, "flags": flags, "tube": _view(self.tubes[barcode])}
+                                      point.area_code if point else None, actor.id or None)
+        return {"scan_id": scan.scan_id, "status": "ok", "code": "tube_opened",
+                "message": f"tube {barcode} opened for {size}", "params": {"barcode": barcode, "size": size},
+                "flags": flags, "tube": _view(self.tubes[barcode])}
 
     def _existing(self, barcode: str) -> TubeRow:
         """A tube whose barcode another scan used: as this transaction leaves it (locked on PostgreSQL)."""
@@ -435,76 +442,54 @@ class _Group:
             self._load_tubes([barcode])
         return self.tubes[barcode]
 
-    def _set(self, tube: TubeRow, at: datetime, **changes: Any) -> TubeRow:
-        changed = self.tubes[tube.barcode] = replace(tube, **changes)
+    def _set(self, changed: TubeRow, at: datetime) -> TubeRow:
+        self.tubes[changed.barcode] = changed
         # `at` is when it closed, if it did: a closed tube changes no more.
-        self.changed[tube.id] = {"id": tube.id, "members": changed.members, "state": changed.state, "at": at}
+        self.changed[changed.id] = {"id": changed.id, "members": changed.members, "state": changed.state, "at": at}
         return changed
 
-    def _close(self, tube: TubeRow, at: datetime) -> dict[str, Any]:
-        if tube.state != "open":
-            raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state} already", barcode=tube.barcode,
-                          state=tube.state)
-        if tube.members == 0:
-            raise Refusal("tube_empty", f"tube {tube.barcode} holds nobody; scan people first", barcode=tube.barcode)
-        closed = self._set(tube, at, state="closed")
-        return {"status": "ok", "code": "tube_closed", "message": f"tube {tube.barcode} closed with {tube.members}",
+    def _close(self, scan: ScanInput, tube: TubeRow, at: datetime) -> Outcome:
+        rules.check_close(tube)
+        closed = self._set(replace(tube, state="closed"), at)
+        return {"scan_id": scan.scan_id, "status": "ok", "code": "tube_closed",
+                "message": f"tube {tube.barcode} closed with {tube.members}",
                 "params": {"barcode": tube.barcode, "members": tube.members}, "tube": _view(closed)}
 
     def _add(self, actor: Principal, scan: ScanInput, tube: TubeRow, point: PointRow | None,
-             at: datetime) -> dict[str, Any]:
-        if tube.state != "open":
-            raise Refusal("tube_not_open", f"tube {tube.barcode} is {tube.state}: open a new tube",
-                          barcode=tube.barcode, state=tube.state)
+             at: datetime) -> Outcome:
+        rules.check_open(tube)
         id_number = self._checked(check_id_number, scan.id_number)
         row = self._person(id_number)
         temporary = False
         if row is None:
-            name = (scan.name or "").strip()
-            if not name:
-                raise Refusal("unknown_person", f"{mask_id_number(id_number)} is not in the registry: type the "
-                              "name to register on the spot", id=mask_id_number(id_number))
+            name = rules.name_to_register(id_number, scan.name)
             area = point.area_code if point else fallback_area(self.session, actor)
             person = register_unverified(self.session, actor, id_number, name, area,
                                          point.code if point else None, "not in the registry when sampled")
-            row = self.people[id_number] = PersonRow(person.id, person.name, person.id_number, None)
+            row = self.people[id_number] = PersonRow(person.id, person.name, person.id_number, None, area)
             temporary = True
-        reason = self._control(row.id, at)
-        if reason is not None and tube.pool_size > 1:
-            raise Refusal("under_control", f"{row.name} is under control ({reason}): swab alone in a single tube",
-                          name=row.name, reason=reason)
+        self.swabbed = row.area_code
+        rules.check_person(actor, row)
         rounds = self.open_in.setdefault(row.id, {})
-        if tube.barcode in rounds.get(tube.round_id, ()):
-            raise Refusal("already_in_tube", f"{row.name} is in tube {tube.barcode} already", name=row.name,
-                          barcode=tube.barcode)
-        if tube.round_id is not None:
-            # A tube closed by an earlier scan of this transaction no longer counts as open.
-            elsewhere = sorted(b for b in rounds.get(tube.round_id, ()) if self._is_open(b))
-            if elsewhere:
-                raise Refusal("in_other_tube", f"{row.name} is in open tube {elsewhere[0]} of this round already",
-                              name=row.name, barcode=elsewhere[0])
-        if tube.members >= tube.pool_size:
-            raise Refusal("tube_full", f"tube {tube.barcode} is full ({tube.pool_size}): open a new tube",
-                          barcode=tube.barcode, size=tube.pool_size)
-        members = tube.members + 1
-        grown = self._set(tube, at, members=members, state="closed" if members >= tube.pool_size else "open")
+        here = rounds.get(tube.round_id, set())
+        rules.check_swab(actor, tube, row, control=self._control(row.id, at), in_tube=tube.barcode in here,
+                         elsewhere=self._elsewhere(here - {tube.barcode}) if tube.round_id is not None else [])
+        grown = self._set(rules.swabbed(tube), at)
         rounds.setdefault(tube.round_id, set()).add(tube.barcode)
         self.samples.append({
             "tube_id": tube.id, "person_id": row.id, "round_id": tube.round_id, "sampled_at": at,
             "scan_id": scan.scan_id, "point_code": scan.point_code, "actor_id": actor.id or None})
-        return {"status": "ok", "code": "tube_closed_full" if grown.state == "closed" else "added",
-                "message": f"{row.name} in tube {tube.barcode} ({members}/{tube.pool_size})",
-                "params": {"name": row.name, "barcode": tube.barcode, "members": members, "size": tube.pool_size},
+        return {"scan_id": scan.scan_id, "status": "ok",
+                "code": "tube_closed_full" if grown.state == "closed" else "added",
+                "message": f"{row.name} in tube {tube.barcode} ({grown.members}/{tube.pool_size})",
+                "params": {"name": row.name, "barcode": tube.barcode, "members": grown.members,
+                           "size": tube.pool_size},
                 "person": {"name": row.name, "id_number": mask_id_number(row.id_number), "temporary": temporary},
                 "tube": _view(grown)}
 
-    def _is_open(self, barcode: str) -> bool:
-        tube = self.tubes.get(barcode)
-        return tube is None or tube.state == "open"  # not touched here: read as open
-
     # --- writing ---------------------------------------------------------------------------
 
-    def _write(self, answers: dict[str, dict[str, Any]], fresh: list[list[dict[str, Any]]]) -> None:
+    def _write(self, answers: dict[str, Outcome], fresh: list[list[Outcome]]) -> None:
         """Samples, tubes, answers and audit rows: one statement on PostgreSQL, one a table on SQLite,
         whatever the number of scans."""
         if not answers:
@@ -516,14 +501,13 @@ class _Group:
         if self.changed:
             parts.append(bulk.update_part(dialect, TUBES, "id", [self.changed[key] for key in sorted(self.changed)],
                                           TUBE_CHANGES, extra=TUBE_EXTRA))
-        # The rows audit.record() would add, one per request: through the ORM's unit of work these
-        # rows would cost more than the scans they record.
-        parts.append(bulk.insert_part(dialect, AUDIT, [
-            {"at": self.moment, "actor_id": job.actor.id or None, "actor": job.actor.username, "action": "scan",
-             "entity": "scans", "after": {
-                 "scan_ids": [o["scan_id"] for o in mine][:MAX_BATCH],
-                 "ok": sum(o["status"] == "ok" for o in mine), "refused": sum(o["status"] != "ok" for o in mine)}}
-            for job, mine in zip(self.jobs, fresh, strict=True) if mine], AUDIT_COLUMNS))
+        # One audit entry per request that wrote something, made by the audit module for the same
+        # statement as the scans.
+        parts.append(audit.bulk_entries(dialect, self.moment, [
+            audit.Entry(job.actor, "scan", "scans", after={
+                "scan_ids": [o["scan_id"] for o in mine][:MAX_BATCH],
+                "ok": sum(o["status"] == "ok" for o in mine), "refused": sum(o["status"] != "ok" for o in mine)})
+            for job, mine in zip(self.jobs, fresh, strict=True) if mine]))
         # Last, for its result: each scan with the answer a resend will get. Another transaction
         # storing one of these scan ids since they were read means that scan was just applied
         # twice: undo it all.
@@ -534,28 +518,25 @@ class _Group:
             raise ScanRaced(sorted({claim["scan_id"] for claim in self.claims} - written))
 
 
-# What a scan id already used by someone out of sight gets: nothing of the first scan's answer.
-_TAKEN: dict[str, Any] = {
-    "status": "refused", "code": "scan_id_taken", "repeated": False, "params": {},
-    "message": "this scan id was sent before by another handheld: the handheld must make a new one"}
+def _taken(scan: ScanInput) -> Outcome:
+    """What a scan id already used by someone out of sight gets: nothing of the first scan's answer."""
+    return {"scan_id": scan.scan_id, "action": scan.action, "status": "refused", "code": "scan_id_taken",
+            "repeated": False, "params": {},
+            "message": "this scan id was sent before by another handheld: the handheld must make a new one"}
 
 
-def _may_see(actor: Principal, maker: int | None, areas: tuple[str | None, ...]) -> bool:
-    """Whether a scan's stored answer may go to this sender: its own, or one whose points (the one
-    it named, its tube's) all lie in the sender's jurisdiction. Fangyi's own work (imports without
-    a login) sees all."""
-    if not isinstance(actor, User) or maker == (actor.id or None):
+def may_see(who: Principal, maker: int | None, reach: list[str | None] | None) -> bool:
+    """Whether a stored scan's answer may go to this principal: its own sender, or one whose
+    jurisdiction holds every record it names (the point, the tube's point, the person). An answer
+    stored without its reach, or naming no known place, only to the county."""
+    if maker == (who.id or None):
         return True
-    known = [area for area in areas if area is not None]
-    return bool(known) and all(_inside(area, actor.area_code) for area in known)
+    known = [area for area in reach or () if area is not None]
+    if not known:
+        return county_wide(who)
+    return all(sees(who, area) for area in known)
 
 
-def _inside(area_code: str, jurisdiction: str) -> bool:
-    try:
-        return within(area_code, jurisdiction)
-    except AreaCodeError:
-        return area_code == jurisdiction
 
-
-def _view(tube: TubeRow) -> dict[str, Any]:
+def _view(tube: TubeRow) -> TubeView:
     return {"barcode": tube.barcode, "members": tube.members, "pool_size": tube.pool_size, "state": tube.state}

@@ -7,6 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fangyi.screening.common import ScanCode, ScanStatus
+from fangyi.screening.results import ResultStatus
+
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
 AreaCode = Annotated[str, Field(min_length=6, max_length=15, pattern=r"^[0-9]+$")]
 Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
@@ -53,10 +56,10 @@ class PersonOut(BaseModel):
 class ScanOut(BaseModel):
     scan_id: str
     action: str | None = None
-    status: str = Field(description="ok | refused")
-    code: str | None = None
+    status: ScanStatus = Field(description="ok, refused, or pending (stored before answers were)")
+    code: ScanCode | None = Field(None, description="what happened, or why not: words for each in scan.code.*")
     message: str | None = None
-    params: dict[str, object] = {}
+    params: dict[str, str | int] = {}
     flags: list[str] = []
     tube: TubeOut | None = None
     person: PersonOut | None = None
@@ -86,7 +89,7 @@ class ResultBatch(BaseModel):
 
 class ResultOut(BaseModel):
     barcode: str
-    status: str = Field(description="loaded | unchanged | conflict | unknown_tube | refused")
+    status: ResultStatus = Field(description="unknown_tube: no such tube in your jurisdiction")
     reason: str | None = None
 
 

@@ -1,4 +1,5 @@
-"""Setting a round up: its areas, times and pool size; sampling points and teams; labs."""
+"""Setting a round up: its areas, times and pool size; sampling points and teams; labs. A round or
+a point is set up only over areas of the manager's jurisdiction."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, require
+from fangyi.access import Principal, check_area, in_jurisdiction, require
 from fangyi.audit import service as audit
-from fangyi.auth.models import User
 from fangyi.errors import Conflict, Invalid
 from fangyi.protocols.reader import current
 from fangyi.registry.models import Area
@@ -28,6 +28,7 @@ class RoundFields:
     pool_size: int | None = None
 
 
+AREA_LEVELS = ("county", "township", "village")  # what a round may cover
 CODE = re.compile(r"[A-Za-z0-9_\-]{1,40}")  # a code goes into page addresses and handhelds' scans
 
 
@@ -40,18 +41,22 @@ def check_code_and_name(code: str, name: str) -> None:
         raise Invalid("a name of 1-200 characters is required", column="name")
 
 
-def _check_manager(actor: Principal) -> None:
-    if isinstance(actor, User):
-        require(actor, "manage_screening")
+def area_choices(session: Session, who: Principal, limit: int = 2000) -> list[Area]:
+    """The areas a manager may set a round or a point up over: those of their jurisdiction."""
+    require(who, "manage_screening")
+    return list(session.scalars(select(Area).where(in_jurisdiction(who, Area.code), Area.level.in_(AREA_LEVELS))
+                                .order_by(Area.code).limit(limit)))
 
 
 def create_round(session: Session, actor: Principal, fields: RoundFields) -> ScreeningRound:
     """A round over some areas; without a deadline or pool size the protocol's are used."""
-    _check_manager(actor)
+    require(actor, "manage_screening")
     check_code_and_name(fields.code, fields.name)
     rules = current().screening
     if not fields.area_codes:
         raise Invalid("a round covers at least one area", column="area_codes")
+    for code in fields.area_codes:
+        check_area(actor, code)
     for code in fields.area_codes:
         if session.get(Area, code) is None:
             raise Invalid(f"area {code} is not in the registry", column="area_codes")
@@ -75,10 +80,11 @@ def create_point(
     session: Session, actor: Principal, *, code: str, name: str, area_code: str, address: str | None = None,
     hours: str | None = None, kind: str = "fixed", staff: str | None = None,
 ) -> SamplingPoint:
-    _check_manager(actor)
+    require(actor, "manage_screening")
     check_code_and_name(code, name)
     if kind not in POINT_KINDS:
         raise Invalid(f"kind must be one of {', '.join(POINT_KINDS)}", column="kind")
+    check_area(actor, area_code)
     if session.get(Area, area_code) is None:
         raise Invalid(f"area {area_code} is not in the registry", column="area_code")
     if session.scalar(select(SamplingPoint.id).where(SamplingPoint.code == code)) is not None:
@@ -92,7 +98,7 @@ def create_point(
 
 
 def create_lab(session: Session, actor: Principal, code: str, name: str) -> Lab:
-    _check_manager(actor)
+    require(actor, "manage_screening")
     check_code_and_name(code, name)
     if session.get(Lab, code) is not None:
         raise Conflict(f"lab {code} exists already")

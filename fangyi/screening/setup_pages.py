@@ -12,26 +12,23 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.access import in_jurisdiction, require
 from fangyi.auth.models import User
 from fangyi.deps import SessionDep, Viewer, csrf_ok
-from fangyi.errors import DomainError, Forbidden, Invalid
+from fangyi.errors import DomainError, Forbidden, Invalid, NotFound
 from fangyi.protocols.reader import current
-from fangyi.registry.models import Area
 from fangyi.screening.advice import advise_pool_size, tests_per_person
 from fangyi.screening.models import POINT_KINDS
-from fangyi.screening.setup import RoundFields, check_code_and_name, create_point, create_round
+from fangyi.screening.setup import RoundFields, area_choices, check_code_and_name, create_point, create_round
 from fangyi.timeutil import aware, now, to_local
+from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
 
 router = APIRouter(include_in_schema=False)
 ROUND_FIELDS = ("code", "name", "starts_at", "deadline_at", "pool_size", "prevalence")
 POINT_FIELDS = ("code", "name", "kind", "area_code", "address", "hours", "staff")
-AREA_LEVELS = ("county", "township", "village")
 
 
 async def _form(request: Request) -> tuple[dict[str, str], list[str]]:
@@ -88,9 +85,7 @@ def _page(request: Request, session: Session, user: User, *, values: dict[str, s
         advised = advice(parse_prevalence(shown.get("prevalence", "")))
     except Invalid as exc:
         advised, prevalence_error = None, exc.detail
-    choices = session.scalars(
-        select(Area).where(in_jurisdiction(user, Area.code), Area.level.in_(AREA_LEVELS)).order_by(Area.code)
-        .limit(2000)).all()
+    choices = area_choices(session, user)
     return render(request, "screening_setup.html", status_code=422 if error else 200, user=user, values=shown,
                   chosen=set(areas or []), point=point or {"kind": "fixed"}, error=error, column=column, form=form,
                   done=done, advice=advised, prevalence_error=prevalence_error, sizes=rules.pool_sizes,
@@ -98,16 +93,14 @@ def _page(request: Request, session: Session, user: User, *, values: dict[str, s
                   here="/screening/setup")
 
 
-@router.get("/screening/setup")
+@router.get("/screening/setup", openapi_extra=needs("manage_screening"))
 def setup_page(request: Request, session: SessionDep, user: Viewer, prevalence: str = "",
                done: str = "") -> HTMLResponse:
-    require(user, "manage_screening")
     return _page(request, session, user, values={"prevalence": prevalence[:20]}, done=done)
 
 
-@router.post("/screening/setup/round")
+@router.post("/screening/setup/round", openapi_extra=needs("manage_screening"))
 async def round_post(request: Request, session: SessionDep, user: Viewer) -> Response:
-    require(user, "manage_screening")
     form, areas = await _form(request)
     values = {name: form.get(name, "") for name in ROUND_FIELDS}
     if form.get("advise"):
@@ -132,7 +125,7 @@ async def round_post(request: Request, session: SessionDep, user: Viewer) -> Res
             code=values["code"], name=values["name"], area_codes=areas, starts_at=starts_at,
             deadline_at=_moment(values, "deadline_at"), pool_size=int(size) if size else None))
     except DomainError as exc:
-        if isinstance(exc, Forbidden):
+        if isinstance(exc, Forbidden | NotFound):  # a role's refusal, or an area out of sight: no form
             raise
         return _page(request, session, user, values=values, areas=areas, error=exc.detail,
                      column=exc.extra.get("column"), form="round")
@@ -140,9 +133,8 @@ async def round_post(request: Request, session: SessionDep, user: Viewer) -> Res
     return RedirectResponse(f"/screening/rounds/{found_round.code}", status_code=303)
 
 
-@router.post("/screening/setup/point")
+@router.post("/screening/setup/point", openapi_extra=needs("manage_screening"))
 async def point_post(request: Request, session: SessionDep, user: Viewer) -> Response:
-    require(user, "manage_screening")
     form, _ = await _form(request)
     # The point's code and name fields are named point_code / point_name: the round form above has its own.
     point = {name: form.get(name, "") for name in POINT_FIELDS} | {"code": form.get("point_code", ""),
@@ -154,7 +146,7 @@ async def point_post(request: Request, session: SessionDep, user: Viewer) -> Res
                                hours=point["hours"][:100] or None, kind=point["kind"],
                                staff=point["staff"][:500] or None)
     except DomainError as exc:
-        if isinstance(exc, Forbidden):
+        if isinstance(exc, Forbidden | NotFound):  # a role's refusal, or an area out of sight: no form
             raise
         return _page(request, session, user, point=point, error=exc.detail, column=exc.extra.get("column"),
                      form="point")

@@ -28,7 +28,7 @@ from schemathesis.checks import (
 from sqlalchemy.orm import Session
 
 from fangyi.app import create_app
-from fangyi.deps import get_session
+from fangyi.deps import use_sessions
 from tests.api.conftest import Ground
 from tests.conftest import Cast
 
@@ -69,7 +69,7 @@ def app_on_test_session(db: Session, cast: Cast, ground: Ground) -> FastAPI:
             # A refused write must not leave the shared session unusable for the next request.
             db.rollback()
 
-    app.dependency_overrides[get_session] = same_session
+    use_sessions(app, same_session)  # the routes' and the scan intake's
     return app
 
 

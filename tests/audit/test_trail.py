@@ -30,3 +30,20 @@ def test_creating_a_user_is_audited_without_the_password(cast, db):
     entry = db.scalar(select(AuditEntry).where(AuditEntry.entity == "user", AuditEntry.action == "create"))
     assert entry is not None and entry.actor == "system"
     assert "password" not in str(entry.after) and "hash" not in str(entry.after)
+
+
+def test_a_bulk_writes_entries_are_the_ones_record_makes(cast, db):
+    """bulk_entries: the same rows as record, in one statement of a bulk write (the scans')."""
+    from fangyi.access import SYSTEM
+    from fangyi.db import bulk
+    from fangyi.timeutil import now
+
+    dialect = db.get_bind().dialect.name
+    moment = now()
+    entries = [audit.Entry(cast["sampler"], "scan", "scans", after={"scan_ids": ["a", "b"], "ok": 2}),
+               audit.Entry(SYSTEM, "scan", "scans", 7, after={"ok": 0}, note="by hand")]
+    bulk.write(db, [audit.bulk_entries(dialect, moment, entries)])
+    rows = db.scalars(select(AuditEntry).where(AuditEntry.action == "scan").order_by(AuditEntry.id)).all()
+    assert [(r.actor_id, r.actor, r.entity, r.entity_id, r.after, r.note, r.at) for r in rows] == [
+        (cast["sampler"].id, "sampler", "scans", None, {"scan_ids": ["a", "b"], "ok": 2}, None, moment),
+        (None, "system", "scans", "7", {"ok": 0}, "by hand", moment)]

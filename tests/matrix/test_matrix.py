@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import Role, can
 from fangyi.app import PARTS, create_app
 from fangyi.auth.security import SESSION_COOKIE
-from fangyi.deps import get_session
+from fangyi.deps import use_sessions
 from fangyi.web.http import ANYONE, SIGNED_IN
 from tests.matrix.probes import Make, Probe, Probes
 from tests.matrix.world import Builder, Side, World, build_world
@@ -104,7 +104,7 @@ def matrix(engine: Engine) -> Iterator[Matrix]:
         finally:
             session.close()
 
-    app.dependency_overrides[get_session] = request_session
+    use_sessions(app, request_session)  # the routes' and the scan intake's
     try:
         with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
             yield Matrix(world, client, connection)

@@ -45,7 +45,8 @@ def test_an_offline_batch_through_the_api_loses_no_swab_and_doubles_none(client:
     report = upload(client, cast, "samples", data, "sampler")
     assert (report["rows_loaded"], report["rows_rejected"]) == (12, 3)
     problems = {p["line"]: p for p in report["problems"]}  # type: ignore[union-attr]
-    assert problems[12]["reason"].startswith("tube B0000001 is full (10)")
+    # The scans' own rule and words: the tube closed itself when full.
+    assert problems[12]["reason"] == "tube B0000001 is closed: open a new tube"
     assert problems[15]["column"] == "id_number" and "check" in problems[15]["reason"]
     assert problems[16]["column"] == "barcode" and "unreadable" in problems[16]["reason"]
     flagged = db.scalar(select(Sample.flag).join(Tube).where(Tube.barcode == "B0000002"))

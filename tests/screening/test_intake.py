@@ -19,7 +19,7 @@ from fangyi.access import SYSTEM
 from fangyi.app import create_app
 from fangyi.audit.models import AuditEntry
 from fangyi.db.session import make_session, session_scope
-from fangyi.deps import Credential, get_session
+from fangyi.deps import Credential, get_session, use_sessions
 from fangyi.registry.models import Person
 from fangyi.screening.intake import APPLICATION, Pending, write_group
 from fangyi.screening.models import Control, Sample, Scan, Tube
@@ -63,7 +63,7 @@ def _post_together(db: Session, cast: Cast, bodies: list[dict[str, Any]]) -> lis
     def same_session() -> Iterator[Session]:
         yield db
 
-    app.dependency_overrides[get_session] = same_session
+    use_sessions(app, same_session)
 
     async def send() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
@@ -376,5 +376,7 @@ def test_answers_carry_every_field_and_a_tube_is_scanned_only_in_its_points_area
     record_jobs(db, [Job(SYSTEM, [ScanInput("open-cg-1", "open", barcode="TCG00001", point_code="P-CG")])])
     body = _scan("cg-person-1", "person", "TCG00001", id_number=ground.people[0].id_number)
     answer = client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"}).json()["results"][0]
-    assert (answer["status"], answer["code"]) == ("refused", "outside")
+    # Its own code and words: the tube is not found there (nothing told of it but its barcode, sent).
+    assert (answer["status"], answer["code"]) == ("refused", "tube_outside")
+    assert "城关" not in str(answer)
     assert db.scalar(select(func.count()).select_from(Sample).join(Tube).where(Tube.barcode == "TCG00001")) == 0

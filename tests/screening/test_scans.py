@@ -265,3 +265,48 @@ def test_a_stored_answer_is_kept_from_a_sampler_who_holds_the_named_point_but_no
     assert response.json()["results"][0]["code"] == "scan_id_taken"
     assert ground.people[3].name not in response.text
     assert samples_in(db, "T0000066") == 1
+
+
+def test_every_answer_a_scan_can_get_is_typed_and_has_its_words(client: TestClient) -> None:
+    """The codes are one Literal (ScanOut.code): the OpenAPI lists them, and each has its words."""
+    from typing import get_args
+
+    from fangyi.screening.common import ScanCode
+    from fangyi.screening.words import SCAN_WORDS
+
+    def flat(kind: object) -> set[str]:
+        return {code for arg in get_args(kind) for code in (flat(arg) if get_args(arg) else {arg})}
+
+    codes = flat(ScanCode)
+    assert {"added", "tube_closed_full", "under_control", "tube_outside", "person_outside"} <= codes
+    assert {key.removeprefix("scan.code.") for key in SCAN_WORDS} == codes
+    document = client.get("/api/v1/openapi.json").json()
+    scan_out = document["components"]["schemas"]["ScanOut"]["properties"]
+    listed = {code for option in scan_out["code"]["anyOf"] for code in option.get("enum", ())}
+    assert listed == codes
+    answers = document["paths"]["/api/v1/screening/scans"]["post"]
+    assert answers["x-permission"] == "scan_samples"
+    assert answers["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/ScanResults")
+
+
+def test_the_intake_writes_through_the_sessions_the_app_is_given(db: Session, cast: Cast, ground: Ground) -> None:
+    """Not through the routes' dependency overrides: through the app's state (fangyi.deps.use_sessions)."""
+    from collections.abc import Iterator
+
+    from fangyi.app import create_app
+    from fangyi.deps import use_sessions
+
+    app = create_app()
+    opened: list[Session] = []
+
+    def recorded() -> Iterator[Session]:
+        opened.append(db)
+        yield db
+
+    use_sessions(app, recorded)
+    app.dependency_overrides.clear()  # the lane never reads them
+    with TestClient(app) as fresh:
+        body = {"scan_id": "seam-0001", "action": "open", "barcode": "T0000055", "point_code": "P-SJ"}
+        assert fresh.post(URL, json=body, headers=cast.headers("sampler")).json()["results"][0]["status"] == "ok"
+    assert opened
+    assert db.scalar(select(func.count()).select_from(Tube).where(Tube.barcode == "T0000055")) == 1
