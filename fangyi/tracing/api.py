@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import can, in_jurisdiction
+from fangyi.access import can
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.config import get_settings
@@ -47,7 +47,7 @@ from fangyi.tracing.schemas import (
     TraceReport,
 )
 from fangyi.tracing.trace import show_reason, trace_report
-from fangyi.web.http import Page, problems
+from fangyi.web.http import Page, needs, problems
 
 router = APIRouter(prefix="/api/v1", tags=["tracing"], responses=problems(401, 403, 404, 422))
 
@@ -110,7 +110,8 @@ def _one(session: Session, user: User, case: Case) -> CasePublic:
     return _public(session, user, case, person, _counts(session, [case.id]))
 
 
-@router.get("/cases", response_model=Page[CasePublic], summary="Cases in your jurisdiction, newest first")
+@router.get("/cases", openapi_extra=needs("read_cases"),
+            response_model=Page[CasePublic], summary="Cases in your jurisdiction, newest first")
 def list_cases(session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     rows, total = service.list_cases(session, user, offset=offset, limit=limit)
     counts = _counts(session, [case.id for case, _ in rows])
@@ -118,7 +119,8 @@ def list_cases(session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Li
     return {"items": items, "total": total, "offset": offset, "limit": limit}
 
 
-@router.post("/cases", response_model=CasePublic, status_code=201, responses=problems(409),
+@router.post("/cases", openapi_extra=needs("edit_cases"),
+             response_model=CasePublic, status_code=201, responses=problems(409),
              summary="Enter a case; its contacts are derived at once")
 def create_case(body: CaseCreate, session: SessionDep, user: ApiUser) -> CasePublic:
     case = service.create_case(session, user, _fields(body.model_dump()))
@@ -126,21 +128,23 @@ def create_case(body: CaseCreate, session: SessionDep, user: ApiUser) -> CasePub
     return _one(session, user, case)
 
 
-@router.get("/cases/{case_no}", response_model=CasePublic, summary="One case")
+@router.get("/cases/{case_no}", openapi_extra=needs("read_cases"), response_model=CasePublic, summary="One case")
 def get_case(case_no: CaseNo, session: SessionDep, user: ApiUser) -> CasePublic:
     return _one(session, user, service.get_case(session, user, case_no))
 
 
-@router.patch("/cases/{case_no}", response_model=CasePublic, summary="Change a case; contacts are derived again")
+@router.patch("/cases/{case_no}", openapi_extra=needs("edit_cases"),
+              response_model=CasePublic, summary="Change a case; contacts are derived again")
 def update_case(case_no: CaseNo, body: CaseUpdate, session: SessionDep, user: ApiUser) -> CasePublic:
-    case = service.get_case(session, user, case_no)
+    case = service.get_case(session, user, case_no, need="edit_cases")
     current = service.case_fields(session, case).__dict__ | body.model_dump(exclude_unset=True)
     case = service.update_case(session, user, case, _fields(current))
     session.commit()
     return _one(session, user, case)
 
 
-@router.post("/cases/{case_no}/rule-out", response_model=CasePublic, responses=problems(409),
+@router.post("/cases/{case_no}/rule-out", openapi_extra=needs("edit_cases"),
+             response_model=CasePublic, responses=problems(409),
              summary="Rule a case out, with a reason; whoever is downstream is flagged for review")
 def rule_out(case_no: CaseNo, body: RuleOutBody, session: SessionDep, user: ApiUser) -> CasePublic:
     """The case leaves the daily counts from today; its contacts stay on the lists, flagged for
@@ -159,17 +163,18 @@ def _trace(session: Session, user: User, case: Case) -> dict[str, Any]:
     return trace_report(session, case, unmasked=unmasked)
 
 
-@router.get("/cases/{case_no}/trace", response_model=TraceReport, response_model_exclude_none=True,
+@router.get("/cases/{case_no}/trace", openapi_extra=needs("read_cases"),
+            response_model=TraceReport, response_model_exclude_none=True,
             summary="Close and secondary close contacts, as `fangyi trace --json`")
 def get_trace(case_no: CaseNo, session: SessionDep, user: ApiUser) -> dict[str, Any]:
     return _trace(session, user, service.get_case(session, user, case_no))
 
 
-@router.post("/cases/{case_no}/derive", response_model=TraceReport, response_model_exclude_none=True,
+@router.post("/cases/{case_no}/derive", openapi_extra=needs("edit_cases"),
+             response_model=TraceReport, response_model_exclude_none=True,
              summary="Derive the contacts again from the records (tracer decisions are kept)")
 def derive(case_no: CaseNo, session: SessionDep, user: ApiUser) -> dict[str, Any]:
-    contact_service.permitted(user, "edit_cases")
-    case = service.get_case(session, user, case_no)
+    case = service.get_case(session, user, case_no, need="edit_cases")
     contact_service.refresh(session, user, case)
     session.commit()
     return _trace(session, user, case)
@@ -188,7 +193,7 @@ def _contact_public(user: User, contact: Contact, person: Person) -> ContactPubl
     )
 
 
-@router.get("/cases/{case_no}/contacts", response_model=list[ContactPublic],
+@router.get("/cases/{case_no}/contacts", openapi_extra=needs("read_cases"), response_model=list[ContactPublic],
             summary="Every stored contact of a case, with decisions; stale and rejected ones too")
 def list_contacts(case_no: CaseNo, session: SessionDep, user: ApiUser) -> list[ContactPublic]:
     case = service.get_case(session, user, case_no)
@@ -206,24 +211,27 @@ def _after(session: Session, user: User, contact: Contact) -> ContactPublic:
     return _contact_public(user, contact, person)
 
 
-@router.post("/contacts/{contact_id}/confirm", response_model=ContactPublic, summary="Confirm a derived contact")
+@router.post("/contacts/{contact_id}/confirm", openapi_extra=needs("edit_cases"),
+             response_model=ContactPublic, summary="Confirm a derived contact")
 def confirm(contact_id: ContactId, session: SessionDep, user: ApiUser) -> ContactPublic:
     return _after(session, user, contact_service.confirm_contact(session, user, contact_id))
 
 
-@router.post("/contacts/{contact_id}/reject", response_model=ContactPublic, summary="Reject a contact, with a reason")
+@router.post("/contacts/{contact_id}/reject", openapi_extra=needs("edit_cases"),
+             response_model=ContactPublic, summary="Reject a contact, with a reason")
 def reject(contact_id: ContactId, body: RejectBody, session: SessionDep, user: ApiUser) -> ContactPublic:
     return _after(session, user, contact_service.reject_contact(session, user, contact_id, body.reason))
 
 
-@router.post("/contacts/{contact_id}/quarantine", response_model=ContactPublic,
+@router.post("/contacts/{contact_id}/quarantine", openapi_extra=needs("edit_cases"), response_model=ContactPublic,
              summary="Record when a contact's quarantine started; their secondary contacts follow")
 def quarantine(contact_id: ContactId, body: QuarantineBody, session: SessionDep, user: ApiUser) -> ContactPublic:
     at = aware(body.quarantined_at)
     return _after(session, user, contact_service.set_quarantined_at(session, user, contact_id, at))
 
 
-@router.post("/contacts/{contact_id}/reach", response_model=ReachPublic, status_code=201,
+@router.post("/contacts/{contact_id}/reach", openapi_extra=needs("edit_cases"),
+             response_model=ReachPublic, status_code=201,
              summary="Log a call or visit: reached, no answer, wrong number, refused")
 def reach(contact_id: ContactId, body: ReachBody, session: SessionDep, user: ApiUser) -> BaseModel:
     attempt = contact_service.log_reach_attempt(session, user, contact_id, body.outcome, body.note)
@@ -246,16 +254,17 @@ def _investigation(session: Session, user: User, case: Case) -> InvestigationPub
     )
 
 
-@router.get("/cases/{case_no}/investigation", response_model=InvestigationPublic,
+@router.get("/cases/{case_no}/investigation", openapi_extra=needs("read_cases"), response_model=InvestigationPublic,
             summary="The places and people the case gave in the interview")
 def get_investigation(case_no: CaseNo, session: SessionDep, user: ApiUser) -> InvestigationPublic:
     return _investigation(session, user, service.get_case(session, user, case_no))
 
 
-@router.post("/cases/{case_no}/places", response_model=InvestigationPublic, status_code=201,
+@router.post("/cases/{case_no}/places", openapi_extra=needs("edit_cases"),
+             response_model=InvestigationPublic, status_code=201,
              summary="Add a place and time from the interview; contacts are derived again")
 def add_place(case_no: CaseNo, body: PlaceCreate, session: SessionDep, user: ApiUser) -> InvestigationPublic:
-    case = service.get_case(session, user, case_no)
+    case = service.get_case(session, user, case_no, need="edit_cases")
     new = investigation.NewPlace(**body.new_place.model_dump()) if body.new_place else None
     investigation.add_place(session, user, case, start_at=aware(body.start_at), end_at=aware(body.end_at),
                             venue_code=body.venue_code, new_place=new, note=body.note)
@@ -263,10 +272,11 @@ def add_place(case_no: CaseNo, body: PlaceCreate, session: SessionDep, user: Api
     return _investigation(session, user, case)
 
 
-@router.post("/cases/{case_no}/named-contacts", response_model=InvestigationPublic, status_code=201,
+@router.post("/cases/{case_no}/named-contacts", openapi_extra=needs("edit_cases"),
+             response_model=InvestigationPublic, status_code=201,
              summary="Add someone the case named; contacts are derived again")
 def add_named(case_no: CaseNo, body: NamedCreate, session: SessionDep, user: ApiUser) -> InvestigationPublic:
-    case = service.get_case(session, user, case_no)
+    case = service.get_case(session, user, case_no, need="edit_cases")
     investigation.add_named_contact(session, user, case, id_number=body.id_number, relationship=body.relationship,
                                     last_contact_at=aware(body.last_contact_at), note=body.note)
     session.commit()
@@ -276,21 +286,17 @@ def add_named(case_no: CaseNo, body: NamedCreate, session: SessionDep, user: Api
 # --- chains ----------------------------------------------------------------------
 
 
-@router.get("/clusters", response_model=list[ClusterPublic],
+@router.get("/clusters", openapi_extra=needs("read_cases"), response_model=list[ClusterPublic],
             summary="Clusters of linked cases (source links, contacts, shared contacts), largest first")
 def list_clusters(session: SessionDep, user: ApiUser) -> list[chains.Cluster]:
-    contact_service.permitted(user, "read_cases")
-    visible = set(session.scalars(
-        select(Case.id).join(Person, Person.id == Case.person_id).where(in_jurisdiction(user, Person.area_code))
-    ))
-    return chains.clusters(session, visible)
+    return service.clusters_seen(session, user)
 
 
-@router.get("/cases/{case_no}/chain", response_model=ChainPublic,
+@router.get("/cases/{case_no}/chain", openapi_extra=needs("read_cases"), response_model=ChainPublic,
             summary="The cluster of one case, with a Plotly figure of its chain")
 def get_chain(case_no: CaseNo, session: SessionDep, user: ApiUser) -> ChainPublic:
     case = service.get_case(session, user, case_no)
-    cluster = chains.clusters(session, {case.id})[0]
+    cluster = service.cluster_of(session, user, case)
     return ChainPublic(cluster=ClusterPublic.model_validate(cluster), figure=chains.chain_figure(cluster))
 
 

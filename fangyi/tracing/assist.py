@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, check_area, in_jurisdiction
+from fangyi.access import Principal, check_area, county_wide, in_jurisdiction, require
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.errors import Conflict, Invalid, NotFound
@@ -25,7 +25,6 @@ from fangyi.registry.models import Person
 from fangyi.timeutil import aware, local_tz, now
 from fangyi.tracing.assignment import plan
 from fangyi.tracing.assist_models import ASSIST_SOURCES, AssistList, AssistPerson
-from fangyi.tracing.contacts import permitted
 from fangyi.tracing.models import REACH_OUTCOMES
 
 
@@ -186,25 +185,33 @@ class AssistImport(Handler):
 
 
 def lists(session: Session, user: User) -> list[tuple[AssistList, dict[str, Any]]]:
-    permitted(user, "read_cases")
+    require(user, "read_cases")
     found = session.scalars(select(AssistList).order_by(AssistList.id.desc()).limit(200)).all()
-    return [(item, progress(session, item.id)) for item in found]
+    return [(item, progress(session, user, item.id)) for item in found]
 
 
 def get_list(session: Session, user: User, list_id: int) -> AssistList:
-    permitted(user, "read_cases")
+    require(user, "read_cases")
     found = session.get(AssistList, list_id)
     if found is None:
         raise NotFound(f"assist list {list_id} not found")
     return found
 
 
-def progress(session: Session, list_id: int, at: datetime | None = None) -> dict[str, Any]:
-    """How far a list is: found, reached, controlled, still open, and how many are past their deadline."""
+def _seen(who: Principal) -> ColumnElement[bool]:
+    """The rows of a list the reader works: matched people in their jurisdiction; rows matched to
+    nobody (no area yet) only for the county-wide, who match them by hand."""
+    mine = AssistPerson.person_id.in_(select(Person.id).where(in_jurisdiction(who, Person.area_code)))
+    return or_(mine, AssistPerson.person_id.is_(None)) if county_wide(who) else mine
+
+
+def progress(session: Session, who: Principal, list_id: int, at: datetime | None = None) -> dict[str, Any]:
+    """How far a list is, in the reader's share of it: found, reached, controlled, still open, and
+    how many are past their deadline."""
     at = at or now()
     rows = session.execute(
         select(AssistPerson.person_id, AssistPerson.reached_at, AssistPerson.controlled_at, AssistPerson.deadline)
-        .where(AssistPerson.list_id == list_id)
+        .where(AssistPerson.list_id == list_id, _seen(who))
     ).all()
     deadline = min((row.deadline for row in rows), default=None)
     open_rows = [row for row in rows if row.controlled_at is None]
@@ -221,8 +228,9 @@ def progress(session: Session, list_id: int, at: datetime | None = None) -> dict
     }
 
 
-def people(session: Session, list_id: int, *, unmatched: bool | None = None) -> list[AssistPerson]:
-    query = select(AssistPerson).where(AssistPerson.list_id == list_id).order_by(AssistPerson.line)
+def people(session: Session, who: Principal, list_id: int, *, unmatched: bool | None = None) -> list[AssistPerson]:
+    """The list's rows the reader works (see `_seen`), in the list's order."""
+    query = select(AssistPerson).where(AssistPerson.list_id == list_id, _seen(who)).order_by(AssistPerson.line)
     if unmatched is not None:
         query = query.where(AssistPerson.person_id.is_(None) if unmatched else AssistPerson.person_id.is_not(None))
     return list(session.scalars(query))
@@ -232,16 +240,14 @@ def _item(session: Session, actor: Principal, item_id: int) -> AssistPerson:
     item = session.get(AssistPerson, item_id)
     if item is None:
         raise NotFound(f"assist person {item_id} not found")
-    if isinstance(actor, User) and item.person_id is not None:
-        person = session.get(Person, item.person_id)
-        assert person is not None
-        check_area(actor, person.area_code)
+    person = session.get(Person, item.person_id) if item.person_id is not None else None
+    check_area(actor, person.area_code if person is not None else None)
     return item
 
 
 def match_by_hand(session: Session, actor: Principal, item_id: int, id_number: str) -> AssistPerson:
     """A tracer found who an unmatched row means: link it to that registry person and route it."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     item = _item(session, actor, item_id)
     if item.person_id is not None:
         raise Conflict(f"row {item.line} is matched already")
@@ -260,7 +266,7 @@ def match_by_hand(session: Session, actor: Principal, item_id: int, id_number: s
 
 
 def log_attempt(session: Session, actor: Principal, item_id: int, outcome: str) -> AssistPerson:
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     item = _item(session, actor, item_id)
     if outcome not in REACH_OUTCOMES:
         raise Invalid(f"outcome {outcome!r} is not one of {', '.join(REACH_OUTCOMES)}", column="outcome")
@@ -278,7 +284,7 @@ def log_attempt(session: Session, actor: Principal, item_id: int, outcome: str) 
 
 def control(session: Session, actor: Principal, item_id: int) -> AssistPerson:
     """The person is found and under control (handed over for quarantine): done for the list."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     item = _item(session, actor, item_id)
     if item.reached_at is None:
         raise Invalid("only a person who was reached is put under control", column="status")
@@ -294,7 +300,7 @@ def control(session: Session, actor: Principal, item_id: int) -> AssistPerson:
 def queue(session: Session, user: User, tracer_id: int | None = None,
           limit: int = 200) -> list[tuple[AssistPerson, Person]]:
     """Matched people still to find or control, in the user's jurisdiction; a tracer's own by default."""
-    permitted(user, "read_cases")
+    require(user, "read_cases")
     query = (select(AssistPerson, Person).join(Person, Person.id == AssistPerson.person_id)
              .where(AssistPerson.controlled_at.is_(None), in_jurisdiction(user, Person.area_code)))
     if tracer_id is None and user.role == "tracer":

@@ -14,7 +14,7 @@ from fangyi.deps import ApiUser, SessionDep
 from fangyi.identity import mask_id_number, mask_phone
 from fangyi.tracing import assist
 from fangyi.tracing.assist_models import AssistList
-from fangyi.web.http import problems
+from fangyi.web.http import needs, problems
 
 router = APIRouter(prefix="/api/v1", tags=["tracing"], responses=problems(401, 403, 404, 422))
 
@@ -66,13 +66,13 @@ def _public(item: AssistList, progress: dict[str, object]) -> AssistListPublic:
                             progress=AssistProgress.model_validate(progress))
 
 
-@router.get("/assist-lists", response_model=list[AssistListPublic],
+@router.get("/assist-lists", openapi_extra=needs("read_cases"), response_model=list[AssistListPublic],
             summary="Lists of people to find and control (协查), newest first, with progress against the deadline")
 def list_lists(session: SessionDep, user: ApiUser) -> list[AssistListPublic]:
     return [_public(item, progress) for item, progress in assist.lists(session, user)]
 
 
-@router.get("/assist-lists/{list_id}", response_model=AssistListDetail,
+@router.get("/assist-lists/{list_id}", openapi_extra=needs("read_cases"), response_model=AssistListDetail,
             summary="One list: progress against the deadline and each person's state")
 def get_list(list_id: ListId, session: SessionDep, user: ApiUser) -> AssistListDetail:
     item = assist.get_list(session, user, list_id)
@@ -89,7 +89,7 @@ def get_list(list_id: ListId, session: SessionDep, user: ApiUser) -> AssistListD
             assigned_to_id=p.assigned_to_id, attempts=p.attempts, reached_at=p.reached_at,
             controlled_at=p.controlled_at,
         )
-        for p in assist.people(session, item.id)
+        for p in assist.people(session, user, item.id)
     ]
-    base = _public(item, assist.progress(session, item.id))
+    base = _public(item, assist.progress(session, user, item.id))
     return AssistListDetail(**base.model_dump(), people=people)

@@ -18,39 +18,40 @@ from fangyi.identity import mask_id_number, mask_phone
 from fangyi.tracing import assist
 from fangyi.tracing import queue as queue_service
 from fangyi.tracing.assist_models import AssistPerson
+from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/tracing/assist")
+@router.get("/tracing/assist", openapi_extra=needs("read_cases"))
 def lists_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
     return render(request, "tracing_assist.html", user=user, lists=assist.lists(session, user))
 
 
 def _list_page(request: Request, session: Session, user: User, list_id: int, *, error: str | None = None,
-               done: str = "", form: dict[str, str] | None = None) -> HTMLResponse:
+               done: str = "", form: dict[str, str] | None = None, status: int = 422) -> HTMLResponse:
     found = assist.get_list(session, user, list_id)
-    people = assist.people(session, list_id)
+    people = assist.people(session, user, list_id)
     names = queue_service.tracer_names(session, {p.assigned_to_id for p in people if p.assigned_to_id})
     unmasked = can(user.role, "see_identity")
     if unmasked and any(p.person_id is None for p in people):
         # The unmatched rows show the numbers as sent, to find the person by; that view is on the record.
         audit.record(session, user, "view_identity", "assist_list", list_id, note="unmatched rows")
         session.commit()
-    return render(request, "tracing_assist_list.html", status_code=422 if error else 200, user=user,
-                  the_list=found, progress=assist.progress(session, list_id), people=people, names=names,
+    return render(request, "tracing_assist_list.html", status_code=status if error else 200, user=user,
+                  the_list=found, progress=assist.progress(session, user, list_id), people=people, names=names,
                   error=error, done=done, form=form or {}, mask_id=mask_id_number, mask_phone=mask_phone,
                   unmasked=unmasked)
 
 
-@router.get("/tracing/assist/{list_id}")
+@router.get("/tracing/assist/{list_id}", openapi_extra=needs("read_cases"))
 def list_page(request: Request, session: SessionDep, user: Viewer, list_id: int, done: str = "") -> HTMLResponse:
     return _list_page(request, session, user, list_id, done=done)
 
 
-@router.post("/tracing/assist/persons/{item_id}/{action}")
+@router.post("/tracing/assist/persons/{item_id}/{action}", openapi_extra=needs("edit_cases"))
 async def person_action(request: Request, session: SessionDep, user: Viewer, item_id: int,
                         action: str) -> Response:
     raw = await request.form()
@@ -72,7 +73,8 @@ async def person_action(request: Request, session: SessionDep, user: Viewer, ite
         row = session.get(AssistPerson, item_id)
         if isinstance(exc, Forbidden) or row is None or action != "match":
             raise
-        return _list_page(request, session, user, row.list_id, error=exc.detail, form=form | {"item": str(item_id)})
+        return _list_page(request, session, user, row.list_id, error=exc.detail, status=exc.status,
+                          form=form | {"item": str(item_id)})
     session.commit()
     default = f"/tracing/assist/{item.list_id}"
     path, _, query = safe_next(form.get("next"), default).partition("?")

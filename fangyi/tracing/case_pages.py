@@ -13,8 +13,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import can, in_jurisdiction
-from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.config import get_settings
 from fangyi.deps import SessionDep, Viewer, csrf_ok
@@ -27,10 +25,10 @@ from fangyi.timeutil import aware, format_date, format_datetime, now, to_local
 from fangyi.tracing import cases as service
 from fangyi.tracing import chains, investigation, review
 from fangyi.tracing import queue as queue_service
-from fangyi.tracing.contacts import permitted
 from fangyi.tracing.derivation import exposure_window, from_epoch
 from fangyi.tracing.models import CLASSIFICATIONS, SOURCES, Case, Contact, ReachAttempt
 from fangyi.tracing.trace import listed, trace_report
+from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
 from fangyi.web.render import lang_of, render
@@ -50,7 +48,7 @@ async def _form(request: Request) -> dict[str, str]:
 # --- the list ----------------------------------------------------------------------
 
 
-@router.get("/tracing/cases")
+@router.get("/tracing/cases", openapi_extra=needs("read_cases"))
 def cases_page(request: Request, session: SessionDep, user: Viewer, page: int = 1) -> HTMLResponse:
     paging = Page.of(page)
     rows, total = service.list_cases(session, user, offset=paging.offset, limit=paging.size)
@@ -63,11 +61,8 @@ def cases_page(request: Request, session: SessionDep, user: Viewer, page: int = 
             .group_by(Contact.case_id, Contact.degree)
         ):
             counts[(case_id, degree)] = int(n)
-    visible = set(session.scalars(
-        select(Case.id).join(Person, Person.id == Case.person_id).where(in_jurisdiction(user, Person.area_code))
-    ))
     return render(request, "tracing_cases.html", user=user, rows=rows, counts=counts,
-                  page=paging.with_total(total), clusters=chains.clusters(session, visible),
+                  page=paging.with_total(total), clusters=service.clusters_seen(session, user),
                   mask_id=mask_id_number)
 
 
@@ -75,20 +70,20 @@ def cases_page(request: Request, session: SessionDep, user: Viewer, page: int = 
 
 
 def _new_page(request: Request, user: User, values: dict[str, str], error: str | None = None,
-              column: str | None = None, editing: str | None = None) -> HTMLResponse:
-    return render(request, "tracing_case_new.html", status_code=422 if error else 200, user=user, values=values,
+              column: str | None = None, editing: str | None = None, *, status: int = 422) -> HTMLResponse:
+    return render(request, "tracing_case_new.html", status_code=status if error else 200, user=user, values=values,
                   error=error, column=column, classifications=CLASSIFICATIONS, sources=SOURCES, editing=editing)
 
 
-@router.get("/tracing/cases/new")
+@router.get("/tracing/cases/new", openapi_extra=needs("edit_cases"))
 def new_case_page(request: Request, user: Viewer) -> HTMLResponse:
-    permitted(user, "edit_cases")
+    service.may_enter_cases(user)
     return _new_page(request, user, {"classification": "confirmed", "source": "local"})
 
 
-@router.post("/tracing/cases/new")
+@router.post("/tracing/cases/new", openapi_extra=needs("edit_cases"))
 async def new_case_post(request: Request, session: SessionDep, user: Viewer) -> Response:
-    permitted(user, "edit_cases")
+    service.may_enter_cases(user)
     form = await _form(request)
     values = {name: form.get(name, "").strip() for name in FORM_FIELDS}
     tz = get_settings().tz
@@ -101,7 +96,7 @@ async def new_case_post(request: Request, session: SessionDep, user: Viewer) -> 
         if isinstance(exc, Forbidden):
             raise
         # Nothing was written: every check runs before the case is added.
-        return _new_page(request, user, values, exc.detail, exc.extra.get("column"))
+        return _new_page(request, user, values, exc.detail, exc.extra.get("column"), status=exc.status)
     session.commit()
     return RedirectResponse(f"/tracing/cases/{case.case_no}", status_code=303)
 
@@ -110,10 +105,9 @@ def _local_text(moment: datetime | None) -> str:
     return "" if moment is None else to_local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-@router.get("/tracing/cases/{case_no}/edit")
+@router.get("/tracing/cases/{case_no}/edit", openapi_extra=needs("edit_cases"))
 def edit_case_page(request: Request, session: SessionDep, user: Viewer, case_no: str) -> HTMLResponse:
-    permitted(user, "edit_cases")
-    case = service.get_case(session, user, case_no)
+    case = service.get_case(session, user, case_no, need="edit_cases")
     fields = service.case_fields(session, case)
     values = {
         "case_no": fields.case_no, "id_number": fields.id_number, "classification": fields.classification,
@@ -125,11 +119,10 @@ def edit_case_page(request: Request, session: SessionDep, user: Viewer, case_no:
     return _new_page(request, user, values, editing=case.case_no)
 
 
-@router.post("/tracing/cases/{case_no}/edit")
+@router.post("/tracing/cases/{case_no}/edit", openapi_extra=needs("edit_cases"))
 async def edit_case_post(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
-    permitted(user, "edit_cases")
     form = await _form(request)
-    case = service.get_case(session, user, case_no)
+    case = service.get_case(session, user, case_no, need="edit_cases")
     values = {name: form.get(name, "").strip() for name in FORM_FIELDS} | {"case_no": case.case_no}
     try:
         fields = service.clean_case({k: v or None for k, v in values.items()}, get_settings().tz)
@@ -139,7 +132,8 @@ async def edit_case_post(request: Request, session: SessionDep, user: Viewer, ca
     except DomainError as exc:
         if isinstance(exc, Forbidden):
             raise
-        return _new_page(request, user, values, exc.detail, exc.extra.get("column"), editing=case.case_no)
+        return _new_page(request, user, values, exc.detail, exc.extra.get("column"), editing=case.case_no,
+                         status=exc.status)
     session.commit()
     return RedirectResponse(f"/tracing/cases/{case.case_no}", status_code=303)
 
@@ -153,37 +147,35 @@ def _case_view(session: Session, user: User, case: Case, *, revealed: bool) -> d
     person = session.get(Person, case.person_id)
     source = session.get(Case, case.infected_by_case_id) if case.infected_by_case_id else None
     report = trace_report(session, case, unmasked=revealed)
-    cluster = chains.clusters(session, {case.id})[0]
+    cluster = service.cluster_of(session, user, case)
     places, named = investigation.investigation_of(session, case)
     return {
         "case": case, "person": person, "source": source, "window": (from_epoch(start), from_epoch(end)),
         "report": report, "trace_json": json.dumps(report, ensure_ascii=False, indent=2),
         "cluster": cluster, "figure": json.dumps(chains.chain_figure(cluster), ensure_ascii=False),
-        "places": places, "named": named, "progress": queue_service.progress(session, case_id=case.id),
+        "places": places, "named": named, "progress": queue_service.progress(session, user, case_id=case.id),
         "protocol": protocol,
     }
 
 
 def _case_page(request: Request, session: Session, user: User, case: Case, *, revealed: bool = False,
-               error: str | None = None, form: dict[str, str] | None = None, done: str = "") -> HTMLResponse:
+               error: str | None = None, form: dict[str, str] | None = None, done: str = "",
+               status: int = 422) -> HTMLResponse:
     view = _case_view(session, user, case, revealed=revealed)
-    return render(request, "tracing_case.html", status_code=422 if error else 200, user=user, revealed=revealed,
+    return render(request, "tracing_case.html", status_code=status if error else 200, user=user, revealed=revealed,
                   error=error, form=form or {}, done=done, kinds=VENUE_KINDS, mask_id=mask_id_number,
                   here=f"/tracing/cases/{case.case_no}", **view)
 
 
-@router.get("/tracing/cases/{case_no}")
+@router.get("/tracing/cases/{case_no}", openapi_extra=needs("read_cases"))
 def case_page(request: Request, session: SessionDep, user: Viewer, case_no: str, done: str = "") -> HTMLResponse:
     return _case_page(request, session, user, service.get_case(session, user, case_no), done=done)
 
 
-@router.post("/tracing/cases/{case_no}/reveal")
+@router.post("/tracing/cases/{case_no}/reveal", openapi_extra=needs("see_identity"))
 async def case_reveal(request: Request, session: SessionDep, user: Viewer, case_no: str) -> HTMLResponse:
     await _form(request)
-    case = service.get_case(session, user, case_no)
-    if not can(user.role, "see_identity"):
-        raise Forbidden(translate("error.403", lang_of(request)))
-    audit.record(session, user, "view_identity", "case", case.id, note="case page")
+    case = service.reveal_case(session, user, case_no, note="case page")
     session.commit()
     return _case_page(request, session, user, case, revealed=True)
 
@@ -197,10 +189,10 @@ def _moment(form: dict[str, str], name: str) -> datetime:
     return aware(moment)
 
 
-@router.post("/tracing/cases/{case_no}/places")
+@router.post("/tracing/cases/{case_no}/places", openapi_extra=needs("edit_cases"))
 async def add_place(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
     form = await _form(request)
-    case = service.get_case(session, user, case_no)
+    case = service.get_case(session, user, case_no, need="edit_cases")
     code, name = form.get("venue_code", "").strip(), form.get("place_name", "").strip()
     try:
         new_place = investigation.NewPlace(name, form.get("kind", ""), form.get("area_code", "").strip()) \
@@ -211,29 +203,29 @@ async def add_place(request: Request, session: SessionDep, user: Viewer, case_no
     except DomainError as exc:
         if isinstance(exc, Forbidden):
             raise
-        return _case_page(request, session, user, case, error=exc.detail, form=form)
+        return _case_page(request, session, user, case, error=exc.detail, status=exc.status, form=form)
     session.commit()
     return RedirectResponse(f"/tracing/cases/{case.case_no}?done=place#investigation", status_code=303)
 
 
-@router.post("/tracing/cases/{case_no}/rule-out")
+@router.post("/tracing/cases/{case_no}/rule-out", openapi_extra=needs("edit_cases"))
 async def rule_out(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
     form = await _form(request)
-    case = service.get_case(session, user, case_no)
+    case = service.get_case(session, user, case_no, need="edit_cases")
     try:
         review.rule_out_case(session, user, case.case_no, form.get("reason", ""))
     except DomainError as exc:
         if isinstance(exc, Forbidden):
             raise
-        return _case_page(request, session, user, case, error=exc.detail, form=form)
+        return _case_page(request, session, user, case, error=exc.detail, status=exc.status, form=form)
     session.commit()
     return RedirectResponse(f"/tracing/cases/{case.case_no}?done=rule_out", status_code=303)
 
 
-@router.post("/tracing/cases/{case_no}/named")
+@router.post("/tracing/cases/{case_no}/named", openapi_extra=needs("edit_cases"))
 async def add_named(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
     form = await _form(request)
-    case = service.get_case(session, user, case_no)
+    case = service.get_case(session, user, case_no, need="edit_cases")
     try:
         investigation.add_named_contact(
             session, user, case, id_number=form.get("id_number", ""), relationship=form.get("relationship", ""),
@@ -241,7 +233,7 @@ async def add_named(request: Request, session: SessionDep, user: Viewer, case_no
     except DomainError as exc:
         if isinstance(exc, Forbidden):
             raise
-        return _case_page(request, session, user, case, error=exc.detail, form=form)
+        return _case_page(request, session, user, case, error=exc.detail, status=exc.status, form=form)
     session.commit()
     return RedirectResponse(f"/tracing/cases/{case.case_no}?done=named#investigation", status_code=303)
 
@@ -267,7 +259,7 @@ def _timeline(session: Session, case: Case, start: int, end: int) -> list[dict[s
     return lines
 
 
-@router.get("/tracing/cases/{case_no}/report")
+@router.get("/tracing/cases/{case_no}/report", openapi_extra=needs("read_cases"))
 def report_page(request: Request, session: SessionDep, user: Viewer, case_no: str) -> HTMLResponse:
     case = service.get_case(session, user, case_no)
     view = _case_view(session, user, case, revealed=False)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, in_jurisdiction
+from fangyi.access import Principal, in_jurisdiction, require
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.errors import Conflict, Invalid, NotFound
@@ -19,7 +19,8 @@ from fangyi.identity import IdentityError, parse_id_number
 from fangyi.registry.models import Person
 from fangyi.registry.persons import FieldError
 from fangyi.timeutil import local_tz, now
-from fangyi.tracing.contacts import permitted, refresh, within
+from fangyi.tracing import chains
+from fangyi.tracing.contacts import refresh, within
 from fangyi.tracing.models import CLASSIFICATIONS, SOURCES, Case
 
 CASE_COLUMNS = ("case_no", "id_number", "classification", "onset_date", "sampled_at", "confirmed_at", "source",
@@ -149,7 +150,7 @@ def _apply(case: Case, values: CaseFields, person: Person, source: Case | None) 
 
 def create_case(session: Session, actor: Principal, values: CaseFields) -> Case:
     """Open a case and derive its contacts at once."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     person, source = check_case(session, values, None)
     within(session, actor, person.id)
     if session.scalar(select(Case.id).where(Case.case_no == values.case_no)) is not None:
@@ -165,7 +166,7 @@ def create_case(session: Session, actor: Principal, values: CaseFields) -> Case:
 
 def update_case(session: Session, actor: Principal, case: Case, values: CaseFields) -> Case:
     """Change a case; its contacts are derived again, keeping the tracers' decisions."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     within(session, actor, case.person_id)
     if values.case_no != case.case_no:
         raise Invalid("a case keeps its number", column="case_no")
@@ -192,8 +193,15 @@ def case_fields(session: Session, case: Case) -> CaseFields:
     )
 
 
-def get_case(session: Session, user: Principal, case_no: str) -> Case:
-    permitted(user, "read_cases")
+def may_enter_cases(actor: Principal) -> None:
+    """Before the blank form: only who may enter a case sees it."""
+    require(actor, "edit_cases")
+
+
+def get_case(session: Session, user: Principal, case_no: str, *, need: str = "read_cases") -> Case:
+    """A case within the user's jurisdiction, for what they mean to do with it (`need`: the
+    permission, asked before the case is looked up so that a refusal tells nothing of it)."""
+    require(user, need)
     case = session.scalar(select(Case).where(Case.case_no == case_no))
     if case is None:
         raise NotFound(f"case {case_no} not found")
@@ -212,10 +220,42 @@ def list_cases(
     session: Session, user: User, *, offset: int = 0, limit: int = 50
 ) -> tuple[list[tuple[Case, Person]], int]:
     """Cases whose person lives in the user's jurisdiction, newest confirmation first."""
-    permitted(user, "read_cases")
+    require(user, "read_cases")
     query = select(Case, Person).join(Person, Person.id == Case.person_id).where(
         in_jurisdiction(user, Person.area_code)
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Case.confirmed_at.desc(), Case.id.desc()).offset(offset).limit(limit))
     return [(case, person) for case, person in rows], total
+
+
+def reveal_case(session: Session, user: Principal, case_no: str, *, note: str) -> Case:
+    """Whole identity numbers on a case's page: for who may see them, and on the record."""
+    require(user, "see_identity")
+    case = get_case(session, user, case_no)
+    audit.record(session, user, "view_identity", "case", case.id, note=note)
+    return case
+
+
+def _visible_cases(session: Session, who: Principal) -> dict[int, str]:
+    rows = session.execute(
+        select(Case.id, Case.case_no).join(Person, Person.id == Case.person_id)
+        .where(in_jurisdiction(who, Person.area_code))
+    )
+    return {int(case_id): str(case_no) for case_id, case_no in rows}
+
+
+def clusters_seen(session: Session, who: Principal) -> list[chains.Cluster]:
+    """The clusters holding a case in the reader's jurisdiction, as the reader may read them."""
+    require(who, "read_cases")
+    visible = _visible_cases(session, who)
+    if not visible:
+        return []
+    names = set(visible.values())
+    return [cluster.seen(names) for cluster in chains.clusters(session, set(visible))]
+
+
+def cluster_of(session: Session, who: Principal, case: Case) -> chains.Cluster:
+    """One case's cluster as the reader may read it (the case itself is one the reader sees)."""
+    require(who, "read_cases")
+    return chains.clusters(session, {case.id})[0].seen(set(_visible_cases(session, who).values()))

@@ -30,10 +30,19 @@ class Cluster:
     cases: list[str] = field(default_factory=list)  # by confirmation time
     links: list[Link] = field(default_factory=list)
     first_confirmed: datetime | None = None
+    hidden: int = 0  # cases of the cluster outside the reader's jurisdiction, counted but not named
 
     @property
     def size(self) -> int:
-        return len(self.cases)
+        return len(self.cases) + self.hidden
+
+    def seen(self, visible: set[str]) -> Cluster:
+        """The cluster as a reader who sees only these cases reads it: the others counted, not named
+        (their links too); it is named by its earliest case the reader sees."""
+        cases = [name for name in self.cases if name in visible]
+        links = [link for link in self.links if link.source in visible and link.target in visible]
+        return Cluster(cases[0] if cases else self.name, cases, links, self.first_confirmed,
+                       self.hidden + len(self.cases) - len(cases))
 
 
 def _links(session: Session, ids: dict[int, str]) -> list[Link]:
@@ -121,7 +130,7 @@ def chain_figure(cluster: Cluster) -> dict[str, Any]:
     })
     return {
         "data": traces,
-        "layout": {"title": {"text": f"传播链 chain {cluster.name}（{cluster.size}）"},
+        "layout": {"title": {"text": f"传播链 {cluster.name}（{cluster.size}）"},
                    "xaxis": {"visible": False}, "yaxis": {"visible": False, "range": [-2, 2]},
                    "margin": {"l": 20, "r": 20, "t": 40, "b": 20}, "height": 320},
     }

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, check_area, require
 from fangyi.audit import service as audit
-from fangyi.auth.models import User
 from fangyi.config import get_settings
 from fangyi.errors import Invalid, NotFound
 from fangyi.protocols.reader import current
@@ -22,18 +21,13 @@ from fangyi.tracing.derivation import CHUNK, FOUND, Derived, derive, epoch
 from fangyi.tracing.models import REACH_OUTCOMES, Case, Contact, ReachAttempt
 
 
-def permitted(actor: Principal, permission: str) -> None:
-    """Users need the permission; Fangyi itself and the console (SYSTEM) act as the operator."""
-    if isinstance(actor, User):
-        require(actor, permission)
-
-
 def within(session: Session, actor: Principal, person_id: int) -> None:
-    if isinstance(actor, User):
-        person = session.get(Person, person_id)
-        if person is None:
-            raise NotFound("not found in your jurisdiction")
-        check_area(actor, person.area_code)
+    """Refuse a record about a person outside the actor's jurisdiction as if it did not exist
+    (SYSTEM, Fangyi itself and the console, sees everywhere)."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("not found in your jurisdiction")
+    check_area(actor, person.area_code)
 
 
 def _expire_contacts(session: Session) -> None:
@@ -170,7 +164,7 @@ def refresh(session: Session, actor: Principal, case: Case, *, at: datetime | No
 
 
 def get_contact(session: Session, user: Principal, contact_id: int) -> Contact:
-    permitted(user, "read_cases")
+    require(user, "read_cases")
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound(f"contact {contact_id} not found")
@@ -195,12 +189,12 @@ def _decide(session: Session, actor: Principal, contact: Contact, status: str, r
 
 
 def confirm_contact(session: Session, actor: Principal, contact_id: int) -> Contact:
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     return _decide(session, actor, get_contact(session, actor, contact_id), "confirmed", None)
 
 
 def reject_contact(session: Session, actor: Principal, contact_id: int, reason: str) -> Contact:
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("a rejected contact needs a reason", column="reject_reason")
@@ -211,7 +205,7 @@ def reject_contact(session: Session, actor: Principal, contact_id: int, reason: 
 
 def set_quarantined_at(session: Session, actor: Principal, contact_id: int, at: datetime | None) -> Contact:
     """Record (or clear) when the contact's quarantine started; their secondary contacts follow."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     contact = get_contact(session, actor, contact_id)
     if at is not None and (at.tzinfo is None or at > now()):
         raise Invalid("the quarantine start is in the future (or has no time zone)", column="quarantined_at")
@@ -232,7 +226,7 @@ def set_quarantined_at(session: Session, actor: Principal, contact_id: int, at: 
 def log_reach_attempt(
     session: Session, actor: Principal, contact_id: int, outcome: str, note: str | None = None
 ) -> ReachAttempt:
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     contact = get_contact(session, actor, contact_id)
     if outcome not in REACH_OUTCOMES:
         raise Invalid(f"outcome {outcome!r} is not one of {', '.join(REACH_OUTCOMES)}", column="outcome")

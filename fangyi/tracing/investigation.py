@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal
+from fangyi.access import Principal, require
 from fangyi.audit import service as audit
 from fangyi.errors import Invalid
 from fangyi.identity import IdentityError, parse_id_number
@@ -20,7 +20,7 @@ from fangyi.registry import service as registry
 from fangyi.registry.fields import VenueFields
 from fangyi.registry.models import VENUE_KINDS, Area, Person, Venue
 from fangyi.timeutil import now
-from fangyi.tracing.contacts import permitted, refresh, within
+from fangyi.tracing.contacts import refresh, within
 from fangyi.tracing.models import Case, InvestigationPlace, NamedContact
 
 
@@ -74,7 +74,7 @@ def add_place(
     note: str | None = None,
 ) -> InvestigationPlace:
     """Record a place and time from the interview: a known venue, or a new place that becomes one."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     within(session, actor, case.person_id)
     _times(start_at, end_at)
     if (venue_code is None) == (new_place is None):
@@ -109,7 +109,7 @@ def add_named_contact(
     note: str | None = None,
 ) -> NamedContact:
     """Record someone the case names; they become a close contact when within the window."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     within(session, actor, case.person_id)
     try:
         number = parse_id_number(id_number).id_number

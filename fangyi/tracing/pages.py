@@ -24,6 +24,7 @@ from fangyi.tracing import contacts as contact_service
 from fangyi.tracing import queue as service
 from fangyi.tracing.cases import get_case
 from fangyi.tracing.models import REACH_OUTCOMES, STATUSES, Case, ReachAttempt
+from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
 from fangyi.web.render import lang_of, render
@@ -47,8 +48,8 @@ def _tracers(session: Session) -> list[User]:
 
 def _queue_page(request: Request, session: Session, user: User, *, case: str = "", area: str = "",
                 status: str = "", page: int = 1, error: str | None = None, done: str = "",
-                here: str | None = None, tracer: str = "") -> HTMLResponse:
-    contact_service.permitted(user, "read_cases")
+                here: str | None = None, tracer: str = "", code: int = 422) -> HTMLResponse:
+    service.may_read_queue(user)
     paging = Page.of(page)
     case_id = None
     rows: list[Any] = []
@@ -86,15 +87,15 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
         case_ids[str(no)] = int(i)
         if out is not None:
             ruled_out.add(str(no))
-    per_case = {no: service.progress(session, case_id=case_ids[no]) for no in case_nos}
+    per_case = {no: service.progress(session, user, case_id=case_ids[no]) for no in case_nos}
     if case_id is not None and case not in per_case:
-        per_case[case] = service.progress(session, case_id=case_id)
+        per_case[case] = service.progress(session, user, case_id=case_id)
     names = service.tracer_names(session, {c.assigned_to_id for c, _, _ in rows if c.assigned_to_id})
     coordinator = can(user.role, "assign_contacts")
     return render(
-        request, "tracing_queue.html", status_code=422 if error else 200, user=user, rows=rows,
+        request, "tracing_queue.html", status_code=code if error else 200, user=user, rows=rows,
         attempts=attempts, page=paging.with_total(total), case=case, area=area, status=status, error=error,
-        done=done, today_counts=service.progress(session, day=today()), per_case=per_case, counts=COUNTS,
+        done=done, today_counts=service.progress(session, user, day=today()), per_case=per_case, counts=COUNTS,
         statuses=STATUSES, outcomes=REACH_OUTCOMES, names=names, tracers=_tracers(session) if coordinator else [],
         coordinator=coordinator, tracer=tracer, unmasked=unmasked, mask_id=mask_id_number, mask_phone=mask_phone,
         assist_rows=[] if case else assist_pages.queue_rows(session, user), ruled_out=ruled_out,
@@ -103,7 +104,7 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
     )
 
 
-@router.get("/tracing/queue")
+@router.get("/tracing/queue", openapi_extra=needs("read_cases"))
 def queue_page(request: Request, session: SessionDep, user: Viewer, case: str = "", area: str = "",
                status: str = "", page: int = 1, done: str = "", tracer: str = "") -> HTMLResponse:
     return _queue_page(request, session, user, case=case, area=area, status=status, page=page, done=done,
@@ -136,7 +137,7 @@ def _act(session: Session, user: User, action: str, contact_id: int, form: dict[
         raise Invalid(f"unknown action {action!r}")
 
 
-@router.post("/tracing/contacts/{contact_id}/{action}")
+@router.post("/tracing/contacts/{contact_id}/{action}", openapi_extra=needs("edit_cases"))
 async def contact_action(request: Request, session: SessionDep, user: Viewer, contact_id: int,
                          action: str) -> Response:
     form = await form_of(request)
@@ -151,14 +152,14 @@ async def contact_action(request: Request, session: SessionDep, user: Viewer, co
         if isinstance(exc, Forbidden) or not target.startswith("/tracing/queue"):
             raise
         kept = dict(parse_qsl(target.partition("?")[2]))
-        return _queue_page(request, session, user, error=exc.detail, case=kept.get("case", ""),
+        return _queue_page(request, session, user, error=exc.detail, code=exc.status, case=kept.get("case", ""),
                            area=kept.get("area", ""), status=kept.get("status", ""), here=target,
                            tracer=kept.get("tracer", ""))
     session.commit()
     return RedirectResponse(_back(form, action), status_code=303)
 
 
-@router.post("/tracing/index-turned/{person_id}/handled")
+@router.post("/tracing/index-turned/{person_id}/handled", openapi_extra=needs("edit_cases"))
 async def index_turned_handled(request: Request, session: SessionDep, user: Viewer, person_id: int) -> Response:
     form = await form_of(request)
     try:
@@ -169,7 +170,7 @@ async def index_turned_handled(request: Request, session: SessionDep, user: View
         if isinstance(exc, Forbidden):
             raise
         target = safe_next(form.get("next"), "/tracing/queue")
-        return _queue_page(request, session, user, error=exc.detail, here=target)
+        return _queue_page(request, session, user, error=exc.detail, code=exc.status, here=target)
     session.commit()
     return RedirectResponse(_back(form, "index_turned"), status_code=303)
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, Role, in_jurisdiction
+from fangyi.access import Principal, Role, in_jurisdiction, require
 from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
@@ -18,7 +18,7 @@ from fangyi.quarantine import service as quarantine
 from fangyi.registry.models import Person
 from fangyi.timeutil import day_bounds, now
 from fangyi.tracing.assignment import reach_of
-from fangyi.tracing.contacts import get_contact, permitted
+from fangyi.tracing.contacts import get_contact
 from fangyi.tracing.models import Case, Contact, ReachAttempt
 
 OPEN = and_(
@@ -30,7 +30,7 @@ OPEN = and_(
 
 def reassign(session: Session, actor: Principal, contact_id: int, tracer_id: int) -> Contact:
     """A coordinator moves a contact to another tracer who covers the person's area."""
-    permitted(actor, "assign_contacts")
+    require(actor, "assign_contacts")
     contact = get_contact(session, actor, contact_id)
     tracer = session.get(User, tracer_id)
     if tracer is None or tracer.role != Role.tracer.value or not tracer.active:
@@ -49,7 +49,7 @@ def reassign(session: Session, actor: Principal, contact_id: int, tracer_id: int
 
 def hand_over(session: Session, actor: Principal, contact_id: int) -> Contact:
     """Hand a confirmed contact over for quarantine: the placement request the quarantine part takes."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     contact = get_contact(session, actor, contact_id)
     if contact.status != "confirmed":
         raise Invalid("only a confirmed contact is handed over for quarantine", column="status")
@@ -75,12 +75,16 @@ def wanted(contact: Contact) -> quarantine.Wanted:
 def send_handed_over(session: Session, actor: Principal) -> list[quarantine.PlacementRequest]:
     """Every contact in the actor's jurisdiction handed over for quarantine, sent again: quarantine
     makes the requests it does not have yet (a hand-over from before it took them itself)."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     contacts = session.scalars(
         select(Contact).join(Person, Person.id == Contact.person_id)
         .where(Contact.status == "confirmed", Contact.handed_over_at.is_not(None),
                in_jurisdiction(actor, Person.area_code)).order_by(Contact.id)).all()
     return quarantine.request_placements(session, actor, [wanted(contact) for contact in contacts])
+
+
+def may_read_queue(who: Principal) -> None:
+    require(who, "read_cases")
 
 
 def queue(
@@ -95,7 +99,7 @@ def queue(
     limit: int = 50,
 ) -> tuple[list[tuple[Contact, Person, str]], int]:
     """Open contacts (to decide, reach or hand over) in the user's jurisdiction; a tracer's own by default."""
-    permitted(user, "read_cases")
+    require(user, "read_cases")
     if tracer_id is None and user.role == Role.tracer.value:
         tracer_id = user.id
     query = (
@@ -121,14 +125,17 @@ def queue(
     return [(contact, person, case_no) for contact, person, case_no in rows], total
 
 
-def progress(session: Session, *, case_id: int | None = None, day: date | None = None) -> dict[str, int]:
-    """Counts of derived, confirmed, reached, unreached and handed-over contacts: for a case
-    (as they stand), or for a day (what happened that day)."""
+def progress(session: Session, who: Principal, *, case_id: int | None = None,
+             day: date | None = None) -> dict[str, int]:
+    """Counts of derived, confirmed, reached, unreached and handed-over contacts living in the
+    reader's jurisdiction: for a case (as they stand), or for a day (what happened that day)."""
+    require(who, "read_cases")
+    seen = Contact.person_id.in_(select(Person.id).where(in_jurisdiction(who, Person.area_code)))
     reached = exists().where(ReachAttempt.contact_id == Contact.id, ReachAttempt.outcome == "reached")
     listed = and_(Contact.status != "rejected", or_(Contact.stale.is_(False), Contact.status == "confirmed"))
 
     def count(*where: ColumnElement[bool]) -> int:
-        scope = [Contact.case_id == case_id] if case_id is not None else []
+        scope = [Contact.case_id == case_id] if case_id is not None else [seen]
         return int(session.scalar(select(func.count()).select_from(Contact).where(*scope, *where)) or 0)
 
     if day is None:

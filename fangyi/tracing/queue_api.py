@@ -20,10 +20,9 @@ from fangyi.registry.models import Person
 from fangyi.tracing import cases as case_service
 from fangyi.tracing import queue as service
 from fangyi.tracing import review
-from fangyi.tracing.contacts import permitted
 from fangyi.tracing.models import Case, Contact
 from fangyi.tracing.schemas import AffectedContact, AssignBody, IndexTurnedItem, Progress, QueueItem, QueuePage
-from fangyi.web.http import problems
+from fangyi.web.http import needs, problems
 
 router = APIRouter(prefix="/api/v1", tags=["tracing"], responses=problems(401, 403, 404, 422))
 
@@ -45,7 +44,7 @@ def _item(user: User, contact: Contact, person: Person, case_no: str, names: dic
     )
 
 
-@router.get("/queue", response_model=QueuePage,
+@router.get("/queue", openapi_extra=needs("read_cases"), response_model=QueuePage,
             summary="Open contacts to confirm, reach or hand over (a tracer's own by default), and the "
                     "index-turned events to act on")
 def get_queue(
@@ -87,7 +86,8 @@ def _event(user: User, event: IndexTurned) -> IndexTurnedItem:
     )
 
 
-@router.post("/queue/index-turned/{person_id}/handled", response_model=IndexTurnedItem,
+@router.post("/queue/index-turned/{person_id}/handled", openapi_extra=needs("edit_cases"),
+             response_model=IndexTurnedItem,
              responses=problems(409),
              summary="Mark an index turning handled: the new close contacts were traced")
 def index_turned_handled(person_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
@@ -100,7 +100,7 @@ def index_turned_handled(person_id: Annotated[int, Path(ge=1, le=2**62)], sessio
     return _event(user, found[0])
 
 
-@router.post("/contacts/{contact_id}/assign", response_model=QueueItem,
+@router.post("/contacts/{contact_id}/assign", openapi_extra=needs("assign_contacts"), response_model=QueueItem,
              summary="Give a contact to another tracer (coordinators)")
 def assign(contact_id: ContactId, body: AssignBody, session: SessionDep, user: ApiUser) -> QueueItem:
     contact = service.reassign(session, user, contact_id, body.tracer_id)
@@ -108,7 +108,7 @@ def assign(contact_id: ContactId, body: AssignBody, session: SessionDep, user: A
     return _one(session, user, contact)
 
 
-@router.post("/contacts/{contact_id}/hand-over", response_model=QueueItem,
+@router.post("/contacts/{contact_id}/hand-over", openapi_extra=needs("edit_cases"), response_model=QueueItem,
              summary="Hand a confirmed contact over for quarantine")
 def hand_over(contact_id: ContactId, session: SessionDep, user: ApiUser) -> QueueItem:
     contact = service.hand_over(session, user, contact_id)
@@ -124,20 +124,21 @@ def _one(session: SessionDep, user: User, contact: Contact) -> QueueItem:
     return _item(user, contact, person, case.case_no, names, case.ruled_out_at is not None)
 
 
-@router.get("/cases/{case_no}/progress", response_model=Progress,
+@router.get("/cases/{case_no}/progress", openapi_extra=needs("read_cases"), response_model=Progress,
             summary="Derived, confirmed, reached, unreached and handed-over contacts of a case")
 def case_progress(case_no: CaseNo, session: SessionDep, user: ApiUser) -> dict[str, int]:
     case = case_service.get_case(session, user, case_no)
-    return service.progress(session, case_id=case.id)
+    return service.progress(session, user, case_id=case.id)
 
 
-@router.get("/tracing/progress", response_model=Progress, summary="What the tracers did on a local day")
+@router.get("/tracing/progress", openapi_extra=needs("read_cases"),
+            response_model=Progress, summary="What the tracers did on a local day")
 def day_progress(session: SessionDep, user: ApiUser, day: Annotated[date, Query(alias="date")]) -> dict[str, int]:
-    permitted(user, "read_cases")
-    return service.progress(session, day=day)
+    return service.progress(session, user, day=day)
 
 
-@router.post("/quarantine/requests/from-tracing", response_model=list[RequestOut], tags=["quarantine"],
+@router.post("/quarantine/requests/from-tracing", openapi_extra=needs("edit_cases"),
+             response_model=list[RequestOut], tags=["quarantine"],
              summary="Send every contact handed over in your jurisdiction to quarantine again: the requests it "
                      "did not have yet are made")
 def send_handed_over(session: SessionDep, user: ApiUser) -> list[RequestOut]:

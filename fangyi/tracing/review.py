@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal
+from fangyi.access import Principal, require
 from fangyi.audit import service as audit
 from fangyi.errors import Conflict, Invalid
 from fangyi.quarantine import service as quarantine
@@ -21,7 +21,6 @@ from fangyi.quarantine.models import Alert
 from fangyi.quarantine.service import IndexTurned
 from fangyi.timeutil import now
 from fangyi.tracing.cases import get_case
-from fangyi.tracing.contacts import permitted
 from fangyi.tracing.models import Case, Contact
 
 REASON_LENGTH = 500
@@ -30,7 +29,7 @@ REASON_LENGTH = 500
 def rule_out_case(session: Session, actor: Principal, case_no: str, reason: str) -> Case:
     """Rule a case out: it leaves the counts from now on; whoever is in quarantine for it is
     flagged for review, and its contacts stay listed, flagged for review in the queue."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     case = get_case(session, actor, case_no)
     reason = (reason or "").strip()
     if not reason:
@@ -52,11 +51,11 @@ def rule_out_case(session: Session, actor: Principal, case_no: str, reason: str)
 
 def index_turned(session: Session, user: Principal, *, include_handled: bool = False) -> list[IndexTurned]:
     """The index-turned events whose affected contacts live in the tracer's jurisdiction, newest first."""
-    permitted(user, "read_cases")
+    require(user, "read_cases")
     return quarantine.index_turned(session, user, include_handled=include_handled)
 
 
 def handle_index_turned(session: Session, actor: Principal, index_person_id: int) -> list[Alert]:
     """The tracer has dealt with a turned index (the new close contacts traced and called)."""
-    permitted(actor, "edit_cases")
+    require(actor, "edit_cases")
     return quarantine.handle_index_turned(session, actor, index_person_id)

@@ -230,6 +230,7 @@ class ClusterPublic(BaseModel):
     cases: list[str]
     links: list[LinkPublic]
     first_confirmed: datetime | None
+    hidden: int = Field(0, description="cases of the cluster outside your jurisdiction: counted, not named")
 
 
 class ChainPublic(BaseModel):

@@ -143,3 +143,34 @@ def test_no_part_writes_another_parts_tables() -> None:
 def test_every_part_is_a_folder_of_its_name_with_its_declaration() -> None:
     for part in PARTS:
         assert (ROOT / part.name / "part.py").is_file(), part.name
+
+
+def _calls(tree: ast.AST) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+
+
+def test_routes_leave_the_checks_to_the_services() -> None:
+    """A module that serves routes asks no permission and no jurisdiction itself: its services do,
+    so that the API, the page and the CLI cannot check differently."""
+    wrong = []
+    for module, path in _modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if not any(isinstance(call.func, ast.Name) and call.func.id == "APIRouter" for call in _calls(tree)):
+            continue
+        for call in _calls(tree):
+            name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+            if name in {"require", "check_area"}:
+                wrong.append(f"{module}:{call.lineno} {name}")
+    assert wrong == []
+
+
+def test_no_service_waves_a_user_type_through() -> None:
+    """Fangyi itself and the console act as SYSTEM, which holds every permission: no check is
+    skipped by asking whether the actor is a User."""
+    wrong = []
+    for module, path in _modules().items():
+        for call in _calls(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(call.func, ast.Name) and call.func.id == "isinstance" and len(call.args) == 2
+                    and isinstance(call.args[1], ast.Name) and call.args[1].id == "User"):
+                wrong.append(f"{module}:{call.lineno}")
+    assert wrong == []

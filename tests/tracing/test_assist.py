@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from fangyi.access import SYSTEM
 from fangyi.audit.models import AuditEntry
 from fangyi.cli.main import app
 from fangyi.db.session import session_scope
@@ -85,7 +86,7 @@ def test_an_excel_list_and_strict_mode(cast, db, world):
 def test_progress_against_the_deadline(cast, db, world):
     run_import(db, cast["tracer"], "assist", io.BytesIO(csv_list(world)), filename="a.csv")
     list_id = db.scalar(select(AssistList.id))
-    before = assist.progress(db, list_id, at=datetime(2022, 4, 1, 0, 0, tzinfo=UTC))
+    before = assist.progress(db, SYSTEM, list_id, at=datetime(2022, 4, 1, 0, 0, tzinfo=UTC))
     assert before | {"deadline": None} == {
         "total": 3, "matched": 2, "unmatched": 1, "reached": 0, "controlled": 0, "open": 3, "overdue": 0,
         "deadline": None, "time_left_hours": 10.0,  # the big-data row is due at 18:00 local (10:00 UTC)
@@ -93,7 +94,7 @@ def test_progress_against_the_deadline(cast, db, world):
     matched = db.scalars(select(AssistPerson).where(AssistPerson.person_id.is_not(None))).all()
     assist.log_attempt(db, cast["tracer"], matched[0].id, "reached")
     assist.control(db, cast["tracer"], matched[0].id)
-    after = assist.progress(db, list_id, at=datetime(2022, 4, 1, 16, 30, tzinfo=UTC))
+    after = assist.progress(db, SYSTEM, list_id, at=datetime(2022, 4, 1, 16, 30, tzinfo=UTC))
     assert (after["reached"], after["controlled"], after["open"], after["overdue"]) == (1, 1, 2, 1)
     assert after["time_left_hours"] == -6.5
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from fangyi.access import SYSTEM
+from fangyi.accounts import service as accounts
 from fangyi.config import get_settings
 from fangyi.tracing.cases import clean_case, create_case
 from fangyi.tracing.chains import chain_figure, clusters
+from tests.conftest import CHENGGUAN, MISHUI
 from tests.tracing.world import add_person, add_stay, add_venue, at, case_row
 
 
@@ -44,3 +47,25 @@ def test_chain_over_the_api(cast, db, client):
     listed = client.get("/api/v1/clusters", headers=cast.headers("commander")).json()
     assert [(c["name"], c["size"]) for c in listed] == [("HD-1", 2)]
     assert client.get("/api/v1/clusters", headers=cast.headers("driver")).status_code == 403
+
+
+def test_a_township_reads_its_share_of_a_cluster(cast, db, client):
+    """A cluster across two townships: each township's tracer sees its own cases by number and the
+    other township's only as a count, in the list, the chain and the figure."""
+    a, b = add_person(db, 1), add_person(db, 2, area=CHENGGUAN)
+    _case(db, cast, a, "HD-1")
+    _case(db, cast, b, "HD-2", infected_by="HD-1", confirmed_at="2022-03-30T12:00:00+08:00")
+    mishui = accounts.create_user(db, SYSTEM, username="mishui-tracer", password="mishui-pass-2022", role="tracer",
+                                  area_code=MISHUI)
+    headers = {"Authorization": f"Bearer {accounts.issue_token(db, SYSTEM, mishui, 'test')}"}
+    db.flush()
+    listed = client.get("/api/v1/clusters", headers=headers)
+    assert listed.status_code == 200
+    assert [(c["name"], c["cases"], c["size"], c["hidden"]) for c in listed.json()] == [("HD-2", ["HD-2"], 2, 1)]
+    chain = client.get("/api/v1/cases/HD-2/chain", headers=headers)
+    assert chain.status_code == 200 and "HD-1" not in chain.text
+    assert chain.json()["cluster"]["links"] == []
+    assert client.get("/api/v1/cases/HD-1/chain", headers=headers).status_code == 404
+    # The county sees the whole cluster.
+    whole = client.get("/api/v1/clusters", headers=cast.headers("commander")).json()
+    assert [(c["cases"], c["hidden"]) for c in whole] == [(["HD-1", "HD-2"], 0)]

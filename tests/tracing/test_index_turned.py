@@ -111,7 +111,7 @@ def test_the_queue_page_shows_them_until_handled(client, cast, db, turned):
     after = client.get(done.headers["location"]).text
     assert 'id="index-turned"' not in after and "已标记处理" in after
     again = client.post(f"/tracing/index-turned/{index.id}/handled", data={"csrf": token, "next": "/tracing/queue"})
-    assert again.status_code == 422 and "already" in again.text
+    assert again.status_code == 409 and "already" in again.text
 
 
 def test_english_words(client, cast, db, turned):

@@ -64,14 +64,14 @@ def test_hand_over_needs_a_confirmed_contact_and_progress_counts(cast, db, trace
         hand_over(db, cast["tracer"], contact.id)
     confirm_contact(db, cast["tracer"], contact.id)
     log_reach_attempt(db, cast["tracer"], contact.id, "no_answer")
-    assert progress(db, case_id=case.id) == {"derived": 6, "confirmed": 1, "reached": 0, "unreached": 1,
+    assert progress(db, SYSTEM, case_id=case.id) == {"derived": 6, "confirmed": 1, "reached": 0, "unreached": 1,
                                              "handed_over": 0}
     log_reach_attempt(db, cast["tracer"], contact.id, "reached")
     hand_over(db, cast["tracer"], contact.id)
-    assert progress(db, case_id=case.id) == {"derived": 6, "confirmed": 1, "reached": 1, "unreached": 0,
+    assert progress(db, SYSTEM, case_id=case.id) == {"derived": 6, "confirmed": 1, "reached": 1, "unreached": 0,
                                              "handed_over": 1}
     today = to_local(contact.handed_over_at).date()
-    assert progress(db, day=today) == {"derived": 6, "confirmed": 1, "reached": 1, "unreached": 0,
+    assert progress(db, SYSTEM, day=today) == {"derived": 6, "confirmed": 1, "reached": 1, "unreached": 0,
                                        "handed_over": 1}
     _, total = queue(db, cast["command_office"])
     assert total == 5  # the handed-over contact has left the queue

@@ -129,7 +129,7 @@ def test_rule_out_on_the_case_page(client, cast, db, traced):
     shown = client.get(done.headers["location"]).text
     assert "复核阴性" in shown and 'id="rule-out"' not in shown and "下游人员已标记复核" in shown
     again = client.post(f"/tracing/cases/{case.case_no}/rule-out", data={"csrf": token, "reason": "又一次"})
-    assert again.status_code == 422 and "already" in again.text
+    assert again.status_code == 409 and "already" in again.text
     assert db.scalar(select(Case.ruled_out_reason).where(Case.id == case.id)) == "复核阴性"
     # The queue flags its contacts for review.
     queue_page = client.get(f"/tracing/queue?case={case.case_no}").text
