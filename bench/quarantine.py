@@ -35,11 +35,11 @@ from bench.common import fresh_database
 from fangyi.access import SYSTEM
 from fangyi.accounts import service as accounts
 from fangyi.app import create_app
+from fangyi.db.bulk import insert_returning
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.deps import get_session
 from fangyi.quarantine import board, placing
-from fangyi.quarantine.bulk import insert_returning
 from fangyi.quarantine.figures import forecast
 from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
 from fangyi.registry.models import Area, Person

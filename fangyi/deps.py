@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from fangyi.auth import service as auth_service
 from fangyi.auth import sessions
 from fangyi.auth.models import User
 from fangyi.auth.security import SESSION_COOKIE, read_session
-from fangyi.db.session import make_session
+from fangyi.db.session import busy, make_session, writing
 from fangyi.errors import Forbidden, Unauthorized
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -98,14 +99,24 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
     signed = credential(request)
     if signed is None:
         return None
+    if request.method in UNSAFE:
+        writing(session)  # before signing in, which may write the token's last use
     user = users_for(session, [signed]).get(signed)
     if signed.token is not None:
         if user is None:
             raise Unauthorized("API token is unknown or revoked")
         if session.info.pop(auth_service.TOKEN_TOUCHED, False):
             # last_used_at was written (at most once a minute): keep it. Otherwise no commit, so a
-            # request pays no extra round trip just for signing in.
-            session.commit()
+            # request pays no extra round trip just for signing in. The mark is advisory: when
+            # other writers hold the database, a read goes on without it.
+            try:
+                session.commit()
+            except OperationalError as exc:
+                if not busy(exc):
+                    raise
+                session.rollback()
+    if request.method in UNSAFE:
+        writing(session)
     return user
 
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import event, insert, select, update
@@ -28,9 +28,28 @@ CHUNK = 5000  # ids to a statement: SQLite takes at most 32,766 parameters
 SHARDS = 4  # PostgreSQL's writers at once spread over this many chains a day; SQLite writes one at a time
 
 
-def pending(session: Session, *entries: AuditEntry | int) -> None:
-    """Mark entries (objects, or ids written in bulk) to be sealed when the session commits."""
+@dataclass(frozen=True)
+class Written:
+    """Entries a bulk statement wrote, known by their time and action rather than their ids (the
+    statement returns something else): the unsealed ones of that time and action."""
+
+    at: datetime
+    action: str
+
+
+def pending(session: Session, *entries: AuditEntry | int | Written) -> None:
+    """Mark entries (objects, ids, or a bulk write's rows) to be sealed when the session commits."""
     session.info.setdefault(PENDING, []).extend(entries)
+
+
+def _ids(session: Session, marked: list[Any]) -> list[int]:
+    ids = {found for item in marked if not isinstance(item, Written)
+           and (found := item if isinstance(item, int) else item.id) is not None}
+    for item in {item for item in marked if isinstance(item, Written)}:
+        ids.update(session.scalars(
+            select(AuditEntry.id).outerjoin(AuditSeal, AuditSeal.entry_id == AuditEntry.id)
+            .where(AuditEntry.at == item.at, AuditEntry.action == item.action, AuditSeal.entry_id.is_(None))))
+    return sorted(ids)
 
 
 def content(entry: AuditEntry) -> str:
@@ -68,7 +87,7 @@ def seal(session: Session) -> None:
         return
     session.flush()
     # An entry of a savepoint rolled back since has no id, or an id the database no longer holds.
-    ids = sorted({found for item in marked if (found := item if isinstance(item, int) else item.id) is not None})
+    ids = _ids(session, marked)
     entries = [entry for start in range(0, len(ids), CHUNK) for entry in session.scalars(
         select(AuditEntry).where(AuditEntry.id.in_(ids[start:start + CHUNK])).order_by(AuditEntry.id)
         .execution_options(populate_existing=True))]

@@ -85,11 +85,14 @@ _TRAIL = cast(Table, AuditEntry.__table__)
 _BULK_COLUMNS = ("at", "actor_id", "actor", "action", "entity", "entity_id", "after", "note")
 
 
-def bulk_entries(dialect: str, at: datetime, entries: Sequence[Entry]) -> bulk.Part:
+def bulk_entries(session: Session, at: datetime, entries: Sequence[Entry]) -> bulk.Part:
     """The trail's rows for a bulk write, as one statement of it (`fangyi.db.bulk.write`): the rows
     `record` would add, without a unit of work for each, on a path where that would cost more than
-    the rows the entries record (a morning's scans)."""
-    return bulk.insert_part(dialect, _TRAIL, [
+    the rows the entries record (a morning's scans). They are sealed into the chain at commit, as
+    `record`'s are."""
+    for action in {entry.action for entry in entries}:
+        chain.pending(session, chain.Written(at, action))
+    return bulk.insert_part(session.get_bind().dialect.name, _TRAIL, [
         {"at": at, "actor_id": entry.actor.id or None, "actor": entry.actor.username, "action": entry.action,
          "entity": entry.entity, "entity_id": None if entry.entity_id is None else str(entry.entity_id),
          "after": entry.after, "note": entry.note}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
 from fangyi.config import get_settings
@@ -35,6 +36,29 @@ def write_first(session: Session) -> None:
     if (isinstance(session.bind, Engine) and session.bind.dialect.name == "sqlite"
             and not session.in_transaction()):
         session.connection(execution_options={WRITE_FIRST: True})
+
+
+def writing(session: Session) -> None:
+    """A request that writes: on SQLite, end what it read so far (signing in) and go on holding
+    the write lock, so that its first write cannot meet a snapshot another writer has made stale
+    ("database is locked" at once, whatever the busy timeout). Writers then take turns, waiting
+    up to the busy timeout. Nothing on PostgreSQL, whose rows lock one by one."""
+    if not (isinstance(session.bind, Engine) and session.bind.dialect.name == "sqlite"):
+        return
+    if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE_FIRST):
+            return  # holding the lock already
+        session.commit()
+    write_first(session)
+
+
+def one_at_a_time(session: Session, name: str) -> None:
+    """Until the transaction ends, the only one doing `name` (an allocation, say): on PostgreSQL by
+    a transaction-scoped advisory lock, which the next one waits for and then reads what the first
+    committed; SQLite's one writer already runs writing transactions one after the other."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(name.encode()) - 2**31  # a stable signed 32-bit key
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _sqlite_begin(connection: Any) -> None:

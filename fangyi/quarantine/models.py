@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fangyi.db.base import Base, BigId, Instant, Json
@@ -160,3 +160,6 @@ class TransportRequest(Base):
 
 # The board and the forecast read a site's rooms and who is in them.
 Index("ix_quarantine_rooms_site_state", Room.site_id, Room.state)
+# One active placement per person, held by the database: two allocations at once cannot both place them.
+Index("ux_placements_active_person", Placement.person_id, unique=True,
+      sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'"))

@@ -24,10 +24,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from fangyi.access import Principal, require, sees
 from fangyi.audit import service as audit
+from fangyi.db.bulk import among, insert_returning
+from fangyi.db.session import one_at_a_time
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.events import publish
 from fangyi.protocols.reader import current
-from fangyi.quarantine.bulk import among, insert_returning
 from fangyi.quarantine.clock import rule_for
 from fangyi.quarantine.events import Placed, PlacementsMade
 from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
@@ -177,6 +178,9 @@ def allocate(session: Session, actor: Principal, request_ids: Sequence[int], *,
              rooms: Mapping[int, int | str] | None = None, partial: bool = False) -> Outcome:
     """Place a batch. ``rooms`` (the command office's override): request id -> room id, or "home"."""
     require(actor, "allocate")
+    # Allocations take turns: each then fills rooms the one before left free, instead of all choosing
+    # the same room and all but one losing it (the claims in _write hold even without this).
+    one_at_a_time(session, "quarantine.allocate")
     overrides = dict(rooms or {})
     requests, persons = _load(session, actor, sorted(set(request_ids)))
     protocol = current()
@@ -250,6 +254,29 @@ def allocate(session: Session, actor: Principal, request_ids: Sequence[int], *,
     return outcome
 
 
+def _claim(session: Session, request_ids: Sequence[int], room_ids: Sequence[int], moment: datetime) -> None:
+    """Take the requests and the rooms by conditional writes that the database enforces: of two
+    allocations at once the second finds them taken (PostgreSQL waits for the first to commit and
+    reads the rows again; SQLite's writer lock runs them one after the other) and answers 409."""
+    quiet = {"synchronize_session": False}
+    taken = 0
+    for start in range(0, len(request_ids), 5000):
+        chunk = request_ids[start:start + 5000]
+        taken += session.execute(update(PlacementRequest).where(among(session, PlacementRequest.id, chunk),
+                                                                PlacementRequest.status == "open")
+                                 .values(status="placed"), execution_options=quiet).rowcount  # type: ignore[attr-defined]
+    if taken != len(request_ids):
+        raise Conflict("some of these requests were placed or cancelled meanwhile: load them again")
+    free = 0
+    for start in range(0, len(room_ids), 5000):
+        chunk = room_ids[start:start + 5000]
+        free += session.execute(update(Room).where(among(session, Room.id, chunk), Room.state == "free")
+                                .values(state="occupied", state_since=moment),
+                                execution_options=quiet).rowcount  # type: ignore[attr-defined]
+    if free != len(room_ids):
+        raise Conflict("a room chosen was taken meanwhile: allocate again")
+
+
 def _write(session: Session, actor: Principal, edition: str, by_id: Mapping[int, PlacementRequest],
            persons: Mapping[int, Any], sites: Mapping[int, QuarantineSite],
            chosen: Mapping[int, Slot | None], moment: datetime, outcome: Outcome) -> None:
@@ -257,6 +284,7 @@ def _write(session: Session, actor: Principal, edition: str, by_id: Mapping[int,
     order = sorted(chosen)
     if not order:
         return
+    _claim(session, order, sorted({r.id for r in chosen.values() if r is not None}), moment)
     rows = []
     for request_id in order:
         request, room = by_id[request_id], chosen[request_id]
@@ -293,19 +321,11 @@ def _write(session: Session, actor: Principal, edition: str, by_id: Mapping[int,
     if transports:
         outcome.transports = sorted(int(r[0]) for r in insert_returning(session, TransportRequest, transports,
                                                                           ("id",)))
-    # Written in bulk, then told to the loaded objects: the ORM's own evaluation of the IN list costs more
-    # than the statements.
-    quiet = {"synchronize_session": False}
-    for start in range(0, len(order), 5000):
-        session.execute(update(PlacementRequest).where(among(session, PlacementRequest.id, order[start:start + 5000]))
-                        .values(status="placed"), execution_options=quiet)
+    # The claims were written first (_claim); told to the loaded objects here: the ORM's own
+    # evaluation of the IN list costs more than the statements.
     for request_id in order:
         set_committed_value(by_id[request_id], "status", "placed")
-    rooms_taken = {r.id: r for r in chosen.values() if r is not None}
-    room_ids = sorted(rooms_taken)
-    for start in range(0, len(room_ids), 5000):
-        session.execute(update(Room).where(among(session, Room.id, room_ids[start:start + 5000]))
-                        .values(state="occupied", state_since=moment), execution_options=quiet)
+    room_ids = sorted({r.id for r in chosen.values() if r is not None})
     taken = set(room_ids)
     for loaded in list(session.identity_map.values()):
         if isinstance(loaded, Room) and loaded.id in taken:

@@ -503,7 +503,7 @@ class _Group:
                                           TUBE_CHANGES, extra=TUBE_EXTRA))
         # One audit entry per request that wrote something, made by the audit module for the same
         # statement as the scans.
-        parts.append(audit.bulk_entries(dialect, self.moment, [
+        parts.append(audit.bulk_entries(self.session, self.moment, [
             audit.Entry(job.actor, "scan", "scans", after={
                 "scan_ids": [o["scan_id"] for o in mine][:MAX_BATCH],
                 "ok": sum(o["status"] == "ok" for o in mine), "refused": sum(o["status"] != "ok" for o in mine)})

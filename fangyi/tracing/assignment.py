@@ -14,7 +14,7 @@ loop per contact.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select, text
@@ -142,17 +142,14 @@ def plan(session: Session, person_ids: Sequence[int], at: datetime | None = None
     return owners
 
 
-def _quoted(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 @dataclass(frozen=True)
 class Owners:
     """The tracers a derivation's contacts go to, for storing to join: `sql` is a WITH entry
-    owners(person_id, tracer); `count` how many are given one."""
+    owners(person_id, tracer), whose area codes are the bound `params`; `count` how many are given one."""
 
     sql: str
     count: int
+    params: dict[str, str] = field(default_factory=dict)
 
 
 NOBODY = Owners(f"owners(person_id, tracer) AS (SELECT person_id, contact_id FROM {FOUND} WHERE 1 = 0)", 0)
@@ -172,7 +169,9 @@ def plan_found(session: Session, at: datetime) -> Owners:
     of_area, groups = _groups(tracers, load, [area for area, _ in counts])
     if not of_area:
         return NOBODY
-    area_rows = ", ".join(f"({_quoted(area)}, {group})" for area, group in of_area.items())
+    # Area codes go as bound parameters; the numbers below are the plan's own integers.
+    params = {f"area_{n}": area for n, area in enumerate(of_area)}
+    area_rows = ", ".join(f"(:area_{n}, {group})" for n, group in enumerate(of_area.values()))
     # A stop of -1 is "for ever"; every segment lists its tracers with their turn.
     segment_rows = ", ".join(
         f"({g}, {n}, {s.start}, {-1 if s.stop is None else s.stop}, {len(s.tracers)})"
@@ -193,4 +192,4 @@ def plan_found(session: Session, at: datetime) -> Owners:
             SELECT r.person_id, slot.tracer FROM ranked r
             JOIN seg ON seg.grp = r.grp AND r.k >= seg.lo AND (seg.hi = -1 OR r.k < seg.hi)
             JOIN slot ON slot.grp = r.grp AND slot.n = seg.n AND slot.turn = (r.k - seg.lo) % seg.width)"""
-    return Owners(sql, sum(n for area, n in counts if area in of_area))
+    return Owners(sql, sum(n for area, n in counts if area in of_area), params)

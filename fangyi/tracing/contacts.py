@@ -67,7 +67,7 @@ def _store(session: Session, case: Case, keep: dict[int, Any], at: datetime, own
                 stale_at = NULL, assigned_to_id = COALESCE(o.tracer, contacts.assigned_to_id),
                 assigned_at = CASE WHEN o.tracer IS NULL THEN contacts.assigned_at ELSE {sql["at"]} END
             FROM {FOUND} f LEFT JOIN owners o ON o.person_id = f.person_id WHERE contacts.id = f.contact_id
-        """), {"at": when})
+        """), {"at": when, **owners.params})
     session.execute(text(f"""
         INSERT INTO contacts (case_id, person_id, degree, first_exposure, last_exposure, reasons, via, status,
                               created_at, derived_at, stale, assigned_to_id, assigned_at)
@@ -77,7 +77,7 @@ def _store(session: Session, case: Case, keep: dict[int, Any], at: datetime, own
                CASE WHEN o.tracer IS NULL THEN NULL ELSE {sql["at"]} END
         FROM {FOUND} f LEFT JOIN owners o ON o.person_id = f.person_id
         WHERE f.contact_id IS NULL ORDER BY f.person_id
-    """), {"case": case.id, "at": when})
+    """), {"case": case.id, "at": when, **owners.params})
 
 
 def _mark_kept(session: Session, keep: dict[int, Any]) -> None:

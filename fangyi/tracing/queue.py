@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fangyi.access import Principal, Role, in_jurisdiction, require
 from fangyi.areacodes import AreaCodeError, prefix
@@ -55,10 +56,15 @@ def hand_over(session: Session, actor: Principal, contact_id: int) -> Contact:
         raise Invalid("only a confirmed contact is handed over for quarantine", column="status")
     if contact.handed_over_at is not None:
         raise Conflict(f"contact {contact.id} was handed over already")
-    contact.handed_over_at = now()
-    session.flush()
+    # A conditional write claims the hand-over: of two clicks at once, the database lets one through.
+    moment = now()
+    claimed = session.execute(update(Contact).where(Contact.id == contact.id, Contact.handed_over_at.is_(None))
+                              .values(handed_over_at=moment), execution_options={"synchronize_session": False})
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"contact {contact.id} was handed over already")
+    set_committed_value(contact, "handed_over_at", moment)
     audit.record(session, actor, "hand_over", "contact", contact.id,
-                 after={"handed_over_at": contact.handed_over_at.isoformat()})
+                 after={"handed_over_at": moment.isoformat()})
     # The hand-over is the quarantine part's placement request, made in the same transaction.
     quarantine.request_placements(session, actor, [wanted(contact)])
     return contact

@@ -38,12 +38,19 @@ def test_a_bulk_writes_entries_are_the_ones_record_makes(cast, db):
     from fangyi.db import bulk
     from fangyi.timeutil import now
 
-    dialect = db.get_bind().dialect.name
     moment = now()
     entries = [audit.Entry(cast["sampler"], "scan", "scans", after={"scan_ids": ["a", "b"], "ok": 2}),
                audit.Entry(SYSTEM, "scan", "scans", 7, after={"ok": 0}, note="by hand")]
-    bulk.write(db, [audit.bulk_entries(dialect, moment, entries)])
+    bulk.write(db, [audit.bulk_entries(db, moment, entries)])
+    db.commit()
     rows = db.scalars(select(AuditEntry).where(AuditEntry.action == "scan").order_by(AuditEntry.id)).all()
     assert [(r.actor_id, r.actor, r.entity, r.entity_id, r.after, r.note, r.at) for r in rows] == [
         (cast["sampler"].id, "sampler", "scans", None, {"scan_ids": ["a", "b"], "ok": 2}, None, moment),
         (None, "system", "scans", "7", {"ok": 0}, "by hand", moment)]
+    # Sealed into the chain at commit, as record's entries are.
+    from fangyi.audit import chain
+    from fangyi.audit.models import AuditSeal
+
+    sealed = set(db.scalars(select(AuditSeal.entry_id)))
+    assert {r.id for r in rows} <= sealed
+    assert chain.verify(db).ok

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM
+from fangyi.audit import chain
+from fangyi.audit.models import AuditEntry, AuditSeal
 from fangyi.screening.models import Control, Sample, Scan, Tube, UnverifiedPerson
 from tests.conftest import Cast
 from tests.screening.conftest import Ground, id_number
@@ -58,6 +60,11 @@ def test_a_ten_tube_fills_closes_itself_and_refuses_the_eleventh(client: TestCli
     assert eleventh["status"] == "refused" and eleventh["code"] == "tube_not_open"
     assert "open a new tube" in eleventh["message"]
     assert samples_in(db, "T0000001") == 10
+    # Each request's audit row, written in bulk with the scans, is a sealed link of the trail.
+    scans_audited = db.scalars(select(AuditEntry.id).where(AuditEntry.action == "scan")).all()
+    assert len(scans_audited) == 12
+    assert set(scans_audited) <= set(db.scalars(select(AuditSeal.entry_id)))
+    assert chain.verify(db).ok
 
 
 def test_a_resent_scan_gets_the_first_answer_and_never_doubles(client: TestClient, cast: Cast, ground: Ground,
