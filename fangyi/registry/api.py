@@ -140,11 +140,16 @@ def get_person(
     return _person_public(person, unmask)
 
 
-@router.post("/persons", response_model=PersonPublic, status_code=201, responses=problems(400, 409),
-             summary="Add a person (identity number checked)", openapi_extra=needs("edit_registry"))
-def create_person(body: PersonCreate, session: SessionDep, user: ApiUser) -> PersonPublic:
-    person = person_service.create_person(session, user, body.model_dump())
+@router.post("/persons", response_model=PersonPublic, status_code=201,
+             responses={200: {"description": "the same person was stored already: the stored record",
+                              "model": PersonPublic}, **problems(400, 409)},
+             summary="Add a person (identity number checked); sent again, the stored one",
+             openapi_extra=needs("edit_registry"))
+def create_person(body: PersonCreate, session: SessionDep, user: ApiUser, response: Response) -> PersonPublic:
+    person, new = person_service.add_person(session, user, body.model_dump())
     session.commit()
+    if not new:
+        response.status_code = 200
     return _person_public(person, False)
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from fangyi.access import Principal, can, check_area, in_jurisdiction, require, sees
@@ -188,8 +189,34 @@ def _refuse_taken_number(session: Session, actor: Principal, id_number: str, per
 
 def create_person(session: Session, actor: Principal, values: Mapping[str, Any]) -> Person:
     """A person from a request's fields (checked by clean_person)."""
+    return add_person(session, actor, values)[0]
+
+
+def _same_person(session: Session, actor: Principal, values: PersonFields) -> Person | None:
+    """The stored person these very values describe, when the actor may read them."""
+    stored = session.scalar(select(Person).where(Person.id_number == values.id_number))
+    if stored is None or not sees(actor, stored.area_code):
+        return None
+    household = stored.household.code if stored.household else None
+    same = all(getattr(stored, column) == getattr(values, column) for column in PERSON_COLUMNS)
+    return stored if same and household == values.household else None
+
+
+def add_person(session: Session, actor: Principal, values: Mapping[str, Any]) -> tuple[Person, bool]:
+    """A person from a request's fields, made once: the same person sent again (a resend, two
+    clicks, two handhelds) is the stored one, with False for "not new"; different values for a
+    stored identity number are a Conflict."""
     require(actor, "edit_registry")
-    return save_person(session, actor, checked(clean_person, values))
+    fields = checked(clean_person, values)
+    if (stored := _same_person(session, actor, fields)) is not None:
+        return stored, False
+    try:
+        with session.begin_nested():  # a twin request committing first trips the unique index here
+            return save_person(session, actor, fields), True
+    except (IntegrityError, Conflict):  # the twin committed between the look and the write
+        if (stored := _same_person(session, actor, fields)) is not None:
+            return stored, False
+        raise
 
 
 def update_person(session: Session, actor: Principal, person_id: int, changes: Mapping[str, Any]) -> Person:

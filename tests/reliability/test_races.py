@@ -145,3 +145,19 @@ def test_one_contact_handed_over_twenty_times_at_once(committed_db: str, server:
     assert _count(committed_db, select(func.count()).select_from(PlacementRequest)) == 1
     assert _count(committed_db, select(func.count()).select_from(AuditEntry)
                   .where(AuditEntry.action == "hand_over")) == 1
+
+
+def test_one_person_sent_twenty_times_at_once_is_stored_once(committed_db: str, server: str) -> None:
+    """Idempotent creation: the same person again is the stored one (200), different values for
+    the same identity number a 409, never a 500."""
+    token, _ = _seed(committed_db, people=0, rooms=0)
+    number = make_id_number("430424", date(1970, 6, 1), 555, "F")
+    body = {"id_number": number, "name": "张三", "phone": "13900000001", "area_code": SHIJIN,
+            "address": "石金村8号", "household": "HH-8"}
+    answers = _burst(server, token, [("/api/v1/persons", body)] * 20)
+    statuses = Counter(answer.status_code for answer in answers)
+    assert statuses == {201: 1, 200: 19}, [a.text for a in answers if a.status_code not in (200, 201)]
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    assert _count(committed_db, select(func.count()).select_from(Person).where(Person.id_number == number)) == 1
+    other = _burst(server, token, [("/api/v1/persons", body | {"name": "李四"})])[0]
+    assert other.status_code == 409 and "exists already" in other.json()["detail"]
