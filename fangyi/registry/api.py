@@ -284,11 +284,16 @@ def get_venue(venue_id: RecordId, session: SessionDep, user: ApiUser) -> VenuePu
     return VenuePublic.model_validate(service.get_venue(session, user, venue_id))
 
 
-@router.post("/venues", response_model=VenuePublic, status_code=201, responses=problems(400, 409),
-             summary="Add a venue (its QR code's id)", openapi_extra=needs("edit_registry"))
-def create_venue(body: VenueCreate, session: SessionDep, user: ApiUser) -> VenuePublic:
-    venue = service.create_venue(session, user, body.model_dump())
+@router.post("/venues", response_model=VenuePublic, status_code=201,
+             responses={200: {"description": "the same venue was stored already: the stored record",
+                              "model": VenuePublic}, **problems(400, 409)},
+             summary="Add a venue (its QR code's id); sent again, the stored one",
+             openapi_extra=needs("edit_registry"))
+def create_venue(body: VenueCreate, session: SessionDep, user: ApiUser, response: Response) -> VenuePublic:
+    venue, new = service.add_venue(session, user, body.model_dump())
     session.commit()
+    if not new:
+        response.status_code = 200
     return VenuePublic.model_validate(venue)
 
 

@@ -8,12 +8,12 @@ from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import exists, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from fangyi.access import Principal, can, check_area, in_jurisdiction, require, sees
 from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
+from fangyi.db.once import create_once
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.identity import IdentityError, mask_id_number, parse_id_number, parse_phone, parse_sex
 from fangyi.parts import installed
@@ -208,15 +208,8 @@ def add_person(session: Session, actor: Principal, values: Mapping[str, Any]) ->
     stored identity number are a Conflict."""
     require(actor, "edit_registry")
     fields = checked(clean_person, values)
-    if (stored := _same_person(session, actor, fields)) is not None:
-        return stored, False
-    try:
-        with session.begin_nested():  # a twin request committing first trips the unique index here
-            return save_person(session, actor, fields), True
-    except (IntegrityError, Conflict):  # the twin committed between the look and the write
-        if (stored := _same_person(session, actor, fields)) is not None:
-            return stored, False
-        raise
+    return create_once(session, lambda: _same_person(session, actor, fields),
+                       lambda: save_person(session, actor, fields))
 
 
 def update_person(session: Session, actor: Principal, person_id: int, changes: Mapping[str, Any]) -> Person:

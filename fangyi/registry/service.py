@@ -14,10 +14,11 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, check_area, in_jurisdiction, require
+from fangyi.access import Principal, check_area, in_jurisdiction, require, sees
 from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.audit import service as audit
 from fangyi.config import get_settings
+from fangyi.db.once import create_once
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.registry.fields import AreaFields, CheckinFields, VenueFields, clean_area, clean_checkin, clean_venue
 from fangyi.registry.models import Area, Checkin, Person, Venue
@@ -214,8 +215,22 @@ VENUE_COLUMNS = ("code", "name", "kind", "area_code", "address", "default_stay_m
 
 
 def create_venue(session: Session, actor: Principal, values: Mapping[str, Any]) -> Venue:
+    return add_venue(session, actor, values)[0]
+
+
+def add_venue(session: Session, actor: Principal, values: Mapping[str, Any]) -> tuple[Venue, bool]:
+    """A venue made once: the same venue sent again is the stored one (False: not new); other
+    values under a stored code are a Conflict."""
     require(actor, "edit_registry")
-    return save_venue(session, actor, checked(clean_venue, values))
+    fields = checked(clean_venue, values)
+
+    def same() -> Venue | None:
+        stored = session.scalar(select(Venue).where(Venue.code == fields.code))
+        if stored is None or not sees(actor, stored.area_code):
+            return None
+        return stored if all(getattr(stored, c) == getattr(fields, c) for c in VENUE_COLUMNS) else None
+
+    return create_once(session, same, lambda: save_venue(session, actor, fields))
 
 
 def update_venue(session: Session, actor: Principal, venue_id: int, changes: Mapping[str, Any]) -> Venue:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -119,12 +119,15 @@ def list_cases(session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Li
     return {"items": items, "total": total, "offset": offset, "limit": limit}
 
 
-@router.post("/cases", openapi_extra=needs("edit_cases"),
-             response_model=CasePublic, status_code=201, responses=problems(409),
-             summary="Enter a case; its contacts are derived at once")
-def create_case(body: CaseCreate, session: SessionDep, user: ApiUser) -> CasePublic:
-    case = service.create_case(session, user, _fields(body.model_dump()))
+@router.post("/cases", openapi_extra=needs("edit_cases"), response_model=CasePublic, status_code=201,
+             responses={200: {"description": "the same case was entered already: the stored case",
+                              "model": CasePublic}, **problems(409)},
+             summary="Enter a case; its contacts are derived at once. Sent again, the stored case")
+def create_case(body: CaseCreate, session: SessionDep, user: ApiUser, response: Response) -> CasePublic:
+    case, new = service.add_case(session, user, _fields(body.model_dump()))
     session.commit()
+    if not new:
+        response.status_code = 200
     return _one(session, user, case)
 
 

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, in_jurisdiction, require
+from fangyi.access import Principal, in_jurisdiction, require, sees
 from fangyi.audit import service as audit
 from fangyi.auth.models import User
+from fangyi.db.once import create_once
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.identity import IdentityError, parse_id_number
 from fangyi.registry.models import Person
@@ -146,6 +147,23 @@ def _apply(case: Case, values: CaseFields, person: Person, source: Case | None) 
     case.origin = values.origin
     case.infected_by_case_id = source.id if source else None
     case.isolated_at = values.isolated_at
+
+
+def add_case(session: Session, actor: Principal, values: CaseFields) -> tuple[Case, bool]:
+    """Open a case once: the same case sent again is the stored one (False: not new); other values
+    under a stored case number are a Conflict."""
+    require(actor, "edit_cases")
+
+    def same() -> Case | None:
+        stored = session.scalar(select(Case).where(Case.case_no == values.case_no))
+        if stored is None:
+            return None
+        person = session.get(Person, stored.person_id)
+        if person is None or not sees(actor, person.area_code):
+            return None
+        return stored if case_fields(session, stored) == values else None
+
+    return create_once(session, same, lambda: create_case(session, actor, values))
 
 
 def create_case(session: Session, actor: Principal, values: CaseFields) -> Case:

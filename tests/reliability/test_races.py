@@ -161,3 +161,23 @@ def test_one_person_sent_twenty_times_at_once_is_stored_once(committed_db: str, 
     assert _count(committed_db, select(func.count()).select_from(Person).where(Person.id_number == number)) == 1
     other = _burst(server, token, [("/api/v1/persons", body | {"name": "李四"})])[0]
     assert other.status_code == 409 and "exists already" in other.json()["detail"]
+
+
+def test_one_venue_and_one_case_sent_twenty_times_at_once(committed_db: str, server: str) -> None:
+    token, _ = _seed(committed_db, people=0, rooms=0)
+    venue = {"code": "HD-V-1", "name": "石金超市", "kind": "shop", "area_code": SHIJIN}
+    answers = _burst(server, token, [("/api/v1/venues", venue)] * 20)
+    assert Counter(a.status_code for a in answers) == {201: 1, 200: 19}, [a.text for a in answers]
+    with Session(engine_for(committed_db), expire_on_commit=False) as session:
+        person = Person(id_number=make_id_number("430424", date(1980, 1, 5), 777, "M"), doc_kind="resident",
+                        name="病例甲", sex="M", birth_date=date(1980, 1, 5), area_code=SHIJIN)
+        session.add(person)
+        session.commit()
+    case = {"case_no": "HD-2022-001", "id_number": person.id_number, "classification": "confirmed",
+            "sampled_at": "2022-03-29T08:00:00+08:00", "confirmed_at": "2022-03-30T08:00:00+08:00",
+            "source": "local"}
+    answers = _burst(server, token, [("/api/v1/cases", case)] * 20)
+    assert Counter(a.status_code for a in answers) == {201: 1, 200: 19}, [a.text for a in answers]
+    assert _count(committed_db, select(func.count()).select_from(Case)) == 1
+    changed = _burst(server, token, [("/api/v1/cases", case | {"classification": "asymptomatic"})])[0]
+    assert changed.status_code == 409 and "exists already" in changed.json()["detail"]
