@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import plotly
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -36,6 +35,7 @@ from fangyi.registry import part as registry
 from fangyi.screening import part as screening
 from fangyi.screening import scan_api
 from fangyi.tracing import part as tracing
+from fangyi.web.assets import install_assets
 from fangyi.web.guard import Refusal, guarded
 from fangyi.web.http import BODY_SCHEMAS, problems
 from fangyi.web.i18n import CORE
@@ -64,7 +64,6 @@ def install(parts: Sequence[Part] = PARTS) -> Installed:
 
 PROBLEM = "application/problem+json"
 STATIC = Path(__file__).parent / "static"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def _wants_json(request: Request) -> bool:
@@ -226,10 +225,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] 
     app.add_exception_handler(Exception, on_unexpected)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/vendor/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        # Served from the installed package: deployments are often offline.
-        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+    install_assets(app)  # gzip, Plotly's bundle, the favicon
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

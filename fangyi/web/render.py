@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from fangyi.access import Principal, can
 from fangyi.parts import Installed, Nav, installed
 from fangyi.timeutil import format_date, format_datetime
+from fangyi.web.assets import PLOTLY_URL
 from fangyi.web.i18n import DEFAULT_LANG, LANGS, translate, translate_or
 
 # The layout, error page and macros; each part's own pages are in its `templates/` folder.
@@ -29,8 +30,9 @@ def environment() -> Environment:
     if cached is None or cached[0] is not parts:
         folders = [TEMPLATES, *parts.templates]
         _envs.clear()
-        cached = _envs[id(parts)] = (parts, Environment(loader=FileSystemLoader(folders),
-                                                        autoescape=select_autoescape(["html"])))
+        env = Environment(loader=FileSystemLoader(folders), autoescape=select_autoescape(["html"]))
+        env.globals["plotly_src"] = PLOTLY_URL
+        cached = _envs[id(parts)] = (parts, env)
     return cached[1]
 
 
