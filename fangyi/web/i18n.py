@@ -14,6 +14,7 @@ DEFAULT_LANG = "zh"
 
 CORE: dict[str, tuple[str, str]] = {
     "app.name": ("防疫指挥平台", "Fangyi outbreak command"),
+    "nav.menu": ("菜单", "Menu"),
     "nav.account": ("账户", "Account"),
     "nav.logout": ("退出", "Sign out"),
     "lang.switch": ("English", "中文"),
