@@ -252,6 +252,17 @@ def export_venues(
     return venues, total
 
 
+def venue_names(session: Session, user: Principal, codes: Iterable[str]) -> dict[str, str]:
+    """The names of venues a service named by code (a contact's reason, a case's place), for a page
+    that shows each by name with its code in small type; a code no venue has is left out."""
+    wanted = sorted({code for code in codes if code})
+    names: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(select(Venue.code, Venue.name).where(Venue.code.in_(wanted[start:start + 500])))
+        names.update((str(code), str(name)) for code, name in rows)
+    return names
+
+
 def get_venue(session: Session, user: Principal, venue_id: int) -> Venue:
     require(user, "read_registry")
     return _venue(session, user, venue_id)

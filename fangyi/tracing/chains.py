@@ -121,7 +121,7 @@ def chain_figure(cluster: Cluster) -> dict[str, Any]:
     })
     return {
         "data": traces,
-        "layout": {"title": {"text": f"传播链 chain {cluster.name}（{cluster.size}）"},
+        "layout": {"title": {"text": f"传播链 {cluster.name}（{cluster.size}）"},
                    "xaxis": {"visible": False}, "yaxis": {"visible": False, "range": [-2, 2]},
                    "margin": {"l": 20, "r": 20, "t": 40, "b": 20}, "height": 320},
     }
