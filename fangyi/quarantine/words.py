@@ -13,6 +13,7 @@ WORDS.update({
     "q.beds": ("床位", "Beds"),
     "q.beds_free": ("空余床位", "Beds free"),
     "q.people": ("在隔离人数", "People here"),
+    "q.state": ("状态", "State"),
     "q.state.free": ("空闲", "free"),
     "q.state.occupied": ("已入住", "occupied"),
     "q.state.cleaning": ("待终末消毒", "cleaning"),

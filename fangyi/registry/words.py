@@ -36,6 +36,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "venues.title": ("场所", "Venues"),
     "venues.q": ("场所名称或场所码", "Venue name or code"),
     "venues.kind": ("类型", "Kind"),
+    "venues.name": ("场所名称", "Venue"),
     "venues.stay": ("默认停留（分钟）", "Default stay (minutes)"),
     "venue.kind.household": ("居家", "Household"),
     "venue.kind.restaurant": ("餐饮", "Restaurant"),
