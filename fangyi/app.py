@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -75,8 +76,28 @@ def problem(status: int, title: str, detail: str, **extra: object) -> JSONRespon
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+# How fangyi.access.require (and a service naming what it refuses) words a refusal:
+# "role site_manager may not allocate", "role lab may not import rooms".
+REFUSED = re.compile(r"role (\w+) may not ([\w ]+)")
+
+
+def refusal_of(detail: str) -> tuple[str, str, str] | None:
+    """The role, the permission it lacks and what it was about, read from a refusal, so that the page
+    says it in the reader's language; None for any other detail."""
+    match = REFUSED.fullmatch(detail)
+    if match is None:
+        return None
+    role, what = match.groups()
+    words = what.split(" ")
+    for n in range(len(words), 0, -1):
+        if "_".join(words[:n]) in installed().permissions:
+            return role, "_".join(words[:n]), " ".join(words[n:])
+    return None
+
+
 def _error_page(request: Request, status: int, detail: str) -> Response:
-    return render(request, "error.html", status_code=status, status=status, detail=detail)
+    return render(request, "error.html", status_code=status, status=status, detail=detail,
+                  refused=refusal_of(detail) if status == 403 else None)
 
 
 async def on_domain_error(request: Request, exc: Exception) -> Response:

@@ -93,4 +93,15 @@ WORDS.update({
     "q.print": ("打印", "Print"),
     "q.none": ("无", "None"),
     "q.home": ("居家", "Home"),
+    "imports.kind.rooms": ("隔离点房间", "Quarantine rooms"),
+    # What a refusal names: the permission a role lacks (the error page).
+    "perm.allocate": ("安排隔离房间", "allocate quarantine rooms"),
+    "perm.manage_sites": ("管理隔离点", "manage quarantine sites"),
+    "perm.override_release": ("强制解除隔离", "release despite missing tests"),
+    "perm.read_quarantine": ("查看隔离信息", "read quarantine records"),
+    "perm.record_checks": ("记录健康监测", "record health checks"),
+    "perm.release": ("解除隔离", "release from quarantine"),
+    "perm.request_placement": ("申请隔离安置", "request a placement"),
+    "perm.trace_alerts": ("处理流调预警", "handle tracing alerts"),
+    "perm.work_transport": ("执行转运", "work transport"),
 })

@@ -98,4 +98,9 @@ WORDS.update({
     "report.fig.testing.positive_pools": ("混采阳性管数", "Positive pools"),
     "report.fig.testing.people_under_pool_control": ("混阳管控人数", "People under pool control"),
     "report.fig.testing.coverage": ("本轮覆盖率", "Round coverage"),
+    # What a refusal names: the permission a role lacks (the error page).
+    "perm.manage_screening": ("管理筛查轮次和采样点", "manage screening rounds and points"),
+    "perm.read_screening": ("查看核酸筛查", "read screening"),
+    "perm.record_results": ("录入检测结果", "record lab results"),
+    "perm.scan_samples": ("扫码采样", "scan samples"),
 })

@@ -147,4 +147,9 @@ WORDS.update({
     "tr.index_turned.affected": ("受影响的次密接", "Secondary contacts affected"),
     "tr.index_turned.handle": ("标记已处理", "Mark handled"),
     "tr.done.index_turned": ("已标记处理", "Marked handled"),
+    "imports.kind.cases": ("病例", "Cases"),
+    # What a refusal names: the permission a role lacks (the error page).
+    "perm.assign_contacts": ("分派接触者", "assign contacts"),
+    "perm.edit_cases": ("录入和修改病例", "enter and edit cases"),
+    "perm.read_cases": ("查看病例和流调", "read cases and tracing"),
 })
