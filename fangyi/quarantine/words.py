@@ -94,6 +94,13 @@ WORDS.update({
     "q.none": ("无", "None"),
     "q.home": ("居家", "Home"),
     "imports.kind.rooms": ("隔离点房间", "Quarantine rooms"),
+    # The daily report's figures of this part.
+    "report.fig.quarantine.in_quarantine": ("在隔离人数", "In quarantine"),
+    "report.fig.quarantine.centralized": ("集中隔离", "Centralized"),
+    "report.fig.quarantine.home": ("居家隔离", "At home"),
+    "report.fig.quarantine.placed_today": ("今日新增隔离", "Placed today"),
+    "report.fig.quarantine.released_today": ("今日解除隔离", "Released today"),
+    "report.fig.quarantine.beds_free": ("空余床位", "Beds free"),
     # What a refusal names: the permission a role lacks (the error page).
     "perm.allocate": ("安排隔离房间", "allocate quarantine rooms"),
     "perm.manage_sites": ("管理隔离点", "manage quarantine sites"),

@@ -70,6 +70,10 @@ def _datetime(value: datetime | int | None, lang: str) -> str:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = lang_of(request)
     context.setdefault("user", getattr(request.state, "user", None))
+    who = context["user"]
+    # A role whose own part is still to come is told so on the page it lands on (base.html).
+    pending = (who is not None and request.url.path == installed().landing.get(who.role)
+               and f"landing.pending.{who.role}" in installed().words)
     page = environment().get_template(template).render(
         request=request,
         lang=lang,
@@ -81,6 +85,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         nav=nav_for(context["user"]),
         csrf=getattr(request.state, "csrf", None),
         query_with=lambda **changes: query_with(request, **changes),
+        pending=pending,
         **context,
     )
     return HTMLResponse(page, status_code=status_code)

@@ -67,3 +67,12 @@ def test_a_404_page_in_chinese_has_no_english_detail(client: TestClient, cast: C
     missing = client.get("/persons/999999")
     assert missing.status_code == 404
     assert "未找到" in missing.text and _english(_main(missing.text)) == []
+
+
+def test_every_figure_of_the_daily_report_has_its_words(client: TestClient, cast: Cast) -> None:
+    sign_in(client, "commander")
+    page = client.get("/report", params={"date": "2022-04-01"})
+    assert page.status_code == 200
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', page.text)
+    assert len(rows) > 20
+    assert _english(" ".join(rows)) == []
