@@ -24,7 +24,7 @@ CORE: dict[str, tuple[str, str]] = {
                        "Internal error, logged. Nothing you typed was lost; go back and try again."),
     "error.404": ("未找到，或不在您的管辖范围内", "Not found, or outside your jurisdiction"),
     "error.403": ("您的角色无权进行此操作", "Your role may not do this"),
-    "error.refused": ("您的角色（{role}）无权{what}", "Your role ({role}) may not {what}"),
+    "error.refused": ("{role}无权{what}", "A {role} may not {what}"),
     "error.home": ("返回首页", "Back to the start page"),
     "error.back": ("返回上一页", "Go back"),
     "common.search": ("查询", "Search"),

@@ -22,6 +22,10 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 _envs: dict[int, tuple[Installed, Environment]] = {}
 
+# Roles whose own part is still to come, and the page each lands on meanwhile: that page says so
+# (the word landing.pending.<role>). A part that gives the role a landing of its own ends the note.
+PLACEHOLDERS = {"driver": "/account", "dispatcher": "/venues", "checkpoint": "/persons", "village_doctor": "/persons"}
+
 
 def environment() -> Environment:
     """The template environment of the installed parts: the core's folder, then each part's."""
@@ -71,9 +75,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     lang = lang_of(request)
     context.setdefault("user", getattr(request.state, "user", None))
     who = context["user"]
-    # A role whose own part is still to come is told so on the page it lands on (base.html).
-    pending = (who is not None and request.url.path == installed().landing.get(who.role)
-               and f"landing.pending.{who.role}" in installed().words)
+    # A role whose own part is still to come is told so on the page it lands on meanwhile (base.html).
+    pending = who is not None and request.url.path == installed().landing.get(who.role) == PLACEHOLDERS.get(who.role)
     page = environment().get_template(template).render(
         request=request,
         lang=lang,
