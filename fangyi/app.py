@@ -5,16 +5,16 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import plotly
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -36,6 +36,7 @@ from fangyi.registry import part as registry
 from fangyi.screening import part as screening
 from fangyi.screening import scan_api
 from fangyi.tracing import part as tracing
+from fangyi.web.assets import install_assets
 from fangyi.web.guard import Refusal, guarded
 from fangyi.web.http import BODY_SCHEMAS, problems
 from fangyi.web.i18n import CORE
@@ -64,7 +65,6 @@ def install(parts: Sequence[Part] = PARTS) -> Installed:
 
 PROBLEM = "application/problem+json"
 STATIC = Path(__file__).parent / "static"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def _wants_json(request: Request) -> bool:
@@ -76,8 +76,28 @@ def problem(status: int, title: str, detail: str, **extra: object) -> JSONRespon
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+# How fangyi.access.require (and a service naming what it refuses) words a refusal:
+# "role site_manager may not allocate", "role lab may not import rooms".
+REFUSED = re.compile(r"role (\w+) may not ([\w ]+)")
+
+
+def refusal_of(detail: str) -> tuple[str, str, str] | None:
+    """The role, the permission it lacks and what it was about, read from a refusal, so that the page
+    says it in the reader's language; None for any other detail."""
+    match = REFUSED.fullmatch(detail)
+    if match is None:
+        return None
+    role, what = match.groups()
+    words = what.split(" ")
+    for n in range(len(words), 0, -1):
+        if "_".join(words[:n]) in installed().permissions:
+            return role, "_".join(words[:n]), " ".join(words[n:])
+    return None
+
+
 def _error_page(request: Request, status: int, detail: str) -> Response:
-    return render(request, "error.html", status_code=status, status=status, detail=detail)
+    return render(request, "error.html", status_code=status, status=status, detail=detail,
+                  refused=refusal_of(detail) if status == 403 else None)
 
 
 async def on_domain_error(request: Request, exc: Exception) -> Response:
@@ -226,10 +246,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] 
     app.add_exception_handler(Exception, on_unexpected)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/vendor/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        # Served from the installed package: deployments are often offline.
-        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+    install_assets(app)  # gzip, Plotly's bundle, the favicon
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

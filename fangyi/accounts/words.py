@@ -30,4 +30,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "users.is_inactive": ("已停用", "Deactivated"),
     "users.deactivate": ("停用", "Deactivate"),
     "users.activate": ("启用", "Activate"),
+    # What a refusal names: the permission a role lacks (the error page).
+    "perm.manage_users": ("管理用户账号", "manage users"),
+    "perm.read_audit": ("查看审计记录", "read the audit trail"),
 }

@@ -46,8 +46,10 @@ def register(app: typer.Typer) -> None:
         size: str = typer.Option("small", help="tiny (~300 persons), small (~20,000) or county (~565,000)"),
         seed: int = typer.Option(2022, help="same seed, same county"),
         until: str = typer.Option(DEFAULT_UNTIL.isoformat(), help="last day of the two weeks of check-ins"),
-        force: bool = typer.Option(False, "--force", help="drop whatever the database holds and rebuild"),
-        no_serve: bool = typer.Option(False, "--no-serve", help="build only"),
+        # metavar="": a flag takes no value, so the help shows none (not "<bool>").
+        force: bool = typer.Option(False, "--force", metavar="",
+                                   help="drop whatever the database holds and rebuild"),
+        no_serve: bool = typer.Option(False, "--no-serve", metavar="", help="build only, do not serve"),
         host: str = typer.Option("127.0.0.1", help="address to listen on"),
         port: int = typer.Option(8000, help="port"),
     ) -> None:
@@ -65,7 +67,8 @@ def register(app: typer.Typer) -> None:
         url = get_settings().database_url
         built = demo_built(url)
         if not force and built is not None and same_demo(built, spec):
-            console.print(f"[green]this demo is already built[/] ({size}, seed {seed}); serving it")
+            console.print(f"[green]this demo is already built[/] ({size}, seed {seed})"
+                          + ("; nothing to do (--no-serve)" if no_serve else "; serving it"))
             counts = built
         else:
             if holds_data(url):
@@ -82,6 +85,7 @@ def register(app: typer.Typer) -> None:
         print_logins(console, seed)
         print_first_case(console, counts, spec)
         if no_serve:
+            console.print(f"built only (--no-serve): serve it with [bold]fangyi serve --port {port}[/]")
             return
         from fangyi.cli.serve import serve
 

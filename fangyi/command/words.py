@@ -22,4 +22,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "report.fig.registry.households": ("户数", "Households"),
     "report.fig.registry.venues": ("场所数", "Venues"),
     "report.fig.registry.checkins": ("场所扫码记录", "Check-ins"),
+    # What a refusal names: the permission a role lacks (the error page).
+    "perm.read_report": ("查看日报", "read the daily report"),
 }

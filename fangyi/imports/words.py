@@ -35,4 +35,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "imports.status.rejected": ("已拒绝", "Rejected"),
     "imports.status.failed": ("失败", "Failed"),
     "imports.status.running": ("进行中", "Running"),
+    # What a refusal names: the permission a role lacks (the error page).
+    "perm.import": ("导入数据", "import data"),
 }

@@ -7,7 +7,7 @@ keyword arguments, the acting user first, domain errors, the audit trail on ever
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVarTuple
 
@@ -80,6 +80,61 @@ def area_choices(session: Session, user: Principal) -> list[Area]:
     return list(session.scalars(
         select(Area).where(in_jurisdiction(user, Area.code), Area.level != "group").order_by(Area.code)
     ))
+
+
+def _lineage(code: str) -> list[str]:
+    """The township, village and group codes an area code names (the county left out), from its digits."""
+    if not code.isdigit() or len(code) not in (12, 15):
+        return []
+    return [code[:9] + "000", code[:12], code][: 2 if len(code) == 12 else 3]
+
+
+def area_labels(session: Session, user: Principal, codes: Iterable[str]) -> dict[str, str]:
+    """Where each code is, as a person reads it: 乡镇/村/组 names (the county left out). The codes are
+    those of records the caller was given by a service; a code that names no area keeps its digits."""
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    parts = wanted | {part for code in wanted for part in _lineage(code)}
+    names: dict[str, str] = {}
+    chunk = sorted(parts)
+    for start in range(0, len(chunk), 500):
+        rows = session.execute(select(Area.code, Area.name).where(Area.code.in_(chunk[start:start + 500])))
+        names.update((str(code), str(name)) for code, name in rows)
+    labels = {}
+    for code in wanted:
+        known = [names[part] for part in dict.fromkeys(_lineage(code) or [code]) if part in names]
+        labels[code] = "/".join(known) if code in names else code
+    return labels
+
+
+def area_label_choices(session: Session, user: Principal) -> list[str]:
+    """The names a list can be narrowed to, as 乡镇/村 paths of the user's jurisdiction (for a <datalist>)."""
+    areas = area_choices(session, user)
+    labels = area_labels(session, user, [area.code for area in areas])
+    return [labels[area.code] for area in areas if area.level != "county"]
+
+
+def find_area(session: Session, user: Principal, text: str, *, column: str = "area") -> str:
+    """The code of the area a person typed: its code, its name, or the end of its 乡镇/村/组 path
+    ("金龙村", "石滩乡/金龙村", "金龙村/曾家冲组"), within the user's jurisdiction."""
+    typed = text.strip().replace("／", "/")
+    if not typed or typed.isdigit():
+        return typed
+    path = [part.strip() for part in typed.split("/") if part.strip()]
+    if not path:
+        raise Invalid(f"no area is named {text!r}", column=column)
+    found = list(session.scalars(
+        select(Area).where(Area.name == path[-1], in_jurisdiction(user, Area.code)).order_by(Area.code).limit(50)
+    ))
+    labels = area_labels(session, user, [area.code for area in found])
+    matching = [area for area in found if labels[area.code].split("/")[-len(path):] == path]
+    if len(matching) == 1:
+        return matching[0].code
+    if not matching:
+        raise Invalid(f"no area named {typed!r} in your jurisdiction; choose one from the list", column=column)
+    raise Invalid(f"{len(matching)} areas are named {typed!r} ({'; '.join(labels[a.code] for a in matching[:5])}): "
+                  f"type the township too, as 乡镇/村", column=column)
 
 
 @dataclass
@@ -196,6 +251,17 @@ def export_venues(
                  after={"q": q or "", "kind": kind or "", "area": area_code or "", "rows": len(venues),
                         "total": total})
     return venues, total
+
+
+def venue_names(session: Session, user: Principal, codes: Iterable[str]) -> dict[str, str]:
+    """The names of venues a service named by code (a contact's reason, a case's place), for a page
+    that shows each by name with its code in small type; a code no venue has is left out."""
+    wanted = sorted({code for code in codes if code})
+    names: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(select(Venue.code, Venue.name).where(Venue.code.in_(wanted[start:start + 500])))
+        names.update((str(code), str(name)) for code, name in rows)
+    return names
 
 
 def get_venue(session: Session, user: Principal, venue_id: int) -> Venue:

@@ -36,6 +36,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "venues.title": ("场所", "Venues"),
     "venues.q": ("场所名称或场所码", "Venue name or code"),
     "venues.kind": ("类型", "Kind"),
+    "venues.name": ("场所名称", "Venue"),
     "venues.stay": ("默认停留（分钟）", "Default stay (minutes)"),
     "venue.kind.household": ("居家", "Household"),
     "venue.kind.restaurant": ("餐饮", "Restaurant"),
@@ -48,4 +49,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "venue.kind.transport_hub": ("车站码头", "Transport hub"),
     "venue.kind.gathering": ("聚集活动", "Gathering"),
     "venue.kind.other": ("其他", "Other"),
+    # What a refusal names: the permission a role lacks (the error page).
+    "perm.edit_areas": ("修改区域", "edit areas"),
+    "perm.edit_registry": ("修改人员和场所", "edit persons and venues"),
+    "perm.merge_persons": ("合并人员记录", "merge person records"),
+    "perm.read_registry": ("查看人员和场所", "read persons and venues"),
+    "perm.register_persons": ("登记人员", "register persons"),
+    "perm.see_identity": ("查看完整身份证号和手机号", "see full identity and phone numbers"),
 }

@@ -84,6 +84,12 @@ WORDS.update({
     "round.sampled": ("已采人数", "Sampled"),
     "round.missing": ("未采人员（按户）", "Not yet sampled (by household)"),
     "round.household": ("户 / 地址", "Household / address"),
+    "round.households": ("共 {n} 户", "{n} households"),
+    "tube.state.open": ("采样中", "Open"),
+    "tube.state.closed": ("已封管", "Closed"),
+    "tube.state.packed": ("已装箱", "Packed"),
+    "tube.state.received": ("实验室已接收", "Received"),
+    "tube.state.tested": ("已检测", "Tested"),
     "round.turnaround": ("采样到出结果（中位小时）", "Sampling to result (median hours)"),
     "round.receipt": ("采样到实验室接收（中位小时）", "Sampling to lab receipt (median hours)"),
     "round.overdue": ("超时未出结果的采样管（超过 {hours} 小时）", "Tubes without a result after {hours} hours"),
@@ -98,4 +104,9 @@ WORDS.update({
     "report.fig.testing.positive_pools": ("混采阳性管数", "Positive pools"),
     "report.fig.testing.people_under_pool_control": ("混阳管控人数", "People under pool control"),
     "report.fig.testing.coverage": ("本轮覆盖率", "Round coverage"),
+    # What a refusal names: the permission a role lacks (the error page).
+    "perm.manage_screening": ("管理筛查轮次和采样点", "manage screening rounds and points"),
+    "perm.read_screening": ("查看核酸筛查", "read screening"),
+    "perm.record_results": ("录入检测结果", "record lab results"),
+    "perm.scan_samples": ("扫码采样", "scan samples"),
 })

@@ -19,6 +19,7 @@ from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import DomainError, Forbidden
 from fangyi.identity import mask_id_number
 from fangyi.protocols.reader import current
+from fangyi.registry import service as registry
 from fangyi.registry.models import VENUE_KINDS, Checkin, Person, Venue
 from fangyi.registry.persons import FieldError
 from fangyi.timeutil import aware, format_date, format_datetime, now, to_local
@@ -155,6 +156,9 @@ def _case_view(session: Session, user: User, case: Case, *, revealed: bool) -> d
         "cluster": cluster, "figure": json.dumps(chains.chain_figure(cluster), ensure_ascii=False),
         "places": places, "named": named, "progress": queue_service.progress(session, user, case_id=case.id),
         "protocol": protocol,
+        "venues": registry.venue_names(session, user, (
+            r.get("venue_code", "") for item in report["close_contacts"] + report["secondary_contacts"]
+            for r in item["reasons"])),
     }
 
 

@@ -18,6 +18,7 @@ from fangyi.auth.models import User
 from fangyi.deps import SessionDep, Viewer, csrf_ok, safe_next
 from fangyi.errors import DomainError, Forbidden, Invalid
 from fangyi.identity import mask_id_number, mask_phone
+from fangyi.registry import service as registry
 from fangyi.timeutil import today
 from fangyi.tracing import assist_pages, review
 from fangyi.tracing import contacts as contact_service
@@ -31,6 +32,7 @@ from fangyi.web.render import lang_of, render
 
 router = APIRouter(include_in_schema=False)
 COUNTS = ("derived", "confirmed", "reached", "unreached", "handed_over")
+QUEUE_PAGE = 20  # cards of contacts to call: a phone's few screens, not fifty cards
 
 
 async def form_of(request: Request) -> dict[str, str]:
@@ -50,7 +52,7 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
                 status: str = "", page: int = 1, error: str | None = None, done: str = "",
                 here: str | None = None, tracer: str = "", code: int = 422) -> HTMLResponse:
     service.may_read_queue(user)
-    paging = Page.of(page)
+    paging = Page.of(page, QUEUE_PAGE)
     case_id = None
     rows: list[Any] = []
     total = 0
@@ -61,7 +63,8 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
             raise Invalid(f"status {status!r} is not one of {', '.join(STATUSES)}", column="status")
         # A coordinator looks at one tracer's queue; a tracer always sees their own.
         tracer_id = int(tracer) if tracer.isdigit() and len(tracer) < 18 and user.role != Role.tracer.value else None
-        rows, total = service.queue(session, user, tracer_id=tracer_id, area_code=area.strip() or None,
+        rows, total = service.queue(session, user, tracer_id=tracer_id,
+                                    area_code=registry.find_area(session, user, area) or None,
                                     case_id=case_id,
                                     status=status or None, offset=paging.offset, limit=paging.size)
     except DomainError as exc:
@@ -92,6 +95,9 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
         per_case[case] = service.progress(session, user, case_id=case_id)
     names = service.tracer_names(session, {c.assigned_to_id for c, _, _ in rows if c.assigned_to_id})
     coordinator = can(user.role, "assign_contacts")
+    turned = [] if case else review.index_turned(session, user)
+    codes = {person.area_code for _, person, _ in rows} | {
+        one.person.area_code for event in turned for one in event.affected}
     return render(
         request, "tracing_queue.html", status_code=code if error else 200, user=user, rows=rows,
         attempts=attempts, page=paging.with_total(total), case=case, area=area, status=status, error=error,
@@ -99,7 +105,8 @@ def _queue_page(request: Request, session: Session, user: User, *, case: str = "
         statuses=STATUSES, outcomes=REACH_OUTCOMES, names=names, tracers=_tracers(session) if coordinator else [],
         coordinator=coordinator, tracer=tracer, unmasked=unmasked, mask_id=mask_id_number, mask_phone=mask_phone,
         assist_rows=[] if case else assist_pages.queue_rows(session, user), ruled_out=ruled_out,
-        index_turned=[] if case else review.index_turned(session, user),
+        index_turned=turned, areas=registry.area_labels(session, user, codes),
+        area_list=registry.area_label_choices(session, user),
         here=here or str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
     )
 

@@ -147,4 +147,20 @@ WORDS.update({
     "tr.index_turned.affected": ("受影响的次密接", "Secondary contacts affected"),
     "tr.index_turned.handle": ("标记已处理", "Mark handled"),
     "tr.done.index_turned": ("已标记处理", "Marked handled"),
+    "imports.kind.cases": ("病例", "Cases"),
+    # The daily report's figures of this part.
+    "report.fig.cases.new": ("今日新增病例", "New today"),
+    "report.fig.cases.total": ("累计病例", "Total"),
+    "report.fig.cases.confirmed": ("确诊病例", "Confirmed"),
+    "report.fig.cases.asymptomatic": ("无症状感染者", "Asymptomatic"),
+    "report.fig.cases.imported": ("输入病例", "Imported"),
+    "report.fig.cases.local": ("本土病例", "Local"),
+    "report.fig.contacts.close": ("密切接触者", "Close contacts"),
+    "report.fig.contacts.secondary": ("密接的密接", "Secondary contacts"),
+    "report.fig.contacts.confirmed_today": ("今日核实", "Confirmed today"),
+    "report.fig.contacts.unreached": ("已核实未联系上", "Confirmed, not reached"),
+    # What a refusal names: the permission a role lacks (the error page).
+    "perm.assign_contacts": ("分派接触者", "assign contacts"),
+    "perm.edit_cases": ("录入和修改病例", "enter and edit cases"),
+    "perm.read_cases": ("查看病例和流调", "read cases and tracing"),
 })

@@ -14,6 +14,7 @@ DEFAULT_LANG = "zh"
 
 CORE: dict[str, tuple[str, str]] = {
     "app.name": ("防疫指挥平台", "Fangyi outbreak command"),
+    "nav.menu": ("菜单", "Menu"),
     "nav.account": ("账户", "Account"),
     "nav.logout": ("退出", "Sign out"),
     "lang.switch": ("English", "中文"),
@@ -23,6 +24,7 @@ CORE: dict[str, tuple[str, str]] = {
                        "Internal error, logged. Nothing you typed was lost; go back and try again."),
     "error.404": ("未找到，或不在您的管辖范围内", "Not found, or outside your jurisdiction"),
     "error.403": ("您的角色无权进行此操作", "Your role may not do this"),
+    "error.refused": ("{role}无权{what}", "A {role} may not {what}"),
     "error.home": ("返回首页", "Back to the start page"),
     "error.back": ("返回上一页", "Go back"),
     "common.search": ("查询", "Search"),
@@ -35,6 +37,9 @@ CORE: dict[str, tuple[str, str]] = {
     "common.next": ("下一页", "Next"),
     "common.page": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
     "common.area": ("区域", "Area"),
+    "common.area_hint": ("乡镇、村名称，可从列表选择", "A township or village name, or pick from the list"),
+    "common.filter": ("筛选", "Filter"),
+    "common.more": ("更多操作", "More actions"),
     "common.name": ("姓名", "Name"),
     "common.address": ("地址", "Address"),
     "common.code": ("编码", "Code"),
@@ -44,6 +49,18 @@ CORE: dict[str, tuple[str, str]] = {
     "common.skip": ("跳到正文", "Skip to content"),
     "common.truncated": ("仅导出前 {n} 条，共 {total} 条；请按区域分批导出",
                          "Only the first {n} of {total} rows; export area by area"),
+    # Roles whose own part is still to come land on the nearest page; it says so (base.html).
+    "landing.pending.driver": ("转运任务功能尚在建设中：目前请按转运调度的电话执行转运。此处为您的账户页。",
+                               "Transport runs are still being built: take your runs from the dispatcher by phone "
+                               "for now. This is your account page."),
+    "landing.pending.dispatcher": ("转运调度功能尚在建设中：目前可在此查询场所，隔离安置由指挥部办公室在“隔离”页分配。",
+                                   "Dispatching is still being built: look up venues here; the command office "
+                                   "allocates quarantine rooms on the quarantine page."),
+    "landing.pending.checkpoint": ("卡口登记功能尚在建设中：目前可在此查询人员身份。",
+                                   "Checkpoint registration is still being built: look people up here for now."),
+    "landing.pending.village_doctor": ("村医健康监测工作台尚在建设中：目前可在此查询本辖区人员，核酸筛查见“核酸检测”。",
+                                       "The village doctor's health-monitoring desk is still being built: look up "
+                                       "your area's people here; screening is under Screening."),
     "role.commander": ("指挥长", "Commander"),
     "role.command_office": ("指挥部办公室", "Command office"),
     "role.tracer": ("流调人员", "CDC tracer"),

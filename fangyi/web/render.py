@@ -14,12 +14,17 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from fangyi.access import Principal, can
 from fangyi.parts import Installed, Nav, installed
 from fangyi.timeutil import format_date, format_datetime
+from fangyi.web.assets import PLOTLY_URL
 from fangyi.web.i18n import DEFAULT_LANG, LANGS, translate, translate_or
 
 # The layout, error page and macros; each part's own pages are in its `templates/` folder.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 _envs: dict[int, tuple[Installed, Environment]] = {}
+
+# Roles whose own part is still to come, and the page each lands on meanwhile: that page says so
+# (the word landing.pending.<role>). A part that gives the role a landing of its own ends the note.
+PLACEHOLDERS = {"driver": "/account", "dispatcher": "/venues", "checkpoint": "/persons", "village_doctor": "/persons"}
 
 
 def environment() -> Environment:
@@ -29,8 +34,9 @@ def environment() -> Environment:
     if cached is None or cached[0] is not parts:
         folders = [TEMPLATES, *parts.templates]
         _envs.clear()
-        cached = _envs[id(parts)] = (parts, Environment(loader=FileSystemLoader(folders),
-                                                        autoescape=select_autoescape(["html"])))
+        env = Environment(loader=FileSystemLoader(folders), autoescape=select_autoescape(["html"]))
+        env.globals["plotly_src"] = PLOTLY_URL
+        cached = _envs[id(parts)] = (parts, env)
     return cached[1]
 
 
@@ -68,6 +74,9 @@ def _datetime(value: datetime | int | None, lang: str) -> str:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = lang_of(request)
     context.setdefault("user", getattr(request.state, "user", None))
+    who = context["user"]
+    # A role whose own part is still to come is told so on the page it lands on meanwhile (base.html).
+    pending = who is not None and request.url.path == installed().landing.get(who.role) == PLACEHOLDERS.get(who.role)
     page = environment().get_template(template).render(
         request=request,
         lang=lang,
@@ -79,6 +88,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         nav=nav_for(context["user"]),
         csrf=getattr(request.state, "csrf", None),
         query_with=lambda **changes: query_with(request, **changes),
+        pending=pending,
         **context,
     )
     return HTMLResponse(page, status_code=status_code)

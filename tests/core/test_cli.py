@@ -65,3 +65,10 @@ def test_user_deactivate_and_token_revoke_at_the_console(committed_db):
         assert authenticate(session, "tan", "long-enough-1") is None
     assert runner.invoke(app, ["user", "deactivate", "nobody"]).exit_code == 2
     assert runner.invoke(app, ["token", "revoke", "99999"]).exit_code == 2
+
+
+def test_the_demo_help_shows_flags_without_a_value() -> None:
+    text = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "120"}).output
+    force = next(line for line in text.splitlines() if "--force" in line)
+    assert "<bool>" not in force and "rebuild" in force
+    assert "<bool>" not in next(line for line in text.splitlines() if "--no-serve" in line)

@@ -77,7 +77,7 @@ def test_the_parts_page_menu_landing_and_words(with_hotline: TestClient, cast: C
     assert _sign_in(with_hotline, "checkpoint") == "/hotline"
     page = with_hotline.get("/hotline")
     assert page.status_code == 200 and "<h1>热线</h1>" in page.text
-    assert 'href="/hotline">热线</a>' in page.text  # its own menu entry
+    assert 'href="/hotline" aria-current="page">热线</a>' in page.text  # its own menu entry, the page open
     with_hotline.get("/lang/en")
     assert "<h1>Hotline</h1>" in with_hotline.get("/hotline").text
     other = TestClient(with_hotline.app)

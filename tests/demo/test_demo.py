@@ -88,6 +88,7 @@ def test_demo_county_is_what_it_claims(committed_db: str) -> None:
     # Running it again serves the same demo without rebuilding; another seed needs --force.
     again = run_demo()
     assert again.exit_code == 0 and "already built" in again.output
+    assert "serving it" not in again.output and "built only (--no-serve)" in again.output  # it says what it did
     refused = run_demo("--seed", "7")
     assert refused.exit_code == 2 and "--force" in refused.output
     with Session(engine_for(committed_db)) as session:

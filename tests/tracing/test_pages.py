@@ -15,6 +15,7 @@ from fangyi.identity import mask_id_number
 from fangyi.registry.models import Person
 from fangyi.tracing.cases import clean_case, create_case
 from fangyi.tracing.models import Case, Contact, ReachAttempt
+from fangyi.web.assets import PLOTLY_URL
 from tests.conftest import CHENGGUAN, SHIJIN
 from tests.tracing.world import add_person, add_stay, add_venue, at, case_row, id_number
 from tests.web.conftest import csrf_of, sign_in
@@ -160,7 +161,7 @@ def test_case_page_shows_window_contacts_chain_and_reveals_with_audit(login, db,
     case, me, people = traced
     client = login("tracer")
     html = client.get(f"/tracing/cases/{case.case_no}").text
-    assert '<script src="/vendor/plotly.min.js"></script>' in html and 'id="chain"' in html
+    assert f'<script src="{PLOTLY_URL}"></script>' in html and 'id="chain"' in html
     # Nothing from another host (deployments are often offline); a random CSRF token may spell "cdn".
     assert 'src="http' not in html and 'href="http' not in html
     assert "2022年3月26日 00:00" in html  # the window opens two days before onset, at midnight

@@ -83,3 +83,24 @@ def test_person_page_shows_its_merge_history(login: Login, people: People, cast:
     assert f'href="/persons/{people.li.id}"' in page
     page = login("commander").get(f"/persons/{people.li.id}").text
     assert "并入" in page and f'href="/persons/{people.zhang.id}"' in page
+
+
+def test_the_menu_folds_into_one_button_and_marks_the_page_open(login: Login, cast: Cast) -> None:
+    page = login("commander").get("/report").text
+    menu = re.search(r'<details class="menu">\s*<summary>菜单</summary>(.*?)</details>', page, re.S)
+    assert menu, "the menu is not a details element with its button"
+    assert '<a href="/report" aria-current="page">' in menu.group(1)
+    assert 'action="/logout"' in menu.group(1)
+    assert 'id="lang-switch"' not in menu.group(1)  # the language switch stays in the bar
+
+
+def test_a_signed_out_page_has_no_menu(client: TestClient, cast: Cast) -> None:
+    page = client.get("/login").text
+    assert 'class="menu"' not in page and 'id="lang-switch"' in page
+
+
+def test_input_hints_reach_the_browser_unescaped(client: TestClient, cast: Cast) -> None:
+    page = client.get("/login").text
+    assert 'autocomplete="username" autocapitalize="none"' in page
+    assert 'autocomplete="current-password"' in page
+    assert "&#34;" not in page and "&quot;" not in page

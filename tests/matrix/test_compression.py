@@ -1,0 +1,84 @@
+"""Every answer a browser waits for goes out compressed when the client accepts gzip: each GET route
+of the matrix (every page and API read of every part, as a role it allows, on its own township's
+record), Plotly's bundle (cached for a year under its version's address) and the favicon."""
+
+from __future__ import annotations
+
+from fangyi.access import Role, can
+from fangyi.web.assets import GZIP_MINIMUM, PLOTLY_JS, PLOTLY_URL, XLSX
+from fangyi.web.http import ANYONE, SIGNED_IN
+from tests.matrix.test_matrix import PROBES, ROUTES, Matrix, Route, _call
+
+GETS = [route for route in ROUTES if route.method == "GET" and route.key in PROBES]
+
+
+def _allowed_role(route: Route) -> str:
+    for role in Role:
+        if route.permission in (ANYONE, SIGNED_IN) or (route.permission is not None and can(role, route.permission)):
+            return role.value
+    raise AssertionError(f"no role may call {route.path}")
+
+
+def test_every_answer_is_gzipped_when_the_client_accepts_it(matrix: Matrix) -> None:
+    assert GETS, "the matrix probes no GET route"
+    wrong, pages = [], 0
+    for route in GETS:
+        answer, _ = _call(matrix, route, PROBES[route.key], _allowed_role(route), matrix.world.inside)
+        if answer.status_code != 200:
+            continue
+        kind = answer.headers.get("content-type", "")
+        encoding = answer.headers.get("content-encoding")
+        if kind.startswith(XLSX):
+            # A workbook is a zip already: sent as it is.
+            if encoding is not None:
+                wrong.append(f"{route.path}: a workbook compressed again ({encoding})")
+            continue
+        pages += kind.startswith("text/html")
+        # Every page is larger than the minimum (the layout alone is); other answers when they are.
+        if (kind.startswith("text/html") or len(answer.content) >= GZIP_MINIMUM) and encoding != "gzip":
+            wrong.append(f"{route.path} ({kind}, {len(answer.content)} bytes): content-encoding {encoding}")
+    assert wrong == []
+    assert pages >= 10, f"only {pages} pages answered 200: the probes no longer reach the pages"
+
+
+def test_small_answers_and_clients_without_gzip_get_plain_bytes(matrix: Matrix) -> None:
+    client = matrix.client
+    client.cookies.clear()
+    plain = client.get("/login", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert "<form" in plain.text
+    health = client.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert health.status_code == 200 and "content-encoding" not in health.headers  # a few bytes
+
+
+def test_plotly_is_compressed_and_cached_under_its_version(matrix: Matrix) -> None:
+    client = matrix.client
+    assert PLOTLY_URL.startswith("/vendor/plotly-") and PLOTLY_URL.endswith(".min.js")
+    zipped = client.get(PLOTLY_URL, headers={"Accept-Encoding": "gzip"})
+    assert zipped.status_code == 200
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["content-type"].startswith("text/javascript")
+    assert "max-age=31536000" in zipped.headers["cache-control"]
+    assert "Accept-Encoding" in zipped.headers["vary"]
+    original = PLOTLY_JS.read_bytes()
+    assert int(zipped.headers["content-length"]) < len(original) // 2
+    assert zipped.content == original  # httpx undid the gzip: the very bundle
+    # Without gzip, the same bytes, plainly.
+    with client.stream("GET", PLOTLY_URL, headers={"Accept-Encoding": "identity"}) as plain:
+        assert plain.status_code == 200 and "content-encoding" not in plain.headers
+        assert "max-age=31536000" in plain.headers["cache-control"]
+        assert int(plain.headers["content-length"]) == len(original)
+    # The old address without a version is gone: a page cannot ask for a stale bundle.
+    assert client.get("/vendor/plotly.min.js").status_code == 404
+
+
+def test_the_favicon_is_served(matrix: Matrix) -> None:
+    answer = matrix.client.get("/favicon.ico")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "image/x-icon"
+    assert answer.content[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert "max-age" in answer.headers["cache-control"]
+    svg = matrix.client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.text.startswith("<svg")
+    page = matrix.client.get("/login").text
+    assert 'rel="icon" href="/favicon.ico"' in page
