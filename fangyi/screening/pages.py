@@ -17,9 +17,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from fangyi.access import can
 from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import Forbidden
-from fangyi.identity import mask_id_number
+from fangyi.identity import mask_id_number, mask_phone
 from fangyi.protocols.reader import current
 from fangyi.screening.advice import advise_pool_size, tests_per_person
 from fangyi.screening.desk import Desk, DeskScan, desk, scan_at
@@ -111,7 +112,10 @@ def round_page(request: Request, session: SessionDep, user: Viewer, code: str, a
 def missing_xlsx(request: Request, session: SessionDep, user: Viewer, code: str, area: str = "") -> Response:
     found, people = missing(session, user, code, area)
     lang = lang_of(request)
-    rows = [(key, person.name, mask_id_number(person.id_number), person.phone or "", person.address or "",
+    # Masked as the pages and the persons export mask them: whole phone numbers only for who may see them.
+    unmasked = can(user.role, "see_identity")
+    rows = [(key, person.name, mask_id_number(person.id_number),
+             (person.phone if unmasked else mask_phone(person.phone)) if person.phone else "", person.address or "",
              person.area_code)
             for key, persons in people for person in persons]
     header = [translate("round.household", lang), translate("common.name", lang), "身份证号 id_number",

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from fangyi.access import can
 from fangyi.auth.models import User
 from fangyi.config import get_settings
 from fangyi.deps import SessionDep, Viewer, csrf_ok
@@ -110,8 +111,11 @@ def _local_text(moment: datetime | None) -> str:
 def edit_case_page(request: Request, session: SessionDep, user: Viewer, case_no: str) -> HTMLResponse:
     case = service.get_case(session, user, case_no, need="edit_cases")
     fields = service.case_fields(session, case)
+    # A role that sees numbers masked edits the case with its person's number masked; sent back
+    # unchanged, the stored number stands (edit_case_post).
+    shown = fields.id_number if can(user.role, "see_identity") else mask_id_number(fields.id_number)
     values = {
-        "case_no": fields.case_no, "id_number": fields.id_number, "classification": fields.classification,
+        "case_no": fields.case_no, "id_number": shown, "classification": fields.classification,
         "onset_date": fields.onset_date.isoformat() if fields.onset_date else "",
         "sampled_at": _local_text(fields.sampled_at), "confirmed_at": _local_text(fields.confirmed_at),
         "source": fields.source, "origin": fields.origin or "", "infected_by": fields.infected_by or "",
@@ -125,8 +129,10 @@ async def edit_case_post(request: Request, session: SessionDep, user: Viewer, ca
     form = await _form(request)
     case = service.get_case(session, user, case_no, need="edit_cases")
     values = {name: form.get(name, "").strip() for name in FORM_FIELDS} | {"case_no": case.case_no}
+    stored = service.case_fields(session, case).id_number
+    sent = {**values, "id_number": stored} if values["id_number"] == mask_id_number(stored) else values
     try:
-        fields = service.clean_case({k: v or None for k, v in values.items()}, get_settings().tz)
+        fields = service.clean_case({k: v or None for k, v in sent.items()}, get_settings().tz)
         service.update_case(session, user, case, fields)
     except FieldError as exc:
         return _new_page(request, user, values, f"{exc.column}: {exc.reason}", exc.column, editing=case.case_no)

@@ -201,4 +201,8 @@ def test_each_role_gets_what_the_permission_table_allows(matrix: Matrix, route: 
             leaked = sorted(mark for mark in matrix.world.outside.markers if mark in text and mark not in asked)
             if leaked:
                 wrong.append(f"{role.value} on the {side.name} record: the answer names {leaked}")
+            if not can(role.value, "see_identity"):
+                whole = sorted(mark for mark in matrix.world.secrets if mark in text and mark not in asked)
+                if whole:
+                    wrong.append(f"{role.value} on the {side.name} record: whole numbers {whole} to a masked role")
     assert wrong == []

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM, Role
 from fangyi.accounts import service as accounts
 from fangyi.auth.models import User
 from fangyi.auth.sessions import open_session
-from fangyi.registry.models import Area
+from fangyi.registry.models import Area, Person
 from tests.conftest import COUNTY, MISHUI, SHITAN
 
 OUT_VILLAGE = "430424102002"  # 新桥村, in 洣水镇
@@ -58,6 +59,9 @@ class World:
     cookies: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (session cookie, csrf)
     # The role being probed, for a probe whose record depends on who asks (a run only its maker reads).
     role: str = ""
+    # Whole identity and phone numbers of the inside township's people: a role that sees them masked
+    # never reads one in an answer (an error message included) unless its request carried it.
+    secrets: set[str] = field(default_factory=set)
 
     def sides(self) -> tuple[Side, Side]:
         return self.inside, self.outside
@@ -95,4 +99,7 @@ def build_world(session: Session, builders: list[Builder]) -> World:
     for build in builders:
         build(world)
         session.flush()
+    for id_number, phone in session.execute(select(Person.id_number, Person.phone)
+                                            .where(Person.area_code.startswith(world.inside.township[:9]))):
+        world.secrets.update(value for value in (id_number, phone) if value)
     return world

@@ -240,3 +240,18 @@ def test_a_big_case_pages_its_contacts_a_hundred_at_a_time(login, cast, db):
     assert second.text.split('id="close"', 1)[1].split("</table>", 1)[0].count("<tr>") == 1 + 50
     # A page number typed wrong shows the first page rather than an error.
     assert client.get("/tracing/cases/" + case_row(me)["case_no"] + "?close_page=x").status_code == 200
+
+
+def test_a_role_that_sees_numbers_masked_edits_a_case_with_the_number_masked(login, db, traced):
+    case, me, _ = traced
+    client = login("command_office")  # edits cases, sees identity numbers masked
+    page = client.get(f"/tracing/cases/{case.case_no}/edit").text
+    assert me.id_number not in page and f'value="{mask_id_number(me.id_number)}"' in page
+    form = {"csrf": csrf_of(page), "id_number": mask_id_number(me.id_number), "classification": "confirmed",
+            "sampled_at": "2022-03-29T08:00", "confirmed_at": "2022-03-30T10:00", "source": "local",
+            "origin": "衡山"}
+    done = client.post(f"/tracing/cases/{case.case_no}/edit", data=form, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    db.expire_all()
+    stored = db.get(Case, case.id)
+    assert stored.person_id == me.id and stored.origin == "衡山"
