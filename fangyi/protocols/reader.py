@@ -67,6 +67,12 @@ class Zones(_Strict):
     lift_screening_within_days: int
 
 
+class Placement(_Strict):
+    # Below this age a person is a minor: a household with one is placed together (a carer stays
+    # with the child), the rest of a household each alone.
+    adult_age: int = Field(ge=0, le=30)
+
+
 class Screening(_Strict):
     pool_sizes: tuple[int, ...]
     result_overdue_hours: int
@@ -90,6 +96,7 @@ class Protocol(BaseModel):
     zones: Zones
     risk_areas: dict[str, int]
     screening: Screening
+    placement: Placement
     clocks: dict[str, int]
     arrivals: dict[str, Any] = {}
     lineage: tuple[str, ...] = ()

@@ -36,9 +36,6 @@ from fangyi.quarantine.scope import check_person, hidden, site_where
 from fangyi.registry.models import Area, Person
 from fangyi.timeutil import now
 
-# A minor under China's Civil Code (art. 17), not a protocol figure: the protocol editions hold no
-# rule for keeping a household together, so the law's age of majority decides "a child".
-ADULT_AGE = 18
 HOME = "home"
 
 
@@ -129,8 +126,10 @@ class Slot:
 PERSON_COLUMNS = (Person.id, Person.name, Person.area_code, Person.household_id, Person.birth_date, Person.address)
 
 
-def _groups(requests: Sequence[PlacementRequest], persons: Mapping[int, Any], on: date) -> list[list[int]]:
-    """Request ids that share a room: a household with a minor in it; everyone else alone."""
+def _groups(requests: Sequence[PlacementRequest], persons: Mapping[int, Any], on: date,
+            adult_age: int) -> list[list[int]]:
+    """Request ids that share a room: a household with a minor in it (younger than the edition's
+    adult age); everyone else alone."""
     by_household: dict[int, list[int]] = defaultdict(list)
     groups: list[list[int]] = []
     for request in requests:
@@ -142,7 +141,7 @@ def _groups(requests: Sequence[PlacementRequest], persons: Mapping[int, Any], on
     by_id = {r.id: r for r in requests}
     for members in by_household.values():
         ages = [_age(persons[by_id[i].person_id].birth_date, on) for i in members]
-        if len(members) > 1 and any(a is not None and a < ADULT_AGE for a in ages):
+        if len(members) > 1 and any(a is not None and a < adult_age for a in ages):
             groups.append(members)
         else:
             groups.extend([i] for i in members)
@@ -232,7 +231,7 @@ def allocate(session: Session, actor: Principal, request_ids: Sequence[int], *,
         if slot.id not in used:
             by_site[slot.site_id].append(slot)
     orders: dict[str, list[int]] = {}  # sites nearest first, per area the people live in
-    for group in _groups(centralized, persons, today):
+    for group in _groups(centralized, persons, today, protocol.placement.adult_age):
         area = persons[by_id[group[0]].person_id].area_code
         if area not in orders:
             here = points.get(area)

@@ -21,6 +21,7 @@ from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.identity import IdentityError, parse_id_number, parse_phone
 from fangyi.imports.models import ImportRun
 from fangyi.imports.rows import Context, Handler, Problem, Values
+from fangyi.quarantine import service as quarantine
 from fangyi.registry.models import Person
 from fangyi.timeutil import aware, local_tz, now
 from fangyi.tracing.assignment import plan
@@ -282,18 +283,30 @@ def log_attempt(session: Session, actor: Principal, item_id: int, outcome: str) 
     return item
 
 
-def control(session: Session, actor: Principal, item_id: int) -> AssistPerson:
-    """The person is found and under control (handed over for quarantine): done for the list."""
+def control(session: Session, actor: Principal, item_id: int, *, category: str = "close_contact",
+            last_exposure: datetime | None = None) -> AssistPerson:
+    """The person is found and put under control: handed over for quarantine (a placement request,
+    as a traced contact's hand-over makes) and done for the list. A list says nothing of when they
+    were exposed: unless the tracer learned it, the list's arrival stands for it, which can only
+    make the quarantine longer, never too short."""
     require(actor, "edit_cases")
     item = _item(session, actor, item_id)
+    if item.person_id is None:
+        raise Invalid("match the row to a person of the registry first", column="id_number")
     if item.reached_at is None:
         raise Invalid("only a person who was reached is put under control", column="status")
     if item.controlled_at is not None:
         raise Conflict(f"row {item.line} is under control already")
+    the_list = session.get(AssistList, item.list_id)
+    assert the_list is not None
+    exposure = last_exposure or the_list.created_at
     item.controlled_at = now()
     session.flush()
     audit.record(session, actor, "control", "assist_person", item.id,
                  after={"controlled_at": item.controlled_at.isoformat()})
+    quarantine.request_placements(session, actor, [quarantine.Wanted(
+        person_id=item.person_id, category=category, last_exposure=exposure,
+        reason=f"协查 {the_list.name} #{item.line}: {item.reason}"[:200], source="assist")])
     return item
 
 

@@ -61,8 +61,10 @@ def register(app: typer.Typer) -> None:
         try:
             with session_scope() as session:
                 case = get_case(session, SYSTEM, case_no)
-                # Check-ins may have arrived since the case was entered: derive again first.
-                refresh(session, SYSTEM, case)
+                # Check-ins may have arrived since the case was entered: derive again first (a
+                # ruled-out case keeps its contacts as they were).
+                if case.ruled_out_at is None:
+                    refresh(session, SYSTEM, case)
                 result = trace_report(session, case)
         except NotFound as exc:
             errors.print(f"[red]{exc.detail}[/]")

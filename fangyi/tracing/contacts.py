@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import Principal, check_area, require
 from fangyi.audit import service as audit
 from fangyi.config import get_settings
-from fangyi.errors import Invalid, NotFound
+from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.protocols.reader import current
 from fangyi.quarantine.events import PlacementsMade
 from fangyi.registry.models import Person
@@ -96,8 +96,11 @@ def refresh(session: Session, actor: Principal, case: Case, *, at: datetime | No
 
     A tracer's work is never lost: a contact that is no longer derived but was
     decided on, quarantined or called is kept and marked stale; undecided ones
-    that no longer qualify are removed.
+    that no longer qualify are removed. A ruled-out case is not derived again: its contacts stay
+    as they were when it was ruled out, flagged for review.
     """
+    if case.ruled_out_at is not None:
+        raise Conflict(f"case {case.case_no} was ruled out: its contacts are not derived again")
     at = at or now()
     session.flush()
     # Sorted here rather than by the database: ORDER BY id can tempt PostgreSQL to walk the
@@ -218,7 +221,8 @@ def set_quarantined_at(session: Session, actor: Principal, contact_id: int, at: 
     )
     case = session.get(Case, contact.case_id)
     assert case is not None
-    refresh(session, actor, case)
+    if case.ruled_out_at is None:  # a ruled-out case keeps its contacts as they were
+        refresh(session, actor, case)
     session.refresh(contact)
     return contact
 

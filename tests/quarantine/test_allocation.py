@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -80,3 +80,31 @@ def test_home_quarantine_at_the_persons_address(db, cast, monkeypatch):
     placed = _where(db, outcome)[person.id]
     assert (placed.setting, placed.room_id, placed.address) == ("home", None, "石金村7号")
     assert outcome.transports == []
+
+
+def test_who_counts_as_a_child_is_the_editions(db, cast, tmp_path, monkeypatch):
+    """A seventeen-year-old shares the family room with the parent under cn-8 (adult at 18), and
+    is placed apart under a county edition that calls sixteen-year-olds adults."""
+    (tmp_path / "county-16.toml").write_text(
+        'edition = "county-16"\nextends = "cn-8"\ntitle = "县"\ntitle_en = "County"\n'
+        'published = "2022-04-02"\n[placement]\nadult_age = 16\n', encoding="utf-8")
+    add_site(db, rooms=4, beds=1)
+    for room in db.scalars(select(Room).where(Room.room.in_(["103", "104"]))):
+        room.beds = 2
+    today = date.today()
+    seventeen = today.replace(year=today.year - 17) - timedelta(days=30)
+
+    def family(n: int, household: str) -> list[int]:
+        parent = add_person(db, n, household=household, born=date(1980, 5, 1))
+        child = add_person(db, n + 1, household=household, born=seventeen)
+        outcome = placing.allocate(db, cast["command_office"], [_request(db, cast, p) for p in (parent, child)],
+                                   partial=True)
+        where = _where(db, outcome)
+        return [where[parent.id].room_id, where[child.id].room_id]
+
+    together = family(1, "H1")
+    assert together[0] == together[1]
+    monkeypatch.setenv("FANGYI_PROTOCOL", "county-16")
+    monkeypatch.setenv("FANGYI_PROTOCOL_DIR", str(tmp_path))
+    apart = family(3, "H2")
+    assert apart[0] != apart[1]

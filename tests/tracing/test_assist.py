@@ -16,6 +16,7 @@ from fangyi.audit.models import AuditEntry
 from fangyi.cli.main import app
 from fangyi.db.session import session_scope
 from fangyi.imports.service import run_import
+from fangyi.quarantine.models import PlacementRequest
 from fangyi.tracing import assist
 from fangyi.tracing.assist_models import AssistList, AssistPerson
 from fangyi.web.xlsx import workbook_bytes
@@ -94,6 +95,9 @@ def test_progress_against_the_deadline(cast, db, world):
     matched = db.scalars(select(AssistPerson).where(AssistPerson.person_id.is_not(None))).all()
     assist.log_attempt(db, cast["tracer"], matched[0].id, "reached")
     assist.control(db, cast["tracer"], matched[0].id)
+    # Under control is handed over: quarantine has its placement request.
+    request = db.scalar(select(PlacementRequest).where(PlacementRequest.person_id == matched[0].person_id))
+    assert request is not None and request.source == "assist" and request.category == "close_contact"
     after = assist.progress(db, SYSTEM, list_id, at=datetime(2022, 4, 1, 16, 30, tzinfo=UTC))
     assert (after["reached"], after["controlled"], after["open"], after["overdue"]) == (1, 1, 2, 1)
     assert after["time_left_hours"] == -6.5

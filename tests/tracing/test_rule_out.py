@@ -107,6 +107,9 @@ def test_rule_out_over_the_api(client, cast, db, traced):
     again = client.post(url, json={"reason": "复核阴性"}, headers=cast.headers("tracer"))
     assert again.status_code == 409 and again.headers["content-type"].startswith("application/problem+json")
     assert "already" in again.json()["detail"]
+    # Its contacts stay as they were: it is not derived again.
+    derive = client.post(f"/api/v1/cases/{case.case_no}/derive", headers=cast.headers("tracer"))
+    assert derive.status_code == 409 and "ruled out" in derive.json()["detail"]
     items = client.get("/api/v1/queue", headers=cast.headers("command_office")).json()["items"]
     assert items and all(item["review"] for item in items if item["case_no"] == case.case_no)
     assert client.get(f"/api/v1/cases/{case.case_no}", headers=cast.headers("tracer")).json()["ruled_out_reason"] \
