@@ -38,7 +38,7 @@ def quarantine_figures(session: Session, day: date, who: Principal) -> dict[str,
         return int(session.scalar(query) or 0)
 
     centralized = count(inside, Placement.setting == "centralized")
-    home = count(inside, Placement.setting != "centralized")
+    home = count(inside, Placement.setting == "home")
     return {
         "in_quarantine": centralized + home,
         "centralized": centralized,
@@ -47,7 +47,26 @@ def quarantine_figures(session: Session, day: date, who: Principal) -> dict[str,
         "released_today": count(Placement.status == "released", Placement.ended_at >= start,
                                 Placement.ended_at < end),
         "beds_free": beds_free_at(session, day, who),
+        # Home health monitoring is not quarantine: placed under it (an arrival, say), or released
+        # into it at the end of a quarantine whose category has monitoring days after.
+        "home_monitoring": count(inside, Placement.setting == "monitoring") + _released_into_monitoring(
+            session, day, who),
     }
+
+
+def _released_into_monitoring(session: Session, day: date, who: Principal) -> int:
+    """People released from quarantine into home health monitoring that still runs at the end of
+    the day, by the clock of the edition in force (as the release itself was checked)."""
+    _, end = day_bounds(day)
+    protocol, tz = current(), get_settings().tz
+    longest = max((rule.days + rule.monitoring_days for rule in protocol.quarantine.values()), default=0)
+    query = select(Placement.category, Placement.last_exposure).where(
+        Placement.status == "released", Placement.release_kind == "monitoring", Placement.ended_at < end,
+        Placement.last_exposure >= end - timedelta(days=longest + 2))
+    if not county_wide(who):
+        query = query.join(Person, Person.id == Placement.person_id).where(person_where(who))
+    return sum(1 for category, exposed in session.execute(query)
+               if category in protocol.quarantine and clock(protocol, category, exposed, tz).free_date > day)
 
 
 def beds_free_at(session: Session, day: date, who: Principal) -> int:

@@ -101,6 +101,7 @@ WORDS.update({
     "report.fig.quarantine.placed_today": ("今日新增隔离", "Placed today"),
     "report.fig.quarantine.released_today": ("今日解除隔离", "Released today"),
     "report.fig.quarantine.beds_free": ("空余床位", "Beds free"),
+    "report.fig.quarantine.home_monitoring": ("居家健康监测", "Home health monitoring"),
     # What a refusal names: the permission a role lacks (the error page).
     "perm.allocate": ("安排隔离房间", "allocate quarantine rooms"),
     "perm.manage_sites": ("管理隔离点", "manage quarantine sites"),

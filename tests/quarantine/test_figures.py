@@ -14,7 +14,7 @@ from fangyi.quarantine.models import Placement, Room
 from fangyi.timeutil import today
 from tests.quarantine.world import add_person, add_site, local
 
-KEYS = ["in_quarantine", "centralized", "home", "placed_today", "released_today", "beds_free"]
+KEYS = ["in_quarantine", "centralized", "home", "placed_today", "released_today", "beds_free", "home_monitoring"]
 
 
 def _place(db, cast, person, category="close_contact", exposure=None):
@@ -47,10 +47,10 @@ def test_figures_as_of_the_end_of_each_day(db, cast, monkeypatch):
     assert list(figures[1]) == KEYS
     # 1 April: three placed, two in rooms of two beds; one room (2 beds) free.
     assert figures[1] == {"in_quarantine": 3, "centralized": 2, "home": 1, "placed_today": 3,
-                          "released_today": 0, "beds_free": 2}
+                          "released_today": 0, "beds_free": 2, "home_monitoring": 0}
     # 4 April: a released, its room awaiting cleaning, so still not free.
     assert figures[4] == {"in_quarantine": 2, "centralized": 1, "home": 1, "placed_today": 0,
-                          "released_today": 1, "beds_free": 2}
+                          "released_today": 1, "beds_free": 2, "home_monitoring": 0}
     assert figures[5]["beds_free"] == 4
     assert daily(db, SYSTEM, date(2022, 4, 4))["quarantine"] == figures[4]
     assert quarantine_figures(db, date(2022, 3, 31), SYSTEM)["beds_free"] == 6  # before anyone came
@@ -99,4 +99,29 @@ def test_fangyi_report_daily_json_carries_the_quarantine_figures(committed_db):
     result = CliRunner().invoke(app, ["report", "daily", "--date", "2022-04-01", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["quarantine"] == {
-        "in_quarantine": 1, "centralized": 1, "home": 0, "placed_today": 1, "released_today": 0, "beds_free": 1}
+        "in_quarantine": 1, "centralized": 1, "home": 0, "placed_today": 1, "released_today": 0, "beds_free": 1,
+        "home_monitoring": 0}
+
+
+def test_home_health_monitoring_is_counted_apart_from_quarantine(db, cast):
+    """cn-8: a close contact exposed on 27 March is quarantined to day 14 (10 April), leaves on
+    11 April into 7 days of monitoring (to 17 April), free on 18 April. An arrival from a
+    medium-risk area is under monitoring only. Each is counted once, in its own column."""
+    add_site(db, rooms=2)
+    contact = _place(db, cast, add_person(db, 1))
+    contact.placed_at = local(2022, 3, 28, 10)
+    arrival = _place(db, cast, add_person(db, 2), "arrival_medium_risk", exposure=local(2022, 4, 9, 12))
+    arrival.placed_at = local(2022, 4, 9, 15)
+    assert arrival.setting == "monitoring"
+    contact.status, contact.release_kind, contact.ended_at = "released", "monitoring", local(2022, 4, 11, 9)
+    db.flush()
+
+    def seen(day: int) -> tuple[int, int, int]:
+        figures = quarantine_figures(db, date(2022, 4, day), SYSTEM)
+        return figures["in_quarantine"], figures["home"], figures["home_monitoring"]
+
+    assert seen(8) == (1, 0, 0)  # the contact in quarantine; the arrival not yet here
+    assert seen(10) == (1, 0, 1)  # the arrival under monitoring is neither in quarantine nor at home
+    assert seen(11) == (0, 0, 2)  # released into monitoring
+    assert seen(17) == (0, 0, 2)  # the contact's last monitoring day
+    assert seen(18) == (0, 0, 1)  # free; the arrival's 14 days run to 23 April
