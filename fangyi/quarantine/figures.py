@@ -19,7 +19,7 @@ from fangyi.access import Principal, county_wide, require
 from fangyi.config import get_settings
 from fangyi.protocols.reader import current
 from fangyi.quarantine.clock import clock
-from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room
+from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room, RoomOutage
 from fangyi.quarantine.scope import person_where, site_where
 from fangyi.registry.models import Person
 from fangyi.timeutil import day_bounds
@@ -76,8 +76,11 @@ def beds_free_at(session: Session, day: date, who: Principal) -> int:
         Placement.room_id.is_not(None), Placement.placed_at < end,
         or_(Placement.room_freed_at.is_(None), Placement.room_freed_at >= end),
     )
+    # Out of service at the end of that day, as the outages say (not the rooms' state today).
+    out = select(RoomOutage.room_id).where(RoomOutage.start_at < end,
+                                           or_(RoomOutage.end_at.is_(None), RoomOutage.end_at >= end))
     query = select(func.coalesce(func.sum(Room.beds), 0)).select_from(Room).where(
-        Room.created_at < end, Room.state != "out_of_service", Room.id.not_in(busy))
+        Room.created_at < end, Room.id.not_in(out), Room.id.not_in(busy))
     if not county_wide(who):
         query = query.join(QuarantineSite, QuarantineSite.id == Room.site_id).where(site_where(who))
     return int(session.scalar(query) or 0)

@@ -100,6 +100,18 @@ class Placement(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class RoomOutage(Base):
+    """A time a room was out of service: the beds of a past day are counted with the rooms as they
+    were that day, not as they are now."""
+
+    __tablename__ = "room_outages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("quarantine_rooms.id"), index=True)
+    start_at: Mapped[datetime] = mapped_column(Instant, default=now)
+    end_at: Mapped[datetime | None] = mapped_column(Instant)
+
+
 class HealthCheck(Base):
     __tablename__ = "health_checks"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, require
 from fangyi.audit import service as audit
 from fangyi.errors import Conflict, Invalid
-from fangyi.quarantine.models import Placement, QuarantineSite, Room
+from fangyi.quarantine.models import Placement, QuarantineSite, Room, RoomOutage
 from fangyi.quarantine.scope import check_site, hidden, site_by_code, site_where
 from fangyi.timeutil import now
 
@@ -80,7 +80,13 @@ def set_room_service(session: Session, actor: Principal, room_id: int, in_servic
     if room.state != allowed:
         raise Conflict(f"room {room.room} is {room.state}: only a {allowed} room can become {wanted}")
     before = room.state
-    room.state, room.state_since = wanted, now()
+    moment = now()
+    room.state, room.state_since = wanted, moment
+    if in_service:  # the outage that began when it left service ends now
+        session.execute(update(RoomOutage).where(RoomOutage.room_id == room.id, RoomOutage.end_at.is_(None))
+                        .values(end_at=moment))
+    else:
+        session.add(RoomOutage(room_id=room.id, start_at=moment))
     session.flush()
     audit.record(session, actor, "update", "quarantine_room", room.id, before={"state": before},
                  after={"state": wanted})

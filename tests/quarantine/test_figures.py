@@ -125,3 +125,26 @@ def test_home_health_monitoring_is_counted_apart_from_quarantine(db, cast):
     assert seen(11) == (0, 0, 2)  # released into monitoring
     assert seen(17) == (0, 0, 2)  # the contact's last monitoring day
     assert seen(18) == (0, 0, 1)  # free; the arrival's 14 days run to 23 April
+
+
+def test_past_days_count_the_beds_as_the_rooms_were_that_day(db, cast):
+    """A room out of service from 2 to 4 April counts on 1 and 5 April, not between; taking
+    another out today leaves last week's figure as it was."""
+    from fangyi.quarantine.models import RoomOutage
+
+    site = add_site(db, rooms=3, beds=1)
+    rooms = db.scalars(select(Room).where(Room.site_id == site.id).order_by(Room.id)).all()
+    for room in rooms:
+        room.created_at = local(2022, 3, 1)
+    sites.set_room_service(db, cast["command_office"], rooms[0].id, in_service=False)
+    sites.set_room_service(db, cast["command_office"], rooms[0].id, in_service=True)
+    outage = db.scalar(select(RoomOutage).where(RoomOutage.room_id == rooms[0].id))
+    assert outage is not None and outage.end_at is not None
+    outage.start_at, outage.end_at = local(2022, 4, 2, 9), local(2022, 4, 4, 17)
+    db.flush()
+    before = {d: quarantine_figures(db, date(2022, 4, d), SYSTEM)["beds_free"] for d in (1, 2, 3, 4, 5)}
+    assert before == {1: 3, 2: 2, 3: 2, 4: 3, 5: 3}
+    sites.set_room_service(db, cast["command_office"], rooms[1].id, in_service=False)  # today
+    after = {d: quarantine_figures(db, date(2022, 4, d), SYSTEM)["beds_free"] for d in (1, 2, 3, 4, 5)}
+    assert after == before
+    assert quarantine_figures(db, today(), SYSTEM)["beds_free"] == 2
