@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 # A part's figures for the daily report: (session, local day, who asks) -> {figure: value}, each
 # figure limited to what the principal's jurisdiction holds.
 FiguresFn = Callable[["Session", date, "Principal"], dict[str, Any]]
+# The sampling time of a person's latest negative test before a moment, from the tests a part keeps.
+NegativeFn = Callable[["Session", int, datetime], "datetime | None"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Part:
     landing: Mapping[Role, str] = field(default_factory=dict)
     cli: Callable[[typer.Typer], None] | None = None
     templates: Path | None = None
+    negative_tests: Sequence[NegativeFn] = ()
     # The modules other parts may import; everything else in the folder is the part's own.
     public: tuple[str, ...] = ("service", "models", "schemas", "events")
 
@@ -76,6 +79,13 @@ class Installed:
     nav: list[Nav] = field(default_factory=list)
     landing: dict[Role, str] = field(default_factory=dict)
     templates: list[Path] = field(default_factory=list)
+    negative_tests: list[NegativeFn] = field(default_factory=list)
+
+    def last_negative(self, session: Session, person_id: int, before: datetime) -> datetime | None:
+        """The sampling time of the person's latest negative test before `before`, whichever part
+        keeps it (screening's pools, quarantine's tests, …)."""
+        found = [moment for ask in self.negative_tests if (moment := ask(session, person_id, before)) is not None]
+        return max(found, default=None)
 
     def part(self, name: str) -> Part:
         for part in self.parts:
@@ -110,6 +120,7 @@ def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {})
         _merge({}, {key: None for key, _ in part.figures}, "figures", owners["figures"], part.name)
         done.figures.extend(part.figures)
         done.person_links.extend(part.person_links)
+        done.negative_tests.extend(part.negative_tests)
         for kind, handler in part.handles:
             done.handlers.setdefault(kind, []).append(handler)
         done.nav.extend(part.nav)

@@ -341,3 +341,12 @@ def _say(gap: Missing) -> str:
         "reagents": f"negatives with {p.get('need')} different reagents needed, {p.get('have')} so far",
         "linked_tests": f"the close contact's first {p.get('need')} tests negative needed, {p.get('have')} so far",
     }.get(gap.code, gap.code)
+
+
+def last_negative(session: Session, person_id: int, before: datetime) -> datetime | None:
+    """When the person was last sampled for a quarantine test that came back negative, before `before`."""
+    found: datetime | None = session.scalar(
+        select(func.max(QuarantineTest.sampled_at))
+        .where(QuarantineTest.person_id == person_id, QuarantineTest.sampled_at < before,
+               QuarantineTest.result == "negative"))
+    return found

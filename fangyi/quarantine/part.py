@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fangyi.access import Role
 from fangyi.parts import ImportKind, Nav, Part
-from fangyi.quarantine import api, figures, pages
+from fangyi.quarantine import api, care, figures, pages
 from fangyi.quarantine.importer import Rooms
 from fangyi.quarantine.models import Alert, HealthCheck, Placement, PlacementRequest, QuarantineTest, TransportRequest
 from fangyi.quarantine.words import WORDS
@@ -35,6 +35,7 @@ PART = Part(
     words=WORDS,
     import_kinds={"rooms": ImportKind(Rooms, OFFICE)},
     figures=(("quarantine", figures.quarantine_figures),),
+    negative_tests=(care.last_negative,),
     person_links=tuple((model, "person_id") for model in (PlacementRequest, Placement, HealthCheck, QuarantineTest,
                                                            Alert, TransportRequest)),
     nav=(Nav("/quarantine/sites", "nav.quarantine", "read_quarantine"),),

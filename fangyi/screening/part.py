@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fangyi.access import Role
 from fangyi.parts import ImportKind, Nav, Part
-from fangyi.screening import api, box_api, box_pages, figures, pages, scan_api, setup_pages
+from fangyi.screening import api, box_api, box_pages, figures, pages, results, scan_api, setup_pages
 from fangyi.screening.importer import LabResults, Samples
 from fangyi.screening.models import Control, RetestTask, Sample, SuspectedCase
 from fangyi.screening.words import WORDS
@@ -31,6 +31,7 @@ PART = Part(
     import_kinds={"samples": ImportKind(Samples, SAMPLERS), "lab_results": ImportKind(LabResults, LABS)},
     figures=(("testing", figures.testing_figures),),
     person_links=tuple((model, "person_id") for model in (Sample, Control, RetestTask, SuspectedCase)),
+    negative_tests=(results.last_negative,),
     nav=(Nav("/screening", "nav.screening", "read_screening"),),
     landing={Role.sampler: "/screening"},
     templates=Path(__file__).parent / "templates",

@@ -274,3 +274,12 @@ def apply_results(
 def tubes_by_id(tubes: dict[str, list[Any]]) -> dict[int, int]:
     """Tube id -> the larger of its pool size and members: 1 means a single tube."""
     return {values[0]: max(values[2], values[3]) for values in tubes.values()}
+
+
+def last_negative(session: Session, person_id: int, before: datetime) -> datetime | None:
+    """When the person was last sampled into a pool that tested negative, before `before` (the
+    look-back of a case found by routine repeated testing starts there, under cn-9)."""
+    found: datetime | None = session.scalar(
+        select(func.max(Sample.sampled_at)).join(Tube, Tube.id == Sample.tube_id)
+        .where(Sample.person_id == person_id, Sample.sampled_at < before, Tube.result == "negative"))
+    return found

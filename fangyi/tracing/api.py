@@ -98,6 +98,7 @@ def _public(session: Session, user: User, case: Case, person: Person, counts: di
         name=person.name, area_code=person.area_code, classification=case.classification,
         onset_date=case.onset_date, sampled_at=case.sampled_at, confirmed_at=case.confirmed_at, source=case.source,
         origin=case.origin, infected_by=source.case_no if source else None, isolated_at=case.isolated_at,
+        found_by=case.found_by, last_negative_at=case.last_negative_at,
         derived_at=case.derived_at, close_contacts=counts.get((case.id, "close"), 0),
         secondary_contacts=counts.get((case.id, "secondary"), 0), created_at=case.created_at,
         updated_at=case.updated_at, ruled_out_at=case.ruled_out_at, ruled_out_reason=case.ruled_out_reason,

@@ -28,7 +28,7 @@ from fangyi.tracing import cases as service
 from fangyi.tracing import chains, investigation, review
 from fangyi.tracing import queue as queue_service
 from fangyi.tracing.derivation import exposure_window, from_epoch
-from fangyi.tracing.models import CLASSIFICATIONS, SOURCES, Case, Contact, ReachAttempt
+from fangyi.tracing.models import CLASSIFICATIONS, FOUND_BY, SOURCES, Case, Contact, ReachAttempt
 from fangyi.tracing.trace import listed, trace_report
 from fangyi.web.http import needs
 from fangyi.web.i18n import translate
@@ -37,7 +37,7 @@ from fangyi.web.render import lang_of, render
 
 router = APIRouter(include_in_schema=False)
 FORM_FIELDS = ("case_no", "id_number", "classification", "onset_date", "sampled_at", "confirmed_at", "source",
-               "origin", "infected_by", "isolated_at")
+               "origin", "infected_by", "isolated_at", "found_by")
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -74,7 +74,8 @@ def cases_page(request: Request, session: SessionDep, user: Viewer, page: int = 
 def _new_page(request: Request, user: User, values: dict[str, str], error: str | None = None,
               column: str | None = None, editing: str | None = None, *, status: int = 422) -> HTMLResponse:
     return render(request, "tracing_case_new.html", status_code=status if error else 200, user=user, values=values,
-                  error=error, column=column, classifications=CLASSIFICATIONS, sources=SOURCES, editing=editing)
+                  error=error, column=column, classifications=CLASSIFICATIONS, sources=SOURCES, editing=editing,
+                  found_by_choices=[(v, translate(f"tr.found_by.{v}", lang_of(request))) for v in FOUND_BY])
 
 
 @router.get("/tracing/cases/new", openapi_extra=needs("edit_cases"))
@@ -119,7 +120,7 @@ def edit_case_page(request: Request, session: SessionDep, user: Viewer, case_no:
         "onset_date": fields.onset_date.isoformat() if fields.onset_date else "",
         "sampled_at": _local_text(fields.sampled_at), "confirmed_at": _local_text(fields.confirmed_at),
         "source": fields.source, "origin": fields.origin or "", "infected_by": fields.infected_by or "",
-        "isolated_at": _local_text(fields.isolated_at),
+        "isolated_at": _local_text(fields.isolated_at), "found_by": fields.found_by or "",
     }
     return _new_page(request, user, values, editing=case.case_no)
 

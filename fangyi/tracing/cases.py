@@ -17,15 +17,16 @@ from fangyi.auth.models import User
 from fangyi.db.once import create_once
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.identity import IdentityError, parse_id_number
+from fangyi.parts import installed
 from fangyi.registry.models import Person
 from fangyi.registry.persons import FieldError
 from fangyi.timeutil import local_tz, now
 from fangyi.tracing import chains
 from fangyi.tracing.contacts import refresh, within
-from fangyi.tracing.models import CLASSIFICATIONS, SOURCES, Case
+from fangyi.tracing.models import CLASSIFICATIONS, FOUND_BY, SOURCES, Case
 
 CASE_COLUMNS = ("case_no", "id_number", "classification", "onset_date", "sampled_at", "confirmed_at", "source",
-                "origin")
+                "origin", "found_by")
 
 
 @dataclass
@@ -40,6 +41,7 @@ class CaseFields:
     origin: str | None = None
     infected_by: str | None = None  # the source case's number
     isolated_at: datetime | None = None
+    found_by: str | None = None
 
 
 def _text(row: dict[str, str | None], column: str, *, required: bool = False, max_length: int = 200) -> str | None:
@@ -89,9 +91,12 @@ def clean_case(row: dict[str, str | None], tz: ZoneInfo) -> CaseFields:
     sampled = _instant(row, "sampled_at", tz, required=True)
     confirmed = _instant(row, "confirmed_at", tz, required=True)
     assert sampled is not None and confirmed is not None
+    found_by = _text(row, "found_by", max_length=20)
+    if found_by is not None and found_by not in FOUND_BY:
+        raise FieldError("found_by", f"{found_by!r} is not one of {', '.join(FOUND_BY)}")
     return CaseFields(
         case_no, id_number, classification, onset, sampled, confirmed, source, _text(row, "origin"),
-        _text(row, "infected_by", max_length=40), _instant(row, "isolated_at", tz),
+        _text(row, "infected_by", max_length=40), _instant(row, "isolated_at", tz), found_by,
     )
 
 
@@ -147,6 +152,14 @@ def _apply(case: Case, values: CaseFields, person: Person, source: Case | None) 
     case.origin = values.origin
     case.infected_by_case_id = source.id if source else None
     case.isolated_at = values.isolated_at
+    case.found_by = values.found_by
+
+
+def _read_last_negative(session: Session, case: Case) -> None:
+    """A case found by routine repeated testing keeps when its person last tested negative before
+    this sample (from whichever part holds the tests): the edition may start its look-back there."""
+    case.last_negative_at = (installed().last_negative(session, case.person_id, case.sampled_at)
+                             if case.found_by == "routine_screening" else None)
 
 
 def add_case(session: Session, actor: Principal, values: CaseFields) -> tuple[Case, bool]:
@@ -175,6 +188,7 @@ def create_case(session: Session, actor: Principal, values: CaseFields) -> Case:
         raise Conflict(f"case {values.case_no} exists already", column="case_no")
     case = Case(case_no=values.case_no)
     _apply(case, values, person, source)
+    _read_last_negative(session, case)
     session.add(case)
     session.flush()
     audit.record(session, actor, "create", "case", case.id, after=_snapshot(case))
@@ -192,6 +206,7 @@ def update_case(session: Session, actor: Principal, case: Case, values: CaseFiel
     within(session, actor, person.id)
     before = _snapshot(case)
     _apply(case, values, person, source)
+    _read_last_negative(session, case)
     session.flush()
     changed_before, changed_after = audit.changes(before, _snapshot(case))
     if changed_after:
@@ -208,6 +223,7 @@ def case_fields(session: Session, case: Case) -> CaseFields:
     return CaseFields(
         case.case_no, person.id_number, case.classification, case.onset_date, case.sampled_at,
         case.confirmed_at, case.source, case.origin, source.case_no if source else None, case.isolated_at,
+        case.found_by,
     )
 
 

@@ -114,11 +114,16 @@ class Derived:
 
 def exposure_window(case: Case, protocol: Protocol, tz: ZoneInfo) -> tuple[int, int]:
     """From the onset date (the sampling date without one, always for an asymptomatic case)
-    minus the look-back days at 00:00 local time, to isolation."""
+    minus the look-back days at 00:00 local time, to isolation. A case found by routine repeated
+    testing, where the edition says so (cn-9), looks back to the sampling time of its last
+    negative test instead."""
     day = case.onset_date
     if case.classification == "asymptomatic" or day is None:
         day = case.sampled_at.astimezone(tz).date()
     start = datetime.combine(day - timedelta(days=protocol.contacts.lookback_days), time.min, tzinfo=tz)
+    if (protocol.contacts.routine_testing_lookback == "last_negative_sampling"
+            and case.found_by == "routine_screening" and case.last_negative_at is not None):
+        start = case.last_negative_at
     end = case.confirmed_at
     if case.isolated_at is not None and case.isolated_at < end:
         end = case.isolated_at

@@ -23,12 +23,12 @@ from fangyi.tracing.cases import CaseFields, case_fields, check_case, clean_case
 from fangyi.tracing.contacts import within
 from fangyi.tracing.models import Case
 
-KEPT_WHEN_ABSENT = ("onset_date", "origin", "infected_by", "isolated_at")
+KEPT_WHEN_ABSENT = ("onset_date", "origin", "infected_by", "isolated_at", "found_by")
 
 
 class Cases(Handler):
     required = ("case_no", "id_number", "classification", "sampled_at", "confirmed_at", "source")
-    optional = ("onset_date", "origin", "infected_by", "isolated_at")
+    optional = ("onset_date", "origin", "infected_by", "isolated_at", "found_by")
     batch_size = 1
 
     def __init__(self, ctx: Context) -> None:

@@ -17,6 +17,8 @@ SOURCES = ("imported", "local")
 DEGREES = ("close", "secondary")
 STATUSES = ("derived", "confirmed", "rejected")
 REACH_OUTCOMES = ("reached", "no_answer", "wrong_number", "refused")
+# How a case was found (docs/formats.md): routine repeated testing changes its look-back under cn-9.
+FOUND_BY = ("routine_screening", "under_control", "fever_clinic", "arrival_screening", "self_report")
 
 
 class Case(Base):
@@ -35,6 +37,10 @@ class Case(Base):
     infected_by_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # A quarantine start before confirmation ends the exposure window earlier.
     isolated_at: Mapped[datetime | None] = mapped_column(Instant)
+    found_by: Mapped[str | None] = mapped_column(String(20))
+    # Found by routine repeated testing: the sampling time of the person's last negative test before
+    # this one, where the edition starts the look-back from it (read from the parts' tests on save).
+    last_negative_at: Mapped[datetime | None] = mapped_column(Instant)
     derived_at: Mapped[datetime | None] = mapped_column(Instant)
     # Ruled out (a retest, a lab error): the case leaves the counts from then on; its contacts stay
     # on the lists, flagged for review, and whoever is in quarantine for it is flagged too.

@@ -11,6 +11,7 @@ from fangyi.web.http import Str
 
 Classification = Literal["confirmed", "asymptomatic"]
 Source = Literal["imported", "local"]
+FoundBy = Literal["routine_screening", "under_control", "fever_clinic", "arrival_screening", "self_report"]
 
 
 class CaseCreate(BaseModel):
@@ -26,6 +27,8 @@ class CaseCreate(BaseModel):
     origin: Str | None = Field(default=None, max_length=200)
     infected_by: Str | None = Field(default=None, max_length=40, description="the source case's number")
     isolated_at: datetime | None = Field(default=None, description="an earlier quarantine start, if any")
+    found_by: FoundBy | None = Field(default=None, description="how the case was found; routine_screening "
+                                     "looks back to the last negative test where the edition says so (cn-9)")
 
 
 class CaseUpdate(BaseModel):
@@ -42,6 +45,7 @@ class CaseUpdate(BaseModel):
     origin: Str | None = Field(default=None, max_length=200)
     infected_by: Str | None = Field(default=None, max_length=40)
     isolated_at: datetime | None = None
+    found_by: FoundBy | None = None
 
 
 class CasePublic(BaseModel):
@@ -59,6 +63,9 @@ class CasePublic(BaseModel):
     origin: str | None
     infected_by: str | None
     isolated_at: datetime | None
+    found_by: str | None = None
+    last_negative_at: datetime | None = Field(
+        default=None, description="found by routine screening: the sampling time of the last negative test before")
     derived_at: datetime | None
     close_contacts: int
     secondary_contacts: int
