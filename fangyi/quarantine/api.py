@@ -35,6 +35,7 @@ from fangyi.quarantine.schemas import (
     TestOut,
     TransferIn,
     TransportOut,
+    WaiveIn,
 )
 from fangyi.timeutil import aware, today
 from fangyi.web.http import API_TOKEN, needs, problems
@@ -139,6 +140,15 @@ def post_release(placement_id: ItemId, body: ReleaseIn, session: SessionDep, use
     done = care.release(session, user, placement_id, on=body.on, override_reason=body.override_reason)
     session.commit()
     return PlacementOut.model_validate(read.describe(session, done.placement, today()))
+
+
+@router.post("/placements/{placement_id}/waive", response_model=PlacementOut, responses=problems(404, 409),
+             summary="Waive a test day that fell before the placement began, with a reason",
+             openapi_extra=needs("release"))
+def post_waive(placement_id: ItemId, body: WaiveIn, session: SessionDep, user: ApiUser) -> PlacementOut:
+    placement = care.waive_test(session, user, placement_id, day=body.day, reason=body.reason)
+    session.commit()
+    return PlacementOut.model_validate(read.describe(session, placement, today()))
 
 
 @router.post("/rooms/{room_id}/cleaned", response_model=SiteOut, responses=problems(404, 409),

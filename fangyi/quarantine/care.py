@@ -23,8 +23,9 @@ from fangyi.access import Principal, can, require, sees
 from fangyi.audit import service as audit
 from fangyi.config import get_settings
 from fangyi.errors import Conflict, Forbidden, Invalid, NotFound
+from fangyi.parts import installed
 from fangyi.protocols.reader import current
-from fangyi.quarantine.clock import Clock, Missing, Result, clock, missing, rule_for
+from fangyi.quarantine.clock import WAIVED, Clock, Missing, Result, clock, missing, rule_for
 from fangyi.quarantine.models import (
     Alert,
     HealthCheck,
@@ -37,7 +38,7 @@ from fangyi.quarantine.models import (
 )
 from fangyi.quarantine.scope import check_person, check_placement, hidden, sees_placement, site_by_code
 from fangyi.registry.models import Person
-from fangyi.timeutil import now
+from fangyi.timeutil import day_bounds, now
 
 # What a living person's thermometer can read: outside it the reading is a typing error,
 # not a patient (physiology, not protocol).
@@ -96,12 +97,59 @@ def results_of(session: Session, person_ids: Sequence[int]) -> dict[int, list[Re
     return found
 
 
+def _before_placement(placement: Placement, the_clock: Clock) -> list[Any]:
+    """The quarantine test days that fell before the placement began (a contact who turned close,
+    or was placed late): nobody could test them under this placement."""
+    placed = placement.placed_at.astimezone(get_settings().tz).date()
+    return [due for due in the_clock.test_days if due.phase == "quarantine" and due.on < placed]
+
+
 def what_is_missing(session: Session, placement: Placement, on: date) -> list[Missing]:
     t = QuarantineTest
     own = session.execute(select(t.phase, t.day, t.result, t.reagent).where(t.placement_id == placement.id)).all()
     tests = [Result(phase, day, result, reagent) for phase, day, result, reagent in own]
+    the_clock = clock_of(placement)
+    done = {test.day for test in tests if test.phase == "quarantine" and test.result in ("negative", WAIVED)}
+    # A test day before the placement is met by a negative test the person had that day anywhere
+    # (an earlier placement, a screening round): the parts that keep tests say.
+    for due in _before_placement(placement, the_clock):
+        if due.day in done:
+            continue
+        start, end = day_bounds(due.on)
+        sampled = installed().last_negative(session, placement.person_id, end)
+        if sampled is not None and sampled >= start:
+            tests.append(Result("quarantine", due.day, "negative", None))
     linked = results_of(session, list(placement.linked_person_ids or []))
-    return missing(current(), clock_of(placement), tests, on, list(linked.values()))
+    return missing(current(), the_clock, tests, on, list(linked.values()))
+
+
+def waive_test(session: Session, actor: Principal, placement_id: int, *, day: int, reason: str) -> Placement:
+    """Waive a quarantine test day that fell before the placement existed and that no test met,
+    with the reason on record (as the edition allows), so that the release needs no override."""
+    require(actor, "release")
+    placement = _placement(session, actor, placement_id)
+    if placement.status != "active":
+        raise Conflict(f"placement {placement_id} is {placement.status}, not active")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("a test day is waived with a reason", column="reason")
+    the_clock = clock_of(placement)
+    earlier = {due.day: due for due in _before_placement(placement, the_clock)}
+    if day not in earlier:
+        raise Invalid(f"only a test day before the placement began can be waived "
+                      f"({', '.join(map(str, sorted(earlier))) or 'none'})", column="day")
+    taken = session.scalar(select(QuarantineTest.id).where(
+        QuarantineTest.placement_id == placement.id, QuarantineTest.phase == "quarantine",
+        QuarantineTest.day == day, QuarantineTest.result.in_(("negative", WAIVED))))
+    if taken is not None:
+        raise Conflict(f"test day {day} is met already")
+    record = QuarantineTest(placement_id=placement.id, person_id=placement.person_id, phase="quarantine", day=day,
+                            result=WAIVED, by_id=actor.id or None)
+    session.add(record)
+    session.flush()
+    audit.record(session, actor, "waive_test", "placement", placement.id,
+                 after={"day": day, "on": earlier[day].on.isoformat()}, note=reason[:500])
+    return placement
 
 
 def _raise_alert(session: Session, actor: Principal, placement: Placement, kind: str,

@@ -195,6 +195,14 @@ class ReleaseIn(BaseModel):
                                         description="a commander releasing before the criteria are met")
 
 
+class WaiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    day: int = Field(ge=1, le=60, description="a quarantine test day that fell before the placement began")
+    reason: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]*\S[^\x00]*$",
+                        description="why it was not tested (kept in the audit trail)")
+
+
 class AlertOut(BaseModel):
     id: int
     placement_id: int | None

@@ -80,6 +80,7 @@ WORDS.update({
     "q.tests": ("核酸检测", "Tests"),
     "q.result.pending": ("待检", "pending"),
     "q.result.negative": ("阴性", "negative"),
+    "q.result.waived": ("已免检（附理由）", "waived, with a reason"),
     "q.result.positive": ("阳性", "positive"),
     "q.result.invalid": ("无效", "invalid"),
     "q.test_on": ("采样日", "Test day"),

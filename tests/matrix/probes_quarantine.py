@@ -56,6 +56,8 @@ PROBES: Probes = {
     ("POST", f"{API}/tests"): Probe(body=single_test),
     # Too early: the allowed roles get the 409 with what is missing.
     ("POST", f"{API}/placements/{{placement_id}}/release"): Probe(path=placement, body=lambda w, s: {}),
+    ("POST", f"{API}/placements/{{placement_id}}/waive"): Probe(path=placement,
+                                                                body=lambda w, s: {"day": 1, "reason": "矩阵"}),
     ("POST", f"{API}/rooms/{{room_id}}/cleaned"): Probe(path=room("cleaning")),
     ("POST", f"{API}/rooms/{{room_id}}/out-of-service"): Probe(path=room("free")),
     ("POST", f"{API}/rooms/{{room_id}}/in-service"): Probe(path=room("out_of_service")),

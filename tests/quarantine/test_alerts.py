@@ -86,3 +86,49 @@ def test_hand_over_hook_and_a_ruled_out_case_flags_its_contacts_for_review(db, c
     review = db.scalars(select(Alert).where(Alert.kind == "review")).all()
     assert [a.person_id for a in review] == [close.id]
     assert db.get(Placement, review[0].placement_id).status == "active"  # flagged, not released
+
+
+def test_a_turned_contact_is_released_on_their_day_without_an_override(db, cast, monkeypatch):
+    """cn-9: a secondary contact at home, last exposed 27 March 12:00, turns close when the close
+    contact tests positive on 28 March. As a close contact their day 1 is 28 March, tests on days
+    1, 2, 3, 5, 7 (28, 29, 30 March, 1 and 3 April), release on 4 April. The centralized placement
+    begins only on 31 March: day 1 is met by the negative test at home, day 2 by a negative pool
+    of a screening round, day 3 (untested) is waived with a reason; no commander is needed."""
+    from datetime import date
+
+    from fangyi.errors import Invalid
+    from fangyi.screening.models import Sample, Tube
+
+    monkeypatch.setenv("FANGYI_PROTOCOL", "cn-9")
+    add_site(db, rooms=3)
+    close, secondary = add_person(db, 1), add_person(db, 2)
+    _place(db, cast, close)
+    at_home = _place(db, cast, secondary, "secondary_contact", [close.id])
+    assert at_home.setting == "home"
+    db.add(QuarantineTest(placement_id=at_home.id, person_id=secondary.id, phase="quarantine", day=1,
+                          sampled_at=local(2022, 3, 28, 9), result="negative"))
+    care.record_test(db, cast["site_manager"], person_id=close.id, day=1, result="positive",
+                     sampled_at=local(2022, 3, 28, 9))
+    assert at_home.status == "transferred"
+    tube = Tube(barcode="T-ROUND-29", pool_size=10, members=1, state="tested", result="negative",
+                opened_at=local(2022, 3, 29, 9))
+    db.add(tube)
+    db.flush()
+    db.add(Sample(tube_id=tube.id, person_id=secondary.id, sampled_at=local(2022, 3, 29, 10)))
+    request = db.scalar(select(PlacementRequest).where(PlacementRequest.person_id == secondary.id,
+                                                       PlacementRequest.status == "open"))
+    placed = db.get(Placement, placing.allocate(db, cast["command_office"], [request.id]).placements[0])
+    placed.placed_at = local(2022, 3, 31, 10)
+    db.flush()
+    assert care.clock_of(placed).release_date == date(2022, 4, 4)
+    for day, sampled in ((5, local(2022, 4, 1, 9)), (7, local(2022, 4, 3, 9))):
+        care.record_test(db, cast["site_manager"], person_id=secondary.id, day=day, result="negative",
+                         sampled_at=sampled)
+    gaps = care.what_is_missing(db, placed, date(2022, 4, 4))
+    assert [(g.code, g.params.get("day")) for g in gaps] == [("test", 3)]
+    with pytest.raises(Invalid, match="before the placement began"):
+        care.waive_test(db, cast["site_manager"], placed.id, day=5, reason="漏检")
+    care.waive_test(db, cast["site_manager"], placed.id, day=3, reason="居家期间转运中，未能采样")
+    assert care.what_is_missing(db, placed, date(2022, 4, 4)) == []
+    done = care.release(db, cast["site_manager"], placed.id, on=date(2022, 4, 4))
+    assert done.placement.release_kind == "monitoring" and done.missing == []
