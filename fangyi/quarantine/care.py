@@ -243,7 +243,27 @@ def record_test(session: Session, actor: Principal, *, person_id: int, result: s
         _raise_alert(session, actor, placement, "positive", {"test_id": record.id})
         if placement.category == "close_contact" and placement.status == "active":
             index_turns(session, actor, person_id)
+        if placement.room_id is not None and placement.status == "active":
+            roommates_exposed(session, actor, placement, now())
     return record
+
+
+def roommates_exposed(session: Session, actor: Principal, placement: Placement, separated: datetime) -> list[int]:
+    """Whoever shares the room of someone who tested positive (a child with a parent) was exposed
+    until they were separated, now that the case leaves: a close contact from then, their clock
+    counting from that moment. Returns their placements."""
+    protocol = current()
+    others = list(session.scalars(select(Placement).where(
+        Placement.room_id == placement.room_id, Placement.status == "active", Placement.id != placement.id)))
+    for other in others:
+        before = {"category": other.category, "last_exposure": other.last_exposure.isoformat()}
+        other.category, other.edition, other.last_exposure = "close_contact", protocol.edition, separated
+        audit.record(session, actor, "roommate_exposed", "placement", other.id, before=before, after={
+            "category": "close_contact", "last_exposure": separated.isoformat(), "because_of": placement.person_id})
+        session.add(Alert(placement_id=other.id, person_id=other.person_id, kind="index_turned",
+                          detail={"index_person_id": placement.person_id, "roommate": True}, at=separated))
+    session.flush()
+    return [other.id for other in others]
 
 
 def index_turns(session: Session, actor: Principal, person_id: int) -> list[int]:

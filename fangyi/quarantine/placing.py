@@ -149,6 +149,23 @@ def _groups(requests: Sequence[PlacementRequest], persons: Mapping[int, Any], on
     return groups
 
 
+def _by_category(group: Sequence[int], by_id: Mapping[int, PlacementRequest], persons: Mapping[int, Any],
+                 on: date, adult_age: int) -> list[list[int]]:
+    """A household that no free room holds whole, split by category: those of one category share
+    a room when a minor is among them (a carer with the child), the others one each."""
+    kinds: dict[str, list[int]] = defaultdict(list)
+    for request_id in group:
+        kinds[by_id[request_id].category].append(request_id)
+    parts: list[list[int]] = []
+    for members in kinds.values():
+        ages = [_age(persons[by_id[i].person_id].birth_date, on) for i in members]
+        if len(members) > 1 and any(a is not None and a < adult_age for a in ages):
+            parts.append(members)
+        else:
+            parts.extend([i] for i in members)
+    return parts
+
+
 def _load(session: Session, actor: Principal,
           request_ids: Sequence[int]) -> tuple[list[PlacementRequest], dict[int, Any]]:
     requests = list(session.scalars(select(PlacementRequest).where(among(session, PlacementRequest.id, request_ids))))
@@ -231,20 +248,32 @@ def allocate(session: Session, actor: Principal, request_ids: Sequence[int], *,
         if slot.id not in used:
             by_site[slot.site_id].append(slot)
     orders: dict[str, list[int]] = {}  # sites nearest first, per area the people live in
-    for group in _groups(centralized, persons, today, protocol.placement.adult_age):
+    adult_age = protocol.placement.adult_age
+
+    def room_for(group: Sequence[int]) -> Slot | None:
         area = persons[by_id[group[0]].person_id].area_code
         if area not in orders:
             here = points.get(area)
             orders[area] = sorted(by_site, key=lambda site_id: (km(here, site_points[site_id]), site_id))
-        order = orders[area]
-        fits = next((r for site_id in order for r in by_site[site_id] if r.beds >= len(group)), None)
-        if fits is None:
+        fits = next((r for site_id in orders[area] for r in by_site[site_id] if r.beds >= len(group)), None)
+        if fits is not None:
+            by_site[fits.site_id].remove(fits)
+            for request_id in group:
+                chosen[request_id] = fits
+        return fits
+
+    for group in _groups(centralized, persons, today, adult_age):
+        if room_for(group) is not None:
+            continue
+        # No family room free: the household by category (a close contact apart from a secondary one).
+        parts = _by_category(group, by_id, persons, today, adult_age) if len(group) > 1 else [group]
+        for part in parts if len(parts) > 1 else []:
+            if room_for(part) is None:
+                for request_id in part:
+                    outcome.unplaced[request_id] = f"no free room with {len(part)} beds"
+        if len(parts) <= 1:
             for request_id in group:
                 outcome.unplaced[request_id] = f"no free room with {len(group)} beds"
-            continue
-        by_site[fits.site_id].remove(fits)
-        for request_id in group:
-            chosen[request_id] = fits
     if outcome.unplaced and not partial:
         beds = sum(len(rooms_) for rooms_ in by_site.values())
         raise Conflict(f"{len(outcome.unplaced)} of {len(requests)} people cannot be placed: "

@@ -108,3 +108,63 @@ def test_who_counts_as_a_child_is_the_editions(db, cast, tmp_path, monkeypatch):
     monkeypatch.setenv("FANGYI_PROTOCOL_DIR", str(tmp_path))
     apart = family(3, "H2")
     assert apart[0] != apart[1]
+
+
+def _family(db, cast):
+    """cn-8: a parent and a child, close contacts last exposed on 27 March at 12:00, and a younger
+    child, a secondary contact who last saw the parent on 28 March at 18:00."""
+    today = date.today()
+    parent = add_person(db, 1, household="F1", born=date(1985, 5, 1))
+    elder = add_person(db, 2, household="F1", born=today.replace(year=today.year - 8))
+    younger = add_person(db, 3, household="F1", born=today.replace(year=today.year - 5))
+    requests = [placing.create_request(db, cast["command_office"], person_id=p.id, category=category,
+                                       reason="家庭", last_exposure=exposed, linked_person_ids=linked).id
+                for p, category, exposed, linked in (
+                    (parent, "close_contact", local(2022, 3, 27, 12), []),
+                    (elder, "close_contact", local(2022, 3, 27, 12), []),
+                    (younger, "secondary_contact", local(2022, 3, 28, 18), [parent.id]))]
+    return parent, elder, younger, requests
+
+
+def _parent_turns(db, cast, parent, monkeypatch):
+    from fangyi.quarantine import care
+
+    monkeypatch.setattr(care, "now", lambda: local(2022, 4, 2, 10))  # taken out of the room then
+    care.record_test(db, cast["site_manager"], person_id=parent.id, day=4, result="positive",
+                     sampled_at=local(2022, 3, 31, 9))
+
+
+def test_a_family_shares_a_family_room_and_the_children_clocks_move_when_the_parent_turns(db, cast, monkeypatch):
+    from fangyi.quarantine import care
+
+    add_site(db, rooms=4, beds=1)
+    family_room = db.scalar(select(Room).where(Room.room == "104"))
+    family_room.beds = 3
+    parent, elder, younger, requests = _family(db, cast)
+    where = _where(db, placing.allocate(db, cast["command_office"], requests))
+    assert {where[p.id].room_id for p in (parent, elder, younger)} == {family_room.id}
+    _parent_turns(db, cast, parent, monkeypatch)
+    # Sharing the room with a case until 2 April 10:00: close contacts exposed that day, day 1 on
+    # 3 April, 14 days to 16 April, out on 17 April (the elder's clock had said 11 April).
+    for child in (elder, younger):
+        placement = where[child.id]
+        assert placement.category == "close_contact"
+        assert care.clock_of(placement).release_date == date(2022, 4, 17)
+
+
+def test_without_a_family_room_the_family_is_split_by_category(db, cast, monkeypatch):
+    from fangyi.quarantine import care
+
+    add_site(db, rooms=13, beds=1)
+    for room in db.scalars(select(Room).where(Room.room.in_(["101", "102", "103"]))):
+        room.beds = 2
+    parent, elder, younger, requests = _family(db, cast)
+    where = _where(db, placing.allocate(db, cast["command_office"], requests))  # no partial needed
+    assert where[parent.id].room_id == where[elder.id].room_id != where[younger.id].room_id
+    _parent_turns(db, cast, parent, monkeypatch)
+    # The elder shared the parent's room: exposed until 2 April, out on 17 April. The younger, in a
+    # room of their own, becomes a close contact by the last time they saw the parent (28 March):
+    # day 14 is 11 April, out on 12 April.
+    assert care.clock_of(where[elder.id]).release_date == date(2022, 4, 17)
+    assert where[younger.id].category == "close_contact"
+    assert care.clock_of(where[younger.id]).release_date == date(2022, 4, 12)
