@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from fangyi.access import SYSTEM
+from fangyi.audit import service as audit
 from fangyi.db.session import session_scope
 from fangyi.errors import NotFound
+from fangyi.identity import mask_id_number
 from fangyi.tracing.cases import get_case
 from fangyi.tracing.contacts import refresh
 from fangyi.tracing.trace import trace_report
@@ -24,34 +28,46 @@ def _why(reason: dict[str, str]) -> str:
         return "同住 household"
     if reason["kind"] == "named":
         return f"病例提及 named ({reason.get('relationship', '')})"
-    return f"{reason['venue_code']} {reason['from'][5:16]}–{reason['to'][11:16]}"
+    return f"{reason['venue_code']} {reason['from']}–{reason['to']}"
 
 
-def _table(title: str, items: list[dict[str, object]], with_via: bool) -> Table:
-    table = Table(title=title)
-    for name in ("身份证号 id_number", "姓名 name", "首次暴露 first", "末次暴露 last", "原因 reasons"):
-        table.add_column(name)
-    if with_via:
-        table.add_column("经由 via")
+HEADER = ("身份证号 id_number", "姓名 name", "首次暴露 first", "末次暴露 last", "原因 reasons")
+
+
+def _rows(items: list[dict[str, Any]], with_via: bool, shown: Callable[[str], str]) -> list[list[str]]:
+    """Each contact as whole values: identity numbers (masked as `shown` says) and times are never
+    cut, whatever the width."""
+    rows = []
     for item in items:
-        reasons = item["reasons"]
-        assert isinstance(reasons, list)
-        why = "; ".join(_why(r) for r in reasons)
-        row = [str(item["id_number"]), str(item["name"]), str(item["first_exposure"])[:16],
-               str(item["last_exposure"])[:16], why]
+        row = [shown(str(item["id_number"])), str(item["name"]), str(item["first_exposure"]),
+               str(item["last_exposure"]), "; ".join(_why(r) for r in item["reasons"])]
         if with_via:
-            via = item["via"]
-            assert isinstance(via, list)
-            row.append(", ".join(via))
+            row.append(", ".join(shown(str(v)) for v in item["via"]))
+        rows.append(row)
+    return rows
+
+
+def _table(title: str, header: list[str], rows: list[list[str]]) -> Table:
+    table = Table(title=title)
+    for name in header:
+        # Folded onto a second line when narrow, never cut with an ellipsis.
+        table.add_column(name, overflow="fold")
+    for row in rows:
         table.add_row(*row)
     return table
+
+
+def _tsv(line: list[str]) -> str:
+    return "\t".join(value.replace("\t", " ").replace("\n", " ") for value in line)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("trace")
     def trace(
         case_no: str = typer.Argument(..., help="the case number, e.g. HD-2022-001"),
-        as_json: bool = typer.Option(False, "--json", help="print JSON (formats.md)"),
+        as_json: bool = typer.Option(False, "--json", help="print JSON (formats.md), whole numbers for scripts"),
+        unmasked: bool = typer.Option(False, "--unmasked", help="whole identity numbers in the table "
+                                      "(on the audit trail, as a page's reveal)", metavar=""),
     ) -> None:
         """Close and secondary close contacts of one case, derived afresh from the records.
 
@@ -66,6 +82,9 @@ def register(app: typer.Typer) -> None:
                 if case.ruled_out_at is None:
                     refresh(session, SYSTEM, case)
                 result = trace_report(session, case)
+                if as_json or unmasked:  # whole numbers leave the database: on the record
+                    audit.record(session, SYSTEM, "view_identity", "case", case.id,
+                                 note="fangyi trace --json" if as_json else "fangyi trace --unmasked")
         except NotFound as exc:
             errors.print(f"[red]{exc.detail}[/]")
             raise typer.Exit(2) from None
@@ -78,9 +97,21 @@ def register(app: typer.Typer) -> None:
             return
         console = Console()
         window = result["window"]
+        shown: Callable[[str], str] = (lambda number: number) if unmasked else mask_id_number
+        lists = [("close", "密切接触者 close contacts", result["close_contacts"], False),
+                 ("secondary", "密接的密接 secondary close contacts", result["secondary_contacts"], True)]
+        if not console.is_terminal:
+            # Piped: plain tab-separated lines, one section per list, for cut, awk or a spreadsheet.
+            print(_tsv(["case_no", result["case_no"], "protocol", result["protocol"], "window", window["from"],
+                        window["to"]]))
+            for key, _, items, with_via in lists:
+                print(f"# {key}_contacts\t{len(items)}")
+                print(_tsv([*HEADER, *(["经由 via"] if with_via else [])]))
+                for row in _rows(items, with_via, shown):
+                    print(_tsv(row))
+            return
         console.print(f"[bold]{result['case_no']}[/] ({result['protocol']}) 暴露窗口 window "
                       f"{window['from']} → {window['to']}")
-        console.print(_table(f"密切接触者 close contacts: {len(result['close_contacts'])}",
-                             result["close_contacts"], False))
-        console.print(_table(f"密接的密接 secondary close contacts: {len(result['secondary_contacts'])}",
-                             result["secondary_contacts"], True))
+        for _, title, items, with_via in lists:
+            header = [*HEADER, *(["经由 via"] if with_via else [])]
+            console.print(_table(f"{title}: {len(items)}", header, _rows(items, with_via, shown)))

@@ -72,3 +72,29 @@ def test_trace_table_and_exit_statuses(committed_db, monkeypatch):
     monkeypatch.setenv("FANGYI_PROTOCOL", "cn-99")
     broken = runner.invoke(app, ["trace", "HD-2022-001", "--json"])
     assert broken.exit_code == 1 and "cn-99" in broken.output
+
+
+def test_trace_piped_prints_whole_masked_lines(committed_db):
+    """`fangyi trace HD-2022-001 | cat`: tab-separated lines that never cut an identity number or a
+    time; numbers masked unless --unmasked, which goes on the audit trail."""
+    from sqlalchemy import select
+
+    from fangyi.audit.models import AuditEntry
+    from fangyi.identity import mask_id_number
+
+    people = build()
+    runner = CliRunner()
+    piped = runner.invoke(app, ["trace", "HD-2022-001"])
+    assert piped.exit_code == 0, piped.output
+    lines = piped.stdout.splitlines()
+    assert lines[0].split("\t")[:2] == ["case_no", "HD-2022-001"]
+    rows = [line.split("\t") for line in lines if line.startswith("430424")]
+    assert rows and all(len(row) >= 5 for row in rows)
+    assert mask_id_number(people["first"]) in {row[0] for row in rows}
+    assert people["first"] not in piped.stdout
+    assert all(LOCAL.match(row[2]) and LOCAL.match(row[3]) for row in rows)  # whole times
+    whole = runner.invoke(app, ["trace", "HD-2022-001", "--unmasked"])
+    assert people["first"] in whole.stdout and people["colleague"] in whole.stdout
+    with session_scope() as db:
+        notes = db.scalars(select(AuditEntry.note).where(AuditEntry.action == "view_identity")).all()
+    assert "fangyi trace --unmasked" in notes
