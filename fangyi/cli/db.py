@@ -31,7 +31,8 @@ def register(app: typer.Typer) -> None:
 
     @group.command("grant")
     def grant_cmd(role: str = typer.Argument(..., help="the role the server connects as (it must exist)"),
-                  show: bool = typer.Option(False, "--show", help="print the statements instead of running them"),
+                  show: bool = typer.Option(False, "--show", metavar="",
+                                            help="print the statements instead of running them"),
                   ) -> None:
         """Give the server's role its rights on PostgreSQL: everything, but only adding to the audit trail.
         Run as the database owner (the role that ran `fangyi db upgrade`)."""
@@ -70,7 +71,7 @@ def register_backup(app: typer.Typer) -> None:
 
     @app.command("restore")
     def restore_cmd(source: Path = typer.Argument(..., help="a file `fangyi backup` wrote"),
-                    yes: bool = typer.Option(False, "--yes", help="do not ask")) -> None:
+                    yes: bool = typer.Option(False, "--yes", metavar="", help="do not ask")) -> None:
         """Put a backup back as the whole database. Stop the server first: what it holds now is replaced."""
         err = Console(stderr=True)
         if not yes and not typer.confirm(f"replace everything in {_safe_url()} with {source}?"):

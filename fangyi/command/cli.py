@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
     @group.command("daily")
     def daily_cmd(
         day: str | None = typer.Option(None, "--date", help="local date YYYY-MM-DD (default today)"),
-        as_json: bool = typer.Option(False, "--json", help="print JSON"),
+        as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
         xlsx: Path | None = typer.Option(None, "--xlsx", help="write an Excel file"),
     ) -> None:
         """Each figure as of the end of that day; registry figures are current totals."""

@@ -66,8 +66,8 @@ def register(app: typer.Typer) -> None:
     def import_cmd(
         kind: str = typer.Argument(..., help="areas, persons, venues, checkins, cases"),
         file: Path = typer.Argument(..., help="a CSV (UTF-8 or GB18030) or Excel .xlsx file"),
-        strict: bool = typer.Option(False, "--strict", help="load nothing if any row is bad"),
-        as_json: bool = typer.Option(False, "--json", help="print the row report as JSON"),
+        strict: bool = typer.Option(False, "--strict", metavar="", help="load nothing if any row is bad"),
+        as_json: bool = typer.Option(False, "--json", metavar="", help="print the row report as JSON"),
         user: str | None = typer.Option(None, "--user", help="attribute the import to this user (default: system)"),
     ) -> None:
         """Import a file of one kind; every rejected row is reported with its line, column and reason."""

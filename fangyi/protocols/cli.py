@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
     console = Console()
 
     @group.command("show")
-    def show(as_json: bool = typer.Option(False, "--json", help="print the whole edition as JSON")) -> None:
+    def show(as_json: bool = typer.Option(False, "--json", metavar="", help="print the whole edition as JSON")) -> None:
         """Print the edition in force (FANGYI_PROTOCOL) with every number it sets."""
         try:
             protocol = current()
@@ -30,7 +30,9 @@ def register(app: typer.Typer) -> None:
         lineage = " ← ".join((protocol.edition, *reversed(protocol.lineage)))
         console.print(f"[bold]{protocol.title}[/] ({lineage}), published {protocol.published}")
         console.print(f"{protocol.title_en}; regime: {protocol.regime}")
-        table = Table("rule", "value")
+        table = Table()
+        for name in ("rule", "value"):  # folded when narrow, never cut: a rule's name is how it is found
+            table.add_column(name, overflow="fold")
         for section, values in protocol.model_dump(mode="json").items():
             if isinstance(values, dict):
                 for key, value in _flatten(values):

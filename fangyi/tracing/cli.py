@@ -65,9 +65,10 @@ def register(app: typer.Typer) -> None:
     @app.command("trace")
     def trace(
         case_no: str = typer.Argument(..., help="the case number, e.g. HD-2022-001"),
-        as_json: bool = typer.Option(False, "--json", help="print JSON (formats.md), whole numbers for scripts"),
-        unmasked: bool = typer.Option(False, "--unmasked", help="whole identity numbers in the table "
-                                      "(on the audit trail, as a page's reveal)", metavar=""),
+        as_json: bool = typer.Option(False, "--json", metavar="",
+                                     help="print JSON (formats.md), whole numbers for scripts"),
+        unmasked: bool = typer.Option(False, "--unmasked", metavar="", help="whole identity numbers in the table "
+                                      "(on the audit trail, as a page's reveal)"),
     ) -> None:
         """Close and secondary close contacts of one case, derived afresh from the records.
 
