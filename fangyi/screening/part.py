@@ -33,6 +33,6 @@ PART = Part(
     person_links=tuple((model, "person_id") for model in (Sample, Control, RetestTask, SuspectedCase)),
     negative_tests=(results.last_negative,),
     nav=(Nav("/screening", "nav.screening", "read_screening"),),
-    landing={Role.sampler: "/screening"},
+    landing={Role.sampler: "/screening", Role.lab: "/screening/boxes"},  # the lab: boxes to receive
     templates=Path(__file__).parent / "templates",
 )
