@@ -12,7 +12,7 @@ the reading, strict mode, the run record and the CLI and API come with it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -43,6 +43,10 @@ class Context:
     import_id: int
     tz: ZoneInfo
     present: frozenset[str]  # the kind's columns the file has
+    # For a handler that commits_batches: what commits a written batch (None: the caller's
+    # transaction holds the import whole); and whether this pass only checks (strict's first).
+    commit: Callable[[], None] | None = None
+    checking: bool = False
 
     @property
     def county_wide(self) -> bool:
@@ -62,6 +66,10 @@ class Handler:
     required: ClassVar[tuple[str, ...]]
     optional: ClassVar[tuple[str, ...]] = ()
     batch_size: ClassVar[int] = 2000
+    # A handler whose rows a re-run writes again to the same effect may commit each batch
+    # (Context.commit), so that a long import does not hold the database; a strict import then
+    # runs it twice, checking every row first (Context.checking) and writing only when all passed.
+    commits_batches: ClassVar[bool] = False
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

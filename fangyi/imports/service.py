@@ -2,8 +2,11 @@
 
 Every run is recorded (ImportRun, its problems, one audit entry) whatever its
 outcome. Rows are written inside a savepoint so that a strict import with a
-bad row, or a file that turns out unreadable part-way, leaves no row behind.
-The caller commits.
+bad row, or a file that turns out unreadable part-way, leaves no row behind;
+the caller commits. A kind whose handler commits_batches (check-ins) instead
+commits the run and then each batch, so that a long import lets other writers
+in between; its strict import checks every row before writing the first. A
+caller holding a savepoint keeps the whole import in it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import SYSTEM_ROLE, Principal, county_wide, require
 from fangyi.audit import service as audit
 from fangyi.config import get_settings
+from fangyi.db.session import write_first
 from fangyi.errors import Forbidden, Invalid, NotFound
 from fangyi.identity import mask_id_number
 from fangyi.imports.models import ImportProblem, ImportRun
@@ -186,6 +190,7 @@ def run_import(
         _fail(report, f"{name} cannot be read: {exc.strerror or exc}")
     except Unreadable as exc:
         _fail(report, str(exc))
+    write_first(session)  # SQLite: the audit chain is read, then written, with no writer in between
     _finish(session, actor, run, report)
     return report
 
@@ -219,25 +224,92 @@ def _load(
     progress: Callable[[int], None] | None,
 ) -> None:
     handler_type = kinds()[report.kind].handler
+    # A handler may commit as it goes unless the caller opened a savepoint to hold the import whole.
+    if not handler_type.commits_batches or session.in_nested_transaction():
+        savepoint = session.begin_nested()
+        try:
+            handler = _rows(session, actor, run, report, fh, info, strict, progress)
+        except BaseException:
+            savepoint.rollback()
+            raise
+        if strict and report.rows_rejected:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+        _outcome(report, handler, strict)
+        return
+    session.commit()  # the run is recorded as running, and SQLite's write lock let go
+    if strict:
+        # Every row is checked before the first is written: a bad one anywhere and nothing loads.
+        handler = _rows(session, actor, run, report, fh, info, strict, _half(progress, 0), checking=True)
+        session.commit()  # it wrote only its own temporary tables
+        if report.rows_rejected:
+            _outcome(report, handler, strict)
+            return
+        fh.seek(0)
+        report.rows_total = 0
+        progress = _half(progress, info.size)
+    try:
+        handler = _rows(session, actor, run, report, fh, info, strict, progress, commit=session.commit)
+    except Unreadable as exc:
+        # The batches before the fault are committed: said, and a re-run loads the rest alike.
+        session.rollback()
+        _fail(report, str(exc))
+        report.message = f"{exc}; the rows before it were loaded (a run again after the file is mended loads the rest)"
+        return
+    if strict and report.rows_rejected:
+        # Refused only when written: another writer changed a stay after the check.
+        report.status = "partial"
+        report.rows_loaded, report.rows_unchanged = handler.loaded, handler.unchanged
+        report.message = "strict: rows were refused as they were written, after every row had passed the check; " \
+                         "the rows before them were loaded"
+        return
+    _outcome(report, handler, strict)
+
+
+def _half(progress: Callable[[int], None] | None, before: int) -> Callable[[int], None] | None:
+    """Progress for one of a strict import's two passes over the file: each is half the bar."""
+    if progress is None:
+        return None
+    return lambda done: progress((before + done) // 2)
+
+
+def _rows(
+    session: Session,
+    actor: Principal,
+    run: ImportRun,
+    report: ImportReport,
+    fh: IO[bytes],
+    info: Scan,
+    strict: bool,
+    progress: Callable[[int], None] | None,
+    *,
+    commit: Callable[[], None] | None = None,
+    checking: bool = False,
+) -> Handler:
+    """One pass over the file's rows through the kind's handler; the report holds its problems."""
+    handler_type = kinds()[report.kind].handler
     table = open_table(fh, report.filename, info, handler_type.required, handler_type.optional)
     report.ignored_columns = table.ignored
     notes = list(table.notes)
     if table.ignored:
         notes.append(f"columns ignored: {', '.join(table.ignored)}")
+    report.message = "; ".join(notes) or None
     problems: list[Problem] = []
+    report.rows_rejected = 0
 
     def reject(problem: Problem) -> None:
         report.rows_rejected += 1
         if len(problems) < MAX_PROBLEMS:
             problem.reason = mask_reason(problem.reason)
             problems.append(problem)
-        if strict and handler is not None and not handler.dry:
+        if strict and handler is not None and not handler.dry and not checking:
             handler.stop_writing()
 
-    savepoint = session.begin_nested()
     handler: Handler | None = None
     try:
-        handler = handler_type(Context(session, actor, run.id, get_settings().tz, table.present))
+        context = Context(session, actor, run.id, get_settings().tz, table.present, commit=commit, checking=checking)
+        handler = handler_type(context)
         total = 0
         for line, values in table.rows:
             total += 1
@@ -257,24 +329,25 @@ def _load(
     except BaseException as exc:
         if handler is not None:
             handler.close()
-        savepoint.rollback()
         if isinstance(exc, Unreadable):
             report.rows_total = report.rows_rejected = 0
         raise
     handler.close()
-    if strict and report.rows_rejected:
-        savepoint.rollback()
-        report.status = "rejected"
-        notes.insert(0, "strict: nothing was loaded because some rows were rejected")
-    else:
-        savepoint.commit()
-        report.rows_loaded, report.rows_unchanged = handler.loaded, handler.unchanged
-        report.status = "partial" if report.rows_rejected else "done"
     if progress is not None:
         progress(info.size)
     problems.sort(key=lambda problem: problem.line)
     report.problems = problems
-    report.message = "; ".join(notes) or None
+    return handler
+
+
+def _outcome(report: ImportReport, handler: Handler, strict: bool) -> None:
+    if strict and report.rows_rejected:
+        report.status = "rejected"
+        note = "strict: nothing was loaded because some rows were rejected"
+        report.message = f"{note}; {report.message}" if report.message else note
+    else:
+        report.rows_loaded, report.rows_unchanged = handler.loaded, handler.unchanged
+        report.status = "partial" if report.rows_rejected else "done"
 
 
 def _finish(session: Session, actor: Principal, run: ImportRun, report: ImportReport) -> None:

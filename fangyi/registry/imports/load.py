@@ -3,11 +3,18 @@
 The registry's persons and venues are read once into maps; a row that names a
 known person and venue with well-formed times takes a short path, and anything
 else goes through ``clean_checkin`` so the reason given is the field rules' own.
-Rows are written with ``INSERT … ON CONFLICT … DO UPDATE`` (SQLite) or ``COPY``
-into a staging table then the same from it (PostgreSQL): a stay already stored,
-or repeated in the file, is the same check-in and counts as unchanged, except
-that a check-out given for a stay stored without one is filled in (and counts
-as loaded). A check-out differing from one already recorded is refused.
+Rows are written sorted by the stay's key, with ``INSERT … ON CONFLICT … DO
+UPDATE`` (SQLite) or ``COPY`` into a temporary table then the same from it
+(PostgreSQL): a stay already stored, or repeated in the file, is the same
+check-in and counts as unchanged, except that a check-out given for a stay
+stored without one is filled in (and counts as loaded). A check-out differing
+from one already recorded is refused: a batch that wrote fewer rows than it
+holds looks its rows' stays up one by one through the unique index (DIFFERING).
+
+Each batch is committed (Context.commit) when the service allows it: a re-run
+writes the same stays to the same effect. A strict import's first pass
+(Context.checking) writes nothing but a temporary table of the first check-out
+the file gives each stay, and refuses exactly the rows the load would (CONFLICTING).
 """
 
 from __future__ import annotations
@@ -18,19 +25,41 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from fangyi.db.session import write_first
 from fangyi.identity import mask_id_number
 from fangyi.imports.rows import Context, Handler, Problem, Values
 from fangyi.registry.fields import EARLIEST, LATEST, clean_checkin
 from fangyi.registry.models import Person, Venue
 from fangyi.registry.persons import FieldError
 
-Row = tuple[int, int, int, int | None, int]
+Row = tuple[int, int, int, int | None, int]  # person, venue, in, out, import
+Staged = tuple[int, int, int, int | None, int]  # person, venue, in, out, line
 
-STAGE = "fangyi_checkin_stage"
 STAY = itemgetter(0, 1, 2)  # person, venue, check-in time: what makes a stay one
-CHECK_CHUNK = 300  # keys per look-up of stored check-outs: 900 parameters, within any SQLite's limit
+STAGE = "fangyi_checkin_stage"  # a batch's rows with their lines (temporary, the connection's own)
+FIRST_OUT = "fangyi_checkin_first_out"  # strict's first pass: each stay's first check-out in the file
+STAGE_COLUMNS = "person_id, venue_id, in_at, out_at, line"
+CREATE_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (person_id bigint, venue_id bigint, in_at bigint, " \
+    "out_at bigint, line bigint)"
+CREATE_FIRST_OUT = f"CREATE TEMP TABLE IF NOT EXISTS {FIRST_OUT} (person_id bigint, venue_id bigint, " \
+    "in_at bigint, out_at bigint, PRIMARY KEY (person_id, venue_id, in_at))"
+# Correlated look-ups, one per staged row through a unique index: a seek per row whatever the
+# table's size (a join, or IN (VALUES …), may be planned as a scan of every check-in).
+STORED_OUT = ("(SELECT c.out_at FROM checkins c "
+              "WHERE c.person_id = s.person_id AND c.venue_id = s.venue_id AND c.in_at = s.in_at)")
+FILE_OUT = (f"(SELECT f.out_at FROM {FIRST_OUT} f "
+            "WHERE f.person_id = s.person_id AND f.venue_id = s.venue_id AND f.in_at = s.in_at)")
+# The staged rows whose check-out is not the one their stay has after the batch: refused.
+# {differs}: SQLite's IS NOT, PostgreSQL's IS DISTINCT FROM.
+DIFFERING = f"SELECT s.line FROM {STAGE} s WHERE s.out_at IS NOT NULL AND s.out_at {{differs}} {STORED_OUT}"
+# The same without writing: the stay keeps a stored check-out, else takes the file's first.
+CONFLICTING = (f"SELECT s.line FROM {STAGE} s WHERE s.out_at IS NOT NULL "
+               f"AND s.out_at {{differs}} COALESCE({STORED_OUT}, {FILE_OUT})")
+KEEP_FIRST_OUT = (f"INSERT INTO {FIRST_OUT} (person_id, venue_id, in_at, out_at) "
+                  f"SELECT person_id, venue_id, in_at, out_at FROM {STAGE} WHERE out_at IS NOT NULL "
+                  "ORDER BY line ON CONFLICT DO NOTHING")
 # Fill in a missing check-out, never overwrite one: a stay stored as closed stays as it was.
 UPSERT = (
     "ON CONFLICT (person_id, venue_id, in_at) DO UPDATE SET out_at = excluded.out_at "
@@ -40,6 +69,7 @@ DIFFERENT_OUT = "a different check-out is already recorded for this stay"
 EPOCH = datetime(1970, 1, 1)
 EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
+SQLITE_CACHE_KIB = 128 * 1024  # the import connection's page cache: the indexes' hot pages of a large table
 
 
 def _epoch(text: str, tz: ZoneInfo) -> int | None:
@@ -113,6 +143,7 @@ class Checkins(Handler):
     required = ("id_number", "venue_code", "checked_in_at")
     optional = ("checked_out_at",)
     batch_size = 10_000
+    commits_batches = True
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -129,12 +160,15 @@ class Checkins(Handler):
         self.tz = ctx.tz
         self.import_id = ctx.import_id
         self.postgres = ctx.session.get_bind().dialect.name == "postgresql"
-        self.driver: Any = ctx.session.connection().connection.driver_connection
+        self.differs = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+        self.tuned: Any = None  # the SQLite connection whose page cache was sized for the import
         # On PostgreSQL each batch is written on a second thread while the next
         # is read: the server does the insert while the client waits without the
         # GIL. (SQLite steps row by row, each step taking the GIL back: no gain.)
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="fangyi-import") if self.postgres else None
+        self.pool = (ThreadPoolExecutor(1, thread_name_prefix="fangyi-import")
+                     if self.postgres and not ctx.checking else None)
         self.in_flight: tuple[Future[tuple[int, list[int]]], int] | None = None
+        self._commit()  # the registry's read ends here: each batch then begins holding the write lock
 
     def take(self, line: int, values: Values) -> Problem | None:
         # The short path, run a million times: what it accepts clean_checkin
@@ -192,11 +226,43 @@ class Checkins(Handler):
         if not batch or self.dry:
             return []
         self._collect()
-        if self.pool is not None:
-            self.in_flight = (self.pool.submit(self._copy, self.driver, batch, lines), len(batch))
+        driver = self._driver()
+        if self.ctx.checking:
+            refused = self._check(driver, batch, lines)
+            self.late.extend(Problem(line, "checked_out_at", DIFFERENT_OUT) for line in refused)
+        elif self.pool is not None:
+            self.in_flight = (self.pool.submit(self._copy, driver, batch, lines), len(batch))
         else:
-            self._count(len(batch), self._executemany(self.driver, batch, lines))
+            self._count(len(batch), self._executemany(driver, batch, lines))
+            self._commit()
         return []
+
+    def _driver(self) -> Any:
+        """The driver's connection, in the session's current transaction (a commit may have
+        returned the last one to the pool); SQLite's page cache sized for the import."""
+        if self.ctx.commit is not None:
+            # SQLite: at BEGIN, waiting its turn; a transaction that read first would fail at its
+            # first write if another writer committed in between.
+            write_first(self.ctx.session)
+        driver: Any = self.ctx.session.connection().connection.driver_connection
+        if self.postgres:
+            if self.ctx.commit is not None:
+                # A batch lost in a crash is loaded again by the re-run: no need to wait for the disk.
+                driver.execute("SET LOCAL synchronous_commit = off")
+        elif driver is not self.tuned:
+            self._untune()
+            driver.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            self.tuned = driver
+        return driver
+
+    def _untune(self) -> None:
+        if self.tuned is not None:
+            self.tuned.execute("PRAGMA cache_size = -2000")  # SQLite's default, for the pool's next user
+            self.tuned = None
+
+    def _commit(self) -> None:
+        if self.ctx.commit is not None:
+            self.ctx.commit()
 
     def _count(self, size: int, result: tuple[int, list[int]]) -> None:
         written, refused = result
@@ -208,6 +274,7 @@ class Checkins(Handler):
         if self.in_flight is not None:
             (future, size), self.in_flight = self.in_flight, None
             self._count(size, future.result())
+            self._commit()
 
     def finish(self) -> list[Problem]:
         self.flush()
@@ -221,10 +288,13 @@ class Checkins(Handler):
             wait([self.in_flight[0]])
         if self.pool is not None:
             self.pool.shutdown(wait=True)
+        if self.ctx.checking:
+            self.ctx.session.execute(text(f"DROP TABLE IF EXISTS {FIRST_OUT}"))
+        self._untune()
 
-    @staticmethod
-    def _executemany(driver: Any, batch: list[Row], lines: list[int]) -> tuple[int, list[int]]:
+    def _executemany(self, driver: Any, batch: list[Row], lines: list[int]) -> tuple[int, list[int]]:
         unique = _one_per_stay(batch)
+        unique.sort(key=STAY)  # in the unique index's order: each batch touches its pages once
         cursor = driver.cursor()
         try:
             cursor.executemany(
@@ -233,39 +303,72 @@ class Checkins(Handler):
                 unique,
             )
             written = int(cursor.rowcount)
-            return written, _differing(cursor, "?", batch, lines) if written < len(batch) else []
+            if written == len(batch):
+                return written, []
+            self._stage(cursor, _staged(batch, lines, closed_only=True))
+            refused = [line for (line,) in cursor.execute(DIFFERING.format(differs=self.differs))]
+            self._clear(cursor)
+            return written, refused
         finally:
             cursor.close()
 
-    @staticmethod
-    def _copy(driver: Any, batch: list[Row], lines: list[int]) -> tuple[int, list[int]]:
-        unique = _one_per_stay(batch)
+    def _copy(self, driver: Any, batch: list[Row], lines: list[int]) -> tuple[int, list[int]]:
         with driver.cursor() as cursor:
-            # ON COMMIT DROP: the staging table lives only as long as the import's transaction.
+            self._stage(cursor, _staged(batch, lines))
+            # One row per stay, the first giving a check-out preferred (PostgreSQL refuses to
+            # update a row twice in a statement), in the unique index's order.
             cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (person_id bigint, venue_id bigint, in_at bigint, "
-                "out_at bigint, import_id integer) ON COMMIT DROP"
-            )
-            with cursor.copy(f"COPY {STAGE} (person_id, venue_id, in_at, out_at, import_id) FROM STDIN") as copy:
-                for row in unique:
-                    copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) "
-                f"SELECT person_id, venue_id, in_at, out_at, import_id FROM {STAGE} " + UPSERT
+                "INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) "
+                f"SELECT DISTINCT ON (person_id, venue_id, in_at) person_id, venue_id, in_at, out_at, %s FROM {STAGE} "
+                "ORDER BY person_id, venue_id, in_at, out_at IS NULL, line " + UPSERT,
+                (self.import_id,),
             )
             written = int(cursor.rowcount)
-            cursor.execute(f"TRUNCATE {STAGE}")
-            return written, _differing(cursor, "%s", batch, lines) if written < len(batch) else []
+            refused = [] if written == len(batch) else [
+                line for (line,) in cursor.execute(DIFFERING.format(differs=self.differs)).fetchall()]
+            self._clear(cursor)
+            return written, refused
+
+    def _stage(self, cursor: Any, rows: list[Staged]) -> None:
+        cursor.execute(CREATE_STAGE)
+        if self.postgres:
+            with cursor.copy(f"COPY {STAGE} ({STAGE_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {STAGE} ({STAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?)", rows)
+
+    def _clear(self, cursor: Any) -> None:
+        # TRUNCATE on PostgreSQL: a temporary table is never vacuumed, and deleted rows would pile up.
+        cursor.execute(f"TRUNCATE {STAGE}" if self.postgres else f"DELETE FROM {STAGE}")
+
+    def _check(self, driver: Any, batch: list[Row], lines: list[int]) -> list[int]:
+        """Strict's first pass: the lines the load would refuse, writing nothing to the registry."""
+        cursor = driver.cursor()
+        try:
+            cursor.execute(CREATE_FIRST_OUT)
+            self._stage(cursor, _staged(batch, lines, closed_only=True))
+            cursor.execute(KEEP_FIRST_OUT)
+            refused = [line for (line,) in cursor.execute(CONFLICTING.format(differs=self.differs)).fetchall()]
+            self._clear(cursor)
+            return refused
+        finally:
+            cursor.close()
+
+
+def _staged(batch: list[Row], lines: list[int], *, closed_only: bool = False) -> list[Staged]:
+    """The rows as staged, with their lines; only those giving a check-out when only they can be refused."""
+    return [(row[0], row[1], row[2], row[3], line) for row, line in zip(batch, lines, strict=True)
+            if row[3] is not None or not closed_only]
 
 
 def _one_per_stay(batch: list[Row]) -> list[Row]:
     """The batch with each stay once, the first row giving a check-out preferred.
 
-    PostgreSQL refuses to update one row twice in a statement; and on either
-    database the stay then takes the same check-out whatever the rows' order.
+    On either database the stay then takes the same check-out whatever the rows' order.
     """
     if len(set(map(STAY, batch))) == len(batch):  # the usual case, checked at C speed
-        return batch
+        return list(batch)
     chosen: dict[tuple[int, int, int], Row] = {}
     for row in batch:
         key = (row[0], row[1], row[2])
@@ -273,24 +376,3 @@ def _one_per_stay(batch: list[Row]) -> list[Row]:
         if first[3] is None and row[3] is not None:
             chosen[key] = row
     return list(chosen.values())
-
-
-def _differing(cursor: Any, mark: str, batch: list[Row], lines: list[int]) -> list[int]:
-    """Lines of the rows whose check-out is not the one the stay now has (run after the batch is written).
-
-    A row written by the batch left its own check-out; so a difference means the
-    stay already had another one, recorded before or by an earlier row.
-    """
-    wanted = [(line, row) for line, row in zip(lines, batch, strict=True) if row[3] is not None]
-    stored: dict[tuple[int, int, int], int | None] = {}
-    for start in range(0, len(wanted), CHECK_CHUNK):
-        chunk = wanted[start:start + CHECK_CHUNK]
-        keys = ", ".join([f"({mark}, {mark}, {mark})"] * len(chunk))
-        cursor.execute(
-            "SELECT person_id, venue_id, in_at, out_at FROM checkins "
-            f"WHERE (person_id, venue_id, in_at) IN (VALUES {keys})",
-            [value for _, row in chunk for value in row[:3]],
-        )
-        for person, venue, in_at, out_at in cursor.fetchall():
-            stored[(person, venue, in_at)] = out_at
-    return [line for line, row in wanted if stored.get((row[0], row[1], row[2])) != row[3]]
