@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, check_area, in_jurisdiction, require, sees
@@ -466,7 +466,7 @@ def _activate(session: Session, actor: Principal, zone: Zone, moment: datetime, 
         _areas_exist(session, actor, codes)
         if codes != zone.area_codes:
             before = list(zone.area_codes)
-            session.execute(ZoneArea.__table__.delete().where(ZoneArea.zone_id == zone.id))
+            session.execute(delete(ZoneArea).where(ZoneArea.zone_id == zone.id))
             for code in codes:
                 session.add(ZoneArea(zone_id=zone.id, area_code=code, regime=regime, in_force=False))
             zone.area_codes = codes
