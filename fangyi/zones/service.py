@@ -220,6 +220,17 @@ def _held(session: Session, codes: list[str], regime: str) -> dict[str, Zone]:
     return found
 
 
+def _in_force(session: Session, codes: list[str], regime: str) -> dict[str, Zone]:
+    """The zone in force over each of these very areas, where there is one."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(ZoneArea.area_code, Zone).join(Zone, Zone.id == ZoneArea.zone_id)
+        .where(ZoneArea.area_code.in_(codes), ZoneArea.regime == regime, ZoneArea.in_force.is_(True))
+    )
+    return {str(code): zone for code, zone in rows}
+
+
 def _covering(session: Session, area: str, regime: str) -> list[Zone]:
     """Zones (proposed or active) of this regime over the area or an area above it."""
     rows = session.scalars(
@@ -381,8 +392,8 @@ def _positive_inside(session: Session, actor: Principal, zone: Zone, event: Case
 
 
 def _reinstate(session: Session, actor: Principal, zone: Zone, reason: str, evidence: dict[str, Any]) -> None:
-    taken = _held(session, zone.area_codes, regime_of(zone.kind))
-    blocked = sorted(code for code, other in taken.items() if other.id != zone.id and other.state == "active")
+    taken = _in_force(session, zone.area_codes, regime_of(zone.kind))
+    blocked = sorted(code for code, other in taken.items() if other.id != zone.id)
     if blocked:
         evidence = {**evidence, "areas_held_elsewhere": blocked}
     zone.state, zone.lifted_at, zone.lifted_by = "active", None, None
@@ -477,8 +488,8 @@ def _activate(session: Session, actor: Principal, zone: Zone, moment: datetime, 
                     reason=note, evidence={"areas_before": before})
             session.flush()
     superseded: list[Zone] = []
-    for code, other in _held(session, zone.area_codes, regime).items():
-        if other.id == zone.id or other.state != "active":
+    for code, other in _in_force(session, zone.area_codes, regime).items():
+        if other.id == zone.id:
             continue
         if STRICTNESS[other.kind] <= STRICTNESS[zone.kind]:
             raise Conflict(f"area {code} is already in zone #{other.id} ({other.kind}), as strict or stricter: "
