@@ -58,7 +58,7 @@ def _list(request: Request, session: Session, user: Principal, *, status: int = 
     waiting = [v for v in views if v.zone.state == "proposed" or v.zone.pending]
     in_force = [v for v in views if v.zone.state == "active"]
     return render(request, "zones_list.html", status_code=status, user=user, waiting=waiting, in_force=in_force,
-                  days_to=_days_to, today=today(), **extra)
+                  days_to=_days_to, today=today(), names=service.area_names(session, views), **extra)
 
 
 @router.post("/zones/check", openapi_extra=needs("check_zones"))
@@ -76,7 +76,8 @@ def _zone_page(request: Request, session: Session, user: Principal, zone_id: int
     view = next((v for v in service.list_zones(session, user, today()) if v.zone.id == zone.id),
                 service.ZoneView(zone, None))
     return render(request, "zones_zone.html", status_code=status, user=user, zone=zone, view=view,
-                  decisions=decisions, residents=people, days_to=_days_to(view), **extra)
+                  decisions=decisions, residents=people, days_to=_days_to(view),
+                  names=service.area_names(session, [zone]), **extra)
 
 
 @router.get("/zones/{zone_id}", openapi_extra=needs("read_zones"))

@@ -181,6 +181,16 @@ def residents(session: Session, actor: Principal, zone_id: int) -> tuple[Zone, l
     return zone, [Residents(str(code), str(name), int(count)) for code, name, count in rows]
 
 
+def area_names(session: Session, views: list[ZoneView] | list[Zone]) -> dict[str, str]:
+    """The names of these zones' areas (zones the reader was given, so within their jurisdiction)."""
+    zones = [v.zone if isinstance(v, ZoneView) else v for v in views]
+    codes = sorted({code for zone in zones for code in zone.area_codes})
+    if not codes:
+        return {}
+    return {str(code): str(name) for code, name in session.execute(select(Area.code, Area.name)
+                                                                   .where(Area.code.in_(codes)))}
+
+
 def _under(column: Any, codes: list[str]) -> Any:
     return or_(*(column.startswith(prefix(code), autoescape=True) for code in codes))
 
