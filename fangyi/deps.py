@@ -15,7 +15,7 @@ from fangyi.auth import service as auth_service
 from fangyi.auth import sessions
 from fangyi.auth.models import User
 from fangyi.auth.security import SESSION_COOKIE, read_session
-from fangyi.db.session import busy, make_session, writing
+from fangyi.db.session import begin_writing, busy, make_session
 from fangyi.errors import Forbidden, Unauthorized
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -100,7 +100,7 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
     if signed is None:
         return None
     if request.method in UNSAFE:
-        writing(session)  # before signing in, which may write the token's last use
+        begin_writing(session)  # before signing in, which may write the token's last use
     user = users_for(session, [signed]).get(signed)
     if signed.token is not None:
         if user is None:
@@ -116,7 +116,7 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
                     raise
                 session.rollback()
     if request.method in UNSAFE:
-        writing(session)
+        begin_writing(session)
     return user
 
 

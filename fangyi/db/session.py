@@ -39,10 +39,19 @@ def write_first(session: Session) -> None:
 
 
 def writing(session: Session) -> None:
-    """A request that writes: on SQLite, end what it read so far (signing in) and go on holding
-    the write lock, so that its first write cannot meet a snapshot another writer has made stale
-    ("database is locked" at once, whatever the busy timeout). Writers then take turns, waiting
-    up to the busy timeout. Nothing on PostgreSQL, whose rows lock one by one."""
+    """About to read what it will change: on SQLite, a session that has not begun begins holding
+    the write lock (its first write cannot then meet a snapshot another writer made stale). Safe
+    anywhere: a transaction already under way is left as it is (it may hold writes of its own)."""
+    if (isinstance(session.bind, Engine) and session.bind.dialect.name == "sqlite"
+            and not session.in_transaction()):
+        write_first(session)
+
+
+def begin_writing(session: Session) -> None:
+    """At the start of a request that writes, after signing in (which only read, or wrote the
+    token's last use and committed it): on SQLite, end that read and go on holding the write lock,
+    so that writers take turns (waiting up to the busy timeout) instead of failing at their first
+    write with "database is locked". Nothing on PostgreSQL, whose rows lock one by one."""
     if not (isinstance(session.bind, Engine) and session.bind.dialect.name == "sqlite"):
         return
     if session.in_transaction():

@@ -59,12 +59,58 @@ class HealthChecks(_Strict):
     fever_celsius: float
 
 
+ZONE_KINDS = ("sealed", "controlled", "precaution")
+RISK_LEVELS = ("high", "medium", "low")
+AreaLevel = Literal["group", "village", "township", "county"]
+
+
 class Zones(_Strict):
-    proposal: dict[str, str]
+    """Sealed, controlled and precaution zones (cn-8): what is proposed around a case, the measures
+    of each kind, and when a zone may be lifted."""
+
+    # The area drawn around a case's home for each kind (its group sealed, its village controlled…).
+    proposal: dict[Literal["sealed", "controlled", "precaution"], AreaLevel]
+    # The kind proposed over the venues of a case's exposure window ("places with likely spread");
+    # none: no zone over venues.
+    window_venues: Literal["sealed", "controlled"] | None = None
+    # Venue kinds left out of that proposal (a home is its group's already).
+    window_venues_skip: tuple[str, ...] = ("household",)
     positive_in_controlled_seals: bool
-    lift_quiet_days: int
-    lift_contact_days: int
-    lift_screening_within_days: int
+    lift_quiet_days: int = Field(ge=0)
+    lift_contact_days: int = Field(ge=0)
+    lift_screening_within_days: int = Field(ge=1)
+    # The kinds that must all be lifted before a precaution zone may be.
+    precaution_waits_for: tuple[str, ...] = ("sealed", "controlled")
+    # The public measures each kind starts, as the notice names them.
+    measures: dict[Literal["sealed", "controlled", "precaution"], tuple[str, ...]] = {}
+
+
+class RiskStep(_Strict):
+    """One downgrade: from a level to the next lower, once its conditions hold."""
+
+    to: Literal["medium", "low"]
+    # Days without a case or positive result inside, counted from the last one's confirmation (day 0).
+    quiet_days: int = Field(ge=0)
+    # A negative sample of everyone inside taken on or after this day (same count), when asked.
+    screening_day: int | None = Field(default=None, ge=0)
+    # An area that came to this level by a downgrade needs only this many days at it (and no case
+    # since), in place of quiet_days and the screening.
+    after_downgrade_days: int | None = Field(default=None, ge=0)
+
+
+class RiskAreas(_Strict):
+    """High / medium / low risk areas: the unit they are drawn over, how a level is assigned, and
+    the steps down."""
+
+    unit: AreaLevel = "group"
+    # A level given outright to a case's home unit (cn-9: high); none: the criteria below decide.
+    home_level: Literal["high", "medium"] | None = None
+    high_cumulative_cases: int = Field(ge=0)
+    # A cluster: at least cluster_cases cases confirmed in the area within cluster_days.
+    cluster_days: int = Field(ge=1)
+    cluster_cases: int = Field(ge=2, default=2)
+    downgrade: dict[Literal["high", "medium"], RiskStep]
+    measures: dict[Literal["high", "medium", "low"], tuple[str, ...]] = {}
 
 
 class Placement(_Strict):
@@ -94,7 +140,7 @@ class Protocol(BaseModel):
     quarantine: dict[str, QuarantineRule]
     health_checks: HealthChecks
     zones: Zones
-    risk_areas: dict[str, int]
+    risk_areas: RiskAreas
     screening: Screening
     placement: Placement
     clocks: dict[str, int]

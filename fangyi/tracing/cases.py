@@ -16,6 +16,7 @@ from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.db.once import create_once
 from fangyi.errors import Conflict, Invalid, NotFound
+from fangyi.events import publish
 from fangyi.identity import IdentityError, parse_id_number
 from fangyi.parts import installed
 from fangyi.registry.models import Person
@@ -23,6 +24,7 @@ from fangyi.registry.persons import FieldError
 from fangyi.timeutil import local_tz, now
 from fangyi.tracing import chains
 from fangyi.tracing.contacts import refresh, within
+from fangyi.tracing.events import CaseConfirmed
 from fangyi.tracing.models import CLASSIFICATIONS, FOUND_BY, SOURCES, Case
 
 CASE_COLUMNS = ("case_no", "id_number", "classification", "onset_date", "sampled_at", "confirmed_at", "source",
@@ -193,6 +195,7 @@ def create_case(session: Session, actor: Principal, values: CaseFields) -> Case:
     session.flush()
     audit.record(session, actor, "create", "case", case.id, after=_snapshot(case))
     refresh(session, actor, case)
+    publish(session, actor, CaseConfirmed(case.id, case.case_no, person.id, person.area_code, case.confirmed_at))
     return case
 
 

@@ -1,0 +1,144 @@
+"""Zones pages: the zones and risk areas in force with their days to lift and criteria (proposals
+first, for commanders to approve), one zone's criteria, residents and timeline, and its printable
+notice with every version.
+
+Each page declares the permission its service checks (`needs`) and calls that service; a refused
+form comes back as the page with the reason, under the refusal's status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from fangyi.access import Principal
+from fangyi.deps import SessionDep, Viewer, csrf_ok
+from fangyi.errors import Conflict, Forbidden, Invalid
+from fangyi.timeutil import parse_instant, today
+from fangyi.web.http import needs
+from fangyi.web.i18n import translate
+from fangyi.web.render import lang_of, render
+from fangyi.zones import service
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    if not csrf_ok(request, str(form.get("csrf") or "")):
+        raise Forbidden(translate("error.csrf", lang_of(request)))
+    return {key: str(value) for key, value in form.items()}
+
+
+def _at(form: dict[str, str]) -> datetime | None:
+    text = form.get("at", "").strip()
+    if not text:
+        return None
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise Invalid(f"{text!r} is not a time (YYYY-MM-DD HH:MM)", column="at") from None
+
+
+def _days_to(view: service.ZoneView) -> int | None:
+    on = view.lift_on
+    return None if on is None else max(0, (on - today()).days)
+
+
+@router.get("/zones", openapi_extra=needs("read_zones"))
+def zones_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    return _list(request, session, user)
+
+
+def _list(request: Request, session: Session, user: Principal, *, status: int = 200, **extra: Any) -> HTMLResponse:
+    views = service.list_zones(session, user, today())
+    waiting = [v for v in views if v.zone.state == "proposed" or v.zone.pending]
+    in_force = [v for v in views if v.zone.state == "active"]
+    return render(request, "zones_list.html", status_code=status, user=user, waiting=waiting, in_force=in_force,
+                  days_to=_days_to, today=today(), names=service.area_names(session, views), **extra)
+
+
+@router.post("/zones/check", openapi_extra=needs("check_zones"))
+async def check_now(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    await _form(request)
+    service.check(session, user, today())
+    session.commit()
+    return _list(request, session, user, message=translate("zones.checked", lang_of(request)))
+
+
+def _zone_page(request: Request, session: Session, user: Principal, zone_id: int, *, status: int = 200,
+               **extra: Any) -> HTMLResponse:
+    zone, decisions = service.timeline(session, user, zone_id)
+    _, people = service.residents(session, user, zone_id)
+    view = next((v for v in service.list_zones(session, user, today()) if v.zone.id == zone.id),
+                service.ZoneView(zone, None))
+    return render(request, "zones_zone.html", status_code=status, user=user, zone=zone, view=view,
+                  decisions=decisions, residents=people, days_to=_days_to(view),
+                  names=service.area_names(session, [zone]), **extra)
+
+
+@router.get("/zones/{zone_id}", openapi_extra=needs("read_zones"))
+def zone_page(request: Request, session: SessionDep, user: Viewer, zone_id: int) -> HTMLResponse:
+    return _zone_page(request, session, user, zone_id)
+
+
+async def _decide(request: Request, session: Session, user: Principal, zone_id: int, action: str) -> Response:
+    form = await _form(request)
+    try:
+        if action == "approve":
+            areas = form.get("areas")
+            codes = areas.split() if areas is not None and areas.strip() else None
+            service.approve(session, user, zone_id, at=_at(form), area_codes=codes, note=form.get("note") or None)
+        elif action == "reject":
+            service.reject(session, user, zone_id, reason=form.get("reason", ""), at=_at(form))
+        else:
+            override = form.get("override", "").strip() or None
+            service.lift(session, user, zone_id, at=_at(form), override=override)
+    except (Conflict, Invalid) as exc:  # refused before anything was written
+        session.rollback()
+        return _zone_page(request, session, user, zone_id, status=exc.status, error=exc.detail, form=form)
+    session.commit()
+    return RedirectResponse(f"/zones/{zone_id}", status_code=303)
+
+
+@router.post("/zones/{zone_id}/approve", openapi_extra=needs("approve_zones"))
+async def approve(request: Request, session: SessionDep, user: Viewer, zone_id: int) -> Response:
+    return await _decide(request, session, user, zone_id, "approve")
+
+
+@router.post("/zones/{zone_id}/reject", openapi_extra=needs("approve_zones"))
+async def reject(request: Request, session: SessionDep, user: Viewer, zone_id: int) -> Response:
+    return await _decide(request, session, user, zone_id, "reject")
+
+
+@router.post("/zones/{zone_id}/lift", openapi_extra=needs("approve_zones"))
+async def lift(request: Request, session: SessionDep, user: Viewer, zone_id: int) -> Response:
+    return await _decide(request, session, user, zone_id, "lift")
+
+
+def _notice_page(request: Request, session: Session, user: Principal, zone_id: int, *, status: int = 200,
+                 **extra: Any) -> HTMLResponse:
+    zone, found = service.zone_notices(session, user, zone_id)
+    return render(request, "zones_notice.html", status_code=status, user=user, zone=zone, notices=found, **extra)
+
+
+@router.get("/zones/{zone_id}/notice", openapi_extra=needs("read_zones"))
+def notice_page(request: Request, session: SessionDep, user: Viewer, zone_id: int) -> HTMLResponse:
+    return _notice_page(request, session, user, zone_id)
+
+
+@router.post("/zones/{zone_id}/notice", openapi_extra=needs("edit_notices"))
+async def notice_edit(request: Request, session: SessionDep, user: Viewer, zone_id: int) -> Response:
+    form = await _form(request)
+    try:
+        service.edit_notice(session, user, zone_id, title=form.get("title", ""), body=form.get("body", ""))
+    except (Conflict, Invalid) as exc:
+        session.rollback()
+        return _notice_page(request, session, user, zone_id, status=exc.status, error=exc.detail, form=form)
+    session.commit()
+    return RedirectResponse(f"/zones/{zone_id}/notice", status_code=303)
+
+

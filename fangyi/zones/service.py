@@ -1,0 +1,724 @@
+"""What the zones part does, and what other parts may ask of it.
+
+Every function takes the session and the acting principal first, checks the permission and the
+jurisdiction of every zone and area it reads, writes or is named, audits every write, and raises
+DomainError. A zone lies in a reader's jurisdiction when its scope (the narrowest area holding all of
+its areas and venues) does.
+
+The cycle: a case proposes zones around its home (`on_case_confirmed`); a commander approves them
+(`approve`, which may edit the areas) or rejects them; the daily check (`check`) evaluates each zone
+in force against the edition and, on the first day every criterion holds, proposes its lift (a risk
+area: its downgrade); a commander approves that, or lifts earlier with a written override (`lift`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from fangyi.access import Principal, check_area, in_jurisdiction, require, sees
+from fangyi.areacodes import AreaCodeError, level_of, prefix
+from fangyi.audit import service as audit
+from fangyi.db.session import writing
+from fangyi.errors import Conflict, Invalid, NotFound
+from fangyi.protocols.reader import Protocol, current
+from fangyi.registry.models import Area, Person, Venue
+from fangyi.timeutil import day_bounds, now, to_local
+from fangyi.tracing.events import CaseConfirmed
+from fangyi.tracing.models import Case, Contact, InvestigationPlace
+from fangyi.zones import notices
+from fangyi.zones.areas import ancestors, at_level, scope
+from fangyi.zones.criteria import Evaluation, evaluate, local_day
+from fangyi.zones.models import (
+    KINDS,
+    RISK_LEVELS,
+    STRICTNESS,
+    ZONE_KINDS,
+    Zone,
+    ZoneArea,
+    ZoneDecision,
+    ZoneNotice,
+    regime_of,
+)
+
+MAX_REASON = 500
+
+
+@dataclass
+class ZoneView:
+    """A zone as the check and the list give it: its record, its evaluation on the day, and its
+    proposal waiting for a commander, if any."""
+
+    zone: Zone
+    evaluation: Evaluation | None
+
+    def proposal(self) -> dict[str, Any] | None:
+        if self.zone.pending is None or self.zone.pending_on is None:
+            return None
+        return {"action": self.zone.pending, "on": self.zone.pending_on.isoformat()}
+
+    def as_json(self) -> dict[str, Any]:
+        zone = self.zone
+        since = zone.kind_since if zone.state == "active" else zone.lifted_at if zone.state == "lifted" else None
+        return {
+            "id": zone.id, "kind": zone.kind, "areas": list(zone.area_codes), "venues": list(zone.venue_ids),
+            "state": zone.state, "since": local_day(since or zone.proposed_at).isoformat(),
+            "criteria": [c.as_json() for c in self.evaluation.criteria] if self.evaluation else [],
+            "proposal": self.proposal(),
+        }
+
+    @property
+    def lift_on(self) -> date | None:
+        """The first day every criterion holds: known when all hold, else the latest day any
+        criterion said it would hold from (a floor, not a promise)."""
+        if self.evaluation is None:
+            return None
+        if self.evaluation.lift_on is not None:
+            return self.evaluation.lift_on
+        days = [c.since or _holds_from(c.evidence) for c in self.evaluation.criteria]
+        known = [d for d in days if d is not None]
+        return max(known) if len(known) == len(days) and known else None
+
+
+def _holds_from(evidence: dict[str, Any]) -> date | None:
+    value = evidence.get("holds_from")
+    return date.fromisoformat(value) if isinstance(value, str) else None
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def _visible(actor: Principal, zone: Zone) -> None:
+    check_area(actor, zone.scope_code)
+
+
+def get_zone(session: Session, actor: Principal, zone_id: int, *, need: str = "read_zones",
+             lock: bool = False) -> Zone:
+    """A zone within the actor's jurisdiction, for what they mean to do (`need`, asked first so that a
+    refusal tells nothing of the zone)."""
+    require(actor, need)
+    query = select(Zone).where(Zone.id == zone_id)
+    if lock:
+        writing(session)
+        query = query.with_for_update()
+    zone = session.scalar(query)
+    if zone is None:
+        raise NotFound("not found in your jurisdiction")
+    _visible(actor, zone)
+    return zone
+
+
+def _in_force_on(day: date) -> Any:
+    end = day_bounds(day)[1]
+    return (
+        ((Zone.state == "proposed") & (Zone.proposed_at < end))
+        | ((Zone.approved_at.is_not(None)) & (Zone.approved_at < end)
+           & ((Zone.lifted_at.is_(None)) | (Zone.lifted_at >= end)) & (Zone.state.in_(("active", "lifted"))))
+    )
+
+
+def _order(view: ZoneView) -> tuple[int, int, int, int]:
+    zone = view.zone
+    # A seal waiting for approval first (a positive inside a controlled zone), then other proposals.
+    urgent = 0 if zone.pending == "seal" else 1 if zone.state == "proposed" or zone.pending else 2
+    return urgent, 0 if regime_of(zone.kind) == "zones" else 1, STRICTNESS[zone.kind], zone.id
+
+
+def list_zones(session: Session, actor: Principal, day: date, *, protocol: Protocol | None = None) -> list[ZoneView]:
+    """Zones and risk areas proposed or in force on `day` within the actor's jurisdiction, each with its
+    criteria evaluated on that day; nothing is written."""
+    require(actor, "read_zones")
+    zones = list(session.scalars(select(Zone).where(_in_force_on(day), in_jurisdiction(actor, Zone.scope_code))))
+    return _views(session, zones, day, protocol or current())
+
+
+def _views(session: Session, zones: list[Zone], day: date, protocol: Protocol) -> list[ZoneView]:
+    # The precaution zone's rule reads every sealed and controlled zone of the county, seen or not.
+    context = list(session.scalars(select(Zone).where(Zone.state == "active")))
+    active = [z for z in zones if z.state == "active" and (z.approved_at is None or local_day(z.approved_at) <= day)]
+    evaluations = evaluate(session, active, day, protocol, context=context)
+    return sorted((ZoneView(z, evaluations.get(z.id)) for z in zones), key=_order)
+
+
+def timeline(session: Session, actor: Principal, zone_id: int) -> tuple[Zone, list[ZoneDecision]]:
+    zone = get_zone(session, actor, zone_id)
+    decisions = list(session.scalars(select(ZoneDecision).where(ZoneDecision.zone_id == zone.id)
+                                     .order_by(ZoneDecision.at, ZoneDecision.id)))
+    return zone, decisions
+
+
+def zone_notices(session: Session, actor: Principal, zone_id: int) -> tuple[Zone, list[ZoneNotice]]:
+    """A zone's notices, every version, newest first."""
+    zone = get_zone(session, actor, zone_id)
+    found = list(session.scalars(select(ZoneNotice).where(ZoneNotice.zone_id == zone.id)
+                                 .order_by(ZoneNotice.decision_id.desc(), ZoneNotice.version.desc())))
+    return zone, found
+
+
+@dataclass
+class Residents:
+    area_code: str
+    name: str
+    count: int
+
+
+def residents(session: Session, actor: Principal, zone_id: int) -> tuple[Zone, list[Residents]]:
+    """Who lives in the zone (the registry's persons, merged records left out), counted by the area
+    they live in (their group, where they have one)."""
+    zone = get_zone(session, actor, zone_id)
+    if not zone.area_codes:
+        return zone, []
+    home = Person.area_code
+    rows = session.execute(
+        select(home, Area.name, func.count()).join(Area, Area.code == home)
+        .where(Person.merged_into_id.is_(None), _under(home, zone.area_codes))
+        .group_by(home, Area.name).order_by(home)
+    )
+    return zone, [Residents(str(code), str(name), int(count)) for code, name, count in rows]
+
+
+def area_names(session: Session, views: list[ZoneView] | list[Zone]) -> dict[str, str]:
+    """The names of these zones' areas (zones the reader was given, so within their jurisdiction)."""
+    zones = [v.zone if isinstance(v, ZoneView) else v for v in views]
+    codes = sorted({code for zone in zones for code in zone.area_codes})
+    if not codes:
+        return {}
+    return {str(code): str(name) for code, name in session.execute(select(Area.code, Area.name)
+                                                                   .where(Area.code.in_(codes)))}
+
+
+def _under(column: Any, codes: list[str]) -> Any:
+    return or_(*(column.startswith(prefix(code), autoescape=True) for code in codes))
+
+
+# --- proposing ---------------------------------------------------------------------------------------
+
+
+def _decide(session: Session, actor: Principal, zone: Zone | None, action: str, at: datetime, *,
+            kind_before: str | None = None, kind_after: str | None = None, reason: str | None = None,
+            evidence: dict[str, Any] | None = None, county: str | None = None) -> ZoneDecision:
+    decision = ZoneDecision(
+        zone_id=zone.id if zone else None, action=action, at=at, actor_id=actor.id or None, actor=actor.username,
+        kind_before=kind_before, kind_after=kind_after, area_codes=list(zone.area_codes) if zone else [],
+        reason=reason, evidence=evidence or {}, county_code=county,
+    )
+    session.add(decision)
+    session.flush()
+    audit.record(session, actor, f"zone_{action}", "zone", zone.id if zone else county,
+                 after={"decision": decision.id, "kind_before": kind_before, "kind_after": kind_after,
+                        "at": at.isoformat(), "areas": decision.area_codes, "evidence": decision.evidence},
+                 note=reason)
+    return decision
+
+
+def _held(session: Session, codes: list[str], regime: str) -> dict[str, Zone]:
+    """The zones (proposed or active, of this regime) holding each of these very areas."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(ZoneArea.area_code, Zone).join(Zone, Zone.id == ZoneArea.zone_id)
+        .where(ZoneArea.area_code.in_(codes), ZoneArea.regime == regime, Zone.state.in_(("proposed", "active")))
+    )
+    found: dict[str, Zone] = {}
+    for code, zone in rows:
+        if code not in found or STRICTNESS[zone.kind] < STRICTNESS[found[code].kind]:
+            found[str(code)] = zone
+    return found
+
+
+def _in_force(session: Session, codes: list[str], regime: str) -> dict[str, Zone]:
+    """The zone in force over each of these very areas, where there is one."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(ZoneArea.area_code, Zone).join(Zone, Zone.id == ZoneArea.zone_id)
+        .where(ZoneArea.area_code.in_(codes), ZoneArea.regime == regime, ZoneArea.in_force.is_(True))
+    )
+    return {str(code): zone for code, zone in rows}
+
+
+def _covering(session: Session, area: str, regime: str) -> list[Zone]:
+    """Zones (proposed or active) of this regime over the area or an area above it."""
+    rows = session.scalars(
+        select(Zone).join(ZoneArea, ZoneArea.zone_id == Zone.id)
+        .where(ZoneArea.area_code.in_(ancestors(area)), ZoneArea.regime == regime,
+               Zone.state.in_(("proposed", "active")))
+    )
+    return list(set(rows))
+
+
+def _effective(zone: Zone) -> str:
+    return "sealed" if zone.pending == "seal" else zone.kind
+
+
+def _new_zone(session: Session, actor: Principal, *, kind: str, areas: list[str], venues: list[Venue],
+              reason: str, at: datetime, protocol: Protocol, case_id: int | None = None) -> Zone:
+    codes = sorted(set(areas))
+    scope_code = scope(codes + [v.area_code for v in venues])
+    measures = protocol.zones.measures if kind in ZONE_KINDS else protocol.risk_areas.measures
+    zone = Zone(kind=kind, state="proposed", area_codes=codes, venue_ids=sorted(v.id for v in venues),
+                scope_code=scope_code, reason=reason[:MAX_REASON], edition=protocol.edition,
+                measures=list(measures.get(kind, ())),  # type: ignore[call-overload]
+                case_id=case_id, proposed_at=at, proposed_by=actor.username, downgraded=False)
+    session.add(zone)
+    session.flush()
+    for code in codes:
+        session.add(ZoneArea(zone_id=zone.id, area_code=code, regime=regime_of(kind), in_force=False))
+    _decide(session, actor, zone, "propose", at, kind_after=kind, reason=reason,
+            evidence={"case_id": case_id} if case_id else None)
+    return zone
+
+
+def _areas_exist(session: Session, actor: Principal, codes: list[str]) -> None:
+    for code in codes:
+        try:
+            level_of(code)
+        except AreaCodeError as exc:
+            raise Invalid(str(exc), column="areas") from None
+        if not sees(actor, code):
+            raise NotFound(f"area {code} not found in your jurisdiction", column="areas")
+    known = set(session.scalars(select(Area.code).where(Area.code.in_(codes))))
+    missing = [code for code in codes if code not in known]
+    if missing:
+        raise NotFound(f"area {', '.join(missing)} not found in your jurisdiction", column="areas")
+
+
+def propose(session: Session, actor: Principal, *, kind: str, area_codes: list[str], reason: str,
+            venue_codes: list[str] | None = None, at: datetime | None = None) -> Zone:
+    """A zone or risk area proposed by hand. Refused: an unknown area or one outside the jurisdiction,
+    an area already in another proposal, or one already in force under the same or a stricter kind."""
+    require(actor, "propose_zones")
+    writing(session)
+    if kind not in KINDS:
+        raise Invalid(f"{kind!r} is not one of {', '.join(KINDS)}", column="kind")
+    reason = _reason(reason, "reason")
+    codes = sorted(set(area_codes))
+    if not codes and not venue_codes:
+        raise Invalid("a zone needs at least one area or venue", column="areas")
+    _areas_exist(session, actor, codes)
+    venues = _venues(session, actor, venue_codes or [])
+    moment = _moment(at)
+    regime = regime_of(kind)
+    for code, other in _held(session, codes, regime).items():
+        if other.state == "proposed":
+            raise Conflict(f"area {code} is already in proposed zone #{other.id} ({other.kind}): approve or reject "
+                           "that one first", column="areas")
+        if STRICTNESS[other.kind] <= STRICTNESS[kind]:
+            raise Conflict(f"area {code} is already in zone #{other.id} ({other.kind}), as strict or stricter",
+                           column="areas")
+    return _new_zone(session, actor, kind=kind, areas=codes, venues=venues, reason=reason, at=moment,
+                     protocol=current())
+
+
+def _venues(session: Session, actor: Principal, codes: list[str]) -> list[Venue]:
+    if not codes:
+        return []
+    found = {v.code: v for v in session.scalars(select(Venue).where(Venue.code.in_(codes)))}
+    for code in codes:
+        venue = found.get(code)
+        if venue is None or not sees(actor, venue.area_code):
+            raise NotFound(f"venue {code} not found in your jurisdiction", column="venues")
+    return list(found.values())
+
+
+def _reason(text: str | None, column: str) -> str:
+    value = (text or "").strip()
+    if not value:
+        raise Invalid("a written reason is required", column=column)
+    if len(value) > MAX_REASON:
+        raise Invalid(f"the reason is longer than {MAX_REASON} characters", column=column)
+    return value
+
+
+def _moment(at: datetime | None) -> datetime:
+    moment = now() if at is None else at
+    if moment.tzinfo is None:
+        raise Invalid("a decision time needs its offset (or is read as local time)", column="at")
+    if moment > now() + timedelta(minutes=1):
+        raise Invalid("a decision cannot take effect in the future", column="at")
+    return moment
+
+
+def on_case_confirmed(session: Session, actor: Principal, event: CaseConfirmed) -> None:
+    """A case was opened: a positive inside a controlled zone asks for it to be sealed (at the top of
+    the command's list), a lift proposed or done since the case was confirmed is withdrawn or undone,
+    and zones and risk areas are proposed around its home by the edition's mapping. Nothing becomes
+    active without a commander."""
+    protocol = current()
+    home = event.area_code
+    at = event.confirmed_at
+    label = f"case {event.case_no} confirmed"
+    for regime in ("zones", "risk"):
+        for zone in _containing(session, home, regime, at):
+            _positive_inside(session, actor, zone, event, protocol)
+    if protocol.regime == "zones":
+        for kind, level in protocol.zones.proposal.items():
+            area = at_level(home, level)
+            if any(STRICTNESS[_effective(z)] <= STRICTNESS[kind] for z in _covering(session, area, "zones")):
+                continue  # already held as strictly (strictest wins)
+            _new_zone(session, actor, kind=kind, areas=[area], venues=[], reason=f"{label}: {kind} {level}",
+                      at=at, protocol=protocol, case_id=event.case_id)
+        if protocol.zones.window_venues is not None:
+            venues = _window_venues(session, event.case_id, protocol.zones.window_venues_skip)
+            if venues:
+                _new_zone(session, actor, kind=protocol.zones.window_venues, areas=[], venues=venues,
+                          reason=f"{label}: places with likely spread", at=at, protocol=protocol,
+                          case_id=event.case_id)
+    _propose_risk(session, actor, event, protocol)
+
+
+def _containing(session: Session, home: str, regime: str, at: datetime) -> list[Zone]:
+    """Zones of this regime over the home (active, or lifted at or after `at`), locked for the change."""
+    writing(session)
+    rows = session.scalars(
+        select(Zone).join(ZoneArea, ZoneArea.zone_id == Zone.id)
+        .where(ZoneArea.area_code.in_(ancestors(home)), ZoneArea.regime == regime,
+               (Zone.state == "active") | ((Zone.state == "lifted") & (Zone.lifted_at >= at)))
+        .with_for_update()
+    )
+    return sorted(set(rows), key=lambda z: z.id)
+
+
+def _positive_inside(session: Session, actor: Principal, zone: Zone, event: CaseConfirmed,
+                     protocol: Protocol) -> None:
+    reason = f"case {event.case_no} confirmed inside at {to_local(event.confirmed_at).isoformat(timespec='minutes')}"
+    evidence = {"case_no": event.case_no}
+    if zone.state == "lifted":
+        # The lift raced the positive result (or was entered before it): the result wins.
+        _reinstate(session, actor, zone, reason, evidence)
+    elif zone.pending in ("lift", "downgrade"):
+        _decide(session, actor, zone, "withdraw", event.confirmed_at, kind_before=zone.kind, kind_after=zone.kind,
+                reason=f"{zone.pending} withdrawn: {reason}", evidence=evidence)
+        _clear_pending(zone)
+    if zone.kind == "controlled" and protocol.zones.positive_in_controlled_seals and zone.pending != "seal":
+        zone.pending, zone.pending_on, zone.pending_at = "seal", local_day(event.confirmed_at), now()
+        zone.pending_reason = reason
+        _decide(session, actor, zone, "propose_seal", event.confirmed_at, kind_before="controlled",
+                kind_after="sealed", reason=reason, evidence=evidence)
+
+
+def _reinstate(session: Session, actor: Principal, zone: Zone, reason: str, evidence: dict[str, Any]) -> None:
+    taken = _in_force(session, zone.area_codes, regime_of(zone.kind))
+    blocked = sorted(code for code, other in taken.items() if other.id != zone.id)
+    if blocked:
+        evidence = {**evidence, "areas_held_elsewhere": blocked}
+    zone.state, zone.lifted_at, zone.lifted_by = "active", None, None
+    _clear_pending(zone)
+    session.execute(update(ZoneArea).where(ZoneArea.zone_id == zone.id, ZoneArea.area_code.not_in(blocked))
+                    .values(in_force=True))
+    _decide(session, actor, zone, "lift_undone", now(), kind_before=zone.kind, kind_after=zone.kind,
+            reason=f"lift undone: {reason}", evidence=evidence)
+
+
+def _clear_pending(zone: Zone) -> None:
+    zone.pending = zone.pending_on = zone.pending_at = zone.pending_reason = None
+
+
+def _window_venues(session: Session, case_id: int, skip: tuple[str, ...]) -> list[Venue]:
+    """The venues of a case's exposure window where someone became its close contact, and the places
+    it named in its interview."""
+    codes: set[str] = set()
+    for reasons in session.scalars(select(Contact.reasons).where(Contact.case_id == case_id,
+                                                                 Contact.degree == "close")):
+        codes.update(str(r["venue_code"]) for r in reasons or () if r.get("kind") == "venue" and r.get("venue_code"))
+    named = set(session.scalars(select(InvestigationPlace.venue_id).where(InvestigationPlace.case_id == case_id)))
+    if not codes and not named:
+        return []
+    query = select(Venue).where(Venue.code.in_(sorted(codes)) | Venue.id.in_(sorted(named)))
+    return [v for v in session.scalars(query) if v.kind not in skip]
+
+
+def _propose_risk(session: Session, actor: Principal, event: CaseConfirmed, protocol: Protocol) -> None:
+    rule = protocol.risk_areas
+    area = at_level(event.area_code, rule.unit)
+    level = rule.home_level
+    if level is None:
+        home = Person.area_code.startswith(prefix(area), autoescape=True)
+        counted = select(func.count()).select_from(Case).join(Person, Person.id == Case.person_id).where(
+            home, Case.ruled_out_at.is_(None), Case.confirmed_at <= event.confirmed_at)
+        cumulative = session.scalar(counted) or 0
+        recent = session.scalar(counted.where(
+            Case.confirmed_at > event.confirmed_at - timedelta(days=rule.cluster_days))) or 0
+        level = "high" if cumulative > rule.high_cumulative_cases and recent >= rule.cluster_cases else "medium"
+    if any(STRICTNESS[z.kind] <= STRICTNESS[level] for z in _covering(session, area, "risk")):
+        return
+    _new_zone(session, actor, kind=level, areas=[area], venues=[], at=event.confirmed_at, protocol=protocol,
+              reason=f"case {event.case_no} confirmed: {level} risk", case_id=event.case_id)
+
+
+# --- deciding ----------------------------------------------------------------------------------------
+
+
+def approve(session: Session, actor: Principal, zone_id: int, *, at: datetime | None = None,
+            area_codes: list[str] | None = None, note: str | None = None) -> ZoneDecision:
+    """Approve what waits on a zone: a proposed zone comes into force (its areas as edited, if given);
+    a proposed lift, downgrade or seal takes effect. The decision's time is `at` (taken on paper and
+    entered later), never in the future."""
+    zone = get_zone(session, actor, zone_id, need="approve_zones", lock=True)
+    moment = _moment(at)
+    if zone.state in ("lifted", "rejected"):
+        raise Conflict(f"zone #{zone.id} is already {zone.state}: nothing to approve")
+    if zone.state == "proposed":
+        return _activate(session, actor, zone, moment, area_codes, note)
+    if area_codes is not None:
+        raise Invalid("the areas of a zone in force are not changed by approving its proposal", column="areas")
+    if zone.pending is None:
+        raise Conflict(f"zone #{zone.id} is in force with nothing proposed: nothing to approve")
+    if zone.pending == "seal":
+        return _seal(session, actor, zone, moment)
+    if zone.pending == "lift":
+        return lift(session, actor, zone.id, at=moment)
+    return _downgrade(session, actor, zone, moment, note)
+
+
+def _activate(session: Session, actor: Principal, zone: Zone, moment: datetime, area_codes: list[str] | None,
+              note: str | None) -> ZoneDecision:
+    if moment < zone.proposed_at:
+        raise Invalid("a zone cannot be approved before it was proposed", column="at")
+    regime = regime_of(zone.kind)
+    if area_codes is not None:
+        codes = sorted(set(area_codes))
+        if not codes and not zone.venue_ids:
+            raise Invalid("a zone needs at least one area or venue", column="areas")
+        _areas_exist(session, actor, codes)
+        if codes != zone.area_codes:
+            before = list(zone.area_codes)
+            session.execute(delete(ZoneArea).where(ZoneArea.zone_id == zone.id))
+            for code in codes:
+                session.add(ZoneArea(zone_id=zone.id, area_code=code, regime=regime, in_force=False))
+            zone.area_codes = codes
+            venues = list(session.scalars(select(Venue.area_code).where(Venue.id.in_(zone.venue_ids))))
+            zone.scope_code = scope(codes + venues)
+            _visible(actor, zone)
+            _decide(session, actor, zone, "edit", moment, kind_before=zone.kind, kind_after=zone.kind,
+                    reason=note, evidence={"areas_before": before})
+            session.flush()
+    superseded: list[Zone] = []
+    for code, other in _in_force(session, zone.area_codes, regime).items():
+        if other.id == zone.id:
+            continue
+        if STRICTNESS[other.kind] <= STRICTNESS[zone.kind]:
+            raise Conflict(f"area {code} is already in zone #{other.id} ({other.kind}), as strict or stricter: "
+                           "edit the areas or reject this proposal", column="areas")
+        superseded.append(other)
+    for other in {z.id: z for z in superseded}.values():
+        _give_up(session, actor, other, zone, moment)
+    zone.state, zone.approved_at, zone.approved_by, zone.kind_since = "active", moment, actor.username, moment
+    session.execute(update(ZoneArea).where(ZoneArea.zone_id == zone.id).values(in_force=True))
+    decision = _decide(session, actor, zone, "approve", moment, kind_after=zone.kind, reason=note)
+    notices.draft(session, actor, zone, decision, "approve")
+    return decision
+
+
+def _give_up(session: Session, actor: Principal, weaker: Zone, stricter: Zone, moment: datetime) -> None:
+    """Strictest wins: the weaker zone in force over the same areas gives them up (and ends when it
+    has none left)."""
+    taken = set(stricter.area_codes)
+    session.execute(update(ZoneArea).where(ZoneArea.zone_id == weaker.id, ZoneArea.area_code.in_(sorted(taken)))
+                    .values(in_force=False))
+    left = [code for code in weaker.area_codes if code not in taken]
+    before = list(weaker.area_codes)
+    if left or weaker.venue_ids:
+        weaker.area_codes = left
+        _decide(session, actor, weaker, "edit", moment, kind_before=weaker.kind, kind_after=weaker.kind,
+                reason=f"areas taken over by zone #{stricter.id} ({stricter.kind})", evidence={"areas_before": before})
+        return
+    weaker.state, weaker.lifted_at, weaker.lifted_by = "lifted", moment, actor.username
+    _clear_pending(weaker)
+    _decide(session, actor, weaker, "superseded", moment, kind_before=weaker.kind,
+            reason=f"replaced by zone #{stricter.id} ({stricter.kind})", evidence={"by": stricter.id})
+
+
+def reject(session: Session, actor: Principal, zone_id: int, *, reason: str,
+           at: datetime | None = None) -> ZoneDecision:
+    """Turn down a proposed zone, or a lift, downgrade or seal proposed on one in force."""
+    zone = get_zone(session, actor, zone_id, need="approve_zones", lock=True)
+    text = _reason(reason, "reason")
+    moment = _moment(at)
+    if zone.state == "proposed":
+        zone.state = "rejected"
+        return _decide(session, actor, zone, "reject", moment, kind_before=zone.kind, reason=text)
+    if zone.state == "active" and zone.pending is not None:
+        action = zone.pending
+        _clear_pending(zone)
+        return _decide(session, actor, zone, f"reject_{action}", moment, kind_before=zone.kind, kind_after=zone.kind,
+                       reason=text)
+    raise Conflict(f"zone #{zone.id} is {zone.state} with nothing proposed: nothing to reject")
+
+
+def _seal(session: Session, actor: Principal, zone: Zone, moment: datetime) -> ZoneDecision:
+    zone.kind, zone.kind_since = "sealed", moment
+    zone.measures = list(current().zones.measures.get("sealed", ()))
+    reason = zone.pending_reason
+    _clear_pending(zone)
+    decision = _decide(session, actor, zone, "seal", moment, kind_before="controlled", kind_after="sealed",
+                       reason=reason)
+    notices.draft(session, actor, zone, decision, "seal")
+    return decision
+
+
+def _downgrade(session: Session, actor: Principal, zone: Zone, moment: datetime, note: str | None) -> ZoneDecision:
+    protocol = current()
+    step = protocol.risk_areas.downgrade.get(zone.kind)  # type: ignore[call-overload]
+    if step is None:
+        raise Conflict(f"zone #{zone.id} ({zone.kind}) has no lower level")
+    evaluation = evaluate(session, [zone], local_day(moment), protocol).get(zone.id)
+    if evaluation is None or not evaluation.all_met:
+        raise Conflict(f"the downgrade of zone #{zone.id} no longer holds: "
+                       f"{', '.join(c.name for c in (evaluation.criteria if evaluation else []) if not c.met)}")
+    before = zone.kind
+    zone.kind, zone.kind_since, zone.downgraded = step.to, moment, True
+    zone.measures = list(protocol.risk_areas.measures.get(step.to, ()))  # type: ignore[call-overload]
+    _clear_pending(zone)
+    if step.to == "low":
+        zone.state, zone.lifted_at, zone.lifted_by = "lifted", moment, actor.username
+        session.execute(update(ZoneArea).where(ZoneArea.zone_id == zone.id).values(in_force=False))
+    decision = _decide(session, actor, zone, "downgrade", moment, kind_before=before, kind_after=step.to,
+                       reason=note, evidence={"criteria": [c.as_json() for c in evaluation.criteria]})
+    notices.draft(session, actor, zone, decision, "downgrade")
+    _routine(session, actor, zone, moment)
+    return decision
+
+
+def lift(session: Session, actor: Principal, zone_id: int, *, at: datetime | None = None,
+         override: str | None = None) -> ZoneDecision:
+    """End a zone in force. Its criteria are evaluated on the day of `at`: unless every one holds, the
+    lift needs a commander's override with a written reason (kept in the trail). A seal waiting on
+    the zone (a positive result inside) refuses any lift: the result wins."""
+    zone = get_zone(session, actor, zone_id, need="approve_zones", lock=True)
+    moment = _moment(at)
+    if zone.state != "active":
+        raise Conflict(f"zone #{zone.id} is {zone.state}: only a zone in force can be lifted")
+    if zone.pending == "seal":
+        raise Conflict(f"zone #{zone.id} has a positive result inside waiting to seal it ({zone.pending_reason}): "
+                       "the lift is refused")
+    if zone.approved_at is not None and moment < zone.approved_at:
+        raise Invalid("a zone cannot be lifted before it came into force", column="at")
+    reason = None if override is None else _reason(override, "override")
+    protocol = current()
+    context = list(session.scalars(select(Zone).where(Zone.state == "active")))
+    evaluation = evaluate(session, [zone], local_day(moment), protocol, context=context)[zone.id]
+    unmet = [c for c in evaluation.criteria if not c.met]
+    new_positive = [c for c in evaluation.criteria if c.name == "no_new_case" and not c.met]
+    if new_positive and zone.pending == "lift":
+        raise Conflict(f"a case or positive result inside zone #{zone.id} since its lift was proposed "
+                       f"({', '.join(new_positive[0].evidence.get('positives', [])[-3:])}): the lift is refused")
+    if unmet and reason is None:
+        raise Conflict(f"zone #{zone.id} does not meet {', '.join(c.name for c in unmet)} on "
+                       f"{local_day(moment).isoformat()}: a lift now needs an override with a written reason",
+                       unmet=[c.as_json() for c in unmet])
+    zone.state, zone.lifted_at, zone.lifted_by = "lifted", moment, actor.username
+    _clear_pending(zone)
+    session.execute(update(ZoneArea).where(ZoneArea.zone_id == zone.id).values(in_force=False))
+    decision = _decide(session, actor, zone, "override_lift" if unmet else "lift", moment, kind_before=zone.kind,
+                       reason=reason, evidence={"criteria": [c.as_json() for c in evaluation.criteria]})
+    notices.draft(session, actor, zone, decision, "lift")
+    _routine(session, actor, zone, moment)
+    return decision
+
+
+def _routine(session: Session, actor: Principal, zone: Zone, moment: datetime) -> None:
+    """When no medium or high risk area remains in the county, it returns to routine: recorded once."""
+    if zone.kind not in RISK_LEVELS:
+        return
+    county = zone.scope_code[:6]
+    remaining = session.scalar(select(func.count()).select_from(Zone).where(
+        Zone.state == "active", Zone.kind.in_(("high", "medium")), Zone.scope_code.startswith(county)))
+    if remaining:
+        return
+    _decide(session, actor, None, "routine", moment, reason="no medium or high risk area remains",
+            evidence={"last": zone.id}, county=county)
+
+
+def routine_since(session: Session, actor: Principal, county: str) -> datetime | None:
+    """When the county last returned to routine, if no medium or high area has come since."""
+    require(actor, "read_zones")
+    check_area(actor, county)
+    last = session.scalar(select(func.max(ZoneDecision.at)).where(ZoneDecision.action == "routine",
+                                                                  ZoneDecision.county_code == county))
+    if last is None:
+        return None
+    later = session.scalar(select(func.count()).select_from(Zone).where(
+        Zone.kind.in_(("high", "medium")), Zone.state == "active", Zone.scope_code.startswith(county)))
+    return None if later else last
+
+
+# --- the daily check -------------------------------------------------------------------------------
+
+
+def check(session: Session, actor: Principal, day: date) -> list[ZoneView]:
+    """The daily evaluation: every zone and risk area in force in the actor's jurisdiction against the
+    edition's criteria on `day`. On the first day all hold, the lift (a risk area: the downgrade) is
+    proposed for a commander; a proposal whose criteria no longer hold is withdrawn."""
+    require(actor, "check_zones")
+    writing(session)
+    protocol = current()
+    zones = list(session.scalars(select(Zone).where(_in_force_on(day), in_jurisdiction(actor, Zone.scope_code))
+                                 .with_for_update()))
+    views = _views(session, zones, day, protocol)
+    end = min(day_bounds(day)[1] - timedelta(seconds=1), now())
+    for view in views:
+        zone, evaluation = view.zone, view.evaluation
+        if evaluation is None or zone.state != "active" or evaluation.action is None:
+            continue
+        if evaluation.all_met and zone.pending is None:
+            zone.pending, zone.pending_on, zone.pending_at = evaluation.action, day, now()
+            zone.pending_reason = f"every criterion of {protocol.edition} holds on {day.isoformat()}"
+            target = evaluation.to_kind if evaluation.action == "downgrade" else zone.kind
+            _decide(session, actor, zone, f"propose_{evaluation.action}", end, kind_before=zone.kind,
+                    kind_after=target, reason=zone.pending_reason,
+                    evidence={"criteria": [c.as_json() for c in evaluation.criteria]})
+        elif not evaluation.all_met and zone.pending == evaluation.action and zone.pending_on is not None \
+                and zone.pending_on <= day:
+            unmet = ", ".join(c.name for c in evaluation.criteria if not c.met)
+            _decide(session, actor, zone, "withdraw", end, kind_before=zone.kind, kind_after=zone.kind,
+                    reason=f"{zone.pending} withdrawn: {unmet} no longer holds on {day.isoformat()}")
+            _clear_pending(zone)
+    session.flush()
+    return views
+
+
+# --- notices -----------------------------------------------------------------------------------------
+
+
+def edit_notice(session: Session, actor: Principal, zone_id: int, *, title: str, body: str) -> ZoneNotice:
+    """A new version of the zone's latest notice, as edited."""
+    zone = get_zone(session, actor, zone_id, need="edit_notices")
+    latest = session.scalar(select(ZoneNotice).where(ZoneNotice.zone_id == zone.id)
+                            .order_by(ZoneNotice.decision_id.desc(), ZoneNotice.version.desc()).limit(1))
+    if latest is None:
+        raise Conflict(f"zone #{zone.id} has no notice yet: one is drafted when it is approved")
+    title, body = title.strip(), body.strip()
+    if not title or len(title) > 200:
+        raise Invalid("a title of 1 to 200 characters is required", column="title")
+    if not body or len(body) > 20000:
+        raise Invalid("a text of 1 to 20,000 characters is required", column="body")
+    notice = ZoneNotice(zone_id=zone.id, decision_id=latest.decision_id, version=latest.version + 1, title=title,
+                        body=body, written_by=actor.username, written_at=now())
+    session.add(notice)
+    session.flush()
+    audit.record(session, actor, "edit", "zone_notice", notice.id,
+                 before={"version": latest.version, "title": latest.title, "body": latest.body},
+                 after={"version": notice.version, "title": title, "body": body})
+    return notice
+
+
+# --- figures ------------------------------------------------------------------------------------------
+
+
+def counts(session: Session, actor: Principal, day: date, kinds: tuple[str, ...]) -> dict[str, int]:
+    """How many zones of each kind were in force at the end of `day`, within the actor's jurisdiction."""
+    end = day_bounds(day)[1]
+    rows = session.execute(
+        select(Zone.kind, func.count()).where(
+            Zone.kind.in_(kinds), Zone.approved_at < end, (Zone.lifted_at.is_(None)) | (Zone.lifted_at >= end),
+            Zone.state.in_(("active", "lifted")), in_jurisdiction(actor, Zone.scope_code))
+        .group_by(Zone.kind)
+    )
+    found = {str(kind): int(n) for kind, n in rows}
+    return {kind: found.get(kind, 0) for kind in kinds}
+
