@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import text
@@ -115,13 +116,10 @@ def run_child(url: str, path: Path, profile: Path | None) -> dict[str, object]:
     return {**child, "report": json.loads("\n".join(report_lines)), "seconds": seconds}
 
 
-def per_million(millions: list[float], seconds: float, rows: int) -> list[float]:
+def per_million(millions: list[float]) -> list[float]:
     """Rows per second of each whole million (the first from the command's start)."""
     marks = [0.0, *millions]
-    rates = [1_000_000 / (b - a) for a, b in zip(marks, marks[1:], strict=False)]
-    if rows % 1_000_000 == 0 and len(rates) == rows // 1_000_000 - 1:
-        rates.append(1_000_000 / (seconds - marks[-1]))  # the last million ends with the command
-    return rates
+    return [1_000_000 / (b - a) for a, b in pairwise(marks)]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -152,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
                 raise SystemExit(f"[{kind}] import loaded {report['rows_loaded']} of {len(stays)}: {report}")
             seconds = float(imported["seconds"])  # type: ignore[arg-type]
             ceiling = raw_load(url, stays, sqlite_cache_mb=SQLITE_CACHE_KIB // 1024)
-            rates = per_million(imported["millions"], seconds, size)  # type: ignore[arg-type]
+            rates = per_million(imported["millions"])  # type: ignore[arg-type]
             results.append((size, kind, size / seconds, len(stays) / ceiling, rates,
                             int(imported["maxrss_kb"]) / 1024))  # type: ignore[call-overload]
             print(f"[{kind}] {size:,} rows: import {seconds:.1f} s, raw bulk path {ceiling:.1f} s", flush=True)
