@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
             results.append((size, kind, size / seconds, len(stays) / ceiling, rates,
                             int(imported["maxrss_kb"]) / 1024))  # type: ignore[call-overload]
             print(f"[{kind}] {size:,} rows: import {seconds:.1f} s, raw bulk path {ceiling:.1f} s", flush=True)
+            engine_for(url).dispose()  # the next size makes the database again under the same name
     print(f"\n{'rows':>10} {'database':<11} {'import rows/s':>14} {'ceiling rows/s':>15} {'ratio':>6} "
           f"{'last/first million':>19} {'peak RSS':>9}  rows/s of each million")
     for size, kind, rate, ceiling_rate, rates, rss in results:
