@@ -142,7 +142,10 @@ def county_file(tmp_path: Path) -> Iterator[str]:
     engine_for(url).dispose()
 
 
-def test_the_web_writes_while_a_large_import_runs(county_file: str, tmp_path: Path) -> None:
+def test_the_web_writes_while_a_large_import_runs(
+    county_file: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(Checkins, "commit_seconds", 0.5)
     people = 2000
     with Session(engine_for(county_file)) as session:
         add_areas(session)
@@ -187,4 +190,5 @@ def test_the_web_writes_while_a_large_import_runs(county_file: str, tmp_path: Pa
     assert failed == []
     assert (report.status, report.rows_loaded) == ("done", count)
     during = [moment for moment in written if moment < finished]
-    assert len(during) >= 10, f"only {len(during)} writes went in while the import ran"
+    # Held whole, the import would let at most one write in, as it ended.
+    assert len(during) >= 3, f"only {len(during)} writes went in while the import ran"

@@ -11,8 +11,8 @@ stored without one is filled in (and counts as loaded). A check-out differing
 from one already recorded is refused: a batch that wrote fewer rows than it
 holds looks its rows' stays up one by one through the unique index (DIFFERING).
 
-Each batch is committed (Context.commit) when the service allows it: a re-run
-writes the same stays to the same effect. A strict import's first pass
+Batches are committed (Context.commit, every few seconds) when the service allows
+it: a re-run writes the same stays to the same effect. A strict import's first pass
 (Context.checking) writes nothing but a temporary table of the first check-out
 the file gives each stay, and refuses exactly the rows the load would (CONFLICTING).
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -69,7 +70,7 @@ DIFFERENT_OUT = "a different check-out is already recorded for this stay"
 EPOCH = datetime(1970, 1, 1)
 EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
-SQLITE_CACHE_KIB = 128 * 1024  # the import connection's page cache: the indexes' hot pages of a large table
+SQLITE_CACHE_KIB = 100 * 1024  # the import connection's page cache: the indexes' hot pages of a large table
 
 
 def _epoch(text: str, tz: ZoneInfo) -> int | None:
@@ -144,6 +145,7 @@ class Checkins(Handler):
     optional = ("checked_out_at",)
     batch_size = 10_000
     commits_batches = True
+    commit_seconds = 5.0  # how long the batches written hold SQLite's one writer before a commit lets others in
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -168,7 +170,8 @@ class Checkins(Handler):
         self.pool = (ThreadPoolExecutor(1, thread_name_prefix="fangyi-import")
                      if self.postgres and not ctx.checking else None)
         self.in_flight: tuple[Future[tuple[int, list[int]]], int] | None = None
-        self._commit()  # the registry's read ends here: each batch then begins holding the write lock
+        self.committed = monotonic()
+        self._commit(last=True)  # the registry's read ends here: each write then begins holding the write lock
 
     def take(self, line: int, values: Values) -> Problem | None:
         # The short path, run a million times: what it accepts clean_checkin
@@ -260,9 +263,12 @@ class Checkins(Handler):
             self.tuned.execute("PRAGMA cache_size = -2000")  # SQLite's default, for the pool's next user
             self.tuned = None
 
-    def _commit(self) -> None:
-        if self.ctx.commit is not None:
+    def _commit(self, *, last: bool = False) -> None:
+        # Every few seconds rather than every batch: each commit writes the index pages the
+        # batches dirtied, and random stays dirty pages all over the indexes.
+        if self.ctx.commit is not None and (last or monotonic() - self.committed >= self.commit_seconds):
             self.ctx.commit()
+            self.committed = monotonic()
 
     def _count(self, size: int, result: tuple[int, list[int]]) -> None:
         written, refused = result
@@ -279,6 +285,7 @@ class Checkins(Handler):
     def finish(self) -> list[Problem]:
         self.flush()
         self._collect()
+        self._commit(last=True)
         problems, self.late = self.late, []
         return problems
 
