@@ -92,6 +92,7 @@ def test_api_answers_generated_requests_as_documented(
         suppress_health_check=list(HealthCheck),
     )
     def answers_as_documented(case: schemathesis.Case) -> None:
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        # Generous: a shared CI machine under load, not the route, decides a slow answer here.
+        case.call_and_validate(headers=headers, checks=CHECKS, timeout=60)
 
     answers_as_documented()
