@@ -19,6 +19,4 @@ def build(world: World) -> None:
         proposed = service.propose(session, SYSTEM, kind="controlled", area_codes=[side.village],
                                    reason=f"{word}乡管控区理由")
         side.add("zone_proposed", proposed, proposed.reason)
-        if side.name == "outside":
-            side.markers.update({f"#{active.id} ", f"#{proposed.id} "})
     session.flush()
