@@ -201,18 +201,31 @@ def _under(column: Any, codes: list[str]) -> Any:
 def _decide(session: Session, actor: Principal, zone: Zone | None, action: str, at: datetime, *,
             kind_before: str | None = None, kind_after: str | None = None, reason: str | None = None,
             evidence: dict[str, Any] | None = None, county: str | None = None) -> ZoneDecision:
-    decision = ZoneDecision(
-        zone_id=zone.id if zone else None, action=action, at=at, actor_id=actor.id or None, actor=actor.username,
-        kind_before=kind_before, kind_after=kind_after, area_codes=list(zone.area_codes) if zone else [],
-        reason=reason, evidence=evidence or {}, county_code=county,
-    )
+    decision = _decision(actor, zone, action, at, kind_before=kind_before, kind_after=kind_after, reason=reason,
+                         evidence=evidence, county=county)
     session.add(decision)
     session.flush()
-    audit.record(session, actor, f"zone_{action}", "zone", zone.id if zone else county,
-                 after={"decision": decision.id, "kind_before": kind_before, "kind_after": kind_after,
-                        "at": at.isoformat(), "areas": decision.area_codes, "evidence": decision.evidence},
-                 note=reason)
+    _audit(session, actor, decision)
     return decision
+
+
+def _decision(actor: Principal, zone: Zone | None, action: str, at: datetime, *, kind_before: str | None = None,
+              kind_after: str | None = None, reason: str | None = None, evidence: dict[str, Any] | None = None,
+              county: str | None = None) -> ZoneDecision:
+    return ZoneDecision(
+        zone_id=zone.id if zone else None, action=action, at=at, actor_id=actor.id or None, actor=actor.username,
+        kind_before=kind_before, kind_after=kind_after, area_codes=list(zone.area_codes) if zone else [],
+        reason=reason, evidence=evidence or {}, county_code=county, entered_at=now(),
+    )
+
+
+def _audit(session: Session, actor: Principal, decision: ZoneDecision) -> None:
+    audit.record(session, actor, f"zone_{decision.action}", "zone",
+                 decision.zone_id if decision.zone_id is not None else decision.county_code,
+                 after={"decision": decision.id, "kind_before": decision.kind_before,
+                        "kind_after": decision.kind_after, "at": decision.at.isoformat(),
+                        "areas": decision.area_codes, "evidence": decision.evidence},
+                 note=decision.reason)
 
 
 def _held(session: Session, codes: list[str], regime: str) -> dict[str, Zone]:
@@ -661,6 +674,7 @@ def check(session: Session, actor: Principal, day: date) -> list[ZoneView]:
                                  .with_for_update()))
     views = _views(session, zones, day, protocol)
     end = min(day_bounds(day)[1] - timedelta(seconds=1), now())
+    made: list[ZoneDecision] = []  # written together: a county's check proposes hundreds at once
     for view in views:
         zone, evaluation = view.zone, view.evaluation
         if evaluation is None or zone.state != "active" or evaluation.action is None:
@@ -669,15 +683,19 @@ def check(session: Session, actor: Principal, day: date) -> list[ZoneView]:
             zone.pending, zone.pending_on, zone.pending_at = evaluation.action, day, now()
             zone.pending_reason = f"every criterion of {protocol.edition} holds on {day.isoformat()}"
             target = evaluation.to_kind if evaluation.action == "downgrade" else zone.kind
-            _decide(session, actor, zone, f"propose_{evaluation.action}", end, kind_before=zone.kind,
-                    kind_after=target, reason=zone.pending_reason,
-                    evidence={"criteria": [c.as_json() for c in evaluation.criteria]})
+            made.append(_decision(actor, zone, f"propose_{evaluation.action}", end, kind_before=zone.kind,
+                                  kind_after=target, reason=zone.pending_reason,
+                                  evidence={"criteria": [c.as_json() for c in evaluation.criteria]}))
         elif not evaluation.all_met and zone.pending == evaluation.action and zone.pending_on is not None \
                 and zone.pending_on <= day:
             unmet = ", ".join(c.name for c in evaluation.criteria if not c.met)
-            _decide(session, actor, zone, "withdraw", end, kind_before=zone.kind, kind_after=zone.kind,
-                    reason=f"{zone.pending} withdrawn: {unmet} no longer holds on {day.isoformat()}")
+            made.append(_decision(actor, zone, "withdraw", end, kind_before=zone.kind, kind_after=zone.kind,
+                                  reason=f"{zone.pending} withdrawn: {unmet} no longer holds on {day.isoformat()}"))
             _clear_pending(zone)
+    session.add_all(made)
+    session.flush()
+    for decision in made:
+        _audit(session, actor, decision)
     session.flush()
     return views
 
