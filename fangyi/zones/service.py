@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from fangyi.access import Principal, check_area, in_jurisdiction, require, sees
 from fangyi.areacodes import AreaCodeError, level_of, prefix
 from fangyi.audit import service as audit
-from fangyi.db.session import writing
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.protocols.reader import Protocol, current
 from fangyi.registry.models import Area, Person, Venue
@@ -103,7 +102,6 @@ def get_zone(session: Session, actor: Principal, zone_id: int, *, need: str = "r
     require(actor, need)
     query = select(Zone).where(Zone.id == zone_id)
     if lock:
-        writing(session)
         query = query.with_for_update()
     zone = session.scalar(query)
     if zone is None:
@@ -305,7 +303,6 @@ def propose(session: Session, actor: Principal, *, kind: str, area_codes: list[s
     """A zone or risk area proposed by hand. Refused: an unknown area or one outside the jurisdiction,
     an area already in another proposal, or one already in force under the same or a stricter kind."""
     require(actor, "propose_zones")
-    writing(session)
     if kind not in KINDS:
         raise Invalid(f"{kind!r} is not one of {', '.join(KINDS)}", column="kind")
     reason = _reason(reason, "reason")
@@ -386,7 +383,6 @@ def on_case_confirmed(session: Session, actor: Principal, event: CaseConfirmed) 
 
 def _containing(session: Session, home: str, regime: str, at: datetime) -> list[Zone]:
     """Zones of this regime over the home (active, or lifted at or after `at`), locked for the change."""
-    writing(session)
     rows = session.scalars(
         select(Zone).join(ZoneArea, ZoneArea.zone_id == Zone.id)
         .where(ZoneArea.area_code.in_(ancestors(home)), ZoneArea.regime == regime,
@@ -668,7 +664,6 @@ def check(session: Session, actor: Principal, day: date) -> list[ZoneView]:
     edition's criteria on `day`. On the first day all hold, the lift (a risk area: the downgrade) is
     proposed for a commander; a proposal whose criteria no longer hold is withdrawn."""
     require(actor, "check_zones")
-    writing(session)
     protocol = current()
     zones = list(session.scalars(select(Zone).where(_in_force_on(day), in_jurisdiction(actor, Zone.scope_code))
                                  .with_for_update()))
