@@ -142,6 +142,12 @@ def _views(session: Session, zones: list[Zone], day: date, protocol: Protocol) -
     return sorted((ZoneView(z, evaluations.get(z.id)) for z in zones), key=_order)
 
 
+def zone_view(session: Session, actor: Principal, zone_id: int, day: date) -> ZoneView:
+    """One zone with its criteria evaluated on `day`."""
+    zone = get_zone(session, actor, zone_id)
+    return _views(session, [zone], day, current())[0]
+
+
 def timeline(session: Session, actor: Principal, zone_id: int) -> tuple[Zone, list[ZoneDecision]]:
     zone = get_zone(session, actor, zone_id)
     decisions = list(session.scalars(select(ZoneDecision).where(ZoneDecision.zone_id == zone.id)
