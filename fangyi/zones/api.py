@@ -54,8 +54,7 @@ def _detail(session: Session, user: ApiUser, zone_id: int) -> ZoneDetail:
     zone, decisions = service.timeline(session, user, zone_id)
     _, found = service.zone_notices(session, user, zone_id)
     _, people = service.residents(session, user, zone_id)
-    view = next((v for v in service.list_zones(session, user, today()) if v.zone.id == zone.id), None)
-    data = view.as_json() if view else service.ZoneView(zone, None).as_json()
+    data = service.zone_view(session, user, zone_id, today()).as_json()
     return ZoneDetail.model_validate({
         **data, "reason": zone.reason, "edition": zone.edition, "measures": list(zone.measures),
         "residents": [ResidentsOut(area_code=r.area_code, name=r.name, count=r.count) for r in people],

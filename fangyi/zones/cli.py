@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM
 from fangyi.auth.models import User
-from fangyi.db.session import session_scope
+from fangyi.db.session import session_scope, writing
 from fangyi.errors import DomainError
 from fangyi.timeutil import parse_instant, today
 from fangyi.zones import service
@@ -97,6 +97,7 @@ def register(app: typer.Typer) -> None:
         """The daily evaluation of every zone in force; proposes the lifts and downgrades that hold."""
         when = _day(day)
         with session_scope() as session:
+            writing(session)  # SQLite: hold the write lock from the start (other writers take turns)
             _show(service.check(session, SYSTEM, when), as_json)
 
     @group.command("approve")
@@ -109,6 +110,7 @@ def register(app: typer.Typer) -> None:
         moment = _at(at)
         try:
             with session_scope() as session:
+                writing(session)
                 decision = service.approve(session, _user(session, username), zone_id, at=moment)
                 Console().print(f"zone #{zone_id}: {decision.action} ({decision.kind_after or decision.kind_before})")
         except DomainError as exc:
@@ -126,6 +128,7 @@ def register(app: typer.Typer) -> None:
         moment = _at(at)
         try:
             with session_scope() as session:
+                writing(session)
                 decision = service.lift(session, _user(session, username), zone_id, at=moment, override=override)
                 Console().print(f"zone #{zone_id}: {decision.action}")
         except DomainError as exc:

@@ -70,6 +70,10 @@ class _Coverage:
     oldest_latest: datetime | None = None  # the oldest of everyone's latest negative sample
 
 
+# Up to this many areas are filtered in the database; beyond, the counts of every area are read.
+FEW_PREFIXES = 20
+
+
 def local_day(moment: datetime) -> date:
     return to_local(moment).date()
 
@@ -88,6 +92,7 @@ class Ground:
         self.contacts: dict[int, dict[str, Any]] = {}
         self.coverage: dict[str, _Coverage] = {}
         self.rounds: dict[str, set[str]] = defaultdict(set)
+        self.homes: dict[str, list[str]] = defaultdict(list)
         self.zones = zones
 
     def _load_positives(self) -> None:
@@ -156,51 +161,84 @@ class Ground:
     def load_coverage(self, zones: list[Zone], since: datetime) -> None:
         """Per area a person lives in (within the zones given): residents who must be sampled, those with
         no negative sample since `since`, and the oldest of everyone's latest negative sample; and the
-        rounds (codes) those samples came from."""
-        prefixes = sorted({prefix(area) for zone in zones for area in zone.area_codes})
+        rounds (codes) those samples came from. Three grouped reads, whatever the number of zones."""
+        prefixes = _outermost({prefix(area) for zone in zones for area in zone.area_codes})
         if not prefixes:
             return
-        where_home = or_(*(Person.area_code.startswith(p, autoescape=True) for p in prefixes))
-        is_case = exists().where(Case.person_id == Person.id, Case.confirmed_at < self.end,
-                                 Case.ruled_out_at.is_(None))
-        held = exists().where(Placement.person_id == Person.id, Placement.setting == "centralized",
-                              Placement.placed_at < self.end,
-                              or_(Placement.ended_at.is_(None), Placement.ended_at >= self.end))
-        latest = (select(func.max(Sample.sampled_at))
-                  .join(Tube, Tube.id == Sample.tube_id)
-                  .where(Sample.person_id == Person.id, Tube.result == "negative", Tube.tested_at < self.end,
-                         Sample.sampled_at >= since, Sample.sampled_at < self.end)
-                  .correlate(Person).scalar_subquery())
-        people = (select(Person.area_code.label("area"), latest.label("latest"))
-                  .where(where_home, Person.merged_into_id.is_(None), ~is_case, ~held).subquery())
-        rows = self.session.execute(
-            select(people.c.area, func.count(), func.count(people.c.latest), func.min(people.c.latest))
-            .group_by(people.c.area)
-        )
-        for area, residents, covered, oldest in rows:
-            self.coverage[str(area)] = _Coverage(int(residents), int(residents) - int(covered), oldest)
-        samples = self.session.execute(
+        # A few areas are filtered in the database; many (hundreds of zones) read the county's
+        # counts by area, cheaper than hundreds of LIKE tests on every person.
+        home = (or_(*(Person.area_code.startswith(p, autoescape=True) for p in prefixes))
+                if len(prefixes) <= FEW_PREFIXES else None)
+
+        def inside(query: Any) -> Any:
+            return query if home is None else query.where(home)
+
+        residents = self.session.execute(inside(
+            select(Person.area_code, func.count()).where(Person.merged_into_id.is_(None)).group_by(Person.area_code)))
+        for area, count in residents:
+            self.coverage[str(area)] = _Coverage(int(count), int(count), None)
+        # Not to be sampled: the cases, and people held elsewhere (centralized quarantine) at the time.
+        cases = select(Case.person_id).where(Case.confirmed_at < self.end, Case.ruled_out_at.is_(None))
+        held = select(Placement.person_id).where(
+            Placement.setting == "centralized", Placement.placed_at < self.end,
+            or_(Placement.ended_at.is_(None), Placement.ended_at >= self.end))
+        excused = {int(pid): str(area) for pid, area in self.session.execute(inside(
+            select(Person.id, Person.area_code).where(Person.merged_into_id.is_(None),
+                                                      Person.id.in_(cases.union(held)))))}
+        for area in excused.values():
+            if area in self.coverage:
+                self.coverage[area].residents -= 1
+                self.coverage[area].uncovered -= 1
+        window = (Tube.result == "negative", Tube.tested_at < self.end, Sample.sampled_at >= since,
+                  Sample.sampled_at < self.end, Person.merged_into_id.is_(None))
+        # Everyone's latest negative sample in the window, then by area: how many, and the oldest.
+        each = inside(
+            select(Sample.person_id, Person.area_code.label("area"), func.max(Sample.sampled_at).label("latest"))
+            .join(Tube, Tube.id == Sample.tube_id).join(Person, Person.id == Sample.person_id)
+            .where(*window, ~exists(cases.where(Case.person_id == Sample.person_id)),
+                   ~exists(held.where(Placement.person_id == Sample.person_id)))
+            .group_by(Sample.person_id, Person.area_code)).subquery()
+        covered = self.session.execute(select(each.c.area, func.count(), func.min(each.c.latest))
+                                       .group_by(each.c.area))
+        for area, count, oldest in covered:
+            seen = self.coverage.get(str(area))
+            if seen is not None:
+                seen.uncovered -= int(count)
+                seen.oldest_latest = oldest
+        rounds = self.session.execute(inside(
             select(Person.area_code, func.coalesce(ScreeningRound.code, Sample.round_code)).distinct()
             .select_from(Sample).join(Person, Person.id == Sample.person_id).join(Tube, Tube.id == Sample.tube_id)
-            .outerjoin(ScreeningRound, ScreeningRound.id == Sample.round_id)
-            .where(where_home, Tube.result == "negative", Tube.tested_at < self.end, Sample.sampled_at >= since,
-                   Sample.sampled_at < self.end)
-        )
-        for area, code in samples:
+            .outerjoin(ScreeningRound, ScreeningRound.id == Sample.round_id).where(*window)))
+        for area, code in rounds:
             self.rounds[str(area)].add(str(code) if code else "samples import")
+        # Each area above a home: the homes below it, so that a zone sums its own.
+        for area in self.coverage:
+            for above in ancestors(area):
+                self.homes[above].append(area)
 
     def zone_coverage(self, zone: Zone) -> tuple[_Coverage, list[str]]:
         total = _Coverage()
         rounds: set[str] = set()
-        for area, seen in self.coverage.items():
-            if any(area.startswith(prefix(code)) for code in zone.area_codes):
-                total.residents += seen.residents
-                total.uncovered += seen.uncovered
-                if seen.oldest_latest is not None and (total.oldest_latest is None
-                                                       or seen.oldest_latest < total.oldest_latest):
-                    total.oldest_latest = seen.oldest_latest
-                rounds |= self.rounds.get(area, set())
+        homes = {home for code in zone.area_codes for home in self.homes.get(code, ())}
+        for area in homes:
+            seen = self.coverage[area]
+            total.residents += seen.residents
+            total.uncovered += seen.uncovered
+            if seen.oldest_latest is not None and (total.oldest_latest is None
+                                                   or seen.oldest_latest < total.oldest_latest):
+                total.oldest_latest = seen.oldest_latest
+            rounds |= self.rounds.get(area, set())
         return total, sorted(rounds)
+
+
+def _outermost(prefixes: set[str]) -> list[str]:
+    """The prefixes no other one holds."""
+    ordered = sorted(prefixes, key=len)
+    kept: list[str] = []
+    for candidate in ordered:
+        if not any(candidate.startswith(p) for p in kept):
+            kept.append(candidate)
+    return sorted(kept)
 
 
 def _quiet(ground: Ground, zone: Zone, days: int, name: str = "no_new_case") -> tuple[Criterion, date]:

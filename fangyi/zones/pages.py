@@ -73,8 +73,7 @@ def _zone_page(request: Request, session: Session, user: Principal, zone_id: int
                **extra: Any) -> HTMLResponse:
     zone, decisions = service.timeline(session, user, zone_id)
     _, people = service.residents(session, user, zone_id)
-    view = next((v for v in service.list_zones(session, user, today()) if v.zone.id == zone.id),
-                service.ZoneView(zone, None))
+    view = service.zone_view(session, user, zone_id, today())
     return render(request, "zones_zone.html", status_code=status, user=user, zone=zone, view=view,
                   decisions=decisions, residents=people, days_to=_days_to(view),
                   names=service.area_names(session, [zone]), **extra)

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from fangyi.access import Principal, check_area, in_jurisdiction, require, sees
 from fangyi.areacodes import AreaCodeError, level_of, prefix
 from fangyi.audit import service as audit
-from fangyi.db.session import writing
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.protocols.reader import Protocol, current
 from fangyi.registry.models import Area, Person, Venue
@@ -103,7 +102,6 @@ def get_zone(session: Session, actor: Principal, zone_id: int, *, need: str = "r
     require(actor, need)
     query = select(Zone).where(Zone.id == zone_id)
     if lock:
-        writing(session)
         query = query.with_for_update()
     zone = session.scalar(query)
     if zone is None:
@@ -142,6 +140,12 @@ def _views(session: Session, zones: list[Zone], day: date, protocol: Protocol) -
     active = [z for z in zones if z.state == "active" and (z.approved_at is None or local_day(z.approved_at) <= day)]
     evaluations = evaluate(session, active, day, protocol, context=context)
     return sorted((ZoneView(z, evaluations.get(z.id)) for z in zones), key=_order)
+
+
+def zone_view(session: Session, actor: Principal, zone_id: int, day: date) -> ZoneView:
+    """One zone with its criteria evaluated on `day`."""
+    zone = get_zone(session, actor, zone_id)
+    return _views(session, [zone], day, current())[0]
 
 
 def timeline(session: Session, actor: Principal, zone_id: int) -> tuple[Zone, list[ZoneDecision]]:
@@ -201,18 +205,31 @@ def _under(column: Any, codes: list[str]) -> Any:
 def _decide(session: Session, actor: Principal, zone: Zone | None, action: str, at: datetime, *,
             kind_before: str | None = None, kind_after: str | None = None, reason: str | None = None,
             evidence: dict[str, Any] | None = None, county: str | None = None) -> ZoneDecision:
-    decision = ZoneDecision(
-        zone_id=zone.id if zone else None, action=action, at=at, actor_id=actor.id or None, actor=actor.username,
-        kind_before=kind_before, kind_after=kind_after, area_codes=list(zone.area_codes) if zone else [],
-        reason=reason, evidence=evidence or {}, county_code=county,
-    )
+    decision = _decision(actor, zone, action, at, kind_before=kind_before, kind_after=kind_after, reason=reason,
+                         evidence=evidence, county=county)
     session.add(decision)
     session.flush()
-    audit.record(session, actor, f"zone_{action}", "zone", zone.id if zone else county,
-                 after={"decision": decision.id, "kind_before": kind_before, "kind_after": kind_after,
-                        "at": at.isoformat(), "areas": decision.area_codes, "evidence": decision.evidence},
-                 note=reason)
+    _audit(session, actor, decision)
     return decision
+
+
+def _decision(actor: Principal, zone: Zone | None, action: str, at: datetime, *, kind_before: str | None = None,
+              kind_after: str | None = None, reason: str | None = None, evidence: dict[str, Any] | None = None,
+              county: str | None = None) -> ZoneDecision:
+    return ZoneDecision(
+        zone_id=zone.id if zone else None, action=action, at=at, actor_id=actor.id or None, actor=actor.username,
+        kind_before=kind_before, kind_after=kind_after, area_codes=list(zone.area_codes) if zone else [],
+        reason=reason, evidence=evidence or {}, county_code=county, entered_at=now(),
+    )
+
+
+def _audit(session: Session, actor: Principal, decision: ZoneDecision) -> None:
+    audit.record(session, actor, f"zone_{decision.action}", "zone",
+                 decision.zone_id if decision.zone_id is not None else decision.county_code,
+                 after={"decision": decision.id, "kind_before": decision.kind_before,
+                        "kind_after": decision.kind_after, "at": decision.at.isoformat(),
+                        "areas": decision.area_codes, "evidence": decision.evidence},
+                 note=decision.reason)
 
 
 def _held(session: Session, codes: list[str], regime: str) -> dict[str, Zone]:
@@ -292,7 +309,6 @@ def propose(session: Session, actor: Principal, *, kind: str, area_codes: list[s
     """A zone or risk area proposed by hand. Refused: an unknown area or one outside the jurisdiction,
     an area already in another proposal, or one already in force under the same or a stricter kind."""
     require(actor, "propose_zones")
-    writing(session)
     if kind not in KINDS:
         raise Invalid(f"{kind!r} is not one of {', '.join(KINDS)}", column="kind")
     reason = _reason(reason, "reason")
@@ -373,7 +389,6 @@ def on_case_confirmed(session: Session, actor: Principal, event: CaseConfirmed) 
 
 def _containing(session: Session, home: str, regime: str, at: datetime) -> list[Zone]:
     """Zones of this regime over the home (active, or lifted at or after `at`), locked for the change."""
-    writing(session)
     rows = session.scalars(
         select(Zone).join(ZoneArea, ZoneArea.zone_id == Zone.id)
         .where(ZoneArea.area_code.in_(ancestors(home)), ZoneArea.regime == regime,
@@ -655,12 +670,12 @@ def check(session: Session, actor: Principal, day: date) -> list[ZoneView]:
     edition's criteria on `day`. On the first day all hold, the lift (a risk area: the downgrade) is
     proposed for a commander; a proposal whose criteria no longer hold is withdrawn."""
     require(actor, "check_zones")
-    writing(session)
     protocol = current()
     zones = list(session.scalars(select(Zone).where(_in_force_on(day), in_jurisdiction(actor, Zone.scope_code))
                                  .with_for_update()))
     views = _views(session, zones, day, protocol)
     end = min(day_bounds(day)[1] - timedelta(seconds=1), now())
+    made: list[ZoneDecision] = []  # written together: a county's check proposes hundreds at once
     for view in views:
         zone, evaluation = view.zone, view.evaluation
         if evaluation is None or zone.state != "active" or evaluation.action is None:
@@ -669,15 +684,19 @@ def check(session: Session, actor: Principal, day: date) -> list[ZoneView]:
             zone.pending, zone.pending_on, zone.pending_at = evaluation.action, day, now()
             zone.pending_reason = f"every criterion of {protocol.edition} holds on {day.isoformat()}"
             target = evaluation.to_kind if evaluation.action == "downgrade" else zone.kind
-            _decide(session, actor, zone, f"propose_{evaluation.action}", end, kind_before=zone.kind,
-                    kind_after=target, reason=zone.pending_reason,
-                    evidence={"criteria": [c.as_json() for c in evaluation.criteria]})
+            made.append(_decision(actor, zone, f"propose_{evaluation.action}", end, kind_before=zone.kind,
+                                  kind_after=target, reason=zone.pending_reason,
+                                  evidence={"criteria": [c.as_json() for c in evaluation.criteria]}))
         elif not evaluation.all_met and zone.pending == evaluation.action and zone.pending_on is not None \
                 and zone.pending_on <= day:
             unmet = ", ".join(c.name for c in evaluation.criteria if not c.met)
-            _decide(session, actor, zone, "withdraw", end, kind_before=zone.kind, kind_after=zone.kind,
-                    reason=f"{zone.pending} withdrawn: {unmet} no longer holds on {day.isoformat()}")
+            made.append(_decision(actor, zone, "withdraw", end, kind_before=zone.kind, kind_after=zone.kind,
+                                  reason=f"{zone.pending} withdrawn: {unmet} no longer holds on {day.isoformat()}"))
             _clear_pending(zone)
+    session.add_all(made)
+    session.flush()
+    for decision in made:
+        _audit(session, actor, decision)
     session.flush()
     return views
 
