@@ -72,4 +72,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "zones.decision.reject_lift": ("不批准解除", "Lift rejected"),
     "zones.decision.reject_downgrade": ("不批准降级", "Downgrade rejected"),
     "zones.decision.reject_seal": ("不批准转封控", "Seal rejected"),
+    # The daily report's figures of this part.
+    "report.fig.zones.sealed": ("封控区", "Sealed zones"),
+    "report.fig.zones.controlled": ("管控区", "Controlled zones"),
+    "report.fig.zones.precaution": ("防范区", "Precaution zones"),
+    "report.fig.risk_areas.high": ("高风险区", "High-risk areas"),
+    "report.fig.risk_areas.medium": ("中风险区", "Medium-risk areas"),
+    # What a refusal names: the permission a role lacks (the error page).
+    "perm.read_zones": ("查看封控区域", "read zones and risk areas"),
+    "perm.propose_zones": ("提出封控区域", "propose zones"),
+    "perm.check_zones": ("评估解封条件", "check the lifting criteria"),
+    "perm.approve_zones": ("批准封控与解封", "approve zones and their lifting"),
+    "perm.edit_notices": ("编辑公告", "edit notices"),
 }

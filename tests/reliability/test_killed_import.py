@@ -45,7 +45,8 @@ def test_a_killed_import_and_its_rerun_load_the_unique_rows_once(committed_db: s
     path.write_bytes(csv_bytes(HEADER, rows))
     assert id_number(0) in path.read_text(encoding="utf-8")
     command = [str(Path(sys.executable).parent / "fangyi"), "import", "checkins", str(path)]  # as an operator runs it
-    env = {**os.environ, "FANGYI_DATABASE_URL": committed_db}
+    # A commit every half second (five by default), so that the kill meets committed batches.
+    env = {**os.environ, "FANGYI_DATABASE_URL": committed_db, "FANGYI_IMPORT_COMMIT_SECONDS": "0.5"}
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     killed_at = 0
     deadline = time.monotonic() + 120

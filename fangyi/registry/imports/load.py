@@ -19,10 +19,11 @@ the file gives each stay, and refuses exactly the rows the load would (CONFLICTI
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
-from time import monotonic
+from time import monotonic, sleep
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,8 @@ from fangyi.registry.persons import FieldError
 Row = tuple[int, int, int, int | None, int]  # person, venue, in, out, import
 Staged = tuple[int, int, int, int | None, int]  # person, venue, in, out, line
 
+# After a commit, long enough for a web writer waiting on SQLite's lock (it polls every few ms) to take it.
+GIVE_WAY_SECONDS = 0.05
 STAY = itemgetter(0, 1, 2)  # person, venue, check-in time: what makes a stay one
 STAGE = "fangyi_checkin_stage"  # a batch's rows with their lines (temporary, the connection's own)
 FIRST_OUT = "fangyi_checkin_first_out"  # strict's first pass: each stay's first check-out in the file
@@ -171,6 +174,8 @@ class Checkins(Handler):
                      if self.postgres and not ctx.checking else None)
         self.in_flight: tuple[Future[tuple[int, list[int]]], int] | None = None
         self.committed = monotonic()
+        if (every := os.environ.get("FANGYI_IMPORT_COMMIT_SECONDS")) is not None:
+            self.commit_seconds = float(every)  # the operator's choice (docs: README, Settings)
         self._commit(last=True)  # the registry's read ends here: each write then begins holding the write lock
 
     def take(self, line: int, values: Values) -> Problem | None:
@@ -268,6 +273,10 @@ class Checkins(Handler):
         # batches dirtied, and random stays dirty pages all over the indexes.
         if self.ctx.commit is not None and (last or monotonic() - self.committed >= self.commit_seconds):
             self.ctx.commit()
+            if not last and self.ctx.session.get_bind().dialect.name == "sqlite":
+                # Give way: a writer waiting in SQLite's busy handler polls; without a pause the
+                # import's next BEGIN IMMEDIATE would take the lock again before it looks.
+                sleep(GIVE_WAY_SECONDS)
             self.committed = monotonic()
 
     def _count(self, size: int, result: tuple[int, list[int]]) -> None:
