@@ -46,9 +46,9 @@ def _ids(session: Session, marked: list[Any]) -> list[int]:
     ids = {found for item in marked if not isinstance(item, Written)
            and (found := item if isinstance(item, int) else item.id) is not None}
     for item in {item for item in marked if isinstance(item, Written)}:
+        # This transaction's own rows: none is sealed before it commits (the index on `at` finds them).
         ids.update(session.scalars(
-            select(AuditEntry.id).outerjoin(AuditSeal, AuditSeal.entry_id == AuditEntry.id)
-            .where(AuditEntry.at == item.at, AuditEntry.action == item.action, AuditSeal.entry_id.is_(None))))
+            select(AuditEntry.id).where(AuditEntry.at == item.at, AuditEntry.action == item.action)))
     return sorted(ids)
 
 
@@ -63,20 +63,24 @@ def link(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(f"{prev_hash}\n{content(entry)}".encode()).hexdigest()
 
 
-def _head(session: Session, stream: str) -> AuditHead:
-    """The stream's head, locked until the transaction ends (made on the day's first entry)."""
+def _head(session: Session, stream: str) -> tuple[int, str]:
+    """The stream's head (seq, hash), locked until the transaction ends, made on the day's first
+    entry: one statement, since the lock is held from here to the commit."""
     dialect = session.get_bind().dialect.name
+    upsert: Any
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        session.execute(pg_insert(AuditHead).values(stream=stream, seq=0, hash="").on_conflict_do_nothing())
+        upsert = pg_insert(AuditHead).values(stream=stream, seq=0, hash="")
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        session.execute(sqlite_insert(AuditHead).values(stream=stream, seq=0, hash="").on_conflict_do_nothing())
-    head = session.scalars(select(AuditHead).where(AuditHead.stream == stream)
-                           .with_for_update().execution_options(populate_existing=True)).one()
-    return head
+        upsert = sqlite_insert(AuditHead).values(stream=stream, seq=0, hash="")
+    # A no-op update of an existing head locks its row and returns it, as SELECT … FOR UPDATE would.
+    row = session.execute(upsert.on_conflict_do_update(index_elements=[AuditHead.stream],
+                                                       set_={"stream": upsert.excluded.stream})
+                          .returning(AuditHead.seq, AuditHead.hash)).one()
+    return int(row.seq), str(row.hash)
 
 
 def seal(session: Session) -> None:
@@ -95,8 +99,7 @@ def seal(session: Session) -> None:
         return
     shard = random.randrange(SHARDS) if session.get_bind().dialect.name == "postgresql" else 0
     stream = f"{today().isoformat()}/{shard}"
-    head = _head(session, stream)
-    seq, prev = head.seq, head.hash
+    seq, prev = _head(session, stream)
     rows = []
     for entry in entries:
         seq += 1
@@ -104,7 +107,8 @@ def seal(session: Session) -> None:
         rows.append({"entry_id": entry.id, "stream": stream, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(AuditSeal), rows[start:start + CHUNK])
+        # One multi-row INSERT (not executemany): one round trip while the head is locked.
+        session.execute(insert(AuditSeal).values(rows[start:start + CHUNK]))
     session.execute(update(AuditHead).where(AuditHead.stream == stream).values(seq=seq, hash=prev))
 
 
