@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +25,6 @@ from fangyi.timeutil import today
 
 PENDING = "fangyi.audit.pending"  # session.info: ids (or unflushed entries) to seal at commit
 CHUNK = 5000  # ids to a statement: SQLite takes at most 32,766 parameters
-SHARDS = 4  # PostgreSQL's writers at once spread over this many chains a day; SQLite writes one at a time
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,10 @@ def seal(session: Session) -> None:
         .execution_options(populate_existing=True))]
     if not entries:
         return
-    shard = random.randrange(SHARDS) if session.get_bind().dialect.name == "postgresql" else 0
+    # On PostgreSQL each process writes its own chain a day, so that two server workers' commits do
+    # not wait for each other's head (a process's threads still take turns at theirs); the stream
+    # name holds 16 characters. SQLite writes one transaction at a time anyway.
+    shard = os.getpid() % 10_000 if session.get_bind().dialect.name == "postgresql" else 0
     stream = f"{today().isoformat()}/{shard}"
     seq, prev = _head(session, stream)
     rows = []
