@@ -8,24 +8,21 @@ it is missing the browser tests are skipped, unless FANGYI_TEST_REQUIRE_BROWSER=
 from __future__ import annotations
 
 import os
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from fangyi.access import SYSTEM, Role
 from fangyi.accounts import service as accounts
-from fangyi.app import create_app
 from fangyi.db.session import session_scope
 from fangyi.identity import make_id_number
 from fangyi.registry.persons import clean_person, save_person
 from tests.conftest import CHENGGUAN, JURISDICTION, SHIJIN, add_areas, password_for
+from tests.live import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,6 +49,11 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# A page can take seconds on a shared CI machine under load: assertions wait up to 15 s (not 5) for
+# what a person would wait for too.
+expect.set_options(timeout=15_000)
 
 
 @dataclass
@@ -82,30 +84,12 @@ def _seed() -> tuple[dict[str, int], dict[str, str]]:
         return {n: p.id for n, p in persons.items()}, {n: p.id_number for n, p in persons.items()}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def site(committed_db: str) -> Iterator[Site]:
     _require_chromium()
     ids, numbers = _seed()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    ready = threading.Event()
-    # Poll the server's own flag rather than sleeping a guessed time.
-    while not server.started and thread.is_alive():
-        ready.wait(0.02)
-    assert server.started, "the live server did not start"
-    try:
-        yield Site(f"http://127.0.0.1:{port}", ids, numbers)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with live_server() as base:
+        yield Site(base, ids, numbers)
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ is written twice."""
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,13 +12,11 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM
 from fangyi.accounts import service as accounts
-from fangyi.app import create_app
 from fangyi.audit.models import AuditEntry
 from fangyi.db.session import engine_for
 from fangyi.identity import make_id_number
@@ -29,31 +25,15 @@ from fangyi.registry.models import Person
 from fangyi.timeutil import now
 from fangyi.tracing.models import Case, Contact
 from tests.conftest import SHIJIN, add_areas
+from tests.live import live_server
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(committed_db: str) -> Iterator[str]:
-    port = _free_port()
-    live = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=live.run, daemon=True)
-    thread.start()
-    waiting = threading.Event()
-    while not live.started and thread.is_alive():
-        waiting.wait(0.02)
-    assert live.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        live.should_exit = True
-        thread.join(timeout=10)
+    with live_server() as base:
+        yield base
 
 
 def _seed(url: str, people: int, rooms: int) -> tuple[str, list[int]]:
