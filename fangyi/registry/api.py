@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, Security
 
@@ -33,7 +33,7 @@ from fangyi.registry.schemas import (
     VenuePublic,
     VenueUpdate,
 )
-from fangyi.web.http import API_TOKEN, Page, needs, problems
+from fangyi.web.http import API_TOKEN, Page, needs, problems, sent_again
 
 router = APIRouter(
     prefix="/api/v1", tags=["registry"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 404, 422)
@@ -141,8 +141,7 @@ def get_person(
 
 
 @router.post("/persons", response_model=PersonPublic, status_code=201,
-             responses={200: {"description": "the same person was stored already: the stored record",
-                              "model": PersonPublic}, **problems(400, 409)},
+             responses=sent_again(PersonPublic, "person") | problems(400, 409),
              summary="Add a person (identity number checked); sent again, the stored one",
              openapi_extra=needs("edit_registry"))
 def create_person(body: PersonCreate, session: SessionDep, user: ApiUser, response: Response) -> PersonPublic:
@@ -248,13 +247,8 @@ def list_checkins(
                                limit=limit)
 
 
-ALREADY_RECORDED: dict[int | str, dict[str, Any]] = {
-    200: {"description": "the same stay was recorded already; it is returned", "model": CheckinPublic}
-}
-
-
 @router.post("/checkins", response_model=CheckinPublic, status_code=201,
-             responses=ALREADY_RECORDED | problems(400, 409),
+             responses=sent_again(CheckinPublic, "stay") | problems(400, 409),
              summary="Record a stay; sending the same stay again returns it (200) instead of a duplicate",
              openapi_extra=needs("edit_registry"))
 def create_checkin(body: CheckinCreate, response: Response, session: SessionDep, user: ApiUser) -> CheckinPublic:
@@ -285,8 +279,7 @@ def get_venue(venue_id: RecordId, session: SessionDep, user: ApiUser) -> VenuePu
 
 
 @router.post("/venues", response_model=VenuePublic, status_code=201,
-             responses={200: {"description": "the same venue was stored already: the stored record",
-                              "model": VenuePublic}, **problems(400, 409)},
+             responses=sent_again(VenuePublic, "venue") | problems(400, 409),
              summary="Add a venue (its QR code's id); sent again, the stored one",
              openapi_extra=needs("edit_registry"))
 def create_venue(body: VenueCreate, session: SessionDep, user: ApiUser, response: Response) -> VenuePublic:

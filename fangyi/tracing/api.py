@@ -47,7 +47,7 @@ from fangyi.tracing.schemas import (
     TraceReport,
 )
 from fangyi.tracing.trace import show_reason, trace_report
-from fangyi.web.http import Page, needs, problems
+from fangyi.web.http import Page, needs, problems, sent_again
 
 router = APIRouter(prefix="/api/v1", tags=["tracing"], responses=problems(401, 403, 404, 422))
 
@@ -121,8 +121,7 @@ def list_cases(session: SessionDep, user: ApiUser, offset: Offset = 0, limit: Li
 
 
 @router.post("/cases", openapi_extra=needs("edit_cases"), response_model=CasePublic, status_code=201,
-             responses={200: {"description": "the same case was entered already: the stored case",
-                              "model": CasePublic}, **problems(409)},
+             responses=sent_again(CasePublic, "case") | problems(409),
              summary="Enter a case; its contacts are derived at once. Sent again, the stored case")
 def create_case(body: CaseCreate, session: SessionDep, user: ApiUser, response: Response) -> CasePublic:
     case, new = service.add_case(session, user, _fields(body.model_dump()))

@@ -62,6 +62,12 @@ def documented_body(adapter: TypeAdapter[Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
+def sent_again(model: type[Any], what: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI 200 of a create that is idempotent (fangyi.db.once): the same record sent again
+    answers with the stored one instead of a duplicate or an error."""
+    return {200: {"description": f"the same {what} was stored already: the stored record", "model": model}}
+
+
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI responses for these error statuses, all problem+json."""
     reasons = {
