@@ -14,17 +14,20 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from fangyi.audit.models import AuditEntry, AuditHead, AuditSeal
-from fangyi.timeutil import today
+from fangyi.timeutil import now, today
 
 PENDING = "fangyi.audit.pending"  # session.info: ids (or unflushed entries) to seal at commit
 CHUNK = 5000  # ids to a statement: SQLite takes at most 32,766 parameters
+# How long an entry may wait for its seal after its commit: the scan intake seals a busy morning's
+# entries once a second rather than in every group's transaction (fangyi.screening.intake).
+GRACE_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -36,9 +39,23 @@ class Written:
     action: str
 
 
-def pending(session: Session, *entries: AuditEntry | int | Written) -> None:
+def pending(session: Session, *entries: Marked) -> None:
     """Mark entries (objects, ids, or a bulk write's rows) to be sealed when the session commits."""
     session.info.setdefault(PENDING, []).extend(entries)
+
+
+Marked = AuditEntry | int | Written
+
+
+def take_pending(session: Session) -> list[int | Written]:
+    """Take this transaction's entries to seal out of its hands, for a later transaction to seal
+    (`pending` there): the caller keeps them only once this one has committed."""
+    marked = session.info.pop(PENDING, None)
+    if not marked:
+        return []
+    session.flush()
+    return [item if isinstance(item, int | Written) else item.id for item in marked
+            if isinstance(item, int | Written) or item.id is not None]
 
 
 def _ids(session: Session, marked: list[Any]) -> list[int]:
@@ -132,6 +149,7 @@ class Verdict:
     streams: int = 0
     sealed: int = 0
     before_chain: int = 0  # entries older than the first seal: written before the chain began
+    awaiting: int = 0  # entries of the last few seconds not sealed yet (see GRACE_SECONDS)
     broken: list[str] = field(default_factory=list)  # the first broken link of each broken stream, and strays
     heads: dict[str, str] = field(default_factory=dict)  # each stream's last hash, to write down elsewhere
 
@@ -159,7 +177,15 @@ def verify(session: Session, *, since: date | None = None) -> Verdict:
         if since is not None:
             query = query.where(AuditEntry.at >= _start_of(since))
         all_sealed = set(session.scalars(select(AuditSeal.entry_id).where(AuditSeal.entry_id >= first)))
-        strays = [entry_id for entry_id in session.scalars(query.order_by(AuditEntry.id)) if entry_id not in all_sealed]
+        recent = now() - timedelta(seconds=GRACE_SECONDS)
+        strays = []
+        for entry_id, at in session.execute(query.add_columns(AuditEntry.at).order_by(AuditEntry.id)):
+            if entry_id in all_sealed:
+                continue
+            if at >= recent:
+                verdict.awaiting += 1  # committed a moment ago; its seal follows within a second
+            else:
+                strays.append(entry_id)
         verdict.broken.extend(f"entry {entry_id} has no seal: it was not written by Fangyi" for entry_id in strays[:20])
         verdict.before_chain = session.scalar(select(AuditEntry.id).where(AuditEntry.id < first)
                                               .order_by(AuditEntry.id.desc()).limit(1)) or 0

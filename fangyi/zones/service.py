@@ -258,36 +258,44 @@ def _in_force(session: Session, codes: list[str], regime: str) -> dict[str, Zone
     return {str(code): zone for code, zone in rows}
 
 
-def _covering(session: Session, area: str, regime: str) -> list[Zone]:
-    """Zones (proposed or active) of this regime over the area or an area above it."""
-    rows = session.scalars(
-        select(Zone).join(ZoneArea, ZoneArea.zone_id == Zone.id)
-        .where(ZoneArea.area_code.in_(ancestors(area)), ZoneArea.regime == regime,
-               Zone.state.in_(("proposed", "active")))
-    )
-    return list(set(rows))
-
-
 def _effective(zone: Zone) -> str:
     return "sealed" if zone.pending == "seal" else zone.kind
 
 
 def _new_zone(session: Session, actor: Principal, *, kind: str, areas: list[str], venues: list[Venue],
               reason: str, at: datetime, protocol: Protocol, case_id: int | None = None) -> Zone:
-    codes = sorted(set(areas))
-    scope_code = scope(codes + [v.area_code for v in venues])
-    measures = protocol.zones.measures if kind in ZONE_KINDS else protocol.risk_areas.measures
-    zone = Zone(kind=kind, state="proposed", area_codes=codes, venue_ids=sorted(v.id for v in venues),
-                scope_code=scope_code, reason=reason[:MAX_REASON], edition=protocol.edition,
-                measures=list(measures.get(kind, ())),  # type: ignore[call-overload]
-                case_id=case_id, proposed_at=at, proposed_by=actor.username, downgraded=False)
-    session.add(zone)
+    return _new_zones(session, actor, [_Proposal(kind, areas, venues, reason)], at=at, protocol=protocol,
+                      case_id=case_id)[0]
+
+
+def _new_zones(session: Session, actor: Principal, wanted: list[_Proposal], *, at: datetime, protocol: Protocol,
+               case_id: int | None = None) -> list[Zone]:
+    """Zones proposed together: each table written in one statement for all of them."""
+    if not wanted:
+        return []
+    zones = []
+    for proposal in wanted:
+        codes = sorted(set(proposal.areas))
+        measures = protocol.zones.measures if proposal.kind in ZONE_KINDS else protocol.risk_areas.measures
+        zones.append(Zone(kind=proposal.kind, state="proposed", area_codes=codes,
+                          venue_ids=sorted(v.id for v in proposal.venues),
+                          scope_code=scope(codes + [v.area_code for v in proposal.venues]),
+                          reason=proposal.reason[:MAX_REASON], edition=protocol.edition,
+                          measures=list(measures.get(proposal.kind, ())),  # type: ignore[call-overload]
+                          case_id=case_id, proposed_at=at, proposed_by=actor.username, downgraded=False))
+    session.add_all(zones)
     session.flush()
-    for code in codes:
-        session.add(ZoneArea(zone_id=zone.id, area_code=code, regime=regime_of(kind), in_force=False))
-    _decide(session, actor, zone, "propose", at, kind_after=kind, reason=reason,
-            evidence={"case_id": case_id} if case_id else None)
-    return zone
+    decisions = []
+    for zone, proposal in zip(zones, wanted, strict=True):
+        session.add_all(ZoneArea(zone_id=zone.id, area_code=code, regime=regime_of(zone.kind), in_force=False)
+                        for code in zone.area_codes)
+        decisions.append(_decision(actor, zone, "propose", at, kind_after=zone.kind, reason=proposal.reason,
+                                   evidence={"case_id": case_id} if case_id else None))
+    session.add_all(decisions)
+    session.flush()
+    for decision in decisions:
+        _audit(session, actor, decision)
+    return zones
 
 
 def _areas_exist(session: Session, actor: Principal, codes: list[str]) -> None:
@@ -363,39 +371,72 @@ def on_case_confirmed(session: Session, actor: Principal, event: CaseConfirmed) 
     """A case was opened: a positive inside a controlled zone asks for it to be sealed (at the top of
     the command's list), a lift proposed or done since the case was confirmed is withdrawn or undone,
     and zones and risk areas are proposed around its home by the edition's mapping. Nothing becomes
-    active without a commander."""
+    active without a commander.
+
+    It runs inside the case's transaction, so it reads the zones around the home once and writes its
+    proposals together: a case's zones cost a few statements, not one for each check and row."""
     protocol = current()
     home = event.area_code
     at = event.confirmed_at
     label = f"case {event.case_no} confirmed"
-    for regime in ("zones", "risk"):
-        for zone in _containing(session, home, regime, at):
-            _positive_inside(session, actor, zone, event, protocol)
+    nearby = _nearby(session, home, at)
+    for zone in _containing(session, nearby, at):
+        _positive_inside(session, actor, zone, event, protocol)
+    wanted: list[_Proposal] = []
+
+    def want(kind: str, area: str, reason: str, venues: list[Venue] | None = None) -> None:
+        if area and any(STRICTNESS[strictest] <= STRICTNESS[kind]
+                        for strictest in _covering(nearby, wanted, area, regime_of(kind))):
+            return  # already held as strictly (strictest wins)
+        wanted.append(_Proposal(kind, [area] if area else [], venues or [], reason))
+
     if protocol.regime == "zones":
         for kind, level in protocol.zones.proposal.items():
-            area = at_level(home, level)
-            if any(STRICTNESS[_effective(z)] <= STRICTNESS[kind] for z in _covering(session, area, "zones")):
-                continue  # already held as strictly (strictest wins)
-            _new_zone(session, actor, kind=kind, areas=[area], venues=[], reason=f"{label}: {kind} {level}",
-                      at=at, protocol=protocol, case_id=event.case_id)
+            want(kind, at_level(home, level), f"{label}: {kind} {level}")
         if protocol.zones.window_venues is not None:
             venues = _window_venues(session, event.case_id, protocol.zones.window_venues_skip)
             if venues:
-                _new_zone(session, actor, kind=protocol.zones.window_venues, areas=[], venues=venues,
-                          reason=f"{label}: places with likely spread", at=at, protocol=protocol,
-                          case_id=event.case_id)
-    _propose_risk(session, actor, event, protocol)
+                want(protocol.zones.window_venues, "", f"{label}: places with likely spread", venues)
+    risk = _risk_level(session, event, protocol)
+    want(risk, at_level(home, protocol.risk_areas.unit), f"{label}: {risk} risk")
+    _new_zones(session, actor, wanted, at=at, protocol=protocol, case_id=event.case_id)
 
 
-def _containing(session: Session, home: str, regime: str, at: datetime) -> list[Zone]:
-    """Zones of this regime over the home (active, or lifted at or after `at`), locked for the change."""
-    rows = session.scalars(
-        select(Zone).join(ZoneArea, ZoneArea.zone_id == Zone.id)
-        .where(ZoneArea.area_code.in_(ancestors(home)), ZoneArea.regime == regime,
-               (Zone.state == "active") | ((Zone.state == "lifted") & (Zone.lifted_at >= at)))
-        .with_for_update()
-    )
-    return sorted(set(rows), key=lambda z: z.id)
+@dataclass(frozen=True)
+class _Proposal:
+    kind: str
+    areas: list[str]
+    venues: list[Venue]
+    reason: str
+
+
+def _nearby(session: Session, home: str, at: datetime) -> list[tuple[str, str, Zone]]:
+    """(area, regime, zone) of every zone over the home or an area above it that is proposed, active,
+    or lifted at or after `at`: what a case's checks read, in one statement."""
+    return [(str(code), str(regime), zone) for code, regime, zone in session.execute(
+        select(ZoneArea.area_code, ZoneArea.regime, Zone).join(Zone, Zone.id == ZoneArea.zone_id)
+        .where(ZoneArea.area_code.in_(ancestors(home)),
+               Zone.state.in_(("proposed", "active")) | ((Zone.state == "lifted") & (Zone.lifted_at >= at))))]
+
+
+def _containing(session: Session, nearby: list[tuple[str, str, Zone]], at: datetime) -> list[Zone]:
+    """The zones over the home in force, or lifted at or after `at`, locked for the change."""
+    ids = sorted({zone.id for _, _, zone in nearby
+                  if zone.state == "active" or (zone.state == "lifted" and zone.lifted_at is not None
+                                                and zone.lifted_at >= at)})
+    if not ids:
+        return []
+    return list(session.scalars(select(Zone).where(Zone.id.in_(ids)).order_by(Zone.id).with_for_update()
+                                .execution_options(populate_existing=True)))
+
+
+def _covering(nearby: list[tuple[str, str, Zone]], wanted: list[_Proposal], area: str, regime: str) -> list[str]:
+    """The kinds (as strict as they hold) of the zones proposed or active over the area or above it,
+    those this case proposes included."""
+    above = set(ancestors(area))
+    held = [_effective(zone) for code, zone_regime, zone in nearby
+            if code in above and zone_regime == regime and zone.state in ("proposed", "active")]
+    return held + [p.kind for p in wanted if regime_of(p.kind) == regime and above.intersection(p.areas)]
 
 
 def _positive_inside(session: Session, actor: Principal, zone: Zone, event: CaseConfirmed,
@@ -447,22 +488,21 @@ def _window_venues(session: Session, case_id: int, skip: tuple[str, ...]) -> lis
     return [v for v in session.scalars(query) if v.kind not in skip]
 
 
-def _propose_risk(session: Session, actor: Principal, event: CaseConfirmed, protocol: Protocol) -> None:
+def _risk_level(session: Session, event: CaseConfirmed, protocol: Protocol) -> str:
+    """The risk level of the case's unit: the edition's for every home, or by the cases counted there
+    (cumulative, and within the cluster window), in one statement."""
     rule = protocol.risk_areas
+    if rule.home_level is not None:
+        return rule.home_level
     area = at_level(event.area_code, rule.unit)
-    level = rule.home_level
-    if level is None:
-        home = Person.area_code.startswith(prefix(area), autoescape=True)
-        counted = select(func.count()).select_from(Case).join(Person, Person.id == Case.person_id).where(
-            home, Case.ruled_out_at.is_(None), Case.confirmed_at <= event.confirmed_at)
-        cumulative = session.scalar(counted) or 0
-        recent = session.scalar(counted.where(
-            Case.confirmed_at > event.confirmed_at - timedelta(days=rule.cluster_days))) or 0
-        level = "high" if cumulative > rule.high_cumulative_cases and recent >= rule.cluster_cases else "medium"
-    if any(STRICTNESS[z.kind] <= STRICTNESS[level] for z in _covering(session, area, "risk")):
-        return
-    _new_zone(session, actor, kind=level, areas=[area], venues=[], at=event.confirmed_at, protocol=protocol,
-              reason=f"case {event.case_no} confirmed: {level} risk", case_id=event.case_id)
+    since = event.confirmed_at - timedelta(days=rule.cluster_days)
+    cumulative, recent = session.execute(
+        select(func.count(), func.count().filter(Case.confirmed_at > since))
+        .select_from(Case).join(Person, Person.id == Case.person_id)
+        .where(Person.area_code.startswith(prefix(area), autoescape=True), Case.ruled_out_at.is_(None),
+               Case.confirmed_at <= event.confirmed_at)).one()
+    return "high" if (cumulative or 0) > rule.high_cumulative_cases and (recent or 0) >= rule.cluster_cases \
+        else "medium"
 
 
 # --- deciding ----------------------------------------------------------------------------------------

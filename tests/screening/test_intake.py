@@ -380,3 +380,52 @@ def test_answers_carry_every_field_and_a_tube_is_scanned_only_in_its_points_area
     assert (answer["status"], answer["code"]) == ("refused", "tube_outside")
     assert "城关" not in str(answer)
     assert db.scalar(select(func.count()).select_from(Sample).join(Tube).where(Tube.barcode == "TCG00001")) == 0
+
+
+def test_a_busy_intake_seals_the_trail_once_a_second_and_every_entry_in_the_end(committed_db: str) -> None:
+    from fangyi.accounts import service as accounts
+    from fangyi.audit import chain
+    from fangyi.screening.intake import Seals
+
+    with session_scope() as session:
+        add_areas(session)
+        create_round(session, SYSTEM, RoundFields("RS", "封链", [COUNTY], START))
+        create_point(session, SYSTEM, code="P-S", name="P-S", area_code=SHIJIN)
+        sampler = accounts.create_user(session, SYSTEM, username="sampler-s", password="sampler-pass-1",
+                                       role="sampler", area_code=COUNTY)
+        token = accounts.issue_token(session, SYSTEM, sampler, "handheld")
+    loop = asyncio.new_event_loop()
+    busy = [True]
+    seals = Seals(quiet=lambda: not busy[0])  # others wait behind every group but the last
+    at = datetime(2022, 4, 1, 2, 0, tzinfo=UTC)
+
+    def send(n: int) -> Pending:
+        pending = Pending(Credential(token=token), [ScanInput(f"seal-open-{n}", "open", barcode=f"TS{n:06d}",
+                                                              point_code="P-S", scanned_at=at)],
+                          loop.create_future())
+        write_group(get_session, [pending], seals)
+        assert pending.error is None and pending.outcome and pending.outcome[0]["status"] == "ok"
+        return pending
+
+    def unsealed() -> int:
+        with session_scope() as session:
+            verdict = chain.verify(session)
+            assert verdict.ok, verdict.broken  # waiting a moment for a seal is not a broken chain
+            return verdict.awaiting
+
+    send(1)
+    send(2)
+    assert len(seals.marked) == 2 and unsealed() == 2  # committed, their seals not written yet
+    seals.last -= 1.5  # a second has gone by: the next group seals everything before it
+    send(3)
+    assert seals.marked == [] and unsealed() == 0
+    send(4)
+    assert unsealed() == 1
+    busy[0] = False  # nobody waits behind the last group: it seals at once
+    send(5)
+    loop.close()
+    with session_scope() as session:
+        verdict = chain.verify(session)
+        scans = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "scan"))
+    assert verdict.ok and verdict.awaiting == 0 and scans == 5
+    assert verdict.sealed >= scans
