@@ -26,7 +26,7 @@ from fangyi.timeutil import now, today
 PENDING = "fangyi.audit.pending"  # session.info: ids (or unflushed entries) to seal at commit
 CHUNK = 5000  # ids to a statement: SQLite takes at most 32,766 parameters
 # How long an entry may wait for its seal after its commit: the scan intake seals a busy morning's
-# entries once a second rather than in every group's transaction (fangyi.screening.intake).
+# entries five times a second rather than in every group's transaction (fangyi.screening.intake).
 GRACE_SECONDS = 5
 
 
@@ -183,7 +183,7 @@ def verify(session: Session, *, since: date | None = None) -> Verdict:
             if entry_id in all_sealed:
                 continue
             if at >= recent:
-                verdict.awaiting += 1  # committed a moment ago; its seal follows within a second
+                verdict.awaiting += 1  # committed a moment ago; its seal follows within a moment
             else:
                 strays.append(entry_id)
         verdict.broken.extend(f"entry {entry_id} has no seal: it was not written by Fangyi" for entry_id in strays[:20])

@@ -382,7 +382,7 @@ def test_answers_carry_every_field_and_a_tube_is_scanned_only_in_its_points_area
     assert db.scalar(select(func.count()).select_from(Sample).join(Tube).where(Tube.barcode == "TCG00001")) == 0
 
 
-def test_a_busy_intake_seals_the_trail_once_a_second_and_every_entry_in_the_end(committed_db: str) -> None:
+def test_a_busy_intake_seals_the_trail_now_and_then_and_every_entry_in_the_end(committed_db: str) -> None:
     from fangyi.accounts import service as accounts
     from fangyi.audit import chain
     from fangyi.screening.intake import Seals
@@ -416,7 +416,7 @@ def test_a_busy_intake_seals_the_trail_once_a_second_and_every_entry_in_the_end(
     send(1)
     send(2)
     assert len(seals.marked) == 2 and unsealed() == 2  # committed, their seals not written yet
-    seals.last -= 1.5  # a second has gone by: the next group seals everything before it
+    seals.last -= 1.5  # SEAL_EVERY has gone by: the next group seals everything before it
     send(3)
     assert seals.marked == [] and unsealed() == 0
     send(4)
