@@ -60,3 +60,60 @@ def register(app: typer.Typer) -> None:
                 console.print(table)
 
     app.add_typer(group, name="report")
+    _register_epi(app)
+
+
+def _register_epi(app: typer.Typer) -> None:
+    group = typer.Typer(help="Epidemic analytics: the curve and Rt.", no_args_is_help=True)
+
+    @group.command("curve")
+    def curve_cmd(as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON")) -> None:
+        """Cases a day by onset and by confirmation, local and imported."""
+        from fangyi.command import epi
+
+        with session_scope() as session:
+            days = epi.curve(session, SYSTEM)
+        if as_json:
+            print(json.dumps(days, ensure_ascii=False, indent=2))
+            return
+        table = Table(title="流行曲线 epidemic curve")
+        for column in ("date", "onset_local", "onset_imported", "confirmed_local", "confirmed_imported"):
+            table.add_column(column, justify="right")
+        for day in days:
+            if any(day[key] for key in day if key != "date"):
+                table.add_row(*(str(value) for value in day.values()))
+        Console().print(table)
+
+    @group.command("rt")
+    def rt_cmd(
+        by: str = typer.Option("confirmation", "--by", help="confirmation (the only basis built so far)"),
+        window: int | None = typer.Option(None, "--window", min=1, max=60, help="days (default: the edition's)"),
+        si_mean: float | None = typer.Option(None, "--si-mean", help="serial interval mean, days"),
+        si_sd: float | None = typer.Option(None, "--si-sd", help="serial interval sd, days"),
+        as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
+    ) -> None:
+        """Rt by Cori et al. (2013) as EpiEstim computes it, each day's window ending on that day."""
+        from fangyi.command import epi
+
+        if by != "confirmation":
+            Console(stderr=True).print(f"[red]--by {by}: only 'confirmation' is built; estimating by date "
+                                       "of infection is not[/]")
+            raise typer.Exit(2)
+        try:
+            with session_scope() as session:
+                days = epi.rt(session, SYSTEM, window=window, si_mean=si_mean, si_sd=si_sd)
+        except Invalid as exc:
+            Console(stderr=True).print(f"[red]{exc.detail}[/]")
+            raise typer.Exit(2) from None
+        if as_json:
+            print(json.dumps(days, ensure_ascii=False, indent=2))
+            return
+        table = Table(title="Rt (Cori)")
+        for column in ("date", "mean", "lower", "upper", "cases_in_window"):
+            table.add_column(column, justify="right")
+        for day in days:
+            table.add_row(day["date"], f"{day['mean']:.2f}", f"{day['lower']:.2f}", f"{day['upper']:.2f}",
+                          str(day["cases_in_window"]))
+        Console().print(table)
+
+    app.add_typer(group, name="epi")

@@ -127,6 +127,18 @@ class Screening(_Strict):
     residents_per_sampler: int
 
 
+class Epi(_Strict):
+    """Epidemic analytics. Not in the rule book: Fangyi's defaults, which a county edition or the
+    command (`fangyi epi rt --si-mean --si-sd`) overrides."""
+
+    serial_interval_mean: float = Field(default=3.0, gt=1)  # days; Omicron BA.2 estimates, 2022
+    serial_interval_sd: float = Field(default=2.0, gt=0)
+    rt_window_days: int = Field(default=7, ge=1)
+    rt_min_cases: int = Field(default=12, ge=1)  # EpiEstim's advice: fewer cases, too wide an interval
+    rt_prior_mean: float = Field(default=5.0, gt=0)  # EpiEstim's gamma prior: shape 1, scale 5
+    rt_prior_sd: float = Field(default=5.0, gt=0)
+
+
 class Protocol(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -145,6 +157,7 @@ class Protocol(BaseModel):
     placement: Placement
     clocks: dict[str, int]
     arrivals: dict[str, Any] = {}
+    epi: Epi = Epi()
     lineage: tuple[str, ...] = ()
 
 

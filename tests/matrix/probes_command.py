@@ -10,4 +10,6 @@ PROBES: Probes = {
     ("GET", "/api/v1/report/daily"): Probe(sided=False, query=lambda w, s: DAY),
     ("GET", "/report"): Probe(sided=False, query=lambda w, s: DAY),
     ("GET", "/report.xlsx"): Probe(sided=False, query=lambda w, s: DAY),
+    ("GET", "/api/v1/epi/curve"): Probe(sided=False),
+    ("GET", "/api/v1/epi/rt"): Probe(sided=False),
 }

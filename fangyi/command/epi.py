@@ -1,0 +1,147 @@
+"""Epidemic analytics for the command: the epidemic curve, and the time-varying reproduction number
+Rt by Cori et al. (2013) exactly as EpiEstim computes it (parametric serial interval discretised as
+its `discr_si`, a sliding window ending on each day, a gamma prior), mean and 95 % interval.
+
+Cases count on their local dates; a ruled-out case counts nowhere. Every figure is limited to the
+cases living in the reader's jurisdiction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from scipy.special import gammainc, gammaincinv
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fangyi.access import Principal, in_jurisdiction, require
+from fangyi.errors import Invalid
+from fangyi.protocols.reader import current
+from fangyi.registry.models import Person
+from fangyi.timeutil import to_local, today
+from fangyi.tracing.models import Case
+
+QUANTILES = (0.025, 0.975)
+
+
+def _cdf(x: np.ndarray, shape: float, scale: float) -> np.ndarray:
+    """The gamma distribution's CDF, 0 below 0 (R's `pgamma`)."""
+    values: np.ndarray = np.where(x > 0, gammainc(shape, np.clip(x, 0, None) / scale), 0.0)
+    return values
+
+
+def discr_si(k: np.ndarray | list[int], mean: float, sd: float) -> np.ndarray:
+    """The serial interval's probability on days k, as EpiEstim's `discr_si`: a gamma distribution
+    of `mean - 1`, `sd` shifted by a day, discretised so that the discrete distribution keeps the
+    mean. Day 0 has probability 0."""
+    if mean <= 1 or sd <= 0:
+        raise Invalid("the serial interval needs a mean above 1 day and a positive sd", column="si")
+    days = np.asarray(k, dtype=float)
+    shape, scale = ((mean - 1) / sd) ** 2, sd**2 / (mean - 1)
+    p = (days * _cdf(days, shape, scale) + (days - 2) * _cdf(days - 2, shape, scale)
+         - 2 * (days - 1) * _cdf(days - 1, shape, scale))
+    p += shape * scale * (2 * _cdf(days - 1, shape + 1, scale) - _cdf(days - 2, shape + 1, scale)
+                          - _cdf(days, shape + 1, scale))
+    clipped: np.ndarray = np.clip(p, 0, None)
+    return clipped
+
+
+@dataclass(frozen=True)
+class Estimate:
+    end: int  # index of the window's last day in the incidence series
+    mean: float
+    lower: float
+    upper: float
+    cases_in_window: int
+    shape: float  # the posterior gamma's, for checking against a peer
+    scale: float
+
+
+def infectivity(incidence: np.ndarray, si: np.ndarray) -> np.ndarray:
+    """Λ_t = Σ_k w_k I_{t-k}: how much infectiousness the cases before day t put out on day t."""
+    weights = np.zeros(len(incidence))
+    weights[:min(len(si), len(incidence))] = si[:len(incidence)]
+    return np.convolve(incidence, weights)[:len(incidence)]
+
+
+def cori(incidence: list[int] | np.ndarray, si: np.ndarray, *, window: int, prior_mean: float = 5.0,
+         prior_sd: float = 5.0) -> list[Estimate]:
+    """Cori's posterior for every window of `window` days, as EpiEstim's `estimate_R` with its
+    default windows (the first starting on the series' second day): shape a + ΣI, scale
+    1 / (1/b + ΣΛ) over the window. Windows with no infectiousness before them have no estimate."""
+    counts = np.asarray(incidence, dtype=float)
+    lam = infectivity(counts, si)
+    prior_shape, prior_scale = (prior_mean / prior_sd) ** 2, prior_sd**2 / prior_mean
+    estimates = []
+    for end in range(window, len(counts)):  # window = days end-window+1 .. end, starting at day 1 (0-based)
+        days = slice(end - window + 1, end + 1)
+        pressure = float(lam[days].sum())
+        if pressure <= 0:
+            continue
+        shape = prior_shape + float(counts[days].sum())
+        scale = 1 / (1 / prior_scale + pressure)
+        lower, upper = (float(gammaincinv(shape, q) * scale) for q in QUANTILES)
+        estimates.append(Estimate(end, shape * scale, lower, upper, int(counts[days].sum()), shape, scale))
+    return estimates
+
+
+# --- from the cases ------------------------------------------------------------------------------
+
+
+def _cases(session: Session, actor: Principal) -> list[tuple[date, date | None, str]]:
+    """(local confirmation date, onset date, source) of every case counted, in the jurisdiction."""
+    require(actor, "read_report")
+    rows = session.execute(select(Case.confirmed_at, Case.onset_date, Case.source)
+                           .join(Person, Person.id == Case.person_id)
+                           .where(Case.ruled_out_at.is_(None), in_jurisdiction(actor, Person.area_code)))
+    return [(to_local(confirmed).date(), onset, str(source)) for confirmed, onset, source in rows]
+
+
+def curve(session: Session, actor: Principal, *, until: date | None = None) -> list[dict[str, Any]]:
+    """Cases a day by onset and by confirmation, local and imported, from the first case's day to
+    `until` (today), every day listed."""
+    cases = _cases(session, actor)
+    if not cases:
+        return []
+    last = until or today()
+    first = min(min(confirmed, onset or confirmed) for confirmed, onset, _ in cases)
+    by: Counter[tuple[date, str, str]] = Counter()
+    for confirmed, onset, source in cases:
+        kind = "imported" if source == "imported" else "local"
+        by[(confirmed, "confirmed", kind)] += 1
+        if onset is not None:
+            by[(onset, "onset", kind)] += 1
+    return [{"date": day.isoformat(),
+             **{f"{basis}_{kind}": by[(day, basis, kind)] for basis in ("onset", "confirmed")
+                for kind in ("local", "imported")}}
+            for day in (first + timedelta(days=n) for n in range((last - first).days + 1))]
+
+
+def rt(session: Session, actor: Principal, *, window: int | None = None, si_mean: float | None = None,
+       si_sd: float | None = None, until: date | None = None) -> list[dict[str, Any]]:
+    """Rt by local confirmation date over every case, imported and local alike, for each day whose
+    window holds enough cases (`date` is the window's last day)."""
+    rules = current().epi
+    window = window or rules.rt_window_days
+    if window < 1 or window > 60:
+        raise Invalid("the window is 1 to 60 days", column="window")
+    mean = rules.serial_interval_mean if si_mean is None else si_mean
+    sd = rules.serial_interval_sd if si_sd is None else si_sd
+    cases = _cases(session, actor)
+    if not cases:
+        return []
+    first = min(confirmed for confirmed, _, _ in cases)
+    last = until or today()
+    if last < first:
+        return []
+    per_day = Counter(confirmed for confirmed, _, _ in cases)
+    incidence = np.array([per_day[first + timedelta(days=n)] for n in range((last - first).days + 1)], dtype=float)
+    si = discr_si(np.arange(len(incidence)), mean, sd)
+    return [{"date": (first + timedelta(days=e.end)).isoformat(), "mean": round(e.mean, 6),
+             "lower": round(e.lower, 6), "upper": round(e.upper, 6), "cases_in_window": e.cases_in_window}
+            for e in cori(incidence, si, window=window, prior_mean=rules.rt_prior_mean, prior_sd=rules.rt_prior_sd)
+            if e.cases_in_window >= rules.rt_min_cases]
