@@ -145,3 +145,36 @@ def rt(session: Session, actor: Principal, *, window: int | None = None, si_mean
              "lower": round(e.lower, 6), "upper": round(e.upper, 6), "cases_in_window": e.cases_in_window}
             for e in cori(incidence, si, window=window, prior_mean=rules.rt_prior_mean, prior_sd=rules.rt_prior_sd)
             if e.cases_in_window >= rules.rt_min_cases]
+
+
+# --- for the report page ---------------------------------------------------------------------------
+
+
+def figure(days: list[dict[str, Any]], estimates: list[dict[str, Any]], words: dict[str, str],
+           last_days: int = 60) -> dict[str, Any]:
+    """A Plotly figure (JSON-ready) of the last `last_days` of the curve by confirmation, local and
+    imported stacked, and Rt with its interval on a second axis; 1 drawn as the threshold."""
+    shown = days[-last_days:]
+    start = shown[0]["date"] if shown else ""
+    rt_shown = [e for e in estimates if e["date"] >= start]
+    dates = [d["date"] for d in shown]
+    return {
+        "data": [
+            {"type": "bar", "name": words["local"], "x": dates, "y": [d["confirmed_local"] for d in shown]},
+            {"type": "bar", "name": words["imported"], "x": dates, "y": [d["confirmed_imported"] for d in shown]},
+            {"type": "scatter", "mode": "lines", "name": words["interval"], "yaxis": "y2", "showlegend": False,
+             "x": [e["date"] for e in rt_shown] + [e["date"] for e in reversed(rt_shown)],
+             "y": [e["upper"] for e in rt_shown] + [e["lower"] for e in reversed(rt_shown)],
+             "fill": "toself", "line": {"width": 0}, "fillcolor": "rgba(200,60,60,0.2)", "hoverinfo": "skip"},
+            {"type": "scatter", "mode": "lines+markers", "name": "Rt", "yaxis": "y2",
+             "x": [e["date"] for e in rt_shown], "y": [e["mean"] for e in rt_shown], "line": {"color": "#c83c3c"}},
+        ],
+        "layout": {
+            "barmode": "stack", "margin": {"l": 40, "r": 40, "t": 30, "b": 40}, "height": 320,
+            "legend": {"orientation": "h"},
+            "yaxis": {"title": {"text": words["cases"]}, "rangemode": "tozero"},
+            "yaxis2": {"title": {"text": "Rt"}, "overlaying": "y", "side": "right", "rangemode": "tozero"},
+            "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y2", "y0": 1, "y1": 1,
+                        "line": {"dash": "dot", "color": "#888"}}] if rt_shown else [],
+        },
+    }

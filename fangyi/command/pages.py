@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from fangyi.command import epi
 from fangyi.command.report import daily, write_xlsx
 from fangyi.deps import SessionDep, Viewer
 from fangyi.timeutil import today
@@ -37,8 +39,15 @@ def report_page(request: Request, session: SessionDep, user: Viewer, date: str =
         day = today()
     report = daily(session, user, day)
     sections = [(key, values) for key, values in report.items() if key != "date" and isinstance(values, dict)]
+    # The curve and Rt up to the day shown, as the command read them that evening.
+    days = epi.curve(session, user, until=day)
+    estimates = epi.rt(session, user, until=day) if days else []
+    lang = lang_of(request)
+    words = {key: translate(f"epi.{key}", lang) for key in ("local", "imported", "interval", "cases")}
+    chart = json.dumps(epi.figure(days, estimates, words), ensure_ascii=False) if days else None
+    latest = estimates[-1] if estimates and estimates[-1]["date"] == day.isoformat() else None
     return render(request, "report.html", status_code=422 if error else 200, user=user, day=day,
-                  sections=sections, error=error, typed=date)
+                  sections=sections, error=error, typed=date, chart=chart, latest_rt=latest)
 
 
 @router.get("/report.xlsx", openapi_extra=needs("read_report"))

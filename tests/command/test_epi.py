@@ -104,8 +104,9 @@ def _case(db: Session, n: int, confirmed: date, *, area: str = SHIJIN, onset: da
     db.flush()
 
 
-def _outbreak(db: Session) -> None:
-    add_areas(db)
+def _outbreak(db: Session, *, areas: bool = True) -> None:
+    if areas:
+        add_areas(db)
     n = 0
     start = date(2022, 3, 28)
     for day, count in enumerate([1, 2, 3, 5, 8, 10, 9, 7, 4, 2]):

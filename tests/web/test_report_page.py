@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from io import BytesIO
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy.orm import Session
 
+from tests.command.test_epi import _outbreak
 from tests.web.conftest import People
 
 Login = Callable[[str], TestClient]
@@ -43,6 +46,20 @@ def test_report_downloads_as_xlsx(login: Login, people: People) -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert ("日期 date", "2022-04-01") in rows
     assert ("persons", 3) in rows
+
+
+def test_the_report_draws_the_curve_and_rt_up_to_its_day(login: Login, people: People, db: Session) -> None:
+    _outbreak(db, areas=False)
+    page = login("commander").get("/report", params={"date": "2022-04-08"}).text
+    assert "流行曲线与Rt" in page and 'id="epi-chart"' in page and "/vendor/plotly-" in page
+    assert '<strong id="rt-today">0.' in page  # brought down by then: below 1
+    figure = json.loads(page.split('id="epi-figure">')[1].split("</script>")[0].replace("<\\/", "</"))
+    bars = {trace["name"]: trace for trace in figure["data"]}
+    assert bars["本土确诊"]["y"][bars["本土确诊"]["x"].index("2022-04-02")] == 10
+    assert bars["输入确诊"]["y"][bars["输入确诊"]["x"].index("2022-03-29")] == 1
+    assert bars["Rt"]["x"][-1] == "2022-04-08"
+    # A day before any case: no chart, no estimate.
+    assert "epi-chart" not in login("commander").get("/report", params={"date": "2022-03-01"}).text
 
 
 def test_report_is_for_the_command_only(login: Login, people: People) -> None:
