@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query, Security
+from fastapi import APIRouter, Query, Response, Security
 from pydantic import BaseModel, ConfigDict, Field
 
-from fangyi.command import epi, report
+from fangyi.command import closing, epi
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.timeutil import today
-from fangyi.web.http import API_TOKEN, needs, problems
+from fangyi.web.http import API_TOKEN, needs, problems, sent_again
 
 router = APIRouter(
     prefix="/api/v1", tags=["command"], dependencies=[Security(API_TOKEN)], responses=problems(401, 403, 422)
@@ -25,20 +25,40 @@ class RegistryFigures(BaseModel):
     checkins: int
 
 
+class Closed(BaseModel):
+    by: str = Field(description="who closed the day")
+    at: str = Field(description="when, local time with its offset")
+
+
 class DailyReport(BaseModel):
     """At least these keys; each part adds its own section (see formats.md). Every figure counts
-    only what lies in your jurisdiction."""
+    only what lies in your jurisdiction. A closed day answers the figures stored when it was
+    closed, and says so in `closed`."""
 
     model_config = ConfigDict(extra="allow")
 
     date: str = Field(description="the local day, YYYY-MM-DD")
     registry: RegistryFigures
+    closed: Closed | None = Field(None, description="who closed the day and when (its figures are as "
+                                                   "reported); null while it is open")
 
 
 @router.get("/report/daily", response_model=DailyReport, openapi_extra=needs("read_report"),
-            summary="The day's figures in your jurisdiction, as of the end of that day")
+            summary="The day's figures in your jurisdiction: as closed, or as of the end of that day")
 def daily_report(session: SessionDep, user: ApiUser, date: date | None = None) -> DailyReport:
-    return DailyReport.model_validate(report.daily(session, user, date or today()))
+    return DailyReport.model_validate(closing.as_json(closing.report(session, user, date or today())))
+
+
+@router.post("/report/daily/{day}/close", response_model=DailyReport, status_code=201,
+             responses=sent_again(DailyReport, "closed day") | problems(422),
+             openapi_extra=needs("close_report"),
+             summary="Close a day: store its figures as reported upward; closed again, the day as first closed")
+def close_day(day: date, session: SessionDep, user: ApiUser, response: Response) -> DailyReport:
+    closed, new = closing.close_day(session, user, day)
+    session.commit()
+    if not new:
+        response.status_code = 200
+    return DailyReport.model_validate(closing.as_json(closing.Report(closed.figures, closed)))
 
 
 class CurveDay(BaseModel):

@@ -11,10 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from fangyi.access import SYSTEM
-from fangyi.command.report import SECTION_NAMES, daily, write_xlsx
-from fangyi.db.session import session_scope
-from fangyi.errors import Invalid
-from fangyi.timeutil import today
+from fangyi.cli.acting import acting_user
+from fangyi.command import closing
+from fangyi.command.report import SECTION_NAMES, write_xlsx
+from fangyi.db.session import session_scope, writing
+from fangyi.errors import DomainError, Invalid
+from fangyi.timeutil import to_local, today
 
 
 def register(app: typer.Typer) -> None:
@@ -37,7 +39,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         try:
             with session_scope() as session:
-                result = daily(session, SYSTEM, when)
+                result = closing.as_json(closing.report(session, SYSTEM, when))
         except Invalid as exc:
             Console(stderr=True).print(f"[red]--date: {exc.detail}[/]")
             raise typer.Exit(2) from None
@@ -49,8 +51,10 @@ def register(app: typer.Typer) -> None:
         else:
             console = Console()
             console.print(f"[bold]日报 daily report {result['date']}[/]")
+            if closed := result.get("closed"):
+                console.print(f"已关账 closed by {closed['by']} at {closed['at']}: the figures as reported")
             for key, values in result.items():
-                if key == "date":
+                if key in ("date", "closed"):
                     continue
                 table = Table(title=SECTION_NAMES.get(key, key))
                 table.add_column("figure")
@@ -58,6 +62,30 @@ def register(app: typer.Typer) -> None:
                 for name, value in values.items():
                     table.add_row(name, str(value))
                 console.print(table)
+
+    @group.command("close")
+    def close_cmd(
+        day: str = typer.Option(..., "--date", help="the local date to close, YYYY-MM-DD"),
+        username: str = typer.Option(..., "--as", help="the user closing it (command office)"),
+    ) -> None:
+        """Store the night's figures of a day as reported; from then on its report is what was closed."""
+        try:
+            when = date.fromisoformat(day)
+        except ValueError:
+            Console(stderr=True).print(f"[red]--date {day!r} is not a date (YYYY-MM-DD)[/]")
+            raise typer.Exit(2) from None
+        try:
+            with session_scope() as session:
+                writing(session)  # SQLite: hold the write lock from the start (other writers take turns)
+                closed, new = closing.close_day(session, acting_user(session, username), when)
+                by, at = closed.closed_by, to_local(closed.closed_at).isoformat(timespec="seconds")
+        except DomainError as exc:
+            Console(stderr=True).print(f"[red]{exc.detail}[/]")
+            raise typer.Exit(2) from None
+        if new:
+            Console().print(f"[green]closed[/] {when.isoformat()} by {by} at {at}")
+        else:
+            Console().print(f"{when.isoformat()} was closed already, by {by} at {at}: unchanged")
 
     app.add_typer(group, name="report")
     _register_epi(app)

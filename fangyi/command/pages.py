@@ -9,10 +9,13 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
-from fangyi.command import epi
+from fangyi.access import Principal, can
+from fangyi.command import closing, epi
 from fangyi.command.report import daily, write_xlsx
-from fangyi.deps import SessionDep, Viewer
+from fangyi.deps import SessionDep, Viewer, csrf_ok
+from fangyi.errors import Forbidden, Invalid
 from fangyi.timeutil import today
 from fangyi.web.http import needs
 from fangyi.web.i18n import translate
@@ -30,14 +33,26 @@ def _day(value: str) -> date | None:
 
 
 @router.get("/report", openapi_extra=needs("read_report"))
-def report_page(request: Request, session: SessionDep, user: Viewer, date: str = "") -> HTMLResponse:
+def report_page(request: Request, session: SessionDep, user: Viewer, date: str = "",
+                corrected: bool = False) -> HTMLResponse:
     day = _day(date)
     error = None
     if day is None:
         # The typed value comes back with the reason, and today's figures meanwhile.
         error = f"{date!r}: YYYY-MM-DD"
         day = today()
-    report = daily(session, user, day)
+    return _report_page(request, session, user, day, corrected=corrected, error=error, typed=date)
+
+
+def _report_page(request: Request, session: Session, user: Principal, day: date, *, corrected: bool = False,
+                 error: str | None = None, typed: str = "", status: int = 200, message: str | None = None
+                 ) -> HTMLResponse:
+    found = closing.report(session, user, day)
+    report, changed = found.figures, {}
+    if found.closed is not None and corrected:
+        # As the records stand now, each figure that differs from what was reported marked.
+        report = daily(session, user, day)
+        changed = closing.corrections(found.figures, report)
     sections = [(key, values) for key, values in report.items() if key != "date" and isinstance(values, dict)]
     # The curve and Rt up to the day shown, as the command read them that evening.
     days = epi.curve(session, user, until=day)
@@ -46,8 +61,28 @@ def report_page(request: Request, session: SessionDep, user: Viewer, date: str =
     words = {key: translate(f"epi.{key}", lang) for key in ("local", "imported", "interval", "cases")}
     chart = json.dumps(epi.figure(days, estimates, words), ensure_ascii=False) if days else None
     latest = estimates[-1] if estimates and estimates[-1]["date"] == day.isoformat() else None
-    return render(request, "report.html", status_code=422 if error else 200, user=user, day=day,
-                  sections=sections, error=error, typed=date, chart=chart, latest_rt=latest)
+    return render(request, "report.html", status_code=422 if error else status, user=user, day=day,
+                  sections=sections, error=error, typed=typed, chart=chart, latest_rt=latest, closed=found.closed,
+                  corrected=corrected and found.closed is not None, changed=changed, message=message,
+                  can_close=found.closed is None and day <= today() and can(user.role, "close_report"))
+
+
+@router.post("/report/close", openapi_extra=needs("close_report"))
+async def close_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    form = await request.form()
+    if not csrf_ok(request, str(form.get("csrf") or "")):
+        raise Forbidden(translate("error.csrf", lang_of(request)))
+    typed = str(form.get("date") or "")
+    day = _day(typed)
+    if day is None or not typed.strip():
+        return _report_page(request, session, user, today(), error=f"{typed!r}: YYYY-MM-DD", typed=typed)
+    try:
+        closing.close_day(session, user, day)
+    except Invalid as exc:  # refused before anything was written
+        session.rollback()
+        return _report_page(request, session, user, day, error=exc.detail, typed=typed, status=exc.status)
+    session.commit()
+    return _report_page(request, session, user, day, message=translate("report.closed_now", lang_of(request)))
 
 
 @router.get("/report.xlsx", openapi_extra=needs("read_report"))
@@ -55,6 +90,6 @@ def report_xlsx(request: Request, session: SessionDep, user: Viewer, date: str =
     day = _day(date) or today()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "report.xlsx"
-        write_xlsx(daily(session, user, day), path)
+        write_xlsx(closing.as_json(closing.report(session, user, day)), path)
         content = path.read_bytes()
     return attachment(content, f"{translate('report.title', lang_of(request))}-{day.isoformat()}.xlsx")

@@ -12,7 +12,9 @@ from fangyi.parts import Nav, Part
 PART = Part(
     name="command",
     routers=(api.router, pages.router),
-    permissions={"read_report": frozenset({Role.commander, Role.command_office, Role.admin})},
+    permissions={"read_report": frozenset({Role.commander, Role.command_office, Role.admin}),
+                 # The night's figures are reported upward by the command office.
+                 "close_report": frozenset({Role.commander, Role.command_office, Role.admin})},
     words=WORDS,
     nav=(Nav("/report", "nav.report", "read_report"),),
     landing={Role.commander: "/report", Role.command_office: "/report"},

@@ -49,8 +49,10 @@ def write_xlsx(report: dict[str, Any], path: Path) -> None:
     sheet.title = "日报"
     sheet.append(["日期 date", report["date"]])
     sheet["A1"].font = Font(bold=True)
+    if closed := report.get("closed"):
+        sheet.append(["已关账 closed", f"{closed['by']} {closed['at']}"])
     for key, values in report.items():
-        if key == "date":
+        if key in ("date", "closed"):
             continue
         sheet.append([])
         sheet.append([SECTION_NAMES.get(key, key)])

@@ -22,6 +22,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "report.fig.registry.households": ("户数", "Households"),
     "report.fig.registry.venues": ("场所数", "Venues"),
     "report.fig.registry.checkins": ("场所扫码记录", "Check-ins"),
+    "report.close": ("关账上报", "Close the day"),
+    "report.close_hint": ("保存当日数据为上报数，此后该日日报即为上报数",
+                          "Store the day's figures as reported; its report stays as closed"),
+    "report.closed_now": ("已关账：当日数据已保存为上报数", "Closed: the day's figures are stored as reported"),
+    "report.closed_by": ("已关账（上报数）", "Closed (as reported)"),
+    "report.as_corrected": ("查看更正后数据", "Show as corrected"),
+    "report.as_reported": ("查看上报数", "Show as reported"),
+    "report.corrected_note": ("按当前记录重算；与上报数不同者已标出（括号内为上报数）",
+                              "Recomputed from the records as they stand; figures differing from the report "
+                              "are marked (reported in brackets)"),
     "epi.title": ("流行曲线与Rt", "Epidemic curve and Rt"),
     "epi.local": ("本土确诊", "Local, confirmed"),
     "epi.imported": ("输入确诊", "Imported, confirmed"),
@@ -32,4 +42,5 @@ WORDS: dict[str, tuple[str, str]] = {
     "epi.note": ("按确诊日期统计，Cori法（与EpiEstim一致）", "By confirmation date, Cori's method (as EpiEstim)"),
     # What a refusal names: the permission a role lacks (the error page).
     "perm.read_report": ("查看日报", "read the daily report"),
+    "perm.close_report": ("关账上报日报", "close a day's report"),
 }

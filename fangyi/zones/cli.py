@@ -9,11 +9,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM
-from fangyi.auth.models import User
+from fangyi.cli.acting import acting_user
 from fangyi.db.session import session_scope, writing
 from fangyi.errors import DomainError
 from fangyi.timeutil import parse_instant, today
@@ -45,14 +43,6 @@ def _at(value: str | None) -> datetime | None:
     except ValueError:
         Console(stderr=True).print(f"[red]--at {escape(value)!r} is not a time (ISO 8601, local if no offset)[/]")
         raise typer.Exit(EXIT_NOT_FOUND) from None
-
-
-def _user(session: Session, username: str) -> User:
-    found = session.scalar(select(User).where(User.username == username))
-    if found is None or not found.active:
-        Console(stderr=True).print(f"[red]no active user {escape(username)}[/]")
-        raise typer.Exit(1)
-    return found
 
 
 def _show(views: list[service.ZoneView], as_json: bool) -> None:
@@ -111,7 +101,7 @@ def register(app: typer.Typer) -> None:
         try:
             with session_scope() as session:
                 writing(session)
-                decision = service.approve(session, _user(session, username), zone_id, at=moment)
+                decision = service.approve(session, acting_user(session, username), zone_id, at=moment)
                 Console().print(f"zone #{zone_id}: {decision.action} ({decision.kind_after or decision.kind_before})")
         except DomainError as exc:
             raise _refused(exc) from None
@@ -129,7 +119,7 @@ def register(app: typer.Typer) -> None:
         try:
             with session_scope() as session:
                 writing(session)
-                decision = service.lift(session, _user(session, username), zone_id, at=moment, override=override)
+                decision = service.lift(session, acting_user(session, username), zone_id, at=moment, override=override)
                 Console().print(f"zone #{zone_id}: {decision.action}")
         except DomainError as exc:
             raise _refused(exc) from None

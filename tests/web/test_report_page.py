@@ -64,3 +64,21 @@ def test_the_report_draws_the_curve_and_rt_up_to_its_day(login: Login, people: P
 
 def test_report_is_for_the_command_only(login: Login, people: People) -> None:
     assert login("village_doctor").get("/report").status_code == 403
+
+
+def test_the_page_closes_a_day_and_shows_it_as_corrected(login: Login, db: Session) -> None:
+    from tests.command.test_closing import DAY, _reclassify_one
+
+    _outbreak(db, areas=False)
+    office = login("command_office")
+    page = office.get("/report", params={"date": DAY.isoformat()}).text
+    assert "关账上报" in page
+    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    closed = office.post("/report/close", data={"date": DAY.isoformat(), "csrf": csrf})
+    assert closed.status_code == 200 and "已关账" in closed.text and "关账上报" not in closed.text
+    _reclassify_one(db)
+    corrected = office.get("/report", params={"date": DAY.isoformat(), "corrected": "1"}).text
+    assert 'class="changed"' in corrected and "查看上报数" in corrected
+    assert 'class="changed"' not in office.get("/report", params={"date": DAY.isoformat()}).text
+    viewer = login("commander")
+    assert viewer.post("/report/close", data={"date": "2022-04-03"}).status_code == 403  # no CSRF token
