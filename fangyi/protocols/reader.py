@@ -145,6 +145,8 @@ class Protocol(BaseModel):
     placement: Placement
     clocks: dict[str, int]
     arrivals: dict[str, Any] = {}
+    # Shifts and the limits of a person's hours (fangyi.workforce.rules reads it, over its defaults).
+    workforce: dict[str, Any] = {}
     lineage: tuple[str, ...] = ()
 
 
