@@ -27,8 +27,8 @@ from fangyi.timeutil import to_local
 from fangyi.workforce.limits import Interval, new_breaches
 from fangyi.workforce.rules import Rules, Slot, week_of
 
-UNCOVERED_WEIGHT = 1000
-NIGHT_WEIGHT = 10
+# The share of the time limit the first step (fewest needs uncovered) may take.
+FIRST_STEP = 0.7
 
 
 @dataclass(frozen=True)
@@ -190,30 +190,49 @@ def suggest(people: Sequence[Person], slots: Sequence[Slot], needs: Mapping[Need
         nights = [work[t] for t in night_slots if t in work]
         if nights:
             model.add(sum(nights) <= most_nights)
-    model.minimize(UNCOVERED_WEIGHT * sum(uncovered) + NIGHT_WEIGHT * most_nights)
-    # The greedy fill as a first solution: the solver starts from it and improves on it.
+    # Two steps: first as few needs uncovered as can be (most of the time), then, with no more
+    # uncovered than that, night shifts spread (the rest of it). The greedy fill is the first
+    # solution of the first step, the first step's the second's.
     start = greedy(people, slots, needs, rules, post_order=post_order)
     hinted = {(person_id, t, q) for (person_id, t), (_, q) in start.placed.items()}
     for index, var in y.items():
         model.add_hint(var, index in hinted)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds - (time.monotonic() - began), 0.5)
-    solver.parameters.num_workers = workers
+    model.minimize(sum(uncovered))
+    solver = _solver(workers, (seconds - (time.monotonic() - began)) * FIRST_STEP)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        plan = greedy(people, slots, needs, rules, post_order=post_order)
-        plan.status = "greedy (the solver found no roster in time)"
-        plan.seconds = time.monotonic() - began
-        return plan
+        start.status = "greedy (the solver found no roster in time)"
+        start.seconds = time.monotonic() - began
+        return start
+    best = int(solver.objective_value)
+    values = {index: solver.boolean_value(var) for index, var in y.items()}
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    for index, var in y.items():
+        model.add_hint(var, values[index])
+    model.add(sum(uncovered) <= best)
+    model.minimize(most_nights)
+    second = _solver(workers, seconds - (time.monotonic() - began))
+    spread = second.solve(model)
+    if spread in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = {index: second.boolean_value(var) for index, var in y.items()}
+        status = spread if status == cp_model.OPTIMAL else cp_model.FEASIBLE
+    solver = second if spread in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver
     chosen: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for (person_id, t, q), var in y.items():
-        if solver.boolean_value(var):
+    for (person_id, t, q), chosen_now in values.items():
+        if chosen_now:
             chosen[t, q].append(person_id)
     plan = Plan(slots, status=solver.status_name(status))
     _to_posts(plan, people, needs, chosen, post_order)
     plan.unmet = _diagnose(plan, people, slots, needs, rules)
     plan.seconds = time.monotonic() - began
     return plan
+
+
+def _solver(workers: int, seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.2)
+    solver.parameters.num_workers = workers
+    return solver
 
 
 def _to_posts(plan: Plan, people: Sequence[Person], needs: Mapping[NeedKey, int],
