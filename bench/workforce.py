@@ -58,9 +58,9 @@ def _seed(session: Session, rng: random.Random, load: float) -> int:
                                    area_code=COUNTY)
     quals = list(QUALIFICATIONS)
     held = [sorted(rng.sample(quals, rng.choice((1, 1, 2)))) for _ in range(STAFF)]
-    people: list[dict[str, Any]] = [{"name": f"人员{n}", "phone": f"1390000{n:04d}", "institution_id": 1 + n % INSTITUTIONS,
-               "area_code": COUNTY, "qualifications": held[n],
-               "active": True} for n in range(STAFF)]
+    people: list[dict[str, Any]] = [
+        {"name": f"人员{n}", "phone": f"1390000{n:04d}", "institution_id": 1 + n % INSTITUTIONS, "area_code": COUNTY,
+         "qualifications": held[n], "active": True} for n in range(STAFF)]
     session.execute(insert(Staff), people)
     found = rules()
     week = slots(found, MONDAY, 7)

@@ -16,7 +16,6 @@ from fangyi.audit.models import AuditEntry
 from fangyi.errors import Conflict, Forbidden, Invalid, NotFound
 from fangyi.imports.service import run_import
 from fangyi.protocols.reader import load
-from fangyi.registry.models import Person
 from fangyi.screening.models import Sample, SamplingPoint, ScreeningRound, Tube
 from fangyi.timeutil import local_tz
 from fangyi.workforce import service
@@ -43,7 +42,7 @@ def test_one_person_at_two_posts_in_one_shift_is_refused_and_nothing_changes(cas
                                      shift="day")
     assert (entry.qualification, warnings) == ("sampler", [])
     before = (count(db, Assignment), count(db, AuditEntry))
-    with pytest.raises(Conflict, match="石金村采样点.*overlaps") as caught:
+    with pytest.raises(Conflict, match=r"石金村采样点.*overlaps") as caught:
         service.assign(db, office, staff_id=li.id, post_id=world.posts["gate"].id, day=MONDAY, shift="day",
                        reason="even with a reason")
     assert caught.value.extra["column"] == "staff"
