@@ -19,6 +19,8 @@ from fangyi.web.http import API_TOKEN, needs, problems
 from fangyi.workforce import service
 from fangyi.workforce.models import Assignment, Post, Staff
 from fangyi.workforce.schemas import (
+    AbsenceIn,
+    AbsenceOut,
     AssignedOut,
     AssignIn,
     AssignmentOut,
@@ -112,6 +114,15 @@ def post_staff(body: StaffIn, session: SessionDep, user: ApiUser) -> StaffOut:
                                   qualifications=list(body.qualifications))
     session.commit()
     return staff_out(person, user)
+
+
+@router.post("/staff/{staff_id}/absences", response_model=AbsenceOut, status_code=201, responses=problems(404),
+             summary="A time a person cannot be rostered (leave, sick)", openapi_extra=needs("manage_workforce"))
+def post_absence(staff_id: Id, body: AbsenceIn, session: SessionDep, user: ApiUser) -> AbsenceOut:
+    found = service.add_absence(session, user, staff_id, starts_at=aware(body.starts_at), ends_at=aware(body.ends_at),
+                                reason=body.reason)
+    session.commit()
+    return AbsenceOut.model_validate(found, from_attributes=True)
 
 
 @router.get("/posts", response_model=list[PostOut], summary="Posts of the jurisdiction",

@@ -236,3 +236,21 @@ class ExposedOut(BaseModel):
     post: str
     sampled_on: date
     test_days: list[date]
+
+
+Moment = Annotated[datetime, Field(ge=datetime(2000, 1, 1), le=datetime(2100, 1, 1),
+                                   description="no offset: local time")]
+
+
+class AbsenceIn(BaseModel):
+    starts_at: Moment
+    ends_at: Moment
+    reason: Text
+
+
+class AbsenceOut(BaseModel):
+    id: int
+    staff_id: int
+    starts_at: datetime
+    ends_at: datetime
+    reason: str

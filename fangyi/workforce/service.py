@@ -478,6 +478,26 @@ def unassign(session: Session, actor: Principal, assignment_id: int) -> None:
     audit.record(session, actor, "unassign", "workforce_assignment", assignment_id, before=before)
 
 
+def add_absence(session: Session, actor: Principal, staff_id: int, *, starts_at: datetime, ends_at: datetime,
+                reason: str) -> Absence:
+    """A time a person cannot be rostered (leave, sick): the suggestion gives them no shift in it.
+    Shifts they hold in it already stay, and are named in the answer's audit entry."""
+    person = get_staff(session, actor, staff_id, need="manage_workforce")
+    if ends_at <= starts_at:
+        raise Invalid("an absence ends after it starts", column="ends_at")
+    if ends_at - starts_at > timedelta(days=366):
+        raise Invalid("an absence is at most a year long", column="ends_at")
+    found = Absence(staff_id=person.id, starts_at=starts_at, ends_at=ends_at, reason=_text(reason, "reason", 200))
+    session.add(found)
+    session.flush()
+    held = list(session.scalars(select(Assignment.id).where(Assignment.staff_id == person.id,
+                                                            Assignment.starts_at < ends_at,
+                                                            Assignment.ends_at > starts_at)))
+    audit.record(session, actor, "create", "workforce_absence", found.id,
+                 after={**audit.snapshot(found), "shifts_held_in_it": held})
+    return found
+
+
 # --- check-in and one's own shifts -----------------------------------------------------------------
 
 

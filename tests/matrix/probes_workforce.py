@@ -64,6 +64,9 @@ PROBES: Probes = {
     ("POST", f"{API}/institutions"): Probe(body=new_institution),
     ("GET", f"{API}/staff"): Probe(sided=False),
     ("POST", f"{API}/staff"): Probe(body=new_staff),
+    ("POST", f"{API}/staff/{{staff_id}}/absences"): Probe(
+        path=lambda w, s: {"staff_id": s["wf_staff"].id},
+        body=lambda w, s: {"starts_at": f"{LATER}T00:00:00", "ends_at": f"{LATER}T23:59:00", "reason": "病假"}),
     ("GET", f"{API}/posts"): Probe(sided=False),
     ("POST", f"{API}/posts"): Probe(body=new_post),
     ("PUT", f"{API}/posts/{{post_id}}/needs"): Probe(path=post, body=needs_body),
