@@ -49,7 +49,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "workforce.qualification": ("资质", "Qualification"),
     "workforce.assign": ("安排", "Assign"),
     "workforce.assign_hint": ("输入人员手机号", "the person's phone number"),
-    "workforce.reason": ("理由（超出工时或休息规定时填写）", "Reason (when a limit is broken)"),
+    "workforce.reason": ("超限理由", "Reason, if over a limit"),
     "workforce.assigned": ("已安排", "Assigned"),
     "workforce.checked_in": ("已签到", "Checked in"),
     "workforce.not_checked_in": ("未签到", "Not checked in"),
