@@ -25,6 +25,9 @@ from fangyi.workforce import service
 
 router = APIRouter(include_in_schema=False)
 
+# The board lists staff of a point where a positive pool was sampled in this many days back.
+EXPOSED_DAYS = 14
+
 
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
@@ -45,8 +48,9 @@ def _day(text: str | None, default: date) -> date:
 def _board(request: Request, session: Session, user: Principal, *, status: int = 200, **extra: Any) -> HTMLResponse:
     board = service.on_duty(session, user)
     former = service.post_names(session, user, (e.former_post_id for e, _ in board.unassigned))
+    exposed = service.positive_pool_staff(session, user, since=today() - timedelta(days=EXPOSED_DAYS))
     return render(request, "workforce_board.html", status_code=status, user=user, board=board, former=former,
-                  **extra)
+                  exposed=exposed, **extra)
 
 
 @router.get("/workforce", openapi_extra=needs("read_workforce"))

@@ -68,6 +68,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "workforce.warning": ("提醒", "Warning"),
     "workforce.former_post": ("原岗位", "Former post"),
     "workforce.covered": ("已满足", "Covered"),
+    "workforce.exposed": ("混管阳性采样点的在岗人员", "Staff at a point where a positive pool was sampled"),
+    "workforce.test_days": ("检测日", "Test days"),
     "imports.kind.staff": ("人员名单", "Staff"),
     "perm.read_workforce": ("查看人员排班", "read the workforce and rosters"),
     "perm.manage_workforce": ("管理人员排班", "manage the workforce and rosters"),
