@@ -41,6 +41,7 @@ from fangyi.web.guard import Refusal, guarded
 from fangyi.web.http import BODY_SCHEMAS, problems
 from fangyi.web.i18n import CORE
 from fangyi.web.render import render
+from fangyi.workforce import part as workforce
 from fangyi.zones import part as zones
 
 log = logging.getLogger("fangyi")
@@ -56,6 +57,7 @@ PARTS: tuple[Part, ...] = (
     tracing.PART,
     screening.PART,
     zones.PART,
+    workforce.PART,
     command.PART,
 )
 

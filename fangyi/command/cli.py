@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from fangyi.access import SYSTEM
-from fangyi.cli.acting import acting_user
+from fangyi.auth.acting import acting_user
 from fangyi.command import closing
 from fangyi.command.report import SECTION_NAMES, write_xlsx
 from fangyi.db.session import session_scope, writing

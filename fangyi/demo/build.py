@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import SYSTEM
 from fangyi.audit import service as audit
 from fangyi.config import get_settings
+from fangyi.demo import workforce
 from fangyi.demo.checkins import anchors, checkins, days_until
 from fangyi.demo.people import PersonMaker, Residents, residents_of
 from fangyi.demo.places import make_county
@@ -144,6 +145,11 @@ def _fill(session: Session, spec: DemoSpec, stages: _Stages) -> dict[str, Any]:
     counts |= {"quarantine_sites": day_one.sites, "quarantine_rooms": day_one.rooms, "cases": 1,
                "close_contacts": day_one.close, "secondary_contacts": day_one.secondary,
                "sampling_points": day_one.points}
+    task = stages.start("人员排班 workforce", 1)
+    staff = workforce.plant(session, spec.seed, spec.until)
+    stages.advance(task, 1)
+    counts |= {"institutions": staff.institutions, "staff": staff.staff, "posts": staff.posts,
+               "roster_shifts": staff.assignments}
     audit.record(session, SYSTEM, "build", "demo", spec.size.name, after=spec.describe() | counts,
                  note="fangyi demo: synthetic county modelled on 衡东县")
     session.flush()

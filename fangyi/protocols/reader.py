@@ -158,6 +158,8 @@ class Protocol(BaseModel):
     clocks: dict[str, int]
     arrivals: dict[str, Any] = {}
     epi: Epi = Epi()
+    # Shifts and the limits of a person's hours (fangyi.workforce.rules reads it, over its defaults).
+    workforce: dict[str, Any] = {}
     lineage: tuple[str, ...] = ()
 
 

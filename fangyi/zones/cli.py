@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from fangyi.access import SYSTEM
-from fangyi.cli.acting import acting_user
+from fangyi.auth.acting import acting_user
 from fangyi.db.session import session_scope, writing
 from fangyi.errors import DomainError
 from fangyi.timeutil import parse_instant, today

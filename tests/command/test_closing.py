@@ -87,7 +87,7 @@ def test_two_clerks_closing_at_once_store_one_day(committed_db: str) -> None:
     def close(n: int) -> None:
         try:
             with session_scope() as session:
-                from fangyi.cli.acting import acting_user
+                from fangyi.auth.acting import acting_user
 
                 start.wait()
                 writing(session)  # as the command and a request do: SQLite writers take turns

@@ -1,7 +1,7 @@
 """closed days: the night's figures as the command office reported them
 
 Revision ID: 0740
-Revises: 0700
+Revises: 0730
 Create Date: 2026-12-04 15:20:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0740"
-down_revision = "0700"
+down_revision = "0730"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,31 @@
+"""Workforce: institutions and staff, posts and what they need per shift, rosters (suggested by
+CP-SAT, changed by hand within the edition's limits), teams, who is on duty and what is uncovered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fangyi.access import ALL, Role
+from fangyi.parts import ImportKind, Nav, Part
+from fangyi.workforce import api, figures, pages
+from fangyi.workforce.importer import StaffRows
+from fangyi.workforce.words import WORDS
+
+OFFICE = frozenset({Role.command_office, Role.admin})
+
+PART = Part(
+    name="workforce",
+    routers=(api.router, pages.router),
+    permissions={
+        "read_workforce": OFFICE | {Role.commander},
+        # Rosters, posts, needs and the staff list: the command office, within its jurisdiction.
+        "manage_workforce": OFFICE,
+        # Anyone on the staff list with an account reads their own shifts and checks in.
+        "own_shifts": ALL,
+    },
+    words=WORDS,
+    import_kinds={"staff": ImportKind(StaffRows, OFFICE)},
+    figures=(("workforce", figures.workforce_figures),),
+    nav=(Nav("/workforce", "nav.workforce", "read_workforce"), Nav("/workforce/me", "nav.my_shifts", "own_shifts")),
+    templates=Path(__file__).parent / "templates",
+)
