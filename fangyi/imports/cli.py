@@ -24,7 +24,7 @@ from fangyi.errors import DomainError
 from fangyi.imports.service import PROGRESS_EVERY, ImportReport, kinds, run_import
 
 # Named by formats.md for parts that are not in this version yet.
-LATER_KINDS = ("arrivals", "origin-risks", "vehicles", "staff")
+LATER_KINDS = ("arrivals", "origin-risks", "vehicles")
 SHOWN_PROBLEMS = 50
 STATUS_WORDS = {"done": "全部导入 done", "partial": "部分导入 partial", "rejected": "已拒绝 rejected",
                 "failed": "无法读取 failed"}
@@ -64,7 +64,7 @@ def print_report(console: Console, report: ImportReport) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_cmd(
-        kind: str = typer.Argument(..., help="areas, persons, venues, checkins, cases"),
+        kind: str = typer.Argument(..., help=", ".join(kinds())),
         file: Path = typer.Argument(..., help="a CSV (UTF-8 or GB18030) or Excel .xlsx file"),
         strict: bool = typer.Option(False, "--strict", metavar="", help="load nothing if any row is bad"),
         as_json: bool = typer.Option(False, "--json", metavar="", help="print the row report as JSON"),

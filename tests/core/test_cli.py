@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typer
 from typer.testing import CliRunner
 
 from fangyi.auth.service import authenticate
@@ -72,3 +73,22 @@ def test_the_demo_help_shows_flags_without_a_value() -> None:
     force = next(line for line in text.splitlines() if "--force" in line)
     assert "<bool>" not in force and "rebuild" in force
     assert "<bool>" not in next(line for line in text.splitlines() if "--no-serve" in line)
+
+
+def _commands(group: typer.Typer, path: list[str]) -> list[list[str]]:
+    found = [[*path, info.name or (info.callback.__name__ if info.callback else "")]
+             for info in group.registered_commands]
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None and sub.name:
+            found += [[*path, sub.name], *_commands(sub.typer_instance, [*path, sub.name])]
+    return found
+
+
+def test_no_help_shows_a_flag_as_taking_a_value() -> None:
+    """Every command's help, `--help` itself included: a flag takes no value, so none is drawn."""
+    commands = _commands(app, [])
+    assert ["report", "close"] in commands and ["epi", "rt"] in commands and ["import"] in commands
+    for command in commands:
+        text = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "120"}).output
+        assert "<bool>" not in text, (command, text)
+        assert "Show this message" in text, command
