@@ -6,6 +6,8 @@ keyword arguments, the acting user first, domain errors, the audit trail on ever
 
 from __future__ import annotations
 
+import re
+
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -135,6 +137,31 @@ def find_area(session: Session, user: Principal, text: str, *, column: str = "ar
         raise Invalid(f"no area named {typed!r} in your jurisdiction; choose one from the list", column=column)
     raise Invalid(f"{len(matching)} areas are named {typed!r} ({'; '.join(labels[a.code] for a in matching[:5])}): "
                   f"type the township too, as 乡镇/村", column=column)
+
+
+_CHOSEN = re.compile(r"[（(]\s*([A-Za-z0-9_\-]+)\s*[)）]\s*$")  # "石滩饭店（HD0000305）", as the list offers it
+
+
+def find_venue(session: Session, user: Principal, text: str, *, column: str = "venue") -> Venue:
+    """The venue a person typed: its code, its name, or a choice from the list (name and code), within
+    the user's jurisdiction. Several venues of that name: refused, naming them, to pick one."""
+    require(user, "read_registry")
+    typed = text.strip()
+    chosen = _CHOSEN.search(typed)
+    code = chosen.group(1) if chosen else typed
+    venue = session.scalar(select(Venue).where(Venue.code == code, in_jurisdiction(user, Venue.area_code)))
+    if venue is not None:
+        return venue
+    named = list(session.scalars(select(Venue).where(Venue.name == typed, in_jurisdiction(user, Venue.area_code))
+                                 .order_by(Venue.code).limit(6)))
+    if len(named) == 1:
+        return named[0]
+    if not named:
+        raise NotFound(f"no venue named or numbered {typed!r} in your jurisdiction; choose one from the list",
+                       column=column)
+    labels = area_labels(session, user, [v.area_code for v in named])
+    raise Invalid(f"several venues are named {typed!r} ({'; '.join(f'{v.code} {labels[v.area_code]}' for v in named[:5])}"
+                  f"): choose one from the list", column=column)
 
 
 @dataclass

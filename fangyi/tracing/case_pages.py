@@ -204,8 +204,10 @@ def _moment(form: dict[str, str], name: str) -> datetime:
 async def add_place(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
     form = await _form(request)
     case = service.get_case(session, user, case_no, need="edit_cases")
-    code, name = form.get("venue_code", "").strip(), form.get("place_name", "").strip()
+    # A known venue by its name, a choice of the list, or its code; else a new place by name.
+    typed, name = (form.get("venue") or form.get("venue_code", "")).strip(), form.get("place_name", "").strip()
     try:
+        code = registry.find_venue(session, user, typed).code if typed else ""
         new_place = investigation.NewPlace(name, form.get("kind", ""), form.get("area_code", "").strip()) \
             if name and not code else None
         investigation.add_place(session, user, case, start_at=_moment(form, "start_at"),

@@ -86,7 +86,7 @@ WORDS.update({
     "tr.investigation": ("流行病学调查", "Investigation"),
     "tr.places": ("活动地点", "Places"),
     "tr.named": ("病例提及的接触者", "Contacts named by the case"),
-    "tr.venue_code": ("场所编码（已登记场所）", "Venue code (known venue)"),
+    "tr.venue_code": ("已登记场所（输入名称选择，或编码）", "Known venue (type its name and pick, or its code)"),
     "tr.new_place": ("或新地点名称", "Or a new place's name"),
     "tr.place_kind": ("新地点类型", "New place's kind"),
     "tr.place_area": ("新地点所在区域编码", "New place's area code"),

@@ -75,3 +75,21 @@ def test_tracer_confirms_logs_a_failed_call_and_sees_the_counts_move(phone_page:
     page.locator("#report-link").click()
     expect(page.locator("h1")).to_have_text("HD-2022-001 流行病学调查报告")
     expect(page.locator("#open")).to_contain_text("待核实的接触者：1 人")
+
+
+def test_the_tracer_adds_a_place_by_its_name_from_the_completion_list(phone_page: Page, site: Site) -> None:
+    _seed_case(site)
+    page = phone_page
+    sign_in(page, site, "tracer")
+    page.goto(f"{site.url}/tracing/cases/HD-2022-001#investigation")
+    field = page.locator("input[name=venue]")
+    field.fill("石滩")
+    # The list fills from the venues of the tracer's jurisdiction as they type.
+    expect(page.locator("#venue-list option")).to_have_count(1)
+    assert page.locator("#venue-list option").first.get_attribute("value") == "石滩饭店（R-1）"
+    field.fill("石滩饭店（R-1）")
+    page.locator("input[name=start_at]").fill("2022-03-27T12:00")
+    page.locator("input[name=end_at]").fill("2022-03-27T13:00")
+    page.get_by_role("button", name="添加地点").click()
+    expect(page.locator("#places")).to_contain_text("石滩饭店")
+    expect(page.locator("#places")).to_contain_text("R-1")

@@ -201,6 +201,17 @@ def test_investigation_forms_add_a_place_and_a_named_contact(login, db, traced):
                               "area_code": "430424101000", "start_at": "2022-03-28T15:00",
                               "end_at": "2022-03-28T16:30"})
     assert "老街茶馆" in place.text.split('id="places"', 1)[1]
+    # A known venue by its name, as the completion list offers it: name and code.
+    known = client.post(f"/tracing/cases/{case.case_no}/places",
+                        data={"csrf": token, "venue": "老街茶馆（" + place.text.split('id="places"', 1)[1]
+                              .split('<span class="num muted">', 1)[1].split("<", 1)[0] + "）",
+                              "start_at": "2022-03-28T17:00", "end_at": "2022-03-28T17:30"})
+    assert known.text.split('id="places"', 1)[1].split("</ul>", 1)[0].count("老街茶馆") == 2
+    unknown = client.post(f"/tracing/cases/{case.case_no}/places",
+                          data={"csrf": token, "venue": "没有的店", "start_at": "2022-03-28T17:00",
+                                "end_at": "2022-03-28T17:30"})
+    assert unknown.status_code == 404 and "没有的店" in unknown.text and "choose one from the list" in unknown.text
+    assert 'list="venue-list"' in unknown.text
     report = client.get(f"/tracing/cases/{case.case_no}/report").text
     assert "流行病学调查报告" in report and "@media print" in report
     timeline = report.split('id="timeline"', 1)[1].split("</section>", 1)[0]
