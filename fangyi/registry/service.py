@@ -7,7 +7,6 @@ keyword arguments, the acting user first, domain errors, the audit trail on ever
 from __future__ import annotations
 
 import re
-
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -160,8 +159,8 @@ def find_venue(session: Session, user: Principal, text: str, *, column: str = "v
         raise NotFound(f"no venue named or numbered {typed!r} in your jurisdiction; choose one from the list",
                        column=column)
     labels = area_labels(session, user, [v.area_code for v in named])
-    raise Invalid(f"several venues are named {typed!r} ({'; '.join(f'{v.code} {labels[v.area_code]}' for v in named[:5])}"
-                  f"): choose one from the list", column=column)
+    listed = "; ".join(f"{v.code} {labels[v.area_code]}" for v in named[:5])
+    raise Invalid(f"several venues are named {typed!r} ({listed}): choose one from the list", column=column)
 
 
 @dataclass
