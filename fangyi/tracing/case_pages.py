@@ -175,7 +175,8 @@ def _case_page(request: Request, session: Session, user: User, case: Case, *, re
     view = _case_view(session, user, case, revealed=revealed)
     return render(request, "tracing_case.html", status_code=status if error else 200, user=user, revealed=revealed,
                   error=error, form=form or {}, done=done, kinds=VENUE_KINDS, mask_id=mask_id_number,
-                  here=f"/tracing/cases/{case.case_no}", **view)
+                  here=f"/tracing/cases/{case.case_no}", area_list=registry.area_label_choices(session, user),
+                  **view)
 
 
 @router.get("/tracing/cases/{case_no}", openapi_extra=needs("read_cases"))
@@ -208,8 +209,10 @@ async def add_place(request: Request, session: SessionDep, user: Viewer, case_no
     typed, name = (form.get("venue") or form.get("venue_code", "")).strip(), form.get("place_name", "").strip()
     try:
         code = registry.find_venue(session, user, typed).code if typed else ""
-        new_place = investigation.NewPlace(name, form.get("kind", ""), form.get("area_code", "").strip()) \
-            if name and not code else None
+        # A new place's area by its 乡镇/村/组 name (or code), as the list offers it.
+        new_place = investigation.NewPlace(name, form.get("kind", ""),
+                                           registry.find_area(session, user, form.get("area_code", ""),
+                                                              column="area_code")) if name and not code else None
         investigation.add_place(session, user, case, start_at=_moment(form, "start_at"),
                                 end_at=_moment(form, "end_at"), venue_code=code or None, new_place=new_place,
                                 note=form.get("note", "").strip() or None)

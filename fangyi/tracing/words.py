@@ -89,7 +89,7 @@ WORDS.update({
     "tr.venue_code": ("已登记场所（输入名称选择，或编码）", "Known venue (type its name and pick, or its code)"),
     "tr.new_place": ("或新地点名称", "Or a new place's name"),
     "tr.place_kind": ("新地点类型", "New place's kind"),
-    "tr.place_area": ("新地点所在区域编码", "New place's area code"),
+    "tr.place_area": ("新地点所在区域（乡镇/村/组）", "New place's area (township/village/group)"),
     "tr.start_at": ("到达时间", "Arrived"),
     "tr.end_at": ("离开时间", "Left"),
     "tr.note": ("备注", "Note"),

@@ -198,7 +198,7 @@ def test_investigation_forms_add_a_place_and_a_named_contact(login, db, traced):
     assert "病例提及（同事）" in named.text.split('id="close"', 1)[1].split("</table>", 1)[0]
     place = client.post(f"/tracing/cases/{case.case_no}/places",
                         data={"csrf": token, "place_name": "老街茶馆", "kind": "restaurant",
-                              "area_code": "430424101000", "start_at": "2022-03-28T15:00",
+                              "area_code": "石滩乡", "start_at": "2022-03-28T15:00",
                               "end_at": "2022-03-28T16:30"})
     assert "老街茶馆" in place.text.split('id="places"', 1)[1]
     # A known venue by its name, as the completion list offers it: name and code.
