@@ -251,6 +251,10 @@ def test_a_big_case_pages_its_contacts_a_hundred_at_a_time(login, cast, db):
     assert second.text.split('id="close"', 1)[1].split("</table>", 1)[0].count("<tr>") == 1 + 50
     # A page number typed wrong shows the first page rather than an error.
     assert client.get("/tracing/cases/" + case_row(me)["case_no"] + "?close_page=x").status_code == 200
+    # The printable report folds the 150 on screen, all of them there to print.
+    report = client.get("/tracing/cases/" + case_row(me)["case_no"] + "/report").text
+    assert '<details class="group" ><summary><h3>同场所人员（150 人）</h3>' in report
+    assert "beforeprint" in report and report.count("<tr>") >= 150
 
 
 def test_a_role_that_sees_numbers_masked_edits_a_case_with_the_number_masked(login, db, traced):
