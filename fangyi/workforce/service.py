@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -150,17 +150,26 @@ def _phone(raw: str | None) -> str:
     return phone
 
 
-def get_staff(session: Session, actor: Principal, staff_id: int, *, need: str = "read_workforce",
-              lock: bool = False) -> Staff:
+R = TypeVar("R", Staff, Post)
+
+
+def _one(session: Session, actor: Principal, model: type[R], record_id: int, need: str, lock: bool) -> R:
+    """A staff member or post by id, within the actor's jurisdiction (else not found), row-locked
+    when it is about to change."""
     require(actor, need)
-    query = select(Staff).where(Staff.id == staff_id)
+    query = select(model).where(model.id == record_id)  # type: ignore[attr-defined]
     if lock:
         query = query.with_for_update()
     found = session.scalar(query)
     if found is None:
         raise NotFound("not found in your jurisdiction")
-    check_area(actor, found.area_code)
+    check_area(actor, found.area_code)  # type: ignore[attr-defined]
     return found
+
+
+def get_staff(session: Session, actor: Principal, staff_id: int, *, need: str = "read_workforce",
+              lock: bool = False) -> Staff:
+    return _one(session, actor, Staff, staff_id, need, lock)
 
 
 def list_staff(session: Session, actor: Principal, *, qualification: str | None = None, offset: int = 0,
@@ -220,15 +229,7 @@ def create_post(session: Session, actor: Principal, *, code: str, name: str, kin
 
 def get_post(session: Session, actor: Principal, post_id: int, *, need: str = "read_workforce",
              lock: bool = False) -> Post:
-    require(actor, need)
-    query = select(Post).where(Post.id == post_id)
-    if lock:
-        query = query.with_for_update()
-    found = session.scalar(query)
-    if found is None:
-        raise NotFound("not found in your jurisdiction")
-    check_area(actor, found.area_code)
-    return found
+    return _one(session, actor, Post, post_id, need, lock)
 
 
 def list_posts(session: Session, actor: Principal) -> list[Post]:
