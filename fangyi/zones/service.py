@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, check_area, in_jurisdiction, require, sees
+from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, require, sees
 from fangyi.areacodes import AreaCodeError, level_of, prefix
 from fangyi.audit import service as audit
 from fangyi.errors import Conflict, Invalid, NotFound
@@ -739,6 +739,12 @@ def check(session: Session, actor: Principal, day: date) -> list[ZoneView]:
         _audit(session, actor, decision)
     session.flush()
     return views
+
+
+def daily_check(session: Session, day: date) -> list[ZoneView]:
+    """The check the server runs each day (fangyi.daily), as `fangyi zones check` does: as SYSTEM,
+    over the whole county."""
+    return check(session, SYSTEM, day)
 
 
 # --- notices -----------------------------------------------------------------------------------------
