@@ -26,6 +26,8 @@ from fangyi.audit import service as audit
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.protocols.reader import Protocol, current
 from fangyi.registry.models import Area, Person, Venue
+from fangyi.screening.models import ScreeningRound
+from fangyi.screening.setup import RoundFields, create_round
 from fangyi.timeutil import day_bounds, now, to_local
 from fangyi.tracing.events import CaseConfirmed
 from fangyi.tracing.models import Case, Contact, InvestigationPlace
@@ -41,6 +43,7 @@ from fangyi.zones.models import (
     ZoneArea,
     ZoneDecision,
     ZoneNotice,
+    ZoneRound,
     regime_of,
 )
 
@@ -700,6 +703,86 @@ def routine_since(session: Session, actor: Principal, county: str) -> datetime |
     later = session.scalar(select(func.count()).select_from(Zone).where(
         Zone.kind.in_(("high", "medium")), Zone.state == "active", Zone.scope_code.startswith(county)))
     return None if later else last
+
+
+# --- a screening round over a zone ----------------------------------------------------------------
+
+# Sampled at the door where nobody may leave home; at sampling points elsewhere.
+DOOR_TO_DOOR = frozenset({"sealed", "high"})
+MODE_NAMES = {"door_to_door": "入户采样", "points": "定点采样"}
+KIND_NAMES = {"sealed": "封控区", "controlled": "管控区", "precaution": "防范区", "high": "高风险区",
+              "medium": "中风险区", "low": "低风险区"}
+
+
+@dataclass
+class RoundOffer:
+    """The round a zone's page offers: prefilled, not yet started."""
+
+    code: str
+    name: str
+    area_codes: list[str]
+    mode: str
+
+
+def round_offer(session: Session, actor: Principal, zone_id: int) -> RoundOffer:
+    """The round that would be started for the zone now: code, a Chinese name naming the zone, its
+    areas, door to door or at points. Refused as `start_round` refuses."""
+    zone = get_zone(session, actor, zone_id, need="manage_screening")
+    return _offer(session, zone)
+
+
+def _offer(session: Session, zone: Zone) -> RoundOffer:
+    if zone.state != "active":
+        raise Conflict(f"zone #{zone.id} is {zone.state}: a round is started for a zone in force only")
+    if not zone.area_codes:
+        raise Conflict(f"zone #{zone.id} is drawn over venues only: it has no residents to screen")
+    running = session.scalar(
+        select(ScreeningRound.code).join(ZoneRound, ZoneRound.round_id == ScreeningRound.id)
+        .where(ZoneRound.zone_id == zone.id, ScreeningRound.deadline_at > now()).limit(1))
+    if running is not None:
+        raise Conflict(f"round {running} is still running for zone #{zone.id}: one round at a time")
+    mode = "door_to_door" if zone.kind in DOOR_TO_DOOR else "points"
+    names = {str(c): str(n) for c, n in session.execute(select(Area.code, Area.name)
+                                                        .where(Area.code.in_(zone.area_codes)))}
+    stamp = to_local(now()).strftime("%Y%m%d-%H%M")
+    code = f"Z{zone.id}-{stamp}"
+    taken = set(session.scalars(select(ScreeningRound.code).where(ScreeningRound.code.startswith(code))))
+    n = 1
+    while (code if n == 1 else f"{code}-{n}") in taken:
+        n += 1
+    areas = "、".join(names.get(c, c) for c in zone.area_codes[:5]) + ("等" if len(zone.area_codes) > 5 else "")
+    name = f"{KIND_NAMES[zone.kind]}#{zone.id}（{areas}）全员核酸检测（{MODE_NAMES[mode]}）"
+    return RoundOffer(code if n == 1 else f"{code}-{n}", name[:200], list(zone.area_codes), mode)
+
+
+def start_round(session: Session, actor: Principal, zone_id: int, *, code: str | None = None,
+                name: str | None = None) -> tuple[ZoneRound, ScreeningRound]:
+    """Start the screening round over exactly the zone's residents (its areas), now: prefilled as
+    `round_offer` gives it, the code and name as edited. Refused: a zone not in force, one over venues
+    only, a round of the zone still running (before its deadline), a user without manage_screening
+    or outside the jurisdiction. The zone's timeline records it; the criteria name it."""
+    zone = get_zone(session, actor, zone_id, need="manage_screening", lock=True)
+    offer = _offer(session, zone)
+    moment = now()
+    fields = RoundFields(code=(code or offer.code).strip(), name=(name or offer.name).strip(),
+                         area_codes=offer.area_codes, starts_at=moment)
+    found = create_round(session, actor, fields)
+    record = ZoneRound(zone_id=zone.id, round_id=found.id, mode=offer.mode, started_at=moment,
+                       started_by=actor.username)
+    session.add(record)
+    session.flush()
+    _decide(session, actor, zone, "round", moment, kind_before=zone.kind, kind_after=zone.kind, reason=found.name,
+            evidence={"round": found.code, "mode": offer.mode, "areas": offer.area_codes,
+                      "deadline": found.deadline_at.isoformat()})
+    return record, found
+
+
+def zone_rounds(session: Session, actor: Principal, zone_id: int) -> list[tuple[ZoneRound, ScreeningRound]]:
+    """The rounds started for a zone, newest first."""
+    zone = get_zone(session, actor, zone_id)
+    return [(r, s) for r, s in session.execute(
+        select(ZoneRound, ScreeningRound).join(ScreeningRound, ScreeningRound.id == ZoneRound.round_id)
+        .where(ZoneRound.zone_id == zone.id).order_by(ZoneRound.id.desc()))]
 
 
 # --- the daily check -------------------------------------------------------------------------------

@@ -72,6 +72,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "zones.decision.reject_lift": ("不批准解除", "Lift rejected"),
     "zones.decision.reject_downgrade": ("不批准降级", "Downgrade rejected"),
     "zones.decision.reject_seal": ("不批准转封控", "Seal rejected"),
+    "zones.decision.round": ("启动全员核酸检测", "Screening round started"),
+    "zones.rounds": ("区域核酸检测", "Screening rounds"),
+    "zones.round_code": ("轮次编号", "Round code"),
+    "zones.round_name": ("轮次名称", "Round name"),
+    "zones.start_round": ("启动本区域全员核酸检测", "Start the round over the residents"),
+    "zones.mode.door_to_door": ("入户采样", "Door to door"),
+    "zones.mode.points": ("定点采样", "At sampling points"),
     # The daily report's figures of this part.
     "report.fig.zones.sealed": ("封控区", "Sealed zones"),
     "report.fig.zones.controlled": ("管控区", "Controlled zones"),

@@ -32,7 +32,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint("id", name=op.f("pk_daily_runs")),
     sa.UniqueConstraint("job", "day", name="ux_daily_runs_job_day"),
     )
+    op.create_table("zone_rounds",
+    sa.Column("id", ID, nullable=False),
+    sa.Column("zone_id", ID, nullable=False),
+    sa.Column("round_id", ID, nullable=False),
+    sa.Column("mode", sa.String(length=12), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_by", sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(["round_id"], ["screening_rounds.id"],
+                            name=op.f("fk_zone_rounds_round_id_screening_rounds")),
+    sa.ForeignKeyConstraint(["zone_id"], ["zones.id"], name=op.f("fk_zone_rounds_zone_id_zones")),
+    sa.PrimaryKeyConstraint("id", name=op.f("pk_zone_rounds")),
+    sa.UniqueConstraint("round_id", name=op.f("uq_zone_rounds_round_id")),
+    )
+    op.create_index(op.f("ix_zone_rounds_zone_id"), "zone_rounds", ["zone_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_zone_rounds_zone_id"), table_name="zone_rounds")
+    op.drop_table("zone_rounds")
     op.drop_table("daily_runs")
