@@ -28,7 +28,7 @@ from fangyi.protocols.reader import Protocol, current
 from fangyi.registry.models import Area, Person, Venue
 from fangyi.screening.models import ScreeningRound
 from fangyi.screening.setup import RoundFields, create_round
-from fangyi.timeutil import day_bounds, now, to_local
+from fangyi.timeutil import day_bounds, now, to_local, today
 from fangyi.tracing.events import CaseConfirmed
 from fangyi.tracing.models import Case, Contact, InvestigationPlace
 from fangyi.zones import notices
@@ -134,7 +134,33 @@ def list_zones(session: Session, actor: Principal, day: date, *, protocol: Proto
     criteria evaluated on that day; nothing is written."""
     require(actor, "read_zones")
     zones = list(session.scalars(select(Zone).where(_in_force_on(day), in_jurisdiction(actor, Zone.scope_code))))
+    if day < today():
+        zones = _as_it_was(session, zones, day)
     return _views(session, zones, day, protocol or current())
+
+
+def _as_it_was(session: Session, zones: list[Zone], day: date) -> list[Zone]:
+    """A past day's zones as they stood at its end: a zone whose kind or state has changed since is
+    shown (and evaluated) as a copy with its kind and state of then, never written."""
+    history = as_of(session, day, Zone.id.in_([z.id for z in zones])) if zones else {}
+    shown = []
+    for zone in zones:
+        then = history.get(zone.id)
+        if zone.state == "proposed" and local_day(zone.proposed_at) <= day:
+            shown.append(zone)
+        elif then is None or not then.in_force:
+            continue  # proposed on a later day, or not in force at the end of this one
+        elif (then.kind, then.kind_since, then.downgraded) == (zone.kind, zone.kind_since, zone.downgraded) \
+                and zone.state == "active":
+            shown.append(zone)
+        else:
+            copy = Zone(**{column.key: getattr(zone, column.key) for column in Zone.__table__.columns})
+            copy.kind, copy.kind_since, copy.downgraded, copy.state = then.kind, then.kind_since, then.downgraded, \
+                "active"
+            copy.lifted_at = copy.lifted_by = None
+            copy.pending = copy.pending_on = copy.pending_at = copy.pending_reason = None
+            shown.append(copy)
+    return shown
 
 
 def _views(session: Session, zones: list[Zone], day: date, protocol: Protocol) -> list[ZoneView]:
@@ -859,14 +885,55 @@ def edit_notice(session: Session, actor: Principal, zone_id: int, *, title: str,
 
 
 def counts(session: Session, actor: Principal, day: date, kinds: tuple[str, ...]) -> dict[str, int]:
-    """How many zones of each kind were in force at the end of `day`, within the actor's jurisdiction."""
+    """How many zones of each kind were in force at the end of `day`, within the actor's jurisdiction,
+    each counted by the kind it had then (a zone sealed or downgraded since counts as it was)."""
+    found: dict[str, int] = dict.fromkeys(kinds, 0)
+    for then in as_of(session, day, in_jurisdiction(actor, Zone.scope_code)).values():
+        if then.in_force and then.kind in found:
+            found[then.kind] += 1
+    return found
+
+
+# The decisions that change a zone's kind or whether it is in force.
+_HISTORY = ("approve", "seal", "downgrade", "lift", "override_lift", "superseded", "lift_undone")
+
+
+@dataclass
+class Then:
+    """A zone as it stood at the end of a past day, rebuilt from its decisions."""
+
+    kind: str
+    in_force: bool
+    kind_since: datetime | None
+    downgraded: bool
+
+
+def as_of(session: Session, day: date, *where: Any) -> dict[int, Then]:
+    """Every zone approved by the end of `day` that may have been in force then (not lifted for good
+    before it), with its kind and state at that moment, replayed from its decisions in the order
+    they took effect. One statement, whatever the number of zones."""
     end = day_bounds(day)[1]
     rows = session.execute(
-        select(Zone.kind, func.count()).where(
-            Zone.kind.in_(kinds), Zone.approved_at < end, (Zone.lifted_at.is_(None)) | (Zone.lifted_at >= end),
-            Zone.state.in_(("active", "lifted")), in_jurisdiction(actor, Zone.scope_code))
-        .group_by(Zone.kind)
-    )
-    found = {str(kind): int(n) for kind, n in rows}
-    return {kind: found.get(kind, 0) for kind in kinds}
+        select(ZoneDecision.zone_id, ZoneDecision.action, ZoneDecision.kind_after, ZoneDecision.at)
+        .join(Zone, Zone.id == ZoneDecision.zone_id)
+        .where(ZoneDecision.action.in_(_HISTORY), ZoneDecision.at < end, Zone.approved_at < end,
+               Zone.lifted_at.is_(None) | (Zone.lifted_at >= end), *where)
+        .order_by(ZoneDecision.zone_id, ZoneDecision.at, ZoneDecision.id))
+    found: dict[int, Then] = {}
+    for zone_id, action, kind_after, at in rows:
+        key = int(zone_id or 0)  # a county-wide step has none, and is not read here
+        then = found.get(key)
+        if action == "approve":
+            found[key] = Then(str(kind_after), True, at, False)
+            continue
+        if then is None:
+            continue
+        if action in ("seal", "downgrade") and kind_after:
+            then.kind, then.kind_since, then.downgraded = str(kind_after), at, action == "downgrade"
+            then.in_force = then.kind != "low"
+        elif action == "lift_undone":
+            then.in_force = True
+        else:
+            then.in_force = False
+    return found
 
