@@ -14,7 +14,7 @@ area: its downgrade); a commander approves that, or lifts earlier with a written
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -24,7 +24,7 @@ from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, requir
 from fangyi.areacodes import AreaCodeError, level_of, prefix
 from fangyi.audit import service as audit
 from fangyi.errors import Conflict, Invalid, NotFound
-from fangyi.protocols.reader import Protocol, current
+from fangyi.protocols.reader import Protocol, RiskAreas, current
 from fangyi.registry.models import Area, Person, Venue
 from fangyi.screening.models import ScreeningRound
 from fangyi.screening.setup import RoundFields, create_round
@@ -423,12 +423,34 @@ def on_case_confirmed(session: Session, actor: Principal, event: CaseConfirmed) 
         for kind, level in protocol.zones.proposal.items():
             want(kind, at_level(home, level), f"{label}: {kind} {level}")
         if protocol.zones.window_venues is not None:
-            venues = _window_venues(session, event.case_id, protocol.zones.window_venues_skip)
+            venues = [v for v, _ in _window_places(session, event.case_id, protocol.zones.window_venues_skip)]
             if venues:
                 want(protocol.zones.window_venues, "", f"{label}: places with likely spread", venues)
+    rule = protocol.risk_areas
     risk = _risk_level(session, event, protocol)
-    want(risk, at_level(home, protocol.risk_areas.unit), f"{label}: {risk} risk")
+    want(risk, at_level(home, rule.unit), f"{label}: {risk} risk")
+    if rule.venue_level is not None or rule.frequent_level is not None:
+        for grade, area, places in _venue_areas(_window_places(session, event.case_id, rule.venues_skip), rule):
+            names = "、".join(v.name for v in places)
+            want(grade, area, f"{label}: {grade} risk, places of its window: {names}", places)
     _new_zones(session, actor, wanted, at=at, protocol=protocol, case_id=event.case_id)
+
+
+def _venue_areas(places: list[tuple[Venue, set[date]]], rule: RiskAreas) -> list[tuple[str, str, list[Venue]]]:
+    """(level, area, venues) of the areas holding a case's window venues (cn-9): a workplace or a
+    place it stayed at `venue_level`, a place of frequent activity (`frequent_days` separate days)
+    at `frequent_level`; each area once, at its strictest venue's level, the strictest first."""
+    by_area: dict[str, tuple[str, list[Venue]]] = {}
+    for venue, days in places:
+        frequent = venue.kind != "workplace" and len(days) >= rule.frequent_days
+        level = rule.frequent_level if frequent and rule.frequent_level else rule.venue_level
+        if level is None:
+            continue
+        area = at_level(venue.area_code, rule.unit)
+        kind, venues = by_area.get(area, (level, []))
+        by_area[area] = (kind if STRICTNESS[kind] <= STRICTNESS[level] else level, [*venues, venue])
+    return sorted(((kind, area, venues) for area, (kind, venues) in by_area.items()),
+                  key=lambda found: (STRICTNESS[found[0]], found[1]))
 
 
 @dataclass(frozen=True)
@@ -503,18 +525,27 @@ def _clear_pending(zone: Zone) -> None:
     zone.pending = zone.pending_on = zone.pending_at = zone.pending_reason = None
 
 
-def _window_venues(session: Session, case_id: int, skip: tuple[str, ...]) -> list[Venue]:
+def _window_places(session: Session, case_id: int, skip: tuple[str, ...]) -> list[tuple[Venue, set[date]]]:
     """The venues of a case's exposure window where someone became its close contact, and the places
-    it named in its interview."""
-    codes: set[str] = set()
+    it named in its interview, each with the local days the case was there; venues of the kinds in
+    `skip` left out. Three statements."""
+    days: dict[str, set[date]] = {}
     for reasons in session.scalars(select(Contact.reasons).where(Contact.case_id == case_id,
                                                                  Contact.degree == "close")):
-        codes.update(str(r["venue_code"]) for r in reasons or () if r.get("kind") == "venue" and r.get("venue_code"))
-    named = set(session.scalars(select(InvestigationPlace.venue_id).where(InvestigationPlace.case_id == case_id)))
-    if not codes and not named:
+        for r in reasons or ():
+            if r.get("kind") == "venue" and r.get("venue_code"):
+                seen = days.setdefault(str(r["venue_code"]), set())
+                if r.get("from"):
+                    seen.add(local_day(datetime.fromtimestamp(int(r["from"]), tz=UTC)))
+    named: dict[int, set[date]] = {}
+    for venue_id, start in session.execute(select(InvestigationPlace.venue_id, InvestigationPlace.start_at)
+                                           .where(InvestigationPlace.case_id == case_id)):
+        named.setdefault(int(venue_id), set()).add(local_day(start))
+    if not days and not named:
         return []
-    query = select(Venue).where(Venue.code.in_(sorted(codes)) | Venue.id.in_(sorted(named)))
-    return [v for v in session.scalars(query) if v.kind not in skip]
+    query = select(Venue).where(Venue.code.in_(sorted(days)) | Venue.id.in_(sorted(named))).order_by(Venue.id)
+    return [(v, days.get(v.code, set()) | named.get(v.id, set())) for v in session.scalars(query)
+            if v.kind not in skip]
 
 
 def _risk_level(session: Session, event: CaseConfirmed, protocol: Protocol) -> str:
