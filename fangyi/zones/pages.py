@@ -7,6 +7,7 @@ form comes back as the page with the reason, under the refusal's status."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +58,8 @@ def _list(request: Request, session: Session, user: Principal, *, status: int = 
     views = service.list_zones(session, user, today())
     waiting = [v for v in views if v.zone.state == "proposed" or v.zone.pending]
     in_force = [v for v in views if v.zone.state == "active"]
+    with suppress(Forbidden):  # the daily check's state: for those who may run it
+        extra.setdefault("last_run", service.last_daily_run(session, user))
     return render(request, "zones_list.html", status_code=status, user=user, waiting=waiting, in_force=in_force,
                   days_to=_days_to, today=today(), names=service.area_names(session, views), **extra)
 

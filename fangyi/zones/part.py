@@ -30,7 +30,7 @@ PART = Part(
     figures=(("zones", figures.zone_figures), ("risk_areas", figures.risk_figures)),
     handles=((CaseConfirmed, service.on_case_confirmed),),
     # The daily check, as SYSTEM, at FANGYI_ZONES_CHECK_AT (23:55 local by default).
-    daily=(Daily("zones-check", zones_check_at, service.daily_check),),
+    daily=(Daily(service.DAILY_CHECK, zones_check_at, service.daily_check),),
     nav=(Nav("/zones", "nav.zones", "read_zones"),),
     cli=cli.register,
     templates=Path(__file__).parent / "templates",

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, require, sees
 from fangyi.areacodes import AreaCodeError, level_of, prefix
 from fangyi.audit import service as audit
+from fangyi.daily import DailyRun
+from fangyi.daily import runs as daily_runs
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.protocols.reader import Protocol, RiskAreas, current
 from fangyi.registry.models import Area, Person, Venue
@@ -879,6 +881,16 @@ def check(session: Session, actor: Principal, day: date) -> list[ZoneView]:
         _audit(session, actor, decision)
     session.flush()
     return views
+
+
+def last_daily_run(session: Session, actor: Principal) -> DailyRun | None:
+    """The server's latest daily check (fangyi.daily): its day, how it ended, its error if it failed."""
+    require(actor, "check_zones")
+    found = daily_runs(session, DAILY_CHECK, limit=1)
+    return found[0] if found else None
+
+
+DAILY_CHECK = "zones-check"
 
 
 def daily_check(session: Session, day: date) -> list[ZoneView]:

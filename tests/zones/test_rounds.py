@@ -17,6 +17,7 @@ from fangyi.timeutil import now, to_local, today
 from fangyi.zones import service
 from fangyi.zones.models import ZoneDecision, ZoneRound
 from tests.conftest import MISHUI, SHIJIN, XIAOQUANWU
+from tests.web.conftest import csrf_of, sign_in
 from tests.zones.world import county, local
 
 
@@ -107,3 +108,25 @@ def test_the_api_and_the_page_start_a_round(cast, db, client):
     assert refused.status_code == 403
     page = client.get(f"/api/v1/zones/{group.id}", headers=cast.headers("commander"))
     assert any(d["action"] == "round" for d in page.json()["timeline"])
+
+
+def test_the_zone_page_offers_the_round_to_the_command_office_only(cast, db, client):
+    world = in_force(cast, db)
+    group = world.zone("sealed", XIAOQUANWU)
+    sign_in(client, "commander")
+    page = client.get(f"/zones/{group.id}")
+    assert page.status_code == 200 and f'action="/zones/{group.id}/round"' not in page.text
+    client.cookies.clear()
+    sign_in(client, "command_office")
+    page = client.get(f"/zones/{group.id}")
+    offer = service.round_offer(db, cast["command_office"], group.id)
+    assert f'action="/zones/{group.id}/round"' in page.text and offer.name in page.text and "入户采样" in page.text
+    token = csrf_of(page.text)
+    done = client.post(f"/zones/{group.id}/round", data={"csrf": token}, follow_redirects=False)
+    assert done.status_code == 303
+    [(record, found)] = service.zone_rounds(db, cast["command_office"], group.id)
+    assert (found.code, found.area_codes, record.mode) == (offer.code, [XIAOQUANWU], "door_to_door")
+    page = client.get(f"/zones/{group.id}")
+    assert found.code in page.text and "still running" in page.text
+    again = client.post(f"/zones/{group.id}/round", data={"csrf": token})
+    assert again.status_code == 409 and "still running" in again.text
