@@ -12,6 +12,7 @@ from fangyi.access import SYSTEM
 from fangyi.accounts import service as accounts
 from fangyi.audit.models import AuditEntry
 from fangyi.errors import Conflict, Forbidden, NotFound
+from fangyi.screening import rounds as screening_rounds
 from fangyi.screening.models import ScreeningRound
 from fangyi.timeutil import now, to_local, today
 from fangyi.zones import service
@@ -45,6 +46,9 @@ def test_a_sealed_zone_gets_a_door_to_door_round_over_exactly_its_residents(cast
     # Its residents are the zone's: the household and the neighbour of 小泉屋组, not 二组.
     _, people = service.residents(db, office, group.id)
     assert [(r.area_code, r.count) for r in people] == [(XIAOQUANWU, 3)]
+    # And the screening part's own progress of the round counts the same three people, the group alone.
+    progress = screening_rounds.coverage(db, office, found.code)
+    assert (progress.target, progress.sampled) == (3, 0)
     decision = db.scalar(select(ZoneDecision).where(ZoneDecision.zone_id == group.id, ZoneDecision.action == "round"))
     assert decision is not None and decision.evidence["round"] == found.code
     assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "zone_round")) == 1
