@@ -954,29 +954,29 @@ class Then:
 def as_of(session: Session, day: date, *where: Any) -> dict[int, Then]:
     """Every zone approved by the end of `day` that may have been in force then (not lifted for good
     before it), with its kind and state at that moment, replayed from its decisions in the order
-    they took effect. One statement, whatever the number of zones."""
+    they took effect (a zone with no approval on record, loaded in bulk: as its record says). One
+    statement, whatever the number of zones."""
     end = day_bounds(day)[1]
+    step = ZoneDecision
     rows = session.execute(
-        select(ZoneDecision.zone_id, ZoneDecision.action, ZoneDecision.kind_after, ZoneDecision.at)
-        .join(Zone, Zone.id == ZoneDecision.zone_id)
-        .where(ZoneDecision.action.in_(_HISTORY), ZoneDecision.at < end, Zone.approved_at < end,
-               Zone.lifted_at.is_(None) | (Zone.lifted_at >= end), *where)
-        .order_by(ZoneDecision.zone_id, ZoneDecision.at, ZoneDecision.id))
+        select(Zone.id, Zone.kind, Zone.kind_since, Zone.downgraded, step.action, step.kind_after, step.at)
+        .outerjoin(step, (step.zone_id == Zone.id) & step.action.in_(_HISTORY) & (step.at < end))
+        .where(Zone.approved_at < end, Zone.lifted_at.is_(None) | (Zone.lifted_at >= end),
+               Zone.state.in_(("active", "lifted")), *where)
+        .order_by(Zone.id, step.at, step.id))
     found: dict[int, Then] = {}
-    for zone_id, action, kind_after, at in rows:
-        key = int(zone_id or 0)  # a county-wide step has none, and is not read here
-        then = found.get(key)
+    for zone_id, kind, kind_since, downgraded, action, kind_after, at in rows:
+        then = found.get(int(zone_id))
+        if then is None or action == "approve":
+            then = found[int(zone_id)] = Then(str(kind), True, kind_since, bool(downgraded))
         if action == "approve":
-            found[key] = Then(str(kind_after), True, at, False)
-            continue
-        if then is None:
-            continue
-        if action in ("seal", "downgrade") and kind_after:
+            then.kind, then.kind_since, then.downgraded = str(kind_after or kind), at, False
+        elif action in ("seal", "downgrade") and kind_after:
             then.kind, then.kind_since, then.downgraded = str(kind_after), at, action == "downgrade"
             then.in_force = then.kind != "low"
         elif action == "lift_undone":
             then.in_force = True
-        else:
+        elif action is not None:
             then.in_force = False
     return found
 
