@@ -109,3 +109,11 @@ def test_the_server_runs_the_zones_check_once_and_a_test_app_runs_nothing(commit
         gc.unfreeze()
     [row] = rows("zones-check")
     assert row.state == "done" and row.attempts == 1
+
+
+def test_two_parts_declaring_the_same_daily_job_are_refused():
+    from fangyi.parts import Part, PartError, build
+
+    job = Daily("same", lambda: time(1, 0), lambda s, d: None)
+    with pytest.raises(PartError, match="daily job 'same'"):
+        build([Part(name="one", daily=(job,)), Part(name="two", daily=(job,))])
