@@ -11,6 +11,7 @@ after the exposure; a pooled round of everyone (5,000 tubes of 10) in the two da
   lift proposals written), rolled back and repeated. Baseline: one query reading the same samples
   once (the persons, their samples and tubes), the floor of the screening criterion alone.
 - list: the same evaluation without writing (`fangyi zones list`).
+- report: the daily report's zone figures for the day (each zone by its kind of then).
 Each figure is the median of --repeat runs; the target (issue 14) is 1 s.
 """
 
@@ -38,6 +39,7 @@ from fangyi.registry.models import Area, Person
 from fangyi.screening.models import Sample, ScreeningRound, Tube
 from fangyi.tracing.models import Case, Contact
 from fangyi.zones import service
+from fangyi.zones.figures import zone_figures
 from fangyi.zones.models import Zone, ZoneArea
 
 COUNTY = "430424"
@@ -140,6 +142,12 @@ def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
         figures["check"] = _median(check, session, repeat)
         figures["list"] = _median(lambda: service.list_zones(session, SYSTEM, DAY), session, repeat)
 
+        def report() -> None:
+            # A past day's figures, each zone by its kind of then (replayed from its decisions).
+            assert zone_figures(session, DAY, SYSTEM) == {"sealed": 400, "controlled": 99, "precaution": 1}
+
+        figures["report"] = _median(report, session, repeat)
+
         def floor() -> None:
             session.execute(select(Person.area_code, func.max(Sample.sampled_at))
                             .join(Sample, Sample.person_id == Person.id).join(Tube, Tube.id == Sample.tube_id)
@@ -161,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
     for kind in args.databases.split(","):
         figures = run(kind, args.workdir, args.repeat)
         print(f"[{kind}] daily check of 500 zones: {figures['check']:.3f} s (list without writing "
-              f"{figures['list']:.3f} s; floor, reading the samples once: {figures['floor']:.3f} s, "
+              f"{figures['list']:.3f} s; the report's zone figures {figures['report']:.3f} s; "
+              f"floor, reading the samples once: {figures['floor']:.3f} s, "
               f"ratio {figures['check'] / figures['floor']:.1f}×); target 1 s", flush=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
@@ -21,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from fangyi import __version__
+from fangyi import __version__, daily
 from fangyi.accounts import part as accounts
 from fangyi.command import part as command
 from fangyi.db.session import busy
@@ -215,10 +216,20 @@ async def _settled(_app: FastAPI) -> AsyncIterator[None]:
     """A server worker, once started: what it holds now (the app, its routes, models, templates:
     some 190,000 objects) lives as long as the process, so it is left out of the garbage
     collector's full passes, each of which would otherwise walk all of it (0.1-0.2 s with no
-    request answered: the slowest answers of a busy morning)."""
+    request answered: the slowest answers of a busy morning).
+
+    It also runs the parts' daily jobs (fangyi.daily: the zones' daily check at 23:55), each once a
+    day across all the server processes."""
+    jobs = installed().daily
+    daily.check_times(jobs)
     gc.collect()
     gc.freeze()
-    yield
+    task = asyncio.create_task(daily.scheduler(jobs)) if jobs else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
 
 
 def serve_app() -> FastAPI:

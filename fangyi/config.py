@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 DEFAULT_DATABASE_URL = "sqlite:///fangyi.db"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_ZONES_CHECK_AT = "23:55"
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,16 @@ def get_settings() -> Settings:
         protocol_dir=Path(protocol_dir) if protocol_dir else None,
         tls=os.environ.get("FANGYI_TLS") == "1",
     )
+
+
+def zones_check_at() -> time | None:
+    """When the server runs the zones' daily check, local time: FANGYI_ZONES_CHECK_AT, "HH:MM"
+    (default 23:55), or "off" when cron runs `fangyi zones check` instead."""
+    value = os.environ.get("FANGYI_ZONES_CHECK_AT", DEFAULT_ZONES_CHECK_AT).strip()
+    if value.lower() == "off":
+        return None
+    try:
+        hour, minute = value.split(":")
+        return time(int(hour), int(minute))
+    except ValueError:
+        raise ValueError(f"FANGYI_ZONES_CHECK_AT={value!r} is not a local time HH:MM (or off)") from None

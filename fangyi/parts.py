@@ -1,14 +1,14 @@
 """One way to plug in a part: each part folder exports one `PART` declaration (its `part.py`), and
 `fangyi.app.PARTS` lists them in order. `install` builds the shared tables from that list at
 start-up (permissions, words, import kinds, figures, person links, event handlers, navigation,
-landings, templates, commands), never by import side effects.
+landings, templates, commands, daily jobs), never by import side effects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,17 @@ if TYPE_CHECKING:
 FiguresFn = Callable[["Session", date, "Principal"], dict[str, Any]]
 # The sampling time of a person's latest negative test before a moment, from the tests a part keeps.
 NegativeFn = Callable[["Session", int, datetime], "datetime | None"]
+
+
+@dataclass(frozen=True)
+class Daily:
+    """A job the server runs once a day (fangyi.daily): at `at()` local time (read from the settings
+    when asked; None: not scheduled in this deployment), `run(session, day)` in one transaction,
+    committed by the scheduler. Exactly one server process runs it on a day, however many run."""
+
+    name: str
+    at: Callable[[], time | None]
+    run: Callable[[Session, date], Any]
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,8 @@ class Part:
     cli: Callable[[typer.Typer], None] | None = None
     templates: Path | None = None
     negative_tests: Sequence[NegativeFn] = ()
+    # Jobs the server runs once a day at a configured local time (e.g. the zones' daily check).
+    daily: Sequence[Daily] = ()
     # The modules other parts may import; everything else in the folder is the part's own.
     public: tuple[str, ...] = ("service", "models", "schemas", "events")
 
@@ -80,6 +93,7 @@ class Installed:
     landing: dict[Role, str] = field(default_factory=dict)
     templates: list[Path] = field(default_factory=list)
     negative_tests: list[NegativeFn] = field(default_factory=list)
+    daily: list[Daily] = field(default_factory=list)
 
     def last_negative(self, session: Session, person_id: int, before: datetime) -> datetime | None:
         """The sampling time of the person's latest negative test before `before`, whichever part
@@ -121,6 +135,10 @@ def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {})
         done.figures.extend(part.figures)
         done.person_links.extend(part.person_links)
         done.negative_tests.extend(part.negative_tests)
+        for job in part.daily:
+            if any(other.name == job.name for other in done.daily):
+                raise PartError(f"daily job {job.name!r} is declared twice ({part.name})")
+            done.daily.append(job)
         for kind, handler in part.handles:
             done.handlers.setdefault(kind, []).append(handler)
         done.nav.extend(part.nav)

@@ -111,6 +111,13 @@ class RiskAreas(_Strict):
     cluster_cases: int = Field(ge=2, default=2)
     downgrade: dict[Literal["high", "medium"], RiskStep]
     measures: dict[Literal["high", "medium", "low"], tuple[str, ...]] = {}
+    # cn-9: the areas (at `unit`) of the places of a case's window are risk areas too: its
+    # workplaces and the places it stayed at `venue_level`, places of frequent activity (stayed on
+    # `frequent_days` separate days or more) at `frequent_level`. None: not proposed.
+    venue_level: Literal["high", "medium"] | None = None
+    frequent_level: Literal["high", "medium"] | None = None
+    frequent_days: int = Field(ge=1, default=3)
+    venues_skip: tuple[str, ...] = ("household",)
 
 
 class Placement(_Strict):

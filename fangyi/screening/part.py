@@ -35,4 +35,6 @@ PART = Part(
     nav=(Nav("/screening", "nav.screening", "read_screening"),),
     landing={Role.sampler: "/screening", Role.lab: "/screening/boxes"},  # the lab: boxes to receive
     templates=Path(__file__).parent / "templates",
+    # setup: a round set up by another part (the zones' round over a zone's residents).
+    public=("service", "models", "schemas", "events", "setup"),
 )

@@ -24,6 +24,8 @@ from fangyi.zones.schemas import (
     ProposeIn,
     RejectIn,
     ResidentsOut,
+    RoundIn,
+    RoundOut,
     ZoneDetail,
     ZoneOut,
 )
@@ -111,3 +113,14 @@ def edit_notice(zone_id: ZoneId, body: NoticeIn, session: SessionDep, user: ApiU
     notice = service.edit_notice(session, user, zone_id, title=body.title, body=body.body)
     session.commit()
     return NoticeOut.model_validate(notice, from_attributes=True)
+
+
+@router.post("/{zone_id}/round", response_model=RoundOut, status_code=201, responses=problems(404, 409),
+             summary="Start the screening round over the zone's residents (door to door in a sealed zone)",
+             openapi_extra=needs("manage_screening"))
+def start_round(zone_id: ZoneId, body: RoundIn, session: SessionDep, user: ApiUser) -> RoundOut:
+    record, found = service.start_round(session, user, zone_id, code=body.code, name=body.name)
+    session.commit()
+    return RoundOut(zone_id=record.zone_id, round_id=found.id, code=found.code, name=found.name,
+                    areas=list(found.area_codes), mode=record.mode,  # type: ignore[arg-type]
+                    starts_at=found.starts_at, deadline_at=found.deadline_at, started_by=record.started_by)

@@ -29,7 +29,7 @@ from fangyi.screening.models import Sample, ScreeningRound, SuspectedCase, Tube
 from fangyi.timeutil import day_bounds, to_local
 from fangyi.tracing.models import Case, Contact
 from fangyi.zones.areas import ancestors
-from fangyi.zones.models import Zone
+from fangyi.zones.models import Zone, ZoneRound
 
 
 @dataclass
@@ -93,6 +93,7 @@ class Ground:
         self.coverage: dict[str, _Coverage] = {}
         self.rounds: dict[str, set[str]] = defaultdict(set)
         self.homes: dict[str, list[str]] = defaultdict(list)
+        self.started: dict[int, list[str]] = defaultdict(list)  # the rounds started for each zone
         self.zones = zones
 
     def _load_positives(self) -> None:
@@ -211,6 +212,12 @@ class Ground:
             .outerjoin(ScreeningRound, ScreeningRound.id == Sample.round_id).where(*window)))
         for area, code in rounds:
             self.rounds[str(area)].add(str(code) if code else "samples import")
+        started = self.session.execute(
+            select(ZoneRound.zone_id, ScreeningRound.code).join(ScreeningRound, ScreeningRound.id == ZoneRound.round_id)
+            .where(ZoneRound.zone_id.in_(sorted(z.id for z in zones)), ZoneRound.started_at < self.end)
+            .order_by(ZoneRound.id))
+        for zone_id, code in started:
+            self.started[int(zone_id)].append(str(code))
         # Each area above a home: the homes below it, so that a zone sums its own.
         for area in self.coverage:
             for above in ancestors(area):
@@ -263,6 +270,7 @@ def _screening(ground: Ground, zone: Zone, window_start: date) -> Criterion:
     return Criterion("everyone_negative", met, since if met else None, {
         "window_from": window_start.isoformat(), "residents": coverage.residents,
         "without_negative": coverage.uncovered, "rounds": rounds,
+        "zone_rounds": ground.started.get(zone.id, []),
     })
 
 

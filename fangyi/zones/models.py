@@ -22,6 +22,8 @@ KINDS = ZONE_KINDS + RISK_LEVELS
 STRICTNESS = {"sealed": 0, "controlled": 1, "precaution": 2, "high": 0, "medium": 1, "low": 2}
 STATES = ("proposed", "active", "lifted", "rejected")
 ACTIONS = ("lift", "downgrade", "seal")
+# How a zone's screening round samples: at the door (sealed zones, high-risk areas), or at points.
+ROUND_MODES = ("door_to_door", "points")
 
 
 def regime_of(kind: str) -> str:
@@ -116,3 +118,16 @@ class ZoneNotice(Base):
     body: Mapped[str] = mapped_column(Text)
     written_by: Mapped[str] = mapped_column(String(100))
     written_at: Mapped[datetime] = mapped_column(Instant, default=now)
+
+
+class ZoneRound(Base):
+    """A screening round started for a zone, over exactly its areas' residents, and how it samples."""
+
+    __tablename__ = "zone_rounds"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("screening_rounds.id"), unique=True)
+    mode: Mapped[str] = mapped_column(String(12))
+    started_at: Mapped[datetime] = mapped_column(Instant)
+    started_by: Mapped[str] = mapped_column(String(100))

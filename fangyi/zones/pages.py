@@ -7,6 +7,7 @@ form comes back as the page with the reason, under the refusal's status."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +58,8 @@ def _list(request: Request, session: Session, user: Principal, *, status: int = 
     views = service.list_zones(session, user, today())
     waiting = [v for v in views if v.zone.state == "proposed" or v.zone.pending]
     in_force = [v for v in views if v.zone.state == "active"]
+    with suppress(Forbidden):  # the daily check's state: for those who may run it
+        extra.setdefault("last_run", service.last_daily_run(session, user))
     return render(request, "zones_list.html", status_code=status, user=user, waiting=waiting, in_force=in_force,
                   days_to=_days_to, today=today(), names=service.area_names(session, views), **extra)
 
@@ -74,8 +77,17 @@ def _zone_page(request: Request, session: Session, user: Principal, zone_id: int
     zone, decisions = service.timeline(session, user, zone_id)
     _, people = service.residents(session, user, zone_id)
     view = service.zone_view(session, user, zone_id, today())
+    offer = None
+    if zone.state == "active":
+        try:
+            offer = service.round_offer(session, user, zone_id)
+        except Forbidden:  # rounds are the screening managers' (the command office)
+            pass
+        except Conflict as exc:
+            extra.setdefault("round_refused", exc.detail)
     return render(request, "zones_zone.html", status_code=status, user=user, zone=zone, view=view,
-                  decisions=decisions, residents=people, days_to=_days_to(view),
+                  decisions=decisions, residents=people, days_to=_days_to(view), offer=offer,
+                  rounds=service.zone_rounds(session, user, zone_id),
                   names=service.area_names(session, [zone]), **extra)
 
 
@@ -116,6 +128,18 @@ async def reject(request: Request, session: SessionDep, user: Viewer, zone_id: i
 @router.post("/zones/{zone_id}/lift", openapi_extra=needs("approve_zones"))
 async def lift(request: Request, session: SessionDep, user: Viewer, zone_id: int) -> Response:
     return await _decide(request, session, user, zone_id, "lift")
+
+
+@router.post("/zones/{zone_id}/round", openapi_extra=needs("manage_screening"))
+async def start_round(request: Request, session: SessionDep, user: Viewer, zone_id: int) -> Response:
+    form = await _form(request)
+    try:
+        service.start_round(session, user, zone_id, code=form.get("code") or None, name=form.get("name") or None)
+    except (Conflict, Invalid) as exc:  # refused before anything was written
+        session.rollback()
+        return _zone_page(request, session, user, zone_id, status=exc.status, error=exc.detail, form=form)
+    session.commit()
+    return RedirectResponse(f"/zones/{zone_id}#rounds", status_code=303)
 
 
 def _notice_page(request: Request, session: Session, user: Principal, zone_id: int, *, status: int = 200,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fangyi.access import Role
-from fangyi.parts import Nav, Part
+from fangyi.config import zones_check_at
+from fangyi.parts import Daily, Nav, Part
 from fangyi.tracing.events import CaseConfirmed
 from fangyi.zones import api, cli, figures, pages, service
 from fangyi.zones.words import WORDS
@@ -28,6 +29,8 @@ PART = Part(
     words=WORDS,
     figures=(("zones", figures.zone_figures), ("risk_areas", figures.risk_figures)),
     handles=((CaseConfirmed, service.on_case_confirmed),),
+    # The daily check, as SYSTEM, at FANGYI_ZONES_CHECK_AT (23:55 local by default).
+    daily=(Daily(service.DAILY_CHECK, zones_check_at, service.daily_check),),
     nav=(Nav("/zones", "nav.zones", "read_zones"),),
     cli=cli.register,
     templates=Path(__file__).parent / "templates",

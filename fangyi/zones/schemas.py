@@ -119,3 +119,24 @@ class NoticeIn(BaseModel):
 
     title: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
     body: Annotated[str, Field(min_length=1, max_length=20000, pattern=r"^[^\x00]*\S[^\x00]*$")]
+
+
+class RoundIn(BaseModel):
+    """The round as offered, its code and name as edited (both optional: the offer's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]{1,40}$")] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")] | None = None
+
+
+class RoundOut(BaseModel):
+    zone_id: int
+    round_id: int
+    code: str
+    name: str
+    areas: list[str]
+    mode: Literal["door_to_door", "points"]
+    starts_at: datetime
+    deadline_at: datetime
+    started_by: str

@@ -14,19 +14,23 @@ area: its downgrade); a commander approves that, or lifts earlier with a written
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, check_area, in_jurisdiction, require, sees
+from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, require, sees
 from fangyi.areacodes import AreaCodeError, level_of, prefix
 from fangyi.audit import service as audit
+from fangyi.daily import DailyRun
+from fangyi.daily import runs as daily_runs
 from fangyi.errors import Conflict, Invalid, NotFound
-from fangyi.protocols.reader import Protocol, current
+from fangyi.protocols.reader import Protocol, RiskAreas, current
 from fangyi.registry.models import Area, Person, Venue
-from fangyi.timeutil import day_bounds, now, to_local
+from fangyi.screening.models import ScreeningRound
+from fangyi.screening.setup import RoundFields, create_round
+from fangyi.timeutil import day_bounds, now, to_local, today
 from fangyi.tracing.events import CaseConfirmed
 from fangyi.tracing.models import Case, Contact, InvestigationPlace
 from fangyi.zones import notices
@@ -41,6 +45,7 @@ from fangyi.zones.models import (
     ZoneArea,
     ZoneDecision,
     ZoneNotice,
+    ZoneRound,
     regime_of,
 )
 
@@ -131,7 +136,33 @@ def list_zones(session: Session, actor: Principal, day: date, *, protocol: Proto
     criteria evaluated on that day; nothing is written."""
     require(actor, "read_zones")
     zones = list(session.scalars(select(Zone).where(_in_force_on(day), in_jurisdiction(actor, Zone.scope_code))))
+    if day < today():
+        zones = _as_it_was(session, zones, day)
     return _views(session, zones, day, protocol or current())
+
+
+def _as_it_was(session: Session, zones: list[Zone], day: date) -> list[Zone]:
+    """A past day's zones as they stood at its end: a zone whose kind or state has changed since is
+    shown (and evaluated) as a copy with its kind and state of then, never written."""
+    history = as_of(session, day, Zone.id.in_([z.id for z in zones])) if zones else {}
+    shown = []
+    for zone in zones:
+        then = history.get(zone.id)
+        if zone.state == "proposed" and local_day(zone.proposed_at) <= day:
+            shown.append(zone)
+        elif then is None or not then.in_force:
+            continue  # proposed on a later day, or not in force at the end of this one
+        elif (then.kind, then.kind_since, then.downgraded) == (zone.kind, zone.kind_since, zone.downgraded) \
+                and zone.state == "active":
+            shown.append(zone)
+        else:
+            copy = Zone(**{column.key: getattr(zone, column.key) for column in Zone.__table__.columns})
+            copy.kind, copy.kind_since, copy.downgraded, copy.state = then.kind, then.kind_since, then.downgraded, \
+                "active"
+            copy.lifted_at = copy.lifted_by = None
+            copy.pending = copy.pending_on = copy.pending_at = copy.pending_reason = None
+            shown.append(copy)
+    return shown
 
 
 def _views(session: Session, zones: list[Zone], day: date, protocol: Protocol) -> list[ZoneView]:
@@ -394,12 +425,34 @@ def on_case_confirmed(session: Session, actor: Principal, event: CaseConfirmed) 
         for kind, level in protocol.zones.proposal.items():
             want(kind, at_level(home, level), f"{label}: {kind} {level}")
         if protocol.zones.window_venues is not None:
-            venues = _window_venues(session, event.case_id, protocol.zones.window_venues_skip)
+            venues = [v for v, _ in _window_places(session, event.case_id, protocol.zones.window_venues_skip)]
             if venues:
                 want(protocol.zones.window_venues, "", f"{label}: places with likely spread", venues)
+    rule = protocol.risk_areas
     risk = _risk_level(session, event, protocol)
-    want(risk, at_level(home, protocol.risk_areas.unit), f"{label}: {risk} risk")
+    want(risk, at_level(home, rule.unit), f"{label}: {risk} risk")
+    if rule.venue_level is not None or rule.frequent_level is not None:
+        for grade, area, places in _venue_areas(_window_places(session, event.case_id, rule.venues_skip), rule):
+            names = "、".join(v.name for v in places)
+            want(grade, area, f"{label}: {grade} risk, places of its window: {names}", places)
     _new_zones(session, actor, wanted, at=at, protocol=protocol, case_id=event.case_id)
+
+
+def _venue_areas(places: list[tuple[Venue, set[date]]], rule: RiskAreas) -> list[tuple[str, str, list[Venue]]]:
+    """(level, area, venues) of the areas holding a case's window venues (cn-9): a workplace or a
+    place it stayed at `venue_level`, a place of frequent activity (`frequent_days` separate days)
+    at `frequent_level`; each area once, at its strictest venue's level, the strictest first."""
+    by_area: dict[str, tuple[str, list[Venue]]] = {}
+    for venue, days in places:
+        frequent = venue.kind != "workplace" and len(days) >= rule.frequent_days
+        level = rule.frequent_level if frequent and rule.frequent_level else rule.venue_level
+        if level is None:
+            continue
+        area = at_level(venue.area_code, rule.unit)
+        kind, venues = by_area.get(area, (level, []))
+        by_area[area] = (kind if STRICTNESS[kind] <= STRICTNESS[level] else level, [*venues, venue])
+    return sorted(((kind, area, venues) for area, (kind, venues) in by_area.items()),
+                  key=lambda found: (STRICTNESS[found[0]], found[1]))
 
 
 @dataclass(frozen=True)
@@ -474,18 +527,27 @@ def _clear_pending(zone: Zone) -> None:
     zone.pending = zone.pending_on = zone.pending_at = zone.pending_reason = None
 
 
-def _window_venues(session: Session, case_id: int, skip: tuple[str, ...]) -> list[Venue]:
+def _window_places(session: Session, case_id: int, skip: tuple[str, ...]) -> list[tuple[Venue, set[date]]]:
     """The venues of a case's exposure window where someone became its close contact, and the places
-    it named in its interview."""
-    codes: set[str] = set()
+    it named in its interview, each with the local days the case was there; venues of the kinds in
+    `skip` left out. Three statements."""
+    days: dict[str, set[date]] = {}
     for reasons in session.scalars(select(Contact.reasons).where(Contact.case_id == case_id,
                                                                  Contact.degree == "close")):
-        codes.update(str(r["venue_code"]) for r in reasons or () if r.get("kind") == "venue" and r.get("venue_code"))
-    named = set(session.scalars(select(InvestigationPlace.venue_id).where(InvestigationPlace.case_id == case_id)))
-    if not codes and not named:
+        for r in reasons or ():
+            if r.get("kind") == "venue" and r.get("venue_code"):
+                seen = days.setdefault(str(r["venue_code"]), set())
+                if r.get("from"):
+                    seen.add(local_day(datetime.fromtimestamp(int(r["from"]), tz=UTC)))
+    named: dict[int, set[date]] = {}
+    for venue_id, start in session.execute(select(InvestigationPlace.venue_id, InvestigationPlace.start_at)
+                                           .where(InvestigationPlace.case_id == case_id)):
+        named.setdefault(int(venue_id), set()).add(local_day(start))
+    if not days and not named:
         return []
-    query = select(Venue).where(Venue.code.in_(sorted(codes)) | Venue.id.in_(sorted(named)))
-    return [v for v in session.scalars(query) if v.kind not in skip]
+    query = select(Venue).where(Venue.code.in_(sorted(days)) | Venue.id.in_(sorted(named))).order_by(Venue.id)
+    return [(v, days.get(v.code, set()) | named.get(v.id, set())) for v in session.scalars(query)
+            if v.kind not in skip]
 
 
 def _risk_level(session: Session, event: CaseConfirmed, protocol: Protocol) -> str:
@@ -702,6 +764,86 @@ def routine_since(session: Session, actor: Principal, county: str) -> datetime |
     return None if later else last
 
 
+# --- a screening round over a zone ----------------------------------------------------------------
+
+# Sampled at the door where nobody may leave home; at sampling points elsewhere.
+DOOR_TO_DOOR = frozenset({"sealed", "high"})
+MODE_NAMES = {"door_to_door": "入户采样", "points": "定点采样"}
+KIND_NAMES = {"sealed": "封控区", "controlled": "管控区", "precaution": "防范区", "high": "高风险区",
+              "medium": "中风险区", "low": "低风险区"}
+
+
+@dataclass
+class RoundOffer:
+    """The round a zone's page offers: prefilled, not yet started."""
+
+    code: str
+    name: str
+    area_codes: list[str]
+    mode: str
+
+
+def round_offer(session: Session, actor: Principal, zone_id: int) -> RoundOffer:
+    """The round that would be started for the zone now: code, a Chinese name naming the zone, its
+    areas, door to door or at points. Refused as `start_round` refuses."""
+    zone = get_zone(session, actor, zone_id, need="manage_screening")
+    return _offer(session, zone)
+
+
+def _offer(session: Session, zone: Zone) -> RoundOffer:
+    if zone.state != "active":
+        raise Conflict(f"zone #{zone.id} is {zone.state}: a round is started for a zone in force only")
+    if not zone.area_codes:
+        raise Conflict(f"zone #{zone.id} is drawn over venues only: it has no residents to screen")
+    running = session.scalar(
+        select(ScreeningRound.code).join(ZoneRound, ZoneRound.round_id == ScreeningRound.id)
+        .where(ZoneRound.zone_id == zone.id, ScreeningRound.deadline_at > now()).limit(1))
+    if running is not None:
+        raise Conflict(f"round {running} is still running for zone #{zone.id}: one round at a time")
+    mode = "door_to_door" if zone.kind in DOOR_TO_DOOR else "points"
+    names = {str(c): str(n) for c, n in session.execute(select(Area.code, Area.name)
+                                                        .where(Area.code.in_(zone.area_codes)))}
+    stamp = to_local(now()).strftime("%Y%m%d-%H%M")
+    code = f"Z{zone.id}-{stamp}"
+    taken = set(session.scalars(select(ScreeningRound.code).where(ScreeningRound.code.startswith(code))))
+    n = 1
+    while (code if n == 1 else f"{code}-{n}") in taken:
+        n += 1
+    areas = "、".join(names.get(c, c) for c in zone.area_codes[:5]) + ("等" if len(zone.area_codes) > 5 else "")
+    name = f"{KIND_NAMES[zone.kind]}#{zone.id}（{areas}）全员核酸检测（{MODE_NAMES[mode]}）"
+    return RoundOffer(code if n == 1 else f"{code}-{n}", name[:200], list(zone.area_codes), mode)
+
+
+def start_round(session: Session, actor: Principal, zone_id: int, *, code: str | None = None,
+                name: str | None = None) -> tuple[ZoneRound, ScreeningRound]:
+    """Start the screening round over exactly the zone's residents (its areas), now: prefilled as
+    `round_offer` gives it, the code and name as edited. Refused: a zone not in force, one over venues
+    only, a round of the zone still running (before its deadline), a user without manage_screening
+    or outside the jurisdiction. The zone's timeline records it; the criteria name it."""
+    zone = get_zone(session, actor, zone_id, need="manage_screening", lock=True)
+    offer = _offer(session, zone)
+    moment = now()
+    fields = RoundFields(code=(code or offer.code).strip(), name=(name or offer.name).strip(),
+                         area_codes=offer.area_codes, starts_at=moment)
+    found = create_round(session, actor, fields)
+    record = ZoneRound(zone_id=zone.id, round_id=found.id, mode=offer.mode, started_at=moment,
+                       started_by=actor.username)
+    session.add(record)
+    session.flush()
+    _decide(session, actor, zone, "round", moment, kind_before=zone.kind, kind_after=zone.kind, reason=found.name,
+            evidence={"round": found.code, "mode": offer.mode, "areas": offer.area_codes,
+                      "deadline": found.deadline_at.isoformat()})
+    return record, found
+
+
+def zone_rounds(session: Session, actor: Principal, zone_id: int) -> list[tuple[ZoneRound, ScreeningRound]]:
+    """The rounds started for a zone, newest first."""
+    zone = get_zone(session, actor, zone_id)
+    return [(r, s) for r, s in session.execute(
+        select(ZoneRound, ScreeningRound).join(ScreeningRound, ScreeningRound.id == ZoneRound.round_id)
+        .where(ZoneRound.zone_id == zone.id).order_by(ZoneRound.id.desc()))]
+
+
 # --- the daily check -------------------------------------------------------------------------------
 
 
@@ -741,6 +883,22 @@ def check(session: Session, actor: Principal, day: date) -> list[ZoneView]:
     return views
 
 
+def last_daily_run(session: Session, actor: Principal) -> DailyRun | None:
+    """The server's latest daily check (fangyi.daily): its day, how it ended, its error if it failed."""
+    require(actor, "check_zones")
+    found = daily_runs(session, DAILY_CHECK, limit=1)
+    return found[0] if found else None
+
+
+DAILY_CHECK = "zones-check"
+
+
+def daily_check(session: Session, day: date) -> list[ZoneView]:
+    """The check the server runs each day (fangyi.daily), as `fangyi zones check` does: as SYSTEM,
+    over the whole county."""
+    return check(session, SYSTEM, day)
+
+
 # --- notices -----------------------------------------------------------------------------------------
 
 
@@ -770,14 +928,55 @@ def edit_notice(session: Session, actor: Principal, zone_id: int, *, title: str,
 
 
 def counts(session: Session, actor: Principal, day: date, kinds: tuple[str, ...]) -> dict[str, int]:
-    """How many zones of each kind were in force at the end of `day`, within the actor's jurisdiction."""
+    """How many zones of each kind were in force at the end of `day`, within the actor's jurisdiction,
+    each counted by the kind it had then (a zone sealed or downgraded since counts as it was)."""
+    found: dict[str, int] = dict.fromkeys(kinds, 0)
+    for then in as_of(session, day, in_jurisdiction(actor, Zone.scope_code)).values():
+        if then.in_force and then.kind in found:
+            found[then.kind] += 1
+    return found
+
+
+# The decisions that change a zone's kind or whether it is in force.
+_HISTORY = ("approve", "seal", "downgrade", "lift", "override_lift", "superseded", "lift_undone")
+
+
+@dataclass
+class Then:
+    """A zone as it stood at the end of a past day, rebuilt from its decisions."""
+
+    kind: str
+    in_force: bool
+    kind_since: datetime | None
+    downgraded: bool
+
+
+def as_of(session: Session, day: date, *where: Any) -> dict[int, Then]:
+    """Every zone approved by the end of `day` that may have been in force then (not lifted for good
+    before it), with its kind and state at that moment, replayed from its decisions in the order
+    they took effect (a zone with no approval on record, loaded in bulk: as its record says). One
+    statement, whatever the number of zones."""
     end = day_bounds(day)[1]
+    step = ZoneDecision
     rows = session.execute(
-        select(Zone.kind, func.count()).where(
-            Zone.kind.in_(kinds), Zone.approved_at < end, (Zone.lifted_at.is_(None)) | (Zone.lifted_at >= end),
-            Zone.state.in_(("active", "lifted")), in_jurisdiction(actor, Zone.scope_code))
-        .group_by(Zone.kind)
-    )
-    found = {str(kind): int(n) for kind, n in rows}
-    return {kind: found.get(kind, 0) for kind in kinds}
+        select(Zone.id, Zone.kind, Zone.kind_since, Zone.downgraded, step.action, step.kind_after, step.at)
+        .outerjoin(step, (step.zone_id == Zone.id) & step.action.in_(_HISTORY) & (step.at < end))
+        .where(Zone.approved_at < end, Zone.lifted_at.is_(None) | (Zone.lifted_at >= end),
+               Zone.state.in_(("active", "lifted")), *where)
+        .order_by(Zone.id, step.at, step.id))
+    found: dict[int, Then] = {}
+    for zone_id, kind, kind_since, downgraded, action, kind_after, at in rows:
+        then = found.get(int(zone_id))
+        if then is None or action == "approve":
+            then = found[int(zone_id)] = Then(str(kind), True, kind_since, bool(downgraded))
+        if action == "approve":
+            then.kind, then.kind_since, then.downgraded = str(kind_after or kind), at, False
+        elif action in ("seal", "downgrade") and kind_after:
+            then.kind, then.kind_since, then.downgraded = str(kind_after), at, action == "downgrade"
+            then.in_force = then.kind != "low"
+        elif action == "lift_undone":
+            then.in_force = True
+        elif action is not None:
+            then.in_force = False
+    return found
 

@@ -12,6 +12,7 @@ from fangyi.access import SYSTEM
 from fangyi.accounts import service as accounts
 from fangyi.cli.main import app
 from fangyi.command.report import daily
+from fangyi.daily import DailyRun
 from fangyi.db.session import session_scope
 from fangyi.zones import service
 from fangyi.zones.models import Zone, ZoneDecision
@@ -135,3 +136,18 @@ def test_pages_show_the_zone_and_refuse_a_tracer(cast, db, client):
     assert done.status_code == 303 and zone.state == "lifted"
     notice = client.get(f"/zones/{zone.id}/notice")
     assert "关于解除小泉屋组封控区的通告" in notice.text or "解除" in notice.text
+
+
+def test_the_zones_page_shows_the_servers_last_daily_check_to_who_may_run_it(cast, db, client):
+    db.add(DailyRun(job="zones-check", day=day("2022-04-13"), state="failed", attempts=1, worker="host:1",
+                    started_at=local("2022-04-13 23:55"), finished_at=local("2022-04-13 23:56"),
+                    error="OperationalError: the database is away"))
+    db.flush()
+    sign_in(client, "commander")
+    page = client.get("/zones")
+    assert page.status_code == 200 and 'id="daily-run"' in page.text
+    assert "2022-04-13" in page.text and "失败，将重试" in page.text and "the database is away" in page.text
+    client.cookies.clear()
+    sign_in(client, "tracer")
+    page = client.get("/zones")
+    assert page.status_code == 200 and 'id="daily-run"' not in page.text

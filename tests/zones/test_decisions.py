@@ -177,3 +177,26 @@ def test_a_county_edition_changes_the_default_proposal(cast, db, tmp_path: Path,
         == {("sealed", (SHIJIN,), "hengdong-zones"), ("controlled", ("430424101000",), "hengdong-zones")}
     # What the county edition does not restate is the national one's: the county precaution.
     assert [z.area_codes for z in world.zones() if z.kind == "precaution"] == [[COUNTY]]
+
+
+def test_the_servers_daily_job_is_the_check_as_system(cast, db):
+    from fangyi.parts import installed
+
+    [job] = installed().part("zones").daily
+    assert job.name == "zones-check"
+    world = county(db)
+    world.case(world.case_person, "HD-2022-001", "2022-03-30 09:00", sampled="2022-03-29 10:00",
+               isolated="2022-03-29 20:00")
+    for zone in world.zones():
+        service.approve(db, cast["commander"], zone.id, at=local("2022-03-30 12:00"))
+    world.sample([world.mate], "2022-04-05 09:00")
+    world.sample(world.everyone, "2022-04-12 08:00", round_code="SJ-0412")
+    job.run(db, day("2022-04-13"))
+    group, village = world.zone("sealed", XIAOQUANWU), world.zone("controlled", SHIJIN)
+    assert group.pending == village.pending == "lift"
+    proposed = list(db.scalars(select(ZoneDecision).where(ZoneDecision.action == "propose_lift")))
+    assert {d.zone_id for d in proposed} >= {group.id, village.id} and {d.actor for d in proposed} == {"system"}
+    # The command's check the same day finds them proposed already: nothing more is written.
+    before = state(db)
+    service.check(db, SYSTEM, day("2022-04-13"))
+    assert state(db) == before

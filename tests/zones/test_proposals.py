@@ -38,6 +38,10 @@ def test_the_editions_carry_the_rule_texts_numbers():
     assert cn8.zones.proposal == {"sealed": "group", "controlled": "village", "precaution": "county"}
     assert (cn8.zones.lift_quiet_days, cn8.zones.lift_contact_days, cn8.zones.lift_screening_within_days) == (14, 14, 2)
     assert cn8.zones.precaution_waits_for == ("sealed", "controlled")
+    # cn-9: workplaces and places the case stayed medium, places of frequent activity high.
+    assert (cn9.risk_areas.venue_level, cn9.risk_areas.frequent_level, cn9.risk_areas.frequent_days) == (
+        "medium", "high", 3)
+    assert (cn8.risk_areas.venue_level, cn8.risk_areas.frequent_level) == (None, None)
     assert cn8.risk_areas.high_cumulative_cases == 50 and cn8.risk_areas.cluster_days == 14
     assert cn8.risk_areas.downgrade["medium"].quiet_days == 14
     assert cn9.risk_areas.home_level == "high"

@@ -11,6 +11,12 @@
   proposed 2022-04-13.
 - cn-9: high → medium after 7 days with no new infection and a day-7 screening of everyone negative:
   2022-03-30 + 7 = 2022-04-06; then → low after 3 more days: 2022-04-09.
+- cn-9 areas: "high: the case's home compound or village, and places of frequent activity; medium:
+  workplaces and places the case stayed". The window looks back 4 days before sampling (sampled
+  2022-03-29 10:00 → from 2022-03-25 10:00). A market in 城关社区 visited on 25, 26 and 27 March
+  (three separate days: frequent, Fangyi's choice of 3) makes 城关社区 high; a workplace in 二组 on
+  28 March makes 二组 medium. Medium → low after 7 days and a negative day-7 round: 2022-04-06, as
+  the high areas go medium that day.
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ import pytest
 from sqlalchemy import select
 
 from fangyi.access import SYSTEM
+from fangyi.registry.models import Venue
 from fangyi.zones import service
 from fangyi.zones.models import ZoneDecision, ZoneNotice
-from tests.conftest import COUNTY, SHIJIN, XIAOQUANWU
+from tests.conftest import CHENGGUAN, COUNTY, SHIJIN, XIAOQUANWU
+from tests.tracing.world import add_person, add_stay
 from tests.zones.world import ERZU, County, county, day, local
 
 
@@ -131,3 +139,35 @@ def test_cn9_the_risk_area_goes_high_medium_low_on_6_and_9_april(cast, db, monke
     service.approve(db, commander, area.id, at=local("2022-04-09 18:00"))
     assert (area.kind, area.state) == ("low", "lifted")
     assert service.routine_since(db, commander, COUNTY) == local("2022-04-09 18:00")
+
+
+def test_cn9_the_case_s_workplace_is_medium_and_its_frequent_market_high(cast, db, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FANGYI_PROTOCOL", "cn-9")
+    world = county(db)
+    commander = cast["commander"]
+    workplace = Venue(code="W-ERZU", name="二组砖厂", kind="workplace", area_code=ERZU)
+    market = Venue(code="M-CG", name="城关菜市场", kind="market", area_code=CHENGGUAN)
+    db.add_all([workplace, market])
+    db.flush()
+    colleague, stallholder = world.erzu[1], add_person(db, 20, area=CHENGGUAN)
+    for when in ("2022-03-25", "2022-03-26", "2022-03-27"):
+        for person in (world.case_person, stallholder):
+            add_stay(db, person, market, local(f"{when} 15:00"), local(f"{when} 16:00"))
+    for person in (world.case_person, colleague):
+        add_stay(db, person, workplace, local("2022-03-28 08:00"), local("2022-03-28 17:00"))
+    first_case(world, cast["tracer"])
+    assert sorted((z.kind, z.area_codes, z.venue_ids) for z in world.zones()) == [
+        ("high", [XIAOQUANWU], []), ("high", [CHENGGUAN], [market.id]), ("medium", [ERZU], [workplace.id])]
+    for zone in world.zones():
+        service.approve(db, commander, zone.id, at=local("2022-03-30 12:00"))
+    residents = [world.mate, world.neighbour, *world.erzu, stallholder]
+    world.sample(residents, "2022-04-06 08:00", round_code="SJ-0406")  # the day-7 round
+    assert proposals(service.check(db, SYSTEM, day("2022-04-05"))) == {}
+    assert proposals(service.check(db, SYSTEM, day("2022-04-06"))) == {
+        ("high", (XIAOQUANWU,)): ("downgrade", day("2022-04-06")),
+        ("high", (CHENGGUAN,)): ("downgrade", day("2022-04-06")),
+        ("medium", (ERZU,)): ("downgrade", day("2022-04-06")),
+    }
+    medium = world.zone("medium", ERZU)
+    service.approve(db, commander, medium.id, at=local("2022-04-06 18:00"))
+    assert (medium.kind, medium.state) == ("low", "lifted")
