@@ -486,6 +486,7 @@ def _preempt(session: Session, actor: Principal, task: Task) -> Vehicle | None:
     moment = now()
     allowed = planner.rule(the_rules, task.rider_class).vehicles
     fleet = list(session.scalars(select(Vehicle).where(Vehicle.kind.in_(allowed), Vehicle.state != "off_duty",
+                                                       in_jurisdiction(actor, Vehicle.depot_area_code),
                                                        Vehicle.seats >= task.seats).order_by(Vehicle.id)))
     if not fleet:
         return None
