@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fangyi.access import Role
-from fangyi.parts import ImportKind, Nav, Part
+from fangyi.parts import ImportKind, Part
 from fangyi.quarantine.events import PlacementsMade
 from fangyi.tracing.events import CaseConfirmed
 from fangyi.transport import api, figures, service

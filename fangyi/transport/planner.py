@@ -120,7 +120,7 @@ def may_carry(rules: Transport, car: Car, load: Load) -> bool:
 
 
 def minutes_apart(rules: Transport, a: tuple[float, float], b: tuple[float, float]) -> int:
-    return int(math.ceil(_km(a[0], a[1], b[0], b[1]) * rules.road_factor / rules.speed_kmh * 60))
+    return math.ceil(_km(a[0], a[1], b[0], b[1]) * rules.road_factor / rules.speed_kmh * 60)
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -138,7 +138,8 @@ def travel_matrix(rules: Transport, points: Sequence[tuple[float, float]]) -> np
     dlon = lon[:, None] - lon[None, :]
     h = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
     km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    return np.ceil(km * rules.road_factor / rules.speed_kmh * 60).astype(np.int64)
+    minutes: np.ndarray = np.ceil(km * rules.road_factor / rules.speed_kmh * 60).astype(np.int64)
+    return minutes
 
 
 def make_loads(rules: Transport, jobs: Sequence[Job], max_seats: Mapping[str, int]) -> list[Load]:
@@ -266,7 +267,8 @@ def solve(rules: Transport, jobs: Sequence[Job], cars: Sequence[Car], *, seconds
     params.time_limit.FromMilliseconds(max(100, int(seconds * 1000)))
     # Started from the greedy plan, so that the solver's answer is never worse than the baseline's.
     _, seed = _greedy(rules, [load for load, _ in kept], cars)
-    routes = [[manager.NodeToIndex(n_cars + 1 + 2 * k + step) for k in seed.get(car.id, []) for step in (0, 1)] for car in cars]
+    routes = [[manager.NodeToIndex(n_cars + 1 + 2 * k + step) for k in seed.get(car.id, []) for step in (0, 1)]
+              for car in cars]
     routing.CloseModelWithParameters(params)
     start = routing.ReadAssignmentFromRoutes(routes, True)
     found = routing.SolveFromAssignmentWithParameters(start, params) if start is not None else None

@@ -58,7 +58,7 @@ def area_point(session: Session, code: str, *, column: str = "area") -> tuple[fl
     area = session.get(Area, code)
     if area is None:
         raise Invalid(f"unknown place: area {code} is not in the registry", column=column)
-    seen = area
+    seen: Area | None = area
     while seen is not None:
         if seen.lat is not None and seen.lon is not None:
             return (seen.lat, seen.lon)
@@ -190,7 +190,7 @@ def take_over(session: Session, actor: Principal, placement_ids: Sequence[int] |
         taken.update(ids or [])
     groups: dict[tuple[Any, ...], list[Any]] = {}
     for request, placement, person in rows:
-        if request.id in taken or placement.status != "active" and request.reason == "placement":
+        if request.id in taken or (placement.status != "active" and request.reason == "placement"):
             continue
         if request.reason == "placement":
             key: tuple[Any, ...] = ("placement", placement.site_id, placement.category,

@@ -51,7 +51,8 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['depot_area_code'], ['areas.code'], name=op.f('fk_transport_vehicles_depot_area_code_areas')),
+    sa.ForeignKeyConstraint(['depot_area_code'], ['areas.code'],
+                            name=op.f('fk_transport_vehicles_depot_area_code_areas')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transport_vehicles')),
     sa.UniqueConstraint('plate', name=op.f('uq_transport_vehicles_plate'))
     )
@@ -103,7 +104,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['area_code'], ['areas.code'], name=op.f('fk_transport_tasks_area_code_areas')),
     sa.ForeignKeyConstraint(['from_area_code'], ['areas.code'], name=op.f('fk_transport_tasks_from_area_code_areas')),
     sa.ForeignKeyConstraint(['to_area_code'], ['areas.code'], name=op.f('fk_transport_tasks_to_area_code_areas')),
-    sa.ForeignKeyConstraint(['vehicle_id'], ['transport_vehicles.id'], name=op.f('fk_transport_tasks_vehicle_id_transport_vehicles')),
+    sa.ForeignKeyConstraint(['vehicle_id'], ['transport_vehicles.id'],
+                            name=op.f('fk_transport_tasks_vehicle_id_transport_vehicles')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transport_tasks')),
     sa.UniqueConstraint('source_ref', name='uq_transport_tasks_source_ref')
     )
