@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fangyi.access import Role
-from fangyi.parts import ImportKind, Part
+from fangyi.parts import ImportKind, Nav, Part
 from fangyi.quarantine.events import PlacementsMade
 from fangyi.tracing.events import CaseConfirmed
-from fangyi.transport import api, figures, service
+from fangyi.transport import api, figures, pages, service
 from fangyi.transport.importer import Vehicles
 from fangyi.transport.words import WORDS
 
@@ -18,7 +18,7 @@ DISPATCH = OFFICE | {Role.dispatcher}
 
 PART = Part(
     name="transport",
-    routers=(api.router,),
+    routers=(api.router, pages.router),
     permissions={
         "read_transport": DISPATCH | {Role.commander},
         "dispatch": DISPATCH,
@@ -33,8 +33,9 @@ PART = Part(
     import_kinds={"vehicles": ImportKind(Vehicles, DISPATCH)},
     figures=(("transport", figures.transport_figures),),
     handles=((PlacementsMade, service.on_placements_made), (CaseConfirmed, service.on_case_confirmed)),
-    person_links=(),
-    nav=(),
+    nav=(Nav("/transport", "nav.transport", "read_transport"), Nav("/transport/driver", "nav.driver", "drive"),
+         Nav("/transport/arrivals", "nav.arrivals", "receive_transport")),
+    landing={Role.dispatcher: "/transport", Role.driver: "/transport/driver"},
     templates=Path(__file__).parent / "templates",
 )
 

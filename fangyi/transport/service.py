@@ -773,6 +773,11 @@ class Board:
     vehicles: list[Vehicle]
     labels: dict[int, str]  # vehicle id -> plate
     at: datetime
+    spots: dict[int, tuple[float, float]] = field(default_factory=dict)  # vehicle id -> where it is or goes
+
+    def age(self, task: Task) -> int:
+        """Minutes since the task was asked for."""
+        return _minutes(self.at - aware(task.created_at))
 
     def late(self, task: Task) -> bool:
         return task.status in LIVE and aware(task.latest_at) < self.at
@@ -789,7 +794,19 @@ def board(session: Session, actor: Principal) -> Board:
     tasks = list(session.scalars(select(Task).where(Task.status.in_(LIVE), in_jurisdiction(actor, Task.area_code))
                                  .order_by(Task.priority, Task.created_at, Task.id).limit(1000)))
     fleet = vehicles(session, actor)
-    return Board(tasks, fleet, {v.id: v.plate for v in fleet}, now())
+    spots: dict[int, tuple[float, float]] = {}
+    for vehicle in fleet:
+        mine = [t for t in tasks if t.vehicle_id == vehicle.id]
+        if mine:
+            lead = min(mine, key=lambda t: (t.trip or 0, t.id))
+            spots[vehicle.id] = ((lead.from_lat, lead.from_lon) if lead.status in ("assigned", "arrived")
+                                 else (lead.to_lat, lead.to_lon))
+        else:
+            try:
+                spots[vehicle.id] = area_point(session, vehicle.depot_area_code)
+            except Invalid:
+                continue
+    return Board(tasks, fleet, {v.id: v.plate for v in fleet}, now(), spots)
 
 
 def list_tasks(session: Session, actor: Principal, status: str | None, limit: int) -> list[Task]:

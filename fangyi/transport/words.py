@@ -45,6 +45,7 @@ REASON_WORDS = {
 WORDS: dict[str, tuple[str, str]] = {
     "nav.transport": ("转运调度", "Transport"),
     "nav.driver": ("我的任务", "My runs"),
+    "nav.arrivals": ("转运到达确认", "Arrivals"),
     "perm.read_transport": ("查看转运", "read transport"),
     "perm.dispatch": ("调度车辆", "dispatch vehicles"),
     "perm.request_transport": ("提出转运任务", "ask for transport"),

@@ -42,3 +42,18 @@ PROBES: Probes = {
     ("POST", f"{API}/driver/step"): Probe(sided=False, body=lambda w, s: {"step": "seen"}),
     ("GET", f"{API}/arrivals"): Probe(sided=False),
 }
+
+
+def trips(world: World, side: Side) -> dict[str, Any]:
+    return {"version": str(side["vehicle"].version), "trips": str(side["task"].id)}
+
+
+PROBES.update({
+    ("GET", "/transport"): Probe(sided=False),
+    ("POST", "/transport/suggest"): Probe(sided=False, form=lambda w, s: {}),
+    ("POST", "/transport/vehicles/{vehicle_id}/assign"): Probe(path=vehicle, form=trips),
+    ("GET", "/transport/driver"): Probe(sided=False),
+    ("POST", "/transport/driver/step"): Probe(sided=False, form=lambda w, s: {"step": "seen"}),
+    ("GET", "/transport/arrivals"): Probe(sided=False),
+    ("POST", "/transport/tasks/{task_id}/confirm"): Probe(path=task, form=lambda w, s: {}),
+})
