@@ -36,7 +36,7 @@ def transport_figures(session: Session, day: date, who: Principal) -> dict[str, 
         figures[f"{kind}_open"] = int(live.get(kind, 0))
     figures["people_moved"] = sum(len(r.person_ids or []) for r in delivered)
     figures["tube_boxes_delivered"] = sum(1 for r in delivered if r.kind == "samples")
-    figures["median_pickup_delay_minutes"] = round(median(delays)) if delays else None
+    figures["median_pickup_delay_minutes"] = round(median(delays)) if delays else "–"
     figures["case_transfers_in_time"] = (f"{sum(1 for r in cases if aware(r.delivered_at) <= aware(r.latest_at))}"
                                          f"/{len(cases)}")
     for state in VEHICLE_STATES:
