@@ -36,7 +36,7 @@ from fangyi.registry.models import Area, Person
 from fangyi.timeutil import aware, now
 from fangyi.tracing.events import CaseConfirmed
 from fangyi.transport import planner
-from fangyi.transport.models import CLASSES, LIVE, TASK_KINDS, VEHICLE_STATES, Place, Task, Vehicle
+from fangyi.transport.models import CLASSES, LIVE, PLACE_KINDS, TASK_KINDS, VEHICLE_STATES, Place, Task, Vehicle
 
 # Where a task's kind takes people by default, and how urgent it is (lower first).
 PRIORITY = {"hospital": 0, "fever_clinic": 1, "placement": 3, "samples": 4, "supplies": 5}
@@ -815,3 +815,46 @@ def list_tasks(session: Session, actor: Principal, status: str | None, limit: in
     if status is not None:
         query = query.where(Task.status == status)
     return list(session.scalars(query.order_by(Task.priority, Task.created_at, Task.id).limit(limit)))
+
+
+# --- the fleet's records --------------------------------------------------------
+
+
+def save_place(session: Session, actor: Principal, *, code: str, name: str, kind: str, area_code: str,
+               lat: float | None = None, lon: float | None = None) -> Place:
+    """A destination of the fleet (the designated hospital, the fever clinic, a lab), at an area."""
+    require(actor, "manage_fleet")
+    if kind not in PLACE_KINDS:
+        raise Invalid(f"kind {kind!r} is not one of {', '.join(PLACE_KINDS)}", column="kind")
+    area_point(session, area_code, column="area_code")
+    check_area(actor, area_code)
+    place = session.scalar(select(Place).where(Place.code == code))
+    before = audit.snapshot(place) if place is not None else None
+    if place is None:
+        place = Place(code=code, name=name, kind=kind, area_code=area_code, lat=lat, lon=lon)
+        session.add(place)
+    else:
+        check_area(actor, place.area_code)
+        place.name, place.kind, place.area_code, place.lat, place.lon = name, kind, area_code, lat, lon
+    session.flush()
+    audit.record(session, actor, "save", "transport_place", place.id, before=before, after=audit.snapshot(place))
+    return place
+
+
+def set_crew(session: Session, actor: Principal, vehicle_id: int, *, driver_username: str | None,
+             crew: Sequence[dict[str, str]] = ()) -> Vehicle:
+    """Who drives a vehicle (the signed-in driver whose phone shows its work) and its crew list."""
+    require(actor, "manage_fleet")
+    vehicle = _vehicle(session, actor, vehicle_id, lock=True)
+    before = {"driver_username": vehicle.driver_username, "crew": list(vehicle.crew or [])}
+    if driver_username is not None:
+        other = session.scalar(select(Vehicle).where(Vehicle.driver_username == driver_username,
+                                                     Vehicle.id != vehicle.id))
+        if other is not None:
+            raise Conflict(f"{driver_username} drives {other.plate} already")
+    vehicle.driver_username = driver_username
+    vehicle.crew = [{k: str(v)[:100] for k, v in member.items() if k in ("role", "name", "phone")} for member in crew]
+    session.flush()
+    audit.record(session, actor, "set_crew", "transport_vehicle", vehicle.id, before=before,
+                 after={"driver_username": driver_username, "crew": vehicle.crew})
+    return vehicle
