@@ -32,7 +32,7 @@ FLEET = (
 )
 
 
-def plant_fleet(session: Session, seed: int, seat: str, shitan: str, driver: str = "driver") -> int:
+def plant_fleet(session: Session, seed: int, seat: str, labs: tuple[tuple[str, str], ...] = ()) -> int:
     rng = random.Random(f"{seed}:fleet")
     depots = list(session.scalars(select(Area.code).where(Area.parent_code == seat).order_by(Area.code))) or [seat]
     text = io.StringIO()
@@ -49,6 +49,8 @@ def plant_fleet(session: Session, seed: int, seat: str, shitan: str, driver: str
                        area_code=hospital)
     service.save_place(session, SYSTEM, code="HD-FEVER", name="衡东县人民医院发热门诊", kind="fever_clinic",
                        area_code=hospital)
+    for code, name in labs:  # screening's boxes for these labs become tube tasks
+        service.save_place(session, SYSTEM, code=code, name=name, kind="lab", area_code=hospital)
     return len(FLEET)
 
 

@@ -72,7 +72,7 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     """
     rng = random.Random(f"{seed}:scenario")
     sites, rooms = _quarantine(session, rng)
-    plant_fleet(session, seed, _township(SEAT), _township(SHITAN))
+    plant_fleet(session, seed, _township(SEAT), LABS)
     step()
     case = _case(session, rng, until, tz)
     plant_work(session, _township(SEAT), _township(SHITAN))

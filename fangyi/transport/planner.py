@@ -24,6 +24,7 @@ from fangyi.protocols.reader import RiderRule, Transport
 
 HORIZON = 7 * 24 * 60  # minutes: nothing is planned further than a week ahead
 BIG = 10_000_000
+SLACK = 60  # minutes a load's shared window keeps beyond its ride
 
 
 @dataclass(frozen=True)
@@ -157,10 +158,12 @@ def make_loads(rules: Transport, jobs: Sequence[Job], max_seats: Mapping[str, in
         groups.setdefault(key, []).append(job)
     for (rider_class, *_), members in groups.items():
         room = max_seats.get(str(rider_class), 0)
+        # A load keeps a window a vehicle can still meet: the ride, the stops and an hour to get there.
+        needs = minutes_apart(rules, members[0].pick, members[0].drop) + 2 * rules.stop_minutes + SLACK
         current: list[Job] = []
         for job in members:
             trial = Load([*current, job])
-            if current and (trial.seats > room or trial.earliest > trial.latest):
+            if current and (trial.seats > room or trial.latest - trial.earliest < needs):
                 loads.append(Load(current))
                 current = []
             current.append(job)

@@ -33,6 +33,7 @@ from fangyi.quarantine import service as quarantine
 from fangyi.quarantine.events import PlacementsMade
 from fangyi.quarantine.models import Alert, Placement, QuarantineSite, TransportRequest
 from fangyi.registry.models import Area, Person
+from fangyi.screening.models import Box, SamplingPoint
 from fangyi.timeutil import aware, now
 from fangyi.tracing.events import CaseConfirmed
 from fangyi.transport import planner
@@ -253,6 +254,45 @@ def take_over(session: Session, actor: Principal, placement_ids: Sequence[int] |
     return made
 
 
+def take_over_boxes(session: Session, actor: Principal) -> list[Task]:
+    """Screening's boxes packed at a sampling point for a lab and not yet handed over become tube
+    tasks, once each, to the lab as the fleet knows it (a place of kind `lab` whose code is the lab's
+    code); a box for a lab the fleet has no place for waits for the dispatcher to type it. Screening
+    keeps its own hand-over and receipt of the box."""
+    rows = session.execute(
+        select(Box, SamplingPoint).join(SamplingPoint, SamplingPoint.id == Box.point_id)
+        .where(Box.handed_over_at.is_(None), Box.received_at.is_(None), Box.lab_code.is_not(None),
+               in_jurisdiction(actor, SamplingPoint.area_code))
+        .order_by(Box.id)).all()
+    if not rows:
+        return []
+    refs = {f"screening:box:{box.id}": (box, point) for box, point in rows}
+    taken = set(session.scalars(select(Task.source_ref).where(Task.source_ref.in_(sorted(refs)))))
+    labs = {p.code: p for p in session.scalars(select(Place).where(Place.kind == "lab"))}
+    window = timedelta(hours=current().screening.result_overdue_hours)
+    made = []
+    for ref, (box, point) in refs.items():
+        lab = labs.get(box.lab_code or "")
+        if ref in taken or lab is None:
+            continue
+        try:
+            pick, drop = area_point(session, point.area_code), _place_point(session, lab)
+        except Invalid:
+            continue
+        made.append(_new_task(session, kind="samples", rider_class="tubes", priority=PRIORITY["samples"],
+                              area_code=point.area_code, from_area_code=point.area_code,
+                              from_label=point.name[:300], from_lat=pick[0], from_lon=pick[1],
+                              to_area_code=lab.area_code, to_label=lab.name[:300], to_lat=drop[0], to_lon=drop[1],
+                              items=[box.code], seats=1, earliest_at=aware(box.packed_at),
+                              latest_at=aware(box.packed_at) + window, requested_by=actor.username,
+                              source_ref=ref))
+    session.flush()
+    if made:
+        audit.record(session, actor, "take_over", "transport_task", None,
+                     after={"tasks": [t.id for t in made], "boxes": [t.items[0] for t in made]})
+    return made
+
+
 def on_placements_made(session: Session, actor: Principal, event: PlacementsMade) -> None:
     """Quarantine placed people at a site: their transport requests become tasks at once."""
     take_over(session, actor, [p.placement_id for p in event.placed if p.setting == "centralized"])
@@ -366,6 +406,29 @@ class Suggestion:
     at: datetime
     routes: list[dict[str, Any]]
     unplanned: list[dict[str, Any]]
+    plan: planner.Plan
+
+
+@dataclass
+class Planning:
+    """What a suggestion is planned from: the open tasks and the fleet in service, as the planner sees them."""
+
+    at: datetime
+    tasks: list[Task]
+    fleet: list[Vehicle]
+    jobs: list[planner.Job]
+    cars: list[planner.Car]
+
+
+def planning(session: Session, actor: Principal) -> Planning:
+    require(actor, "dispatch")
+    moment = now()
+    tasks = list(session.scalars(select(Task).where(Task.status == "open", in_jurisdiction(actor, Task.area_code))
+                                 .order_by(Task.priority, Task.latest_at, Task.id)))
+    fleet = [v for v in vehicles(session, actor) if v.state != "off_duty"]
+    live = list(session.scalars(select(Task).where(Task.status.in_(LIVE), Task.vehicle_id.is_not(None))))
+    return Planning(moment, tasks, fleet, [_job(t, moment) for t in tasks],
+                    [_car(session, v, moment, live) for v in fleet])
 
 
 def suggest(session: Session, actor: Principal, *, seconds: float = 1.0) -> Suggestion:
@@ -374,21 +437,17 @@ def suggest(session: Session, actor: Principal, *, seconds: float = 1.0) -> Sugg
     require(actor, "dispatch")
     reconcile(session, actor)
     take_over(session, actor)
-    moment = now()
-    tasks = list(session.scalars(select(Task).where(Task.status == "open", in_jurisdiction(actor, Task.area_code))
-                                 .order_by(Task.priority, Task.latest_at, Task.id)))
-    fleet = [v for v in vehicles(session, actor) if v.state != "off_duty"]
-    live = list(session.scalars(select(Task).where(Task.status.in_(LIVE), Task.vehicle_id.is_not(None))))
-    cars = [_car(session, v, moment, live) for v in fleet]
-    jobs = [_job(t, moment) for t in tasks]
-    plan = planner.solve(rules(), jobs, cars, seconds=seconds)
-    by_vehicle = {v.id: v for v in fleet}
+    take_over_boxes(session, actor)
+    basis = planning(session, actor)
+    moment = basis.at
+    plan = planner.solve(rules(), basis.jobs, basis.cars, seconds=seconds)
+    by_vehicle = {v.id: v for v in basis.fleet}
     routes = [{"vehicle_id": vid, "plate": by_vehicle[vid].plate, "version": by_vehicle[vid].version,
                "trips": [{"task_ids": trip.job_ids, "pickup_at": moment + timedelta(minutes=trip.pickup),
                           "dropoff_at": moment + timedelta(minutes=trip.dropoff)} for trip in trips]}
               for vid, trips in plan.routes.items()]
     unplanned = [{"task_id": tid, "reason": reason} for tid, reason in sorted(plan.unplanned.items())]
-    return Suggestion(moment, routes, unplanned)
+    return Suggestion(moment, routes, unplanned, plan)
 
 
 def check_trip(the_rules: Transport, vehicle: Vehicle, tasks: Sequence[Task]) -> None:

@@ -163,3 +163,20 @@ def test_bad_input(db, cast, fleet):
             person_ids=[person.id]))
     with pytest.raises(NotFound):
         service.get_task(db, cast["dispatcher"], 10**9)
+
+
+def test_a_packed_box_of_tubes_becomes_a_task_to_its_lab(db, cast, fleet):
+    from fangyi.screening.models import Box, SamplingPoint
+    from fangyi.transport.models import Place
+
+    point = SamplingPoint(code="P-1", name="石金村委会采样点", area_code=SHIJIN)
+    db.add(point)
+    db.add(Place(code="L1", name="县人民医院检验科", kind="lab", area_code=CHENGGUAN))
+    db.flush()
+    db.add(Box(code="BOX-1", point_id=point.id, lab_code="L1"))
+    db.add(Box(code="BOX-2", point_id=point.id, lab_code="NO-SUCH-LAB"))
+    db.flush()
+    made = service.take_over_boxes(db, cast["dispatcher"])
+    assert [(t.kind, t.rider_class, t.items, t.to_label) for t in made] == [
+        ("samples", "tubes", ["BOX-1"], "县人民医院检验科")]
+    assert service.take_over_boxes(db, cast["dispatcher"]) == []  # once each
