@@ -47,6 +47,14 @@ MIX = ((0.35, "placement", "close_contact"), (0.2, "placement", "secondary_conta
        (0.05, "fever_clinic", "suspected"), (0.25, "samples", "tubes"), (0.15, "supplies", "supplies"))
 
 
+def _draw(pick: float) -> tuple[str, str]:
+    for share, kind, rider in MIX:
+        if pick < share:
+            return kind, rider
+        pick -= share
+    return MIX[-1][1], MIX[-1][2]
+
+
 def _seed(session: Session, tasks: int, vehicles: int, rng: random.Random) -> None:
     areas = [{"code": COUNTY, "name": "衡东县", "level": "county", "parent_code": None, "lat": CENTRE[0],
               "lon": CENTRE[1]}]
@@ -73,11 +81,7 @@ def _seed(session: Session, tasks: int, vehicles: int, rng: random.Random) -> No
     start = now()
     rows = []
     for n in range(tasks):
-        pick = rng.random()
-        for share, kind, rider in MIX:
-            if pick < share:
-                break
-            pick -= share
+        kind, rider = _draw(rng.random())
         source = rng.choice(villages[4:])
         target = rng.choice(seat)
         if kind == "supplies":
