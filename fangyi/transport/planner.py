@@ -53,29 +53,18 @@ class Car:
     ready: int = 0  # minutes from now until it can set off (busy, disinfecting)
 
 
-@dataclass
 class Load:
-    jobs: list[Job]
+    """Tasks riding together; its seats and shared window are worked out once."""
 
-    @property
-    def first(self) -> Job:
-        return self.jobs[0]
+    __slots__ = ("earliest", "first", "jobs", "latest", "priority", "seats")
 
-    @property
-    def seats(self) -> int:
-        return sum(job.seats for job in self.jobs)
-
-    @property
-    def earliest(self) -> int:
-        return max(job.earliest for job in self.jobs)
-
-    @property
-    def latest(self) -> int:
-        return min(job.latest for job in self.jobs)
-
-    @property
-    def priority(self) -> int:
-        return min(job.priority for job in self.jobs)
+    def __init__(self, jobs: list[Job]) -> None:
+        self.jobs = jobs
+        self.first = jobs[0]
+        self.seats = sum(job.seats for job in jobs)
+        self.earliest = max(job.earliest for job in jobs)
+        self.latest = min(job.latest for job in jobs)
+        self.priority = min(job.priority for job in jobs)
 
 
 @dataclass
@@ -143,6 +132,23 @@ def travel_matrix(rules: Transport, points: Sequence[tuple[float, float]]) -> np
     return minutes
 
 
+def _minutes_from(rules: Transport, lats: np.ndarray, lons: np.ndarray, point: tuple[float, float]) -> np.ndarray:
+    """Minutes from each of many points to one (the travel matrix's formula, one row of it)."""
+    lat1, lon1 = np.radians(lats), np.radians(lons)
+    lat2, lon2 = math.radians(point[0]), math.radians(point[1])
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * math.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    minutes: np.ndarray = np.ceil(km * rules.road_factor / rules.speed_kmh * 60).astype(np.int64)
+    return minutes
+
+
+def _able(rules: Transport, loads: Sequence[Load], cars: Sequence[Car]) -> list[np.ndarray]:
+    """For each load, the indexes of the cars that may carry it (kind and seats)."""
+    seats = np.array([car.seats for car in cars], dtype=np.int64)
+    kinds = {name: np.array([car.kind in r.vehicles for car in cars], dtype=bool) for name, r in rules.riders.items()}
+    return [np.flatnonzero(kinds[load.first.rider_class] & (seats >= load.seats)) for load in loads]
+
+
 def make_loads(rules: Transport, jobs: Sequence[Job], max_seats: Mapping[str, int]) -> list[Load]:
     """Tasks that may ride together, from one pick-up to one drop-off, within the seats of the largest
     vehicle their class may use; each window-compatible."""
@@ -180,14 +186,17 @@ def _service(rules: Transport, load: Load) -> int:
     return rules.stop_minutes + rule(rules, load.first.rider_class).disinfect_minutes
 
 
-def why_not(rules: Transport, load: Load, cars: Sequence[Car]) -> str:
+def why_not(rules: Transport, load: Load, cars: Sequence[Car], able: np.ndarray | None = None) -> str:
     """Why a load could not be planned: no vehicle with the seats, a window no vehicle can meet from
     where it stands, or every suitable vehicle busy meanwhile."""
-    able = [c for c in cars if may_carry(rules, c, load)]
-    if not able:
+    which = _able(rules, [load], cars)[0] if able is None else able
+    if not len(which):
         return "seats"
     ride = minutes_apart(rules, load.first.pick, load.first.drop)
-    soonest = min(max(c.ready + minutes_apart(rules, c.at, load.first.pick), load.earliest) for c in able)
+    lats = np.array([cars[i].at[0] for i in which])
+    lons = np.array([cars[i].at[1] for i in which])
+    ready = np.array([cars[i].ready for i in which], dtype=np.int64)
+    soonest = int(np.maximum(ready + _minutes_from(rules, lats, lons, load.first.pick), load.earliest).min())
     if soonest + rules.stop_minutes + ride > load.latest or load.earliest > load.latest:
         return "window"
     return "busy"
@@ -201,14 +210,14 @@ def solve(rules: Transport, jobs: Sequence[Job], cars: Sequence[Car], *, seconds
     if not jobs:
         return plan
     loads = make_loads(rules, jobs, _max_seats(rules, cars))
-    able = [[v for v, car in enumerate(cars) if may_carry(rules, car, load)] for load in loads]
+    able = _able(rules, loads, cars)
     for load, which in zip(loads, able, strict=True):
-        if not which:
+        if not len(which):
             plan.unplanned.update({job.id: "seats" for job in load.jobs})
     kept = []
     for load, which in zip(loads, able, strict=True):
         ride = minutes_apart(rules, load.first.pick, load.first.drop)
-        if not which:
+        if not len(which):
             continue
         if min(load.latest, HORIZON) - ride - rules.stop_minutes < max(0, load.earliest):
             plan.unplanned.update({job.id: "window" for job in load.jobs})
@@ -259,8 +268,9 @@ def solve(rules: Transport, jobs: Sequence[Job], cars: Sequence[Car], *, seconds
         clock.CumulVar(drop).SetRange(earliest, latest)
         if len(which) < n_cars:
             # -1: left out (the disjunction below); SetAllowedVehiclesForIndex's binding takes no list.
-            routing.VehicleVar(pick).SetValues([-1, *which])
-            routing.VehicleVar(drop).SetValues([-1, *which])
+            allowed = [-1, *(int(v) for v in which)]
+            routing.VehicleVar(pick).SetValues(allowed)
+            routing.VehicleVar(drop).SetValues(allowed)
         penalty = BIG // (1 + min(load.priority, 9)) * len(load.jobs)
         routing.AddDisjunction([pick], penalty)
         routing.AddDisjunction([drop], penalty)
@@ -280,7 +290,7 @@ def solve(rules: Transport, jobs: Sequence[Job], cars: Sequence[Car], *, seconds
     if found is None:
         for load, _ in kept:
             if load.first.id not in plan.unplanned:
-                reason = why_not(rules, load, cars)
+                reason = why_not(rules, load, cars, _able(rules, [load], cars)[0])
                 plan.unplanned.update({job.id: reason if reason != "busy" else "time" for job in load.jobs})
         return plan
     placed: set[int] = set()
@@ -317,27 +327,35 @@ def _greedy(rules: Transport, loads: Sequence[Load], cars: Sequence[Car]) -> tup
     """The greedy plan, and each vehicle's loads (indexes into `loads`) in order."""
     plan = Plan(solver="greedy")
     order: dict[int, list[int]] = {}
-    where = {car.id: car.at for car in cars}
-    ready = {car.id: max(0, car.ready) for car in cars}
+    if not cars:
+        for load in loads:
+            plan.unplanned.update({job.id: "seats" for job in load.jobs})
+        return plan, order
+    lats = np.array([car.at[0] for car in cars], dtype=float)
+    lons = np.array([car.at[1] for car in cars], dtype=float)
+    ready = np.array([max(0, car.ready) for car in cars], dtype=np.int64)
+    able = _able(rules, loads, cars)
     for k in sorted(range(len(loads)), key=lambda i: (loads[i].priority, loads[i].latest, i)):
-        load = loads[k]
-        best: tuple[int, int, int] | None = None
+        load, which = loads[k], able[k]
         ride = minutes_apart(rules, load.first.pick, load.first.drop)
-        for car in cars:
-            if not may_carry(rules, car, load):
-                continue
-            start = max(ready[car.id] + minutes_apart(rules, where[car.id], load.first.pick), load.earliest, 0)
-            drop = start + rules.stop_minutes + ride
-            if drop <= min(load.latest, HORIZON) and (best is None or start < best[0]):
-                best = (start, drop, car.id)
-        if best is None:
-            plan.unplanned.update({job.id: why_not(rules, load, cars) for job in load.jobs})
+        if len(which):
+            start = np.maximum(ready[which] + _minutes_from(rules, lats[which], lons[which], load.first.pick),
+                               max(load.earliest, 0))
+            fits = np.flatnonzero(start + rules.stop_minutes + ride <= min(load.latest, HORIZON))
+        else:
+            fits = which
+        if not len(fits):
+            plan.unplanned.update({job.id: why_not(rules, load, cars, which) for job in load.jobs})
             continue
-        start, drop, car_id = best
-        plan.routes.setdefault(car_id, []).append(Trip([job.id for job in load.jobs], start, drop))
-        order.setdefault(car_id, []).append(k)
-        where[car_id] = load.first.drop
-        ready[car_id] = drop + _service(rules, load)
+        best = fits[int(np.argmin(start[fits]))]
+        v = int(which[best])
+        begin = int(start[best])
+        drop = begin + rules.stop_minutes + ride
+        car = cars[v]
+        plan.routes.setdefault(car.id, []).append(Trip([job.id for job in load.jobs], begin, drop))
+        order.setdefault(car.id, []).append(k)
+        lats[v], lons[v] = load.first.drop
+        ready[v] = drop + _service(rules, load)
     return plan, order
 
 

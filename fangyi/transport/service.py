@@ -202,56 +202,66 @@ def take_over(session: Session, actor: Principal, placement_ids: Sequence[int] |
     made = []
     sites = {s.id: s for s in session.scalars(select(QuarantineSite).where(
         QuarantineSite.id.in_({p.site_id for _, p, _ in rows if p.site_id is not None})))}
-    window = timedelta(hours=rules().default_window_hours)
     for key, members in groups.items():
-        request, placement, person = members[0]
-        people = sorted({m[2].id for m in members})
-        refs = sorted(m[0].id for m in members)
         try:
-            pick = area_point(session, person.area_code)
+            task = _from_request(session, actor, key, members, sites)
         except Invalid:
-            continue  # a home without coordinates: left to the command office's own list
-        common = {"area_code": person.area_code, "from_area_code": person.area_code,
-                  "from_label": (request.from_place or person.area_code)[:300], "from_lat": pick[0],
-                  "from_lon": pick[1], "person_ids": people, "seats": len(people),
-                  "requested_by": actor.username, "source_ref": f"quarantine:transport_request:{refs[0]}",
-                  "placement_id": placement.id, "transport_request_ids": refs}
-        if key[0] == "placement":
-            site = sites.get(placement.site_id) if placement.site_id is not None else None
-            if site is None:
-                continue
-            drop = (site.lat, site.lon) if site.lat is not None and site.lon is not None else area_point(
-                session, site.area_code)
-            rider = CLASS_OF_CATEGORY.get(placement.category, "other")
-            made.append(_new_task(session, kind="placement", rider_class=rider, priority=PRIORITY["placement"],
-                                  to_area_code=site.area_code, to_label=request.to_place[:300], to_lat=drop[0],
-                                  to_lon=drop[1], household_id=person.household_id if rider == "close_contact"
-                                  else None, earliest_at=aware(request.created_at),
-                                  latest_at=aware(request.created_at) + window, **common))
-        else:
-            alert = session.scalar(select(Alert.kind).where(Alert.person_id == person.id)
-                                   .order_by(Alert.at.desc(), Alert.id.desc()).limit(1))
-            fever = alert != "positive"
-            where = "fever_clinic" if fever else "designated_hospital"
-            to_code, to_label, drop = _destination(session, where, person.area_code, request.to_place)
-            if placement.site_id is not None and placement.site_id in sites:
-                site = sites[placement.site_id]
-                common["from_area_code"] = common["area_code"] = site.area_code
-                common["from_lat"], common["from_lon"] = (site.lat, site.lon) if site.lat is not None and \
-                    site.lon is not None else area_point(session, site.area_code)
-            made.append(_new_task(session, kind="fever_clinic" if fever else "hospital",
-                                  rider_class="suspected" if fever else "case",
-                                  priority=PRIORITY["fever_clinic" if fever else "hospital"],
-                                  to_area_code=to_code, to_label=to_label[:300], to_lat=drop[0], to_lon=drop[1],
-                                  earliest_at=aware(request.created_at),
-                                  latest_at=aware(request.created_at) + timedelta(hours=_window_hours("hospital")),
-                                  **common))
+            continue  # a site or clinic without coordinates: left to the command office's own list
+        if task is not None:
+            made.append(task)
     session.flush()
     if made:
         audit.record(session, actor, "take_over", "transport_task", None,
                      after={"tasks": [t.id for t in made], "transport_requests": sorted(
                          i for t in made for i in t.transport_request_ids)})
     return made
+
+
+def _from_request(session: Session, actor: Principal, key: tuple[Any, ...], members: list[Any],
+                  sites: dict[int, QuarantineSite]) -> Task | None:
+    """One task for a group of quarantine's transport requests (a household to a site, or one person
+    to the fever clinic or the hospital); None when its places cannot be placed on the map."""
+    request, placement, person = members[0]
+    try:
+        pick = area_point(session, person.area_code)
+    except Invalid:
+        return None  # a home without coordinates: left to the command office's own list
+    refs = sorted(m[0].id for m in members)
+    common: dict[str, Any] = {
+        "area_code": person.area_code, "from_area_code": person.area_code,
+        "from_label": (request.from_place or person.area_code)[:300], "from_lat": pick[0], "from_lon": pick[1],
+        "person_ids": sorted({m[2].id for m in members}), "seats": len({m[2].id for m in members}),
+        "requested_by": actor.username, "source_ref": f"quarantine:transport_request:{refs[0]}",
+        "placement_id": placement.id, "transport_request_ids": refs, "earliest_at": aware(request.created_at)}
+    site = sites.get(placement.site_id) if placement.site_id is not None else None
+    if key[0] == "placement":
+        if site is None:
+            return None
+        drop = _site_point(session, site)
+        rider = CLASS_OF_CATEGORY.get(placement.category, "other")
+        return _new_task(session, kind="placement", rider_class=rider, priority=PRIORITY["placement"],
+                         to_area_code=site.area_code, to_label=request.to_place[:300], to_lat=drop[0],
+                         to_lon=drop[1], household_id=person.household_id if rider == "close_contact" else None,
+                         latest_at=aware(request.created_at) + timedelta(hours=rules().default_window_hours),
+                         **common)
+    alert = session.scalar(select(Alert.kind).where(Alert.person_id == person.id)
+                           .order_by(Alert.at.desc(), Alert.id.desc()).limit(1))
+    kind = "hospital" if alert == "positive" else "fever_clinic"
+    to_code, to_label, drop = _destination(session, "designated_hospital" if kind == "hospital" else "fever_clinic",
+                                           person.area_code, request.to_place)
+    if site is not None:  # from the site where the alert was raised
+        common["from_area_code"] = common["area_code"] = site.area_code
+        common["from_lat"], common["from_lon"] = _site_point(session, site)
+    return _new_task(session, kind=kind, rider_class="case" if kind == "hospital" else "suspected",
+                     priority=PRIORITY[kind], to_area_code=to_code, to_label=to_label[:300], to_lat=drop[0],
+                     to_lon=drop[1], latest_at=aware(request.created_at) + timedelta(hours=_window_hours("hospital")),
+                     **common)
+
+
+def _site_point(session: Session, site: QuarantineSite) -> tuple[float, float]:
+    if site.lat is not None and site.lon is not None:
+        return (site.lat, site.lon)
+    return area_point(session, site.area_code)
 
 
 def take_over_boxes(session: Session, actor: Principal) -> list[Task]:
@@ -383,11 +393,24 @@ def _minutes(delta: timedelta) -> int:
     return int(delta.total_seconds() // 60)
 
 
+def _depot(session: Session, vehicle: Vehicle) -> tuple[float, float]:
+    return area_point(session, vehicle.depot_area_code, column="depot_area_code")
+
+
+def _placeable(session: Session, vehicle: Vehicle) -> bool:
+    """Whether the planner can place the vehicle (its depot, or an area above it, has coordinates)."""
+    try:
+        _depot(session, vehicle)
+    except Invalid:
+        return False
+    return True
+
+
 def _car(session: Session, vehicle: Vehicle, moment: datetime, live: Sequence[Task]) -> planner.Car:
     """A vehicle as the planner sees it: where it will be and when it can set off, after its own
     tasks and any disinfection due."""
     the_rules = rules()
-    at = area_point(session, vehicle.depot_area_code)
+    at = _depot(session, vehicle)
     ready = 0
     if vehicle.needs_disinfection:
         ready = the_rules.riders["case"].disinfect_minutes - _minutes(moment - aware(vehicle.state_since))
@@ -425,7 +448,7 @@ def planning(session: Session, actor: Principal) -> Planning:
     moment = now()
     tasks = list(session.scalars(select(Task).where(Task.status == "open", in_jurisdiction(actor, Task.area_code))
                                  .order_by(Task.priority, Task.latest_at, Task.id)))
-    fleet = [v for v in vehicles(session, actor) if v.state != "off_duty"]
+    fleet = [v for v in vehicles(session, actor) if v.state != "off_duty" and _placeable(session, v)]
     live = list(session.scalars(select(Task).where(Task.status.in_(LIVE), Task.vehicle_id.is_not(None))))
     return Planning(moment, tasks, fleet, [_job(t, moment) for t in tasks],
                     [_car(session, v, moment, live) for v in fleet])
@@ -547,6 +570,7 @@ def _preempt(session: Session, actor: Principal, task: Task) -> Vehicle | None:
     fleet = list(session.scalars(select(Vehicle).where(Vehicle.kind.in_(allowed), Vehicle.state != "off_duty",
                                                        in_jurisdiction(actor, Vehicle.depot_area_code),
                                                        Vehicle.seats >= task.seats).order_by(Vehicle.id)))
+    fleet = [v for v in fleet if _placeable(session, v)]
     if not fleet:
         return None
     live = list(session.scalars(select(Task).where(Task.status.in_(LIVE), Task.vehicle_id.is_not(None))))

@@ -39,7 +39,8 @@ def test_vehicles_file_loads_good_rows_and_reports_the_bad(db, cast):
                                                              (7, "plate")]
     vehicles = db.execute(select(Vehicle.plate, Vehicle.kind, Vehicle.seats, Vehicle.state)
                           .order_by(Vehicle.plate)).all()
-    assert [tuple(v) for v in vehicles] == [("湘D0301", "bus", 20, "free"), ("湘D120F1", "negative_pressure", 2, "free")]
+    assert [tuple(v) for v in vehicles] == [("湘D0301", "bus", 20, "free"),
+                                            ("湘D120F1", "negative_pressure", 2, "free")]
     again = run_import(db, cast["dispatcher"], "vehicles", _file(*ROWS[:2]), filename="vehicles.csv")
     assert (again.rows_loaded, again.rows_unchanged) == (0, 2)
     changed = run_import(db, cast["dispatcher"], "vehicles", _file("湘D0301,bus,30,衡东县公交公司,430424102000"),
