@@ -413,7 +413,14 @@ def _car(session: Session, vehicle: Vehicle, moment: datetime, live: Sequence[Ta
     at = _depot(session, vehicle)
     ready = 0
     if vehicle.needs_disinfection:
-        ready = the_rules.riders["case"].disinfect_minutes - _minutes(moment - aware(vehicle.state_since))
+        # The minutes due after what it last carried, from when it was delivered.
+        last_load = session.execute(select(Task.rider_class, Task.delivered_at).where(
+            Task.vehicle_id == vehicle.id, Task.delivered_at.is_not(None))
+            .order_by(Task.delivered_at.desc(), Task.id.desc()).limit(1)).first()
+        due = planner.rule(the_rules, last_load[0]).disinfect_minutes if last_load else max(
+            r.disinfect_minutes for r in the_rules.riders.values())
+        since = aware(last_load[1]) if last_load and last_load[1] else aware(vehicle.state_since)
+        ready = due - _minutes(moment - since)
     mine = sorted((t for t in live if t.vehicle_id == vehicle.id), key=lambda t: (t.trip or 0, t.id))
     if mine:
         last = mine[-1]

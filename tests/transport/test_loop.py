@@ -78,6 +78,9 @@ def test_the_loop_closes_only_on_the_sites_confirmation(db, cast, fleet):
     assert vehicle.needs_disinfection and vehicle.state == "disinfecting"
     with pytest.raises(Conflict, match="disinfection"):
         service.set_state(db, cast["dispatcher"], vehicle.id, "free")
+    # The planner keeps it out of work for the edition's minutes after close contacts (cn-8: 30).
+    car = next(c for c in service.planning(db, cast["dispatcher"]).cars if c.id == vehicle.id)
+    assert 29 <= car.ready <= 30
     with pytest.raises(Forbidden):
         service.confirm_arrival(db, cast["village_doctor"], task.id)  # not a receiving role
     assert task.status == "delivered"
