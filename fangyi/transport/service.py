@@ -421,7 +421,9 @@ def _car(session: Session, vehicle: Vehicle, moment: datetime, live: Sequence[Ta
             r.disinfect_minutes for r in the_rules.riders.values())
         since = aware(last_load[1]) if last_load and last_load[1] else aware(vehicle.state_since)
         ready = due - _minutes(moment - since)
-    mine = sorted((t for t in live if t.vehicle_id == vehicle.id), key=lambda t: (t.trip or 0, t.id))
+    # What it still has to carry (a delivered task no longer holds it, but its disinfection may).
+    mine = sorted((t for t in live if t.vehicle_id == vehicle.id and t.status in ("assigned", *ON_BOARD)),
+                  key=lambda t: (t.trip or 0, t.id))
     if mine:
         last = mine[-1]
         at = (last.to_lat, last.to_lon)
