@@ -37,6 +37,7 @@ from fangyi.registry import part as registry
 from fangyi.screening import part as screening
 from fangyi.screening import scan_api
 from fangyi.tracing import part as tracing
+from fangyi.transport import part as transport
 from fangyi.web.assets import install_assets
 from fangyi.web.guard import Refusal, guarded
 from fangyi.web.http import BODY_SCHEMAS, problems
@@ -58,6 +59,7 @@ PARTS: tuple[Part, ...] = (
     tracing.PART,
     screening.PART,
     zones.PART,
+    transport.PART,
     workforce.PART,
     command.PART,
 )

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM
+from fangyi.demo.fleet import plant_fleet, plant_work
 from fangyi.demo.places import COUNTY_CODE, COUNTY_NAME, SEAT, SHITAN, STREETS, TOWNSHIPS
 from fangyi.imports.service import run_import
 from fangyi.protocols.reader import current
@@ -71,8 +72,10 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     """
     rng = random.Random(f"{seed}:scenario")
     sites, rooms = _quarantine(session, rng)
+    plant_fleet(session, seed, _township(SEAT), LABS)
     step()
     case = _case(session, rng, until, tz)
+    plant_work(session, _township(SEAT), _township(SHITAN))
     step()
     round_code, points = _screening(session, until, tz)
     step()

@@ -146,6 +146,28 @@ class Epi(_Strict):
     rt_prior_sd: float = Field(default=5.0, gt=0)
 
 
+class RiderRule(_Strict):
+    """How one class of rider or load travels: with whom it may share a vehicle (alone; its own
+    household only; others of its kind), which kinds of vehicle may carry it, and how long the
+    vehicle is disinfected afterwards (0: no disinfection due)."""
+
+    shares: Literal["alone", "household", "kind"]
+    vehicles: tuple[str, ...]
+    disinfect_minutes: int = Field(ge=0, default=0)
+    people: bool = True
+
+
+class Transport(_Strict):
+    """Closed-loop transport: the separation rules per rider class, and the travel model."""
+
+    road_factor: float = Field(gt=0)
+    speed_kmh: float = Field(gt=0)
+    stop_minutes: int = Field(ge=0)
+    # How long a task waits before the board shows it late when it asks for no time of its own.
+    default_window_hours: int = Field(ge=1)
+    riders: dict[str, RiderRule]
+
+
 class Protocol(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -163,6 +185,7 @@ class Protocol(BaseModel):
     screening: Screening
     placement: Placement
     clocks: dict[str, int]
+    transport: Transport
     arrivals: dict[str, Any] = {}
     epi: Epi = Epi()
     # Shifts and the limits of a person's hours (fangyi.workforce.rules reads it, over its defaults).

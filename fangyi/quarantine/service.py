@@ -18,7 +18,7 @@ from fangyi.audit import service as audit
 from fangyi.errors import Conflict, NotFound
 from fangyi.protocols.reader import current
 from fangyi.quarantine.clock import rule_for
-from fangyi.quarantine.models import Alert, Placement, PlacementRequest, QuarantineSite, Room
+from fangyi.quarantine.models import Alert, Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
 from fangyi.quarantine.scope import hidden, placements_seen, sees_placement
 
 __all__ = ["Affected", "IndexTurned", "PlacementRequest", "Wanted", "flag_for_review", "handle_index_turned",
@@ -195,3 +195,15 @@ def handle_index_turned(session: Session, actor: Principal, index_person_id: int
 def traced_at(alert: Alert) -> datetime | None:
     raw: Any = (alert.detail or {}).get("traced_at")
     return parse_instant(raw) if raw else None
+
+
+def transport_carried(session: Session, actor: Principal, transport_id: int) -> None:
+    """The transport part closed the loop on one of quarantine's transport requests (its person
+    arrived, as the receiving side confirmed): the request is done. Transport checked the actor's
+    permission and jurisdiction over its own task before asking."""
+    transport = session.get(TransportRequest, transport_id)
+    if transport is None or transport.status == "done":
+        return
+    transport.status, transport.done_at = "done", now()
+    session.flush()
+    audit.record(session, actor, "done", "transport_request", transport.id, note="transport: arrival confirmed")

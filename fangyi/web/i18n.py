@@ -50,12 +50,6 @@ CORE: dict[str, tuple[str, str]] = {
     "common.truncated": ("仅导出前 {n} 条，共 {total} 条；请按区域分批导出",
                          "Only the first {n} of {total} rows; export area by area"),
     # Roles whose own part is still to come land on the nearest page; it says so (base.html).
-    "landing.pending.driver": ("转运任务功能尚在建设中：目前请按转运调度的电话执行转运。此处为您的账户页。",
-                               "Transport runs are still being built: take your runs from the dispatcher by phone "
-                               "for now. This is your account page."),
-    "landing.pending.dispatcher": ("转运调度功能尚在建设中：目前可在此查询场所，隔离安置由指挥部办公室在“隔离”页分配。",
-                                   "Dispatching is still being built: look up venues here; the command office "
-                                   "allocates quarantine rooms on the quarantine page."),
     "landing.pending.checkpoint": ("卡口登记功能尚在建设中：目前可在此查询人员身份。",
                                    "Checkpoint registration is still being built: look people up here for now."),
     "landing.pending.village_doctor": ("村医健康监测工作台尚在建设中：目前可在此查询本辖区人员，核酸筛查见“核酸检测”。",

@@ -24,7 +24,7 @@ _envs: dict[int, tuple[Installed, Environment]] = {}
 
 # Roles whose own part is still to come, and the page each lands on meanwhile: that page says so
 # (the word landing.pending.<role>). A part that gives the role a landing of its own ends the note.
-PLACEHOLDERS = {"driver": "/account", "dispatcher": "/venues", "checkpoint": "/persons", "village_doctor": "/persons"}
+PLACEHOLDERS = {"checkpoint": "/persons", "village_doctor": "/persons"}
 
 
 def environment() -> Environment:

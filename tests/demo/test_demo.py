@@ -25,6 +25,7 @@ from fangyi.registry.models import VENUE_KINDS, Area, Checkin, Person, Venue
 from fangyi.screening.models import SamplingPoint, ScreeningRound
 from fangyi.timeutil import day_bounds, local_tz
 from fangyi.tracing.models import Case, Contact
+from fangyi.transport.models import Task, Vehicle
 
 UNTIL = date(2022, 3, 30)
 TOWNSHIP_NAMES = {"石滩乡", "南湾乡", "洣水镇", "吴集镇", "三樟镇", "草市镇", "大浦镇", "新塘镇", "霞流镇", "甘溪镇",
@@ -180,6 +181,15 @@ def test_demo_opens_on_the_first_day_of_the_outbreak(committed_db: str) -> None:
         assert screening.starts_at.astimezone(local_tz()).date() == UNTIL + timedelta(days=1)
         points = session.scalars(select(SamplingPoint.area_code)).all()
         assert len(points) >= 2 and all(code.startswith("430424201") for code in points)
+
+        # The fleet: the case's transfer went to a negative-pressure ambulance the demo driver drives,
+        # and the dispatcher has supplies and tube boxes to plan.
+        transfer = session.scalar(select(Task).where(Task.kind == "hospital", Task.case_id == case.id))
+        assert transfer is not None and transfer.vehicle_id is not None and transfer.status == "assigned"
+        ambulance = session.get(Vehicle, transfer.vehicle_id)
+        assert ambulance is not None and (ambulance.kind, ambulance.driver_username) == ("negative_pressure", "driver")
+        assert session.scalar(select(func.count()).select_from(Vehicle)) >= 10
+        assert session.scalar(select(func.count()).where(Task.status == "open")) >= 3
 
     report = CliRunner().invoke(app, ["report", "daily", "--date", UNTIL.isoformat(), "--json"])
     assert report.exit_code == 0, report.output

@@ -2,7 +2,7 @@
 start: ux_workforce_assignments_staff_start), absences, teams
 
 Revision ID: 0730
-Revises: 0705
+Revises: 0720
 Create Date: 2026-12-04 14:39:59.082546
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0730'
-down_revision = '0705'
+down_revision = '0720'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Transport: closed-loop dispatch of the county fleet."""
