@@ -170,8 +170,10 @@ def figure(days: list[dict[str, Any]], estimates: list[dict[str, Any]], words: d
              "x": [e["date"] for e in rt_shown], "y": [e["mean"] for e in rt_shown], "line": {"color": "#c83c3c"}},
         ],
         "layout": {
-            "barmode": "stack", "margin": {"l": 40, "r": 40, "t": 30, "b": 40}, "height": 320,
+            "barmode": "stack", "margin": {"l": 40, "r": 40, "t": 30, "b": 40}, "height": 300,
             "legend": {"orientation": "h"},
+            # Dates as numbers: Plotly's own month names are English.
+            "xaxis": {"tickformat": "%m-%d", "hoverformat": "%Y-%m-%d"},
             "yaxis": {"title": {"text": words["cases"]}, "rangemode": "tozero"},
             "yaxis2": {"title": {"text": "Rt"}, "overlaying": "y", "side": "right", "rangemode": "tozero"},
             "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y2", "y0": 1, "y1": 1,

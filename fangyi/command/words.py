@@ -39,7 +39,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "epi.cases": ("病例数", "Cases"),
     "epi.rt_today": ("当日Rt（7天窗口）", "Rt of the day (7-day window)"),
     "epi.rt_none": ("窗口内病例不足12例，不估计Rt", "Fewer than 12 cases in the window: no Rt estimate"),
-    "epi.note": ("按确诊日期统计，Cori法（与EpiEstim一致）", "By confirmation date, Cori's method (as EpiEstim)"),
+    "epi.note": ("按确诊日期统计，7天滑动窗口贝叶斯估计", "By confirmation date, Cori's method (as EpiEstim)"),
+    "report.more": ("展开其余指标", "More figures"),
     # What a refusal names: the permission a role lacks (the error page).
     "perm.read_report": ("查看日报", "read the daily report"),
     "perm.close_report": ("关账上报日报", "close a day's report"),
