@@ -7,6 +7,7 @@ form comes back as the page with the reason, under the refusal's status."""
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import Principal
 from fangyi.deps import SessionDep, Viewer, csrf_ok
 from fangyi.errors import Conflict, Forbidden, Invalid
+from fangyi.registry import service as registry
 from fangyi.timeutil import parse_instant, today
 from fangyi.web.http import needs
 from fangyi.web.i18n import translate
@@ -85,10 +87,13 @@ def _zone_page(request: Request, session: Session, user: Principal, zone_id: int
             pass
         except Conflict as exc:
             extra.setdefault("round_refused", exc.detail)
+    labels = registry.area_labels(session, user, zone.area_codes)  # the field shows names, not codes
     return render(request, "zones_zone.html", status_code=status, user=user, zone=zone, view=view,
                   decisions=decisions, residents=people, days_to=_days_to(view), offer=offer,
                   rounds=service.zone_rounds(session, user, zone_id),
-                  names=service.area_names(session, [zone]), **extra)
+                  names=service.area_names(session, [zone]),
+                  areas_text=" ".join(labels.get(code, code) for code in zone.area_codes),
+                  area_list=registry.area_label_choices(session, user), **extra)
 
 
 @router.get("/zones/{zone_id}", openapi_extra=needs("read_zones"))
@@ -100,8 +105,11 @@ async def _decide(request: Request, session: Session, user: Principal, zone_id: 
     form = await _form(request)
     try:
         if action == "approve":
+            # Areas by their 乡镇/村/组 names (as the field shows them) or codes, one per word.
             areas = form.get("areas")
-            codes = areas.split() if areas is not None and areas.strip() else None
+            codes = [registry.find_area(session, user, word, column="areas")
+                     for word in re.split(r"[\s,，、;；]+", areas.strip()) if word] \
+                if areas is not None and areas.strip() else None
             service.approve(session, user, zone_id, at=_at(form), area_codes=codes, note=form.get("note") or None)
         elif action == "reject":
             service.reject(session, user, zone_id, reason=form.get("reason", ""), at=_at(form))

@@ -44,6 +44,8 @@ def test_a_commander_approves_then_lifts_and_reads_the_notice(phone_page: Page, 
     expect(page.locator("#waiting")).to_contain_text("封控区")
     assert no_horizontal_overflow(page)
     page.locator("#waiting").get_by_role("link", name=f"#{sealed} 封控区").click()
+    areas = page.locator("input[name=areas]").input_value()
+    assert "石金村" in areas and not any(ch.isdigit() for ch in areas)  # names, not codes
     page.get_by_role("button", name="批准", exact=True).click()
     expect(page.locator("h1")).to_contain_text("生效")
     expect(page.locator("#timeline")).to_contain_text("批准生效")
