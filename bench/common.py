@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -103,3 +106,14 @@ def _raw_sqlite(path: str, rows: Rows, cache_mb: int) -> float:
     lite.execute("DROP TABLE ceiling_checkins")
     lite.close()
     return elapsed
+
+
+def median_rolled_back(fn: Callable[[], Any], session: Session, repeat: int) -> float:
+    """The median seconds of `repeat` runs of fn, each rolled back after (every run sees the same data)."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+        session.rollback()
+    return statistics.median(times)

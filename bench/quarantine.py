@@ -20,9 +20,8 @@ Each figure is the median of --repeat runs; the targets (issue 4) are 1 s each.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from bench.common import fresh_database
+from bench.common import fresh_database, median_rolled_back
 from fangyi.access import SYSTEM
 from fangyi.accounts import service as accounts
 from fangyi.app import create_app
@@ -102,16 +101,6 @@ def _seed(session: Session) -> tuple[list[int], Any]:
     return request_ids, user
 
 
-def _median(fn: Callable[[], Any], session: Session, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-        session.rollback()
-    return statistics.median(times)
-
-
 def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
     url = fresh_database(kind, workdir, "fangyi_bench_quarantine")
     upgrade(url=url)
@@ -126,7 +115,7 @@ def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
             outcome = placing.allocate(session, SYSTEM, request_ids)
             assert len(outcome.placements) == REQUESTS, outcome.unplaced
 
-        figures["allocate"] = _median(allocate, session, repeat)
+        figures["allocate"] = median_rolled_back(allocate, session, repeat)
         rooms = list(session.scalars(select(Room.id).where(Room.state == "free").limit(REQUESTS)))
         requests = session.execute(select(PlacementRequest.id, PlacementRequest.person_id)
                                    .where(PlacementRequest.id.in_(request_ids))).all()
@@ -142,11 +131,11 @@ def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
                 {"person_id": p, "placement_id": i, "from_place": "x", "to_place": "y", "reason": "placement",
                  "status": "open", "created_at": moment} for (_, p), i in zip(requests, ids, strict=False)], ("id",))
 
-        figures["allocate_floor"] = _median(floor, session, repeat)
+        figures["allocate_floor"] = median_rolled_back(floor, session, repeat)
         day = today()
-        figures["board"] = _median(lambda: board.board(session, user, "BOARD", day), session, repeat)
+        figures["board"] = median_rolled_back(lambda: board.board(session, user, "BOARD", day), session, repeat)
         site_id = session.scalar(select(QuarantineSite.id).where(QuarantineSite.code == "BOARD"))
-        figures["board_floor"] = _median(lambda: session.execute(
+        figures["board_floor"] = median_rolled_back(lambda: session.execute(
             select(Room, Placement, Person).outerjoin(Placement, (Placement.room_id == Room.id) &
                                                       (Placement.status == "active"))
             .outerjoin(Person, Person.id == Placement.person_id).where(Room.site_id == site_id)).all(),
@@ -166,10 +155,10 @@ def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
                 answer = client.get("/quarantine/sites/BOARD", headers=headers)
                 assert answer.status_code == 200 and answer.text.count("<tr>") >= BOARD_ROOMS
 
-            figures["board_page"] = _median(page, session, repeat)
+            figures["board_page"] = median_rolled_back(page, session, repeat)
         figures["board_page_floor"] = figures["board"]
-        figures["forecast"] = _median(lambda: forecast(session, SYSTEM, day), session, repeat)
-        figures["forecast_floor"] = _median(lambda: session.execute(
+        figures["forecast"] = median_rolled_back(lambda: forecast(session, SYSTEM, day), session, repeat)
+        figures["forecast_floor"] = median_rolled_back(lambda: session.execute(
             select(Placement.room_id, Placement.category, Placement.last_exposure)
             .where(Placement.status == "active")).all(), session, repeat)
     engine.dispose()

@@ -18,17 +18,14 @@ Each figure is the median of --repeat runs; the target (issue 14) is 1 s.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from bench.common import fresh_database
+from bench.common import fresh_database, median_rolled_back
 from bench.tracing_data import analyze
 from fangyi.access import SYSTEM
 from fangyi.app import install
@@ -111,16 +108,6 @@ def _seed(session: Session) -> None:
     session.commit()
 
 
-def _median(fn: Callable[[], Any], session: Session, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-        session.rollback()
-    return statistics.median(times)
-
-
 def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
     url = fresh_database(kind, workdir, "fangyi_bench_zones")
     upgrade(url=url)
@@ -139,21 +126,21 @@ def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
             # controlled zone gets its lift proposed (the precaution waits for them).
             assert sum(1 for v in views if v.zone.pending == "lift") == 499
 
-        figures["check"] = _median(check, session, repeat)
-        figures["list"] = _median(lambda: service.list_zones(session, SYSTEM, DAY), session, repeat)
+        figures["check"] = median_rolled_back(check, session, repeat)
+        figures["list"] = median_rolled_back(lambda: service.list_zones(session, SYSTEM, DAY), session, repeat)
 
         def report() -> None:
             # A past day's figures, each zone by its kind of then (replayed from its decisions).
             assert zone_figures(session, DAY, SYSTEM) == {"sealed": 400, "controlled": 99, "precaution": 1}
 
-        figures["report"] = _median(report, session, repeat)
+        figures["report"] = median_rolled_back(report, session, repeat)
 
         def floor() -> None:
             session.execute(select(Person.area_code, func.max(Sample.sampled_at))
                             .join(Sample, Sample.person_id == Person.id).join(Tube, Tube.id == Sample.tube_id)
                             .where(Tube.result == "negative").group_by(Person.area_code)).all()
 
-        figures["floor"] = _median(floor, session, repeat)
+        figures["floor"] = median_rolled_back(floor, session, repeat)
     engine.dispose()
     return figures
 

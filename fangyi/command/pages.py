@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from fangyi.access import Principal, can
 from fangyi.command import closing, epi
 from fangyi.command.report import daily, write_xlsx
-from fangyi.deps import SessionDep, Viewer, csrf_ok
-from fangyi.errors import Forbidden, Invalid
+from fangyi.deps import SessionDep, Viewer
+from fangyi.errors import Invalid
 from fangyi.timeutil import today
+from fangyi.web.forms import checked_form
 from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
@@ -69,10 +70,7 @@ def _report_page(request: Request, session: Session, user: Principal, day: date,
 
 @router.post("/report/close", openapi_extra=needs("close_report"))
 async def close_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
-    form = await request.form()
-    if not csrf_ok(request, str(form.get("csrf") or "")):
-        raise Forbidden(translate("error.csrf", lang_of(request)))
-    typed = str(form.get("date") or "")
+    typed = (await checked_form(request)).get("date", "")
     day = _day(typed)
     if day is None or not typed.strip():
         return _report_page(request, session, user, today(), error=f"{typed!r}: YYYY-MM-DD", typed=typed)

@@ -10,11 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from fangyi.auth.models import User
-from fangyi.deps import SessionDep, Viewer, csrf_ok
+from fangyi.deps import SessionDep, Viewer
 from fangyi.errors import DomainError, Forbidden, Invalid, NotFound
 from fangyi.screening.boxes import BOX_STATES, hand_over, labs, list_boxes, pack_box, receive_box
 from fangyi.screening.rounds import list_points
 from fangyi.timeutil import aware, format_datetime
+from fangyi.web.forms import checked_form
 from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
@@ -23,13 +24,6 @@ from fangyi.web.xlsx import attachment, workbook_bytes
 
 router = APIRouter(include_in_schema=False)
 EXPORT_MAX = 20_000
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    if not csrf_ok(request, str(form.get("csrf") or "")):
-        raise Forbidden(translate("error.csrf", lang_of(request)))
-    return {key: str(value) for key, value in form.items()}
 
 
 def _filters(state: str, lab: str) -> tuple[str, str]:
@@ -65,7 +59,7 @@ def _refused(exc: DomainError) -> None:
 
 @router.post("/screening/boxes", openapi_extra=needs("scan_samples"))
 async def pack_post(request: Request, session: SessionDep, user: Viewer) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     values = {name: form.get(name, "").strip() for name in ("code", "lab_code", "point_code", "barcodes")}
     try:
         box = pack_box(session, user, values["code"], values["barcodes"].split(), values["lab_code"] or None,
@@ -91,7 +85,7 @@ def _moment(raw: str) -> datetime | None:
 
 @router.post("/screening/boxes/{code}/hand-over", openapi_extra=needs("scan_samples"))
 async def hand_over_post(request: Request, session: SessionDep, user: Viewer, code: str) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     try:
         hand_over(session, user, code, form.get("handed_over_by", ""), form.get("carried_by", ""),
                   at=_moment(form.get("at", "")))
@@ -104,7 +98,7 @@ async def hand_over_post(request: Request, session: SessionDep, user: Viewer, co
 
 @router.post("/screening/boxes/{code}/receive", openapi_extra=needs("record_results"))
 async def receive_post(request: Request, session: SessionDep, user: Viewer, code: str) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     try:
         receive_box(session, user, code, form.get("received_by", ""), at=_moment(form.get("at", "")))
     except DomainError as exc:

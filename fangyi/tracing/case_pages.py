@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import can
 from fangyi.auth.models import User
 from fangyi.config import get_settings
-from fangyi.deps import SessionDep, Viewer, csrf_ok
+from fangyi.deps import SessionDep, Viewer
 from fangyi.errors import DomainError, Forbidden
 from fangyi.identity import mask_id_number
 from fangyi.protocols.reader import current
@@ -30,6 +30,7 @@ from fangyi.tracing import queue as queue_service
 from fangyi.tracing.derivation import exposure_window, from_epoch
 from fangyi.tracing.models import CLASSIFICATIONS, FOUND_BY, SOURCES, Case, Contact, ReachAttempt
 from fangyi.tracing.trace import listed, trace_report
+from fangyi.web.forms import checked_form
 from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
@@ -38,13 +39,6 @@ from fangyi.web.render import lang_of, render
 router = APIRouter(include_in_schema=False)
 FORM_FIELDS = ("case_no", "id_number", "classification", "onset_date", "sampled_at", "confirmed_at", "source",
                "origin", "infected_by", "isolated_at", "found_by")
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    if not csrf_ok(request, str(form.get("csrf") or "")):
-        raise Forbidden(translate("error.csrf", lang_of(request)))
-    return {key: str(value) for key, value in form.items()}
 
 
 # --- the list ----------------------------------------------------------------------
@@ -87,7 +81,7 @@ def new_case_page(request: Request, user: Viewer) -> HTMLResponse:
 @router.post("/tracing/cases/new", openapi_extra=needs("edit_cases"))
 async def new_case_post(request: Request, session: SessionDep, user: Viewer) -> Response:
     service.may_enter_cases(user)
-    form = await _form(request)
+    form = await checked_form(request)
     values = {name: form.get(name, "").strip() for name in FORM_FIELDS}
     tz = get_settings().tz
     try:
@@ -127,7 +121,7 @@ def edit_case_page(request: Request, session: SessionDep, user: Viewer, case_no:
 
 @router.post("/tracing/cases/{case_no}/edit", openapi_extra=needs("edit_cases"))
 async def edit_case_post(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     case = service.get_case(session, user, case_no, need="edit_cases")
     values = {name: form.get(name, "").strip() for name in FORM_FIELDS} | {"case_no": case.case_no}
     stored = service.case_fields(session, case).id_number
@@ -186,7 +180,7 @@ def case_page(request: Request, session: SessionDep, user: Viewer, case_no: str,
 
 @router.post("/tracing/cases/{case_no}/reveal", openapi_extra=needs("see_identity"))
 async def case_reveal(request: Request, session: SessionDep, user: Viewer, case_no: str) -> HTMLResponse:
-    await _form(request)
+    await checked_form(request)
     case = service.reveal_case(session, user, case_no, note="case page")
     session.commit()
     return _case_page(request, session, user, case, revealed=True)
@@ -203,7 +197,7 @@ def _moment(form: dict[str, str], name: str) -> datetime:
 
 @router.post("/tracing/cases/{case_no}/places", openapi_extra=needs("edit_cases"))
 async def add_place(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     case = service.get_case(session, user, case_no, need="edit_cases")
     # A known venue by its name, a choice of the list, or its code; else a new place by name.
     typed, name = (form.get("venue") or form.get("venue_code", "")).strip(), form.get("place_name", "").strip()
@@ -226,7 +220,7 @@ async def add_place(request: Request, session: SessionDep, user: Viewer, case_no
 
 @router.post("/tracing/cases/{case_no}/rule-out", openapi_extra=needs("edit_cases"))
 async def rule_out(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     case = service.get_case(session, user, case_no, need="edit_cases")
     try:
         review.rule_out_case(session, user, case.case_no, form.get("reason", ""))
@@ -240,7 +234,7 @@ async def rule_out(request: Request, session: SessionDep, user: Viewer, case_no:
 
 @router.post("/tracing/cases/{case_no}/named", openapi_extra=needs("edit_cases"))
 async def add_named(request: Request, session: SessionDep, user: Viewer, case_no: str) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     case = service.get_case(session, user, case_no, need="edit_cases")
     try:
         investigation.add_named_contact(

@@ -15,25 +15,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal
-from fangyi.deps import SessionDep, Viewer, csrf_ok
-from fangyi.errors import Conflict, Forbidden, Invalid, NotFound
+from fangyi.deps import SessionDep, Viewer
+from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.timeutil import today
+from fangyi.web.forms import checked_form
 from fangyi.web.http import needs
-from fangyi.web.i18n import translate
-from fangyi.web.render import lang_of, render
+from fangyi.web.render import render
 from fangyi.workforce import service
 
 router = APIRouter(include_in_schema=False)
 
 # The board lists staff of a point where a positive pool was sampled in this many days back.
 EXPOSED_DAYS = 14
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    if not csrf_ok(request, str(form.get("csrf") or "")):
-        raise Forbidden(translate("error.csrf", lang_of(request)))
-    return {key: str(value) for key, value in form.items()}
 
 
 def _day(text: str | None, default: date) -> date:
@@ -60,7 +53,7 @@ def board_page(request: Request, session: SessionDep, user: Viewer) -> HTMLRespo
 
 @router.post("/workforce/assign", openapi_extra=needs("manage_workforce"))
 async def assign(request: Request, session: SessionDep, user: Viewer) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     try:
         post_id = int(form.get("post_id", "0") or 0)
         person = service.staff_by_phone(session, user, form.get("phone", ""))
@@ -100,7 +93,7 @@ def my_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse
 
 @router.post("/workforce/me/{assignment_id}/check-in", openapi_extra=needs("own_shifts"))
 async def check_in(request: Request, session: SessionDep, user: Viewer, assignment_id: int) -> Response:
-    await _form(request)
+    await checked_form(request)
     try:
         service.check_in(session, user, assignment_id)
     except Conflict as exc:

@@ -17,23 +17,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal
-from fangyi.deps import SessionDep, Viewer, csrf_ok
+from fangyi.deps import SessionDep, Viewer
 from fangyi.errors import Conflict, Forbidden, Invalid
 from fangyi.registry import service as registry
 from fangyi.timeutil import parse_instant, today
+from fangyi.web.forms import checked_form
 from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
 from fangyi.zones import service
 
 router = APIRouter(include_in_schema=False)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    if not csrf_ok(request, str(form.get("csrf") or "")):
-        raise Forbidden(translate("error.csrf", lang_of(request)))
-    return {key: str(value) for key, value in form.items()}
 
 
 def _at(form: dict[str, str]) -> datetime | None:
@@ -68,7 +62,7 @@ def _list(request: Request, session: Session, user: Principal, *, status: int = 
 
 @router.post("/zones/check", openapi_extra=needs("check_zones"))
 async def check_now(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
-    await _form(request)
+    await checked_form(request)
     service.check(session, user, today())
     session.commit()
     return _list(request, session, user, message=translate("zones.checked", lang_of(request)))
@@ -102,7 +96,7 @@ def zone_page(request: Request, session: SessionDep, user: Viewer, zone_id: int)
 
 
 async def _decide(request: Request, session: Session, user: Principal, zone_id: int, action: str) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     try:
         if action == "approve":
             # Areas by their 乡镇/村/组 names (as the field shows them) or codes, one per word.
@@ -140,7 +134,7 @@ async def lift(request: Request, session: SessionDep, user: Viewer, zone_id: int
 
 @router.post("/zones/{zone_id}/round", openapi_extra=needs("manage_screening"))
 async def start_round(request: Request, session: SessionDep, user: Viewer, zone_id: int) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     try:
         service.start_round(session, user, zone_id, code=form.get("code") or None, name=form.get("name") or None)
     except (Conflict, Invalid) as exc:  # refused before anything was written
@@ -163,7 +157,7 @@ def notice_page(request: Request, session: SessionDep, user: Viewer, zone_id: in
 
 @router.post("/zones/{zone_id}/notice", openapi_extra=needs("edit_notices"))
 async def notice_edit(request: Request, session: SessionDep, user: Viewer, zone_id: int) -> Response:
-    form = await _form(request)
+    form = await checked_form(request)
     try:
         service.edit_notice(session, user, zone_id, title=form.get("title", ""), body=form.get("body", ""))
     except (Conflict, Invalid) as exc:
