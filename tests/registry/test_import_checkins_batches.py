@@ -24,6 +24,7 @@ from fangyi.registry.imports.load import (
     CREATE_STAGE,
     DIFFERENT_OUT,
     DIFFERING,
+    WRITE_STAGED,
     Checkins,
 )
 from fangyi.registry.models import Area, Checkin
@@ -71,6 +72,11 @@ def test_a_batch_that_wrote_fewer_rows_seeks_its_stays_by_the_unique_key(db: Ses
         else:
             assert "Index Scan using uq_checkins_stay on checkins c" in plan, plan
             assert "Seq Scan on checkins" not in plan, plan
+    if not sqlite:
+        # The batch's write: the stays it left alone are sought, never the table scanned.
+        plan = plans(db, WRITE_STAGED.replace("%s", "1"))
+        assert "Index Scan using uq_checkins_stay on checkins c" in plan, plan
+        assert "Seq Scan on checkins" not in plan, plan
 
 
 def test_identical_repeated_rows_load_once_whichever_batch_they_fall_in(

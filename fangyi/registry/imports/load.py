@@ -8,8 +8,11 @@ UPDATE`` (SQLite) or ``COPY`` into a temporary table then the same from it
 (PostgreSQL): a stay already stored, or repeated in the file, is the same
 check-in and counts as unchanged, except that a check-out given for a stay
 stored without one is filled in (and counts as loaded). A check-out differing
-from one already recorded is refused: a batch that wrote fewer rows than it
-holds looks its rows' stays up one by one through the unique index (DIFFERING).
+from one already recorded is refused. Only the rows a batch did not insert can
+be refused, and a real file repeats a few rows in each batch: SQLite finds the
+batch's new rows past the last id and looks the rest up through the unique index
+(DIFFERING); PostgreSQL matches its staged rows to those the insert returns and
+looks up only the stays it left alone (WRITE_STAGED).
 
 Batches are committed (Context.commit, every few seconds) when the service allows
 it: a re-run writes the same stays to the same effect. A strict import's first pass
@@ -68,6 +71,21 @@ KEEP_FIRST_OUT = (f"INSERT INTO {FIRST_OUT} (person_id, venue_id, in_at, out_at)
 UPSERT = (
     "ON CONFLICT (person_id, venue_id, in_at) DO UPDATE SET out_at = excluded.out_at "
     "WHERE checkins.out_at IS NULL AND excluded.out_at IS NOT NULL"
+)
+# PostgreSQL: a staged batch written, one row per stay (the first giving a check-out preferred:
+# PostgreSQL refuses to update a row twice in a statement) in the unique index's order; then how
+# many rows it wrote and the lines refused. A staged row is checked against its stay's row as
+# written (matched by hashing, not a seek a row); only a stay left as it was, a few of a real
+# file's batch, is looked up (the statement's snapshot holds it as it stays).
+WRITE_STAGED = (
+    "WITH written AS (INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) "
+    f"SELECT DISTINCT ON (person_id, venue_id, in_at) person_id, venue_id, in_at, out_at, %s FROM {STAGE} "
+    f"ORDER BY person_id, venue_id, in_at, out_at IS NULL, line {UPSERT} "
+    "RETURNING person_id, venue_id, in_at, out_at) "
+    "SELECT (SELECT count(*) FROM written), "
+    f"ARRAY(SELECT s.line FROM {STAGE} s LEFT JOIN written w "
+    "ON w.person_id = s.person_id AND w.venue_id = s.venue_id AND w.in_at = s.in_at "
+    f"WHERE s.out_at IS NOT NULL AND s.out_at IS DISTINCT FROM COALESCE(w.out_at, {STORED_OUT}) ORDER BY s.line)"
 )
 DIFFERENT_OUT = "a different check-out is already recorded for this stay"
 EPOCH = datetime(1970, 1, 1)
@@ -309,41 +327,35 @@ class Checkins(Handler):
         self._untune()
 
     def _executemany(self, driver: Any, batch: list[Row], lines: list[int]) -> tuple[int, list[int]]:
-        unique = _one_per_stay(batch)
+        unique, dropped = _one_per_stay(_staged(batch, lines))
         unique.sort(key=STAY)  # in the unique index's order: each batch touches its pages once
         cursor = driver.cursor()
         try:
+            (last_id,) = cursor.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()
             cursor.executemany(
                 "INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) VALUES (?, ?, ?, ?, ?) "
                 + UPSERT,
-                unique,
+                [(*row[:4], self.import_id) for row in unique],
             )
             written = int(cursor.rowcount)
-            if written == len(batch):
-                return written, []
-            self._stage(cursor, _staged(batch, lines, closed_only=True))
-            refused = [line for (line,) in cursor.execute(DIFFERING.format(differs=self.differs))]
-            self._clear(cursor)
-            return written, refused
+            # Only a stay this batch did not insert can keep another check-out than its row's:
+            # the batch's new rows are those past the last id (one writer holds SQLite), so the
+            # rest, a few rows of a real file, are looked up, not the whole batch.
+            undecided = [row for row in dropped if row[3] is not None]
+            if written < len(unique):
+                inserted = set(cursor.execute(
+                    "SELECT person_id, venue_id, in_at FROM checkins WHERE id > ?", (last_id,)))
+                undecided += [row for row in unique if row[3] is not None and STAY(row) not in inserted]
+            return written, self._differing(cursor, undecided)
         finally:
             cursor.close()
 
     def _copy(self, driver: Any, batch: list[Row], lines: list[int]) -> tuple[int, list[int]]:
         with driver.cursor() as cursor:
             self._stage(cursor, _staged(batch, lines))
-            # One row per stay, the first giving a check-out preferred (PostgreSQL refuses to
-            # update a row twice in a statement), in the unique index's order.
-            cursor.execute(
-                "INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) "
-                f"SELECT DISTINCT ON (person_id, venue_id, in_at) person_id, venue_id, in_at, out_at, %s FROM {STAGE} "
-                "ORDER BY person_id, venue_id, in_at, out_at IS NULL, line " + UPSERT,
-                (self.import_id,),
-            )
-            written = int(cursor.rowcount)
-            refused = [] if written == len(batch) else [
-                line for (line,) in cursor.execute(DIFFERING.format(differs=self.differs)).fetchall()]
+            written, refused = cursor.execute(WRITE_STAGED, (self.import_id,)).fetchone()
             self._clear(cursor)
-            return written, refused
+            return int(written), list(refused)
 
     def _stage(self, cursor: Any, rows: list[Staged]) -> None:
         cursor.execute(CREATE_STAGE)
@@ -357,6 +369,15 @@ class Checkins(Handler):
     def _clear(self, cursor: Any) -> None:
         # TRUNCATE on PostgreSQL: a temporary table is never vacuumed, and deleted rows would pile up.
         cursor.execute(f"TRUNCATE {STAGE}" if self.postgres else f"DELETE FROM {STAGE}")
+
+    def _differing(self, cursor: Any, rows: list[Staged]) -> list[int]:
+        """The lines of the rows whose check-out differs from their stay's as stored now."""
+        if not rows:
+            return []
+        self._stage(cursor, rows)
+        refused = [line for (line,) in cursor.execute(DIFFERING.format(differs=self.differs)).fetchall()]
+        self._clear(cursor)
+        return refused
 
     def _check(self, driver: Any, batch: list[Row], lines: list[int]) -> list[int]:
         """Strict's first pass: the lines the load would refuse, writing nothing to the registry."""
@@ -378,17 +399,23 @@ def _staged(batch: list[Row], lines: list[int], *, closed_only: bool = False) ->
             if row[3] is not None or not closed_only]
 
 
-def _one_per_stay(batch: list[Row]) -> list[Row]:
-    """The batch with each stay once, the first row giving a check-out preferred.
+def _one_per_stay(rows: list[Staged]) -> tuple[list[Staged], list[Staged]]:
+    """The rows with each stay once, the first giving a check-out preferred; and the rows left out.
 
     On either database the stay then takes the same check-out whatever the rows' order.
     """
-    if len(set(map(STAY, batch))) == len(batch):  # the usual case, checked at C speed
-        return list(batch)
-    chosen: dict[tuple[int, int, int], Row] = {}
-    for row in batch:
+    if len(set(map(STAY, rows))) == len(rows):  # the usual case, checked at C speed
+        return list(rows), []
+    chosen: dict[tuple[int, int, int], Staged] = {}
+    dropped: list[Staged] = []
+    for row in rows:
         key = (row[0], row[1], row[2])
         first = chosen.setdefault(key, row)
+        if first is row:
+            continue
         if first[3] is None and row[3] is not None:
             chosen[key] = row
-    return list(chosen.values())
+            dropped.append(first)
+        else:
+            dropped.append(row)
+    return list(chosen.values()), dropped
