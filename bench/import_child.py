@@ -48,7 +48,7 @@ def main() -> None:
     flush = Checkins.flush
 
     def timed_flush(self: Checkins) -> list:  # type: ignore[type-arg]
-        if self.lines and self.lines[-1] - 1 >= (len(millions) + 1) * MILLION:
+        if self.batch and self.batch[-1][4] - 1 >= (len(millions) + 1) * MILLION:
             millions.append(time.perf_counter() - STARTED)
         return flush(self)
 

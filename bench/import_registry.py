@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy import text
@@ -36,6 +37,7 @@ from fangyi.db.session import engine_for
 
 PERSON_COLUMNS = ("id_number", "name", "sex", "birth_date", "phone", "area_code", "address", "household")
 VENUE_COLUMNS = ("code", "name", "kind", "area_code", "address", "default_stay_minutes", "lat", "lon")
+Rows = dict[str, list[tuple[Any, ...]]]
 STAMP = "2026-12-04 00:00:00.000000"  # created_at and updated_at: one value, as a batch's
 
 # The ceiling's tables: the shape, keys and indexes of households, persons and venues.
@@ -61,7 +63,7 @@ DROP = ("DROP TABLE IF EXISTS ceiling_venues", "DROP TABLE IF EXISTS ceiling_per
         "DROP TABLE IF EXISTS ceiling_households")
 
 
-def write_files(source: str, workdir: Path) -> tuple[Path, Path, Path, dict[str, list[tuple]]]:
+def write_files(source: str, workdir: Path) -> tuple[Path, Path, Path, Rows]:
     """areas.csv, persons.csv and venues.csv from the source registry (persons and venues in random
     order), and the rows as the ceiling writes them."""
     rng = random.Random(5)
@@ -83,7 +85,7 @@ def write_files(source: str, workdir: Path) -> tuple[Path, Path, Path, dict[str,
             out.writerows(["" if cell is None else str(cell) for cell in row] for row in rows)
     households = sorted({(row[7], row[5]) for row in persons if row[7]})
     household_id = {code: n for n, (code, _) in enumerate(households, 1)}
-    ceiling = {
+    ceiling: Rows = {
         "households": [(n, code, area) for n, (code, area) in enumerate(households, 1)],
         "persons": sorted(
             (row[0], "resident", row[1], row[2], str(row[3]) if row[3] else None, row[4], row[5], row[6],
@@ -116,7 +118,7 @@ INSERTS = {
 }
 
 
-def ceiling(url: str, rows: dict[str, list[tuple]]) -> dict[str, float]:
+def ceiling(url: str, rows: Rows) -> dict[str, float]:
     """Seconds to write persons (with their households) and venues by the driver's bulk path."""
     seconds: dict[str, float] = {}
     if url.startswith("sqlite"):

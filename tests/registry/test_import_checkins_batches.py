@@ -18,15 +18,8 @@ from fangyi.access import SYSTEM
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.imports.service import run_import
-from fangyi.registry.imports.load import (
-    CONFLICTING,
-    CREATE_FIRST_OUT,
-    CREATE_STAGE,
-    DIFFERENT_OUT,
-    DIFFERING,
-    WRITE_STAGED,
-    Checkins,
-)
+from fangyi.registry.imports.load import DIFFERENT_OUT, Checkins
+from fangyi.registry.imports.writer import CONFLICTING, CREATE_FIRST_OUT, CREATE_STAGE, DIFFERING, WRITE_STAGED
 from fangyi.registry.models import Area, Checkin
 from tests.conftest import Cast, add_areas
 from tests.registry.data.make import add_people, add_venues, csv_bytes, id_number
