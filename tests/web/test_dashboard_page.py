@@ -1,0 +1,51 @@
+"""The commander's dashboard page: the landing of the command, in words, refreshing itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from fangyi.access import Role
+from fangyi.parts import installed
+from fangyi.timeutil import day_bounds, now, today
+from tests.command.test_dashboard import _positive
+
+Login = Callable[[str], TestClient]
+
+
+
+def test_the_commander_lands_on_the_dashboard(login: Login, db: Session) -> None:
+    assert installed().landing[Role.commander] == "/command"
+    assert installed().landing[Role.command_office] == "/command"
+    client = login("commander")
+    # Yesterday one case, today two (whatever the hour the test runs), and one 3 h ago for the clocks.
+    start, _ = day_bounds(today())
+    since = (now() - start).total_seconds() / 3600
+    _positive(db, 1, since + 2)
+    _positive(db, 2, since / 2)
+    _positive(db, 4, since / 3)
+    late = _positive(db, 3, 3)
+    new_today = 2 + (late.confirmed_at >= start)
+    page = client.get("/command").text
+    assert "指挥看板" in page and 'http-equiv="refresh" content="60"' in page
+    assert "/vendor/plotly-" in page and 'id="epi-chart"' in page
+    # Labels in words, never the raw keys: 今日新增病例 for `new`, today against yesterday.
+    row = page.split('data-figure="cases.new"')[1].split("</tr>")[0]
+    assert "今日新增病例" in row
+    yesterday = 1 + (late.confirmed_at < start)
+    assert f'<td class="num">{new_today}</td>' in row and f'<td class="num muted">{yesterday}</td>' in row
+    assert f"▲{new_today - yesterday}" in row or new_today == yesterday
+    # The clocks: the case confirmed 3 h ago is past its transfer to hospital.
+    assert "处置时限" in page and "C-3" in page and "已超时" in page and "系统未记录" in page
+    assert "超时事项（" in page and "转运入院：已超时" in page
+    for key in ("beds_free", "in_quarantine", "tubes_pending"):
+        assert f">{key}<" not in page
+
+
+def test_other_roles_are_refused_the_dashboard(login: Login) -> None:
+    response = login("tracer").get("/command")
+    assert response.status_code == 403
+
+
