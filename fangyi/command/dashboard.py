@@ -2,14 +2,17 @@
 Rt, zones and risk areas on a schematic map of the county, the bed forecast, tubes overdue, and the
 protocol's clocks for each recent case with every breach.
 
-Yesterday is past: its figures are the closed day's, stored when the command office closed it (the
-demo closes its past days), and computed from the records only when nobody closed it. Today's
-figures and the clocks are computed on each view, each with bounded queries.
+Yesterday is past: its figures are the closed day's, stored when the command office closed it, and
+computed from the records only when nobody closed it, then kept ten minutes. Today's figures are
+kept a minute (the page's refresh); the curve, the map, the clocks and the overdue tubes are
+computed on each view, each with bounded queries.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, can, in_jurisdiction, require
+from fangyi.access import Principal, can, in_jurisdiction, jurisdiction, require
 from fangyi.areacodes import AreaCodeError, parent_of
 from fangyi.command import closing, epi
 from fangyi.command.report import daily
@@ -26,7 +29,7 @@ from fangyi.protocols.reader import current
 from fangyi.quarantine import service as quarantine
 from fangyi.registry.models import Area, Person
 from fangyi.screening import service as screening
-from fangyi.timeutil import aware, now
+from fangyi.timeutil import aware, now, today
 from fangyi.tracing.models import Case, Contact
 from fangyi.transport.models import Task
 from fangyi.zones.models import Zone
@@ -63,17 +66,54 @@ class Figure:
         return None
 
 
-def past_figures(session: Session, who: Principal, day: date) -> dict[str, Any]:
-    """A past day's figures for the reader's jurisdiction: as closed (stored that night, read in one
-    statement), or computed from the records when nobody closed it."""
+# Today's figures are kept one refresh of the page: a commander's screen and a second one opened
+# beside it cost one computation a minute. An open past day (not closed) is kept ten minutes: a
+# correction reaches it then, and the report page's "as corrected" at once.
+TODAY_SECONDS = 60
+PAST_SECONDS = 600
+_kept_lock = threading.Lock()
+_kept: dict[tuple[Any, ...], tuple[float, datetime, dict[str, Any]]] = {}
+
+
+def forget() -> None:
+    """Drop every kept figure (tests; a deployment after a bulk correction)."""
+    with _kept_lock:
+        _kept.clear()
+
+
+def day_figures(session: Session, who: Principal, day: date) -> tuple[dict[str, Any], datetime]:
+    """The day's figures for the reader, and the moment they were computed: a closed day's as
+    closed; otherwise from the records, kept TODAY_SECONDS (today) or PAST_SECONDS (a past day)."""
+    require(who, "read_report")
     closed = closing.closed(session, who, day)
-    return closed.figures if closed is not None else daily(session, who, day)
+    if closed is not None:
+        return closed.figures, closed.closed_at
+    key = (str(session.get_bind().engine.url), who.role, who.id, jurisdiction(who), day)
+    clock = time.monotonic()
+    with _kept_lock:
+        kept = _kept.get(key)
+    if kept is not None and kept[0] > clock:
+        return kept[2], kept[1]
+    moment, figures = now(), daily(session, who, day)
+    with _kept_lock:
+        if len(_kept) > 512:  # many readers over many days: start again rather than grow
+            _kept.clear()
+        _kept[key] = (clock + (TODAY_SECONDS if day >= today() else PAST_SECONDS), moment, figures)
+    return figures, moment
+
+
+def past_figures(session: Session, who: Principal, day: date) -> dict[str, Any]:
+    return day_figures(session, who, day)[0]
 
 
 def headline(session: Session, who: Principal, day: date) -> list[Figure]:
     """Every figure of every part, on `day` and the day before, in the report's order."""
-    require(who, "read_report")
-    today_figures = daily(session, who, day)
+    return headline_as_of(session, who, day)[0]
+
+
+def headline_as_of(session: Session, who: Principal, day: date) -> tuple[list[Figure], datetime]:
+    """The headline figures and the moment the day's were computed."""
+    today_figures, moment = day_figures(session, who, day)
     before = past_figures(session, who, day - timedelta(days=1))
     rows: list[Figure] = []
     for section, values in today_figures.items():
@@ -81,7 +121,7 @@ def headline(session: Session, who: Principal, day: date) -> list[Figure]:
             continue
         earlier = before.get(section) or {}
         rows.extend(Figure(section, name, value, earlier.get(name)) for name, value in values.items())
-    return rows
+    return rows, moment
 
 
 # --- the map -----------------------------------------------------------------------------------
@@ -293,7 +333,7 @@ def view(session: Session, who: Principal, day: date, word: Callable[[str], str]
     """Everything the dashboard shows on `day` (today), in the reader's words: its figures, its
     charts (Plotly figures, JSON-ready) and the clocks."""
     require(who, "read_report")
-    figures = headline(session, who, day)
+    figures, as_of = headline_as_of(session, who, day)
     days = epi.curve(session, who, until=day)
     estimates = epi.rt(session, who, until=day) if days else []
     curve_words = {key: word(f"epi.{key}") for key in ("local", "imported", "interval", "cases")}
@@ -303,6 +343,7 @@ def view(session: Session, who: Principal, day: date, word: Callable[[str], str]
     found = clocks(session, who)
     return {
         "sections": _by_section(figures),
+        "as_of": as_of,
         "curve": json.dumps(epi.figure(days, estimates, curve_words), ensure_ascii=False) if days else None,
         "latest_rt": estimates[-1] if estimates and estimates[-1]["date"] == day.isoformat() else None,
         "map": json.dumps(map_figure(points, {"township": word("dash.township"), **kinds}), ensure_ascii=False)

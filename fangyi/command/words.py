@@ -43,6 +43,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "report.more": ("展开其余指标", "More figures"),
     "nav.dashboard": ("指挥看板", "Dashboard"),
     "dash.title": ("指挥看板", "Command dashboard"),
+    "dash.as_of": ("数据截至", "Figures as of"),
     "dash.refresh": ("每{s}秒自动刷新", "refreshes every {s} s"),
     "dash.today": ("今日", "Today"),
     "dash.yesterday": ("昨日", "Yesterday"),

@@ -3,7 +3,7 @@ from constructed cases, the zones on the map, and the page itself."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM
-from fangyi.command import closing
+from fangyi.command import closing, dashboard
 from fangyi.command.dashboard import clocks, headline, map_points, past_figures
 from fangyi.errors import Forbidden
 from fangyi.parts import installed
@@ -26,6 +26,14 @@ from tests.tracing.world import add_person
 
 DAY = date(2022, 4, 2)
 Login = Callable[[str], TestClient]
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept() -> Iterator[None]:
+    """Each test's own figures: none kept from another test's database of the same dates."""
+    dashboard.forget()
+    yield
+    dashboard.forget()
 
 
 def _figure(rows: list, section: str, name: str) -> tuple:
@@ -193,3 +201,22 @@ def test_an_open_day_before_is_computed(db: Session) -> None:
     add_areas(db)
     _case(db, 1, DAY - timedelta(days=1))
     assert past_figures(db, SYSTEM, DAY - timedelta(days=1))["cases"]["new"] == 1
+
+
+def test_the_days_figures_are_computed_once_a_refresh_not_on_every_view(db: Session, monkeypatch) -> None:
+    add_areas(db)
+    computed: list[date] = []
+    real = dashboard.daily
+
+    def counted(session: Session, who: object, day: date) -> dict:
+        computed.append(day)
+        return real(session, who, day)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dashboard, "daily", counted)
+    _case(db, 1, DAY)
+    headline(db, SYSTEM, DAY)
+    headline(db, SYSTEM, DAY)
+    assert computed == [DAY, DAY - timedelta(days=1)]
+    dashboard.forget()
+    assert _figure(headline(db, SYSTEM, DAY), "cases", "new") == (1, 0, 1)
+    assert len(computed) == 4

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from fangyi.access import Role
+from fangyi.command import dashboard
 from fangyi.parts import installed
 from fangyi.timeutil import day_bounds, now, today
 from tests.command.test_dashboard import _positive
 
 Login = Callable[[str], TestClient]
 
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept() -> Iterator[None]:
+    """Each test's own figures: none kept from another test's database of the same dates."""
+    dashboard.forget()
+    yield
+    dashboard.forget()
 
 
 def test_the_commander_lands_on_the_dashboard(login: Login, db: Session) -> None:
