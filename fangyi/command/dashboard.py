@@ -193,7 +193,7 @@ def map_figure(points: list[MapPoint], words: dict[str, str]) -> dict[str, Any]:
                          "text": [p.name for p in shown], "hoverinfo": "text+name",
                          "marker": {"size": 14, "color": colour, "opacity": 0.75, "line": {"width": 1}}})
     return {"data": data, "layout": {
-        "height": 360, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "legend": {"orientation": "h"},
+        "height": 320, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "legend": {"orientation": "h"},
         "showlegend": True,
         # Degrees of longitude are shorter than latitude's at 27° N: scaled so the county keeps its shape.
         "xaxis": {"visible": False}, "yaxis": {"visible": False, "scaleanchor": "x", "scaleratio": 1.12},
@@ -217,7 +217,7 @@ def forecast_figure(forecast: dict[str, Any], words: dict[str, str]) -> dict[str
         {"type": "bar", "name": words["beds_free"], "x": days, "y": forecast["free"], "marker": {"color": "#4a7fb0"}},
         {"type": "scatter", "mode": "lines", "name": words["waiting"], "x": days,
          "y": [forecast["waiting"]] * len(days), "line": {"dash": "dot", "color": "#c83c3c"}},
-    ], "layout": {"height": 220, "margin": {"l": 40, "r": 10, "t": 10, "b": 40}, "legend": {"orientation": "h"},
+    ], "layout": {"height": 180, "margin": {"l": 40, "r": 10, "t": 10, "b": 40}, "legend": {"orientation": "h"},
                   "xaxis": {"tickformat": "%m-%d", "hoverformat": "%Y-%m-%d"},
                   "yaxis": {"rangemode": "tozero"}}}
 
