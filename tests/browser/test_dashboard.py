@@ -53,7 +53,8 @@ def test_the_commander_lands_on_the_dashboard_and_sees_curve_map_and_clocks(brow
         expect(page.locator("main h1")).to_have_text("指挥看板")
         # Plotly drew both charts from the package's own copy: the curve's bar and the map's markers.
         expect(page.locator("#epi-chart .main-svg").first).to_be_visible()
-        expect(page.locator("#epi-chart .legendtext")).to_contain_text(["输入确诊", "本土确诊"])  # stacked: the top bar first
+        # Stacked bars list the top one first.
+        expect(page.locator("#epi-chart .legendtext")).to_contain_text(["输入确诊", "本土确诊"])
         expect(page.locator("#map-chart .main-svg").first).to_be_visible()
         expect(page.locator("#map-chart .legendtext")).to_contain_text(["乡镇", "封控区"])
         expect(page.locator("#map-chart .scatterlayer .point")).not_to_have_count(0)
