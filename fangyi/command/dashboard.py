@@ -344,7 +344,8 @@ def view(session: Session, who: Principal, day: date, word: Callable[[str], str]
     return {
         "sections": _by_section(figures),
         "as_of": as_of,
-        "curve": json.dumps(epi.figure(days, estimates, curve_words), ensure_ascii=False) if days else None,
+        "curve": json.dumps(with_onsets(epi.figure(days, estimates, curve_words), days, word), ensure_ascii=False)
+        if days else None,
         "latest_rt": estimates[-1] if estimates and estimates[-1]["date"] == day.isoformat() else None,
         "map": json.dumps(map_figure(points, {"township": word("dash.township"), **kinds}), ensure_ascii=False)
         if points else None,
@@ -358,6 +359,19 @@ def view(session: Session, who: Principal, day: date, word: Callable[[str], str]
         "breaches": breaches(found),
         "clock_hours": {name: current().clocks.get(name) for name in CLOCKS},
     }
+
+
+def with_onsets(figure: dict[str, Any], days: list[dict[str, Any]], word: Callable[[str], str]) -> dict[str, Any]:
+    """The curve by onset date too, where cases have one: local and imported as lines over the same
+    days as the bars, off until a click on the legend (the confirmation bars are the counted ones)."""
+    shown = figure["data"][0]["x"]
+    by_day = {d["date"]: d for d in days}
+    for kind in ("local", "imported"):
+        values = [by_day[day][f"onset_{kind}"] for day in shown]
+        if any(values):
+            figure["data"].append({"type": "scatter", "mode": "lines+markers", "name": word(f"dash.onset_{kind}"),
+                                   "x": shown, "y": values, "visible": "legendonly", "line": {"dash": "dot"}})
+    return figure
 
 
 def _by_section(figures: list[Figure]) -> list[tuple[str, list[Figure]]]:

@@ -58,6 +58,8 @@ WORDS: dict[str, tuple[str, str]] = {
                       "Drawn from area coordinates (no map tiles); {n} areas under measures"),
     "dash.no_coordinates": ("区域尚无坐标，无法绘制示意图（区域导入时可填写经纬度）",
                             "No area has coordinates yet (the areas import takes lat/lon columns)"),
+    "dash.onset_local": ("本土（按发病日）", "Local, by onset"),
+    "dash.onset_imported": ("输入（按发病日）", "Imported, by onset"),
     "dash.township": ("乡镇", "Township"),
     "dash.clocks": ("处置时限", "The protocol's clocks"),
     "dash.clocks_note": ("自阳性结果起：{h1}小时内转运至定点医院，{h2}小时内查清轨迹，"

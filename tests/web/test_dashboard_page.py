@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -59,3 +61,17 @@ def test_other_roles_are_refused_the_dashboard(login: Login) -> None:
     assert response.status_code == 403
 
 
+
+
+def test_the_curve_offers_the_onset_dates_where_cases_have_them(login: Login, db: Session) -> None:
+    client = login("commander")
+    case = _positive(db, 1, 1)
+    case.onset_date = today() - timedelta(days=3)
+    db.flush()
+    page = client.get("/command").text
+    figure = json.loads(page.split('id="epi-figure">')[1].split("</script>")[0].replace("<\\/", "</"))
+    traces = {trace["name"]: trace for trace in figure["data"]}
+    onset = traces["本土（按发病日）"]
+    assert onset["visible"] == "legendonly"
+    assert onset["y"][onset["x"].index((today() - timedelta(days=3)).isoformat())] == 1
+    assert "输入（按发病日）" not in traces  # no imported case has an onset
