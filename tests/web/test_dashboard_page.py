@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -75,3 +76,15 @@ def test_the_curve_offers_the_onset_dates_where_cases_have_them(login: Login, db
     assert onset["visible"] == "legendonly"
     assert onset["y"][onset["x"].index((today() - timedelta(days=3)).isoformat())] == 1
     assert "输入（按发病日）" not in traces  # no imported case has an onset
+
+
+def test_the_dashboard_says_everything_in_chinese_and_in_english_on_request(login: Login, db: Session) -> None:
+    client = login("command_office")
+    _positive(db, 1, 30, derived_after=1)
+    page = client.get("/command").text
+    main = page.split('<main id="main">', 1)[1].split("</main>", 1)[0]
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", main, flags=re.S))
+    assert [word for word in re.findall(r"[A-Za-z]{3,}", text)] == []
+    client.get("/lang/en")
+    english = client.get("/command").text
+    assert "Command dashboard" in english and "Today against yesterday" in english and "Not recorded" in english
