@@ -258,6 +258,13 @@ class CaseClocks:
         return [m for m in self.milestones if m.breach]
 
 
+def clock_hours() -> dict[str, int]:
+    """The clocks the edition in force sets, in order, with their hours (an edition without one runs
+    none for it)."""
+    hours = current().clocks
+    return {name: hours[name] for name in CLOCKS if name in hours}
+
+
 def _state(due: datetime, done: datetime | None, at: datetime) -> str:
     if done is not None:
         return "met" if done <= due else "late"
@@ -272,7 +279,6 @@ def clocks(session: Session, who: Principal, at: datetime | None = None) -> list
     no record holds. Newest cases first."""
     require(who, "read_report")
     at = at or now()
-    hours = current().clocks
     cases = session.execute(
         select(Case.id, Case.case_no, Case.confirmed_at, Case.derived_at, Area.name)
         .join(Person, Person.id == Case.person_id).join(Area, Area.code == Person.area_code)
@@ -292,19 +298,24 @@ def clocks(session: Session, who: Principal, at: datetime | None = None) -> list
             Contact.case_id.in_(ids), Contact.degree == "close", Contact.status != "rejected",
             Contact.stale.is_(False))):
         contacts.setdefault(case_id, []).append(quarantined)
+    running = clock_hours()
     found = []
     for row in cases:
         start = aware(row.confirmed_at)
-        due = {name: start + timedelta(hours=hours.get(name, 0)) for name in CLOCKS}
         one = CaseClocks(row.id, row.case_no, row.name, start)
-        done = aware(delivered.get(row.id))
-        one.milestones.append(Milestone("to_hospital", due["to_hospital"], done,
-                                        _state(due["to_hospital"], done, at)))
-        done = aware(row.derived_at)
-        one.milestones.append(Milestone("trajectory", due["trajectory"], done, _state(due["trajectory"], done, at)))
-        one.milestones.append(_contacts_milestone(due["contacts_quarantined"], row.derived_at is not None,
-                                                  contacts.get(row.id, []), at))
-        one.milestones.extend(Milestone(name, due[name], None, "unrecorded") for name in CLOCKS if name in UNRECORDED)
+        for name, hours in running.items():
+            due = start + timedelta(hours=hours)
+            if name == "to_hospital":
+                done = aware(delivered.get(row.id))
+                one.milestones.append(Milestone(name, due, done, _state(due, done, at)))
+            elif name == "trajectory":
+                done = aware(row.derived_at)
+                one.milestones.append(Milestone(name, due, done, _state(due, done, at)))
+            elif name == "contacts_quarantined":
+                one.milestones.append(_contacts_milestone(due, row.derived_at is not None, contacts.get(row.id, []),
+                                                          at))
+            elif name in UNRECORDED:
+                one.milestones.append(Milestone(name, due, None, "unrecorded"))
         found.append(one)
     return found
 
@@ -357,7 +368,7 @@ def view(session: Session, who: Principal, day: date, word: Callable[[str], str]
         "overdue_tubes": overdue_tubes(session, who),
         "clocks": found,
         "breaches": breaches(found),
-        "clock_hours": {name: current().clocks.get(name) for name in CLOCKS},
+        "clock_hours": clock_hours(),
     }
 
 

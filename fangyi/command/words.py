@@ -62,11 +62,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "dash.onset_imported": ("输入（按发病日）", "Imported, by onset"),
     "dash.township": ("乡镇", "Township"),
     "dash.clocks": ("处置时限", "The protocol's clocks"),
-    "dash.clocks_note": ("自阳性结果起：{h1}小时内转运至定点医院，{h2}小时内查清轨迹，"
-                         "{h3}小时内密接落实隔离，{h4}小时内完成流调报告。近3天确诊的病例。",
-                         "From the positive result: to hospital within {h1} h, trajectory within {h2} h, "
-                         "close contacts in quarantine within {h3} h, investigation report within {h4} h. "
-                         "Cases confirmed in the last 3 days."),
+    "dash.clocks_note": ("近3天确诊的病例，自阳性结果（确诊时间）起计时，时限按现行防控方案。",
+                         "Cases confirmed in the last 3 days, timed from the positive result (the confirmation "
+                         "time), with the limits of the protocol edition in force."),
     "dash.case": ("病例", "Case"),
     "dash.hours": ("{h}小时", "{h} h"),
     "dash.due": ("时限", "due"),

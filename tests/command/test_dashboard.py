@@ -220,3 +220,14 @@ def test_the_days_figures_are_computed_once_a_refresh_not_on_every_view(db: Sess
     dashboard.forget()
     assert _figure(headline(db, SYSTEM, DAY), "cases", "new") == (1, 0, 1)
     assert len(computed) == 4
+
+
+def test_the_clocks_follow_the_edition_in_force(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_areas(db)
+    case = _positive(db, 1, 2.5)
+    assert [m.clock for m in clocks(db, SYSTEM)[0].milestones] == list(dashboard.CLOCKS)
+    # An edition giving 3 h to hospital and no other clock: one milestone, not yet due.
+    edition = dashboard.current().model_copy(update={"clocks": {"to_hospital": 3}})
+    monkeypatch.setattr(dashboard, "current", lambda: edition)
+    (only,) = clocks(db, SYSTEM)[0].milestones
+    assert (only.clock, only.state, only.due) == ("to_hospital", "open", case.confirmed_at + timedelta(hours=3))
