@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import Principal, can, in_jurisdiction, jurisdiction, require
 from fangyi.areacodes import AreaCodeError, parent_of
 from fangyi.command import closing, epi
-from fangyi.command.report import daily
+from fangyi.parts import installed
 from fangyi.protocols.reader import current
 from fangyi.quarantine import service as quarantine
 from fangyi.registry.models import Area, Person
@@ -68,17 +69,48 @@ class Figure:
 
 # Today's figures are kept one refresh of the page: a commander's screen and a second one opened
 # beside it cost one computation a minute. An open past day (not closed) is kept ten minutes: a
-# correction reaches it then, and the report page's "as corrected" at once.
+# correction reaches it then, and the report page's "as corrected" at once. The registry's figures
+# are current totals whatever the day asked for (registry/figures.py), the costliest of all (every
+# check-in counted): computed once for both days and kept ten minutes too.
 TODAY_SECONDS = 60
 PAST_SECONDS = 600
+TOTALS = frozenset({"registry"})
 _kept_lock = threading.Lock()
-_kept: dict[tuple[Any, ...], tuple[float, datetime, dict[str, Any]]] = {}
+_kept: dict[tuple[Any, ...], tuple[float, datetime, Any]] = {}
 
 
 def forget() -> None:
     """Drop every kept figure (tests; a deployment after a bulk correction)."""
     with _kept_lock:
         _kept.clear()
+
+
+def _kept_or(session: Session, who: Principal, what: tuple[Any, ...], seconds: float,
+             compute: Callable[[], Any]) -> tuple[Any, datetime]:
+    """`compute()`'s value for this database and reader, kept `seconds`, and when it was computed."""
+    key = (str(session.get_bind().engine.url), who.role, who.id, jurisdiction(who), *what)
+    clock = time.monotonic()
+    with _kept_lock:
+        kept = _kept.get(key)
+    if kept is not None and kept[0] > clock:
+        return kept[2], kept[1]
+    moment, value = now(), compute()
+    with _kept_lock:
+        if len(_kept) > 1024:  # many readers over many days: start again rather than grow
+            _kept.clear()
+        _kept[key] = (clock + seconds, moment, value)
+    return value, moment
+
+
+def _compute(session: Session, who: Principal, day: date) -> dict[str, Any]:
+    """The day's report as `report.daily` makes it, the registry's totals kept."""
+    figures: dict[str, Any] = {"date": day.isoformat()}
+    for key, make in installed().figures:
+        if key in TOTALS:
+            figures[key] = _kept_or(session, who, ("totals", key), PAST_SECONDS, partial(make, session, day, who))[0]
+        else:
+            figures[key] = make(session, day, who)
+    return figures
 
 
 def day_figures(session: Session, who: Principal, day: date) -> tuple[dict[str, Any], datetime]:
@@ -88,17 +120,8 @@ def day_figures(session: Session, who: Principal, day: date) -> tuple[dict[str, 
     closed = closing.closed(session, who, day)
     if closed is not None:
         return closed.figures, closed.closed_at
-    key = (str(session.get_bind().engine.url), who.role, who.id, jurisdiction(who), day)
-    clock = time.monotonic()
-    with _kept_lock:
-        kept = _kept.get(key)
-    if kept is not None and kept[0] > clock:
-        return kept[2], kept[1]
-    moment, figures = now(), daily(session, who, day)
-    with _kept_lock:
-        if len(_kept) > 512:  # many readers over many days: start again rather than grow
-            _kept.clear()
-        _kept[key] = (clock + (TODAY_SECONDS if day >= today() else PAST_SECONDS), moment, figures)
+    seconds = TODAY_SECONDS if day >= today() else PAST_SECONDS
+    figures, moment = _kept_or(session, who, ("day", day), seconds, lambda: _compute(session, who, day))
     return figures, moment
 
 

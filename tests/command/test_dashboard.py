@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import SYSTEM
 from fangyi.command import closing, dashboard
 from fangyi.command.dashboard import clocks, headline, map_points, past_figures
+from fangyi.command.report import daily
 from fangyi.errors import Forbidden
 from fangyi.parts import installed
 from fangyi.registry.models import Area
@@ -205,21 +206,27 @@ def test_an_open_day_before_is_computed(db: Session) -> None:
 
 def test_the_days_figures_are_computed_once_a_refresh_not_on_every_view(db: Session, monkeypatch) -> None:
     add_areas(db)
-    computed: list[date] = []
-    real = dashboard.daily
+    computed: list[str] = []
+    real = {key: make for key, make in installed().figures}
 
-    def counted(session: Session, who: object, day: date) -> dict:
-        computed.append(day)
-        return real(session, who, day)  # type: ignore[arg-type]
+    def counting(key: str):  # type: ignore[no-untyped-def]
+        def make(session: Session, day: date, who: object) -> dict:
+            computed.append(f"{key} {day.isoformat()}")
+            return real[key](session, day, who)  # type: ignore[arg-type]
+        return make
 
-    monkeypatch.setattr(dashboard, "daily", counted)
+    monkeypatch.setattr(installed(), "figures", [(key, counting(key)) for key in real])
     _case(db, 1, DAY)
     headline(db, SYSTEM, DAY)
     headline(db, SYSTEM, DAY)
-    assert computed == [DAY, DAY - timedelta(days=1)]
+    # Each part once a day, the registry's totals (the same whatever the day) once for both.
+    assert sorted(computed) == sorted([f"{key} {day}" for key in real for day in ("2022-04-02", "2022-04-01")
+                                       if not (key == "registry" and day == "2022-04-01")])
     dashboard.forget()
     assert _figure(headline(db, SYSTEM, DAY), "cases", "new") == (1, 0, 1)
-    assert len(computed) == 4
+    assert len(computed) == 2 * (2 * len(real) - 1)
+    # The same figures as the report makes.
+    assert dashboard.past_figures(db, SYSTEM, DAY) == daily(db, SYSTEM, DAY)
 
 
 def test_the_clocks_follow_the_edition_in_force(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
