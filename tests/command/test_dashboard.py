@@ -17,6 +17,7 @@ from fangyi.command.report import daily
 from fangyi.errors import Forbidden
 from fangyi.parts import installed
 from fangyi.registry.models import Area
+from fangyi.screening.models import Sample, Tube
 from fangyi.timeutil import now
 from fangyi.tracing.models import Case, Contact
 from fangyi.transport.models import Task
@@ -238,3 +239,17 @@ def test_the_clocks_follow_the_edition_in_force(db: Session, monkeypatch: pytest
     monkeypatch.setattr(dashboard, "current", lambda: edition)
     (only,) = clocks(db, SYSTEM)[0].milestones
     assert (only.clock, only.state, only.due) == ("to_hospital", "open", case.confirmed_at + timedelta(hours=3))
+
+
+def test_tubes_without_a_result_past_the_limit_are_counted(db: Session) -> None:
+    add_areas(db)
+    person = add_person(db, 1)
+    limit = dashboard.current().screening.result_overdue_hours
+    for n, (hours_ago, tested) in enumerate([(limit + 2, False), (limit + 2, True), (limit - 2, False)]):
+        tube = Tube(barcode=f"T{n}", pool_size=1, members=1, state="received",
+                    tested_at=now() if tested else None, result="negative" if tested else None)
+        db.add(tube)
+        db.flush()
+        db.add(Sample(tube_id=tube.id, person_id=person.id, sampled_at=now() - timedelta(hours=hours_ago)))
+    db.flush()
+    assert dashboard.overdue_tubes(db, SYSTEM) == 1  # the late one with no result; not the tested, not the recent

@@ -53,6 +53,8 @@ def test_the_commander_lands_on_the_dashboard(login: Login, db: Session) -> None
     # The clocks: the case confirmed 3 h ago is past its transfer to hospital.
     assert "处置时限" in page and "C-3" in page and "已超时" in page and "系统未记录" in page
     assert "超时事项（" in page and "转运入院：已超时" in page
+    # The 14-day bed forecast (a commander places people) and the tubes past their limit.
+    assert 'id="beds-chart"' in page and "待安置人数" in page and 'id="overdue-tubes">0<' in page
     for key in ("beds_free", "in_quarantine", "tubes_pending"):
         assert f">{key}<" not in page
 
