@@ -2,13 +2,19 @@
 `fangyi.app.PARTS` lists them in order. `install` builds the shared tables from that list at
 start-up (permissions, words, import kinds, figures, person links, event handlers, navigation,
 landings, templates, commands, daily jobs), never by import side effects.
+
+A declaration names its code (routers, commands, figures, handlers, import kinds, models, jobs) either
+as the object or as "module:attribute", imported only when the running system needs it: the server
+mounts the routers, a command loads its part's code when it runs, and `fangyi --help` reads the
+declarations without importing the web app or the services.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +25,23 @@ if TYPE_CHECKING:
 
     from fangyi.access import Principal, Role
     from fangyi.events import Event, Handler
+
+# Code a declaration names by "module:attribute", imported when first needed.
+Ref = str
+
+
+def _as_declared(ref: Any) -> Any:
+    """`ref` as it is (typed as what it names, for the tables)."""
+    return ref
+
+
+def load(ref: Any) -> Any:
+    """The object `ref` names ("fangyi.tracing.api:router"), or `ref` itself when it is one already."""
+    if not isinstance(ref, str):
+        return ref
+    module, _, name = ref.partition(":")
+    return getattr(import_module(module), name)
+
 
 # A part's figures for the daily report: (session, local day, who asks) -> {figure: value}, each
 # figure limited to what the principal's jurisdiction holds.
@@ -35,7 +58,7 @@ class Daily:
 
     name: str
     at: Callable[[], time | None]
-    run: Callable[[Session, date], Any]
+    run: Callable[[Session, date], Any] | Ref
 
 
 @dataclass(frozen=True)
@@ -51,29 +74,51 @@ class Nav:
 class ImportKind:
     """A kind of file `fangyi import` and the imports page take: its handler and who may load it."""
 
-    handler: type[Any]
+    handler: type[Any] | Ref
     roles: frozenset[Role]
 
 
 @dataclass(frozen=True)
 class Part:
     name: str
-    routers: Sequence[APIRouter] = ()
+    routers: Sequence[APIRouter | Ref] = ()
     permissions: Mapping[str, frozenset[Role]] = field(default_factory=dict)
     words: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     import_kinds: Mapping[str, ImportKind] = field(default_factory=dict)
-    figures: Sequence[tuple[str, FiguresFn]] = ()
-    person_links: Sequence[tuple[type[Any], str]] = ()
-    handles: Sequence[tuple[type[Event], Handler]] = ()
+    figures: Sequence[tuple[str, FiguresFn | Ref]] = ()
+    person_links: Sequence[tuple[type[Any] | Ref, str]] = ()
+    handles: Sequence[tuple[type[Event] | Ref, Handler | Ref]] = ()
     nav: Sequence[Nav] = ()
     landing: Mapping[Role, str] = field(default_factory=dict)
-    cli: Callable[[typer.Typer], None] | None = None
+    cli: Callable[[typer.Typer], None] | Ref | None = None
     templates: Path | None = None
-    negative_tests: Sequence[NegativeFn] = ()
+    negative_tests: Sequence[NegativeFn | Ref] = ()
     # Jobs the server runs once a day at a configured local time (e.g. the zones' daily check).
     daily: Sequence[Daily] = ()
     # The modules other parts may import; everything else in the folder is the part's own.
     public: tuple[str, ...] = ("service", "models", "schemas", "events")
+
+    def mounted(self) -> list[APIRouter]:
+        """The part's routers, imported (only the server and its tests need them)."""
+        return [load(router) for router in self.routers]
+
+    def commands(self) -> Callable[[typer.Typer], None] | None:
+        """What adds the part's commands to `fangyi`, imported."""
+        return load(self.cli) if self.cli is not None else None
+
+    def loaded(self) -> Part:
+        """The declaration with its figures, handlers, import kinds, models and jobs imported (the
+        routers and commands stay as declared: see `mounted` and `commands`)."""
+        return replace(
+            self,
+            import_kinds={kind: replace(found, handler=load(found.handler))
+                          for kind, found in self.import_kinds.items()},
+            figures=tuple((key, load(fn)) for key, fn in self.figures),
+            person_links=tuple((load(model), column) for model, column in self.person_links),
+            handles=tuple((load(kind), load(handler)) for kind, handler in self.handles),
+            negative_tests=tuple(load(ask) for ask in self.negative_tests),
+            daily=tuple(replace(job, run=load(job.run)) for job in self.daily),
+        )
 
 
 class PartError(RuntimeError):
@@ -116,8 +161,11 @@ def _merge(into: dict[Any, Any], items: Mapping[Any, Any], what: str, owner: dic
         owner[key] = part
 
 
-def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}) -> Installed:
-    parts = tuple(parts)
+def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}, loaded: bool = True) -> Installed:
+    """The tables the parts declare; `loaded=False` leaves the code they name unimported (what the
+    command line needs to register its commands, before one runs)."""
+    parts = tuple(part.loaded() if loaded else part for part in parts)
+    load = _as_declared  # the code is imported already when asked for (`Part.loaded`), or left as named
     names = [part.name for part in parts]
     if len(set(names)) != len(names):
         raise PartError(f"a part is listed twice: {names}")
@@ -132,15 +180,15 @@ def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {})
         # own part arrived (a dispatcher on the venues until transport) gives way to it.
         done.landing.update(part.landing)
         _merge({}, {key: None for key, _ in part.figures}, "figures", owners["figures"], part.name)
-        done.figures.extend(part.figures)
-        done.person_links.extend(part.person_links)
-        done.negative_tests.extend(part.negative_tests)
+        done.figures.extend((key, load(fn)) for key, fn in part.figures)
+        done.person_links.extend((load(model), column) for model, column in part.person_links)
+        done.negative_tests.extend(load(ask) for ask in part.negative_tests)
         for job in part.daily:
             if any(other.name == job.name for other in done.daily):
                 raise PartError(f"daily job {job.name!r} is declared twice ({part.name})")
             done.daily.append(job)
         for kind, handler in part.handles:
-            done.handlers.setdefault(kind, []).append(handler)
+            done.handlers.setdefault(load(kind), []).append(load(handler))
         done.nav.extend(part.nav)
         if part.templates is not None:
             done.templates.append(part.templates)
@@ -153,10 +201,10 @@ def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {})
 _installed: Installed | None = None
 
 
-def install(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}) -> Installed:
+def install(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}, loaded: bool = True) -> Installed:
     """Make these parts the running system's (the app, the CLI and the tests call it once)."""
     global _installed
-    _installed = build(parts, core_words)
+    _installed = build(parts, core_words, loaded)
     return _installed
 
 

@@ -1,0 +1,61 @@
+"""`fangyi` starts without what its commands do not use: the help (and the registration of every
+part's commands) never imports the web app, the services, Plotly, OR-Tools or DuckDB."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import fangyi
+
+ROOT = Path(fangyi.__file__).parent.parent
+HEAVY = ("fangyi.app", "fastapi", "starlette", "plotly", "ortools", "duckdb", "pandas", "numpy", "openpyxl",
+         "uvicorn", "alembic", "sqlalchemy", "fangyi.tracing.service", "fangyi.demo.build")
+
+LOADED = f"""
+import json, sys
+from fangyi.cli.main import app
+try:
+    app(sys.argv[1:], prog_name="fangyi")
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({{"exit": code, "loaded": [m for m in {HEAVY!r} if m in sys.modules]}}))
+"""
+
+
+def _run(*args: str) -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", LOADED, *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    answer: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def test_the_help_imports_no_web_app_service_or_heavy_library() -> None:
+    assert _run("--help") == {"exit": 0, "loaded": []}
+
+
+def test_a_command_loads_the_parts_services_but_not_the_web_app_or_heavy_libraries() -> None:
+    """A command runs with every part installed (its permissions, handlers, figures), which needs
+    the services and SQLAlchemy, but still not the web app, Plotly, OR-Tools, pandas or DuckDB."""
+    loaded = _run("trace", "--help")["loaded"]
+    assert isinstance(loaded, list) and "sqlalchemy" in loaded
+    assert [name for name in loaded if name not in ("sqlalchemy", "fangyi.tracing.service")] == []
+
+
+def test_python_dash_m_fangyi_is_the_command() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "fangyi", "--help"], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=60)
+    assert done.returncode == 0 and "trace" in done.stdout
+
+
+def test_the_demos_default_last_day_is_the_builders() -> None:
+    from fangyi.cli.demo import DEFAULT_UNTIL
+    from fangyi.demo import DEFAULT_UNTIL as BUILDERS
+
+    assert DEFAULT_UNTIL == BUILDERS.isoformat()
