@@ -56,6 +56,6 @@ def test_python_dash_m_fangyi_is_the_command() -> None:
 
 def test_the_demos_default_last_day_is_the_builders() -> None:
     from fangyi.cli.demo import DEFAULT_UNTIL
-    from fangyi.demo import DEFAULT_UNTIL as BUILDERS
+    from fangyi.demo import DEFAULT_UNTIL as BUILDERS_DAY
 
-    assert DEFAULT_UNTIL == BUILDERS.isoformat()
+    assert BUILDERS_DAY.isoformat() == DEFAULT_UNTIL
