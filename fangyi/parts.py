@@ -11,7 +11,8 @@ declarations without importing the web app or the services.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from importlib import import_module
@@ -201,11 +202,25 @@ def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {},
 _installed: Installed | None = None
 
 
-def install(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}, loaded: bool = True) -> Installed:
+def install(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}) -> Installed:
     """Make these parts the running system's (the app, the CLI and the tests call it once)."""
     global _installed
-    _installed = build(parts, core_words, loaded)
+    _installed = build(parts, core_words)
     return _installed
+
+
+@contextmanager
+def declared(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}) -> Iterator[Installed]:
+    """The parts' tables with their code left unimported, installed while the block runs (the
+    command line registers its commands under it: a command's help may name what the parts
+    declare); whatever was installed before is back after it."""
+    global _installed
+    before = _installed
+    _installed = build(parts, core_words, loaded=False)
+    try:
+        yield _installed
+    finally:
+        _installed = before
 
 
 def installed() -> Installed:

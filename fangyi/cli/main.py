@@ -13,7 +13,7 @@ from typer._click.core import Command as TyperCommandBase
 
 from fangyi.assembly import PARTS
 from fangyi.cli import db, demo, serve
-from fangyi.parts import Part, install
+from fangyi.parts import Part, declared, install
 from fangyi.web.i18n import CORE
 
 
@@ -53,10 +53,10 @@ def build(parts: Sequence[Part] = PARTS) -> typer.Typer:
 
     db.register(command)
     db.register_backup(command)
-    install(parts, CORE, loaded=False)  # the declarations only, for the commands' help
-    for part in parts:
-        if (register := part.commands()) is not None:
-            register(command)
+    with declared(parts, CORE):  # the declarations only, for the commands' help
+        for part in parts:
+            if (register := part.commands()) is not None:
+                register(command)
     for module in (demo, serve):
         module.register(command)
     return command
