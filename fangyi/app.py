@@ -218,6 +218,7 @@ def serve_app() -> FastAPI:
 def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
                parts: Sequence[Part] = PARTS) -> FastAPI:
     installed = install(parts)
+    installed.load_all()  # every part's code now, not on the first requests
     app = Fangyi(
         lifespan=lifespan,
         title="Fangyi",

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from functools import cached_property
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,11 +30,6 @@ if TYPE_CHECKING:
 
 # Code a declaration names by "module:attribute", imported when first needed.
 Ref = str
-
-
-def _as_declared(ref: Any) -> Any:
-    """`ref` as it is (typed as what it names, for the tables)."""
-    return ref
 
 
 def load(ref: Any) -> Any:
@@ -108,12 +104,11 @@ class Part:
         return load(self.cli) if self.cli is not None else None
 
     def loaded(self) -> Part:
-        """The declaration with its figures, handlers, import kinds, models and jobs imported (the
-        routers and commands stay as declared: see `mounted` and `commands`)."""
+        """The declaration with its figures, handlers, models and jobs imported. The routers,
+        commands and import kinds' handlers stay as declared, each imported when used (`mounted`,
+        `commands`, the imports service): a command that imports no file loads no file reader."""
         return replace(
             self,
-            import_kinds={kind: replace(found, handler=load(found.handler))
-                          for kind, found in self.import_kinds.items()},
             figures=tuple((key, load(fn)) for key, fn in self.figures),
             person_links=tuple((load(model), column) for model, column in self.person_links),
             handles=tuple((load(kind), load(handler)) for kind, handler in self.handles),
@@ -132,14 +127,40 @@ class Installed:
     permissions: dict[str, frozenset[Role]] = field(default_factory=dict)
     words: dict[str, tuple[str, str]] = field(default_factory=dict)
     import_kinds: dict[str, ImportKind] = field(default_factory=dict)
-    figures: list[tuple[str, FiguresFn]] = field(default_factory=list)
-    person_links: list[tuple[type[Any], str]] = field(default_factory=list)
-    handlers: dict[type[Event], list[Handler]] = field(default_factory=dict)
     nav: list[Nav] = field(default_factory=list)
     landing: dict[Role, str] = field(default_factory=dict)
     templates: list[Path] = field(default_factory=list)
-    negative_tests: list[NegativeFn] = field(default_factory=list)
     daily: list[Daily] = field(default_factory=list)
+    # The code the parts name, as declared: imported on first use (the properties below), so that
+    # a command loads only what it reaches.
+    declared_figures: list[tuple[str, FiguresFn | Ref]] = field(default_factory=list)
+    declared_person_links: list[tuple[type[Any] | Ref, str]] = field(default_factory=list)
+    declared_handlers: dict[type[Event], list[Handler | Ref]] = field(default_factory=dict)
+    declared_negative_tests: list[NegativeFn | Ref] = field(default_factory=list)
+
+    @cached_property
+    def figures(self) -> list[tuple[str, FiguresFn]]:
+        return [(key, load(fn)) for key, fn in self.declared_figures]
+
+    @cached_property
+    def person_links(self) -> list[tuple[type[Any], str]]:
+        return [(load(model), column) for model, column in self.declared_person_links]
+
+    @cached_property
+    def handlers(self) -> dict[type[Event], list[Handler]]:
+        return {kind: [load(handler) for handler in handlers] for kind, handlers in self.declared_handlers.items()}
+
+    @cached_property
+    def negative_tests(self) -> list[NegativeFn]:
+        return [load(ask) for ask in self.declared_negative_tests]
+
+    def load_all(self) -> None:
+        """Import all the code the parts name now (a server does, before its first request)."""
+        _ = self.figures, self.person_links, self.handlers, self.negative_tests  # cached from now on
+        for kind in self.import_kinds.values():
+            load(kind.handler)
+        for job in self.daily:
+            load(job.run)
 
     def last_negative(self, session: Session, person_id: int, before: datetime) -> datetime | None:
         """The sampling time of the person's latest negative test before `before`, whichever part
@@ -148,9 +169,10 @@ class Installed:
         return max(found, default=None)
 
     def part(self, name: str) -> Part:
+        """The part's declaration, its code imported."""
         for part in self.parts:
             if part.name == name:
-                return part
+                return part.loaded()
         raise PartError(f"no part {name!r} is installed")
 
 
@@ -162,11 +184,9 @@ def _merge(into: dict[Any, Any], items: Mapping[Any, Any], what: str, owner: dic
         owner[key] = part
 
 
-def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}, loaded: bool = True) -> Installed:
-    """The tables the parts declare; `loaded=False` leaves the code they name unimported (what the
-    command line needs to register its commands, before one runs)."""
-    parts = tuple(part.loaded() if loaded else part for part in parts)
-    load = _as_declared  # the code is imported already when asked for (`Part.loaded`), or left as named
+def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {}) -> Installed:
+    """The tables the parts declare, the code they name imported when first used."""
+    parts = tuple(parts)
     names = [part.name for part in parts]
     if len(set(names)) != len(names):
         raise PartError(f"a part is listed twice: {names}")
@@ -181,15 +201,15 @@ def build(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = {},
         # own part arrived (a dispatcher on the venues until transport) gives way to it.
         done.landing.update(part.landing)
         _merge({}, {key: None for key, _ in part.figures}, "figures", owners["figures"], part.name)
-        done.figures.extend((key, load(fn)) for key, fn in part.figures)
-        done.person_links.extend((load(model), column) for model, column in part.person_links)
-        done.negative_tests.extend(load(ask) for ask in part.negative_tests)
+        done.declared_figures.extend(part.figures)
+        done.declared_person_links.extend(part.person_links)
+        done.declared_negative_tests.extend(part.negative_tests)
         for job in part.daily:
             if any(other.name == job.name for other in done.daily):
                 raise PartError(f"daily job {job.name!r} is declared twice ({part.name})")
             done.daily.append(job)
         for kind, handler in part.handles:
-            done.handlers.setdefault(load(kind), []).append(load(handler))
+            done.declared_handlers.setdefault(load(kind), []).append(handler)
         done.nav.extend(part.nav)
         if part.templates is not None:
             done.templates.append(part.templates)
@@ -216,7 +236,7 @@ def declared(parts: Iterable[Part], core_words: Mapping[str, tuple[str, str]] = 
     declare); whatever was installed before is back after it."""
     global _installed
     before = _installed
-    _installed = build(parts, core_words, loaded=False)
+    _installed = build(parts, core_words)
     try:
         yield _installed
     finally:
