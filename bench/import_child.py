@@ -1,8 +1,11 @@
-"""Run the whole `fangyi import checkins FILE --json` command in this process (start-up, reading,
-parsing and writing) and report, as JSON on the last line, the time each million rows was
-reached and the process's peak memory.
+"""Run the whole `fangyi import KIND FILE --json` command (check-ins unless KIND is given) in this
+process (start-up, reading, parsing and writing) and report, as JSON on the last line, the time
+each million rows was reached and the process's peak memory.
 
-Run as a child of bench/import_checkins.py, which times the process from its start to its end.
+    python -m bench.import_child URL FILE [PROFILE_TO|""] [KIND]
+
+Run as a child of bench/import_checkins.py and bench/import_registry.py, which time the process
+from its start to its end.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ def peak_rss_kb() -> int:
 
 def main() -> None:
     url, csv_path = sys.argv[1], sys.argv[2]
-    profile_to = sys.argv[3] if len(sys.argv) > 3 else None
+    profile_to = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
+    kind = sys.argv[4] if len(sys.argv) > 4 else "checkins"
     os.environ["FANGYI_DATABASE_URL"] = url
     from fangyi.cli.main import app
     from fangyi.registry.imports.load import Checkins
@@ -44,7 +48,7 @@ def main() -> None:
     flush = Checkins.flush
 
     def timed_flush(self: Checkins) -> list:  # type: ignore[type-arg]
-        if self.lines and self.lines[-1] - 1 >= (len(millions) + 1) * MILLION:
+        if self.batch and self.batch[-1][4] - 1 >= (len(millions) + 1) * MILLION:
             millions.append(time.perf_counter() - STARTED)
         return flush(self)
 
@@ -53,7 +57,7 @@ def main() -> None:
     if profiler:
         profiler.enable()
     try:
-        app(["import", "checkins", csv_path, "--json"])
+        app(["import", kind, csv_path, "--json"])
     except SystemExit as exc:
         code = exc.code
     if profiler and profile_to:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHECK = "10X98765432"
@@ -46,7 +47,7 @@ class Identity:
 
 
 def check_character(first17: str) -> str:
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def parse_id_number(raw: str) -> Identity:

@@ -45,6 +45,12 @@ def _closed(session: Session, who: Principal, day: date) -> ClosedDay | None:
     return session.scalar(query.order_by(func.length(ClosedDay.scope), ClosedDay.scope).limit(1))
 
 
+def closed(session: Session, who: Principal, day: date) -> ClosedDay | None:
+    """The day as closed for the reader's jurisdiction, if it was."""
+    require(who, "read_report")
+    return _closed(session, who, day)
+
+
 def report(session: Session, who: Principal, day: date) -> Report:
     """The day's report: as closed, if its night's figures were closed for this jurisdiction;
     otherwise from the records as they stand."""

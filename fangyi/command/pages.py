@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, can
-from fangyi.command import closing, epi
+from fangyi.command import closing, dashboard, epi
 from fangyi.command.report import daily, write_xlsx
 from fangyi.deps import SessionDep, Viewer
 from fangyi.errors import Invalid
@@ -91,3 +91,11 @@ def report_xlsx(request: Request, session: SessionDep, user: Viewer, date: str =
         write_xlsx(closing.as_json(closing.report(session, user, day)), path)
         content = path.read_bytes()
     return attachment(content, f"{translate('report.title', lang_of(request))}-{day.isoformat()}.xlsx")
+
+
+@router.get("/command", openapi_extra=needs("read_report"))
+def dashboard_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    lang = lang_of(request)
+    day = today()
+    view = dashboard.view(session, user, day, lambda key: translate(key, lang))
+    return render(request, "dashboard.html", user=user, day=day, refresh=dashboard.REFRESH_SECONDS, **view)

@@ -15,8 +15,8 @@ PART = Part(
                  # The night's figures are reported upward by the command office.
                  "close_report": frozenset({Role.commander, Role.command_office, Role.admin})},
     words=WORDS,
-    nav=(Nav("/report", "nav.report", "read_report"),),
-    landing={Role.commander: "/report", Role.command_office: "/report"},
+    nav=(Nav("/command", "nav.dashboard", "read_report"), Nav("/report", "nav.report", "read_report")),
+    landing={Role.commander: "/command", Role.command_office: "/command"},
     cli="fangyi.command.cli:register",
     templates=Path(__file__).parent / "templates",
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from fangyi.audit import service as audit
 from fangyi.errors import Conflict, NotFound
 from fangyi.protocols.reader import current
 from fangyi.quarantine.clock import rule_for
+from fangyi.quarantine.figures import forecast
 from fangyi.quarantine.models import Alert, Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
 from fangyi.quarantine.scope import hidden, placements_seen, sees_placement
 
@@ -207,3 +208,9 @@ def transport_carried(session: Session, actor: Principal, transport_id: int) -> 
     transport.status, transport.done_at = "done", now()
     session.flush()
     audit.record(session, actor, "done", "transport_request", transport.id, note="transport: arrival confirmed")
+
+
+def bed_forecast(session: Session, actor: Principal, day: date) -> dict[str, Any]:
+    """Beds free in the actor's jurisdiction on each of the next 14 days from `day`, against the
+    people waiting for a place (figures.forecast's totals): the command's evening question."""
+    return forecast(session, actor, day)[1]

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from fangyi.access import Principal
+from fangyi.access import Principal, county_wide, in_jurisdiction
+from fangyi.registry.models import Person
 from fangyi.timeutil import day_bounds
 from fangyi.tracing.models import Case, Contact, ReachAttempt
 
@@ -23,12 +24,20 @@ def _count(session: Session, statement: Any) -> int:
     return int(session.scalar(statement) or 0)
 
 
+def _living_in(who: Principal, person_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """Rows whose person lives in the asker's jurisdiction."""
+    if county_wide(who):
+        return true()
+    return person_id.in_(select(Person.id).where(in_jurisdiction(who, Person.area_code)))
+
+
 def case_figures(session: Session, day: date, who: Principal) -> dict[str, int]:
     start, end = day_bounds(day)
+    mine = _living_in(who, Case.person_id)
 
     def cases(*where: ColumnElement[bool]) -> int:
         return _count(session, select(func.count()).select_from(Case).where(
-            Case.confirmed_at < end, or_(Case.ruled_out_at.is_(None), Case.ruled_out_at >= end), *where))
+            Case.confirmed_at < end, or_(Case.ruled_out_at.is_(None), Case.ruled_out_at >= end), mine, *where))
 
     return {
         "new": cases(Case.confirmed_at >= start),
@@ -57,9 +66,9 @@ def contact_figures(session: Session, day: date, who: Principal) -> dict[str, in
     attempt had reached by then.
     """
     start, end = day_bounds(day)
-    standing = _standing(end)
+    standing = and_(_standing(end), _living_in(who, Contact.person_id))
     close_people = select(Contact.person_id).where(standing, Contact.degree == "close")
-    confirmed = and_(Contact.status == "confirmed", Contact.decided_at < end)
+    confirmed = and_(Contact.status == "confirmed", Contact.decided_at < end, _living_in(who, Contact.person_id))
     reached = exists().where(
         ReachAttempt.contact_id == Contact.id, ReachAttempt.outcome == "reached", ReachAttempt.at < end
     )
@@ -72,6 +81,6 @@ def contact_figures(session: Session, day: date, who: Principal) -> dict[str, in
         "close": people(standing, Contact.degree == "close"),
         "secondary": people(standing, Contact.degree == "secondary", Contact.person_id.not_in(close_people)),
         "confirmed_today": people(Contact.status == "confirmed", Contact.decided_at >= start,
-                                  Contact.decided_at < end),
+                                  Contact.decided_at < end, _living_in(who, Contact.person_id)),
         "unreached": people(confirmed, Contact.person_id.not_in(reached_people)),
     }

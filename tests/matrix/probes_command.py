@@ -1,4 +1,4 @@
-"""Command: the daily report."""
+"""Command: the daily report and the commander's dashboard."""
 
 from __future__ import annotations
 
@@ -15,4 +15,6 @@ PROBES: Probes = {
     ("POST", "/report/close"): Probe(sided=False, form=lambda w, s: DAY),
     ("GET", "/api/v1/epi/curve"): Probe(sided=False),
     ("GET", "/api/v1/epi/rt"): Probe(sided=False),
+    # The commander's dashboard: today's figures, charts and clocks of the whole jurisdiction.
+    ("GET", "/command"): Probe(sided=False),
 }

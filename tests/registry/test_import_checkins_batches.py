@@ -18,14 +18,8 @@ from fangyi.access import SYSTEM
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.imports.service import run_import
-from fangyi.registry.imports.load import (
-    CONFLICTING,
-    CREATE_FIRST_OUT,
-    CREATE_STAGE,
-    DIFFERENT_OUT,
-    DIFFERING,
-    Checkins,
-)
+from fangyi.registry.imports.load import DIFFERENT_OUT, Checkins
+from fangyi.registry.imports.writer import CONFLICTING, CREATE_FIRST_OUT, CREATE_STAGE, DIFFERING, WRITE_STAGED
 from fangyi.registry.models import Area, Checkin
 from tests.conftest import Cast, add_areas
 from tests.registry.data.make import add_people, add_venues, csv_bytes, id_number
@@ -71,6 +65,11 @@ def test_a_batch_that_wrote_fewer_rows_seeks_its_stays_by_the_unique_key(db: Ses
         else:
             assert "Index Scan using uq_checkins_stay on checkins c" in plan, plan
             assert "Seq Scan on checkins" not in plan, plan
+    if not sqlite:
+        # The batch's write: the stays it left alone are sought, never the table scanned.
+        plan = plans(db, WRITE_STAGED.replace("%s", "1"))
+        assert "Index Scan using uq_checkins_stay on checkins c" in plan, plan
+        assert "Seq Scan on checkins" not in plan, plan
 
 
 def test_identical_repeated_rows_load_once_whichever_batch_they_fall_in(

@@ -158,7 +158,10 @@ class Keyed(Handler):
             )
             self.loaded += 1
         if inserts:
-            session.execute(insert(self.model), inserts)
+            # The table's insert, not the ORM's: the ORM leaves out None values so that server
+            # defaults apply, and splits the batch into a statement per run of rows with the same
+            # empty columns (a statement every few rows of a real file).
+            session.execute(insert(self.model.__table__), inserts)  # type: ignore[arg-type]
             self.loaded += len(inserts)
         session.flush()
         for record in updated:
@@ -278,7 +281,7 @@ class Persons(Keyed):
         found = {code: id_ for code, id_, _ in stored}
         missing = [{"code": code, "area_code": area} for code, area in wanted.items() if code not in found]
         if missing:
-            session.execute(insert(Household), missing)
+            session.execute(insert(Household.__table__), missing)  # type: ignore[arg-type]
             found = {code: id_ for code, id_, _ in session.execute(query)}
         # Only this batch's households are remembered: a county has hundreds of thousands.
         self.household_ids = found

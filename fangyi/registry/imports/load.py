@@ -8,8 +8,11 @@ UPDATE`` (SQLite) or ``COPY`` into a temporary table then the same from it
 (PostgreSQL): a stay already stored, or repeated in the file, is the same
 check-in and counts as unchanged, except that a check-out given for a stay
 stored without one is filled in (and counts as loaded). A check-out differing
-from one already recorded is refused: a batch that wrote fewer rows than it
-holds looks its rows' stays up one by one through the unique index (DIFFERING).
+from one already recorded is refused. Only the rows a batch did not insert can
+be refused, and a real file repeats a few rows in each batch: SQLite finds the
+batch's new rows past the last id and looks the rest up through the unique index
+(DIFFERING); PostgreSQL matches its staged rows to those the insert returns and
+looks up only the stays it left alone (WRITE_STAGED).
 
 Batches are committed (Context.commit, every few seconds) when the service allows
 it: a re-run writes the same stays to the same effect. A strict import's first pass
@@ -20,60 +23,40 @@ the file gives each stay, and refuses exactly the rows the load would (CONFLICTI
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
 from time import monotonic, sleep
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
 
 from fangyi.db.session import write_first
 from fangyi.identity import mask_id_number
 from fangyi.imports.rows import Context, Handler, Problem, Values
 from fangyi.registry.fields import EARLIEST, LATEST, clean_checkin
+from fangyi.registry.imports.writer import (
+    CONFLICTING,
+    CREATE_FIRST_OUT,
+    FIRST_OUT,
+    GIVE_WAY_SECONDS,
+    KEEP_FIRST_OUT,
+    Staged,
+    Writer,
+    clear,
+    stage,
+    write,
+)
 from fangyi.registry.models import Person, Venue
 from fangyi.registry.persons import FieldError
 
-Row = tuple[int, int, int, int | None, int]  # person, venue, in, out, import
-Staged = tuple[int, int, int, int | None, int]  # person, venue, in, out, line
-
-# After a commit, long enough for a web writer waiting on SQLite's lock (it polls every few ms) to take it.
-GIVE_WAY_SECONDS = 0.05
-STAY = itemgetter(0, 1, 2)  # person, venue, check-in time: what makes a stay one
-STAGE = "fangyi_checkin_stage"  # a batch's rows with their lines (temporary, the connection's own)
-FIRST_OUT = "fangyi_checkin_first_out"  # strict's first pass: each stay's first check-out in the file
-STAGE_COLUMNS = "person_id, venue_id, in_at, out_at, line"
-CREATE_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (person_id bigint, venue_id bigint, in_at bigint, " \
-    "out_at bigint, line bigint)"
-CREATE_FIRST_OUT = f"CREATE TEMP TABLE IF NOT EXISTS {FIRST_OUT} (person_id bigint, venue_id bigint, " \
-    "in_at bigint, out_at bigint, PRIMARY KEY (person_id, venue_id, in_at))"
-# Correlated look-ups, one per staged row through a unique index: a seek per row whatever the
-# table's size (a join, or IN (VALUES …), may be planned as a scan of every check-in).
-STORED_OUT = ("(SELECT c.out_at FROM checkins c "
-              "WHERE c.person_id = s.person_id AND c.venue_id = s.venue_id AND c.in_at = s.in_at)")
-FILE_OUT = (f"(SELECT f.out_at FROM {FIRST_OUT} f "
-            "WHERE f.person_id = s.person_id AND f.venue_id = s.venue_id AND f.in_at = s.in_at)")
-# The staged rows whose check-out is not the one their stay has after the batch: refused.
-# {differs}: SQLite's IS NOT, PostgreSQL's IS DISTINCT FROM.
-DIFFERING = f"SELECT s.line FROM {STAGE} s WHERE s.out_at IS NOT NULL AND s.out_at {{differs}} {STORED_OUT}"
-# The same without writing: the stay keeps a stored check-out, else takes the file's first.
-CONFLICTING = (f"SELECT s.line FROM {STAGE} s WHERE s.out_at IS NOT NULL "
-               f"AND s.out_at {{differs}} COALESCE({STORED_OUT}, {FILE_OUT})")
-KEEP_FIRST_OUT = (f"INSERT INTO {FIRST_OUT} (person_id, venue_id, in_at, out_at) "
-                  f"SELECT person_id, venue_id, in_at, out_at FROM {STAGE} WHERE out_at IS NOT NULL "
-                  "ORDER BY line ON CONFLICT DO NOTHING")
-# Fill in a missing check-out, never overwrite one: a stay stored as closed stays as it was.
-UPSERT = (
-    "ON CONFLICT (person_id, venue_id, in_at) DO UPDATE SET out_at = excluded.out_at "
-    "WHERE checkins.out_at IS NULL AND excluded.out_at IS NOT NULL"
-)
+# The import connection's page cache on SQLite: the indexes' hot pages of a large table. Allocated
+# as pages are read, so a small file costs little.
+SQLITE_CACHE_KIB = 100 * 1024
 DIFFERENT_OUT = "a different check-out is already recorded for this stay"
 EPOCH = datetime(1970, 1, 1)
 EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
-SQLITE_CACHE_KIB = 100 * 1024  # the import connection's page cache: the indexes' hot pages of a large table
 
 
 def _epoch(text: str, tz: ZoneInfo) -> int | None:
@@ -160,23 +143,28 @@ class Checkins(Handler):
                 self.venues[code] = id_
             else:
                 self.venues_outside.add(code)
-        self.batch: list[Row] = []
-        self.lines: list[int] = []  # each kept row's line, for a row refused when its batch is written
+        self.batch: list[Staged] = []
         self.tz = ctx.tz
         self.import_id = ctx.import_id
         self.postgres = ctx.session.get_bind().dialect.name == "postgresql"
-        self.differs = "IS DISTINCT FROM" if self.postgres else "IS NOT"
         self.tuned: Any = None  # the SQLite connection whose page cache was sized for the import
-        # On PostgreSQL each batch is written on a second thread while the next
-        # is read: the server does the insert while the client waits without the
-        # GIL. (SQLite steps row by row, each step taking the GIL back: no gain.)
-        self.pool = (ThreadPoolExecutor(1, thread_name_prefix="fangyi-import")
-                     if self.postgres and not ctx.checking else None)
-        self.in_flight: tuple[Future[tuple[int, list[int]]], int] | None = None
         self.committed = monotonic()
         if (every := os.environ.get("FANGYI_IMPORT_COMMIT_SECONDS")) is not None:
             self.commit_seconds = float(every)  # the operator's choice (docs: README, Settings)
         self._commit(last=True)  # the registry's read ends here: each write then begins holding the write lock
+        self.sent = 0  # the rows of the batch the writer process has in hand
+        self.writer = self._writer()
+
+    def _writer(self) -> Writer | None:
+        """A writer process for an import that commits as it goes, on a database another
+        connection can open (a file or a server); else the batches are written here."""
+        bind = self.ctx.session.get_bind()
+        if self.ctx.commit is None or self.ctx.checking or not isinstance(bind, Engine):
+            return None
+        if bind.dialect.name == "sqlite" and bind.url.database in (None, "", ":memory:"):
+            return None
+        url = bind.url.render_as_string(hide_password=False)
+        return Writer(url, self.import_id, self.commit_seconds, SQLITE_CACHE_KIB)
 
     def take(self, line: int, values: Values) -> Problem | None:
         # The short path, run a million times: what it accepts clean_checkin
@@ -190,8 +178,7 @@ class Checkins(Handler):
                 out_at = _epoch(raw_out.strip(), self.tz) if raw_out and not raw_out.isspace() else None
                 if not raw_out or raw_out.isspace() or (out_at is not None and out_at >= in_at):
                     if not self.dry:
-                        self.batch.append((person, venue, in_at, out_at, self.import_id))  # type: ignore[arg-type]
-                        self.lines.append(line)
+                        self.batch.append((person, venue, in_at, out_at, line))  # type: ignore[arg-type]
                         if len(self.batch) >= self.batch_size:
                             self.flush()
                     return None
@@ -212,36 +199,31 @@ class Checkins(Handler):
             # As for a person: where a venue of another jurisdiction lies is not said.
             where = "your jurisdiction" if fields.venue_code in self.venues_outside else "the registry"
             return Problem(line, "venue_code", f"no venue with code {fields.venue_code} in {where}")
-        self._keep(line, (person, venue, fields.in_at, fields.out_at, self.import_id))
+        if not self.dry:
+            self.batch.append((person, venue, fields.in_at, fields.out_at, line))
+            if len(self.batch) >= self.batch_size:
+                self.flush()
         return None
-
-    def _keep(self, line: int, row: Row) -> None:
-        if self.dry:
-            return
-        self.batch.append(row)
-        self.lines.append(line)
-        if len(self.batch) >= self.batch_size:
-            self.flush()
 
     def stop_writing(self) -> None:
         super().stop_writing()
         self.batch.clear()
-        self.lines.clear()
 
     def flush(self) -> list[Problem]:
         batch, self.batch = self.batch, []
-        lines, self.lines = self.lines, []
         if not batch or self.dry:
             return []
-        self._collect()
+        if self.writer is not None:
+            self._receive()  # the batch before, written meanwhile
+            self.writer.send(batch)
+            self.sent = len(batch)
+            return []
         driver = self._driver()
         if self.ctx.checking:
-            refused = self._check(driver, batch, lines)
+            refused = self._check(driver, batch)
             self.late.extend(Problem(line, "checked_out_at", DIFFERENT_OUT) for line in refused)
-        elif self.pool is not None:
-            self.in_flight = (self.pool.submit(self._copy, driver, batch, lines), len(batch))
         else:
-            self._count(len(batch), self._executemany(driver, batch, lines))
+            self._count(len(batch), write(driver, self.postgres, batch, self.import_id))
             self._commit()
         return []
 
@@ -285,110 +267,39 @@ class Checkins(Handler):
         self.unchanged += size - written - len(refused)
         self.late.extend(Problem(line, "checked_out_at", DIFFERENT_OUT) for line in refused)
 
-    def _collect(self) -> None:
-        if self.in_flight is not None:
-            (future, size), self.in_flight = self.in_flight, None
-            self._count(size, future.result())
-            self._commit()
+    def _receive(self) -> None:
+        """Count the batch the writer process has in hand, once it is written."""
+        if self.writer is not None and self.writer.in_flight:
+            self._count(self.sent, self.writer.receive())
 
     def finish(self) -> list[Problem]:
         self.flush()
-        self._collect()
+        if self.writer is not None:
+            self._receive()
+            self.writer.finish()  # its last batches committed
+            self.writer = None
         self._commit(last=True)
         problems, self.late = self.late, []
         return problems
 
     def close(self) -> None:
-        # Nothing may touch the connection while a batch is still being written.
-        if self.in_flight is not None:
-            wait([self.in_flight[0]])
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
+        if self.writer is not None:  # the import failed: what the writer holds uncommitted goes
+            self.writer.close()
+            self.writer = None
         if self.ctx.checking:
             self.ctx.session.execute(text(f"DROP TABLE IF EXISTS {FIRST_OUT}"))
         self._untune()
 
-    def _executemany(self, driver: Any, batch: list[Row], lines: list[int]) -> tuple[int, list[int]]:
-        unique = _one_per_stay(batch)
-        unique.sort(key=STAY)  # in the unique index's order: each batch touches its pages once
-        cursor = driver.cursor()
-        try:
-            cursor.executemany(
-                "INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) VALUES (?, ?, ?, ?, ?) "
-                + UPSERT,
-                unique,
-            )
-            written = int(cursor.rowcount)
-            if written == len(batch):
-                return written, []
-            self._stage(cursor, _staged(batch, lines, closed_only=True))
-            refused = [line for (line,) in cursor.execute(DIFFERING.format(differs=self.differs))]
-            self._clear(cursor)
-            return written, refused
-        finally:
-            cursor.close()
-
-    def _copy(self, driver: Any, batch: list[Row], lines: list[int]) -> tuple[int, list[int]]:
-        with driver.cursor() as cursor:
-            self._stage(cursor, _staged(batch, lines))
-            # One row per stay, the first giving a check-out preferred (PostgreSQL refuses to
-            # update a row twice in a statement), in the unique index's order.
-            cursor.execute(
-                "INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) "
-                f"SELECT DISTINCT ON (person_id, venue_id, in_at) person_id, venue_id, in_at, out_at, %s FROM {STAGE} "
-                "ORDER BY person_id, venue_id, in_at, out_at IS NULL, line " + UPSERT,
-                (self.import_id,),
-            )
-            written = int(cursor.rowcount)
-            refused = [] if written == len(batch) else [
-                line for (line,) in cursor.execute(DIFFERING.format(differs=self.differs)).fetchall()]
-            self._clear(cursor)
-            return written, refused
-
-    def _stage(self, cursor: Any, rows: list[Staged]) -> None:
-        cursor.execute(CREATE_STAGE)
-        if self.postgres:
-            with cursor.copy(f"COPY {STAGE} ({STAGE_COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(f"INSERT INTO {STAGE} ({STAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?)", rows)
-
-    def _clear(self, cursor: Any) -> None:
-        # TRUNCATE on PostgreSQL: a temporary table is never vacuumed, and deleted rows would pile up.
-        cursor.execute(f"TRUNCATE {STAGE}" if self.postgres else f"DELETE FROM {STAGE}")
-
-    def _check(self, driver: Any, batch: list[Row], lines: list[int]) -> list[int]:
+    def _check(self, driver: Any, batch: list[Staged]) -> list[int]:
         """Strict's first pass: the lines the load would refuse, writing nothing to the registry."""
+        differs = "IS DISTINCT FROM" if self.postgres else "IS NOT"
         cursor = driver.cursor()
         try:
             cursor.execute(CREATE_FIRST_OUT)
-            self._stage(cursor, _staged(batch, lines, closed_only=True))
+            stage(cursor, [row for row in batch if row[3] is not None], postgres=self.postgres)
             cursor.execute(KEEP_FIRST_OUT)
-            refused = [line for (line,) in cursor.execute(CONFLICTING.format(differs=self.differs)).fetchall()]
-            self._clear(cursor)
+            refused = [line for (line,) in cursor.execute(CONFLICTING.format(differs=differs)).fetchall()]
+            clear(cursor, postgres=self.postgres)
             return refused
         finally:
             cursor.close()
-
-
-def _staged(batch: list[Row], lines: list[int], *, closed_only: bool = False) -> list[Staged]:
-    """The rows as staged, with their lines; only those giving a check-out when only they can be refused."""
-    return [(row[0], row[1], row[2], row[3], line) for row, line in zip(batch, lines, strict=True)
-            if row[3] is not None or not closed_only]
-
-
-def _one_per_stay(batch: list[Row]) -> list[Row]:
-    """The batch with each stay once, the first row giving a check-out preferred.
-
-    On either database the stay then takes the same check-out whatever the rows' order.
-    """
-    if len(set(map(STAY, batch))) == len(batch):  # the usual case, checked at C speed
-        return list(batch)
-    chosen: dict[tuple[int, int, int], Row] = {}
-    for row in batch:
-        key = (row[0], row[1], row[2])
-        first = chosen.setdefault(key, row)
-        if first[3] is None and row[3] is not None:
-            chosen[key] = row
-    return list(chosen.values())

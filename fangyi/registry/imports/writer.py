@@ -1,0 +1,253 @@
+"""Check-ins written in batches: the statements, and a process of its own that writes them.
+
+A batch is a list of staged rows (person, venue, check-in, check-out, line). ``write`` stores it
+on a driver connection and answers how many rows it wrote and which lines it refused; the import
+calls it in its own transaction (a test's savepoint, an in-memory database) or hands its batches
+to ``Writer``: a child process with its own connection that writes one batch while the import
+reads and checks the next. Reading a county's file costs about as much as writing it, and the
+two then take a core each.
+
+This module imports nothing heavy: the writer process starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import traceback
+from multiprocessing.connection import Connection
+from operator import itemgetter
+from time import monotonic, sleep
+from typing import Any
+
+Staged = tuple[int, int, int, int | None, int]  # person, venue, check-in, check-out, line
+Result = tuple[int, list[int]]  # rows written, lines refused
+
+STAY = itemgetter(0, 1, 2)  # person, venue, check-in time: what makes a stay one
+# After a commit, long enough for a web writer waiting on SQLite's lock (it polls every few ms) to take it.
+GIVE_WAY_SECONDS = 0.05
+STAGE = "fangyi_checkin_stage"  # a batch's rows with their lines (temporary, the connection's own)
+FIRST_OUT = "fangyi_checkin_first_out"  # strict's first pass: each stay's first check-out in the file
+STAGE_COLUMNS = "person_id, venue_id, in_at, out_at, line"
+CREATE_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (person_id bigint, venue_id bigint, in_at bigint, " \
+    "out_at bigint, line bigint)"
+CREATE_FIRST_OUT = f"CREATE TEMP TABLE IF NOT EXISTS {FIRST_OUT} (person_id bigint, venue_id bigint, " \
+    "in_at bigint, out_at bigint, PRIMARY KEY (person_id, venue_id, in_at))"
+# Correlated look-ups, one per staged row through a unique index: a seek per row whatever the
+# table's size (a join, or IN (VALUES …), may be planned as a scan of every check-in).
+STORED_OUT = ("(SELECT c.out_at FROM checkins c "
+              "WHERE c.person_id = s.person_id AND c.venue_id = s.venue_id AND c.in_at = s.in_at)")
+FILE_OUT = (f"(SELECT f.out_at FROM {FIRST_OUT} f "
+            "WHERE f.person_id = s.person_id AND f.venue_id = s.venue_id AND f.in_at = s.in_at)")
+# The staged rows whose check-out is not the one their stay has after the batch: refused.
+# {differs}: SQLite's IS NOT, PostgreSQL's IS DISTINCT FROM.
+DIFFERING = f"SELECT s.line FROM {STAGE} s WHERE s.out_at IS NOT NULL AND s.out_at {{differs}} {STORED_OUT}"
+# The same without writing: the stay keeps a stored check-out, else takes the file's first.
+CONFLICTING = (f"SELECT s.line FROM {STAGE} s WHERE s.out_at IS NOT NULL "
+               f"AND s.out_at {{differs}} COALESCE({STORED_OUT}, {FILE_OUT})")
+KEEP_FIRST_OUT = (f"INSERT INTO {FIRST_OUT} (person_id, venue_id, in_at, out_at) "
+                  f"SELECT person_id, venue_id, in_at, out_at FROM {STAGE} WHERE out_at IS NOT NULL "
+                  "ORDER BY line ON CONFLICT DO NOTHING")
+# Fill in a missing check-out, never overwrite one: a stay stored as closed stays as it was.
+UPSERT = (
+    "ON CONFLICT (person_id, venue_id, in_at) DO UPDATE SET out_at = excluded.out_at "
+    "WHERE checkins.out_at IS NULL AND excluded.out_at IS NOT NULL"
+)
+# PostgreSQL: a staged batch written, one row per stay (the first giving a check-out preferred:
+# PostgreSQL refuses to update a row twice in a statement) in the unique index's order; then how
+# many rows it wrote and the lines refused. A staged row is checked against its stay's row as
+# written (matched by hashing, not a seek a row); only a stay left as it was, a few of a real
+# file's batch, is looked up (the statement's snapshot holds it as it stays).
+WRITE_STAGED = (
+    "WITH written AS (INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) "
+    f"SELECT DISTINCT ON (person_id, venue_id, in_at) person_id, venue_id, in_at, out_at, %s FROM {STAGE} "
+    f"ORDER BY person_id, venue_id, in_at, out_at IS NULL, line {UPSERT} "
+    "RETURNING person_id, venue_id, in_at, out_at) "
+    "SELECT (SELECT count(*) FROM written), "
+    f"ARRAY(SELECT s.line FROM {STAGE} s LEFT JOIN written w "
+    "ON w.person_id = s.person_id AND w.venue_id = s.venue_id AND w.in_at = s.in_at "
+    f"WHERE s.out_at IS NOT NULL AND s.out_at IS DISTINCT FROM COALESCE(w.out_at, {STORED_OUT}) ORDER BY s.line)"
+)
+INSERT_SQLITE = ("INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) VALUES (?, ?, ?, ?, ?) "
+                 + UPSERT)
+
+
+def write(driver: Any, postgres: bool, rows: list[Staged], import_id: int) -> Result:
+    """Store a batch on the driver connection, in its current transaction."""
+    cursor = driver.cursor()
+    try:
+        return _copy(cursor, rows, import_id) if postgres else _executemany(cursor, rows, import_id)
+    finally:
+        cursor.close()
+
+
+def _executemany(cursor: Any, rows: list[Staged], import_id: int) -> Result:
+    unique, dropped = one_per_stay(rows)
+    unique.sort(key=STAY)  # in the unique index's order: each batch touches its pages once
+    (last_id,) = cursor.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()
+    cursor.executemany(INSERT_SQLITE, [(*row[:4], import_id) for row in unique])
+    written = int(cursor.rowcount)
+    # Only a stay this batch did not insert can keep another check-out than its row's: the
+    # batch's new rows are those past the last id (one writer holds SQLite), so the rest, a few
+    # rows of a real file, are looked up, not the whole batch.
+    undecided = [row for row in dropped if row[3] is not None]
+    if written < len(unique):
+        inserted = set(cursor.execute("SELECT person_id, venue_id, in_at FROM checkins WHERE id > ?", (last_id,)))
+        undecided += [row for row in unique if row[3] is not None and STAY(row) not in inserted]
+    if not undecided:
+        return written, []
+    stage(cursor, undecided, postgres=False)
+    refused = [line for (line,) in cursor.execute(DIFFERING.format(differs="IS NOT")).fetchall()]
+    clear(cursor, postgres=False)
+    return written, refused
+
+
+def _copy(cursor: Any, rows: list[Staged], import_id: int) -> Result:
+    stage(cursor, rows, postgres=True)
+    written, refused = cursor.execute(WRITE_STAGED, (import_id,)).fetchone()
+    clear(cursor, postgres=True)
+    return int(written), list(refused)
+
+
+def stage(cursor: Any, rows: list[Staged], *, postgres: bool) -> None:
+    cursor.execute(CREATE_STAGE)
+    if postgres:
+        with cursor.copy(f"COPY {STAGE} ({STAGE_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cursor.executemany(f"INSERT INTO {STAGE} ({STAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def clear(cursor: Any, *, postgres: bool) -> None:
+    # TRUNCATE on PostgreSQL: a temporary table is never vacuumed, and deleted rows would pile up.
+    cursor.execute(f"TRUNCATE {STAGE}" if postgres else f"DELETE FROM {STAGE}")
+
+
+def one_per_stay(rows: list[Staged]) -> tuple[list[Staged], list[Staged]]:
+    """The rows with each stay once, the first giving a check-out preferred; and the rows left out.
+
+    On either database the stay then takes the same check-out whatever the rows' order.
+    """
+    if len(set(map(STAY, rows))) == len(rows):  # the usual case, checked at C speed
+        return list(rows), []
+    chosen: dict[tuple[int, int, int], Staged] = {}
+    dropped: list[Staged] = []
+    for row in rows:
+        key = (row[0], row[1], row[2])
+        first = chosen.setdefault(key, row)
+        if first is row:
+            continue
+        if first[3] is None and row[3] is not None:
+            chosen[key] = row
+            dropped.append(first)
+        else:
+            dropped.append(row)
+    return list(chosen.values()), dropped
+
+
+# --- the writer process ---------------------------------------------------------------------
+
+
+class WriterFailed(RuntimeError):
+    """The writer process stopped on an error; its batches since the last commit are not stored."""
+
+
+class Writer:
+    """A child process writing the import's batches on a connection of its own, one batch in
+    flight while the import reads the next. It commits every ``commit_seconds``, so a crash of
+    either process loses at most those seconds (a re-run loads them alike)."""
+
+    def __init__(self, url: str, import_id: int, commit_seconds: float, cache_kib: int) -> None:
+        # spawn, not fork: the import may run in a threaded server, and a forked child would
+        # inherit its connections and locks.
+        context = multiprocessing.get_context("spawn")
+        self.pipe, child = context.Pipe()
+        self.process = context.Process(
+            target=serve, args=(child, url, import_id, commit_seconds, cache_kib),
+            name="fangyi-import-writer", daemon=True)
+        self.process.start()
+        child.close()
+        self.in_flight = 0
+
+    def send(self, rows: list[Staged]) -> None:
+        self.pipe.send(rows)
+        self.in_flight += 1
+
+    def receive(self) -> Result:
+        """The answer for the batch in flight, waiting for it."""
+        self.in_flight -= 1
+        written, refused = self._answer()
+        return int(written), list(refused)
+
+    def finish(self) -> None:
+        """Commit what was written and stop the process."""
+        self.pipe.send(None)
+        self._answer()
+        self.close()
+
+    def close(self) -> None:
+        """Stop the process; what it wrote since its last commit is rolled back."""
+        self.pipe.close()
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+    def _answer(self) -> Any:
+        try:
+            kind, value = self.pipe.recv()
+        except EOFError:
+            raise WriterFailed("the check-ins' writer process stopped") from None
+        if kind == "error":
+            raise WriterFailed(value)
+        return value
+
+
+def serve(pipe: Connection, url: str, import_id: int, commit_seconds: float, cache_kib: int) -> None:
+    """The writer process: batches from the pipe, each answered; None commits and ends."""
+    from fangyi.db.session import engine_for  # here: the parent's import of it is not ours
+
+    postgres = url.startswith("postgresql")
+    connection = engine_for(url).raw_connection()
+    driver: Any = connection.driver_connection
+    if not postgres:
+        driver.execute(f"PRAGMA cache_size = -{cache_kib}")
+    began = False
+    committed = monotonic()
+    try:
+        while True:
+            try:
+                rows = pipe.recv()
+            except EOFError:
+                return  # the import stopped: roll back what is not committed (below)
+            if rows is None:
+                if began:
+                    driver.commit() if postgres else driver.execute("COMMIT")
+                    began = False
+                pipe.send(("done", None))
+                return
+            if not began:
+                if postgres:
+                    # A batch lost in a crash is loaded again by the re-run: no need to wait for the disk.
+                    driver.execute("SET LOCAL synchronous_commit = off")
+                else:
+                    driver.execute("BEGIN IMMEDIATE")  # waiting its turn among SQLite's writers
+                began = True
+            pipe.send(("ok", write(driver, postgres, rows, import_id)))
+            if monotonic() - committed >= commit_seconds:
+                driver.commit() if postgres else driver.execute("COMMIT")
+                began = False
+                if not postgres:
+                    sleep(GIVE_WAY_SECONDS)  # a writer waiting in SQLite's busy handler polls: let it look
+                committed = monotonic()
+    except Exception as exc:  # told to the import, which fails the run with it
+        try:
+            pipe.send(("error", f"the check-ins' writer failed: {exc.__class__.__name__}: {exc}"))
+        except OSError:
+            traceback.print_exc()
+    finally:
+        if began:
+            with contextlib.suppress(Exception):  # the connection went with the error: nothing to undo
+                driver.rollback() if postgres else driver.execute("ROLLBACK")
+        connection.close()

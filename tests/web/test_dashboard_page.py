@@ -1,0 +1,92 @@
+"""The commander's dashboard page: the landing of the command, in words, refreshing itself."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from fangyi.access import Role
+from fangyi.command import dashboard
+from fangyi.parts import installed
+from fangyi.timeutil import day_bounds, now, today
+from tests.command.test_dashboard import _positive
+
+Login = Callable[[str], TestClient]
+
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept() -> Iterator[None]:
+    """Each test's own figures: none kept from another test's database of the same dates."""
+    dashboard.forget()
+    yield
+    dashboard.forget()
+
+
+def test_the_commander_lands_on_the_dashboard(login: Login, db: Session) -> None:
+    assert installed().landing[Role.commander] == "/command"
+    assert installed().landing[Role.command_office] == "/command"
+    client = login("commander")
+    # Yesterday one case, today two (whatever the hour the test runs), and one 3 h ago for the clocks.
+    start, _ = day_bounds(today())
+    since = (now() - start).total_seconds() / 3600
+    _positive(db, 1, since + 2)
+    _positive(db, 2, since / 2)
+    _positive(db, 4, since / 3)
+    late = _positive(db, 3, 3)
+    new_today = 2 + (late.confirmed_at >= start)
+    page = client.get("/command").text
+    assert "指挥看板" in page and 'http-equiv="refresh" content="60"' in page
+    assert "/vendor/plotly-" in page and 'id="epi-chart"' in page
+    # Labels in words, never the raw keys: 今日新增病例 for `new`, today against yesterday.
+    row = page.split('data-figure="cases.new"')[1].split("</tr>")[0]
+    assert "今日新增病例" in row
+    yesterday = 1 + (late.confirmed_at < start)
+    assert f'<td class="num">{new_today}</td>' in row and f'<td class="num muted">{yesterday}</td>' in row
+    assert f"▲{new_today - yesterday}" in row or new_today == yesterday
+    # The clocks: the case confirmed 3 h ago is past its transfer to hospital.
+    assert "处置时限" in page and "C-3" in page and "已超时" in page and "系统未记录" in page
+    assert "超时事项（" in page and "转运入院：已超时" in page
+    # The 14-day bed forecast (a commander places people) and the tubes past their limit.
+    assert 'id="beds-chart"' in page and "待安置人数" in page and 'id="overdue-tubes">0<' in page
+    for key in ("beds_free", "in_quarantine", "tubes_pending"):
+        assert f">{key}<" not in page
+
+
+def test_other_roles_are_refused_the_dashboard(login: Login) -> None:
+    response = login("tracer").get("/command")
+    assert response.status_code == 403
+
+
+
+
+def test_the_curve_offers_the_onset_dates_where_cases_have_them(login: Login, db: Session) -> None:
+    client = login("commander")
+    case = _positive(db, 1, 1)
+    case.onset_date = today() - timedelta(days=3)
+    db.flush()
+    page = client.get("/command").text
+    figure = json.loads(page.split('id="epi-figure">')[1].split("</script>")[0].replace("<\\/", "</"))
+    traces = {trace["name"]: trace for trace in figure["data"]}
+    onset = traces["本土（按发病日）"]
+    assert onset["visible"] == "legendonly"
+    assert onset["y"][onset["x"].index((today() - timedelta(days=3)).isoformat())] == 1
+    assert "输入（按发病日）" not in traces  # no imported case has an onset
+
+
+def test_the_dashboard_says_everything_in_chinese_and_in_english_on_request(login: Login, db: Session) -> None:
+    client = login("command_office")
+    _positive(db, 1, 30, derived_after=1)
+    page = client.get("/command").text
+    main = page.split('<main id="main">', 1)[1].split("</main>", 1)[0]
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", main, flags=re.S))
+    assert [word for word in re.findall(r"[A-Za-z]{3,}", text)] == []
+    client.get("/lang/en")
+    english = client.get("/command").text
+    assert "Command dashboard" in english and "Today against yesterday" in english and "Not recorded" in english
