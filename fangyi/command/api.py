@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Query, Response, Security
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,10 +85,12 @@ def epi_curve(session: SessionDep, user: ApiUser, until: date | None = None) -> 
 
 
 @router.get("/epi/rt", response_model=list[RtEstimate], openapi_extra=needs("read_report"),
-            summary="Rt by Cori et al. (2013) over the cases by confirmation date, as EpiEstim computes it")
+            summary="Rt by Cori et al. (2013) as EpiEstim computes it, over the cases by confirmation date "
+                    "or by date of infection estimated back from it")
 def epi_rt(session: SessionDep, user: ApiUser, until: date | None = None,
+           by: Literal["confirmation", "infection"] = Query("confirmation", description="the date cases count on"),
            window: int | None = Query(None, ge=1, le=60, description="days (default: the edition's)"),
            si_mean: float | None = Query(None, gt=1, le=30, description="serial interval mean, days"),
            si_sd: float | None = Query(None, gt=0, le=30, description="serial interval sd, days")) -> list[RtEstimate]:
-    return [RtEstimate.model_validate(day) for day in epi.rt(session, user, window=window, si_mean=si_mean,
+    return [RtEstimate.model_validate(day) for day in epi.rt(session, user, by=by, window=window, si_mean=si_mean,
                                                               si_sd=si_sd, until=until)]

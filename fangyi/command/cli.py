@@ -121,32 +121,29 @@ def _register_epi(app: typer.Typer) -> None:
 
     @group.command("rt")
     def rt_cmd(
-        by: str = typer.Option("confirmation", "--by", help="confirmation (the only basis built so far)"),
+        by: str = typer.Option("confirmation", "--by", help="confirmation, or infection (estimated back)"),
         window: int | None = typer.Option(None, "--window", min=1, max=60, help="days (default: the edition's)"),
         si_mean: float | None = typer.Option(None, "--si-mean", help="serial interval mean, days"),
         si_sd: float | None = typer.Option(None, "--si-sd", help="serial interval sd, days"),
         as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
     ) -> None:
-        """Rt by Cori et al. (2013) as EpiEstim computes it, each day's window ending on that day."""
+        """Rt by Cori et al. (2013) as EpiEstim computes it, each day's window ending on that day; by
+        infection: over infections estimated back from the confirmations, the last days left out."""
         from fangyi.access import SYSTEM
         from fangyi.command import epi
         from fangyi.db.session import session_scope
         from fangyi.errors import Invalid
 
-        if by != "confirmation":
-            Console(stderr=True).print(f"[red]--by {by}: only 'confirmation' is built; estimating by date "
-                                       "of infection is not[/]")
-            raise typer.Exit(2)
         try:
             with session_scope() as session:
-                days = epi.rt(session, SYSTEM, window=window, si_mean=si_mean, si_sd=si_sd)
+                days = epi.rt(session, SYSTEM, by=by, window=window, si_mean=si_mean, si_sd=si_sd)
         except Invalid as exc:
             Console(stderr=True).print(f"[red]{exc.detail}[/]")
             raise typer.Exit(2) from None
         if as_json:
             print(json.dumps(days, ensure_ascii=False, indent=2))
             return
-        table = Table(title="Rt (Cori)")
+        table = Table(title=f"Rt (Cori), by {by}")
         for column in ("date", "mean", "lower", "upper", "cases_in_window"):
             table.add_column(column, justify="right")
         for day in days:
