@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _register_epi(app: typer.Typer) -> None:
-    group = typer.Typer(help="Epidemic analytics: the curve and Rt.", no_args_is_help=True)
+    group = typer.Typer(help="Epidemic analytics: the curve, Rt and growth.", no_args_is_help=True)
 
     @group.command("curve")
     def curve_cmd(as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON")) -> None:
@@ -149,6 +149,35 @@ def _register_epi(app: typer.Typer) -> None:
         for day in days:
             table.add_row(day["date"], f"{day['mean']:.2f}", f"{day['lower']:.2f}", f"{day['upper']:.2f}",
                           str(day["cases_in_window"]))
+        Console().print(table)
+
+    @group.command("growth")
+    def growth_cmd(
+        day: str | None = typer.Option(None, "--date", help="the week's last local day, YYYY-MM-DD (default today)"),
+        as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
+    ) -> None:
+        """The week's local cases against the week before: growth rate, doubling or halving time,
+        and the share of the week's cases already under control when found."""
+        from fangyi.access import SYSTEM
+        from fangyi.command import growth
+        from fangyi.db.session import session_scope
+
+        try:
+            until = date.fromisoformat(day) if day else None
+        except ValueError:
+            Console(stderr=True).print(f"[red]--date {day!r} is not a date (YYYY-MM-DD)[/]")
+            raise typer.Exit(2) from None
+        with session_scope() as session:
+            result = growth.growth(session, SYSTEM, until=until)
+        if as_json:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+            return
+        table = Table(title=f"增长 growth, 7 days to {result['date']}")
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        for key, value in result.items():
+            if key != "date":
+                table.add_row(key, "–" if value is None else str(value))
         Console().print(table)
 
     app.add_typer(group, name="epi")

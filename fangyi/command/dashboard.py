@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, can, in_jurisdiction, jurisdiction, require
 from fangyi.areacodes import AreaCodeError, parent_of
-from fangyi.command import closing, epi
+from fangyi.command import closing, epi, growth
 from fangyi.parts import installed
 from fangyi.protocols.reader import current
 from fangyi.quarantine import service as quarantine
@@ -381,6 +381,7 @@ def view(session: Session, who: Principal, day: date, word: Callable[[str], str]
         "curve": json.dumps(with_onsets(epi.figure(days, estimates, curve_words), days, word), ensure_ascii=False)
         if days else None,
         "latest_rt": estimates[-1] if estimates and estimates[-1]["date"] == day.isoformat() else None,
+        "growth": growth.growth(session, who, until=day),
         "map": json.dumps(map_figure(points, {"township": word("dash.township"), **kinds}), ensure_ascii=False)
         if points else None,
         "zones_shown": sum(1 for p in points if p.kind is not None),
