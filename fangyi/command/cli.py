@@ -19,17 +19,18 @@ def register(app: typer.Typer) -> None:
         day: str | None = typer.Option(None, "--date", help="local date YYYY-MM-DD (default today)"),
         as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
         xlsx: Path | None = typer.Option(None, "--xlsx", help="write an Excel file"),
+        pdf: Path | None = typer.Option(None, "--pdf", help="write a printable PDF, in Chinese"),
     ) -> None:
         """Each figure as of the end of that day; registry figures are current totals."""
         from fangyi.access import SYSTEM
         from fangyi.command import closing
-        from fangyi.command.report import SECTION_NAMES, write_xlsx
+        from fangyi.command.report import SECTION_NAMES, jurisdiction_name, write_xlsx
         from fangyi.db.session import session_scope
         from fangyi.errors import Invalid
         from fangyi.timeutil import today
 
-        if as_json and xlsx:
-            Console(stderr=True).print("[red]--json and --xlsx cannot be used together[/]")
+        if sum(bool(x) for x in (as_json, xlsx, pdf)) > 1:
+            Console(stderr=True).print("[red]--json, --xlsx and --pdf cannot be used together[/]")
             raise typer.Exit(2)
         try:
             when = date.fromisoformat(day) if day else today()
@@ -39,6 +40,7 @@ def register(app: typer.Typer) -> None:
         try:
             with session_scope() as session:
                 result = closing.as_json(closing.report(session, SYSTEM, when))
+                county = jurisdiction_name(session, SYSTEM) if pdf else ""
         except Invalid as exc:
             Console(stderr=True).print(f"[red]--date: {exc.detail}[/]")
             raise typer.Exit(2) from None
@@ -47,6 +49,11 @@ def register(app: typer.Typer) -> None:
         elif xlsx:
             write_xlsx(result, xlsx)
             Console(stderr=True).print(f"[green]written[/] {xlsx}")
+        elif pdf:
+            from fangyi.command.pdf import write_pdf
+
+            write_pdf(result, pdf, county)
+            Console(stderr=True).print(f"[green]written[/] {pdf}")
         else:
             console = Console()
             console.print(f"[bold]日报 daily report {result['date']}[/]")
