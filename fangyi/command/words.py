@@ -39,6 +39,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "epi.cases": ("病例数", "Cases"),
     "epi.rt_today": ("当日Rt（7天窗口）", "Rt of the day (7-day window)"),
     "epi.rt_none": ("窗口内病例不足12例，不估计Rt", "Fewer than 12 cases in the window: no Rt estimate"),
+    "epi.note_infection": ("虚线为按推算感染日期估计的Rt（由确诊数与发病至确诊的间隔、潜伏期反推），最近约一周不估计",
+                           "Dashed: Rt by infection date, estimated back from the confirmations over the delay "
+                           "and the incubation period; none for about the last week"),
+    "epi.rt_infection": ("Rt（按推算感染日期）", "Rt by estimated infection date"),
     "epi.growth": ("近7天本土病例", "Local cases, last 7 days"),
     "epi.growth_week": ("本周{n}例，前一周{m}例", "{n} this week, {m} the week before"),
     "epi.growth_rate": ("日增长率", "Growth rate a day"),
