@@ -19,17 +19,18 @@ def register(app: typer.Typer) -> None:
         day: str | None = typer.Option(None, "--date", help="local date YYYY-MM-DD (default today)"),
         as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
         xlsx: Path | None = typer.Option(None, "--xlsx", help="write an Excel file"),
+        pdf: Path | None = typer.Option(None, "--pdf", help="write a printable PDF, in Chinese"),
     ) -> None:
         """Each figure as of the end of that day; registry figures are current totals."""
         from fangyi.access import SYSTEM
         from fangyi.command import closing
-        from fangyi.command.report import SECTION_NAMES, write_xlsx
+        from fangyi.command.report import SECTION_NAMES, jurisdiction_name, write_xlsx
         from fangyi.db.session import session_scope
         from fangyi.errors import Invalid
         from fangyi.timeutil import today
 
-        if as_json and xlsx:
-            Console(stderr=True).print("[red]--json and --xlsx cannot be used together[/]")
+        if sum(bool(x) for x in (as_json, xlsx, pdf)) > 1:
+            Console(stderr=True).print("[red]--json, --xlsx and --pdf cannot be used together[/]")
             raise typer.Exit(2)
         try:
             when = date.fromisoformat(day) if day else today()
@@ -39,6 +40,7 @@ def register(app: typer.Typer) -> None:
         try:
             with session_scope() as session:
                 result = closing.as_json(closing.report(session, SYSTEM, when))
+                county = jurisdiction_name(session, SYSTEM) if pdf else ""
         except Invalid as exc:
             Console(stderr=True).print(f"[red]--date: {exc.detail}[/]")
             raise typer.Exit(2) from None
@@ -47,6 +49,11 @@ def register(app: typer.Typer) -> None:
         elif xlsx:
             write_xlsx(result, xlsx)
             Console(stderr=True).print(f"[green]written[/] {xlsx}")
+        elif pdf:
+            from fangyi.command.pdf import write_pdf
+
+            write_pdf(result, pdf, county)
+            Console(stderr=True).print(f"[green]written[/] {pdf}")
         else:
             console = Console()
             console.print(f"[bold]日报 daily report {result['date']}[/]")
@@ -97,7 +104,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _register_epi(app: typer.Typer) -> None:
-    group = typer.Typer(help="Epidemic analytics: the curve and Rt.", no_args_is_help=True)
+    group = typer.Typer(help="Epidemic analytics: the curve, Rt and growth.", no_args_is_help=True)
 
     @group.command("curve")
     def curve_cmd(as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON")) -> None:
@@ -121,37 +128,63 @@ def _register_epi(app: typer.Typer) -> None:
 
     @group.command("rt")
     def rt_cmd(
-        by: str = typer.Option("confirmation", "--by", help="confirmation (the only basis built so far)"),
+        by: str = typer.Option("confirmation", "--by", help="confirmation, or infection (estimated back)"),
         window: int | None = typer.Option(None, "--window", min=1, max=60, help="days (default: the edition's)"),
         si_mean: float | None = typer.Option(None, "--si-mean", help="serial interval mean, days"),
         si_sd: float | None = typer.Option(None, "--si-sd", help="serial interval sd, days"),
         as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
     ) -> None:
-        """Rt by Cori et al. (2013) as EpiEstim computes it, each day's window ending on that day."""
+        """Rt by Cori et al. (2013) as EpiEstim computes it, each day's window ending on that day; by
+        infection: over infections estimated back from the confirmations, the last days left out."""
         from fangyi.access import SYSTEM
         from fangyi.command import epi
         from fangyi.db.session import session_scope
         from fangyi.errors import Invalid
 
-        if by != "confirmation":
-            Console(stderr=True).print(f"[red]--by {by}: only 'confirmation' is built; estimating by date "
-                                       "of infection is not[/]")
-            raise typer.Exit(2)
         try:
             with session_scope() as session:
-                days = epi.rt(session, SYSTEM, window=window, si_mean=si_mean, si_sd=si_sd)
+                days = epi.rt(session, SYSTEM, by=by, window=window, si_mean=si_mean, si_sd=si_sd)
         except Invalid as exc:
             Console(stderr=True).print(f"[red]{exc.detail}[/]")
             raise typer.Exit(2) from None
         if as_json:
             print(json.dumps(days, ensure_ascii=False, indent=2))
             return
-        table = Table(title="Rt (Cori)")
+        table = Table(title=f"Rt (Cori), by {by}")
         for column in ("date", "mean", "lower", "upper", "cases_in_window"):
             table.add_column(column, justify="right")
         for day in days:
             table.add_row(day["date"], f"{day['mean']:.2f}", f"{day['lower']:.2f}", f"{day['upper']:.2f}",
                           str(day["cases_in_window"]))
+        Console().print(table)
+
+    @group.command("growth")
+    def growth_cmd(
+        day: str | None = typer.Option(None, "--date", help="the week's last local day, YYYY-MM-DD (default today)"),
+        as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
+    ) -> None:
+        """The week's local cases against the week before: growth rate, doubling or halving time,
+        and the share of the week's cases already under control when found."""
+        from fangyi.access import SYSTEM
+        from fangyi.command import growth
+        from fangyi.db.session import session_scope
+
+        try:
+            until = date.fromisoformat(day) if day else None
+        except ValueError:
+            Console(stderr=True).print(f"[red]--date {day!r} is not a date (YYYY-MM-DD)[/]")
+            raise typer.Exit(2) from None
+        with session_scope() as session:
+            result = growth.growth(session, SYSTEM, until=until)
+        if as_json:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+            return
+        table = Table(title=f"增长 growth, 7 days to {result['date']}")
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        for key, value in result.items():
+            if key != "date":
+                table.add_row(key, "–" if value is None else str(value))
         Console().print(table)
 
     app.add_typer(group, name="epi")

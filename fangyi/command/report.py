@@ -11,11 +11,13 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.access import Principal, require
+from fangyi.access import Principal, jurisdiction, require
 from fangyi.errors import Invalid
 from fangyi.parts import installed
+from fangyi.registry.models import Area
 
 SECTION_NAMES = {
     "registry": "基础信息 registry",
@@ -40,6 +42,13 @@ def daily(session: Session, who: Principal, day: date) -> dict[str, Any]:
     for key, figures in installed().figures:
         report[key] = figures(session, day, who)
     return report
+
+
+def jurisdiction_name(session: Session, who: Principal) -> str:
+    """The name of the area whose report it is: the reader's area, or the county for the system."""
+    query = (select(Area.name).where(Area.code == who.area_code) if jurisdiction(who)
+             else select(Area.name).where(Area.level == "county"))
+    return session.scalar(query.order_by(Area.code).limit(1)) or ""
 
 
 def write_xlsx(report: dict[str, Any], path: Path) -> None:
