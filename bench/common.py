@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,28 @@ def _raw_sqlite(path: str, rows: Rows, cache_mb: int, marks: list[float]) -> flo
     lite.execute("DROP TABLE ceiling_checkins")
     lite.close()
     return elapsed
+
+
+@contextmanager
+def signed_in(session: Session, user: Any) -> Iterator[tuple[Any, dict[str, str]]]:
+    """The app, on the benchmark's own session, and the headers of a token for the user."""
+    from fastapi.testclient import TestClient
+
+    from fangyi.access import SYSTEM
+    from fangyi.accounts import service as accounts
+    from fangyi.app import create_app
+    from fangyi.deps import get_session
+
+    token = accounts.issue_token(session, SYSTEM, user, "bench")
+    session.commit()
+    app = create_app()
+
+    def same_session() -> Iterator[Session]:
+        yield session
+
+    app.dependency_overrides[get_session] = same_session
+    with TestClient(app) as client:
+        yield client, {"Authorization": f"Bearer {token}"}
 
 
 def median_rolled_back(fn: Callable[[], Any], session: Session, repeat: int) -> float:

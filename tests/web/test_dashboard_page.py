@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from fangyi.access import Role
-from fangyi.command import dashboard
 from fangyi.parts import installed
 from fangyi.timeutil import day_bounds, now, today
-from tests.command.test_dashboard import _positive
+from tests.command.test_dashboard import _nothing_kept, _positive  # noqa: F401 (an autouse fixture)
 
 Login = Callable[[str], TestClient]
 
-
-
-@pytest.fixture(autouse=True)
-def _nothing_kept() -> Iterator[None]:
-    """Each test's own figures: none kept from another test's database of the same dates."""
-    dashboard.forget()
-    yield
-    dashboard.forget()
 
 
 def test_the_commander_lands_on_the_dashboard(login: Login, db: Session) -> None:
