@@ -168,8 +168,8 @@ class Checkins(Handler):
         """A writer process for an import that commits as it goes, on a database another
         connection can open (a file or a server); else the batches are written here."""
         bind = self.ctx.session.get_bind()
-        if self.ctx.commit is None or self.ctx.checking or not isinstance(bind, Engine):
-            return None
+        if self.ctx.commit is None or self.ctx.checking or not isinstance(bind, Engine) or os.name != "posix":
+            return None  # (the writer is handed its socket by descriptor: POSIX only)
         if bind.dialect.name == "sqlite" and bind.url.database in (None, "", ":memory:"):
             return None
         url = bind.url.render_as_string(hide_password=False)
