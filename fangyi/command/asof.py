@@ -15,23 +15,17 @@ from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, county_wide
 from fangyi.command.report import daily
+from fangyi.command.words import WORDS
 from fangyi.errors import Invalid
 from fangyi.timeutil import now, to_local
 
-# Sections whose figures are not rebuilt exactly as of a moment, and why.
-NOT_EXACT = {
-    "registry": "当前总数：只除去此后登记的人员，此后的合并未还原 current totals, less persons registered since; "
-                "merges since not undone",
-    "contacts": "密接的类别与判定按现状 each contact's degree and decision as they stand now",
-    "quarantine": "按隔离生效时间计，补录的记录视同当时已录 counted by when placements took effect, "
-                  "including those entered later",
-    "transport": "未按时点重建，为现状 not rebuilt: as the records stand now",
-    "workforce": "未按时点重建，为现状 not rebuilt: as the records stand now",
-    "zones": "未按时点重建，为现状 not rebuilt: as the records stand now",
-    "risk_areas": "未按时点重建，为现状 not rebuilt: as the records stand now",
-}
-# Cases are rebuilt exactly, but counted where each person lives now.
-WHERE_THEY_LIVE_NOW = "按人员现住址计入辖区 counted where each person lives now"
+# Sections whose figures are not rebuilt exactly as of a moment; why is in words.py (report.note.*).
+NOT_EXACT = ("registry", "contacts", "quarantine", "transport", "workforce", "zones", "risk_areas")
+
+
+def _note(key: str) -> str:
+    chinese, english = WORDS[f"report.note.{key}"]
+    return f"{chinese} ({english})"
 
 
 def report_as_of(session: Session, who: Principal, day: date, moment: datetime) -> dict[str, Any]:
@@ -42,7 +36,7 @@ def report_as_of(session: Session, who: Principal, day: date, moment: datetime) 
     if moment > now():
         raise Invalid(f"{to_local(moment).isoformat(timespec='seconds')} has not come yet", column="as_of")
     figures = daily(session, who, day, as_of=moment)
-    notes = {key: note for key, note in NOT_EXACT.items() if key in figures}
-    if "cases" in figures and not county_wide(who):
-        notes["cases"] = WHERE_THEY_LIVE_NOW
+    notes = {key: _note(key) for key in NOT_EXACT if key in figures}
+    if "cases" in figures and not county_wide(who):  # rebuilt, but counted where each person lives now
+        notes["cases"] = _note("cases")
     return {**figures, "as_of": to_local(moment).isoformat(timespec="seconds"), "notes": notes}
