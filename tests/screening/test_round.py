@@ -58,7 +58,8 @@ def test_a_round_from_scanning_to_a_case(client: TestClient, cast: Cast, ground:
 
     report = daily(db, SYSTEM, date(2022, 4, 1))["testing"]
     assert report == {"people_sampled": 11, "tubes": 2, "tubes_tested": 0, "tubes_pending": 2,
-                      "tubes_resulted": 0, "positive_pools": 0, "people_under_pool_control": 0, "coverage": round(11 / 13, 4)}
+                      "tubes_resulted": 0, "positive_pools": 0, "people_under_pool_control": 0,
+                      "coverage": round(11 / 13, 4)}
 
     answers_lab = results(client, cast, [
         {"barcode": "T1000001", "result": "positive", "tested_at": "2022-04-01T20:00:00+08:00",
