@@ -62,10 +62,9 @@ def daily_report(session: SessionDep, user: ApiUser, date: date | None = None,
     day = date or today()
     if as_of is not None:
         return DailyReport.model_validate(report_as_of(session, user, day, aware(as_of)))
-    found = closing.report(session, user, day)
     if corrected:
-        return DailyReport.model_validate(closing.with_corrections(session, user, found, day))
-    return DailyReport.model_validate(closing.as_json(found))
+        return DailyReport.model_validate(closing.with_corrections(session, user, day))
+    return DailyReport.model_validate(closing.as_json(closing.report(session, user, day)))
 
 
 @router.post("/report/daily/{day}/close", response_model=DailyReport, status_code=201,

@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
                 if moment is not None:
                     result = report_as_of(session, SYSTEM, when, moment)
                 elif corrected:
-                    result = closing.with_corrections(session, SYSTEM, closing.report(session, SYSTEM, when), when)
+                    result = closing.with_corrections(session, SYSTEM, when)
                 else:
                     result = closing.as_json(closing.report(session, SYSTEM, when))
                 county = jurisdiction_name(session, SYSTEM) if pdf else ""

@@ -85,9 +85,10 @@ def close_day(session: Session, who: Principal, day: date) -> tuple[ClosedDay, b
     return create_once(session, same, make)
 
 
-def with_corrections(session: Session, who: Principal, found: Report, day: date) -> dict[str, Any]:
-    """The report as JSON; for a closed day, with `corrections`: each figure computed now that differs
-    from the one reported, {section: {figure: {"reported", "now"}}} (empty when none differ)."""
+def with_corrections(session: Session, who: Principal, day: date) -> dict[str, Any]:
+    """The day's report as JSON; for a closed day, with `corrections`: each figure computed now that
+    differs from the one reported, {section: {figure: {"reported", "now"}}} (empty when none differ)."""
+    found = report(session, who, day)
     shown = as_json(found)
     if found.closed is not None:
         changed = corrections(found.figures, daily(session, who, day))

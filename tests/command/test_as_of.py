@@ -71,7 +71,7 @@ def test_a_reclassification_after_closing_shows_as_of_its_moment_and_as_correcte
     # What is not rebuilt exactly says so; the cases are rebuilt (the county reads where they live).
     assert "cases" not in new["notes"] and "Not rebuilt" in new["notes"]["zones"]
     # As corrected: the figures reported, and each one that differs now marked with both values.
-    shown = closing.with_corrections(db, office, closing.report(db, office, DAY), DAY)
+    shown = closing.with_corrections(db, office, DAY)
     assert shown["cases"] == reported["cases"]
     assert shown["corrections"] == {"cases": {"confirmed": {"reported": 31, "now": 30},
                                               "asymptomatic": {"reported": 0, "now": 1}}}
