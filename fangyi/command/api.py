@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response, Security
 from pydantic import BaseModel, ConfigDict, Field
 
 from fangyi.command import closing, epi, growth
+from fangyi.command.asof import report_as_of
 from fangyi.deps import ApiUser, SessionDep
-from fangyi.timeutil import today
+from fangyi.timeutil import aware, today
 from fangyi.web.http import API_TOKEN, needs, problems, sent_again
 
 router = APIRouter(
@@ -42,12 +43,28 @@ class DailyReport(BaseModel):
     registry: RegistryFigures
     closed: Closed | None = Field(None, description="who closed the day and when (its figures are as "
                                                    "reported); null while it is open")
+    as_of: str | None = Field(None, description="asked with `as_of`: the moment (local time) the figures are "
+                                                "as the records stood at")
+    notes: dict[str, str] | None = Field(None, description="asked with `as_of`: per section, why its figures "
+                                                           "are not rebuilt exactly as they stood")
+    corrections: dict[str, dict[str, dict[str, Any]]] | None = Field(
+        None, description="asked with `corrected` for a closed day: {section: {figure: {reported, now}}}, each "
+                          "figure whose value computed now differs from the one reported")
 
 
 @router.get("/report/daily", response_model=DailyReport, openapi_extra=needs("read_report"),
-            summary="The day's figures in your jurisdiction: as closed, or as of the end of that day")
-def daily_report(session: SessionDep, user: ApiUser, date: date | None = None) -> DailyReport:
-    return DailyReport.model_validate(closing.as_json(closing.report(session, user, date or today())))
+            summary="The day's figures in your jurisdiction: as closed, or as of the end of that day, or as the "
+                    "records stood at a moment")
+def daily_report(session: SessionDep, user: ApiUser, date: date | None = None,
+                 as_of: datetime | None = Query(None, description="recompute the day as the records stood then"),
+                 corrected: bool = Query(False, description="a closed day: add the corrections since")
+                 ) -> DailyReport:
+    day = date or today()
+    if as_of is not None:
+        return DailyReport.model_validate(report_as_of(session, user, day, aware(as_of)))
+    if corrected:
+        return DailyReport.model_validate(closing.with_corrections(session, user, day))
+    return DailyReport.model_validate(closing.as_json(closing.report(session, user, day)))
 
 
 @router.post("/report/daily/{day}/close", response_model=DailyReport, status_code=201,

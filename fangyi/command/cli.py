@@ -20,15 +20,23 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
         xlsx: Path | None = typer.Option(None, "--xlsx", help="write an Excel file"),
         pdf: Path | None = typer.Option(None, "--pdf", help="write a printable PDF, in Chinese"),
+        as_of: str | None = typer.Option(None, "--as-of", metavar="MOMENT",
+                                         help="as the records stood then (ISO time; local without an offset)"),
+        corrected: bool = typer.Option(False, "--corrected", help="a closed day: mark each figure corrected since"),
     ) -> None:
-        """Each figure as of the end of that day; registry figures are current totals."""
+        """Each figure as of the end of that day; registry figures are current totals. A closed day
+        answers what was closed; --as-of recomputes the day as the records stood at that moment."""
         from fangyi.access import SYSTEM
         from fangyi.command import closing
-        from fangyi.command.report import SECTION_NAMES, jurisdiction_name, write_xlsx
+        from fangyi.command.asof import report_as_of
+        from fangyi.command.report import NOT_FIGURES, SECTION_NAMES, jurisdiction_name, write_xlsx
         from fangyi.db.session import session_scope
         from fangyi.errors import Invalid
-        from fangyi.timeutil import today
+        from fangyi.timeutil import parse_instant, today
 
+        if as_of and corrected:
+            Console(stderr=True).print("[red]--as-of and --corrected cannot be used together[/]")
+            raise typer.Exit(2)
         if sum(bool(x) for x in (as_json, xlsx, pdf)) > 1:
             Console(stderr=True).print("[red]--json, --xlsx and --pdf cannot be used together[/]")
             raise typer.Exit(2)
@@ -38,11 +46,22 @@ def register(app: typer.Typer) -> None:
             Console(stderr=True).print(f"[red]--date {day!r} is not a date (YYYY-MM-DD)[/]")
             raise typer.Exit(2) from None
         try:
+            moment = parse_instant(as_of) if as_of else None
+        except ValueError:
+            Console(stderr=True).print(f"[red]--as-of {as_of!r} is not a moment (YYYY-MM-DDTHH:MM[:SS][+08:00])[/]")
+            raise typer.Exit(2) from None
+        try:
             with session_scope() as session:
-                result = closing.as_json(closing.report(session, SYSTEM, when))
+                if moment is not None:
+                    result = report_as_of(session, SYSTEM, when, moment)
+                elif corrected:
+                    result = closing.with_corrections(session, SYSTEM, when)
+                else:
+                    result = closing.as_json(closing.report(session, SYSTEM, when))
                 county = jurisdiction_name(session, SYSTEM) if pdf else ""
         except Invalid as exc:
-            Console(stderr=True).print(f"[red]--date: {exc.detail}[/]")
+            option = str(exc.extra.get("column") or "date").replace("_", "-")
+            Console(stderr=True).print(f"[red]--{option}: {exc.detail}[/]")
             raise typer.Exit(2) from None
         if as_json:
             print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -59,15 +78,27 @@ def register(app: typer.Typer) -> None:
             console.print(f"[bold]日报 daily report {result['date']}[/]")
             if closed := result.get("closed"):
                 console.print(f"已关账 closed by {closed['by']} at {closed['at']}: the figures as reported")
+            if moment_shown := result.get("as_of"):
+                console.print(f"截至 as of {moment_shown}: the records as they stood then")
+            notes, changed = result.get("notes") or {}, result.get("corrections")
             for key, values in result.items():
-                if key in ("date", "closed"):
+                if key in NOT_FIGURES:
                     continue
-                table = Table(title=SECTION_NAMES.get(key, key))
+                table = Table(title=SECTION_NAMES.get(key, key),
+                              caption=f"※ {notes[key]}" if key in notes else None)
                 table.add_column("figure")
                 table.add_column("value", justify="right")
+                if changed is not None:
+                    table.add_column("更正 corrected", justify="right")
                 for name, value in values.items():
-                    table.add_row(name, str(value))
+                    row = [name, str(value)]
+                    if changed is not None:
+                        fix = (changed.get(key) or {}).get(name)
+                        row.append(f"* {fix['now']}" if fix else "")
+                    table.add_row(*row)
                 console.print(table)
+            if changed:
+                console.print("* 已更正：现值与上报值不同 corrected since: the value now differs from the one reported")
 
     @group.command("close")
     def close_cmd(

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from fangyi.command.report import NOT_FIGURES
 from fangyi.parts import installed
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -29,7 +30,7 @@ def _label(key: str, name: str) -> str | None:
 
 def _sections(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(key, values) for key, values in report.items()
-            if key not in ("date", "closed") and isinstance(values, dict)]
+            if key not in NOT_FIGURES and isinstance(values, dict)]
 
 
 def missing_labels(report: dict[str, Any]) -> list[str]:

@@ -5,7 +5,7 @@ A part that does not exist yet adds no key: figures are never invented.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +32,20 @@ SECTION_NAMES = {
 }
 
 
-def daily(session: Session, who: Principal, day: date) -> dict[str, Any]:
-    """The day's figures of every installed part, each limited to the principal's jurisdiction."""
+# Keys of a report that are not a part's figures.
+NOT_FIGURES = ("date", "closed", "as_of", "notes", "corrections")
+
+
+def daily(session: Session, who: Principal, day: date, as_of: datetime | None = None) -> dict[str, Any]:
+    """The day's figures of every installed part, each limited to the principal's jurisdiction;
+    given `as_of`, as each part rebuilds them as the records stood then (see asof.py)."""
     require(who, "read_report")
     # Day arithmetic near the calendar's ends overflows; no outbreak is recorded there.
     if not 1900 <= day.year <= 9000:
         raise Invalid(f"date {day.isoformat()} is out of range", column="date")
     report: dict[str, Any] = {"date": day.isoformat()}
     for key, figures in installed().figures:
-        report[key] = figures(session, day, who)
+        report[key] = figures(session, day, who) if as_of is None else figures(session, day, who, as_of=as_of)
     return report
 
 
@@ -60,12 +65,17 @@ def write_xlsx(report: dict[str, Any], path: Path) -> None:
     sheet["A1"].font = Font(bold=True)
     if closed := report.get("closed"):
         sheet.append(["已关账 closed", f"{closed['by']} {closed['at']}"])
+    if moment := report.get("as_of"):
+        sheet.append(["截至时点 as of", moment])
+    notes = report.get("notes") or {}
     for key, values in report.items():
-        if key in ("date", "closed"):
+        if key in NOT_FIGURES:
             continue
         sheet.append([])
         sheet.append([SECTION_NAMES.get(key, key)])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+        if key in notes:
+            sheet.append([f"※ {notes[key]}"])
         for name, value in values.items():
             sheet.append([name, value])
     sheet.column_dimensions["A"].width = 28
