@@ -41,6 +41,8 @@ from fangyi.tracing.cases import CaseFields, create_case
 from fangyi.tracing.contacts import confirm_contact
 from fangyi.tracing.models import Case, Contact
 from fangyi.tracing.queue import hand_over
+from fangyi.transport import service as transport
+from fangyi.transport.models import Task
 from fangyi.zones.models import Zone
 from fangyi.zones.service import approve
 
@@ -115,12 +117,15 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     step()
     # Day 1: the imported case, the zones around it, its contacts confirmed and placed that night.
     case = _case(session, rng, one, tz)
+    driver, dispatcher = _user(session, "driver"), _user(session, "dispatcher")
+    _transfer(session, driver, office, case)
     with placed_at(_at(one, 18, 30, tz)):
         for zone_id in session.scalars(select(Zone.id).where(Zone.state == "proposed").order_by(Zone.id)):
             approve(session, commander, zone_id, note="指挥部研判通过")
     round_code, points = _screening(session, one, tz)
     closes = _close_contacts(session, case)
     placed = _place(session, tracer, office, closes[: max(1, len(closes) * 2 // 3)], _at(one, 21, 0, tz))
+    _carry(session, dispatcher, driver, manager, _at(one, 21, 30, tz))
     closed = _close(session, office, one, tz)
     # Day 2: the first round; the placed take their temperatures.
     _checks(session, manager, rng, _at(days[1], 8, 0, tz))
@@ -131,7 +136,9 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     second = _secondary(session, rng, case, closes, days[2], tz, number=2, home_first=True)
     if second is not None:
         cases.append(second)
+        _transfer(session, driver, office, second)
         placed += _place(session, tracer, office, _close_contacts(session, second), _at(days[2], 20, 0, tz))
+        _carry(session, dispatcher, driver, manager, _at(days[2], 20, 30, tz))
     _round(session, days[3], tz, number=2)
     closed += _close(session, office, days[2], tz)
     step()
@@ -142,7 +149,7 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     if third is not None:
         cases.append(third)
         fresh = _close_contacts(session, third)
-        placed += _place(session, tracer, office, fresh[: len(fresh) // 3], _by_now(_at(days[3], 11, 30, tz)))
+        placed += _place(session, tracer, office, fresh[: (len(fresh) + 2) // 3], _by_now(_at(days[3], 11, 30, tz)))
     plant_work(session, _township(SEAT), _township(SHITAN))
     step()
     degrees = dict(
@@ -154,6 +161,55 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
                   rooms, round_code, points, len(cases), placed, closed)
 
 
+def _transfer(session: Session, driver: User, office: User, case: Case) -> None:
+    """A past day's case went to the designated hospital within the hours: the ambulance that took the
+    transfer is driven there by the demo driver, step by step, and the hospital's arrival confirmed."""
+    task = session.scalar(select(Task).where(Task.kind == "hospital", Task.case_id == case.id))
+    if task is None or task.vehicle_id is None:
+        return
+    start = max(case.confirmed_at, task.assigned_at or case.confirmed_at)
+    with placed_at(start):
+        transport.set_crew(session, SYSTEM, task.vehicle_id, driver_username=driver.username,
+                           crew=[{"role": "driver", "name": "转运司机"}, {"role": "escort", "name": "随车医生"}])
+    for minutes, step in ((25, "arrived"), (35, "picked_up"), (70, "delivered")):
+        with placed_at(start + timedelta(minutes=minutes)):
+            transport.driver_step(session, driver, step)
+    with placed_at(start + timedelta(minutes=75)):
+        transport.confirm_arrival(session, office, task.id)
+    with placed_at(start + timedelta(minutes=120)):
+        transport.driver_step(session, driver, "disinfected")
+        # Off shift: today's driver is named again on today's ambulance (fleet.plant_work).
+        transport.set_crew(session, SYSTEM, task.vehicle_id, driver_username=None)
+
+
+def _carry(session: Session, dispatcher: User, driver: User, manager: User, at: datetime) -> None:
+    """The dispatcher accepts the suggested trips for the placed contacts; the demo driver drives each
+    vehicle in turn and the site manager confirms the arrivals."""
+    with placed_at(at):
+        suggestion = transport.suggest(session, dispatcher, seconds=0.2)
+        for route in suggestion.routes:
+            transport.assign(session, dispatcher, route["vehicle_id"], route["version"],
+                             [trip["task_ids"] for trip in route["trips"]])
+    for route in suggestion.routes:
+        with placed_at(at):
+            transport.set_crew(session, SYSTEM, route["vehicle_id"], driver_username=driver.username)
+        for trip in route["trips"]:
+            pickup, dropoff = trip["pickup_at"], trip["dropoff_at"]
+            for moment, step in ((pickup - timedelta(minutes=5), "arrived"), (pickup, "picked_up"),
+                                 (dropoff, "delivered")):
+                with placed_at(moment):
+                    transport.driver_step(session, driver, step)
+            with placed_at(dropoff + timedelta(minutes=5)):
+                for task_id in trip["task_ids"]:
+                    if session.get(Task, task_id).status == "delivered":  # type: ignore[union-attr]
+                        transport.confirm_arrival(session, manager, task_id)
+                vehicle = transport.my_vehicle(session, driver)
+                if vehicle is not None and vehicle.needs_disinfection:
+                    transport.driver_step(session, driver, "disinfected")
+        with placed_at(at):
+            transport.set_crew(session, SYSTEM, route["vehicle_id"], driver_username=None)
+
+
 def _close_contacts(session: Session, case: Case) -> list[Contact]:
     return list(session.scalars(select(Contact).where(Contact.case_id == case.id, Contact.degree == "close",
                                                       Contact.status == "derived").order_by(Contact.id)))
@@ -161,16 +217,23 @@ def _close_contacts(session: Session, case: Case) -> list[Contact]:
 
 def _place(session: Session, tracer: User, office: User, contacts: list[Contact], at: datetime) -> int:
     """The tracer reaches and confirms the contacts and hands them over; the command office places them."""
+    handed: list[int] = []
     with placed_at(at):
-        inside = set(session.scalars(select(Placement.person_id).where(Placement.status == "active")))
+        # Someone already in quarantine (or handed over for another case) stays where they are.
+        taken = set(session.scalars(select(Placement.person_id).where(Placement.status == "active")))
+        taken |= set(session.scalars(select(PlacementRequest.person_id).where(PlacementRequest.status == "open")))
         for contact in contacts:
-            # Someone already in quarantine stays where they are: their clock restarts there, not here.
-            if contact.assigned_to_id not in (None, tracer.id) or contact.person_id in inside:
+            if contact.assigned_to_id not in (None, tracer.id) or contact.person_id in taken:
                 continue
+            taken.add(contact.person_id)
             confirm_contact(session, tracer, contact.id)
             hand_over(session, tracer, contact.id)
+            handed.append(contact.id)
+    if not handed:
+        return 0
     with placed_at(_by_now(at + timedelta(minutes=20))):
-        waiting = list(session.scalars(select(PlacementRequest.id).where(PlacementRequest.status == "open")
+        waiting = list(session.scalars(select(PlacementRequest.id).where(PlacementRequest.status == "open",
+                                                                         PlacementRequest.contact_id.in_(handed))
                                        .order_by(PlacementRequest.id)))
         return len(allocate(session, office, waiting, partial=True).placements) if waiting else 0
 
