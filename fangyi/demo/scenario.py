@@ -124,7 +124,7 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
             approve(session, commander, zone_id, note="指挥部研判通过")
     round_code, points = _screening(session, one, tz)
     closes = _close_contacts(session, case)
-    placed = _place(session, tracer, office, closes[: max(1, len(closes) * 2 // 3)], _at(one, 21, 0, tz))
+    placed = _place(session, tracer, office, closes, _at(one, 21, 0, tz), share=2 / 3)
     _carry(session, dispatcher, driver, manager, _at(one, 21, 30, tz))
     closed = _close(session, office, one, tz)
     # Day 2: the first round; the placed take their temperatures.
@@ -148,8 +148,8 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     third = _secondary(session, rng, case, closes, days[3], tz, number=len(cases) + 1, home_first=False)
     if third is not None:
         cases.append(third)
-        fresh = _close_contacts(session, third)
-        placed += _place(session, tracer, office, fresh[: (len(fresh) + 2) // 3], _by_now(_at(days[3], 11, 30, tz)))
+        fresh = _close_contacts(session, third, secondary=True)
+        placed += _place(session, tracer, office, fresh, _by_now(_at(days[3], 11, 30, tz)), share=1 / 3)
     plant_work(session, _township(SEAT), _township(SHITAN))
     step()
     degrees = dict(
@@ -210,20 +210,26 @@ def _carry(session: Session, dispatcher: User, driver: User, manager: User, at: 
             transport.set_crew(session, SYSTEM, route["vehicle_id"], driver_username=None)
 
 
-def _close_contacts(session: Session, case: Case) -> list[Contact]:
-    return list(session.scalars(select(Contact).where(Contact.case_id == case.id, Contact.degree == "close",
-                                                      Contact.status == "derived").order_by(Contact.id)))
+def _close_contacts(session: Session, case: Case, *, secondary: bool = False) -> list[Contact]:
+    """The case's contacts no tracer has decided on yet: close ones, then (asked for) secondary ones."""
+    degrees = ("close", "secondary") if secondary else ("close",)
+    return list(session.scalars(select(Contact).where(Contact.case_id == case.id, Contact.degree.in_(degrees),
+                                                      Contact.status == "derived")
+                                .order_by(Contact.degree, Contact.id)))
 
 
-def _place(session: Session, tracer: User, office: User, contacts: list[Contact], at: datetime) -> int:
-    """The tracer reaches and confirms the contacts and hands them over; the command office places them."""
+def _place(session: Session, tracer: User, office: User, contacts: list[Contact], at: datetime,
+           share: float = 1.0) -> int:
+    """The tracer reaches and confirms a ``share`` of the contacts and hands them over; the command
+    office places them, a family no hotel room holds at home."""
     handed: list[int] = []
     with placed_at(at):
         # Someone already in quarantine (or handed over for another case) stays where they are.
         taken = set(session.scalars(select(Placement.person_id).where(Placement.status == "active")))
         taken |= set(session.scalars(select(PlacementRequest.person_id).where(PlacementRequest.status == "open")))
-        for contact in contacts:
-            if contact.assigned_to_id not in (None, tracer.id) or contact.person_id in taken:
+        free = [c for c in contacts if c.assigned_to_id in (None, tracer.id) and c.person_id not in taken]
+        for contact in free[: max(1, round(len(free) * share))]:
+            if contact.person_id in taken:
                 continue
             taken.add(contact.person_id)
             confirm_contact(session, tracer, contact.id)
@@ -235,7 +241,12 @@ def _place(session: Session, tracer: User, office: User, contacts: list[Contact]
         waiting = list(session.scalars(select(PlacementRequest.id).where(PlacementRequest.status == "open",
                                                                          PlacementRequest.contact_id.in_(handed))
                                        .order_by(PlacementRequest.id)))
-        return len(allocate(session, office, waiting, partial=True).placements) if waiting else 0
+        outcome = allocate(session, office, waiting, partial=True)
+        if outcome.unplaced:
+            home = allocate(session, office, sorted(outcome.unplaced), rooms=dict.fromkeys(outcome.unplaced, "home"),
+                            partial=True)
+            return len(outcome.placements) + len(home.placements)
+        return len(outcome.placements)
 
 
 def _checks(session: Session, manager: User, rng: random.Random, at: datetime) -> None:

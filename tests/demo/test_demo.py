@@ -196,12 +196,18 @@ def test_demo_opens_on_day_four_of_the_outbreak(committed_db: str) -> None:
         points = session.scalars(select(SamplingPoint.area_code)).all()
         assert len(points) >= 2 and all(code.startswith("430424201") for code in points)
 
-        # The fleet: the case's transfer went to a negative-pressure ambulance the demo driver drives,
-        # and the dispatcher has supplies and tube boxes to plan.
+        # The fleet: day 1's transfer was driven to the hospital and its arrival confirmed that day;
+        # today's case waits for a negative-pressure ambulance the demo driver drives, and the
+        # dispatcher has supplies and tube boxes to plan.
         transfer = session.scalar(select(Task).where(Task.kind == "hospital", Task.case_id == case.id))
-        assert transfer is not None and transfer.vehicle_id is not None and transfer.status == "assigned"
-        ambulance = session.get(Vehicle, transfer.vehicle_id)
+        assert transfer is not None and transfer.status == "done"
+        assert transfer.confirmed_at is not None and transfer.confirmed_at.astimezone(local_tz()).date() == one
+        todays = session.scalar(select(Task).where(Task.kind == "hospital", Task.status == "assigned"))
+        assert todays is not None and todays.vehicle_id is not None
+        ambulance = session.get(Vehicle, todays.vehicle_id)
         assert ambulance is not None and (ambulance.kind, ambulance.driver_username) == ("negative_pressure", "driver")
+        assert session.scalar(select(func.count()).where(Task.status.not_in(("done", "called_off")),
+                                                         Task.earliest_at < day_bounds(day)[0])) == 0
         assert session.scalar(select(func.count()).select_from(Vehicle)) >= 10
         assert session.scalar(select(func.count()).where(Task.status == "open")) >= 3
 
