@@ -24,19 +24,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM
+from fangyi.auth.models import User
+from fangyi.command.closing import close_day
 from fangyi.demo.fleet import plant_fleet, plant_work
 from fangyi.demo.places import COUNTY_CODE, COUNTY_NAME, SEAT, SHITAN, STREETS, TOWNSHIPS
 from fangyi.imports.service import run_import
 from fangyi.protocols.reader import current
 from fangyi.quarantine import importer as _rooms  # noqa: F401  (registers the rooms import kind)
-from fangyi.registry.models import Area, Checkin, Person, Venue
-from fangyi.screening.setup import RoundFields, create_lab, create_point, create_round
-from fangyi.auth.models import User
-from fangyi.command.closing import close_day
 from fangyi.quarantine.care import record_check
 from fangyi.quarantine.models import Placement, PlacementRequest
 from fangyi.quarantine.placing import allocate
-from fangyi.timeutil import now, placed_at
+from fangyi.registry.models import Area, Checkin, Person, Venue
+from fangyi.screening.setup import RoundFields, create_lab, create_point, create_round
+from fangyi.timeutil import local_tz, now, placed_at
 from fangyi.tracing.cases import CaseFields, create_case
 from fangyi.tracing.contacts import confirm_contact
 from fangyi.tracing.models import Case, Contact
@@ -92,8 +92,11 @@ def _at(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
 
 
 def _by_now(moment: datetime) -> datetime:
-    """Today's events happen by now at the latest: nothing is recorded ahead of the clock."""
-    return min(moment, now() - timedelta(minutes=1))
+    """Today's events happen by now at the latest: nothing is recorded ahead of the clock (nor, built
+    in the first minute of a day, on the closed day before)."""
+    local = moment.astimezone(local_tz())
+    start = datetime.combine(local.date(), time.min, tzinfo=local.tzinfo)
+    return max(min(moment, now() - timedelta(minutes=1)), start)
 
 
 def _user(session: Session, username: str) -> User:
@@ -394,7 +397,8 @@ def _secondary(session: Session, rng: random.Random, index: Case, closes: list[C
                                                       Placement.status == "active")) is not None
     confirmed = _by_now(_at(day, 15, 30, tz) if home_first else _at(day, 10, 40, tz))
     sampled = min(confirmed - timedelta(hours=7), _at(day, 7, 30, tz))
-    fields = CaseFields(f"HD-{index.case_no.split('-')[1]}-{number:03d}", person.id_number, "confirmed", day - timedelta(days=1), sampled, confirmed, "local",
+    fields = CaseFields(f"HD-{index.case_no.split('-')[1]}-{number:03d}", person.id_number, "confirmed",
+                        day - timedelta(days=1), sampled, confirmed, "local",
                         infected_by=index.case_no, isolated_at=sampled if placed else confirmed,
                         found_by="under_control" if placed else "routine_screening")
     with placed_at(_by_now(confirmed + timedelta(minutes=5))):

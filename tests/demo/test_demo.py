@@ -13,26 +13,25 @@ from typer.testing import CliRunner
 
 from fangyi.access import Role
 from fangyi.audit.models import AuditEntry
+from fangyi.auth.models import User
 from fangyi.auth.service import authenticate
 from fangyi.cli.main import app
+from fangyi.command.closing import closed
+from fangyi.command.epi import curve
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.demo import SIZES, DemoSpec, build, logins
 from fangyi.demo.places import TOWNSHIPS
 from fangyi.identity import parse_id_number
-from fangyi.quarantine.models import QuarantineSite, Room
+from fangyi.quarantine.board import board
+from fangyi.quarantine.models import HealthCheck, Placement, QuarantineSite, Room
 from fangyi.registry.models import VENUE_KINDS, Area, Checkin, Person, Venue
 from fangyi.screening.models import SamplingPoint, ScreeningRound
-from fangyi.auth.models import User
-from fangyi.command.closing import closed
-from fangyi.command.epi import curve
-from fangyi.quarantine.board import board
-from fangyi.quarantine.models import HealthCheck, Placement
 from fangyi.timeutil import day_bounds, local_tz, now, today
-from fangyi.tracing.queue import queue
-from fangyi.zones.service import list_zones
 from fangyi.tracing.models import Case, Contact
+from fangyi.tracing.queue import queue
 from fangyi.transport.models import Task, Vehicle
+from fangyi.zones.service import list_zones
 
 UNTIL = date(2022, 3, 30)
 TOWNSHIP_NAMES = {"石滩乡", "南湾乡", "洣水镇", "吴集镇", "三樟镇", "草市镇", "大浦镇", "新塘镇", "霞流镇", "甘溪镇",
