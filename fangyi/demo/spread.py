@@ -130,8 +130,9 @@ def _structure(session: Session, first: date, last: int, tz: ZoneInfo) -> tuple[
     home_of: dict[int, int] = {}
     for person_id, household in session.execute(select(Person.id, Person.household_id)
                                                 .where(Person.household_id.is_not(None)).order_by(Person.id)):
-        households[int(household)].append(person_id)
-        home_of[person_id] = int(household)
+        if household is not None:
+            households[household].append(person_id)
+            home_of[person_id] = household
     start = int(day_bounds(first, tz)[0].timestamp())
     end = int(day_bounds(first + timedelta(days=last), tz)[1].timestamp())
     stays: dict[int, dict[int, list[tuple[int, int, int]]]] = defaultdict(lambda: defaultdict(list))
