@@ -122,9 +122,7 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     case = _case(session, rng, one, tz)
     driver, dispatcher = _user(session, "driver"), _user(session, "dispatcher")
     _transfer(session, driver, office, case)
-    with placed_at(_at(one, 18, 30, tz)):
-        for zone_id in session.scalars(select(Zone.id).where(Zone.state == "proposed").order_by(Zone.id)):
-            approve(session, commander, zone_id, note="指挥部研判通过")
+    _approve(session, commander, _at(one, 18, 30, tz))
     round_code, points = _screening(session, one, tz)
     closes = _close_contacts(session, case)
     placed = _place(session, tracer, office, closes, _at(one, 21, 0, tz), share=2 / 3)
@@ -142,6 +140,7 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
         _transfer(session, driver, office, second)
         placed += _place(session, tracer, office, _close_contacts(session, second), _at(days[2], 20, 0, tz))
         _carry(session, dispatcher, driver, manager, _at(days[2], 20, 30, tz))
+        _approve(session, commander, _at(days[2], 21, 0, tz))
     _round(session, days[3], tz, number=2)
     closed += _close(session, office, days[2], tz)
     step()
@@ -162,6 +161,13 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     )
     return DayOne(case.case_no, case.person_id, degrees.get("close", 0), degrees.get("secondary", 0), sites,
                   rooms, round_code, points, len(cases), placed, closed)
+
+
+def _approve(session: Session, commander: User, at: datetime) -> None:
+    """The commander approves the zones proposed around the day's cases (today's wait for them)."""
+    with placed_at(at):
+        for zone_id in session.scalars(select(Zone.id).where(Zone.state == "proposed").order_by(Zone.id)):
+            approve(session, commander, zone_id, note="指挥部研判通过")
 
 
 def _transfer(session: Session, driver: User, office: User, case: Case) -> None:

@@ -38,7 +38,6 @@ from fangyi.tracing.cases import CaseFields, create_case
 from fangyi.tracing.events import CaseConfirmed
 from fangyi.tracing.models import Case
 from fangyi.zones import service as zones
-from fangyi.zones.models import Zone
 
 DAYS = 21  # three weeks, the last of them the build day
 SEEDS = 3  # people back from 上海 with the virus, unseen, on the first days
@@ -185,9 +184,8 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
             by_person[infection.person] = case
         if day == 1:
             scenario._screening(session, first, tz)
-        with placed_at(scenario._by_now(scenario._at(on, 21, 0, tz))):
-            for zone_id in session.scalars(select(Zone.id).where(Zone.state == "proposed").order_by(Zone.id)):
-                zones.approve(session, commander, zone_id, note="指挥部研判通过")
+        if day < DAYS - 1:  # today's proposals wait for the commander
+            scenario._approve(session, commander, scenario._at(on, 21, 0, tz))
         if day < DAYS - 1:
             closed += scenario._close(session, office, on, tz)
         if day == DAYS - 2:
