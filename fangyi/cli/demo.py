@@ -85,6 +85,9 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             console.print(f"[red]--until {until!r} is not a date (YYYY-MM-DD)[/]")
             raise typer.Exit(2) from None
+        if last_day > today():
+            console.print(f"[red]--until {until} is after today: the demo's days are written as they happened[/]")
+            raise typer.Exit(2)
         spec = DemoSpec(SIZES[size], seed=seed, until=last_day, scenario=scenario)
         url = get_settings().database_url
         built = demo_built(url)
