@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
 from typing import overload
 from zoneinfo import ZoneInfo
@@ -13,8 +16,24 @@ def local_tz() -> ZoneInfo:
     return local_zone()
 
 
+# The moment the demo builder is placing its past days at (fangyi.demo.scenario); unset, the real clock.
+_placed_at: ContextVar[datetime | None] = ContextVar("placed_at", default=None)
+
+
 def now() -> datetime:
-    return datetime.now(UTC)
+    placed = _placed_at.get()
+    return placed if placed is not None else datetime.now(UTC)
+
+
+@contextmanager
+def placed_at(moment: datetime) -> Iterator[None]:
+    """Let the records written inside be made at ``moment``: the demo writes its outbreak's past
+    days through the parts' services as they would have been written on those days."""
+    token = _placed_at.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _placed_at.reset(token)
 
 
 @overload
@@ -49,7 +68,7 @@ def day_bounds(day: date, tz: ZoneInfo | None = None) -> tuple[datetime, datetim
 
 
 def today() -> date:
-    return datetime.now(local_tz()).date()
+    return now().astimezone(local_tz()).date()
 
 
 def to_local(value: datetime) -> datetime:

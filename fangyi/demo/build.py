@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import SYSTEM
 from fangyi.audit import service as audit
 from fangyi.config import get_settings
-from fangyi.demo import workforce
+from fangyi.demo import spread, workforce
 from fangyi.demo.checkins import anchors, checkins, days_until
 from fangyi.demo.people import PersonMaker, Residents, residents_of
 from fangyi.demo.places import make_county
@@ -24,7 +24,7 @@ from fangyi.demo.scenario import plant
 from fangyi.demo.users import create_users
 from fangyi.demo.venues import make_venues
 from fangyi.demo.writer import BulkWriter
-from fangyi.timeutil import day_bounds
+from fangyi.timeutil import day_bounds, today
 
 PERSON_COLUMNS = ("id", "id_number", "doc_kind", "name", "sex", "birth_date", "phone", "area_code", "address",
                   "household_id", "created_at", "updated_at")
@@ -45,19 +45,22 @@ SIZES = {
     "small": Size("small", 20_000, 0.25, (3, 8)),
     "county": Size("county", 565_400, 1.0, (6, 14)),
 }
-DEFAULT_UNTIL = date(2022, 3, 30)  # the day the Shitan case was found
+SCENARIOS = ("hengdong", "spread")
 
 
 @dataclass(frozen=True)
 class DemoSpec:
+    """``until``: the build day, day 4 of the outbreak, the last of the check-ins (today by default)."""
+
     size: Size
     seed: int = 2022
-    until: date = DEFAULT_UNTIL
+    until: date = field(default_factory=today)
     days: int = 14
+    scenario: str = "hengdong"
 
     def describe(self) -> dict[str, Any]:
         return {"size": self.size.name, "persons_asked": self.size.persons, "seed": self.seed,
-                "until": self.until.isoformat(), "days": self.days}
+                "until": self.until.isoformat(), "days": self.days, "scenario": self.scenario}
 
 
 class _Stages:
@@ -99,9 +102,10 @@ def _fill(session: Session, spec: DemoSpec, stages: _Stages) -> dict[str, Any]:
     counts["areas"] = writer.write("areas", ("code", "name", "level", "parent_code", "lat", "lon"), county.areas)
     stages.advance(task, len(county.areas))
 
-    venues = make_venues(random.Random(f"{spec.seed}:venues"), county, spec.days)
+    span = spread.DAYS if spec.scenario == "spread" else spec.days  # days of check-ins
+    venues = make_venues(random.Random(f"{spec.seed}:venues"), county, span)
 
-    created_at = day_bounds(spec.until - timedelta(days=spec.days), tz)[0]
+    created_at = day_bounds(spec.until - timedelta(days=span), tz)[0]
     residents = Residents()
     task = stages.start("人口 persons", spec.size.persons)
     counts["persons"], counts["households"] = _persons(
@@ -119,7 +123,7 @@ def _fill(session: Session, spec: DemoSpec, stages: _Stages) -> dict[str, Any]:
     counts["venues"] = writer.write("venues", VENUE_COLUMNS, venues.rows)
     stages.advance(task, len(venues.rows))
     writer.reset_sequence("venues")
-    days = days_until(spec.until, spec.days, tz)
+    days = days_until(spec.until, span, tz)
     households = len(residents.household_start)
     task = stages.start("扫码 check-ins", households)
 
@@ -139,12 +143,22 @@ def _fill(session: Session, spec: DemoSpec, stages: _Stages) -> dict[str, Any]:
     create_users(session, spec.seed)
     stages.advance(task, 1)
 
+    if spec.scenario == "spread":
+        task = stages.start("传播 spread", 3)
+        spreading = spread.plant(session, spec.seed, spec.until, tz, lambda: stages.advance(task, 1))
+        counts |= {"cases": spreading.cases, "cases_through_tracing": spreading.through_service,
+                   "closed_days": spreading.closed_days}
+        return _finish(session, spec, counts, stages)
     # After the users: the case's contacts go straight into the tracers' queues.
-    task = stages.start("首日 day one", 3)
+    task = stages.start("疫情四日 four days", 3)
     day_one = plant(session, spec.seed, spec.until, tz, lambda: stages.advance(task, 1))
-    counts |= {"quarantine_sites": day_one.sites, "quarantine_rooms": day_one.rooms, "cases": 1,
+    counts |= {"quarantine_sites": day_one.sites, "quarantine_rooms": day_one.rooms, "cases": day_one.cases,
                "close_contacts": day_one.close, "secondary_contacts": day_one.secondary,
-               "sampling_points": day_one.points}
+               "sampling_points": day_one.points, "placements": day_one.placed, "closed_days": day_one.closed_days}
+    return _finish(session, spec, counts, stages)
+
+
+def _finish(session: Session, spec: DemoSpec, counts: dict[str, Any], stages: _Stages) -> dict[str, Any]:
     task = stages.start("人员排班 workforce", 1)
     staff = workforce.plant(session, spec.seed, spec.until)
     stages.advance(task, 1)

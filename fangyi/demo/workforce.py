@@ -15,7 +15,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +26,6 @@ from fangyi.imports.service import run_import
 from fangyi.quarantine.models import QuarantineSite
 from fangyi.registry.models import Area
 from fangyi.screening.models import Lab, SamplingPoint
-from fangyi.timeutil import today
 from fangyi.workforce import service
 from fangyi.workforce.models import Post
 from fangyi.workforce.rules import rules
@@ -162,7 +161,7 @@ def plant(session: Session, seed: int, until: date) -> Built:
         service.create_team(session, SYSTEM, name=f"{SHITAN}党员突击队", kind="commando", leader_id=cadres[0].id,
                             post_id=point.id, member_ids=[v.id for v in volunteers])
     assignments = uncovered = 0
-    for week in dict.fromkeys((until, today())):
+    for week in dict.fromkeys((until - timedelta(days=3), until)):
         found = service.suggest(session, SYSTEM, week, apply=True, method="greedy")
         assignments += len(found.saved)
         uncovered += found.plan.uncovered

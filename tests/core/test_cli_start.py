@@ -56,8 +56,8 @@ def test_python_dash_m_fangyi_is_the_command() -> None:
     assert done.returncode == 0 and "trace" in done.stdout
 
 
-def test_the_demos_default_last_day_is_the_builders() -> None:
-    from fangyi.cli.demo import DEFAULT_UNTIL
-    from fangyi.demo import DEFAULT_UNTIL as BUILDERS_DAY
+def test_the_demos_scenarios_are_the_builders() -> None:
+    from fangyi.cli.demo import SCENARIOS
+    from fangyi.demo import SCENARIOS as BUILDERS
 
-    assert BUILDERS_DAY.isoformat() == DEFAULT_UNTIL
+    assert BUILDERS == SCENARIOS

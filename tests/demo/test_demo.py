@@ -13,19 +13,25 @@ from typer.testing import CliRunner
 
 from fangyi.access import Role
 from fangyi.audit.models import AuditEntry
+from fangyi.auth.models import User
 from fangyi.auth.service import authenticate
 from fangyi.cli.main import app
+from fangyi.command.closing import closed
+from fangyi.command.epi import curve
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.demo import SIZES, DemoSpec, build, logins
 from fangyi.demo.places import TOWNSHIPS
 from fangyi.identity import parse_id_number
-from fangyi.quarantine.models import QuarantineSite, Room
+from fangyi.quarantine.board import board
+from fangyi.quarantine.models import HealthCheck, Placement, QuarantineSite, Room
 from fangyi.registry.models import VENUE_KINDS, Area, Checkin, Person, Venue
 from fangyi.screening.models import SamplingPoint, ScreeningRound
-from fangyi.timeutil import day_bounds, local_tz
+from fangyi.timeutil import day_bounds, local_tz, now, today
 from fangyi.tracing.models import Case, Contact
+from fangyi.tracing.queue import queue
 from fangyi.transport.models import Task, Vehicle
+from fangyi.zones.service import list_zones
 
 UNTIL = date(2022, 3, 30)
 TOWNSHIP_NAMES = {"石滩乡", "南湾乡", "洣水镇", "吴集镇", "三樟镇", "草市镇", "大浦镇", "新塘镇", "霞流镇", "甘溪镇",
@@ -67,8 +73,8 @@ def test_demo_county_is_what_it_claims(committed_db: str) -> None:
         kinds = set(session.scalars(select(Venue.kind).distinct()))
         assert kinds == set(VENUE_KINDS)
 
-        start = day_bounds(UNTIL - timedelta(days=13))[0].timestamp()
-        end = day_bounds(UNTIL)[1].timestamp()
+        start = day_bounds(today() - timedelta(days=13))[0].timestamp()  # two weeks up to the build day
+        end = day_bounds(today())[1].timestamp()
         low, high, backwards, total, open_ = session.execute(
             select(func.min(Checkin.in_at), func.max(Checkin.in_at),
                    func.count().filter(Checkin.out_at < Checkin.in_at), func.count(),
@@ -140,23 +146,25 @@ def test_each_township_in_the_demo_table_has_its_own_code() -> None:
     assert {name for name, *_ in TOWNSHIPS} == TOWNSHIP_NAMES
 
 
-def test_demo_opens_on_the_first_day_of_the_outbreak(committed_db: str) -> None:
+def test_demo_opens_on_day_four_of_the_outbreak(committed_db: str) -> None:
     built = run_demo()
     assert built.exit_code == 0, built.output
-    assert "HD-2022-001" in built.output and "fangyi trace HD-2022-001" in built.output
+    day = today()
+    one = day - timedelta(days=3)
+    first = f"HD-{one.year}-001"
+    assert first in built.output and f"fangyi trace {first}" in built.output
 
-    trace = CliRunner().invoke(app, ["trace", "HD-2022-001", "--json"])
+    trace = CliRunner().invoke(app, ["trace", first, "--json"])
     assert trace.exit_code == 0, trace.output
     listed = json.loads(trace.stdout)
-    assert listed["case_no"] == "HD-2022-001"
-    assert listed["window"]["from"].startswith("2022-03-26")
+    assert listed["case_no"] == first
     assert len(listed["close_contacts"]) >= 1
 
     with Session(engine_for(committed_db)) as session:
-        case = session.scalar(select(Case).where(Case.case_no == "HD-2022-001"))
+        case = session.scalar(select(Case).where(Case.case_no == first))
         assert case is not None
         assert (case.classification, case.source, case.origin) == ("confirmed", "imported", "上海")
-        assert case.confirmed_at.astimezone(local_tz()).date() == UNTIL
+        assert case.confirmed_at.astimezone(local_tz()).date() == one
         person = session.get(Person, case.person_id)
         assert person is not None
         home = session.get(Area, person.area_code)
@@ -167,6 +175,12 @@ def test_demo_opens_on_the_first_day_of_the_outbreak(committed_db: str) -> None:
         closes = session.scalar(select(func.count()).where(Contact.case_id == case.id, Contact.degree == "close"))
         assert closes == len(listed["close_contacts"])
         assert f"{closes:,} 密接" in built.output
+        # Every record of the outbreak was written on its own day, none ahead of the build.
+        for contact in session.scalars(select(Contact).where(Contact.case_id == case.id)):
+            assert contact.created_at.astimezone(local_tz()).date() == one
+        later = session.scalars(select(Case).where(Case.id != case.id).order_by(Case.case_no)).all()
+        assert later and all(c.source == "local" and c.infected_by_case_id == case.id for c in later)
+        assert all(one < c.confirmed_at.astimezone(local_tz()).date() <= day for c in later)
 
         sites = session.scalars(select(QuarantineSite)).all()
         assert 3 <= len(sites) <= 4
@@ -176,28 +190,83 @@ def test_demo_opens_on_the_first_day_of_the_outbreak(committed_db: str) -> None:
             rooms = session.scalar(select(func.count()).where(Room.site_id == site.id))
             assert rooms is not None and 40 <= rooms <= 120
 
-        screening = session.scalars(select(ScreeningRound)).one()
-        assert screening.area_codes == ["430424201000"]
-        assert screening.starts_at.astimezone(local_tz()).date() == UNTIL + timedelta(days=1)
+        starts = {r.starts_at.astimezone(local_tz()).date() for r in session.scalars(select(ScreeningRound))}
+        assert starts == {one + timedelta(days=1), day}
         points = session.scalars(select(SamplingPoint.area_code)).all()
         assert len(points) >= 2 and all(code.startswith("430424201") for code in points)
 
-        # The fleet: the case's transfer went to a negative-pressure ambulance the demo driver drives,
-        # and the dispatcher has supplies and tube boxes to plan.
+        # The fleet: day 1's transfer was driven to the hospital and its arrival confirmed that day;
+        # today's case waits for a negative-pressure ambulance the demo driver drives, and the
+        # dispatcher has supplies and tube boxes to plan.
         transfer = session.scalar(select(Task).where(Task.kind == "hospital", Task.case_id == case.id))
-        assert transfer is not None and transfer.vehicle_id is not None and transfer.status == "assigned"
-        ambulance = session.get(Vehicle, transfer.vehicle_id)
+        assert transfer is not None and transfer.status == "done"
+        assert transfer.confirmed_at is not None and transfer.confirmed_at.astimezone(local_tz()).date() == one
+        todays = session.scalar(select(Task).where(Task.kind == "hospital", Task.status == "assigned"))
+        assert todays is not None and todays.vehicle_id is not None
+        ambulance = session.get(Vehicle, todays.vehicle_id)
         assert ambulance is not None and (ambulance.kind, ambulance.driver_username) == ("negative_pressure", "driver")
+        assert session.scalar(select(func.count()).where(Task.status.not_in(("done", "called_off")),
+                                                         Task.earliest_at < day_bounds(day)[0])) == 0
         assert session.scalar(select(func.count()).select_from(Vehicle)) >= 10
         assert session.scalar(select(func.count()).where(Task.status == "open")) >= 3
 
-    report = CliRunner().invoke(app, ["report", "daily", "--date", UNTIL.isoformat(), "--json"])
+    report = CliRunner().invoke(app, ["report", "daily", "--date", one.isoformat(), "--json"])
     assert report.exit_code == 0, report.output
     figures = json.loads(report.stdout)
     assert figures["cases"]["total"] == 1 and figures["cases"]["imported"] == 1
-    before = CliRunner().invoke(app, ["report", "daily", "--date", "2022-03-29", "--json"])
+    assert figures["closed"]["by"] == "command_office"  # the night's figures, as reported
+    before = CliRunner().invoke(app, ["report", "daily", "--date", (one - timedelta(days=1)).isoformat(), "--json"])
     assert json.loads(before.stdout)["cases"]["total"] == 0
 
     # Served again without rebuilding, still pointing at the case.
     again = run_demo()
-    assert again.exit_code == 0 and "already built" in again.output and "HD-2022-001" in again.output
+    assert again.exit_code == 0 and "already built" in again.output and first in again.output
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None
+    return user
+
+
+def test_every_role_has_work_today(committed_db: str) -> None:
+    """What each demo login finds on the build day (day 4 of the outbreak)."""
+    built = run_demo()
+    assert built.exit_code == 0, built.output
+    day = today()
+    tz = local_tz()
+    with Session(engine_for(committed_db)) as session:
+        # The tracer: contacts found today, waiting to be reached.
+        tracer = _user(session, "tracer")
+        waiting, total = queue(session, tracer, limit=500)
+        assert total > 0
+        assert any(contact.created_at.astimezone(tz).date() == day for contact, _, _ in waiting)
+        # The sampler: a round in 石滩乡 from this morning.
+        rounds = session.scalars(select(ScreeningRound)).all()
+        assert any(r.starts_at.astimezone(tz).date() == day for r in rounds)
+        # The site manager: a hotel with people in its rooms, some arrived today, some checks today.
+        manager = _user(session, "site_manager")
+        boards = [board(session, manager, site.code, day) for site in session.scalars(select(QuarantineSite))]
+        assert sum(len(b.occupants) for b in boards) > 0
+        placed_today = session.scalar(select(func.count()).select_from(Placement)
+                                      .where(Placement.placed_at >= day_bounds(day)[0]))
+        checked_today = session.scalar(select(func.count()).select_from(HealthCheck)
+                                       .where(HealthCheck.at >= day_bounds(day)[0]))
+        assert placed_today and checked_today
+        # The commander: cases on the curve in the last four days, zones in force.
+        commander = _user(session, "commander")
+        days = curve(session, commander, until=day)
+        recent = [d for d in days if date.fromisoformat(d["date"]) > day - timedelta(days=4)]
+        assert sum(d["confirmed_local"] + d["confirmed_imported"] for d in recent) >= 2
+        assert [d["date"] for d in days][-1] == day.isoformat()
+        zones = list_zones(session, commander, day)
+        assert any(view.zone.state == "active" for view in zones)
+        # The command office: days 1-3 closed on their evenings, by the office; today still open.
+        office = _user(session, "command_office")
+        for back in (1, 2, 3):
+            shut = closed(session, office, day - timedelta(days=back))
+            assert shut is not None and shut.closed_by == "command_office"
+            assert shut.closed_at.astimezone(tz).date() == day - timedelta(days=back)
+        assert closed(session, office, day) is None
+        # Nothing was written ahead of the clock.
+        assert session.scalar(select(func.max(Contact.created_at))) <= now()
