@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from fangyi import __version__, daily
 from fangyi.accounts import part as accounts
+from fangyi.arrivals import part as arrivals
 from fangyi.command import part as command
 from fangyi.db.session import busy
 from fangyi.deps import LoginRequired
@@ -59,6 +60,7 @@ PARTS: tuple[Part, ...] = (
     tracing.PART,
     screening.PART,
     zones.PART,
+    arrivals.PART,
     transport.PART,
     workforce.PART,
     command.PART,
