@@ -186,15 +186,12 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
 def _merge(session: Session, actor: Principal, stored: Arrival, *, arrived_at: datetime, phone: str | None,
            means: str | None, plate: str | None, where: str | None) -> Arrival:
     """The same arrival again: fill what was missing, note the second checkpoint, keep the earliest time."""
-    before = {"arrived_at": stored.arrived_at, "phone": stored.phone, "means": stored.means,
-              "plate": stored.plate, "seen_at": list(stored.seen_at)}
-    after = dict(before)
-    after["arrived_at"] = min(stored.arrived_at, arrived_at)
-    after["phone"] = stored.phone or phone
-    after["means"] = stored.means or means
-    after["plate"] = stored.plate or plate
-    if where and where not in after["seen_at"]:
-        after["seen_at"] = [*after["seen_at"], where]
+    seen: list[str] = list(stored.seen_at)
+    before: dict[str, Any] = {"arrived_at": stored.arrived_at, "phone": stored.phone, "means": stored.means,
+                              "plate": stored.plate, "seen_at": seen}
+    after: dict[str, Any] = {"arrived_at": min(stored.arrived_at, arrived_at), "phone": stored.phone or phone,
+                             "means": stored.means or means, "plate": stored.plate or plate,
+                             "seen_at": [*seen, where] if where and where not in seen else seen}
     if after == before:
         return stored
     for key, value in after.items():
@@ -261,14 +258,16 @@ def due_on(arrival: Arrival, measures: Plan | None, day: date, per_day: int,
     """(kind, label, done, wanted) of everything an arrival is due on `day`, done or not."""
     found: list[tuple[str, str, int, int]] = []
     visited = [w for w in done if w.kind == "first_visit"]
-    arrived = to_local(arrival.arrived_at).date()
-    if arrived <= day and (not visited or visited[0].day == day):
+    # Someone sent to centralized quarantine is first visited once home (if their measures bring them home).
+    home = measures is None or measures.setting != "centralized"
+    first = to_local(arrival.arrived_at).date() if home else measures.home_from if measures else None
+    if first is not None and first <= day and (not visited or visited[0].day == day):
         found.append(("first_visit", "", 1 if visited else 0, 1))
     if measures is None:
         return found
     on_day = [w for w in done if w.day == day]
-    home = measures.home_from, measures.home_to
-    if home[0] is not None and home[1] is not None and home[0] <= day <= home[1]:
+    span = measures.home_from, measures.home_to
+    if span[0] is not None and span[1] is not None and span[0] <= day <= span[1]:
         taken = sum(1 for w in on_day if w.kind == "temperature")
         found.append(("temperature", "", min(taken, per_day), per_day))
     tests: list[Due] = [t for t in measures.tests if t.day == day]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from sqlalchemy import func, select
 
 from fangyi.arrivals.models import Arrival, OriginRisk
