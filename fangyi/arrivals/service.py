@@ -113,6 +113,7 @@ class Registered:
     arrival: Arrival
     new: bool  # False: merged into an arrival already stored
     measures: Plan | None
+    name: str = ""  # the person's, for the answer
 
 
 def _person(session: Session, actor: Principal, id_number: str, name: str, staying: str) -> Person:
@@ -162,7 +163,7 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
     if stored is not None:
         check_area(actor, stored.staying_area_code)
         return Registered(_merge(session, actor, stored, arrived_at=arrived_at, phone=phone, means=means,
-                                 plate=plate, where=where), False, measures_of(stored))
+                                 plate=plate, where=where), False, measures_of(stored), person.name)
     arrival = Arrival(person_id=person.id, origin_code=code, origin_known=origin_known(code), arrived_at=arrived_at,
                       means=means, plate=plate, phone=phone, staying_area_code=staying, registered_at_code=where,
                       seen_at=[where] if where else [], edition=protocol.edition, registered_by_id=actor.id or None,
@@ -180,7 +181,7 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
         arrival.placement_request_id = quarantine.request_placements(session, SYSTEM, [wanted])[0].id
         session.flush()
     audit.record(session, actor, "create", "arrival", arrival.id, after=audit.snapshot(arrival))
-    return Registered(arrival, True, measures)
+    return Registered(arrival, True, measures, person.name)
 
 
 def _merge(session: Session, actor: Principal, stored: Arrival, *, arrived_at: datetime, phone: str | None,
