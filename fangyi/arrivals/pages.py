@@ -74,7 +74,8 @@ def list_page(request: Request, session: SessionDep, user: Viewer) -> HTMLRespon
 
 @router.get("/arrivals/checkpoint", openapi_extra=needs("register_arrivals"))
 def checkpoint_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
-    return render(request, "arrivals_checkpoint.html", user=user, form={}, done=[])
+    return render(request, "arrivals_checkpoint.html", user=user, form={}, done=[],
+                  origins=service.origin_choices(user))
 
 
 def _lines(text: str) -> list[tuple[str, str]]:
@@ -111,8 +112,8 @@ async def register_car(request: Request, session: SessionDep, user: Viewer) -> H
     except (Conflict, Invalid, NotFound) as exc:  # the car goes in whole or not at all
         session.rollback()
         return render(request, "arrivals_checkpoint.html", status_code=exc.status, user=user, form=form, done=[],
-                      error=exc.detail)
+                      error=exc.detail, origins=service.origin_choices(user))
     session.commit()
     return render(request, "arrivals_checkpoint.html", user=user, form={}, done=done,
-                  measures_of=service.measures_of, origin_name=origin_name)
+                  measures_of=service.measures_of, origin_name=origin_name, origins=service.origin_choices(user))
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, require
 from fangyi.arrivals.models import MEANS, ORIGIN_LEVELS, Arrival, ArrivalWork, OriginRisk
-from fangyi.arrivals.rules import Due, Plan, lineage, origin_known, origin_name, plan, rules_of
+from fangyi.arrivals.rules import Due, Plan, lineage, origin_known, origin_name, origin_names, plan, rules_of
 from fangyi.audit import service as audit
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.identity import IdentityError, parse_id_number, parse_phone
@@ -114,6 +114,12 @@ class Registered:
     new: bool  # False: merged into an arrival already stored
     measures: Plan | None
     name: str = ""  # the person's, for the answer
+
+
+def origin_choices(actor: Principal) -> dict[str, str]:
+    """The shipped origin codes and names, for a registering form's suggestions."""
+    require(actor, "register_arrivals")
+    return origin_names()
 
 
 def _person(session: Session, actor: Principal, id_number: str, name: str, staying: str) -> Person:
