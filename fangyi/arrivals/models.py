@@ -26,7 +26,8 @@ class Arrival(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
-    origin_code: Mapped[str] = mapped_column(String(6), index=True)
+    # A national division code (6 digits), or a place of the county (12 or 15) for a move inside it.
+    origin_code: Mapped[str] = mapped_column(String(15), index=True)
     # False: a code the national list lacks, kept for the command to look at.
     origin_known: Mapped[bool] = mapped_column(Boolean, default=True)
     arrived_at: Mapped[datetime] = mapped_column(Instant, index=True)

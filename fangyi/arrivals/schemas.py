@@ -22,7 +22,7 @@ class ArrivalIn(BaseModel):
     id_number: Annotated[str, Field(min_length=15, max_length=18)]
     name: Text = ""
     phone: Annotated[str, Field(max_length=20)] | None = None
-    origin_code: OriginCode
+    origin_code: Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{6}([0-9]{3})?)?$")]
     arrived_at: datetime
     means: Means | None = None
     plate: Annotated[str, Field(max_length=12)] | None = None

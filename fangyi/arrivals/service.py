@@ -21,6 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, require
+from fangyi.areacodes import prefix
 from fangyi.arrivals.models import MEANS, ORIGIN_LEVELS, Arrival, ArrivalWork, OriginRisk
 from fangyi.arrivals.rules import Due, Plan, lineage, origin_known, origin_name, origin_names, plan, rules_of
 from fangyi.audit import service as audit
@@ -31,6 +32,8 @@ from fangyi.quarantine import service as quarantine
 from fangyi.registry import persons
 from fangyi.registry.models import Area, Person
 from fangyi.timeutil import day_bounds, now, to_local
+from fangyi.zones import service as zones
+from fangyi.zones.models import Zone
 
 NOT_FOUND = "arrival not found in your jurisdiction"
 
@@ -43,10 +46,13 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
 # ---- the origin-risk list ---------------------------------------------------------------------
 
 
-def origin_code(raw: str | None, column: str = "origin_code") -> str:
+def origin_code(raw: str | None, column: str = "origin_code", *, inside: bool = False) -> str:
+    """A 6-digit national division code; for an arrival's origin (`inside`), also an area code of the
+    county's registry (12 or 15 digits) for someone moving inside it."""
     code = (raw or "").strip()
-    if len(code) != 6 or not code.isdigit():
-        raise Invalid(f"{column} must be a 6-digit national division code", column=column)
+    if not code.isdigit() or not (len(code) == 6 or (inside and len(code) in (12, 15))):
+        raise Invalid(f"{column} must be a 6-digit national division code"
+                      + (" or an area code of the county" if inside else ""), column=column)
     return code
 
 
@@ -88,10 +94,36 @@ def origin_risks(session: Session, actor: Principal, day: date | None = None) ->
     return list(session.scalars(query.order_by(OriginRisk.area_code, OriginRisk.valid_from)))
 
 
+# A zone's kind read as an origin's risk level (cn-8's zones; cn-9's risk areas are levels already).
+ZONE_LEVEL = {"sealed": "high", "controlled": "medium", "precaution": "low", "high": "high", "medium": "medium",
+              "low": "low"}
+
+
+def _inside_level(session: Session, code: str, day: date) -> str | None:
+    """The strictest zone or risk area in force at the end of the day over a place of the county,
+    as the zones part keeps them."""
+    held = zones.as_of(session, day)
+    if not held:
+        return None
+    found = [ZONE_LEVEL[held[zone_id].kind]
+             for zone_id, areas in session.execute(select(Zone.id, Zone.area_codes).where(Zone.id.in_(list(held))))
+             if held[zone_id].in_force and any(code.startswith(prefix(area)) for area in areas)]
+    return min(found, key=ORIGIN_LEVELS.index, default=None)
+
+
+def _in_county(session: Session, code: str) -> bool:
+    return session.get(Area, code) is not None
+
+
 def risk_level(session: Session, code: str, day: date, protocol: Protocol) -> str | None:
-    """The origin's level on a day: the most specific listed row in force (the county's own, else its
-    prefecture's, else its province's: a county inherits what the command listed above it), or high
-    for a province the edition treats as high risk; None when nothing is listed."""
+    """The origin's level on a day. Inside the county (a place of the registry): the zones part's
+    zones and risk areas over it. Elsewhere: the most specific listed row in force (the county's
+    own, else its prefecture's, else its province's: a county inherits what the command listed above
+    it), or high for a province the edition treats as high risk; None when nothing is listed."""
+    if _in_county(session, code):
+        return _inside_level(session, code, day)
+    if len(code) != 6:
+        return None
     if code[:2] in rules_of(protocol).treated_as_high_risk:
         return "high"
     rows = session.execute(select(OriginRisk.area_code, OriginRisk.level).where(
@@ -150,7 +182,7 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
                      means: str | None = None, plate: str | None = None, registered_at: str | None = None,
                      import_id: int | None = None) -> Registered:
     require(actor, "register_arrivals")
-    code = origin_code(origin)
+    code = origin_code(origin, inside=True)
     staying = (staying_area_code or "").strip()
     check_area(actor, staying)
     if session.get(Area, staying) is None:
@@ -170,7 +202,8 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
         check_area(actor, stored.staying_area_code)
         return Registered(_merge(session, actor, stored, arrived_at=arrived_at, phone=phone, means=means,
                                  plate=plate, where=where), False, measures_of(stored), person.name)
-    arrival = Arrival(person_id=person.id, origin_code=code, origin_known=origin_known(code), arrived_at=arrived_at,
+    known = _in_county(session, code) or (len(code) == 6 and origin_known(code))
+    arrival = Arrival(person_id=person.id, origin_code=code, origin_known=known, arrived_at=arrived_at,
                       means=means, plate=plate, phone=phone, staying_area_code=staying, registered_at_code=where,
                       seen_at=[where] if where else [], edition=protocol.edition, registered_by_id=actor.id or None,
                       import_id=import_id)

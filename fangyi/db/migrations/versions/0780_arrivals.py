@@ -36,7 +36,7 @@ def upgrade() -> None:
     op.create_table("arrivals",
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
     sa.Column("person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-    sa.Column("origin_code", sa.String(length=6), nullable=False),
+    sa.Column("origin_code", sa.String(length=15), nullable=False),
     sa.Column("origin_known", sa.Boolean(), nullable=False),
     sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("means", sa.String(length=8), nullable=True),
