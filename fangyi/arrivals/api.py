@@ -61,6 +61,14 @@ def post_arrival(body: ArrivalIn, session: SessionDep, user: ApiUser, response: 
     return arrival_out(done.arrival, merged=not done.new)
 
 
+@router.get("", response_model=list[ArrivalOut], summary="Arrivals staying in your jurisdiction, newest first",
+            openapi_extra=needs("read_arrivals"))
+def get_arrivals(session: SessionDep, user: ApiUser, day: Annotated[Day | None, Query()] = None,
+                 flagged: Annotated[bool, Query(description="only unknown origin codes")] = False,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[ArrivalOut]:
+    return [arrival_out(a) for a, _ in service.list_arrivals(session, user, day=day, flagged=flagged, limit=limit)]
+
+
 @router.get("/day", response_model=list[TaskOut], summary="What the arrivals in your villages are due on a day",
             openapi_extra=needs("arrival_work"))
 def get_day(session: SessionDep, user: ApiUser, day: Annotated[Day | None, Query()] = None) -> list[TaskOut]:

@@ -96,3 +96,16 @@ def test_origin_risk_levels_a_county_inherits(db, cast):
     assert service.risk_level(db, CHANGSHA, date(2022, 5, 1), cn8) is None
     # Hengyang's edition treats Shanghai and Jilin as high risk whatever the list says.
     assert service.risk_level(db, "220102", date(2022, 4, 2), load("hengyang-2022")) == "high"
+
+
+def test_the_api_registers_merges_and_lists(client, db, cast):
+    body = {"id_number": number(7), "name": "返乡七", "origin_code": "999999",
+            "arrived_at": "2022-04-02T10:00:00+08:00", "staying_area_code": SHIJIN, "means": "car", "plate": "湘D7"}
+    made = client.post("/api/v1/arrivals", json=body, headers=cast.headers("checkpoint"))
+    assert made.status_code == 201 and made.json()["origin_known"] is False
+    again = client.post("/api/v1/arrivals", json=body | {"registered_at_code": "石金村"},
+                        headers=cast.headers("village_doctor"))
+    assert again.status_code == 200 and again.json()["merged"] and again.json()["id"] == made.json()["id"]
+    flagged = client.get("/api/v1/arrivals", params={"flagged": "true"}, headers=cast.headers("command_office"))
+    assert [a["id"] for a in flagged.json()] == [made.json()["id"]]
+    assert number(7) not in flagged.text  # identity numbers stay in the registry

@@ -30,6 +30,7 @@ def car(world: World, side: Side) -> dict[str, Any]:
 
 PROBES: Probes = {
     ("POST", API): Probe(body=new_arrival),
+    ("GET", API): Probe(sided=False),
     ("GET", f"{API}/day"): Probe(sided=False),
     ("GET", f"{API}/origin-risks"): Probe(sided=False),
     ("POST", f"{API}/origin-risks"): Probe(sided=False, body=lambda w, s: {
