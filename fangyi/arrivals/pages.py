@@ -54,7 +54,10 @@ async def work(request: Request, session: SessionDep, user: Viewer, arrival_id: 
                                    temperature=temperature, label=form.get("label") or None)
     except (Conflict, Invalid) as exc:
         session.rollback()
-        return _day_page(request, session, user, status=exc.status, error=exc.detail, asked=arrival_id)
+        # An impossible reading is asked again, in the reader's words.
+        error = (translate("arrivals.ask_again", lang_of(request)) if exc.extra.get("column") == "temperature"
+                 else exc.detail)
+        return _day_page(request, session, user, status=exc.status, error=error, asked=arrival_id)
     session.commit()
     if done.alert_id is not None:
         return _day_page(request, session, user, alert=translate("arrivals.fever_alert", lang_of(request)))

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, require
+from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, require, sees
 from fangyi.areacodes import prefix
 from fangyi.arrivals.models import MEANS, ORIGIN_LEVELS, Arrival, ArrivalWork, OriginRisk
 from fangyi.arrivals.rules import Due, Plan, lineage, origin_known, origin_name, origin_names, plan, rules_of
@@ -148,6 +148,11 @@ class Registered:
     name: str = ""  # the person's, for the answer
 
 
+def _name_for(actor: Principal, person: Person, typed: str) -> str:
+    """The registry's name for the answer, when the actor may read the person's record; else what was typed."""
+    return person.name if sees(actor, person.area_code) else typed.strip()
+
+
 def origin_choices(actor: Principal) -> dict[str, str]:
     """The shipped origin codes and names, for a registering form's suggestions."""
     require(actor, "register_arrivals")
@@ -201,7 +206,8 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
     if stored is not None:
         check_area(actor, stored.staying_area_code)
         return Registered(_merge(session, actor, stored, arrived_at=arrived_at, phone=phone, means=means,
-                                 plate=plate, where=where), False, measures_of(stored), person.name)
+                                 plate=plate, where=where), False, measures_of(stored),
+                          _name_for(actor, person, name))
     known = _in_county(session, code) or (len(code) == 6 and origin_known(code))
     arrival = Arrival(person_id=person.id, origin_code=code, origin_known=known, arrived_at=arrived_at,
                       means=means, plate=plate, phone=phone, staying_area_code=staying, registered_at_code=where,
@@ -220,7 +226,7 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
         arrival.placement_request_id = quarantine.request_placements(session, SYSTEM, [wanted])[0].id
         session.flush()
     audit.record(session, actor, "create", "arrival", arrival.id, after=audit.snapshot(arrival))
-    return Registered(arrival, True, measures, person.name)
+    return Registered(arrival, True, measures, _name_for(actor, person, name))
 
 
 def _merge(session: Session, actor: Principal, stored: Arrival, *, arrived_at: datetime, phone: str | None,

@@ -31,6 +31,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "arrivals.temperature": ("体温 °C", "Temperature °C"),
     "arrivals.fever_alert": ("发热：已报警并申请转运定点医院", "Fever: alert raised, transport to hospital asked"),
     "arrivals.recorded": ("已记录", "Recorded"),
+    "arrivals.ask_again": ("体温读数不可能，请重新测量后再录入",
+                           "That reading cannot be a person's temperature: take it again"),
     "arrivals.origin": ("来源地", "From"),
     "arrivals.arrived_at": ("抵达时间", "Arrived"),
     "arrivals.staying": ("居住地", "Staying at"),

@@ -47,7 +47,7 @@ def test_the_village_doctors_day_on_a_phone(phone_page: Page, site: Site) -> Non
     temperature = page.locator("li.open", has_text="测体温")
     temperature.get_by_label("体温 °C").fill("45")
     temperature.get_by_role("button", name="记录").click()
-    expect(page.locator("p.alert")).to_contain_text("again")
+    expect(page.locator("p.alert")).to_contain_text("请重新测量")
     page.locator("li.open", has_text="测体温").get_by_label("体温 °C").fill("36.6")
     page.locator("li.open", has_text="测体温").get_by_role("button", name="记录").click()
     expect(page.locator("li", has_text="测体温")).to_contain_text("1/2")
