@@ -152,16 +152,17 @@ def main(argv: list[str] | None = None) -> None:
             ceiling = raw_load(url, stays, sqlite_cache_mb=SQLITE_CACHE_KIB // 1024)
             rates = per_million(imported["millions"])  # type: ignore[arg-type]
             results.append((size, kind, size / seconds, len(stays) / ceiling, rates,
-                            int(imported["maxrss_kb"]) / 1024))  # type: ignore[call-overload]
+                            int(imported["maxrss_kb"]) / 1024,  # type: ignore[call-overload]
+                            int(imported.get("writer_maxrss_kb", 0)) / 1024))  # type: ignore[call-overload]
             print(f"[{kind}] {size:,} rows: import {seconds:.1f} s, raw bulk path {ceiling:.1f} s", flush=True)
             engine_for(url).dispose()  # the next size makes the database again under the same name
     print(f"\n{'rows':>10} {'database':<11} {'import rows/s':>14} {'ceiling rows/s':>15} {'ratio':>6} "
-          f"{'last/first million':>19} {'peak RSS':>9}  rows/s of each million")
-    for size, kind, rate, ceiling_rate, rates, rss in results:
+          f"{'last/first million':>19} {'peak RSS':>9} {'+ writer':>9}  rows/s of each million")
+    for size, kind, rate, ceiling_rate, rates, rss, writer_rss in results:
         flag = "" if rate / ceiling_rate >= 0.5 else "  (below the 50% target)"
         trend = f"{rates[-1] / rates[0]:>19.0%}" if len(rates) > 1 else f"{'':>19}"
         print(f"{size:>10,} {kind:<11} {rate:>14,.0f} {ceiling_rate:>15,.0f} {rate / ceiling_rate:>6.0%} {trend} "
-              f"{rss:>6,.0f} MB  {', '.join(f'{r:,.0f}' for r in rates)}{flag}")
+              f"{rss:>6,.0f} MB {writer_rss:>6,.0f} MB  {', '.join(f'{r:,.0f}' for r in rates)}{flag}")
 
 
 if __name__ == "__main__":

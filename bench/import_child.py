@@ -1,6 +1,6 @@
 """Run the whole `fangyi import KIND FILE --json` command (check-ins unless KIND is given) in this
 process (start-up, reading, parsing and writing) and report, as JSON on the last line, the time
-each million rows was reached and the process's peak memory.
+each million rows was reached and the peak memory of the process and of its writer process.
 
     python -m bench.import_child URL FILE [PROFILE_TO|""] [KIND]
 
@@ -42,6 +42,7 @@ def main() -> None:
     os.environ["FANGYI_DATABASE_URL"] = url
     from fangyi.cli.main import app
     from fangyi.registry.imports.load import Checkins
+    from fangyi.registry.imports.writer import Writer
 
     # Each million rows read, timed where its batch is written.
     millions: list[float] = []
@@ -53,6 +54,15 @@ def main() -> None:
         return flush(self)
 
     Checkins.flush = timed_flush  # type: ignore[method-assign]
+    # The writer process's own peak, which it tells when it finishes.
+    writer_peaks: list[int] = []
+    finish = Writer.finish
+
+    def told_finish(self: Writer) -> int:
+        writer_peaks.append(finish(self))
+        return writer_peaks[-1]
+
+    Writer.finish = told_finish  # type: ignore[method-assign]
     profiler = cProfile.Profile() if profile_to else None
     if profiler:
         profiler.enable()
@@ -64,7 +74,8 @@ def main() -> None:
         profiler.disable()
         with open(profile_to, "w") as out:
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
-    print(json.dumps({"exit_code": code, "millions": millions, "maxrss_kb": peak_rss_kb()}))
+    print(json.dumps({"exit_code": code, "millions": millions, "maxrss_kb": peak_rss_kb(),
+                      "writer_maxrss_kb": max(writer_peaks, default=0)}))
 
 
 if __name__ == "__main__":

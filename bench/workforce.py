@@ -36,8 +36,9 @@ from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.registry.models import Area
 from fangyi.workforce import service
+from fangyi.workforce.kinds import POST_KINDS, QUALIFICATIONS
 from fangyi.workforce.limits import breaches
-from fangyi.workforce.models import POST_KINDS, QUALIFICATIONS, Absence, Need, Staff
+from fangyi.workforce.models import Absence, Need, Staff
 from fangyi.workforce.rules import rules, slots
 
 COUNTY = "430424"

@@ -7,14 +7,15 @@ Every service asks here before it reads or writes; routes and pages never do.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Protocol
-
-from sqlalchemy import ColumnElement, true
-from sqlalchemy.orm import InstrumentedAttribute
+from typing import TYPE_CHECKING, Protocol
 
 from fangyi.areacodes import AreaCodeError, prefix
 from fangyi.errors import Forbidden, NotFound
 from fangyi.parts import installed
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a filter is built: the parts' declarations need only Role
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import InstrumentedAttribute
 
 
 class Role(StrEnum):
@@ -102,6 +103,8 @@ def county_wide(who: Principal) -> bool:
 def in_jurisdiction(who: Principal, column: InstrumentedAttribute[str] | ColumnElement[str]) -> ColumnElement[bool]:
     """A filter keeping rows whose area code lies at or below the principal's area."""
     scope = jurisdiction(who)
+    from sqlalchemy import true
+
     return true() if not scope else column.startswith(scope, autoescape=True)
 
 

@@ -23,48 +23,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from fangyi import __version__, daily
-from fangyi.accounts import part as accounts
-from fangyi.arrivals import part as arrivals
-from fangyi.command import part as command
+from fangyi.assembly import PARTS
 from fangyi.db.session import busy
 from fangyi.deps import LoginRequired
 from fangyi.errors import DomainError
-from fangyi.imports import part as imports
 from fangyi.parts import Installed, Part, installed
 from fangyi.parts import install as install_parts
-from fangyi.protocols import part as protocols
-from fangyi.quarantine import part as quarantine
-from fangyi.registry import part as registry
-from fangyi.screening import part as screening
 from fangyi.screening import scan_api
-from fangyi.tracing import part as tracing
-from fangyi.transport import part as transport
 from fangyi.web.assets import install_assets
 from fangyi.web.guard import Refusal, guarded
 from fangyi.web.http import BODY_SCHEMAS, problems
 from fangyi.web.i18n import CORE
 from fangyi.web.render import render
-from fangyi.workforce import part as workforce
-from fangyi.zones import part as zones
 
 log = logging.getLogger("fangyi")
 
-# One line per part, in order: a new part is a copied folder and a line here. The order is the
-# menu's, the daily report's and the routes'.
-PARTS: tuple[Part, ...] = (
-    accounts.PART,
-    registry.PART,
-    imports.PART,
-    protocols.PART,
-    quarantine.PART,
-    tracing.PART,
-    screening.PART,
-    zones.PART,
-    arrivals.PART,
-    transport.PART,
-    workforce.PART,
-    command.PART,
-)
+__all__ = ["PARTS", "create_app", "install", "serve_app"]  # PARTS: fangyi.assembly's list
 
 
 def install(parts: Sequence[Part] = PARTS) -> Installed:
@@ -147,7 +121,7 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 def _methods_at(path: str) -> list[str]:
     methods: set[str] = set()
     for part in installed().parts:
-        for router in part.routers:
+        for router in part.mounted():
             for route in router.routes:
                 if isinstance(route, APIRoute) and route.path_regex.match(path):
                     methods |= route.methods or set()
@@ -244,6 +218,7 @@ def serve_app() -> FastAPI:
 def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
                parts: Sequence[Part] = PARTS) -> FastAPI:
     installed = install(parts)
+    installed.load_all()  # every part's code now, not on the first requests
     app = Fangyi(
         lifespan=lifespan,
         title="Fangyi",
@@ -272,7 +247,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] 
         return {"status": "ok", "version": __version__}
 
     for part in installed.parts:
-        for router in part.routers:
+        for router in part.mounted():
             app.include_router(router)
     _document_unparseable_bodies(app)
     return app

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fangyi.db.base import Base, BigId, Instant
 from fangyi.db.session import make_session, writing
-from fangyi.parts import Daily
+from fangyi.parts import Daily, load
 from fangyi.timeutil import now, to_local
 
 log = logging.getLogger("fangyi.daily")
@@ -101,7 +101,7 @@ def run_once(job: Daily, day: date, sessions: Sessions = _own_session) -> str:
     try:
         with sessions() as session:
             writing(session)
-            job.run(session, day)
+            load(job.run)(session, day)
             session.execute(update(DailyRun).where(DailyRun.job == job.name, DailyRun.day == day)
                             .values(state="done", finished_at=now()))
             session.commit()

@@ -7,14 +7,6 @@ from datetime import date
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
-
-from fangyi.access import SYSTEM
-from fangyi.accounts import service
-from fangyi.audit import chain
-from fangyi.auth.models import User
-from fangyi.db.session import session_scope
-from fangyi.errors import DomainError
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +23,11 @@ def register(app: typer.Typer) -> None:
         password: str | None = typer.Option(None, help="omit to be asked"),
     ) -> None:
         """Create a user with a role and a jurisdiction."""
+        from fangyi.access import SYSTEM
+        from fangyi.accounts import service
+        from fangyi.db.session import session_scope
+        from fangyi.errors import DomainError
+
         secret = password or getpass.getpass("password: ")
         try:
             with session_scope() as session:
@@ -46,6 +43,13 @@ def register(app: typer.Typer) -> None:
     @group.command("token")
     def token(username: str, name: str = typer.Option("cli", help="what the token is for")) -> None:
         """Issue an API token for a user; it is shown once."""
+        from sqlalchemy import select
+
+        from fangyi.access import SYSTEM
+        from fangyi.accounts import service
+        from fangyi.auth.models import User
+        from fangyi.db.session import session_scope
+
         with session_scope() as session:
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
@@ -54,6 +58,11 @@ def register(app: typer.Typer) -> None:
             print(service.issue_token(session, SYSTEM, user, name))
 
     def _user_state(username: str, active: bool) -> None:
+        from fangyi.access import SYSTEM
+        from fangyi.accounts import service
+        from fangyi.db.session import session_scope
+        from fangyi.errors import DomainError
+
         try:
             with session_scope() as session:
                 user = service.set_active(session, SYSTEM, service.find_user(session, SYSTEM, username), active)
@@ -76,6 +85,11 @@ def register(app: typer.Typer) -> None:
     @group.command("password")
     def password(username: str, new: str | None = typer.Option(None, "--password", help="omit to be asked")) -> None:
         """Set a user's password (an administrator's reset); their sessions end."""
+        from fangyi.access import SYSTEM
+        from fangyi.accounts import service
+        from fangyi.db.session import session_scope
+        from fangyi.errors import DomainError
+
         secret = new or getpass.getpass("new password: ")
         try:
             with session_scope() as session:
@@ -93,6 +107,11 @@ def register(app: typer.Typer) -> None:
     @tokens.command("list")
     def list_tokens(username: str) -> None:
         """A user's tokens: id, name, last use, revoked (never the tokens themselves)."""
+        from fangyi.access import SYSTEM
+        from fangyi.accounts import service
+        from fangyi.db.session import session_scope
+        from fangyi.errors import DomainError
+
         with session_scope() as session:
             try:
                 user = service.find_user(session, SYSTEM, username)
@@ -107,6 +126,11 @@ def register(app: typer.Typer) -> None:
     @tokens.command("revoke")
     def revoke(token_id: int) -> None:
         """Revoke an API token by its id (`fangyi token list USER`); it stops working at once."""
+        from fangyi.access import SYSTEM
+        from fangyi.accounts import service
+        from fangyi.db.session import session_scope
+        from fangyi.errors import DomainError
+
         try:
             with session_scope() as session:
                 row = service.revoke_token(session, SYSTEM, token_id)
@@ -124,6 +148,9 @@ def register_audit(app: typer.Typer) -> None:
     @group.command("verify")
     def verify(since: str | None = typer.Option(None, "--since", help="only the days from this local date on")) -> None:
         """Walk the trail's hash chains; name the first broken link of each (exit 1 when one is)."""
+        from fangyi.audit import chain
+        from fangyi.db.session import session_scope
+
         console = Console()
         try:
             day = date.fromisoformat(since) if since else None

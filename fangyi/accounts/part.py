@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from fangyi.access import Role
-from fangyi.accounts import api, audit_api, cli, pages
 from fangyi.accounts.words import WORDS
 from fangyi.parts import Nav, Part
 
 PART = Part(
     name="accounts",
-    routers=(pages.router, api.router, audit_api.router),
+    routers=("fangyi.accounts.pages:router", "fangyi.accounts.api:router", "fangyi.accounts.audit_api:router"),
     permissions={
         "manage_users": frozenset({Role.admin}),
         "read_audit": frozenset({Role.admin, Role.commander}),
@@ -19,6 +18,6 @@ PART = Part(
     words=WORDS,
     nav=(Nav("/users", "nav.users", "manage_users"),),
     landing={Role.driver: "/account"},
-    cli=cli.commands,
+    cli="fangyi.accounts.cli:commands",
     templates=Path(__file__).parent / "templates",
 )

@@ -6,9 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fangyi.access import Role
-from fangyi.arrivals import api, cli, figures, pages
-from fangyi.arrivals.importer import ArrivalRows, OriginRiskRows
-from fangyi.arrivals.models import Arrival
 from fangyi.arrivals.words import WORDS
 from fangyi.parts import ImportKind, Nav, Part
 
@@ -17,7 +14,7 @@ LINE = frozenset({Role.village_doctor, Role.checkpoint})
 
 PART = Part(
     name="arrivals",
-    routers=(api.router, pages.router),
+    routers=("fangyi.arrivals.api:router", "fangyi.arrivals.pages:router"),
     permissions={
         "read_arrivals": OFFICE | LINE | {Role.commander, Role.tracer},
         # Checkpoints and village doctors register who comes in; the office loads lists handed over.
@@ -27,14 +24,14 @@ PART = Part(
         "keep_origin_risks": OFFICE | {Role.commander},
     },
     words=WORDS,
-    import_kinds={"arrivals": ImportKind(ArrivalRows, OFFICE | LINE),
-                  "origin_risks": ImportKind(OriginRiskRows, OFFICE)},
-    figures=(("arrivals", figures.arrival_figures),),
-    person_links=((Arrival, "person_id"),),
+    import_kinds={"arrivals": ImportKind("fangyi.arrivals.importer:ArrivalRows", OFFICE | LINE),
+                  "origin_risks": ImportKind("fangyi.arrivals.importer:OriginRiskRows", OFFICE)},
+    figures=(("arrivals", "fangyi.arrivals.figures:arrival_figures"),),
+    person_links=(("fangyi.arrivals.models:Arrival", "person_id"),),
     nav=(Nav("/arrivals/day", "nav.village_day", "arrival_work"),
          Nav("/arrivals/checkpoint", "nav.checkpoint", "register_arrivals"),
          Nav("/arrivals", "nav.arrivals_list", "read_arrivals")),
     landing={Role.village_doctor: "/arrivals/day", Role.checkpoint: "/arrivals/checkpoint"},
-    cli=cli.register,
+    cli="fangyi.arrivals.cli:register",
     templates=Path(__file__).parent / "templates",
 )

@@ -5,14 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from alembic import command
 from rich.console import Console
-
-from fangyi.config import get_settings
-from fangyi.db import backup, roles
-from fangyi.db.migrate import alembic_config, upgrade
-from fangyi.db.session import get_engine
-from fangyi.errors import DomainError
 
 
 def register(app: typer.Typer) -> None:
@@ -21,12 +14,19 @@ def register(app: typer.Typer) -> None:
     @group.command("upgrade")
     def upgrade_cmd(revision: str = typer.Argument("heads")) -> None:
         """Bring the configured database's schema up to date."""
+        from fangyi.db.migrate import upgrade
+
         upgrade(revision)
         Console(stderr=True).print(f"[green]schema at {revision}[/] ({_safe_url()})")
 
     @group.command("current")
     def current_cmd() -> None:
         """Show the schema revision of the configured database."""
+        from alembic import command
+
+        from fangyi.config import get_settings
+        from fangyi.db.migrate import alembic_config
+
         command.current(alembic_config(get_settings().database_url))
 
     @group.command("grant")
@@ -36,6 +36,9 @@ def register(app: typer.Typer) -> None:
                   ) -> None:
         """Give the server's role its rights on PostgreSQL: everything, but only adding to the audit trail.
         Run as the database owner (the role that ran `fangyi db upgrade`)."""
+        from fangyi.db import roles
+        from fangyi.db.session import get_engine
+
         err = Console(stderr=True)
         try:
             statements = roles.grants(role)
@@ -61,6 +64,10 @@ def register_backup(app: typer.Typer) -> None:
     def backup_cmd(target: Path = typer.Argument(..., help="the file to write")) -> None:
         """Copy the whole database to a file while it keeps serving (SQLite: a consistent snapshot;
         PostgreSQL: pg_dump's custom format)."""
+        from fangyi.config import get_settings
+        from fangyi.db import backup
+        from fangyi.errors import DomainError
+
         err = Console(stderr=True)
         try:
             size = backup.backup(get_settings().database_url, target)
@@ -73,6 +80,10 @@ def register_backup(app: typer.Typer) -> None:
     def restore_cmd(source: Path = typer.Argument(..., help="a file `fangyi backup` wrote"),
                     yes: bool = typer.Option(False, "--yes", metavar="", help="do not ask")) -> None:
         """Put a backup back as the whole database. Stop the server first: what it holds now is replaced."""
+        from fangyi.config import get_settings
+        from fangyi.db import backup
+        from fangyi.errors import DomainError
+
         err = Console(stderr=True)
         if not yes and not typer.confirm(f"replace everything in {_safe_url()} with {source}?"):
             raise typer.Exit(1)
@@ -85,6 +96,8 @@ def register_backup(app: typer.Typer) -> None:
 
 
 def _safe_url() -> str:
+    from fangyi.config import get_settings
+
     url = get_settings().database_url
     head, at, tail = url.rpartition("@")
     return f"{head.split('://')[0]}://…@{tail}" if at else url

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from fangyi.config import get_settings
-from fangyi.db.migrate import upgrade
-from fangyi.db.session import session_scope
-from fangyi.demo import DEFAULT_UNTIL, SIZES, DemoSpec, build, logins
-from fangyi.demo.scenario import case_number
-from fangyi.demo.state import demo_built, holds_data, wipe
+if TYPE_CHECKING:
+    from fangyi.demo import DemoSpec
+
+# fangyi.demo.DEFAULT_UNTIL, written out so that `fangyi --help` need not load the demo's builder.
+DEFAULT_UNTIL = "2022-03-30"
 
 
 def same_demo(built: dict[str, object] | None, spec: DemoSpec) -> bool:
@@ -22,6 +22,8 @@ def same_demo(built: dict[str, object] | None, spec: DemoSpec) -> bool:
 
 
 def print_logins(console: Console, seed: int) -> None:
+    from fangyi.demo import logins
+
     table = Table(title="演示账号 demo logins")
     for column in ("username", "role", "jurisdiction", "password"):
         table.add_column(column)
@@ -32,6 +34,8 @@ def print_logins(console: Console, seed: int) -> None:
 
 def print_first_case(console: Console, counts: dict[str, object], spec: DemoSpec) -> None:
     """Where a newcomer starts: the outbreak's first case and how far its contacts reach."""
+    from fangyi.demo.scenario import case_number
+
     if "close_contacts" not in counts:  # built before the demo planted its first day
         return
     case_no = case_number(spec.until)
@@ -45,7 +49,7 @@ def register(app: typer.Typer) -> None:
     def demo_cmd(
         size: str = typer.Option("small", help="tiny (~300 persons), small (~20,000) or county (~565,000)"),
         seed: int = typer.Option(2022, help="same seed, same county"),
-        until: str = typer.Option(DEFAULT_UNTIL.isoformat(), help="last day of the two weeks of check-ins"),
+        until: str = typer.Option(DEFAULT_UNTIL, help="last day of the two weeks of check-ins"),
         # metavar="": a flag takes no value, so the help shows none (not "<bool>").
         force: bool = typer.Option(False, "--force", metavar="",
                                    help="drop whatever the database holds and rebuild"),
@@ -54,6 +58,12 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, help="port"),
     ) -> None:
         """Build the demo county into the configured database (FANGYI_DATABASE_URL) and serve it."""
+        from fangyi.config import get_settings
+        from fangyi.db.migrate import upgrade
+        from fangyi.db.session import session_scope
+        from fangyi.demo import SIZES, DemoSpec, build
+        from fangyi.demo.state import demo_built, holds_data, wipe
+
         console = Console(stderr=True)
         if size not in SIZES:
             console.print(f"[red]size must be one of {', '.join(SIZES)}[/]")

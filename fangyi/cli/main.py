@@ -1,4 +1,7 @@
-"""The `fangyi` command: the core's groups (db, serve, demo) and each installed part's commands."""
+"""The `fangyi` command: the core's groups (db, serve, demo) and each installed part's commands.
+
+It starts quickly: the commands are registered from light modules, and the parts' code (services,
+models, figures) is loaded when a command runs, never the web app unless `serve` asks for it."""
 
 from __future__ import annotations
 
@@ -8,9 +11,10 @@ from typing import Any
 import typer
 from typer._click.core import Command as TyperCommandBase
 
-from fangyi.app import PARTS, install
+from fangyi.assembly import PARTS
 from fangyi.cli import db, demo, serve
-from fangyi.parts import Part
+from fangyi.parts import Part, declared, install
+from fangyi.web.i18n import CORE
 
 
 def _bare_flags() -> None:
@@ -32,7 +36,8 @@ def _bare_flags() -> None:
 
 
 def build(parts: Sequence[Part] = PARTS) -> typer.Typer:
-    """The command over these parts (installed, so that their permissions and words hold)."""
+    """The command over these parts (installed when a command runs, so that their permissions, words
+    and handlers hold)."""
     _bare_flags()
     command = typer.Typer(
         name="fangyi",
@@ -41,11 +46,17 @@ def build(parts: Sequence[Part] = PARTS) -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+
+    @command.callback()
+    def installed() -> None:
+        install(parts, CORE)
+
     db.register(command)
     db.register_backup(command)
-    for part in install(parts).parts:
-        if part.cli is not None:
-            part.cli(command)
+    with declared(parts, CORE):  # the declarations only, for the commands' help
+        for part in parts:
+            if (register := part.commands()) is not None:
+                register(command)
     for module in (demo, serve):
         module.register(command)
     return command

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
 from rich.console import Console
-
-from fangyi.config import configured_key
 
 
 def serve(host: str, port: int, workers: int = 1) -> None:
+    import uvicorn
+
     uvicorn.run("fangyi.app:serve_app", factory=True, host=host, port=port, proxy_headers=True, workers=workers)
 
 
@@ -22,6 +21,8 @@ def register(app: typer.Typer) -> None:
                                     "for a screening round's morning"),
     ) -> None:
         """Serve the configured database (FANGYI_DATABASE_URL)."""
+        from fangyi.config import configured_key
+
         if workers > 1 and not configured_key():
             Console(stderr=True).print(
                 "[red]several workers need one signing key: set FANGYI_SECRET_KEY (each worker would make its "

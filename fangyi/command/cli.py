@@ -10,14 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fangyi.access import SYSTEM
-from fangyi.auth.acting import acting_user
-from fangyi.command import closing
-from fangyi.command.report import SECTION_NAMES, write_xlsx
-from fangyi.db.session import session_scope, writing
-from fangyi.errors import DomainError, Invalid
-from fangyi.timeutil import to_local, today
-
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Reports.", no_args_is_help=True)
@@ -29,6 +21,13 @@ def register(app: typer.Typer) -> None:
         xlsx: Path | None = typer.Option(None, "--xlsx", help="write an Excel file"),
     ) -> None:
         """Each figure as of the end of that day; registry figures are current totals."""
+        from fangyi.access import SYSTEM
+        from fangyi.command import closing
+        from fangyi.command.report import SECTION_NAMES, write_xlsx
+        from fangyi.db.session import session_scope
+        from fangyi.errors import Invalid
+        from fangyi.timeutil import today
+
         if as_json and xlsx:
             Console(stderr=True).print("[red]--json and --xlsx cannot be used together[/]")
             raise typer.Exit(2)
@@ -69,6 +68,12 @@ def register(app: typer.Typer) -> None:
         username: str = typer.Option(..., "--as", help="the user closing it (command office)"),
     ) -> None:
         """Store the night's figures of a day as reported; from then on its report is what was closed."""
+        from fangyi.auth.acting import acting_user
+        from fangyi.command import closing
+        from fangyi.db.session import session_scope, writing
+        from fangyi.errors import DomainError
+        from fangyi.timeutil import to_local
+
         try:
             when = date.fromisoformat(day)
         except ValueError:
@@ -97,7 +102,9 @@ def _register_epi(app: typer.Typer) -> None:
     @group.command("curve")
     def curve_cmd(as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON")) -> None:
         """Cases a day by onset and by confirmation, local and imported."""
+        from fangyi.access import SYSTEM
         from fangyi.command import epi
+        from fangyi.db.session import session_scope
 
         with session_scope() as session:
             days = epi.curve(session, SYSTEM)
@@ -121,7 +128,10 @@ def _register_epi(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
     ) -> None:
         """Rt by Cori et al. (2013) as EpiEstim computes it, each day's window ending on that day."""
+        from fangyi.access import SYSTEM
         from fangyi.command import epi
+        from fangyi.db.session import session_scope
+        from fangyi.errors import Invalid
 
         if by != "confirmation":
             Console(stderr=True).print(f"[red]--by {by}: only 'confirmation' is built; estimating by date "

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy import select
 
-from fangyi.access import SYSTEM, Principal
-from fangyi.auth.models import User
-from fangyi.db.session import session_scope
-from fangyi.errors import DomainError
-from fangyi.imports.service import PROGRESS_EVERY, ImportReport, kinds, run_import
+from fangyi.parts import installed
+
+if TYPE_CHECKING:
+    from fangyi.imports.service import ImportReport
 
 # Named by formats.md for parts that are not in this version yet.
 LATER_KINDS = ("arrivals", "origin-risks")
@@ -64,13 +63,21 @@ def print_report(console: Console, report: ImportReport) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_cmd(
-        kind: str = typer.Argument(..., help=", ".join(kinds())),
+        kind: str = typer.Argument(..., help=", ".join(installed().import_kinds)),
         file: Path = typer.Argument(..., help="a CSV (UTF-8 or GB18030) or Excel .xlsx file"),
         strict: bool = typer.Option(False, "--strict", metavar="", help="load nothing if any row is bad"),
         as_json: bool = typer.Option(False, "--json", metavar="", help="print the row report as JSON"),
         user: str | None = typer.Option(None, "--user", help="attribute the import to this user (default: system)"),
     ) -> None:
         """Import a file of one kind; every rejected row is reported with its line, column and reason."""
+        from sqlalchemy import select
+
+        from fangyi.access import SYSTEM, Principal
+        from fangyi.auth.models import User
+        from fangyi.db.session import session_scope
+        from fangyi.errors import DomainError
+        from fangyi.imports.service import kinds, run_import
+
         err = Console(stderr=True)
         name = _kind(kind)
         if name not in kinds():
@@ -102,6 +109,8 @@ def register(app: typer.Typer) -> None:
 
                         def advance(done: int) -> None:
                             # run_import reports every PROGRESS_EVERY rows, and once more at the end.
+                            from fangyi.imports.service import PROGRESS_EVERY
+
                             if done < size:
                                 calls[0] += 1
                             bar.update(task, completed=done, rows=f"{calls[0] * PROGRESS_EVERY:,}")

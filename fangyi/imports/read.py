@@ -214,7 +214,19 @@ def _csv_table(
     fh: IO[bytes], filename: str, encoding: str, required: tuple[str, ...], optional: tuple[str, ...]
 ) -> Table:
     text = io.TextIOWrapper(fh, encoding=encoding, errors="strict", newline="")
-    reader = csv.reader(text)
+    # Control characters are looked for line by line as the reader takes them (one search over
+    # text already in hand); only a record whose lines held one has its cells searched, to name
+    # the column.
+    flagged = [0]  # lines read so far that hold a control character
+
+    def lines() -> Iterator[str]:
+        search = CONTROL_IN_ROW.search
+        for physical in text:
+            if search(physical) is not None:
+                flagged[0] += 1
+            yield physical
+
+    reader = csv.reader(lines())
 
     def records() -> Iterator[tuple[int, list[str]]]:
         # csv.reader.line_num is the last physical line read: a quoted field may
@@ -249,6 +261,7 @@ def _csv_table(
     header_width = len(header)
 
     def rows() -> Iterator[tuple[int, Values | Refused]]:
+        checked = flagged[0]
         for line, cells in source:
             first = cells[0] if cells else ""
             if (not first or first.isspace()) and not "".join(cells).strip():
@@ -266,7 +279,11 @@ def _csv_table(
                 values = pick(cells)
             else:
                 values = _aligned(cells, index, _csv_cell)
-            yield line, _control(columns, values) or values
+            if flagged[0] != checked:  # this record's lines (or blank ones before it) held one
+                checked = flagged[0]
+                yield line, _control(columns, values) or values
+            else:
+                yield line, values
 
     notes = _skipped_note("line", first_line, header_line)
     return Table(required + optional, rows(), fh.tell, _present(required + optional, index), ignored, notes)

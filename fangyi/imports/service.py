@@ -32,7 +32,7 @@ from fangyi.identity import mask_id_number
 from fangyi.imports.models import ImportProblem, ImportRun
 from fangyi.imports.read import Refused, Scan, Unreadable, open_table, scan
 from fangyi.imports.rows import Context, Handler, Problem
-from fangyi.parts import ImportKind, installed
+from fangyi.parts import ImportKind, installed, load
 from fangyi.timeutil import now
 
 MAX_PROBLEMS = 10_000  # stored and returned; every problem is counted
@@ -223,7 +223,7 @@ def _load(
     strict: bool,
     progress: Callable[[int], None] | None,
 ) -> None:
-    handler_type = kinds()[report.kind].handler
+    handler_type = load(kinds()[report.kind].handler)
     # A handler may commit as it goes unless the caller opened a savepoint to hold the import whole.
     if not handler_type.commits_batches or session.in_nested_transaction():
         savepoint = session.begin_nested()
@@ -288,7 +288,7 @@ def _rows(
     checking: bool = False,
 ) -> Handler:
     """One pass over the file's rows through the kind's handler; the report holds its problems."""
-    handler_type = kinds()[report.kind].handler
+    handler_type = load(kinds()[report.kind].handler)
     table = open_table(fh, report.filename, info, handler_type.required, handler_type.optional)
     report.ignored_columns = table.ignored
     notes = list(table.notes)

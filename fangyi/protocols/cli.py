@@ -8,9 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fangyi.config import get_settings
-from fangyi.protocols.reader import ProtocolError, available, current
-
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Protocol editions.", no_args_is_help=True)
@@ -19,6 +16,8 @@ def register(app: typer.Typer) -> None:
     @group.command("show")
     def show(as_json: bool = typer.Option(False, "--json", metavar="", help="print the whole edition as JSON")) -> None:
         """Print the edition in force (FANGYI_PROTOCOL) with every number it sets."""
+        from fangyi.protocols.reader import ProtocolError, current
+
         try:
             protocol = current()
         except ProtocolError as exc:
@@ -42,6 +41,9 @@ def register(app: typer.Typer) -> None:
     @group.command("list")
     def list_() -> None:
         """Editions Fangyi can load."""
+        from fangyi.config import get_settings
+        from fangyi.protocols.reader import available
+
         for name in available(get_settings().protocol_dir):
             print(name)
 

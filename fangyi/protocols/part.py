@@ -3,6 +3,5 @@
 from __future__ import annotations
 
 from fangyi.parts import Part
-from fangyi.protocols import cli
 
-PART = Part(name="protocols", cli=cli.register, public=("reader",))
+PART = Part(name="protocols", cli="fangyi.protocols.cli:register", public=("reader",))

@@ -7,16 +7,13 @@ from pathlib import Path
 
 from fangyi.access import Role
 from fangyi.parts import ImportKind, Nav, Part
-from fangyi.quarantine import api, care, figures, pages
-from fangyi.quarantine.importer import Rooms
-from fangyi.quarantine.models import Alert, HealthCheck, Placement, PlacementRequest, QuarantineTest, TransportRequest
 from fangyi.quarantine.words import WORDS
 
 OFFICE = frozenset({Role.command_office, Role.admin})
 
 PART = Part(
     name="quarantine",
-    routers=(api.router, pages.router),
+    routers=("fangyi.quarantine.api:router", "fangyi.quarantine.pages:router"),
     permissions={
         "read_quarantine": frozenset({Role.commander, Role.command_office, Role.admin, Role.site_manager,
                                       Role.tracer, Role.dispatcher}),
@@ -33,11 +30,12 @@ PART = Part(
         "trace_alerts": OFFICE | {Role.tracer},
     },
     words=WORDS,
-    import_kinds={"rooms": ImportKind(Rooms, OFFICE)},
-    figures=(("quarantine", figures.quarantine_figures),),
-    negative_tests=(care.last_negative,),
-    person_links=tuple((model, "person_id") for model in (PlacementRequest, Placement, HealthCheck, QuarantineTest,
-                                                           Alert, TransportRequest)),
+    import_kinds={"rooms": ImportKind("fangyi.quarantine.importer:Rooms", OFFICE)},
+    figures=(("quarantine", "fangyi.quarantine.figures:quarantine_figures"),),
+    negative_tests=("fangyi.quarantine.care:last_negative",),
+    person_links=tuple((f"fangyi.quarantine.models:{model}", "person_id")
+                       for model in ("PlacementRequest", "Placement", "HealthCheck", "QuarantineTest", "Alert",
+                                     "TransportRequest")),
     nav=(Nav("/quarantine/sites", "nav.quarantine", "read_quarantine"),),
     landing={Role.site_manager: "/quarantine/sites"},
     templates=Path(__file__).parent / "templates",

@@ -6,9 +6,6 @@ from pathlib import Path
 
 from fangyi.access import ALL, Role
 from fangyi.parts import ImportKind, Nav, Part
-from fangyi.registry import api, figures, pages
-from fangyi.registry.imports.kinds import Areas, Persons, Venues
-from fangyi.registry.imports.load import Checkins
 from fangyi.registry.words import WORDS
 
 ADMINS = frozenset({Role.admin})
@@ -16,7 +13,7 @@ OFFICE = frozenset({Role.admin, Role.command_office})
 
 PART = Part(
     name="registry",
-    routers=(api.router, pages.router),
+    routers=("fangyi.registry.api:router", "fangyi.registry.pages:router"),
     permissions={
         # Full identity and phone numbers: those who must call or find the person.
         "see_identity": frozenset({Role.commander, Role.tracer, Role.admin}),
@@ -31,12 +28,12 @@ PART = Part(
     },
     words=WORDS,
     import_kinds={
-        "areas": ImportKind(Areas, ADMINS),
-        "persons": ImportKind(Persons, OFFICE),
-        "venues": ImportKind(Venues, OFFICE),
-        "checkins": ImportKind(Checkins, OFFICE | {Role.tracer}),
+        "areas": ImportKind("fangyi.registry.imports.kinds:Areas", ADMINS),
+        "persons": ImportKind("fangyi.registry.imports.kinds:Persons", OFFICE),
+        "venues": ImportKind("fangyi.registry.imports.kinds:Venues", OFFICE),
+        "checkins": ImportKind("fangyi.registry.imports.load:Checkins", OFFICE | {Role.tracer}),
     },
-    figures=(("registry", figures.figures),),
+    figures=(("registry", "fangyi.registry.figures:figures"),),
     nav=(Nav("/areas", "nav.areas", "read_registry"), Nav("/persons", "nav.persons", "read_registry"),
          Nav("/venues", "nav.venues", "read_registry")),
     landing={Role.admin: "/areas", Role.dispatcher: "/venues", Role.village_doctor: "/persons",

@@ -11,15 +11,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fangyi.access import SYSTEM
-from fangyi.audit import service as audit
-from fangyi.db.session import session_scope
-from fangyi.errors import NotFound
-from fangyi.identity import mask_id_number
-from fangyi.tracing.cases import get_case
-from fangyi.tracing.contacts import refresh
-from fangyi.tracing.trace import trace_report
-
 log = logging.getLogger("fangyi")
 
 
@@ -74,6 +65,16 @@ def register(app: typer.Typer) -> None:
 
         Exit status: 0 found, 2 no such case, 1 any other failure.
         """
+        # Imported here, not at start-up: `fangyi --help` and the other commands do without them.
+        from fangyi.access import SYSTEM
+        from fangyi.audit import service as audit
+        from fangyi.db.session import session_scope
+        from fangyi.errors import NotFound
+        from fangyi.identity import mask_id_number
+        from fangyi.tracing.cases import get_case
+        from fangyi.tracing.contacts import refresh
+        from fangyi.tracing.trace import trace_report
+
         errors = Console(stderr=True)
         try:
             with session_scope() as session:

@@ -119,6 +119,16 @@ class TraceReport(BaseModel):
     secondary_contacts: list[TraceContact]
 
 
+class TracePage(BaseModel):
+    """One page of a case's close or secondary contacts, in the order and shape of the trace."""
+
+    case_no: str
+    degree: str
+    offset: int
+    contacts: list[TraceContact]
+    next_offset: int | None = Field(default=None, description="where the next page starts; none after the last")
+
+
 class ContactPublic(BaseModel):
     id: int
     person_id: int

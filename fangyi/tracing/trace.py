@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fangyi.config import get_settings
 from fangyi.identity import mask_id_number
 from fangyi.protocols.reader import current
 from fangyi.registry.models import Person
-from fangyi.timeutil import to_local
-from fangyi.tracing.derivation import exposure_window, from_epoch
+from fangyi.timeutil import local_tz, to_local
+from fangyi.tracing.derivation import CHUNK, exposure_window, from_epoch
 from fangyi.tracing.models import Case, Contact
 
 
@@ -36,44 +37,102 @@ def listed(contact: Contact) -> bool:
     return not contact.stale or contact.status == "confirmed"
 
 
-def trace_report(session: Session, case: Case, *, unmasked: bool = True) -> dict[str, Any]:
-    protocol = current()
-    start, end = exposure_window(case, protocol, get_settings().tz)
-    rows = session.execute(
-        select(Contact, Person).join(Person, Person.id == Contact.person_id)
-        .where(Contact.case_id == case.id).order_by(Contact.id)
-    )
-    seen: set[int] = {case.person_id}
-    chosen: list[tuple[Contact, Person]] = []
-    for contact, person in rows:
-        if listed(contact) and person.id not in seen:
-            seen.add(person.id)
-            chosen.append((contact, person))
-    via_ids = {pid for contact, _ in chosen for pid in contact.via}
-    numbers = dict(
-        session.execute(select(Person.id, Person.id_number).where(Person.id.in_(sorted(via_ids)))).all()
-    ) if via_ids else {}
+# What the lists show, as the database reads it (the same rule as `listed`).
+_LISTED = and_(Contact.status != "rejected", or_(Contact.stale.is_(False), Contact.status == "confirmed"))
+_ENTRY = (Contact.degree, Person.id_number, Person.name, Contact.first_exposure, Contact.last_exposure,
+          Contact.reasons, Contact.via, Contact.status)
+DEGREES = ("close", "secondary")
 
-    def shown(number: str) -> str:
-        return number if unmasked else mask_id_number(number)
 
-    def entry(contact: Contact, person: Person) -> dict[str, Any]:
-        item: dict[str, Any] = {"id_number": shown(person.id_number), "name": person.name}
-        if contact.degree == "secondary":
-            item["via"] = [shown(n) for n in sorted(numbers[pid] for pid in contact.via if pid in numbers)]
-        item |= {
-            "first_exposure": iso(contact.first_exposure),
-            "last_exposure": iso(contact.last_exposure),
-            "reasons": [show_reason(r) for r in contact.reasons],
-            "status": contact.status,
-        }
+def _shown_ids(case: Case) -> Any:
+    """One contact per person, the first stored (a merge may have left two), as the lists show them;
+    never the case's own person."""
+    return (select(func.min(Contact.id)).where(Contact.case_id == case.id, Contact.person_id != case.person_id,
+                                               _LISTED)
+            .group_by(Contact.person_id))
+
+
+def _by_number(session: Session) -> Any:
+    # Python's order of the numbers (code points), which PostgreSQL's collations need not keep.
+    if session.get_bind().dialect.name == "postgresql":
+        return Person.id_number.collate("C")
+    return Person.id_number
+
+
+class _Entries:
+    """Rows of the lists made into report entries: times written once each (a heavy case's
+    reasons repeat the same moments thousands of times), `via` as identity numbers."""
+
+    def __init__(self, session: Session, unmasked: bool) -> None:
+        self.session, self.unmasked = session, unmasked
+        self.tz = local_tz()
+        self.times: dict[int, str] = {}
+        self.numbers: dict[int, str] = {}
+
+    def at(self, seconds: int) -> str:
+        found = self.times.get(seconds)
+        if found is None:
+            found = self.times[seconds] = datetime.fromtimestamp(seconds, self.tz).isoformat(timespec="seconds")
+        return found
+
+    def shown(self, number: str) -> str:
+        return number if self.unmasked else mask_id_number(number)
+
+    def learn(self, rows: Sequence[Any]) -> None:
+        """The identity numbers of the close contacts these rows name in `via`."""
+        wanted = sorted({pid for row in rows for pid in row.via} - self.numbers.keys())
+        for start in range(0, len(wanted), CHUNK):
+            self.numbers.update(dict(self.session.execute(
+                select(Person.id, Person.id_number).where(Person.id.in_(wanted[start : start + CHUNK]))).all()))
+
+    def entry(self, row: Any) -> dict[str, Any]:
+        item: dict[str, Any] = {"id_number": self.shown(row.id_number), "name": row.name}
+        if row.degree == "secondary":
+            numbers = self.numbers
+            item["via"] = [self.shown(n) for n in sorted(numbers[pid] for pid in row.via if pid in numbers)]
+        at = self.at
+        item["first_exposure"] = at(int(row.first_exposure.timestamp()))
+        item["last_exposure"] = at(int(row.last_exposure.timestamp()))
+        item["reasons"] = [reason | {"from": at(int(reason["from"])), "to": at(int(reason["to"]))}
+                           if reason.get("kind") == "venue" else dict(reason) for reason in row.reasons]
+        item["status"] = row.status
         return item
 
-    chosen.sort(key=lambda pair: pair[1].id_number)
+
+def trace_report(session: Session, case: Case, *, unmasked: bool = True) -> dict[str, Any]:
+    """The whole report of formats.md ("fangyi trace"): every listed contact, read in one pass and
+    written row by row (no ORM objects: a heavy case lists tens of thousands)."""
+    protocol = current()
+    start, end = exposure_window(case, protocol, get_settings().tz)
+    rows = session.execute(select(*_ENTRY).join(Person, Person.id == Contact.person_id)
+                           .where(Contact.id.in_(_shown_ids(case))).order_by(_by_number(session))).all()
+    entries = _Entries(session, unmasked)
+    entries.learn(rows)
+    lists: dict[str, list[dict[str, Any]]] = {degree: [] for degree in DEGREES}
+    for row in rows:
+        lists[row.degree].append(entries.entry(row))
     return {
         "case_no": case.case_no,
         "protocol": protocol.edition,
-        "window": {"from": iso(from_epoch(start)), "to": iso(from_epoch(end))},
-        "close_contacts": [entry(c, p) for c, p in chosen if c.degree == "close"],
-        "secondary_contacts": [entry(c, p) for c, p in chosen if c.degree == "secondary"],
+        "window": {"from": entries.at(start), "to": entries.at(end)},
+        "close_contacts": lists["close"],
+        "secondary_contacts": lists["secondary"],
     }
+
+
+def contact_page(session: Session, case: Case, degree: str, *, limit: int = 50, offset: int = 0,
+                 after: str | None = None, unmasked: bool = True) -> list[dict[str, Any]]:
+    """One page of a list, in the report's order (by identity number) and shape: from `offset`, or
+    after the contact whose whole identity number is `after`. The database orders and cuts it,
+    so a page of a 17,000-contact list costs a sort of their keys, not 17,000 entries."""
+    # The page's contacts first, by their keys alone (narrow rows to sort), then their entries.
+    keys = (select(Contact.id).join(Person, Person.id == Contact.person_id)
+            .where(Contact.id.in_(_shown_ids(case)), Contact.degree == degree))
+    if after is not None:
+        keys = keys.where(_by_number(session) > after)
+    ids = list(session.scalars(keys.order_by(_by_number(session)).offset(offset).limit(limit)))
+    rows = session.execute(select(*_ENTRY).join(Person, Person.id == Contact.person_id)
+                           .where(Contact.id.in_(ids or [0])).order_by(_by_number(session))).all()
+    entries = _Entries(session, unmasked)
+    entries.learn(rows)
+    return [entries.entry(row) for row in rows]

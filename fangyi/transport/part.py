@@ -9,8 +9,6 @@ from fangyi.access import Role
 from fangyi.parts import ImportKind, Nav, Part
 from fangyi.quarantine.events import PlacementsMade
 from fangyi.tracing.events import CaseConfirmed
-from fangyi.transport import api, figures, pages, service
-from fangyi.transport.importer import Vehicles
 from fangyi.transport.words import WORDS
 
 OFFICE = frozenset({Role.command_office, Role.admin})
@@ -18,7 +16,7 @@ DISPATCH = OFFICE | {Role.dispatcher}
 
 PART = Part(
     name="transport",
-    routers=(api.router, pages.router),
+    routers=("fangyi.transport.api:router", "fangyi.transport.pages:router"),
     permissions={
         "read_transport": DISPATCH | {Role.commander},
         "dispatch": DISPATCH,
@@ -30,9 +28,10 @@ PART = Part(
         "receive_transport": OFFICE | {Role.site_manager, Role.lab},
     },
     words=WORDS,
-    import_kinds={"vehicles": ImportKind(Vehicles, DISPATCH)},
-    figures=(("transport", figures.transport_figures),),
-    handles=((PlacementsMade, service.on_placements_made), (CaseConfirmed, service.on_case_confirmed)),
+    import_kinds={"vehicles": ImportKind("fangyi.transport.importer:Vehicles", DISPATCH)},
+    figures=(("transport", "fangyi.transport.figures:transport_figures"),),
+    handles=((PlacementsMade, "fangyi.transport.service:on_placements_made"),
+             (CaseConfirmed, "fangyi.transport.service:on_case_confirmed")),
     nav=(Nav("/transport", "nav.transport", "read_transport"), Nav("/transport/driver", "nav.driver", "drive"),
          Nav("/transport/arrivals", "nav.arrivals", "receive_transport")),
     landing={Role.dispatcher: "/transport", Role.driver: "/transport/driver"},

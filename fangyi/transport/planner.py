@@ -17,10 +17,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from fangyi.protocols.reader import RiderRule, Transport
+
+if TYPE_CHECKING:  # NumPy is loaded when a plan is made, not with the transport service
+    import numpy as np
 
 HORIZON = 7 * 24 * 60  # minutes: nothing is planned further than a week ahead
 BIG = 10_000_000
@@ -122,6 +124,7 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def travel_matrix(rules: Transport, points: Sequence[tuple[float, float]]) -> np.ndarray:
     """Minutes between every two points: great-circle distance × road factor at the edition's speed."""
+    import numpy as np
     lat = np.radians(np.array([p[0] for p in points], dtype=float))
     lon = np.radians(np.array([p[1] for p in points], dtype=float))
     dlat = lat[:, None] - lat[None, :]
@@ -134,6 +137,7 @@ def travel_matrix(rules: Transport, points: Sequence[tuple[float, float]]) -> np
 
 def _minutes_from(rules: Transport, lats: np.ndarray, lons: np.ndarray, point: tuple[float, float]) -> np.ndarray:
     """Minutes from each of many points to one (the travel matrix's formula, one row of it)."""
+    import numpy as np
     lat1, lon1 = np.radians(lats), np.radians(lons)
     lat2, lon2 = math.radians(point[0]), math.radians(point[1])
     h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * math.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
@@ -144,6 +148,7 @@ def _minutes_from(rules: Transport, lats: np.ndarray, lons: np.ndarray, point: t
 
 def _able(rules: Transport, loads: Sequence[Load], cars: Sequence[Car]) -> list[np.ndarray]:
     """For each load, the indexes of the cars that may carry it (kind and seats)."""
+    import numpy as np
     seats = np.array([car.seats for car in cars], dtype=np.int64)
     kinds = {name: np.array([car.kind in r.vehicles for car in cars], dtype=bool) for name, r in rules.riders.items()}
     return [np.flatnonzero(kinds[load.first.rider_class] & (seats >= load.seats)) for load in loads]
@@ -189,6 +194,7 @@ def _service(rules: Transport, load: Load) -> int:
 def why_not(rules: Transport, load: Load, cars: Sequence[Car], able: np.ndarray | None = None) -> str:
     """Why a load could not be planned: no vehicle with the seats, a window no vehicle can meet from
     where it stands, or every suitable vehicle busy meanwhile."""
+    import numpy as np
     which = _able(rules, [load], cars)[0] if able is None else able
     if not len(which):
         return "seats"
@@ -204,6 +210,7 @@ def why_not(rules: Transport, load: Load, cars: Sequence[Car], able: np.ndarray 
 
 def solve(rules: Transport, jobs: Sequence[Job], cars: Sequence[Car], *, seconds: float = 1.0) -> Plan:
     """A plan from OR-Tools' routing solver (pick-up and delivery pairs, capacities, time windows)."""
+    import numpy as np
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     plan = Plan()
@@ -325,6 +332,7 @@ def greedy(rules: Transport, jobs: Sequence[Job], cars: Sequence[Car]) -> Plan:
 
 def _greedy(rules: Transport, loads: Sequence[Load], cars: Sequence[Car]) -> tuple[Plan, dict[int, list[int]]]:
     """The greedy plan, and each vehicle's loads (indexes into `loads`) in order."""
+    import numpy as np
     plan = Plan(solver="greedy")
     order: dict[int, list[int]] = {}
     if not cars:

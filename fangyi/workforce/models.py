@@ -11,12 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from fangyi.db.base import Base, BigId, Instant, Json
 from fangyi.timeutil import now
 
-INSTITUTION_KINDS = ("hospital", "cdc", "township_health_centre", "village_clinic", "government", "volunteers")
-QUALIFICATIONS = ("sampler", "tracer", "lab", "nurse", "doctor", "driver", "security", "cadre", "volunteer")
-POST_KINDS = ("sampling_point", "checkpoint", "quarantine_site", "lab", "fever_clinic", "tracing_team",
-              "command_office", "vehicle_crew")
-TEAM_KINDS = ("commando", "branch")
-
 
 class Institution(Base):
     __tablename__ = "workforce_institutions"

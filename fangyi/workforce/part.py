@@ -7,15 +7,13 @@ from pathlib import Path
 
 from fangyi.access import ALL, Role
 from fangyi.parts import ImportKind, Nav, Part
-from fangyi.workforce import api, figures, pages
-from fangyi.workforce.importer import StaffRows
 from fangyi.workforce.words import WORDS
 
 OFFICE = frozenset({Role.command_office, Role.admin})
 
 PART = Part(
     name="workforce",
-    routers=(api.router, pages.router),
+    routers=("fangyi.workforce.api:router", "fangyi.workforce.pages:router"),
     permissions={
         "read_workforce": OFFICE | {Role.commander},
         # Rosters, posts, needs and the staff list: the command office, within its jurisdiction.
@@ -24,8 +22,8 @@ PART = Part(
         "own_shifts": ALL,
     },
     words=WORDS,
-    import_kinds={"staff": ImportKind(StaffRows, OFFICE)},
-    figures=(("workforce", figures.workforce_figures),),
+    import_kinds={"staff": ImportKind("fangyi.workforce.importer:StaffRows", OFFICE)},
+    figures=(("workforce", "fangyi.workforce.figures:workforce_figures"),),
     nav=(Nav("/workforce", "nav.workforce", "read_workforce"), Nav("/workforce/me", "nav.my_shifts", "own_shifts")),
     templates=Path(__file__).parent / "templates",
 )

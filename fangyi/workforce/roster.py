@@ -20,12 +20,14 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from fangyi.timeutil import to_local
 from fangyi.workforce.limits import Interval, new_breaches
 from fangyi.workforce.rules import Rules, Slot, week_of
+
+if TYPE_CHECKING:  # OR-Tools is loaded when a roster is suggested, not with the service
+    from ortools.sat.python import cp_model
 
 # The share of the time limit the first step (fewest needs uncovered) may take.
 FIRST_STEP = 0.7
@@ -135,6 +137,7 @@ def _week_room(person: Person, slots: Sequence[Slot], rules: Rules) -> dict[obje
 def suggest(people: Sequence[Person], slots: Sequence[Slot], needs: Mapping[NeedKey, int], rules: Rules, *,
             seconds: float = 8.0, workers: int = 2, post_order: Sequence[int] = ()) -> Plan:
     """The roster CP-SAT finds within `seconds` (its best so far when time runs out)."""
+    from ortools.sat.python import cp_model
     began = time.monotonic()
     slots = list(slots)
     demand: dict[tuple[int, str], int] = defaultdict(int)
@@ -229,6 +232,7 @@ def suggest(people: Sequence[Person], slots: Sequence[Slot], needs: Mapping[Need
 
 
 def _solver(workers: int, seconds: float) -> cp_model.CpSolver:
+    from ortools.sat.python import cp_model
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.2)
     solver.parameters.num_workers = workers

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from fangyi.workforce.models import INSTITUTION_KINDS, POST_KINDS, QUALIFICATIONS, TEAM_KINDS
+from fangyi.workforce.kinds import INSTITUTION_KINDS, POST_KINDS, QUALIFICATIONS, TEAM_KINDS
 
 Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$")]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$")]

@@ -31,12 +31,9 @@ from fangyi.registry.models import Area, Person
 from fangyi.screening.models import Sample, SamplingPoint, ScreeningRound, Tube
 from fangyi.timeutil import day_bounds, now, to_local
 from fangyi.workforce import roster
+from fangyi.workforce.kinds import INSTITUTION_KINDS, POST_KINDS, QUALIFICATIONS, TEAM_KINDS
 from fangyi.workforce.limits import Breach, Interval, breaches, new_breaches
 from fangyi.workforce.models import (
-    INSTITUTION_KINDS,
-    POST_KINDS,
-    QUALIFICATIONS,
-    TEAM_KINDS,
     Absence,
     Assignment,
     Institution,

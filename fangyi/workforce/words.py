@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fangyi.workforce.models import INSTITUTION_KINDS, POST_KINDS, QUALIFICATIONS, TEAM_KINDS
+from fangyi.workforce.kinds import INSTITUTION_KINDS, POST_KINDS, QUALIFICATIONS, TEAM_KINDS
 
 _QUALIFICATIONS = {
     "sampler": ("采样", "Sampler"), "tracer": ("流调", "Tracer"), "lab": ("检验", "Lab"),

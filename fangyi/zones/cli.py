@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fangyi.access import SYSTEM
-from fangyi.auth.acting import acting_user
-from fangyi.db.session import session_scope, writing
-from fangyi.errors import DomainError
-from fangyi.timeutil import parse_instant, today
-from fangyi.zones import service
+if TYPE_CHECKING:
+    from fangyi.errors import DomainError
+    from fangyi.zones import service
 
 EXIT_NOT_FOUND = 2
 EXIT_REFUSED = 3
 
 
 def _day(value: str | None) -> date:
+    from fangyi.timeutil import today
+
     if value is None:
         return today()
     try:
@@ -36,6 +36,8 @@ def _day(value: str | None) -> date:
 
 
 def _at(value: str | None) -> datetime | None:
+    from fangyi.timeutil import parse_instant
+
     if value is None:
         return None
     try:
@@ -75,6 +77,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print JSON"),
     ) -> None:
         """Zones and risk areas proposed or in force on the day, with their criteria; nothing is written."""
+        from fangyi.access import SYSTEM
+        from fangyi.db.session import session_scope
+        from fangyi.zones import service
+
         when = _day(day)
         with session_scope() as session:
             _show(service.list_zones(session, SYSTEM, when), as_json)
@@ -85,6 +91,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print JSON"),
     ) -> None:
         """The daily evaluation of every zone in force; proposes the lifts and downgrades that hold."""
+        from fangyi.access import SYSTEM
+        from fangyi.db.session import session_scope, writing
+        from fangyi.zones import service
+
         when = _day(day)
         with session_scope() as session:
             writing(session)  # SQLite: hold the write lock from the start (other writers take turns)
@@ -97,6 +107,11 @@ def register(app: typer.Typer) -> None:
         at: str | None = typer.Option(None, "--at", help="when the decision took effect (default now)"),
     ) -> None:
         """Approve what waits on a zone: the zone itself, or its lift, downgrade or seal."""
+        from fangyi.auth.acting import acting_user
+        from fangyi.db.session import session_scope, writing
+        from fangyi.errors import DomainError
+        from fangyi.zones import service
+
         moment = _at(at)
         try:
             with session_scope() as session:
@@ -115,6 +130,11 @@ def register(app: typer.Typer) -> None:
                                             "criteria hold"),
     ) -> None:
         """Lift a zone; before its criteria hold only with --override and a reason."""
+        from fangyi.auth.acting import acting_user
+        from fangyi.db.session import session_scope, writing
+        from fangyi.errors import DomainError
+        from fangyi.zones import service
+
         moment = _at(at)
         try:
             with session_scope() as session:

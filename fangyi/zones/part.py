@@ -9,14 +9,13 @@ from fangyi.access import Role
 from fangyi.config import zones_check_at
 from fangyi.parts import Daily, Nav, Part
 from fangyi.tracing.events import CaseConfirmed
-from fangyi.zones import api, cli, figures, pages, service
 from fangyi.zones.words import WORDS
 
 COMMAND = frozenset({Role.commander, Role.command_office, Role.admin})
 
 PART = Part(
     name="zones",
-    routers=(api.router, pages.router),
+    routers=("fangyi.zones.api:router", "fangyi.zones.pages:router"),
     permissions={
         "read_zones": COMMAND | {Role.tracer, Role.sampler, Role.village_doctor},
         "propose_zones": COMMAND,
@@ -27,11 +26,11 @@ PART = Part(
         "edit_notices": frozenset({Role.commander, Role.command_office}),
     },
     words=WORDS,
-    figures=(("zones", figures.zone_figures), ("risk_areas", figures.risk_figures)),
-    handles=((CaseConfirmed, service.on_case_confirmed),),
+    figures=(("zones", "fangyi.zones.figures:zone_figures"), ("risk_areas", "fangyi.zones.figures:risk_figures")),
+    handles=((CaseConfirmed, "fangyi.zones.service:on_case_confirmed"),),
     # The daily check, as SYSTEM, at FANGYI_ZONES_CHECK_AT (23:55 local by default).
-    daily=(Daily(service.DAILY_CHECK, zones_check_at, service.daily_check),),
+    daily=(Daily("zones-check", zones_check_at, "fangyi.zones.service:daily_check"),),  # service.DAILY_CHECK
     nav=(Nav("/zones", "nav.zones", "read_zones"),),
-    cli=cli.register,
+    cli="fangyi.zones.cli:register",
     templates=Path(__file__).parent / "templates",
 )

@@ -15,7 +15,7 @@ ROOT = Path(fangyi.__file__).parent
 PART_NAMES = {part.name for part in PARTS}
 PUBLIC = {part.name: set(part.public) for part in PARTS}
 # Composition roots: they put the parts together, and nothing imports them but each other.
-ROOTS = {"app", "cli", "demo"}
+ROOTS = {"__main__", "app", "assembly", "cli", "demo"}
 WRITES = {"insert", "update", "delete"}
 
 

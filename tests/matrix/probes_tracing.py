@@ -80,6 +80,8 @@ PROBES: Probes = {
     ("PATCH", f"{API}/cases/{{case_no}}"): Probe(path=case, body=fixed({"origin": "矩阵"})),
     ("POST", f"{API}/cases/{{case_no}}/rule-out"): Probe(path=case, body=fixed({"reason": "复核阴性"})),
     ("GET", f"{API}/cases/{{case_no}}/trace"): Probe(path=case),
+    ("GET", f"{API}/cases/{{case_no}}/trace/{{degree}}"): Probe(path=lambda world, side: {**case(world, side),
+                                                                                     "degree": "close"}),
     ("POST", f"{API}/cases/{{case_no}}/derive"): Probe(path=case),
     ("GET", f"{API}/cases/{{case_no}}/contacts"): Probe(path=case),
     ("POST", f"{API}/contacts/{{contact_id}}/confirm"): Probe(path=contact),

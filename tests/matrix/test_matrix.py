@@ -53,7 +53,7 @@ class Route:
 def _routes() -> list[Route]:
     found = []
     for part in PARTS:
-        for router in part.routers:
+        for router in part.mounted():
             for route in router.routes:
                 if isinstance(route, APIRoute):
                     permission = (route.openapi_extra or {}).get("x-permission")

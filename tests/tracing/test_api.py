@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from fangyi.registry.models import Venue
 from fangyi.tracing.models import Contact
 from tests.conftest import CHENGGUAN
 from tests.tracing.world import add_person, add_stay, add_venue, at
@@ -89,3 +90,26 @@ def test_decisions_over_the_api(cast, db, client):
     assert [(c["person_id"], c["status"]) for c in listed] == [(diner.id, "confirmed")]
     patched = client.patch("/api/v1/cases/HD-2022-001", json={"onset_date": "2022-03-29"}, headers=headers)
     assert patched.status_code == 200 and patched.json()["onset_date"] == "2022-03-29"
+
+
+def test_the_trace_a_page_at_a_time(cast, db, client):
+    me, diner, _ = _world(db)
+    others = [add_person(db, n) for n in range(10, 15)]
+    add_stay(db, diner, add_venue(db, "G1", "gathering"), at(50), at(52))
+    gathering = db.scalars(select(Venue).where(Venue.code == "G1")).one()
+    for person in others:
+        add_stay(db, person, gathering, at(50), at(51))
+    assert client.post("/api/v1/cases", json=_body(me), headers=cast.headers("tracer")).status_code == 201
+    whole = client.get("/api/v1/cases/HD-2022-001/trace", headers=cast.headers("tracer")).json()
+    pages, offset = [], 0
+    while offset is not None:
+        page = client.get(f"/api/v1/cases/HD-2022-001/trace/secondary?offset={offset}&limit=2",
+                          headers=cast.headers("tracer")).json()
+        assert page["case_no"] == "HD-2022-001" and page["degree"] == "secondary" and page["offset"] == offset
+        pages += page["contacts"]
+        offset = page.get("next_offset")
+    assert pages == whole["secondary_contacts"] and len(pages) == 6
+    masked = client.get("/api/v1/cases/HD-2022-001/trace/close", headers=cast.headers("command_office")).json()
+    assert masked["contacts"][0]["id_number"] == diner.id_number[:6] + "********" + diner.id_number[-4:]
+    assert "next_offset" not in masked  # one page holds the list
+    assert client.get("/api/v1/cases/HD-2022-001/trace/tertiary", headers=cast.headers("tracer")).status_code == 422

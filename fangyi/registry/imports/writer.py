@@ -13,7 +13,9 @@ This module imports nothing heavy: the writer process starts in a fraction of a 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import socket
+import subprocess
+import sys
 import traceback
 from multiprocessing.connection import Connection
 from operator import itemgetter
@@ -159,15 +161,16 @@ class Writer:
     either process loses at most those seconds (a re-run loads them alike)."""
 
     def __init__(self, url: str, import_id: int, commit_seconds: float, cache_kib: int) -> None:
-        # spawn, not fork: the import may run in a threaded server, and a forked child would
-        # inherit its connections and locks.
-        context = multiprocessing.get_context("spawn")
-        self.pipe, child = context.Pipe()
-        self.process = context.Process(
-            target=serve, args=(child, url, import_id, commit_seconds, cache_kib),
-            name="fangyi-import-writer", daemon=True)
-        self.process.start()
-        child.close()
+        # A fresh interpreter running this module, not multiprocessing's fork (the import may run
+        # in a threaded server, whose connections and locks a fork would inherit) nor its spawn
+        # (which runs the parent's main script again in the child). The database URL, password
+        # and all, goes through the socket, not the command line that `ps` shows.
+        ours, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=[theirs.fileno()])
+        theirs.close()
+        self.pipe = Connection(ours.detach())
+        self.pipe.send((url, import_id, commit_seconds, cache_kib))
         self.in_flight = 0
 
     def send(self, rows: list[Staged]) -> None:
@@ -180,19 +183,21 @@ class Writer:
         written, refused = self._answer()
         return int(written), list(refused)
 
-    def finish(self) -> None:
-        """Commit what was written and stop the process."""
+    def finish(self) -> int:
+        """Commit what was written and stop the process; its peak memory in kB (0: not known)."""
         self.pipe.send(None)
-        self._answer()
+        peak = int(self._answer())
         self.close()
+        return peak
 
     def close(self) -> None:
         """Stop the process; what it wrote since its last commit is rolled back."""
         self.pipe.close()
-        self.process.join(timeout=30)
-        if self.process.is_alive():
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.join()
+            self.process.wait()
 
     def _answer(self) -> Any:
         try:
@@ -204,9 +209,24 @@ class Writer:
         return value
 
 
-def serve(pipe: Connection, url: str, import_id: int, commit_seconds: float, cache_kib: int) -> None:
-    """The writer process: batches from the pipe, each answered; None commits and ends."""
-    from fangyi.db.session import engine_for  # here: the parent's import of it is not ours
+def _peak_kb() -> int:
+    """The process's peak resident memory (Linux), for the benchmarks; 0 elsewhere."""
+    try:
+        with open("/proc/self/status") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0)
+    except OSError:
+        return 0
+
+
+def serve(pipe: Connection) -> None:
+    """The writer process: its settings, then batches from the pipe, each answered; None commits
+    and ends; the pipe closed (the import stopped or was killed) rolls back and ends."""
+    from fangyi.db.session import engine_for
+
+    try:
+        url, import_id, commit_seconds, cache_kib = pipe.recv()
+    except EOFError:
+        return
 
     postgres = url.startswith("postgresql")
     connection = engine_for(url).raw_connection()
@@ -225,7 +245,7 @@ def serve(pipe: Connection, url: str, import_id: int, commit_seconds: float, cac
                 if began:
                     driver.commit() if postgres else driver.execute("COMMIT")
                     began = False
-                pipe.send(("done", None))
+                pipe.send(("done", _peak_kb()))
                 return
             if not began:
                 if postgres:
@@ -251,3 +271,7 @@ def serve(pipe: Connection, url: str, import_id: int, commit_seconds: float, cac
             with contextlib.suppress(Exception):  # the connection went with the error: nothing to undo
                 driver.rollback() if postgres else driver.execute("ROLLBACK")
         connection.close()
+
+
+if __name__ == "__main__":
+    serve(Connection(int(sys.argv[1])))

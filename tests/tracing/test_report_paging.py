@@ -1,0 +1,45 @@
+"""A list read a page at a time is the report's list: same entries, same order, nothing twice."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from fangyi.access import SYSTEM
+from fangyi.config import get_settings
+from fangyi.identity import mask_id_number
+from fangyi.tracing.cases import clean_case, create_case
+from fangyi.tracing.models import Contact
+from fangyi.tracing.trace import contact_page, trace_report
+from tests.conftest import add_areas
+from tests.tracing.world import add_person, add_stay, add_venue, at, case_row
+
+
+def test_paging_through_a_list_gives_the_whole_report(db):
+    add_areas(db)
+    me = add_person(db, 1)
+    restaurant, office = add_venue(db, "R1", "restaurant"), add_venue(db, "W1", "workplace")
+    add_stay(db, me, restaurant, at(12), at(13))
+    close = [add_person(db, n) for n in range(2, 9)]
+    for person in close:
+        add_stay(db, person, restaurant, at(12.5), at(14))
+        add_stay(db, person, office, at(30), at(38))
+    for n in range(9, 30):
+        add_stay(db, add_person(db, n), office, at(31), at(33))
+    case = create_case(db, SYSTEM, clean_case(case_row(me), get_settings().tz))
+    # A rejected contact is left out of the report, and so of its pages.
+    rejected = db.scalars(select(Contact).where(Contact.case_id == case.id, Contact.degree == "close")).first()
+    assert rejected is not None
+    rejected.status = "rejected"
+    db.flush()
+
+    report = trace_report(db, case)
+    for degree, size in (("close", 3), ("secondary", 4)):
+        whole = report[f"{degree}_contacts"]
+        paged, after = [], None
+        while page := contact_page(db, case, degree, limit=size, after=after):
+            paged += page
+            after = page[-1]["id_number"]
+        assert paged == whole and len(whole) == (6 if degree == "close" else 21)
+    masked = contact_page(db, case, "secondary", limit=1, unmasked=False)[0]
+    assert masked["id_number"] == mask_id_number(report["secondary_contacts"][0]["id_number"])
+    assert masked["via"] == [mask_id_number(n) for n in report["secondary_contacts"][0]["via"]]
