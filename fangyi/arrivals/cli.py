@@ -10,11 +10,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from fangyi.access import SYSTEM
-from fangyi.arrivals import service
-from fangyi.db.session import session_scope
-from fangyi.timeutil import today
-
 EXIT_BAD_DATE = 2
 
 
@@ -26,6 +21,12 @@ def register(app: typer.Typer) -> None:
     def day_command(on: str = typer.Option(None, "--date", help="local date (default today)"),
                     as_json: bool = typer.Option(False, "--json")) -> None:
         """Every arrival's work due on a day: first visits, temperatures, tests, releases."""
+        # Imported here: `fangyi --help` registers this command without loading the database or services.
+        from fangyi.access import SYSTEM
+        from fangyi.arrivals import service
+        from fangyi.db.session import session_scope
+        from fangyi.timeutil import today
+
         try:
             day = date.fromisoformat(on) if on else today()
         except ValueError:
