@@ -25,24 +25,18 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bench.common import fresh_database, median_rolled_back
-from fangyi.access import SYSTEM
-from fangyi.accounts import service as accounts
-from fangyi.app import create_app
+from bench.common import fresh_database, median_rolled_back, signed_in
 from fangyi.auth.models import User
 from fangyi.command import closing, dashboard
 from fangyi.command.models import ClosedDay
 from fangyi.command.report import daily
 from fangyi.db.session import engine_for
-from fangyi.deps import get_session
 from fangyi.timeutil import today
 
 NAME = "fangyi_bench_command"
@@ -98,16 +92,7 @@ def measure(url: str, repeat: int) -> dict[str, float]:
         figures["refresh"] = median_rolled_back(refresh, session, repeat)
         session.execute(delete(ClosedDay))
         session.commit()
-        token = accounts.issue_token(session, SYSTEM, user, "bench")
-        session.commit()
-        app = create_app()
-
-        def same_session() -> Iterator[Session]:
-            yield session
-
-        app.dependency_overrides[get_session] = same_session
-        with TestClient(app) as client:
-            headers = {"Authorization": f"Bearer {token}"}
+        with signed_in(session, user) as (client, headers):
 
             def page() -> None:
                 answer = client.get("/command", headers=headers)

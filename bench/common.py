@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +62,18 @@ def database_size(url: str) -> int:
     return int(row[0]) if row else 0
 
 
-def raw_load(url: str, rows: Rows, *, sqlite_cache_mb: int = 0) -> float:
+MILLION = 1_000_000
+
+
+def raw_load(url: str, rows: Rows, *, sqlite_cache_mb: int = 0, millions: list[float] | None = None) -> float:
     """Seconds to load the rows by the driver's own bulk path into a table shaped like checkins.
 
     ``sqlite_cache_mb``: the page cache the writer being compared uses (0: SQLite's default).
+    ``millions``: filled with the seconds at which each whole million was written.
     """
+    marks: list[float] = [] if millions is None else millions
     if url.startswith("sqlite"):
-        return _raw_sqlite(make_url(url).database or "", rows, sqlite_cache_mb)
+        return _raw_sqlite(make_url(url).database or "", rows, sqlite_cache_mb, marks)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn:
         conn.execute("DROP TABLE IF EXISTS ceiling_checkins")
@@ -75,11 +81,13 @@ def raw_load(url: str, rows: Rows, *, sqlite_cache_mb: int = 0) -> float:
             conn.execute(statement)
         conn.commit()
         started = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy(
-            "COPY ceiling_checkins (person_id, venue_id, in_at, out_at) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
+        with conn.cursor() as cursor:
+            for start in range(0, len(rows), MILLION):  # a COPY a million, one transaction
+                with cursor.copy("COPY ceiling_checkins (person_id, venue_id, in_at, out_at) FROM STDIN") as copy:
+                    for row in rows[start : start + MILLION]:
+                        copy.write_row(row)
+                if start + MILLION <= len(rows):
+                    marks.append(time.perf_counter() - started)
         conn.commit()
         elapsed = time.perf_counter() - started
         conn.execute("DROP TABLE ceiling_checkins")
@@ -87,7 +95,7 @@ def raw_load(url: str, rows: Rows, *, sqlite_cache_mb: int = 0) -> float:
         return elapsed
 
 
-def _raw_sqlite(path: str, rows: Rows, cache_mb: int) -> float:
+def _raw_sqlite(path: str, rows: Rows, cache_mb: int, marks: list[float]) -> float:
     lite = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
         lite.execute(f"PRAGMA {pragma}")
@@ -101,11 +109,35 @@ def _raw_sqlite(path: str, rows: Rows, cache_mb: int) -> float:
     sql = "INSERT INTO ceiling_checkins (person_id, venue_id, in_at, out_at) VALUES (?, ?, ?, ?)"
     for start in range(0, len(rows), 50_000):
         lite.executemany(sql, rows[start : start + 50_000])
+        if (start + 50_000) % MILLION == 0 and start + 50_000 <= len(rows):
+            marks.append(time.perf_counter() - started)
     lite.execute("COMMIT")
     elapsed = time.perf_counter() - started
     lite.execute("DROP TABLE ceiling_checkins")
     lite.close()
     return elapsed
+
+
+@contextmanager
+def signed_in(session: Session, user: Any) -> Iterator[tuple[Any, dict[str, str]]]:
+    """The app, on the benchmark's own session, and the headers of a token for the user."""
+    from fastapi.testclient import TestClient
+
+    from fangyi.access import SYSTEM
+    from fangyi.accounts import service as accounts
+    from fangyi.app import create_app
+    from fangyi.deps import get_session
+
+    token = accounts.issue_token(session, SYSTEM, user, "bench")
+    session.commit()
+    app = create_app()
+
+    def same_session() -> Iterator[Session]:
+        yield session
+
+    app.dependency_overrides[get_session] = same_session
+    with TestClient(app) as client:
+        yield client, {"Authorization": f"Bearer {token}"}
 
 
 def median_rolled_back(fn: Callable[[], Any], session: Session, repeat: int) -> float:

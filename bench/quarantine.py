@@ -21,23 +21,19 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from bench.common import fresh_database, median_rolled_back
+from bench.common import fresh_database, median_rolled_back, signed_in
 from fangyi.access import SYSTEM
 from fangyi.accounts import service as accounts
-from fangyi.app import create_app
 from fangyi.db.bulk import insert_returning
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
-from fangyi.deps import get_session
 from fangyi.quarantine import board, placing
 from fangyi.quarantine.figures import forecast
 from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
@@ -140,16 +136,7 @@ def run(kind: str, workdir: Path, repeat: int) -> dict[str, float]:
                                                       (Placement.status == "active"))
             .outerjoin(Person, Person.id == Placement.person_id).where(Room.site_id == site_id)).all(),
             session, repeat)
-        token = accounts.issue_token(session, SYSTEM, user, "bench")
-        session.commit()
-        app = create_app()
-
-        def same_session() -> Iterator[Session]:
-            yield session
-
-        app.dependency_overrides[get_session] = same_session
-        with TestClient(app) as client:
-            headers = {"Authorization": f"Bearer {token}"}
+        with signed_in(session, user) as (client, headers):
 
             def page() -> None:
                 answer = client.get("/quarantine/sites/BOARD", headers=headers)

@@ -6,6 +6,9 @@ that the command line starts without the web app and the services."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from fangyi.accounts import part as accounts
 from fangyi.arrivals import part as arrivals
 from fangyi.command import part as command
@@ -34,3 +37,14 @@ PARTS: tuple[Part, ...] = (
     workforce.PART,
     command.PART,
 )
+
+
+def load_models() -> None:
+    """Every part's tables into the metadata: what Alembic compares the migrations with, and what
+    emptying every table needs (a foreign key names a table of another part). A part keeps its
+    tables in modules named `models` or `…_models`."""
+    for part in PARTS:
+        package = importlib.import_module(f"fangyi.{part.name}")
+        for module in pkgutil.iter_modules(package.__path__):
+            if module.name == "models" or module.name.endswith("_models"):
+                importlib.import_module(f"fangyi.{part.name}.{module.name}")

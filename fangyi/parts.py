@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from sqlalchemy.orm import Session
 
-    from fangyi.access import Principal, Role
+    from fangyi.access import Role
     from fangyi.events import Event, Handler
 
 # Code a declaration names by "module:attribute", imported when first needed.
@@ -40,9 +40,10 @@ def load(ref: Any) -> Any:
     return getattr(import_module(module), name)
 
 
-# A part's figures for the daily report: (session, local day, who asks) -> {figure: value}, each
-# figure limited to what the principal's jurisdiction holds.
-FiguresFn = Callable[["Session", date, "Principal"], dict[str, Any]]
+# A part's figures for the daily report: (session, local day, who asks, as_of=None) -> {figure: value},
+# each figure limited to what the principal's jurisdiction holds; given `as_of` (a moment), as the
+# records stood then, as far as the part can rebuild them (the command's report marks the rest).
+FiguresFn = Callable[..., dict[str, Any]]
 # The sampling time of a person's latest negative test before a moment, from the tests a part keeps.
 NegativeFn = Callable[["Session", int, datetime], "datetime | None"]
 

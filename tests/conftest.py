@@ -27,6 +27,7 @@ import fangyi.auth.security as security
 from fangyi.access import SYSTEM, Role
 from fangyi.accounts import service as accounts
 from fangyi.app import create_app, install
+from fangyi.assembly import load_models
 from fangyi.auth.models import User
 from fangyi.db.base import Base
 from fangyi.db.migrate import upgrade
@@ -203,6 +204,7 @@ def client(db: Session) -> Iterator[TestClient]:
 
 
 def truncate_all(engine: Engine) -> None:
+    load_models()  # all of them, whichever parts the test imported
     tables = [table.name for table in Base.metadata.sorted_tables]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":

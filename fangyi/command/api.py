@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response, Security
 from pydantic import BaseModel, ConfigDict, Field
 
-from fangyi.command import closing, epi
+from fangyi.command import closing, epi, growth
+from fangyi.command.asof import report_as_of
 from fangyi.deps import ApiUser, SessionDep
-from fangyi.timeutil import today
+from fangyi.timeutil import aware, today
 from fangyi.web.http import API_TOKEN, needs, problems, sent_again
 
 router = APIRouter(
@@ -41,12 +43,28 @@ class DailyReport(BaseModel):
     registry: RegistryFigures
     closed: Closed | None = Field(None, description="who closed the day and when (its figures are as "
                                                    "reported); null while it is open")
+    as_of: str | None = Field(None, description="asked with `as_of`: the moment (local time) the figures are "
+                                                "as the records stood at")
+    notes: dict[str, str] | None = Field(None, description="asked with `as_of`: per section, why its figures "
+                                                           "are not rebuilt exactly as they stood")
+    corrections: dict[str, dict[str, dict[str, Any]]] | None = Field(
+        None, description="asked with `corrected` for a closed day: {section: {figure: {reported, now}}}, each "
+                          "figure whose value computed now differs from the one reported")
 
 
 @router.get("/report/daily", response_model=DailyReport, openapi_extra=needs("read_report"),
-            summary="The day's figures in your jurisdiction: as closed, or as of the end of that day")
-def daily_report(session: SessionDep, user: ApiUser, date: date | None = None) -> DailyReport:
-    return DailyReport.model_validate(closing.as_json(closing.report(session, user, date or today())))
+            summary="The day's figures in your jurisdiction: as closed, or as of the end of that day, or as the "
+                    "records stood at a moment")
+def daily_report(session: SessionDep, user: ApiUser, date: date | None = None,
+                 as_of: datetime | None = Query(None, description="recompute the day as the records stood then"),
+                 corrected: bool = Query(False, description="a closed day: add the corrections since")
+                 ) -> DailyReport:
+    day = date or today()
+    if as_of is not None:
+        return DailyReport.model_validate(report_as_of(session, user, day, aware(as_of)))
+    if corrected:
+        return DailyReport.model_validate(closing.with_corrections(session, user, day))
+    return DailyReport.model_validate(closing.as_json(closing.report(session, user, day)))
 
 
 @router.post("/report/daily/{day}/close", response_model=DailyReport, status_code=201,
@@ -84,10 +102,30 @@ def epi_curve(session: SessionDep, user: ApiUser, until: date | None = None) -> 
 
 
 @router.get("/epi/rt", response_model=list[RtEstimate], openapi_extra=needs("read_report"),
-            summary="Rt by Cori et al. (2013) over the cases by confirmation date, as EpiEstim computes it")
+            summary="Rt by Cori et al. (2013) as EpiEstim computes it, over the cases by confirmation date "
+                    "or by date of infection estimated back from it")
 def epi_rt(session: SessionDep, user: ApiUser, until: date | None = None,
+           by: Literal["confirmation", "infection"] = Query("confirmation", description="the date cases count on"),
            window: int | None = Query(None, ge=1, le=60, description="days (default: the edition's)"),
            si_mean: float | None = Query(None, gt=1, le=30, description="serial interval mean, days"),
            si_sd: float | None = Query(None, gt=0, le=30, description="serial interval sd, days")) -> list[RtEstimate]:
-    return [RtEstimate.model_validate(day) for day in epi.rt(session, user, window=window, si_mean=si_mean,
+    return [RtEstimate.model_validate(day) for day in epi.rt(session, user, by=by, window=window, si_mean=si_mean,
                                                               si_sd=si_sd, until=until)]
+
+
+class Growth(BaseModel):
+    date: str = Field(description="the last day of the week, YYYY-MM-DD")
+    days: int = Field(description="the week's length, 7")
+    cases: int = Field(description="local cases confirmed in the week")
+    cases_before: int = Field(description="local cases confirmed in the week before")
+    growth_rate: float | None = Field(description="ln(cases / cases_before) / days; null without cases in a week")
+    doubling_days: float | None = Field(description="ln 2 / growth_rate while it grows")
+    halving_days: float | None = Field(description="ln 2 / -growth_rate while it shrinks")
+    under_control: int = Field(description="the week's cases in quarantine or on a contact list when confirmed")
+    under_control_share: float | None = Field(description="under_control / cases")
+
+
+@router.get("/epi/growth", response_model=Growth, openapi_extra=needs("read_report"),
+            summary="The local cases' growth rate and doubling time, and the share under control when found")
+def epi_growth(session: SessionDep, user: ApiUser, until: date | None = None) -> Growth:
+    return Growth.model_validate(growth.growth(session, user, until=until))

@@ -85,6 +85,19 @@ def close_day(session: Session, who: Principal, day: date) -> tuple[ClosedDay, b
     return create_once(session, same, make)
 
 
+def with_corrections(session: Session, who: Principal, day: date) -> dict[str, Any]:
+    """The day's report as JSON; for a closed day, with `corrections`: each figure computed now that
+    differs from the one reported, {section: {figure: {"reported", "now"}}} (empty when none differ)."""
+    found = report(session, who, day)
+    shown = as_json(found)
+    if found.closed is not None:
+        changed = corrections(found.figures, daily(session, who, day))
+        shown["corrections"] = {section: {name: {"reported": was, "now": value}
+                                          for name, (was, value) in values.items()}
+                                for section, values in changed.items()}
+    return shown
+
+
 def corrections(reported: dict[str, Any], now: dict[str, Any]) -> dict[str, dict[str, tuple[Any, Any]]]:
     """For each section, the figures whose value now differs from the one reported: name ->
     (reported, now). A figure new since (a part added later) counts as reported None."""

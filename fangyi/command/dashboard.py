@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, can, in_jurisdiction, jurisdiction, require
 from fangyi.areacodes import AreaCodeError, parent_of
-from fangyi.command import closing, epi
+from fangyi.command import closing, epi, growth
 from fangyi.parts import installed
 from fangyi.protocols.reader import current
 from fangyi.quarantine import service as quarantine
@@ -370,6 +370,7 @@ def view(session: Session, who: Principal, day: date, word: Callable[[str], str]
     figures, as_of = headline_as_of(session, who, day)
     days = epi.curve(session, who, until=day)
     estimates = epi.rt(session, who, until=day) if days else []
+    by_infection = epi.rt(session, who, by="infection", until=day) if days else []
     curve_words = {key: word(f"epi.{key}") for key in ("local", "imported", "interval", "cases")}
     forecast = bed_forecast(session, who, day)
     kinds = {f"kind.{kind}": word(f"zones.kind.{kind}") for kind in KIND_COLOURS}
@@ -378,9 +379,11 @@ def view(session: Session, who: Principal, day: date, word: Callable[[str], str]
     return {
         "sections": _by_section(figures),
         "as_of": as_of,
-        "curve": json.dumps(with_onsets(epi.figure(days, estimates, curve_words), days, word), ensure_ascii=False)
+        "curve": json.dumps(with_rt_by_infection(with_onsets(epi.figure(days, estimates, curve_words), days, word),
+                                                 by_infection, word), ensure_ascii=False)
         if days else None,
         "latest_rt": estimates[-1] if estimates and estimates[-1]["date"] == day.isoformat() else None,
+        "growth": growth.growth(session, who, until=day),
         "map": json.dumps(map_figure(points, {"township": word("dash.township"), **kinds}), ensure_ascii=False)
         if points else None,
         "zones_shown": sum(1 for p in points if p.kind is not None),
@@ -405,6 +408,19 @@ def with_onsets(figure: dict[str, Any], days: list[dict[str, Any]], word: Callab
         if any(values):
             figure["data"].append({"type": "scatter", "mode": "lines+markers", "name": word(f"dash.onset_{kind}"),
                                    "x": shown, "y": values, "visible": "legendonly", "line": {"dash": "dot"}})
+    return figure
+
+
+def with_rt_by_infection(figure: dict[str, Any], estimates: list[dict[str, Any]],
+                         word: Callable[[str], str]) -> dict[str, Any]:
+    """Rt by date of infection as a dashed line on Rt's axis, over the days the chart shows: it
+    ends about a week before today (those infections are mostly not confirmed yet)."""
+    shown = figure["data"][0]["x"]
+    kept = [e for e in estimates if shown and e["date"] >= shown[0]]
+    if kept:
+        figure["data"].append({"type": "scatter", "mode": "lines", "name": word("epi.rt_infection"), "yaxis": "y2",
+                               "x": [e["date"] for e in kept], "y": [e["mean"] for e in kept],
+                               "line": {"dash": "dash", "color": "#7a3cc8"}})
     return figure
 
 

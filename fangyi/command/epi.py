@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, in_jurisdiction, require
 from fangyi.errors import Invalid
-from fangyi.protocols.reader import current
+from fangyi.protocols.reader import Epi, current
 from fangyi.registry.models import Person
 from fangyi.timeutil import to_local, today
 from fangyi.tracing.models import Case
@@ -56,7 +56,7 @@ class Estimate:
     mean: float
     lower: float
     upper: float
-    cases_in_window: int
+    cases_in_window: float  # a fraction where the counts are estimates
     shape: float  # the posterior gamma's, for checking against a peer
     scale: float
 
@@ -85,7 +85,7 @@ def cori(incidence: list[int] | np.ndarray, si: np.ndarray, *, window: int, prio
         shape = prior_shape + float(counts[days].sum())
         scale = 1 / (1 / prior_scale + pressure)
         lower, upper = (float(gammaincinv(shape, q) * scale) for q in QUANTILES)
-        estimates.append(Estimate(end, shape * scale, lower, upper, int(counts[days].sum()), shape, scale))
+        estimates.append(Estimate(end, shape * scale, lower, upper, float(counts[days].sum()), shape, scale))
     return estimates
 
 
@@ -121,10 +121,13 @@ def curve(session: Session, actor: Principal, *, until: date | None = None) -> l
             for day in (first + timedelta(days=n) for n in range((last - first).days + 1))]
 
 
-def rt(session: Session, actor: Principal, *, window: int | None = None, si_mean: float | None = None,
-       si_sd: float | None = None, until: date | None = None) -> list[dict[str, Any]]:
-    """Rt by local confirmation date over every case, imported and local alike, for each day whose
-    window holds enough cases (`date` is the window's last day)."""
+def rt(session: Session, actor: Principal, *, by: str = "confirmation", window: int | None = None,
+       si_mean: float | None = None, si_sd: float | None = None, until: date | None = None) -> list[dict[str, Any]]:
+    """Rt for each day whose window holds enough cases (`date` is the window's last day), over every
+    case, imported and local alike: by local confirmation date, or by date of infection as
+    estimated back from the confirmations (fangyi.command.infection)."""
+    if by not in BASES:
+        raise Invalid(f"by is one of {', '.join(BASES)}", column="by")
     rules = current().epi
     window = window or rules.rt_window_days
     if window < 1 or window > 60:
@@ -138,13 +141,46 @@ def rt(session: Session, actor: Principal, *, window: int | None = None, si_mean
     last = until or today()
     if last < first:
         return []
-    per_day = Counter(confirmed for confirmed, _, _ in cases)
+    per_day = Counter(confirmed for confirmed, _, _ in cases if confirmed <= last)
     incidence = np.array([per_day[first + timedelta(days=n)] for n in range((last - first).days + 1)], dtype=float)
-    si = discr_si(np.arange(len(incidence)), mean, sd)
-    return [{"date": (first + timedelta(days=e.end)).isoformat(), "mean": round(e.mean, 6),
-             "lower": round(e.lower, 6), "upper": round(e.upper, 6), "cases_in_window": e.cases_in_window}
+    if by == "infection":
+        delays = [(confirmed - onset).days for confirmed, onset, _ in cases if onset is not None and confirmed <= last]
+        infections, lead = by_infection(incidence, delays, rules)
+        return [{**e, "date": (first + timedelta(days=int(e["date"]) - lead)).isoformat()}
+                for e in estimates(infections, rules, window=window, si_mean=mean, si_sd=sd)]
+    return [{**e, "date": (first + timedelta(days=int(e["date"]))).isoformat()}
+            for e in estimates(incidence, rules, window=window, si_mean=mean, si_sd=sd)]
+
+
+BASES = ("confirmation", "infection")
+
+
+def by_infection(confirmed: np.ndarray, delays: list[int], rules: Epi) -> tuple[np.ndarray, int]:
+    """Infections a day estimated from the confirmed series, the last days whose cases are mostly
+    not confirmed yet left out, and how many days before the confirmed series' first it starts.
+    The delay from onset to confirmation is the one observed in `delays` (days), or the edition's
+    when too few cases have an onset."""
+    from fangyi.command import infection
+
+    incubation = infection.gamma_pmf(rules.incubation_mean, rules.incubation_sd)
+    if len(delays) >= rules.delay_min_onsets:
+        to_confirmation = infection.observed_delays(delays)
+    else:
+        to_confirmation = infection.gamma_pmf(rules.onset_to_confirmation_mean, rules.onset_to_confirmation_sd)
+    delay = infection.total_delay(incubation, to_confirmation)
+    series = infection.back_project(confirmed, delay)
+    return series[:infection.reliable_days(delay, len(series))], len(delay) - 1
+
+
+def estimates(incidence: np.ndarray, rules: Epi, *, window: int, si_mean: float,
+              si_sd: float) -> list[dict[str, Any]]:
+    """Cori's estimates over a daily series, `date` being the index of the window's last day; only
+    where the window holds the edition's minimum of cases (counts estimated back may be fractions)."""
+    si = discr_si(np.arange(len(incidence)), si_mean, si_sd)
+    return [{"date": e.end, "mean": round(e.mean, 6), "lower": round(e.lower, 6), "upper": round(e.upper, 6),
+             "cases_in_window": round(e.cases_in_window)}
             for e in cori(incidence, si, window=window, prior_mean=rules.rt_prior_mean, prior_sd=rules.rt_prior_sd)
-            if e.cases_in_window >= rules.rt_min_cases]
+            if round(e.cases_in_window) >= rules.rt_min_cases]
 
 
 # --- for the report page ---------------------------------------------------------------------------

@@ -24,6 +24,11 @@ from fangyi.access import Principal, county_wide, sees
 Values = Sequence[str | None]  # a row's cells in the kind's column order; "" or None when empty
 
 
+class WriteFailed(Exception):
+    """A handler that commits as it goes could not write a batch (the database refused it): the
+    batches committed before it stay, and a run again loads the rest. The text is for the user."""
+
+
 @dataclass
 class Problem:
     """One rejected row: its line in the file, the column at fault (if one is), and why."""

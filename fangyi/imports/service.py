@@ -31,7 +31,7 @@ from fangyi.errors import Forbidden, Invalid, NotFound
 from fangyi.identity import mask_id_number
 from fangyi.imports.models import ImportProblem, ImportRun
 from fangyi.imports.read import Refused, Scan, Unreadable, open_table, scan
-from fangyi.imports.rows import Context, Handler, Problem
+from fangyi.imports.rows import Context, Handler, Problem, WriteFailed
 from fangyi.parts import ImportKind, installed, load
 from fangyi.timeutil import now
 
@@ -256,6 +256,10 @@ def _load(
         session.rollback()
         _fail(report, str(exc))
         report.message = f"{exc}; the rows before it were loaded (a run again after the file is mended loads the rest)"
+        return
+    except WriteFailed as exc:
+        session.rollback()
+        _fail(report, f"{exc}; the rows written before it stay (a run again loads the rest)")
         return
     if strict and report.rows_rejected:
         # Refused only when written: another writer changed a stay after the check.

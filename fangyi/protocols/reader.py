@@ -144,6 +144,15 @@ class Epi(_Strict):
     rt_min_cases: int = Field(default=12, ge=1)  # EpiEstim's advice: fewer cases, too wide an interval
     rt_prior_mean: float = Field(default=5.0, gt=0)  # EpiEstim's gamma prior: shape 1, scale 5
     rt_prior_sd: float = Field(default=5.0, gt=0)
+    # Rt by date of infection (docs/command.md): the incubation period, a gamma distribution; the
+    # default is Omicron's (mean 3.2 days, Backer et al. 2022, Eurosurveillance 27(6)).
+    incubation_mean: float = Field(default=3.2, gt=0)
+    incubation_sd: float = Field(default=1.8, gt=0)
+    # The delay from onset to confirmation is read from the cases; with fewer onsets than this,
+    # the defaults below stand in for it.
+    delay_min_onsets: int = Field(default=10, ge=1)
+    onset_to_confirmation_mean: float = Field(default=2.0, gt=0)
+    onset_to_confirmation_sd: float = Field(default=1.5, gt=0)
 
 
 class RiderRule(_Strict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -27,8 +27,14 @@ from fangyi.timeutil import day_bounds
 FORECAST_DAYS = 14  # the issue's horizon for the command's evening question, not a protocol figure
 
 
-def quarantine_figures(session: Session, day: date, who: Principal) -> dict[str, Any]:
+def quarantine_figures(session: Session, day: date, who: Principal, as_of: datetime | None = None
+                       ) -> dict[str, Any]:
+    """`as_of`: the day cut at that moment if it had not ended; placements and releases count by the
+    times they took effect, which a clerk may enter later (`--at`), so the command's report marks
+    these figures as not rebuilt exactly."""
     start, end = day_bounds(day)
+    if as_of is not None:
+        end = min(end, as_of)
     inside = and_(Placement.placed_at < end, or_(Placement.ended_at.is_(None), Placement.ended_at >= end))
 
     def count(*where: Any) -> int:

@@ -3,7 +3,7 @@ of whoever asks."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -12,8 +12,9 @@ from fangyi.access import Principal, county_wide, in_jurisdiction
 from fangyi.registry.models import Area, Checkin, Household, Person, Venue
 
 
-def figures(session: Session, day: date, who: Principal) -> dict[str, int]:
-    # The registry figures are current totals whatever the day asked for.
+def figures(session: Session, day: date, who: Principal, as_of: datetime | None = None) -> dict[str, int]:
+    # The registry figures are current totals whatever the day asked for; `as_of` leaves out the
+    # persons registered after it (merges since are not undone: the command's report says so).
     def count(statement: Select[int]) -> int:
         return int(session.scalar(statement) or 0)
 
@@ -30,7 +31,8 @@ def figures(session: Session, day: date, who: Principal) -> dict[str, int]:
     return {
         "areas": count(select(func.count()).select_from(Area).where(within(Area.code))),
         "persons": count(select(func.count()).select_from(Person).where(
-            Person.merged_into_id.is_(None), within(Person.area_code))),
+            Person.merged_into_id.is_(None), within(Person.area_code),
+            true() if as_of is None else Person.created_at <= as_of)),
         "households": count(select(func.count()).select_from(Household).where(within(Household.area_code))),
         "venues": count(select(func.count()).select_from(Venue).where(within(Venue.area_code))),
         "checkins": count(stays),

@@ -7,10 +7,15 @@ registration), so a report rebuilds for any past day:
 
 - people_sampled: persons swabbed that day; tubes: tubes with a swab that day,
   of which tubes_tested had a result by the end of the day and tubes_pending not;
-- positive_pools: pooled tubes whose positive result came that day;
+- tubes_resulted: tubes whose result came that day (whenever swabbed), of which positive_pools
+  are the pooled tubes found positive: the day's positives against the day's results, never
+  against the day's swabs, whose results may come the next day;
 - people_under_pool_control: persons under a pool-positive control at the end of the day;
 - coverage: of the latest round started by then that reaches the jurisdiction, its residents (of
   the jurisdiction) sampled in the round by then over those registered by then (0.0 when none).
+
+`as_of`: as recorded by that moment (a swab, a result and a control carry the time they were
+recorded), the day cut there if it had not ended.
 """
 
 from __future__ import annotations
@@ -51,17 +56,20 @@ def _residents(found: ScreeningRound, end: datetime, who: Principal) -> ColumnEl
                 in_jurisdiction(who, Person.area_code))
 
 
-def testing_figures(session: Session, day: date, who: Principal) -> dict[str, Any]:
+def testing_figures(session: Session, day: date, who: Principal, as_of: datetime | None = None) -> dict[str, Any]:
     start, end = day_bounds(day)
+    if as_of is not None:
+        end = min(end, as_of)
     day_tubes = select(Sample.tube_id).where(Sample.sampled_at >= start, Sample.sampled_at < end)
     tested_by_end = and_(Tube.tested_at.is_not(None), Tube.tested_at < end)
     reach = tubes_in_reach(who)
     tubes = _count(session, select(func.count()).select_from(Tube).where(Tube.id.in_(day_tubes), reach))
     tested = _count(session, select(func.count()).select_from(Tube).where(Tube.id.in_(day_tubes), tested_by_end,
                                                                           reach))
+    resulted_today = and_(Tube.tested_at >= start, Tube.tested_at < end, reach)
+    resulted = _count(session, select(func.count()).select_from(Tube).where(resulted_today))
     positive_pools = _count(session, select(func.count()).select_from(Tube).where(
-        Tube.result == "positive", Tube.tested_at >= start, Tube.tested_at < end,
-        or_(Tube.pool_size > 1, Tube.members > 1), reach))
+        resulted_today, Tube.result == "positive", or_(Tube.pool_size > 1, Tube.members > 1)))
     controlled = _count(session, select(func.count(func.distinct(Control.person_id))).join(
         Person, Person.id == Control.person_id).where(
         Control.reason == "pool_positive", Control.started_at < end,
@@ -74,6 +82,7 @@ def testing_figures(session: Session, day: date, who: Principal) -> dict[str, An
         "tubes": tubes,
         "tubes_tested": tested,
         "tubes_pending": tubes - tested,
+        "tubes_resulted": resulted,
         "positive_pools": positive_pools,
         "people_under_pool_control": controlled,
         "coverage": _latest_coverage(session, end, who),

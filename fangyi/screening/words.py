@@ -101,6 +101,7 @@ WORDS.update({
     "report.fig.testing.tubes": ("采样管数", "Tubes"),
     "report.fig.testing.tubes_tested": ("已出结果管数", "Tubes tested"),
     "report.fig.testing.tubes_pending": ("待出结果管数", "Tubes pending"),
+    "report.fig.testing.tubes_resulted": ("当日出结果管数", "Tubes with a result that day"),
     "report.fig.testing.positive_pools": ("混采阳性管数", "Positive pools"),
     "report.fig.testing.people_under_pool_control": ("混阳管控人数", "People under pool control"),
     "report.fig.testing.coverage": ("本轮覆盖率", "Round coverage"),

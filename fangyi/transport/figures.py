@@ -3,7 +3,7 @@ are picked up, vehicles by their depot)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from statistics import median
 from typing import Any
 
@@ -15,7 +15,8 @@ from fangyi.timeutil import aware, day_bounds
 from fangyi.transport.models import LIVE, TASK_KINDS, VEHICLE_STATES, Task, Vehicle
 
 
-def transport_figures(session: Session, day: date, who: Principal) -> dict[str, Any]:
+def transport_figures(session: Session, day: date, who: Principal, as_of: datetime | None = None) -> dict[str, Any]:
+    """`as_of` is not rebuilt here (tasks and vehicles change in place): the command's report says so."""
     start, end = day_bounds(day)
     mine = in_jurisdiction(who, Task.area_code)
     done = dict(session.execute(select(Task.kind, func.count()).where(

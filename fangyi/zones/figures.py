@@ -3,7 +3,7 @@ counted within the reader's jurisdiction."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,9 +12,10 @@ from fangyi.access import Principal
 from fangyi.zones import service
 
 
-def zone_figures(session: Session, day: date, who: Principal) -> dict[str, Any]:
+def zone_figures(session: Session, day: date, who: Principal, as_of: datetime | None = None) -> dict[str, Any]:
+    """`as_of` is not rebuilt here (the zones' states change in place): the command's report says so."""
     return dict(service.counts(session, who, day, ("sealed", "controlled", "precaution")))
 
 
-def risk_figures(session: Session, day: date, who: Principal) -> dict[str, Any]:
+def risk_figures(session: Session, day: date, who: Principal, as_of: datetime | None = None) -> dict[str, Any]:
     return dict(service.counts(session, who, day, ("high", "medium")))

@@ -146,7 +146,21 @@ def test_rt_from_the_cases_keeps_the_jurisdiction_and_leaves_out_thin_windows(db
         rt(db, Reader(10, "tracer", "tracer", COUNTY))
 
 
-def test_the_commands_print_json_and_refuse_what_is_not_built(committed_db: str) -> None:
+def test_rt_by_infection_sits_earlier_than_by_confirmation_and_leaves_out_the_last_days(db: Session) -> None:
+    _outbreak(db)
+    until = date(2022, 4, 8)
+    by_confirmation = rt(db, SYSTEM, until=until)
+    by_infection = rt(db, SYSTEM, by="infection", until=until)
+    assert by_infection
+    # The cases were infected days before they were confirmed; infections of the last days are
+    # mostly not confirmed yet, so those days have no estimate.
+    assert by_infection[-1]["date"] < str(until) and by_infection[0]["date"] < by_confirmation[0]["date"]
+    assert all(e["lower"] < e["mean"] < e["upper"] and e["cases_in_window"] >= 12 for e in by_infection)
+    # An outbreak brought down: the last estimate is below the first, whichever the basis.
+    assert by_infection[-1]["mean"] < by_infection[0]["mean"]
+
+
+def test_the_commands_print_json_and_refuse_a_basis_not_known(committed_db: str) -> None:
     with session_scope() as session:
         _outbreak(session)
     runner = CliRunner()
@@ -156,7 +170,11 @@ def test_the_commands_print_json_and_refuse_what_is_not_built(committed_db: str)
     assert days and set(days[0]) == {"date", "mean", "lower", "upper", "cases_in_window"}
     result = runner.invoke(app, ["epi", "curve", "--json"])
     assert result.exit_code == 0 and json.loads(result.output)[0]["date"] == "2022-03-26"
-    result = runner.invoke(app, ["epi", "rt", "--by", "infection"])
+    result = runner.invoke(app, ["epi", "rt", "--by", "infection", "--json"])
+    assert result.exit_code == 0, result.output
+    by_infection = json.loads(result.output)
+    assert by_infection and set(by_infection[0]) == {"date", "mean", "lower", "upper", "cases_in_window"}
+    result = runner.invoke(app, ["epi", "rt", "--by", "onset"])
     assert result.exit_code == 2 and "infection" in result.output
     result = runner.invoke(app, ["epi", "rt", "--si-mean", "0.5"])
     assert result.exit_code == 2 and "serial interval" in result.output

@@ -7,9 +7,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import ForeignKeyConstraint, text
 
-import fangyi.app  # noqa: F401  (every part's tables, for the schema)
+from fangyi.assembly import load_models
 from fangyi.db.base import Base
 from fangyi.tracing.models import CONTACT_KEYS_BY_TRIGGER
+
+load_models()  # every part's tables, for the schema
 
 
 def _by_trigger(item: object) -> bool:

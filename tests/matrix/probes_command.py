@@ -15,6 +15,7 @@ PROBES: Probes = {
     ("POST", "/report/close"): Probe(sided=False, form=lambda w, s: DAY),
     ("GET", "/api/v1/epi/curve"): Probe(sided=False),
     ("GET", "/api/v1/epi/rt"): Probe(sided=False),
+    ("GET", "/api/v1/epi/growth"): Probe(sided=False),
     # The commander's dashboard: today's figures, charts and clocks of the whole jurisdiction.
     ("GET", "/command"): Probe(sided=False),
 }

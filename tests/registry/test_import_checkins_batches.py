@@ -191,3 +191,61 @@ def test_the_web_writes_while_a_large_import_runs(
     during = [moment for moment in written if moment < finished]
     # Held whole, the import would let at most one write in, as it ended.
     assert len(during) >= 3, f"only {len(during)} writes went in while the import ran"
+
+
+def test_a_batch_the_database_refuses_fails_the_run_and_keeps_what_was_committed(
+    committed_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The writer process's error reaches the report in the database's words; the batches committed
+    before it stay, and a run again once the database takes them loads the rest, once."""
+    monkeypatch.setattr(Checkins, "batch_size", 500)
+    monkeypatch.setattr(Checkins, "commit_seconds", 0.0)  # every batch committed
+    people = 50
+    engine = engine_for(committed_db)
+    with Session(engine) as session:
+        add_areas(session)
+        refused = add_people(session, people)[-1]  # the database turns this person's stays away
+        add_venues(session)
+        session.commit()
+        refused_id = refused.id
+    rows = [stay(n, people) for n in range(3000)]
+    path = tmp_path / "checkins.csv"
+    path.write_bytes(csv_bytes(HEADER, sorted(rows, key=lambda row: row[0] == id_number(people - 1))))
+    sqlite = committed_db.startswith("sqlite")
+    guard = (
+        [f"CREATE TRIGGER turn_away BEFORE INSERT ON checkins WHEN NEW.person_id = {refused_id} "
+         "BEGIN SELECT RAISE(ABORT, 'this stay is turned away'); END"]
+        if sqlite else
+        ["CREATE FUNCTION turn_away() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+         f"IF NEW.person_id = {refused_id} THEN RAISE EXCEPTION 'this stay is turned away'; END IF; "
+         "RETURN NEW; END $$",
+         "CREATE TRIGGER turn_away BEFORE INSERT ON checkins FOR EACH ROW EXECUTE FUNCTION turn_away()"])
+    with engine.begin() as conn:
+        for statement in guard:
+            conn.execute(text(statement))
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            report = run_import(session, SYSTEM, "checkins", path)
+            session.commit()
+        assert report.status == "failed"
+        assert report.message is not None and "this stay is turned away" in report.message
+        assert "a run again loads the rest" in report.message
+        stored = _count_stays(engine)
+        assert 0 < stored < len(rows)  # the batches before the refused one stay
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER turn_away" if sqlite else "DROP TRIGGER turn_away ON checkins"))
+            if not sqlite:
+                conn.execute(text("DROP FUNCTION turn_away()"))
+    with Session(engine, expire_on_commit=False) as session:
+        again = run_import(session, SYSTEM, "checkins", path)
+        session.commit()
+    assert (again.status, again.rows_loaded + again.rows_unchanged) == ("done", len(rows))
+    assert again.rows_unchanged == stored
+    assert _count_stays(engine) == len(rows)
+    engine.dispose()
+
+
+def _count_stays(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(Checkin)) or 0)

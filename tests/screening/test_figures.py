@@ -43,11 +43,28 @@ def test_testing_figures_count_within_the_jurisdiction(db: Session, ground: Grou
     everything = figures.testing_figures(db, DAY, SYSTEM)
     assert figures.testing_figures(db, DAY, users[COUNTY]) == everything
     assert everything | {"coverage": 0} == {
-        "people_sampled": 6, "tubes": 3, "tubes_tested": 2, "tubes_pending": 1, "positive_pools": 2,
-        "people_under_pool_control": 3, "coverage": 0}
+        "people_sampled": 6, "tubes": 3, "tubes_tested": 2, "tubes_pending": 1, "tubes_resulted": 2,
+        "positive_pools": 2, "people_under_pool_control": 3, "coverage": 0}
     shitan = figures.testing_figures(db, DAY, users[SHITAN])
-    assert shitan == {"people_sampled": 5, "tubes": 2, "tubes_tested": 1, "tubes_pending": 1, "positive_pools": 1,
-                      "people_under_pool_control": 2, "coverage": round(5 / 12, 4)}
+    assert shitan == {"people_sampled": 5, "tubes": 2, "tubes_tested": 1, "tubes_pending": 1, "tubes_resulted": 1,
+                      "positive_pools": 1, "people_under_pool_control": 2, "coverage": round(5 / 12, 4)}
     mishui = figures.testing_figures(db, DAY, users[MISHUI])
-    assert mishui == {"people_sampled": 1, "tubes": 1, "tubes_tested": 1, "tubes_pending": 0, "positive_pools": 1,
-                      "people_under_pool_control": 1, "coverage": 1.0}
+    assert mishui == {"people_sampled": 1, "tubes": 1, "tubes_tested": 1, "tubes_pending": 0, "tubes_resulted": 1,
+                      "positive_pools": 1, "people_under_pool_control": 1, "coverage": 1.0}
+
+
+def test_the_days_positives_are_counted_against_the_days_results_not_its_swabs(db: Session, ground: Ground) -> None:
+    """Swabbed on the 1st, its positive result on the 2nd: the 2nd counts the result and the positive
+    together, the 1st neither; a result recorded after a moment does not count as of it."""
+    late = START + timedelta(days=1, hours=2)
+    _tube(db, ground, "TF000010", ground.point.id, [0, 1], result="positive", state="tested", tested_at=late)
+    _tube(db, ground, "TF000011", ground.point.id, [2], result="negative", state="tested",
+          tested_at=START + timedelta(hours=5))
+    db.flush()
+    first = figures.testing_figures(db, DAY, SYSTEM)
+    second = figures.testing_figures(db, DAY + timedelta(days=1), SYSTEM)
+    assert (first["tubes"], first["tubes_resulted"], first["positive_pools"]) == (2, 1, 0)
+    assert (second["tubes"], second["tubes_resulted"], second["positive_pools"]) == (0, 1, 1)
+    assert second["positive_pools"] <= second["tubes_resulted"]
+    before = figures.testing_figures(db, DAY + timedelta(days=1), SYSTEM, as_of=late - timedelta(minutes=1))
+    assert (before["tubes_resulted"], before["positive_pools"]) == (0, 0)

@@ -110,5 +110,5 @@ def test_fangyi_import_on_the_command_line(committed_db: str, tmp_path: Path) ->
     # The person came from the handheld and was registered on the spot today, after that day:
     # sampled that day, but not one of the round's residents as the registry stood then.
     assert json.loads(report.stdout)["testing"] == {
-        "people_sampled": 1, "tubes": 1, "tubes_tested": 1, "tubes_pending": 0, "positive_pools": 0,
-        "people_under_pool_control": 0, "coverage": 0.0}
+        "people_sampled": 1, "tubes": 1, "tubes_tested": 1, "tubes_pending": 0, "tubes_resulted": 1,
+        "positive_pools": 0, "people_under_pool_control": 0, "coverage": 0.0}

@@ -58,7 +58,8 @@ def test_a_round_from_scanning_to_a_case(client: TestClient, cast: Cast, ground:
 
     report = daily(db, SYSTEM, date(2022, 4, 1))["testing"]
     assert report == {"people_sampled": 11, "tubes": 2, "tubes_tested": 0, "tubes_pending": 2,
-                      "positive_pools": 0, "people_under_pool_control": 0, "coverage": round(11 / 13, 4)}
+                      "tubes_resulted": 0, "positive_pools": 0, "people_under_pool_control": 0,
+                      "coverage": round(11 / 13, 4)}
 
     answers_lab = results(client, cast, [
         {"barcode": "T1000001", "result": "positive", "tested_at": "2022-04-01T20:00:00+08:00",
@@ -124,9 +125,9 @@ def test_a_round_from_scanning_to_a_case(client: TestClient, cast: Cast, ground:
 
     # Past days rebuild as they were; the next day has its own figures.
     assert daily(db, SYSTEM, date(2022, 4, 1))["testing"] == {
-        "people_sampled": 11, "tubes": 2, "tubes_tested": 2, "tubes_pending": 0, "positive_pools": 1,
-        "people_under_pool_control": 10, "coverage": round(11 / 13, 4)}
+        "people_sampled": 11, "tubes": 2, "tubes_tested": 2, "tubes_pending": 0, "tubes_resulted": 2,
+        "positive_pools": 1, "people_under_pool_control": 10, "coverage": round(11 / 13, 4)}
     assert daily(db, SYSTEM, date(2022, 4, 2))["testing"] == {
-        "people_sampled": 10, "tubes": 10, "tubes_tested": 10, "tubes_pending": 0, "positive_pools": 0,
-        "people_under_pool_control": 1, "coverage": round(11 / 13, 4)}
+        "people_sampled": 10, "tubes": 10, "tubes_tested": 10, "tubes_pending": 0, "tubes_resulted": 10,
+        "positive_pools": 0, "people_under_pool_control": 1, "coverage": round(11 / 13, 4)}
     assert daily(db, SYSTEM, date(2022, 3, 31))["testing"]["coverage"] == 0.0

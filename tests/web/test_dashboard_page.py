@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from fangyi.access import Role
-from fangyi.command import dashboard
 from fangyi.parts import installed
 from fangyi.timeutil import day_bounds, now, today
-from tests.command.test_dashboard import _positive
+from tests.command.test_dashboard import _nothing_kept, _positive  # noqa: F401 (an autouse fixture)
 
 Login = Callable[[str], TestClient]
 
-
-
-@pytest.fixture(autouse=True)
-def _nothing_kept() -> Iterator[None]:
-    """Each test's own figures: none kept from another test's database of the same dates."""
-    dashboard.forget()
-    yield
-    dashboard.forget()
 
 
 def test_the_commander_lands_on_the_dashboard(login: Login, db: Session) -> None:
@@ -90,3 +80,34 @@ def test_the_dashboard_says_everything_in_chinese_and_in_english_on_request(logi
     client.get("/lang/en")
     english = client.get("/command").text
     assert "Command dashboard" in english and "Today against yesterday" in english and "Not recorded" in english
+
+
+def test_the_dashboard_shows_growth_and_the_share_under_control(login: Login, db: Session) -> None:
+    client = login("commander")
+    found = _positive(db, 1, 1)
+    found.found_by = "under_control"
+    _positive(db, 2, 2)
+    db.flush()
+    page = client.get("/command").text
+    growth = page.split('id="growth"')[1].split("</dl>")[0]
+    assert "近7天本土病例" in growth and "本周2例，前一周0例" in growth
+    assert "两周中有一周无本土病例" in growth  # no rate from a week without cases
+    assert "发现时已在管控中" in growth and 'id="under-control">50%<' in growth and "（1/2）" in growth
+    client.get("/lang/en")
+    english = client.get("/command").text
+    assert "Already under control when found" in english and "2 this week, 0 the week before" in english
+
+
+def test_the_chart_draws_rt_by_infection_dashed_ending_before_today(login: Login, db: Session) -> None:
+    client = login("commander")
+    for n in range(60):  # three weeks of cases, 2 to 5 a day, for estimates on both bases
+        case = _positive(db, 100 + n, 24 * (21 - n // 3) - 1)
+        case.onset_date = (case.confirmed_at - timedelta(days=2)).date()
+    db.flush()
+    page = client.get("/command").text
+    figure = json.loads(page.split('id="epi-figure">')[1].split("</script>")[0].replace("<\\/", "</"))
+    traces = {trace["name"]: trace for trace in figure["data"]}
+    line = traces["Rt（按推算感染日期）"]
+    assert line["line"]["dash"] == "dash" and line["yaxis"] == "y2" and line["y"]
+    assert max(line["x"]) < max(traces["Rt"]["x"]) <= today().isoformat()
+    assert "虚线为按推算感染日期估计的Rt" in page

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from fangyi.timeutil import to_local
 from tests.command.test_epi import _outbreak
 from tests.web.conftest import People
 
@@ -82,3 +83,22 @@ def test_the_page_closes_a_day_and_shows_it_as_corrected(login: Login, db: Sessi
     assert 'class="changed"' not in office.get("/report", params={"date": DAY.isoformat()}).text
     viewer = login("commander")
     assert viewer.post("/report/close", data={"date": "2022-04-03"}).status_code == 403  # no CSRF token
+
+
+def test_the_page_shows_a_day_as_the_records_stood_at_a_moment(login: Login, db: Session) -> None:
+    from tests.command.test_as_of import DAY, _moment, _reclassify
+
+    _outbreak(db, areas=False)
+    before = _moment()
+    _reclassify(db)
+    office = login("command_office")
+    local = to_local(before).replace(tzinfo=None).isoformat()  # the local time the form sends
+    page = office.get("/report", params={"date": DAY.isoformat(), "as_of": local}).text
+    assert 'id="as-of"' in page and "按该时点的记录重算" in page
+    assert '<th scope="row">无症状感染者</th><td class="num">0</td>' in page
+    assert '<th scope="row">累计病例</th><td class="num">31</td>' in page  # the cases existed by then
+    assert "未按时点重建，为现状" in page  # sections not rebuilt exactly say so
+    now_page = office.get("/report", params={"date": DAY.isoformat()}).text
+    assert '<th scope="row">无症状感染者</th><td class="num">1</td>' in now_page and 'id="as-of"' not in now_page
+    bad = office.get("/report", params={"date": DAY.isoformat(), "as_of": "soon"})
+    assert bad.status_code == 422 and "soon" in bad.text

@@ -5,12 +5,13 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import fangyi.app  # noqa: F401  (every part's tables, for the schema)
+from fangyi.assembly import load_models
 from fangyi.config import get_settings
 from fangyi.db.base import Base
 from fangyi.db.session import engine_for
 
 config = context.config
+load_models()  # every part's tables, for the schema
 target_metadata = Base.metadata
 
 

@@ -55,6 +55,13 @@ from fangyi.registry.persons import FieldError
 # pages are read, so a small file costs little; 100 MB let the third million of a 3M file load at
 # two thirds of the first's rate, 200 MB at nearly the same (bench.import_checkins).
 SQLITE_CACHE_KIB = 192 * 1024
+
+
+def sqlite_cache_kib() -> int:
+    """The import's page cache on SQLite: FANGYI_IMPORT_CACHE_MB, the operator's trade of memory
+    for speed on a large table (docs: README, Settings), or SQLITE_CACHE_KIB."""
+    given = os.environ.get("FANGYI_IMPORT_CACHE_MB")
+    return max(2, int(given)) * 1024 if given and given.isdigit() else SQLITE_CACHE_KIB
 DIFFERENT_OUT = "a different check-out is already recorded for this stay"
 EPOCH = datetime(1970, 1, 1)
 EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
@@ -161,12 +168,12 @@ class Checkins(Handler):
         """A writer process for an import that commits as it goes, on a database another
         connection can open (a file or a server); else the batches are written here."""
         bind = self.ctx.session.get_bind()
-        if self.ctx.commit is None or self.ctx.checking or not isinstance(bind, Engine):
-            return None
+        if self.ctx.commit is None or self.ctx.checking or not isinstance(bind, Engine) or os.name != "posix":
+            return None  # (the writer is handed its socket by descriptor: POSIX only)
         if bind.dialect.name == "sqlite" and bind.url.database in (None, "", ":memory:"):
             return None
         url = bind.url.render_as_string(hide_password=False)
-        return Writer(url, self.import_id, self.commit_seconds, SQLITE_CACHE_KIB)
+        return Writer(url, self.import_id, self.commit_seconds, sqlite_cache_kib())
 
     def take(self, line: int, values: Values) -> Problem | None:
         # The short path, run a million times: what it accepts clean_checkin
@@ -244,7 +251,7 @@ class Checkins(Handler):
                 driver.execute("SET LOCAL synchronous_commit = off")
         elif driver is not self.tuned:
             self._untune()
-            driver.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            driver.execute(f"PRAGMA cache_size = -{sqlite_cache_kib()}")
             self.tuned = driver
         return driver
 

@@ -22,6 +22,8 @@ from operator import itemgetter
 from time import monotonic, sleep
 from typing import Any
 
+from fangyi.imports.rows import WriteFailed
+
 Staged = tuple[int, int, int, int | None, int]  # person, venue, check-in, check-out, line
 Result = tuple[int, list[int]]  # rows written, lines refused
 
@@ -151,7 +153,7 @@ def one_per_stay(rows: list[Staged]) -> tuple[list[Staged], list[Staged]]:
 # --- the writer process ---------------------------------------------------------------------
 
 
-class WriterFailed(RuntimeError):
+class WriterFailed(WriteFailed):
     """The writer process stopped on an error; its batches since the last commit are not stored."""
 
 
@@ -209,6 +211,12 @@ class Writer:
         return value
 
 
+def _reason(exc: Exception) -> str:
+    """The database's own words, first line only: no statement, parameters or identity numbers."""
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else exc.__class__.__name__
+
+
 def _peak_kb() -> int:
     """The process's peak resident memory (Linux), for the benchmarks; 0 elsewhere."""
     try:
@@ -263,7 +271,7 @@ def serve(pipe: Connection) -> None:
                 committed = monotonic()
     except Exception as exc:  # told to the import, which fails the run with it
         try:
-            pipe.send(("error", f"the check-ins' writer failed: {exc.__class__.__name__}: {exc}"))
+            pipe.send(("error", f"the database refused a batch of check-ins: {_reason(exc)}"))
         except OSError:
             traceback.print_exc()
     finally:
