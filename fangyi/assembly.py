@@ -10,6 +10,7 @@ import importlib
 import pkgutil
 
 from fangyi.accounts import part as accounts
+from fangyi.arrivals import part as arrivals
 from fangyi.command import part as command
 from fangyi.imports import part as imports
 from fangyi.parts import Part
@@ -31,6 +32,7 @@ PARTS: tuple[Part, ...] = (
     tracing.PART,
     screening.PART,
     zones.PART,
+    arrivals.PART,
     transport.PART,
     workforce.PART,
     command.PART,

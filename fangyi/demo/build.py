@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import SYSTEM
 from fangyi.audit import service as audit
 from fangyi.config import get_settings
-from fangyi.demo import spread, workforce
+from fangyi.demo import arrivals, spread, workforce
 from fangyi.demo.checkins import anchors, checkins, days_until
 from fangyi.demo.people import PersonMaker, Residents, residents_of
 from fangyi.demo.places import make_county
@@ -164,6 +164,10 @@ def _finish(session: Session, spec: DemoSpec, counts: dict[str, Any], stages: _S
     stages.advance(task, 1)
     counts |= {"institutions": staff.institutions, "staff": staff.staff, "posts": staff.posts,
                "roster_shifts": staff.assignments}
+    task = stages.start("返乡人员 arrivals", 1)
+    back = arrivals.plant(session, spec.seed, 8 if spec.size.persons < 1_000 else 60)
+    stages.advance(task, 1)
+    counts |= {"origin_risks": back.risks, "arrivals": back.arrivals}
     audit.record(session, SYSTEM, "build", "demo", spec.size.name, after=spec.describe() | counts,
                  note="fangyi demo: synthetic county modelled on 衡东县")
     session.flush()

@@ -17,13 +17,14 @@ from fangyi.access import Principal, in_jurisdiction, require, sees
 from fangyi.audit import service as audit
 from fangyi.errors import Conflict, NotFound
 from fangyi.protocols.reader import current
+from fangyi.quarantine.care import HOSPITAL
 from fangyi.quarantine.clock import rule_for
 from fangyi.quarantine.figures import forecast
 from fangyi.quarantine.models import Alert, Placement, PlacementRequest, QuarantineSite, Room, TransportRequest
 from fangyi.quarantine.scope import hidden, placements_seen, sees_placement
 
-__all__ = ["Affected", "IndexTurned", "PlacementRequest", "Wanted", "flag_for_review", "handle_index_turned",
-           "index_turned", "request_placements", "traced_at"]
+__all__ = ["Affected", "IndexTurned", "PlacementRequest", "Wanted", "fever_at_home", "flag_for_review",
+           "handle_index_turned", "index_turned", "request_placements", "traced_at"]
 from fangyi.registry.models import Person
 from fangyi.timeutil import now, parse_instant
 
@@ -95,6 +96,25 @@ def flag_for_review(session: Session, actor: Principal, *, person_ids: Sequence[
     audit.record(session, actor, "flag_review", "case", case_id, after={"placements": [p.id for p in flagged]},
                  note=reason[:500])
     return [p.id for p in flagged]
+
+
+def fever_at_home(session: Session, actor: Principal, *, person_id: int, temperature: float, where: str,
+                  source: str) -> Alert:
+    """A fever found outside a site (home quarantine or monitoring, by the village doctor): the same
+    alert and hospital transport as a fever at a site; the caller has checked the reading."""
+    require(actor, "record_checks")
+    person = session.get(Person, person_id)
+    if person is None or not sees(actor, person.area_code):
+        raise hidden(f"person {person_id}")
+    alert = Alert(placement_id=None, person_id=person_id, kind="fever",
+                  detail={"temperature": temperature, "source": source}, at=now())
+    session.add(alert)
+    session.add(TransportRequest(person_id=person_id, placement_id=None, from_place=where[:300],
+                                 to_place=HOSPITAL, reason="hospital", status="open", created_at=now()))
+    session.flush()
+    audit.record(session, actor, "alert", "person", person_id, after={"kind": "fever", "temperature": temperature,
+                                                                       "source": source})
+    return alert
 
 
 @dataclass

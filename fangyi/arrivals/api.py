@@ -1,0 +1,110 @@
+"""The arrivals JSON API under /api/v1/arrivals: register an arrival (merged when sent again), read
+one, the origin-risk list, the village doctor's day and what is done from it.
+
+Each route declares the permission its service checks (`needs`) and calls the service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, Security
+
+from fangyi.arrivals import service
+from fangyi.arrivals.models import Arrival
+from fangyi.arrivals.rules import origin_name
+from fangyi.arrivals.schemas import (
+    ArrivalIn,
+    ArrivalOut,
+    Day,
+    DueOut,
+    OriginRiskIn,
+    OriginRiskOut,
+    TaskOut,
+    WorkIn,
+    WorkOut,
+)
+from fangyi.deps import ApiUser, SessionDep
+from fangyi.timeutil import aware, today
+from fangyi.web.http import API_TOKEN, needs, problems
+
+router = APIRouter(prefix="/api/v1/arrivals", tags=["arrivals"], dependencies=[Security(API_TOKEN)],
+                   responses=problems(401, 403, 422))
+Id = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def arrival_out(arrival: Arrival, merged: bool = False) -> ArrivalOut:
+    measures = service.measures_of(arrival)
+    return ArrivalOut(
+        id=arrival.id, person_id=arrival.person_id, origin_code=arrival.origin_code,
+        origin_name=origin_name(arrival.origin_code), origin_known=arrival.origin_known,
+        arrived_at=arrival.arrived_at, means=arrival.means, plate=arrival.plate,
+        staying_area_code=arrival.staying_area_code, seen_at=list(arrival.seen_at), risk_level=arrival.risk_level,
+        category=arrival.category, setting=measures.setting if measures else None,
+        placement_request_id=arrival.placement_request_id,
+        home_from=measures.home_from if measures else None, home_to=measures.home_to if measures else None,
+        release=measures.release if measures else None,
+        tests=[DueOut(kind=t.kind, day=t.day, label=t.label) for t in (measures.tests if measures else ())],
+        merged=merged)
+
+
+@router.post("", response_model=ArrivalOut, status_code=201, responses=problems(404, 409),
+             summary="Register an arrival (the same one sent again is merged: 200)",
+             openapi_extra=needs("register_arrivals"))
+def post_arrival(body: ArrivalIn, session: SessionDep, user: ApiUser, response: Response) -> ArrivalOut:
+    done = service.register_arrival(
+        session, user, id_number=body.id_number, name=body.name, origin=body.origin_code,
+        arrived_at=aware(body.arrived_at), staying_area_code=body.staying_area_code, phone=body.phone,
+        means=body.means, plate=body.plate, registered_at=body.registered_at_code)
+    session.commit()
+    if not done.new:
+        response.status_code = 200
+    return arrival_out(done.arrival, merged=not done.new)
+
+
+@router.get("", response_model=list[ArrivalOut], summary="Arrivals staying in your jurisdiction, newest first",
+            openapi_extra=needs("read_arrivals"))
+def get_arrivals(session: SessionDep, user: ApiUser, day: Annotated[Day | None, Query()] = None,
+                 flagged: Annotated[bool, Query(description="only unknown origin codes")] = False,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[ArrivalOut]:
+    return [arrival_out(a) for a, _ in service.list_arrivals(session, user, day=day, flagged=flagged, limit=limit)]
+
+
+@router.get("/day", response_model=list[TaskOut], summary="What the arrivals in your villages are due on a day",
+            openapi_extra=needs("arrival_work"))
+def get_day(session: SessionDep, user: ApiUser, day: Annotated[Day | None, Query()] = None) -> list[TaskOut]:
+    return [TaskOut(arrival_id=t.arrival.id, person_name=t.person.name, staying_area_code=t.arrival.staying_area_code,
+                    kind=t.kind, label=t.label, done=t.done, wanted=t.wanted)
+            for t in service.village_day(session, user, day or today())]
+
+
+@router.get("/origin-risks", response_model=list[OriginRiskOut], summary="The command's origin-risk list",
+            openapi_extra=needs("read_arrivals"))
+def get_origin_risks(session: SessionDep, user: ApiUser,
+                     day: Annotated[Day | None, Query()] = None) -> list[OriginRiskOut]:
+    return [OriginRiskOut.model_validate(r, from_attributes=True) for r in service.origin_risks(session, user, day)]
+
+
+@router.post("/origin-risks", response_model=OriginRiskOut, status_code=201,
+             summary="A place's risk level over a period", openapi_extra=needs("keep_origin_risks"))
+def post_origin_risk(body: OriginRiskIn, session: SessionDep, user: ApiUser) -> OriginRiskOut:
+    row, _ = service.save_origin_risk(session, user, area_code=body.area_code, level=body.level,
+                                      valid_from=body.valid_from, valid_to=body.valid_to)
+    session.commit()
+    return OriginRiskOut.model_validate(row, from_attributes=True)
+
+
+@router.get("/{arrival_id}", response_model=ArrivalOut, responses=problems(404), summary="One arrival",
+            openapi_extra=needs("read_arrivals"))
+def get_arrival(arrival_id: Id, session: SessionDep, user: ApiUser) -> ArrivalOut:
+    return arrival_out(service.get_arrival(session, user, arrival_id))
+
+
+@router.post("/{arrival_id}/work", response_model=WorkOut, status_code=201, responses=problems(404, 409),
+             summary="A visit, temperature, test or release done for an arrival", openapi_extra=needs("arrival_work"))
+def post_work(arrival_id: Id, body: WorkIn, session: SessionDep, user: ApiUser) -> WorkOut:
+    done = service.record_work(session, user, arrival_id=arrival_id, kind=body.kind, day=body.day,
+                               temperature=body.temperature, label=body.label, note=body.note)
+    session.commit()
+    work = done.work
+    return WorkOut(id=work.id, arrival_id=work.arrival_id, kind=work.kind, day=work.day,
+                   temperature=work.temperature, alert_id=done.alert_id)

@@ -1,0 +1,122 @@
+"""Arrivals pages, phone-first: the village doctor's day (each item done in a tap or two, a
+temperature typed once), the arrivals list, and the checkpoint's form for a car's occupants (the
+plate once, one identity number a line).
+
+Each page declares the permission its service checks (`needs`) and calls that service; a refused
+form comes back as the page with the reason, under the refusal's status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from fangyi.access import Principal
+from fangyi.arrivals import service
+from fangyi.arrivals.rules import origin_name
+from fangyi.deps import SessionDep, Viewer
+from fangyi.errors import Conflict, DomainError, Invalid, NotFound
+from fangyi.timeutil import now, parse_instant, today
+from fangyi.web.forms import checked_form
+from fangyi.web.http import needs
+from fangyi.web.i18n import translate
+from fangyi.web.render import lang_of, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _day_page(request: Request, session: Session, user: Principal, *, status: int = 200,
+              **extra: Any) -> HTMLResponse:
+    tasks = service.village_day(session, user, today())
+    return render(request, "arrivals_day.html", status_code=status, user=user, tasks=tasks, today=today(),
+                  origin_name=origin_name, **extra)
+
+
+@router.get("/arrivals/day", openapi_extra=needs("arrival_work"))
+def day_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    return _day_page(request, session, user)
+
+
+@router.post("/arrivals/{arrival_id}/work", openapi_extra=needs("arrival_work"))
+async def work(request: Request, session: SessionDep, user: Viewer, arrival_id: int) -> Response:
+    form = await checked_form(request)
+    temperature = None
+    try:
+        if form.get("temperature", "").strip():
+            try:
+                temperature = float(form["temperature"].replace(",", "."))
+            except ValueError:
+                raise Invalid(f"{form['temperature']!r} is not a temperature: take it again",
+                              column="temperature") from None
+        done = service.record_work(session, user, arrival_id=arrival_id, kind=form.get("kind", ""),
+                                   temperature=temperature, label=form.get("label") or None)
+    except (Conflict, Invalid) as exc:
+        session.rollback()
+        # An impossible reading is asked again, in the reader's words.
+        error = (translate("arrivals.ask_again", lang_of(request)) if exc.extra.get("column") == "temperature"
+                 else exc.detail)
+        return _day_page(request, session, user, status=exc.status, error=error, asked=arrival_id)
+    session.commit()
+    if done.alert_id is not None:
+        return _day_page(request, session, user, alert=translate("arrivals.fever_alert", lang_of(request)))
+    return RedirectResponse("/arrivals/day", status_code=303)
+
+
+def _list(request: Request, session: Session, user: Principal, *, status: int = 200, **extra: Any) -> HTMLResponse:
+    rows = service.list_arrivals(session, user)
+    return render(request, "arrivals_list.html", status_code=status, user=user, rows=rows,
+                  origin_name=origin_name, measures_of=service.measures_of, **extra)
+
+
+@router.get("/arrivals", openapi_extra=needs("read_arrivals"))
+def list_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    return _list(request, session, user)
+
+
+@router.get("/arrivals/checkpoint", openapi_extra=needs("register_arrivals"))
+def checkpoint_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    return render(request, "arrivals_checkpoint.html", user=user, form={}, done=[],
+                  origins=service.origin_choices(user))
+
+
+def _lines(text: str) -> list[tuple[str, str]]:
+    """One occupant a line: the identity number, then (for someone new to the registry) a name."""
+    found = []
+    for line in text.splitlines():
+        parts = line.replace(",", " ").replace("，", " ").split(None, 1)
+        if parts:
+            found.append((parts[0], parts[1].strip() if len(parts) > 1 else ""))
+    return found
+
+
+@router.post("/arrivals/checkpoint", openapi_extra=needs("register_arrivals"))
+async def register_car(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    form = await checked_form(request)
+    occupants = _lines(form.get("occupants", ""))
+    try:
+        if not occupants:
+            raise Invalid("type at least one identity number", column="occupants")
+        text = form.get("arrived_at", "").strip()
+        try:
+            arrived_at = parse_instant(text) if text else now()
+        except ValueError:
+            raise Invalid(f"{text!r} is not a time (YYYY-MM-DD HH:MM)", column="arrived_at") from None
+        done = []
+        for number, name in occupants:
+            try:
+                done.append(service.register_arrival(
+                    session, user, id_number=number, name=name, origin=form.get("origin_code", ""),
+                    arrived_at=arrived_at, staying_area_code=form.get("staying_area_code", ""),
+                    means="car", plate=form.get("plate") or None, registered_at=form.get("registered_at") or None))
+            except DomainError as exc:
+                raise type(exc)(f"{number[:6]}…: {exc.detail}", **exc.extra) from None
+    except (Conflict, Invalid, NotFound) as exc:  # the car goes in whole or not at all
+        session.rollback()
+        return render(request, "arrivals_checkpoint.html", status_code=exc.status, user=user, form=form, done=[],
+                      error=exc.detail, origins=service.origin_choices(user))
+    session.commit()
+    return render(request, "arrivals_checkpoint.html", user=user, form={}, done=done,
+                  measures_of=service.measures_of, origin_name=origin_name, origins=service.origin_choices(user))
+

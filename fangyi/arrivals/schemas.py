@@ -1,0 +1,100 @@
+"""The arrivals JSON API's request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from fangyi.arrivals.models import MEANS, ORIGIN_LEVELS, WORK_KINDS
+
+Text = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f]*$")]
+AreaCode = Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{6}([0-9]{3})?)?$")]
+OriginCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 1, 1))]
+Means = Literal[MEANS]  # type: ignore[valid-type]
+Level = Literal[ORIGIN_LEVELS]  # type: ignore[valid-type]
+WorkKind = Literal[WORK_KINDS]  # type: ignore[valid-type]
+
+
+class ArrivalIn(BaseModel):
+    id_number: Annotated[str, Field(min_length=15, max_length=18)]
+    name: Text = ""
+    phone: Annotated[str, Field(max_length=20)] | None = None
+    origin_code: Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{6}([0-9]{3})?)?$")]
+    arrived_at: datetime
+    means: Means | None = None
+    plate: Annotated[str, Field(max_length=12)] | None = None
+    staying_area_code: AreaCode
+    registered_at_code: Annotated[str, Field(max_length=40)] | None = None
+
+
+class DueOut(BaseModel):
+    kind: str
+    day: date
+    label: str = ""
+
+
+class ArrivalOut(BaseModel):
+    id: int
+    person_id: int
+    origin_code: str
+    origin_name: str
+    origin_known: bool
+    arrived_at: datetime
+    means: str | None
+    plate: str | None
+    staying_area_code: str
+    seen_at: list[str]
+    risk_level: str | None
+    category: str | None
+    setting: str | None
+    placement_request_id: int | None
+    home_from: date | None
+    home_to: date | None
+    release: date | None
+    tests: list[DueOut]
+    merged: bool = False
+
+
+class OriginRiskIn(BaseModel):
+    area_code: OriginCode
+    level: Level
+    valid_from: Day
+    valid_to: Day | None = None
+
+
+class OriginRiskOut(BaseModel):
+    id: int
+    area_code: str
+    level: str
+    valid_from: date
+    valid_to: date | None
+
+
+class TaskOut(BaseModel):
+    arrival_id: int
+    person_name: str
+    staying_area_code: str
+    kind: str
+    label: str
+    done: int
+    wanted: int
+
+
+class WorkIn(BaseModel):
+    kind: WorkKind
+    day: Day | None = None
+    temperature: Annotated[float, Field(ge=0, le=100)] | None = None
+    label: Annotated[str, Field(max_length=12)] | None = None
+    note: Annotated[str, Field(max_length=300)] | None = None
+
+
+class WorkOut(BaseModel):
+    id: int
+    arrival_id: int
+    kind: str
+    day: date
+    temperature: float | None
+    alert_id: int | None

@@ -1,0 +1,437 @@
+"""What arrivals does and what other parts may ask of it. Every function checks the caller's
+permission and the jurisdiction of each record (an arrival lies where the person stays), audits
+every write and never commits.
+
+- register: a person found by identity number, or put in on the spot through the registry's own
+  checks; the same arrival sent twice (same person and time, or the same person again within the
+  edition's window, at another checkpoint) is merged into the one stored.
+- measures: the origin's risk level on the arrival date gives the edition's quarantine category;
+  a centralized one becomes a placement request in quarantine.
+- the village doctor's day: what each arrival staying in their villages is due on a day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, require, sees
+from fangyi.areacodes import prefix
+from fangyi.arrivals.models import MEANS, ORIGIN_LEVELS, Arrival, ArrivalWork, OriginRisk
+from fangyi.arrivals.rules import Due, Plan, lineage, origin_known, origin_name, origin_names, plan, rules_of
+from fangyi.audit import service as audit
+from fangyi.errors import Conflict, Invalid, NotFound
+from fangyi.identity import IdentityError, parse_id_number, parse_phone
+from fangyi.protocols.reader import Protocol, current
+from fangyi.quarantine import service as quarantine
+from fangyi.registry import persons
+from fangyi.registry.models import Area, Person
+from fangyi.timeutil import day_bounds, now, to_local
+from fangyi.zones import service as zones
+from fangyi.zones.models import Zone
+
+NOT_FOUND = "arrival not found in your jurisdiction"
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """Dates and times as ISO text, as the audit trail keeps them."""
+    return {key: value.isoformat() if isinstance(value, date | datetime) else value for key, value in values.items()}
+
+
+# ---- the origin-risk list ---------------------------------------------------------------------
+
+
+def origin_code(raw: str | None, column: str = "origin_code", *, inside: bool = False) -> str:
+    """A 6-digit national division code; for an arrival's origin (`inside`), also an area code of the
+    county's registry (12 or 15 digits) for someone moving inside it."""
+    code = (raw or "").strip()
+    if not code.isdigit() or not (len(code) == 6 or (inside and len(code) in (12, 15))):
+        raise Invalid(f"{column} must be a 6-digit national division code"
+                      + (" or an area code of the county" if inside else ""), column=column)
+    return code
+
+
+def save_origin_risk(session: Session, actor: Principal, *, area_code: str, level: str, valid_from: date,
+                     valid_to: date | None, import_id: int | None = None) -> tuple[OriginRisk, bool]:
+    """One row of the command's list, keyed by (area, from): returns it and whether anything changed."""
+    require(actor, "keep_origin_risks")
+    code = origin_code(area_code, "area_code")
+    if level not in ORIGIN_LEVELS:
+        raise Invalid(f"level must be one of {', '.join(ORIGIN_LEVELS)}", column="level")
+    if valid_to is not None and valid_to < valid_from:
+        raise Invalid("to is before from", column="to")
+    row = session.scalar(select(OriginRisk).where(OriginRisk.area_code == code, OriginRisk.valid_from == valid_from))
+    after = {"level": level, "valid_to": valid_to}
+    if row is None:
+        row = OriginRisk(area_code=code, valid_from=valid_from, import_id=import_id, **after)
+        session.add(row)
+        session.flush()
+        audit.record(session, actor, "create", "origin_risk", row.id, after=audit.snapshot(row))
+        return row, True
+    before = {key: getattr(row, key) for key in after}
+    if before == after:
+        return row, False
+    for key, value in after.items():
+        setattr(row, key, value)
+    session.flush()
+    old, new = audit.changes(before, after)
+    audit.record(session, actor, "update", "origin_risk", row.id, before=_plain(old), after=_plain(new))
+    return row, True
+
+
+def origin_risks(session: Session, actor: Principal, day: date | None = None) -> list[OriginRisk]:
+    """The list (in force on `day`, when given): places outside the county, shown to every reader."""
+    require(actor, "read_arrivals")
+    query = select(OriginRisk)
+    if day is not None:
+        query = query.where(OriginRisk.valid_from <= day,
+                            or_(OriginRisk.valid_to.is_(None), OriginRisk.valid_to >= day))
+    return list(session.scalars(query.order_by(OriginRisk.area_code, OriginRisk.valid_from)))
+
+
+# A zone's kind read as an origin's risk level (cn-8's zones; cn-9's risk areas are levels already).
+ZONE_LEVEL = {"sealed": "high", "controlled": "medium", "precaution": "low", "high": "high", "medium": "medium",
+              "low": "low"}
+
+
+def _inside_level(session: Session, code: str, day: date) -> str | None:
+    """The strictest zone or risk area in force at the end of the day over a place of the county,
+    as the zones part keeps them."""
+    held = zones.as_of(session, day)
+    if not held:
+        return None
+    found = [ZONE_LEVEL[held[zone_id].kind]
+             for zone_id, areas in session.execute(select(Zone.id, Zone.area_codes).where(Zone.id.in_(list(held))))
+             if held[zone_id].in_force and any(code.startswith(prefix(area)) for area in areas)]
+    return min(found, key=ORIGIN_LEVELS.index, default=None)
+
+
+def _in_county(session: Session, code: str) -> bool:
+    return session.get(Area, code) is not None
+
+
+def risk_level(session: Session, code: str, day: date, protocol: Protocol) -> str | None:
+    """The origin's level on a day. Inside the county (a place of the registry): the zones part's
+    zones and risk areas over it. Elsewhere: the most specific listed row in force (the county's
+    own, else its prefecture's, else its province's: a county inherits what the command listed above
+    it), or high for a province the edition treats as high risk; None when nothing is listed."""
+    if _in_county(session, code):
+        return _inside_level(session, code, day)
+    if len(code) != 6:
+        return None
+    if code[:2] in rules_of(protocol).treated_as_high_risk:
+        return "high"
+    rows = session.execute(select(OriginRisk.area_code, OriginRisk.level).where(
+        OriginRisk.area_code.in_(lineage(code)), OriginRisk.valid_from <= day,
+        or_(OriginRisk.valid_to.is_(None), OriginRisk.valid_to >= day))).all()
+    for candidate in lineage(code):
+        levels = [level for area, level in rows if area == candidate]
+        if levels:
+            # Two periods overlapping on one place: the stricter holds.
+            return min(levels, key=ORIGIN_LEVELS.index)
+    return None
+
+
+# ---- registering an arrival -------------------------------------------------------------------
+
+
+@dataclass
+class Registered:
+    arrival: Arrival
+    new: bool  # False: merged into an arrival already stored
+    measures: Plan | None
+    name: str = ""  # the person's, for the answer
+
+
+def _name_for(actor: Principal, person: Person, typed: str) -> str:
+    """The registry's name for the answer, when the actor may read the person's record; else what was typed."""
+    return person.name if sees(actor, person.area_code) else typed.strip()
+
+
+def origin_choices(actor: Principal) -> dict[str, str]:
+    """The shipped origin codes and names, for a registering form's suggestions."""
+    require(actor, "register_arrivals")
+    return origin_names()
+
+
+def _person(session: Session, actor: Principal, id_number: str, name: str, staying: str) -> Person:
+    try:
+        number = parse_id_number(id_number).id_number
+    except IdentityError as exc:
+        raise Invalid(str(exc), column="id_number") from None
+    person = session.scalar(select(Person).where(Person.id_number == number))
+    if person is not None:
+        return person
+    if not name.strip():
+        raise Invalid("name is required for a person not yet in the registry", column="name")
+    return persons.register_on_the_spot(session, actor, id_number=number, name=name.strip(), area_code=staying,
+                                        note="registered on arrival")
+
+
+def _same(session: Session, person_id: int, arrived_at: datetime, hours: int) -> Arrival | None:
+    """The stored arrival this one repeats: the same moment, or within the window either side."""
+    window = timedelta(hours=hours)
+    near = session.scalars(select(Arrival).where(
+        Arrival.person_id == person_id,
+        Arrival.arrived_at >= arrived_at - window, Arrival.arrived_at <= arrived_at + window))
+    return min(near, key=lambda a: abs((a.arrived_at - arrived_at).total_seconds()), default=None)
+
+
+def register_arrival(session: Session, actor: Principal, *, id_number: str, name: str, origin: str,
+                     arrived_at: datetime, staying_area_code: str, phone: str | None = None,
+                     means: str | None = None, plate: str | None = None, registered_at: str | None = None,
+                     import_id: int | None = None) -> Registered:
+    require(actor, "register_arrivals")
+    code = origin_code(origin, inside=True)
+    staying = (staying_area_code or "").strip()
+    check_area(actor, staying)
+    if session.get(Area, staying) is None:
+        raise Invalid(f"area {staying} is not in the registry", column="staying_area_code")
+    if means is not None and means not in MEANS:
+        raise Invalid(f"means must be one of {', '.join(MEANS)}", column="means")
+    try:
+        phone = parse_phone(phone) if phone else None
+    except IdentityError as exc:
+        raise Invalid(str(exc), column="phone") from None
+    plate = (plate or "").strip().upper()[:12] or None
+    where = (registered_at or "").strip()[:40] or None
+    protocol = current()
+    person = _person(session, actor, id_number, name, staying)
+    stored = _same(session, person.id, arrived_at, rules_of(protocol).same_arrival_hours)
+    if stored is not None:
+        check_area(actor, stored.staying_area_code)
+        return Registered(_merge(session, actor, stored, arrived_at=arrived_at, phone=phone, means=means,
+                                 plate=plate, where=where), False, measures_of(stored),
+                          _name_for(actor, person, name))
+    known = _in_county(session, code) or (len(code) == 6 and origin_known(code))
+    arrival = Arrival(person_id=person.id, origin_code=code, origin_known=known, arrived_at=arrived_at,
+                      means=means, plate=plate, phone=phone, staying_area_code=staying, registered_at_code=where,
+                      seen_at=[where] if where else [], edition=protocol.edition, registered_by_id=actor.id or None,
+                      import_id=import_id)
+    arrival.risk_level = risk_level(session, code, to_local(arrived_at).date(), protocol)
+    arrival.category = rules_of(protocol).measures.get(arrival.risk_level or "")
+    session.add(arrival)
+    session.flush()
+    measures = measures_of(arrival)
+    if measures is not None and measures.setting == "centralized":
+        # The rule, not the officer, sends them: the request is Fangyi's, after this actor's checks.
+        wanted = quarantine.Wanted(person_id=person.id, category=arrival.category or "", last_exposure=arrived_at,
+                                   reason=f"arrival from {origin_name(code)} ({arrival.risk_level})",
+                                   source="arrivals")
+        arrival.placement_request_id = quarantine.request_placements(session, SYSTEM, [wanted])[0].id
+        session.flush()
+    audit.record(session, actor, "create", "arrival", arrival.id, after=audit.snapshot(arrival))
+    return Registered(arrival, True, measures, _name_for(actor, person, name))
+
+
+def _merge(session: Session, actor: Principal, stored: Arrival, *, arrived_at: datetime, phone: str | None,
+           means: str | None, plate: str | None, where: str | None) -> Arrival:
+    """The same arrival again: fill what was missing, note the second checkpoint, keep the earliest time."""
+    seen: list[str] = list(stored.seen_at)
+    before: dict[str, Any] = {"arrived_at": stored.arrived_at, "phone": stored.phone, "means": stored.means,
+                              "plate": stored.plate, "seen_at": seen}
+    after: dict[str, Any] = {"arrived_at": min(stored.arrived_at, arrived_at), "phone": stored.phone or phone,
+                             "means": stored.means or means, "plate": stored.plate or plate,
+                             "seen_at": [*seen, where] if where and where not in seen else seen}
+    if after == before:
+        return stored
+    for key, value in after.items():
+        setattr(stored, key, value)
+    session.flush()
+    old, new = audit.changes(before, after)
+    audit.record(session, actor, "merge", "arrival", stored.id, before=_plain(old), after=_plain(new))
+    return stored
+
+
+def measures_of(arrival: Arrival, protocol: Protocol | None = None) -> Plan | None:
+    if arrival.category is None:
+        return None
+    protocol = protocol or current()
+    rule = protocol.quarantine.get(arrival.category)
+    return None if rule is None else plan(rule, arrival.category, to_local(arrival.arrived_at).date())
+
+
+# ---- reading arrivals -------------------------------------------------------------------------
+
+
+def get_arrival(session: Session, actor: Principal, arrival_id: int) -> Arrival:
+    require(actor, "read_arrivals")
+    arrival = session.get(Arrival, arrival_id)
+    if arrival is None:
+        raise NotFound(NOT_FOUND)
+    check_area(actor, arrival.staying_area_code)
+    return arrival
+
+
+def list_arrivals(session: Session, actor: Principal, *, day: date | None = None, flagged: bool = False,
+                  limit: int = 200) -> list[tuple[Arrival, Person]]:
+    require(actor, "read_arrivals")
+    query = (select(Arrival, Person).join(Person, Person.id == Arrival.person_id)
+             .where(in_jurisdiction(actor, Arrival.staying_area_code)))
+    if day is not None:
+        start, end = day_bounds(day)
+        query = query.where(Arrival.arrived_at >= start, Arrival.arrived_at < end)
+    if flagged:
+        query = query.where(Arrival.origin_known.is_(False))
+    return [(a, p) for a, p in session.execute(query.order_by(Arrival.arrived_at.desc()).limit(limit))]
+
+
+# ---- the village doctor's day -----------------------------------------------------------------
+
+
+@dataclass
+class Task:
+    arrival: Arrival
+    person: Person
+    kind: str
+    label: str = ""
+    done: int = 0  # temperatures taken today (of per_day)
+    wanted: int = 1
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def open(self) -> bool:
+        return self.done < self.wanted
+
+
+def due_on(arrival: Arrival, measures: Plan | None, day: date, per_day: int,
+           done: list[ArrivalWork]) -> list[tuple[str, str, int, int]]:
+    """(kind, label, done, wanted) of everything an arrival is due on `day`, done or not."""
+    found: list[tuple[str, str, int, int]] = []
+    visited = [w for w in done if w.kind == "first_visit"]
+    # Someone sent to centralized quarantine is first visited once home (if their measures bring them home).
+    home = measures is None or measures.setting != "centralized"
+    first = to_local(arrival.arrived_at).date() if home else measures.home_from if measures else None
+    if first is not None and first <= day and (not visited or visited[0].day == day):
+        found.append(("first_visit", "", 1 if visited else 0, 1))
+    if measures is None:
+        return found
+    on_day = [w for w in done if w.day == day]
+    span = measures.home_from, measures.home_to
+    if span[0] is not None and span[1] is not None and span[0] <= day <= span[1]:
+        taken = sum(1 for w in on_day if w.kind == "temperature")
+        found.append(("temperature", "", min(taken, per_day), per_day))
+    tests: list[Due] = [t for t in measures.tests if t.day == day]
+    for test in tests:
+        taken = any(w.kind == "test" and w.detail.get("label") == test.label for w in done)
+        found.append(("test", test.label, int(taken), 1))
+    if measures.release == day:
+        released = any(w.kind == "release" for w in done)
+        found.append(("release", "", int(released), 1))
+    return found
+
+
+def _open_arrivals(session: Session, actor: Principal, day: date) -> list[tuple[Arrival, Person]]:
+    """Arrivals in the actor's jurisdiction that may still be due something on `day`: arrived by its
+    end, and either not yet visited or within the longest home period the edition knows."""
+    protocol = current()
+    longest = max((r.days + r.monitoring_days for r in protocol.quarantine.values()), default=0) + 2
+    _, end = day_bounds(day)
+    visited = select(ArrivalWork.arrival_id).where(ArrivalWork.kind == "first_visit", ArrivalWork.day < day)
+    return [(a, p) for a, p in session.execute(
+        select(Arrival, Person).join(Person, Person.id == Arrival.person_id)
+        .where(in_jurisdiction(actor, Arrival.staying_area_code), Arrival.arrived_at < end,
+               or_(Arrival.arrived_at >= end - timedelta(days=longest), Arrival.id.not_in(visited)))
+        .order_by(Arrival.staying_area_code, Arrival.arrived_at))]
+
+
+def village_day(session: Session, actor: Principal, day: date) -> list[Task]:
+    """Everything the arrivals staying in the actor's villages are due on `day`, open ones first."""
+    require(actor, "arrival_work")
+    rows = _open_arrivals(session, actor, day)
+    work: dict[int, list[ArrivalWork]] = {}
+    if rows:
+        for w in session.scalars(select(ArrivalWork).where(ArrivalWork.arrival_id.in_([a.id for a, _ in rows]))
+                                 .order_by(ArrivalWork.day, ArrivalWork.id)):
+            work.setdefault(w.arrival_id, []).append(w)
+    per_day = current().health_checks.per_day
+    tasks = [Task(arrival, person, kind, label, done, wanted)
+             for arrival, person in rows
+             for kind, label, done, wanted in due_on(arrival, measures_of(arrival), day, per_day,
+                                                     work.get(arrival.id, []))]
+    return sorted(tasks, key=lambda t: (not t.open, t.arrival.staying_area_code, t.person.name))
+
+
+@dataclass
+class Done:
+    work: ArrivalWork
+    alert_id: int | None = None
+
+
+def record_work(session: Session, actor: Principal, *, arrival_id: int, kind: str, day: date | None = None,
+                temperature: float | None = None, label: str | None = None, note: str | None = None) -> Done:
+    """One thing done for an arrival: a visit, a temperature (a fever raises quarantine's alert), a
+    test taken, the release. A reading no living person gives is refused, to be asked again."""
+    require(actor, "arrival_work")
+    arrival = session.get(Arrival, arrival_id)
+    if arrival is None:
+        raise NotFound(NOT_FOUND)
+    check_area(actor, arrival.staying_area_code)
+    day = day or to_local(now()).date()
+    protocol = current()
+    detail: dict[str, Any] = {}
+    if kind == "temperature":
+        low, high = rules_of(protocol).plausible_celsius
+        if temperature is None or not low <= temperature <= high:
+            raise Invalid(f"{temperature if temperature is not None else '?'} °C cannot be a person's temperature "
+                          f"({low:g}–{high:g}): take it again", column="temperature")
+    elif kind == "test":
+        detail["label"] = (label or "").strip()[:12]
+    elif kind == "first_visit":
+        if session.scalar(select(ArrivalWork.id).where(ArrivalWork.arrival_id == arrival.id,
+                                                       ArrivalWork.kind == "first_visit")) is not None:
+            raise Conflict("the first visit is recorded already", column="kind")
+    elif kind != "release":
+        raise Invalid("kind must be first_visit, temperature, test or release", column="kind")
+    if note:
+        detail["note"] = note.strip()[:300]
+    work = ArrivalWork(arrival_id=arrival.id, kind=kind, day=day, temperature=temperature if kind == "temperature"
+                       else None, detail=detail, at=now(), by_id=actor.id or None)
+    session.add(work)
+    session.flush()
+    audit.record(session, actor, "create", "arrival_work", work.id, after=audit.snapshot(work))
+    alert_id = None
+    if kind == "temperature" and temperature is not None and temperature >= protocol.health_checks.fever_celsius:
+        alert = quarantine.fever_at_home(session, actor, person_id=arrival.person_id, temperature=temperature,
+                                         where=arrival.staying_area_code, source=f"arrival {arrival.id}")
+        alert_id = alert.id
+    return Done(work, alert_id)
+
+
+# ---- figures ----------------------------------------------------------------------------------
+
+
+def figures(session: Session, actor: Principal, day: date) -> dict[str, Any]:
+    """Registered on the day and in total by its end, those under a measure that day, and the
+    village's work due and done on it: all inside the actor's jurisdiction (the report's own
+    permission is the command's to check, as for every part's figures)."""
+    start, end = day_bounds(day)
+    mine = in_jurisdiction(actor, Arrival.staying_area_code)
+    today = session.scalar(select(func.count()).where(mine, Arrival.arrived_at >= start, Arrival.arrived_at < end))
+    total = session.scalar(select(func.count()).where(mine, Arrival.arrived_at < end))
+    protocol = current()
+    per_day = protocol.health_checks.per_day
+    longest = max((r.days + r.monitoring_days for r in protocol.quarantine.values()), default=0) + 2
+    recent = list(session.scalars(select(Arrival).where(
+        mine, Arrival.arrived_at < end, Arrival.arrived_at >= end - timedelta(days=longest))))
+    work: dict[int, list[ArrivalWork]] = {}
+    if recent:
+        for w in session.scalars(select(ArrivalWork).where(
+                ArrivalWork.arrival_id.in_([a.id for a in recent]), ArrivalWork.day <= day)):
+            work.setdefault(w.arrival_id, []).append(w)
+    under = 0
+    counted: Counter[str] = Counter()
+    for arrival in recent:
+        measures = measures_of(arrival, protocol)
+        if measures is not None and to_local(arrival.arrived_at).date() <= day <= measures.ends:
+            under += 1
+        for _kind, _label, done, wanted in due_on(arrival, measures, day, per_day, work.get(arrival.id, [])):
+            counted["due"] += wanted
+            counted["done"] += done
+    return {"today": today or 0, "total": total or 0, "under_measures": under,
+            "visits_due": counted["due"], "visits_done": counted["done"]}

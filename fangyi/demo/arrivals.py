@@ -1,0 +1,60 @@
+"""The demo county's arrivals: the command's origin-risk list (as in spring 2022: Shanghai and Jilin
+high, Wuhan medium, Guangdong a province with local cases) and people back from elsewhere staying in
+石滩乡's villages, arrived over the last days before the day the demo is served, so that its village
+doctor has first visits, temperatures and tests to do today. One origin code is unknown (flagged)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fangyi.access import SYSTEM
+from fangyi.arrivals import service
+from fangyi.config import get_settings
+from fangyi.demo.places import SHITAN
+from fangyi.identity import make_id_number
+from fangyi.registry.models import Area
+from fangyi.timeutil import today
+
+RISKS = (("310000", "high"), ("220000", "high"), ("420100", "medium"), ("440000", "local_cases"))
+# Where they came from (medium and local-case origins, a low one, one code no list knows): none is
+# high risk, so that the demo's quarantine queue stays the outbreak's own.
+ORIGINS = ("420106", "420102", "440305", "441900", "430102", "999901")
+SURNAMES = "刘陈王李谭罗彭周肖曾"
+GIVEN = "伟芳敏静强磊军洋勇艳"
+MEANS = ("car", "train", "bus", "flight")
+
+
+@dataclass
+class Planted:
+    risks: int
+    arrivals: int
+
+
+def plant(session: Session, seed: int, count: int) -> Planted:
+    rng = random.Random(f"{seed}:arrivals")
+    for code, level in RISKS:
+        service.save_origin_risk(session, SYSTEM, area_code=code, level=level, valid_from=date(2022, 3, 1),
+                                 valid_to=None)
+    township = session.scalar(select(Area.code).where(Area.name == SHITAN, Area.level == "township"))
+    villages = list(session.scalars(select(Area.code).where(Area.parent_code == township, Area.level == "village")
+                                    .order_by(Area.code)))
+    if not villages:
+        return Planted(len(RISKS), 0)
+    tz, served = get_settings().tz, today()
+    for n in range(count):
+        origin = ORIGINS[n % len(ORIGINS)]
+        days_ago = n % 6  # today back to five days ago: first visits, temperatures, day-1 and day-4 tests
+        arrived = datetime.combine(served - timedelta(days=days_ago), time(8 + rng.randrange(10)), tz)
+        born = date(1960 + rng.randrange(45), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        service.register_arrival(
+            session, SYSTEM, id_number=make_id_number(origin if origin[:2] != "99" else "420106", born, 500 + n,
+                                                      "M" if n % 2 else "F"),
+            name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN), origin=origin, arrived_at=arrived,
+            staying_area_code=rng.choice(villages), phone=f"139{rng.randrange(10**8):08d}",
+            means=rng.choice(MEANS), registered_at="G4京港澳高速衡东出口" if n % 3 else None)
+    return Planted(len(RISKS), count)

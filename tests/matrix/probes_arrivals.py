@@ -1,0 +1,47 @@
+"""Arrivals' routes, API and pages, as the matrix calls them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fangyi.identity import make_id_number
+from fangyi.timeutil import now
+from tests.matrix.probes import Probe, Probes
+from tests.matrix.world import Side, World
+
+API = "/api/v1/arrivals"
+NEWCOMER = make_id_number("420106", date(1992, 3, 4), 90, "F")
+
+
+def arrival(world: World, side: Side) -> dict[str, Any]:
+    return {"arrival_id": side["arrival"].id}
+
+
+def new_arrival(world: World, side: Side) -> dict[str, Any]:
+    return {"id_number": NEWCOMER, "name": "矩阵返乡者", "origin_code": "420106", "arrived_at": now().isoformat(),
+            "staying_area_code": side.village, "means": "train"}
+
+
+def car(world: World, side: Side) -> dict[str, Any]:
+    return {"plate": "湘D99999", "origin_code": "420106", "staying_area_code": side.village,
+            "occupants": f"{NEWCOMER} 矩阵返乡者"}
+
+
+PROBES: Probes = {
+    ("POST", API): Probe(body=new_arrival),
+    ("GET", API): Probe(sided=False),
+    ("GET", f"{API}/day"): Probe(sided=False),
+    ("GET", f"{API}/origin-risks"): Probe(sided=False),
+    ("POST", f"{API}/origin-risks"): Probe(sided=False, body=lambda w, s: {
+        "area_code": "310000", "level": "high", "valid_from": "2022-03-28"}),
+    ("GET", f"{API}/{{arrival_id}}"): Probe(path=arrival),
+    ("POST", f"{API}/{{arrival_id}}/work"): Probe(path=arrival, body=lambda w, s: {
+        "kind": "temperature", "temperature": 36.5}),
+    ("GET", "/arrivals/day"): Probe(sided=False),
+    ("POST", "/arrivals/{arrival_id}/work"): Probe(path=arrival, form=lambda w, s: {
+        "kind": "temperature", "temperature": "36.6"}),
+    ("GET", "/arrivals"): Probe(sided=False),
+    ("GET", "/arrivals/checkpoint"): Probe(sided=False),
+    ("POST", "/arrivals/checkpoint"): Probe(form=car),
+}
