@@ -69,6 +69,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "report.note.workforce": ("未按时点重建，为现状", "Not rebuilt: as the records stand now"),
     "report.note.zones": ("未按时点重建，为现状", "Not rebuilt: as the records stand now"),
     "report.note.risk_areas": ("未按时点重建，为现状", "Not rebuilt: as the records stand now"),
+    "report.note.arrivals": ("未按时点重建，为现状", "Not rebuilt: as the records stand now"),
     "report.more": ("展开其余指标", "More figures"),
     "nav.dashboard": ("指挥看板", "Dashboard"),
     "dash.title": ("指挥看板", "Command dashboard"),
