@@ -203,46 +203,73 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
     protocol = current()
     person = _person(session, actor, id_number, name, staying)
     stored = _same(session, person.id, arrived_at, rules_of(protocol).same_arrival_hours)
+    known = _in_county(session, code) or (len(code) == 6 and origin_known(code))
+    level = risk_level(session, code, to_local(arrived_at).date(), protocol)
     if stored is not None:
         check_area(actor, stored.staying_area_code)
-        return Registered(_merge(session, actor, stored, arrived_at=arrived_at, phone=phone, means=means,
-                                 plate=plate, where=where), False, measures_of(stored),
-                          _name_for(actor, person, name))
-    known = _in_county(session, code) or (len(code) == 6 and origin_known(code))
+        # Two checkpoints naming different origins: the stricter origin holds, with its measures.
+        graver = (code, known, level) if _stricter(level, stored.risk_level) else None
+        merged = _merge(session, actor, stored, arrived_at=arrived_at, phone=phone, means=means, plate=plate,
+                        where=where, origin=graver, protocol=protocol)
+        return Registered(merged, False, measures_of(merged), _name_for(actor, person, name))
     arrival = Arrival(person_id=person.id, origin_code=code, origin_known=known, arrived_at=arrived_at,
                       means=means, plate=plate, phone=phone, staying_area_code=staying, registered_at_code=where,
                       seen_at=[where] if where else [], edition=protocol.edition, registered_by_id=actor.id or None,
                       import_id=import_id)
-    arrival.risk_level = risk_level(session, code, to_local(arrived_at).date(), protocol)
-    arrival.category = rules_of(protocol).measures.get(arrival.risk_level or "")
+    arrival.risk_level = level
+    arrival.category = rules_of(protocol).measures.get(level or "")
     session.add(arrival)
     session.flush()
-    measures = measures_of(arrival)
-    if measures is not None and measures.setting == "centralized":
-        # The rule, not the officer, sends them: the request is Fangyi's, after this actor's checks.
-        wanted = quarantine.Wanted(person_id=person.id, category=arrival.category or "", last_exposure=arrived_at,
-                                   reason=f"arrival from {origin_name(code)} ({arrival.risk_level})",
-                                   source="arrivals")
-        arrival.placement_request_id = quarantine.request_placements(session, SYSTEM, [wanted])[0].id
-        session.flush()
+    _request_placement(session, arrival)
     audit.record(session, actor, "create", "arrival", arrival.id, after=audit.snapshot(arrival))
-    return Registered(arrival, True, measures, _name_for(actor, person, name))
+    return Registered(arrival, True, measures_of(arrival), _name_for(actor, person, name))
+
+
+def _stricter(level: str | None, than: str | None) -> bool:
+    """Whether an origin's level asks more than another's (no level asks least)."""
+    rank = {name: n for n, name in enumerate(ORIGIN_LEVELS)}
+    return level is not None and rank[level] < rank.get(than or "", len(ORIGIN_LEVELS))
+
+
+def _request_placement(session: Session, arrival: Arrival) -> None:
+    """A centralized measure's placement request, once an arrival's."""
+    measures = measures_of(arrival)
+    if measures is None or measures.setting != "centralized" or arrival.placement_request_id is not None:
+        return
+    # The rule, not the officer, sends them: the request is Fangyi's, after this actor's checks.
+    wanted = quarantine.Wanted(person_id=arrival.person_id, category=arrival.category or "",
+                               last_exposure=arrival.arrived_at,
+                               reason=f"arrival from {origin_name(arrival.origin_code)} ({arrival.risk_level})",
+                               source="arrivals")
+    arrival.placement_request_id = quarantine.request_placements(session, SYSTEM, [wanted])[0].id
+    session.flush()
 
 
 def _merge(session: Session, actor: Principal, stored: Arrival, *, arrived_at: datetime, phone: str | None,
-           means: str | None, plate: str | None, where: str | None) -> Arrival:
-    """The same arrival again: fill what was missing, note the second checkpoint, keep the earliest time."""
+           means: str | None, plate: str | None, where: str | None, origin: tuple[str, bool, str | None] | None,
+           protocol: Protocol) -> Arrival:
+    """The same arrival again: fill what was missing, note the second checkpoint, keep the earliest
+    time; a stricter origin (code, known, level) replaces the stored one, and its measures hold."""
     seen: list[str] = list(stored.seen_at)
     before: dict[str, Any] = {"arrived_at": stored.arrived_at, "phone": stored.phone, "means": stored.means,
-                              "plate": stored.plate, "seen_at": seen}
+                              "plate": stored.plate, "seen_at": seen, "origin_code": stored.origin_code,
+                              "origin_known": stored.origin_known, "risk_level": stored.risk_level,
+                              "category": stored.category}
     after: dict[str, Any] = {"arrived_at": min(stored.arrived_at, arrived_at), "phone": stored.phone or phone,
                              "means": stored.means or means, "plate": stored.plate or plate,
                              "seen_at": [*seen, where] if where and where not in seen else seen}
+    if origin is not None:
+        code, known, level = origin
+        after |= {"origin_code": code, "origin_known": known, "risk_level": level,
+                  "category": rules_of(protocol).measures.get(level or "")}
+    else:
+        after |= {key: before[key] for key in ("origin_code", "origin_known", "risk_level", "category")}
     if after == before:
         return stored
     for key, value in after.items():
         setattr(stored, key, value)
     session.flush()
+    _request_placement(session, stored)
     old, new = audit.changes(before, after)
     audit.record(session, actor, "merge", "arrival", stored.id, before=_plain(old), after=_plain(new))
     return stored

@@ -52,6 +52,7 @@ class Context:
     # transaction holds the import whole); and whether this pass only checks (strict's first).
     commit: Callable[[], None] | None = None
     checking: bool = False
+    strict: bool = False  # a refused row stops the writing (the caller then says what was loaded)
 
     @property
     def county_wide(self) -> bool:

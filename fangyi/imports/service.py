@@ -312,7 +312,8 @@ def _rows(
 
     handler: Handler | None = None
     try:
-        context = Context(session, actor, run.id, get_settings().tz, table.present, commit=commit, checking=checking)
+        context = Context(session, actor, run.id, get_settings().tz, table.present, commit=commit, checking=checking,
+                          strict=strict)
         handler = handler_type(context)
         total = 0
         for line, values in table.rows:

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from fangyi.arrivals import service
+from fangyi.audit.models import AuditEntry
 from fangyi.quarantine.models import PlacementRequest
 from tests.arrivals.world import SHANGHAI_PUDONG, WUHAN_WUCHANG, local, number
 from tests.conftest import SHIJIN
@@ -107,3 +108,23 @@ def test_a_province_with_local_cases_asks_for_two_tests(db, cast):
     done = _arrive(db, cast["checkpoint"], local(2022, 4, 2, 10), origin="440300")
     # Within 24 h: by day 1 (3 April); within 7 days: by day 7 (9 April).
     assert [(t.day, t.label) for t in done.measures.tests] == [(date(2022, 4, 3), "h24"), (date(2022, 4, 9), "h168")]
+
+
+def test_a_second_checkpoint_naming_a_graver_origin_brings_its_measures(db, cast):
+    """The same person seen at two checkpoints two hours apart, first said to come from Wuhan
+    (medium), then from Shanghai (high): one arrival, from Shanghai, with a placement request; the
+    change audited. A milder origin the second time changes nothing."""
+    _list(db, cast["command_office"])
+    first = _arrive(db, cast["checkpoint"], local(2022, 4, 2, 10))
+    assert (first.arrival.risk_level, first.arrival.placement_request_id) == ("medium", None)
+    graver = _arrive(db, cast["checkpoint"], local(2022, 4, 2, 12), origin=SHANGHAI_PUDONG)
+    assert not graver.new and graver.arrival.id == first.arrival.id
+    assert (graver.arrival.origin_code, graver.arrival.risk_level) == (SHANGHAI_PUDONG, "high")
+    request = db.get(PlacementRequest, graver.arrival.placement_request_id)
+    assert (request.person_id, request.category) == (first.arrival.person_id, "arrival_high_risk")
+    assert graver.measures is not None and graver.measures.setting == "centralized"
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "merge")).one()
+    assert entry.before["risk_level"] == "medium" and entry.after["risk_level"] == "high"
+    milder = _arrive(db, cast["checkpoint"], local(2022, 4, 2, 13))
+    assert (milder.arrival.origin_code, milder.arrival.risk_level) == (SHANGHAI_PUDONG, "high")
+    assert len(db.scalars(select(PlacementRequest)).all()) == 1

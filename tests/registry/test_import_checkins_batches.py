@@ -19,7 +19,14 @@ from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 from fangyi.imports.service import run_import
 from fangyi.registry.imports.load import DIFFERENT_OUT, Checkins
-from fangyi.registry.imports.writer import CONFLICTING, CREATE_FIRST_OUT, CREATE_STAGE, DIFFERING, WRITE_STAGED
+from fangyi.registry.imports.writer import (
+    CONFLICTING,
+    CREATE_FIRST_OUT,
+    CREATE_STAGE,
+    DIFFERING,
+    LEFT_ALONE,
+    WRITE_STAGED,
+)
 from fangyi.registry.models import Area, Checkin
 from tests.conftest import Cast, add_areas
 from tests.registry.data.make import add_people, add_venues, csv_bytes, id_number
@@ -68,6 +75,8 @@ def test_a_batch_that_wrote_fewer_rows_seeks_its_stays_by_the_unique_key(db: Ses
     if not sqlite:
         # The batch's write: the stays it left alone are sought, never the table scanned.
         plan = plans(db, WRITE_STAGED.replace("%s", "1"))
+        assert "Seq Scan on checkins" not in plan, plan
+        plan = plans(db, LEFT_ALONE.replace("%s", "ARRAY[1, 2]::bigint[]"))
         assert "Index Scan using uq_checkins_stay on checkins c" in plan, plan
         assert "Seq Scan on checkins" not in plan, plan
 

@@ -225,6 +225,9 @@ class Checkins(Handler):
             return []
         if self.writer is not None:
             self._receive()  # the batch before, written meanwhile
+            if self.late and self.ctx.strict:
+                self.stop_writing()  # strict stops at a refused row: the batch read since is not sent
+                return []
             self.writer.send(batch)
             self.sent = len(batch)
             return []

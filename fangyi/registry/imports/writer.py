@@ -59,19 +59,24 @@ UPSERT = (
 )
 # PostgreSQL: a staged batch written, one row per stay (the first giving a check-out preferred:
 # PostgreSQL refuses to update a row twice in a statement) in the unique index's order; then how
-# many rows it wrote and the lines refused. A staged row is checked against its stay's row as
-# written (matched by hashing, not a seek a row); only a stay left as it was, a few of a real
-# file's batch, is looked up (the statement's snapshot holds it as it stays).
+# many rows it wrote, the lines refused among the stays it wrote (each staged row matched to its
+# stay's row as written, by hashing, not a seek a row), and the lines giving a check-out whose stay
+# it left alone: a few of a real file's batch, looked up by LEFT_ALONE in a statement of their
+# own, whose snapshot holds a stay another writer committed while this one ran.
 WRITE_STAGED = (
     "WITH written AS (INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) "
     f"SELECT DISTINCT ON (person_id, venue_id, in_at) person_id, venue_id, in_at, out_at, %s FROM {STAGE} "
     f"ORDER BY person_id, venue_id, in_at, out_at IS NULL, line {UPSERT} "
     "RETURNING person_id, venue_id, in_at, out_at) "
     "SELECT (SELECT count(*) FROM written), "
-    f"ARRAY(SELECT s.line FROM {STAGE} s LEFT JOIN written w "
+    f"ARRAY(SELECT s.line FROM {STAGE} s JOIN written w "
     "ON w.person_id = s.person_id AND w.venue_id = s.venue_id AND w.in_at = s.in_at "
-    f"WHERE s.out_at IS NOT NULL AND s.out_at IS DISTINCT FROM COALESCE(w.out_at, {STORED_OUT}) ORDER BY s.line)"
+    "WHERE s.out_at IS NOT NULL AND s.out_at IS DISTINCT FROM w.out_at ORDER BY s.line), "
+    f"ARRAY(SELECT s.line FROM {STAGE} s WHERE s.out_at IS NOT NULL AND NOT EXISTS (SELECT FROM written w "
+    "WHERE w.person_id = s.person_id AND w.venue_id = s.venue_id AND w.in_at = s.in_at))"
 )
+LEFT_ALONE = (f"SELECT s.line FROM {STAGE} s WHERE s.line = ANY(%s) AND s.out_at IS DISTINCT FROM {STORED_OUT} "
+              "ORDER BY s.line")
 INSERT_SQLITE = ("INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) VALUES (?, ?, ?, ?, ?) "
                  + UPSERT)
 
@@ -108,9 +113,12 @@ def _executemany(cursor: Any, rows: list[Staged], import_id: int) -> Result:
 
 def _copy(cursor: Any, rows: list[Staged], import_id: int) -> Result:
     stage(cursor, rows, postgres=True)
-    written, refused = cursor.execute(WRITE_STAGED, (import_id,)).fetchone()
+    written, refused, left_alone = cursor.execute(WRITE_STAGED, (import_id,)).fetchone()
+    refused = list(refused)
+    if left_alone:
+        refused = sorted(refused + [line for (line,) in cursor.execute(LEFT_ALONE, (list(left_alone),))])
     clear(cursor, postgres=True)
-    return int(written), list(refused)
+    return int(written), refused
 
 
 def stage(cursor: Any, rows: list[Staged], *, postgres: bool) -> None:
