@@ -184,7 +184,12 @@ class Writer:
         self.in_flight = 0
 
     def send(self, rows: list[Staged]) -> None:
-        self.pipe.send(rows)
+        try:
+            self.pipe.send(rows)
+        except OSError:  # the process is gone: what it said, if anything, is the reason
+            self.in_flight += 1
+            self._answer()
+            raise WriterFailed("the check-ins' writer process stopped") from None
         self.in_flight += 1
 
     def receive(self) -> Result:
@@ -212,7 +217,7 @@ class Writer:
     def _answer(self) -> Any:
         try:
             kind, value = self.pipe.recv()
-        except EOFError:
+        except (EOFError, OSError):
             raise WriterFailed("the check-ins' writer process stopped") from None
         if kind == "error":
             raise WriterFailed(value)
@@ -253,6 +258,12 @@ def serve(pipe: Connection) -> None:
     committed = monotonic()
     try:
         while True:
+            # Waiting for a batch while holding SQLite's lock (the import may be reading a long run
+            # of refused rows): commit when the interval is up, so that the web can write meanwhile.
+            if began and not pipe.poll(max(0.0, commit_seconds - (monotonic() - committed))):
+                driver.commit() if postgres else driver.execute("COMMIT")
+                began = False
+                committed = monotonic()
             try:
                 rows = pipe.recv()
             except EOFError:
