@@ -10,6 +10,7 @@ origin_risks: `area_code, level, from, to?`, keyed by (area_code, from).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from fangyi.arrivals import service
@@ -44,24 +45,11 @@ class ArrivalRows(Handler):
         staying = row["staying_area_code"]
         if not self.ctx.county_wide and (why := self.ctx.outside(staying)) is not None:
             return Problem(line, "staying_area_code", why)
-        try:
-            with self.ctx.session.begin_nested():
-                registered = service.register_arrival(
-                    self.ctx.session, self.ctx.actor, id_number=row["id_number"], name=row["name"],
-                    origin=row["origin_code"], arrived_at=arrived_at, staying_area_code=staying,
-                    phone=row["phone"] or None, means=row["means"] or None, plate=row["plate"] or None,
-                    registered_at=row["registered_at_code"] or None, import_id=self.ctx.import_id)
-                if self.dry:
-                    raise _DryRun
-        except _DryRun:
-            return None
-        except DomainError as exc:
-            return Problem(line, _column(exc, "id_number"), exc.detail)
-        if registered.new:
-            self.loaded += 1
-        else:
-            self.unchanged += 1
-        return None
+        return _through_service(self, line, "id_number", lambda: service.register_arrival(
+            self.ctx.session, self.ctx.actor, id_number=row["id_number"], name=row["name"],
+            origin=row["origin_code"], arrived_at=arrived_at, staying_area_code=staying,
+            phone=row["phone"] or None, means=row["means"] or None, plate=row["plate"] or None,
+            registered_at=row["registered_at_code"] or None, import_id=self.ctx.import_id).new)
 
     def flush(self) -> list[Problem]:
         return []
@@ -69,6 +57,25 @@ class ArrivalRows(Handler):
 
 class _DryRun(Exception):
     """Undoes a row checked in full during a strict import's checking pass."""
+
+
+def _through_service(handler: Handler, line: int, column: str, write: Callable[[], bool]) -> Problem | None:
+    """One row written by the part's service in a savepoint (undone when the handler only checks);
+    `write` says whether it added or changed a record, the service's refusal is the row's problem."""
+    try:
+        with handler.ctx.session.begin_nested():
+            changed = write()
+            if handler.dry:
+                raise _DryRun
+    except _DryRun:
+        return None
+    except DomainError as exc:
+        return Problem(line, _column(exc, column), exc.detail)
+    if changed:
+        handler.loaded += 1
+    else:
+        handler.unchanged += 1
+    return None
 
 
 class OriginRiskRows(Handler):
@@ -88,29 +95,17 @@ class OriginRiskRows(Handler):
                 dates[column] = date.fromisoformat(row[column]) if row[column] else None
             except ValueError:
                 return Problem(line, column, f"{column} {row[column]!r} is not a date (YYYY-MM-DD)")
-        if dates["from"] is None:
+        valid_from = dates["from"]
+        if valid_from is None:
             return Problem(line, "from", "from is required")
         key = (row["area_code"], row["from"])
         if (first := self.seen.get(key)) is not None:
             return Problem(line, "area_code", f"area {row['area_code']} from {row['from']} appears already on line "
                                               f"{first}")
         self.seen[key] = line
-        try:
-            with self.ctx.session.begin_nested():
-                _, changed = service.save_origin_risk(
-                    self.ctx.session, self.ctx.actor, area_code=row["area_code"], level=row["level"],
-                    valid_from=dates["from"], valid_to=dates["to"], import_id=self.ctx.import_id)
-                if self.dry:
-                    raise _DryRun
-        except _DryRun:
-            return None
-        except DomainError as exc:
-            return Problem(line, _column(exc, "area_code"), exc.detail)
-        if changed:
-            self.loaded += 1
-        else:
-            self.unchanged += 1
-        return None
+        return _through_service(self, line, "area_code", lambda: service.save_origin_risk(
+            self.ctx.session, self.ctx.actor, area_code=row["area_code"], level=row["level"],
+            valid_from=valid_from, valid_to=dates["to"], import_id=self.ctx.import_id)[1])
 
     def flush(self) -> list[Problem]:
         return []
