@@ -41,6 +41,7 @@ from fangyi.registry.imports.writer import (
     FIRST_OUT,
     GIVE_WAY_SECONDS,
     KEEP_FIRST_OUT,
+    PG_WORK_MEM,
     Staged,
     Writer,
     clear,
@@ -261,6 +262,7 @@ class Checkins(Handler):
             write_first(self.ctx.session)
         driver: Any = self.ctx.session.connection().connection.driver_connection
         if self.postgres:
+            driver.execute(PG_WORK_MEM)
             if self.ctx.commit is not None:
                 # A batch lost in a crash is loaded again by the re-run: no need to wait for the disk.
                 driver.execute("SET LOCAL synchronous_commit = off")

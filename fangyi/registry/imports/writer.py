@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from operator import itemgetter
 from time import monotonic, sleep
@@ -31,6 +32,9 @@ Target = tuple[bool, str]  # PostgreSQL? and its connection string, or SQLite's 
 Result = tuple[int, list[int]]  # rows written, lines refused
 
 STAY = itemgetter(0, 1, 2)  # person, venue, check-in time: what makes a stay one
+# SQLite: a batch is written a part at a time, and the writer may commit between parts, so that a
+# web request waiting for the one write lock waits for a part (a fraction of a second), not a batch.
+PART = 10_000
 # After a commit, long enough for a web writer waiting on SQLite's lock (it polls every few ms) to take it.
 GIVE_WAY_SECONDS = 0.05
 STAGE = "fangyi_checkin_stage"  # a batch's rows with their lines (temporary, the connection's own)
@@ -80,32 +84,44 @@ WRITE_STAGED = (
 )
 LEFT_ALONE = (f"SELECT s.line FROM {STAGE} s WHERE s.line = ANY(%s) AND s.out_at IS DISTINCT FROM {STORED_OUT} "
               "ORDER BY s.line")
+# PostgreSQL: a batch's sort (one row per stay) and its hash of the rows written in memory, not
+# spilled to files (the default 4 MB holds about 20,000 staged rows).
+PG_WORK_MEM = "SET LOCAL work_mem = '64MB'"
 INSERT_SQLITE = ("INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) VALUES (?, ?, ?, ?, ?) "
                  + UPSERT)
 
 
-def write(driver: Any, postgres: bool, rows: list[Staged], import_id: int) -> Result:
-    """Store a batch on the driver connection, in its current transaction."""
+def write(driver: Any, postgres: bool, rows: list[Staged], import_id: int,
+          between: Callable[[], None] | None = None) -> Result:
+    """Store a batch on the driver connection, in its current transaction. On SQLite, ``between``
+    is called between the batch's parts (it may commit, and begin again, to let others write)."""
     cursor = driver.cursor()
     try:
-        return _copy(cursor, rows, import_id) if postgres else _executemany(cursor, rows, import_id)
+        return _copy(cursor, rows, import_id) if postgres else _executemany(cursor, rows, import_id, between)
     finally:
         cursor.close()
 
 
-def _executemany(cursor: Any, rows: list[Staged], import_id: int) -> Result:
+def _executemany(cursor: Any, rows: list[Staged], import_id: int, between: Callable[[], None] | None) -> Result:
     unique, dropped = one_per_stay(rows)
     unique.sort(key=STAY)  # in the unique index's order: each batch touches its pages once
-    (last_id,) = cursor.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()
-    cursor.executemany(INSERT_SQLITE, [(*row[:4], import_id) for row in unique])
-    written = int(cursor.rowcount)
-    # Only a stay this batch did not insert can keep another check-out than its row's: the
-    # batch's new rows are those past the last id (one writer holds SQLite), so the rest, a few
-    # rows of a real file, are looked up, not the whole batch.
+    written = 0
     undecided = [row for row in dropped if row[3] is not None]
-    if written < len(unique):
-        inserted = set(cursor.execute("SELECT person_id, venue_id, in_at FROM checkins WHERE id > ?", (last_id,)))
-        undecided += [row for row in unique if row[3] is not None and STAY(row) not in inserted]
+    for start in range(0, len(unique), PART):
+        if start and between is not None:
+            between()
+        part = unique[start : start + PART]
+        (last_id,) = cursor.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()
+        cursor.executemany(INSERT_SQLITE, ((*row[:4], import_id) for row in part))
+        count = int(cursor.rowcount)
+        written += count
+        # Only a stay this part did not insert can keep another check-out than its row's: the
+        # part's new rows are those past the last id (one writer holds SQLite), so the rest, a few
+        # rows of a real file, are looked up, not the whole part.
+        if count < len(part):
+            inserted = set(cursor.execute("SELECT person_id, venue_id, in_at FROM checkins WHERE id > ?",
+                                          (last_id,)))
+            undecided += [row for row in part if row[3] is not None and STAY(row) not in inserted]
     if not undecided:
         return written, []
     stage(cursor, undecided, postgres=False)
@@ -252,10 +268,23 @@ def serve(pipe: Connection) -> None:
 
     postgres, where = target
     driver = connect(postgres, where)
-    if not postgres:
+    if postgres:
+        driver.execute(PG_WORK_MEM.replace("LOCAL ", ""))  # the connection is the import's own
+        driver.commit()
+    else:
         driver.execute(f"PRAGMA cache_size = -{cache_kib}")
     began = False
     committed = monotonic()
+
+    def give_way() -> None:
+        """Between a batch's parts on SQLite: commit when the interval is up, and begin again."""
+        nonlocal committed
+        if monotonic() - committed >= commit_seconds:
+            driver.execute("COMMIT")
+            sleep(GIVE_WAY_SECONDS)
+            driver.execute("BEGIN IMMEDIATE")
+            committed = monotonic()
+
     try:
         while True:
             # Waiting for a batch while holding SQLite's lock (the import may be reading a long run
@@ -264,6 +293,7 @@ def serve(pipe: Connection) -> None:
                 driver.commit() if postgres else driver.execute("COMMIT")
                 began = False
                 committed = monotonic()
+            rows = None  # the last batch let go before the next arrives: one in memory, not two
             try:
                 rows = pipe.recv()
             except EOFError:
@@ -281,7 +311,7 @@ def serve(pipe: Connection) -> None:
                 else:
                     driver.execute("BEGIN IMMEDIATE")  # waiting its turn among SQLite's writers
                 began = True
-            pipe.send(("ok", write(driver, postgres, rows, import_id)))
+            pipe.send(("ok", write(driver, postgres, rows, import_id, None if postgres else give_way)))
             if monotonic() - committed >= commit_seconds:
                 driver.commit() if postgres else driver.execute("COMMIT")
                 began = False
