@@ -3,9 +3,11 @@
 The demo's last day (the build day by default) is day 4 of the outbreak. On day 1 a resident of
 石滩乡石金村小泉屋组, back from 上海, is confirmed; the county seat has its quarantine hotels ready,
 the commander approves the zones proposed around the case, the tracer confirms the close contacts
-and they are placed that night; 石滩乡's first mass screening round runs on day 2. On day 3 a close
+and they are placed that night, the last of them by half past one; 石滩乡's first mass screening
+round runs on day 2, its tubes boxed and tested (tubes.py), one box stalled at the lab. On day 3 a close
 contact sharing the case's home turns positive in quarantine; on day 4 (today) another close contact,
-the second round starts and the new contacts wait in the tracer's queue. Each day is written at its
+the second round starts (its tubes swabbed up to the build's hour) and the new contacts wait in the
+tracer's queue. Each day is written at its
 own hour (``placed_at``), in the order it happened, and the command office closes days 1-3 on their
 evenings, so every record and every closed report sits on one clock.
 """
