@@ -368,7 +368,7 @@ def chains_figure(found: list[Any], words: dict[str, str]) -> dict[str, Any] | N
                          "hovertemplate": "%{text}<br>%{x}<extra></extra>",
                          "marker": {"size": 9 if labels else 6, "color": colour}})
     return {"data": data, "layout": {
-        "height": min(900, 120 + 22 * row), "margin": {"l": 110, "r": 10, "t": 10, "b": 40},
+        "height": min(900, 120 + 22 * row), "margin": {"l": 150, "r": 10, "t": 10, "b": 40},
         "legend": {"orientation": "h"}, "showlegend": True,
         "xaxis": {"type": "date", "tickformat": "%m-%d", "hoverformat": "%m-%d %H:%M"},
         "yaxis": {"tickvals": [v for v, _ in ticks], "ticktext": [t for _, t in ticks], "zeroline": False,
