@@ -277,7 +277,7 @@ def test_the_view_shows_chains_and_clusters_with_their_setting(db: Session) -> N
     add_areas(db)
     first = _linked(db, 1, 50, household="H-1")
     second = _linked(db, 2, 30, first, household="H-1")
-    _linked(db, 3, 20, second, household="H-1")
+    third = _linked(db, 3, 20, second, household="H-1")
     other = _linked(db, 4, 40, area=CHENGGUAN)
     _linked(db, 5, 10, other, area=CHENGGUAN)
     _linked(db, 6, 5)
@@ -286,7 +286,8 @@ def test_the_view_shows_chains_and_clusters_with_their_setting(db: Session) -> N
     assert table == [("L-1", 3, "dash.setting.household 2"), ("L-4", 2, "")]
     assert seen["sporadic"] == 1
     cluster = seen["clusters"][0][0]
-    assert (cluster.first_onset, cluster.last_onset) == (first.onset_date, (now() - timedelta(hours=21)).date())
+    assert (cluster.first_onset, cluster.last_onset) == (first.onset_date, third.onset_date)
+    assert first.onset_date is not None and third.onset_date is not None and first.onset_date < third.onset_date
     import json
 
     figure = json.loads(seen["chains"])
