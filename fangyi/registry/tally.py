@@ -7,10 +7,12 @@ per database and table, an anchor id and the number of rows up to it, and counts
 above the anchor, a range of the primary key.
 
 The anchor stays SLACK ids behind the newest row it has seen. PostgreSQL hands out ids when rows
-are inserted, not when they commit, so a writer's batch may commit after a later one: a row whose
-id lay more than SLACK below the newest when it was counted, and whose transaction had not
-committed then, would be missed until the process starts again (an import commits its batches of
-10,000 within seconds; SLACK is 20,000). SQLite gives ids in commit order (one writer at a time).
+are inserted, not when they commit, so a writer's rows may commit after a later writer's: a row
+below the anchor whose transaction had not committed when the anchor was set would be missed until
+the process starts again (an import's writer holds some hundred thousand rows uncommitted for a
+few seconds). So on PostgreSQL an anchor is set only when the snapshot shows no transaction in
+progress: any that begins after takes ids above every committed row, hence above the anchor.
+SQLite gives ids in commit order (one writer at a time).
 Before use the anchor row is read again by its id: if it is gone or changed (a rolled-back
 transaction, a table emptied), everything is counted afresh.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 SLACK = 20_000
@@ -62,7 +64,7 @@ def rows(session: Session, model: Any, marks: tuple[Any, ...]) -> int:
         # Counted afresh: a plain count(*) (the smallest index, no range), then anchored below the top.
         total = int(session.scalar(select(func.count()).select_from(model)) or 0)
         top = session.scalar(select(func.max(model.id)))
-        if top is None:
+        if top is None or not _settled(session):
             return total
         anchor = session.scalar(select(func.max(model.id)).where(model.id <= int(top) - SLACK))
         if anchor is not None:
@@ -72,7 +74,7 @@ def rows(session: Session, model: Any, marks: tuple[Any, ...]) -> int:
     above, top = session.execute(select(func.count(), func.max(model.id)).select_from(model)
                                  .where(model.id > kept.anchor)).one()
     total = kept.below + int(above)
-    if top is not None and int(top) - kept.anchor > 2 * SLACK:
+    if top is not None and int(top) - kept.anchor > 2 * SLACK and _settled(session):
         # The new anchor is a row (ids may skip), SLACK ids or more behind the newest.
         anchor = session.scalar(select(func.max(model.id)).where(model.id > kept.anchor,
                                                                   model.id <= int(top) - SLACK))
@@ -81,6 +83,14 @@ def rows(session: Session, model: Any, marks: tuple[Any, ...]) -> int:
                 model.id > kept.anchor, model.id <= int(anchor)))
             _keep(key, _Kept(int(anchor), kept.below + int(between or 0), _mark(session, model, marks, int(anchor))))
     return total
+
+
+def _settled(session: Session) -> bool:
+    """Whether every row with an id yet handed out is committed or rolled back: always on SQLite;
+    on PostgreSQL when no transaction is in progress (an anchor set then misses none)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return not session.scalar(text("SELECT EXISTS (SELECT FROM pg_snapshot_xip(pg_current_snapshot()))"))
 
 
 def _keep(key: tuple[str, str], kept: _Kept) -> None:
