@@ -92,13 +92,14 @@ def stage_rows(con: Any, rows: Sequence[tuple[int, int, int, int | None, int]]) 
         Path(name).unlink(missing_ok=True)
 
 
-def append(con: Any, path: str | Path, tz: ZoneInfo) -> Written:
+def append(con: Any, path: str | Path, tz: ZoneInfo, *, write: bool = True) -> Written:
     """The staged stays into the log at `path`: each partition they touch is read, merged with them
     and written again, so that a stay is in the log once. As in the table, the first check-out
     recorded for a stay holds: a stay without one is given the first the rows bring, and a row
     bringing a different one is refused (its line returned)."""
     root = Path(path)
-    root.mkdir(parents=True, exist_ok=True)
+    if write:
+        root.mkdir(parents=True, exist_ok=True)
     con.execute(f"CREATE OR REPLACE TEMP TABLE log_new AS SELECT *, {day_sql('in_at', tz)} AS day, "
                 f"CAST(venue_id % {BUCKETS} AS INTEGER) AS bucket FROM {STAGE}")
     touched = con.execute("SELECT DISTINCT day, bucket FROM log_new ORDER BY 1, 2").fetchall()
@@ -130,7 +131,7 @@ def append(con: Any, path: str | Path, tz: ZoneInfo) -> Written:
         SELECT COUNT(*) FILTER (WHERE fresh OR filled) FROM log_kept""").fetchone()
     loaded = int(changed[0]) if changed else 0
     total = int(con.execute("SELECT COUNT(*) FROM log_new").fetchone()[0])
-    if touched:
+    if touched and write:
         scratch = root / f".writing-{uuid.uuid4().hex}"
         con.execute(f"COPY (SELECT person_id, venue_id, in_at, out_at, day, bucket FROM log_kept "
                     f"ORDER BY day, bucket, venue_id, in_at) TO {_quoted(str(scratch))} "

@@ -63,15 +63,16 @@ def run_duckdb(tables: dict[str, Path], log: str | Path, rules: Rules, out: Path
     return result
 
 
-def spark_session(master: str = "local[2]", app: str = "fangyi-trace-batch") -> Any:
+def spark_session(master: str = "local[2]", app: str = "fangyi-trace-batch", partitions: int = 8) -> Any:
     """A SparkSession (pyspark: the `fangyi[spark]` extra, and Java). Its SQL session is kept in
-    UTC: epoch seconds are converted to local time explicitly (dialect.py)."""
+    UTC: epoch seconds are converted to local time explicitly (dialect.py). `partitions`: of each
+    shuffle (a cluster wants a few per core; a small test world one or two)."""
     from pyspark.sql import SparkSession
 
     session = (SparkSession.builder.master(master).appName(app)
                .config("spark.ui.enabled", "false")
                .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", "8")
+               .config("spark.sql.shuffle.partitions", str(int(partitions)))
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     return session

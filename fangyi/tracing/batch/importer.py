@@ -153,14 +153,15 @@ class Contacts(Handler):
                     Contact.case_id == case_id, Contact.person_id.in_(persons)).order_by(Contact.id)):
                 stored.setdefault((contact.case_id, contact.person_id), contact)
         for row in self.batch:
-            contact = stored.get((row.case_id, row.person_id))
+            held = stored.get((row.case_id, row.person_id))
             first, last = from_epoch(row.first), from_epoch(row.last)
-            if contact is None:
+            if held is None:
                 session.add(Contact(case_id=row.case_id, person_id=row.person_id, degree=row.degree,
                                     first_exposure=first, last_exposure=last, reasons=row.reasons, via=row.via,
                                     status="derived", created_at=self.at, derived_at=self.at, stale=False))
                 self.loaded += 1
                 continue
+            contact = held
             same = (contact.degree == row.degree and int(contact.first_exposure.timestamp()) == row.first
                     and int(contact.last_exposure.timestamp()) == row.last and contact.reasons == row.reasons
                     and list(contact.via) == row.via and not contact.stale)

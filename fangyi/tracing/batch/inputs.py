@@ -68,14 +68,14 @@ def gather(session: Session, case_nos: Sequence[tuple[int, str]], protocol: Prot
     cases: list[Case] = []
     seen: set[str] = set()
     for line, number in case_nos:
-        case = found.get(number)
-        if case is None:
+        wanted_case = found.get(number)
+        if wanted_case is None:
             problems.append((line, number, f"no case {number}"))
-        elif case.ruled_out_at is not None:
+        elif wanted_case.ruled_out_at is not None:
             problems.append((line, number, f"case {number} was ruled out: its contacts are not derived again"))
         elif number not in seen:
             seen.add(number)
-            cases.append(case)
+            cases.append(wanted_case)
     ids = [case.id for case in cases]
     case_rows = []
     for case in cases:
