@@ -35,18 +35,6 @@ from fangyi.tracing.models import Case, Contact, InvestigationPlace, NamedContac
 from tests.tracing.test_derivation_property import NOW, PERSONS, edition, worlds  # noqa: F401 (a fixture)
 from tests.tracing.world import add_person, add_stay, add_venue, at
 
-SPARK_MISSING = engines.spark_available()
-
-
-@pytest.fixture(scope="session")
-def spark() -> Any:
-    """One Spark session for the whole test run: starting one takes seconds."""
-    if SPARK_MISSING:
-        pytest.skip(SPARK_MISSING)
-    session = engines.spark_session("local[2]", "fangyi-tests", partitions=2)
-    yield session
-    session.stop()
-
 
 def _build(db, cast, drawn, merged: bool) -> tuple[list[Case], dict[int, str]]:
     """The world in the database, two cases (persons 0 and 1) derived there, some quarantines."""

@@ -63,17 +63,21 @@ def run_duckdb(tables: dict[str, Path], log: str | Path, rules: Rules, out: Path
     return result
 
 
-def spark_session(master: str = "local[2]", app: str = "fangyi-trace-batch", partitions: int = 8) -> Any:
+def spark_session(master: str = "local[2]", app: str = "fangyi-trace-batch", partitions: int = 8,
+                  options: dict[str, str] | None = None) -> Any:
     """A SparkSession (pyspark: the `fangyi[spark]` extra, and Java). Its SQL session is kept in
     UTC: epoch seconds are converted to local time explicitly (dialect.py). `partitions`: of each
     shuffle (a cluster wants a few per core; a small test world one or two)."""
     from pyspark.sql import SparkSession
 
-    session = (SparkSession.builder.master(master).appName(app)
+    builder = (SparkSession.builder.master(master).appName(app)
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", str(int(partitions)))
-               .getOrCreate())
+               .config("spark.sql.shuffle.partitions", str(int(partitions))))
+    for key, value in (options or {}).items():  # e.g. spark.driver.memory, before the JVM starts
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
