@@ -54,7 +54,7 @@ def _tsv(line: list[str]) -> str:
 
 
 def _batch(cases_file: Path | None, log_path: Path | None, out: Path | None, engine: str, master: str | None,
-           at: str | None) -> None:
+           at: str | None, work: Path | None) -> None:
     """`fangyi trace batch`: exits 0 every case traced, 3 some refused (listed), 1 failure."""
     from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -93,7 +93,7 @@ def _batch(cases_file: Path | None, log_path: Path | None, out: Path | None, eng
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=errors,
                       transient=True, disable=not errors.is_terminal) as bar:
             task = bar.add_task(f"trace batch ({engine})")
-            outcome = trace_batch(cases_file, log_path, out, engine=engine, master=master, at=moment,
+            outcome = trace_batch(cases_file, log_path, out, engine=engine, master=master, at=moment, work=work,
                                   step=lambda name: bar.update(task, description=f"trace batch ({engine}): {name}"))
     except typer.Exit:
         raise
@@ -120,6 +120,8 @@ def register(app: typer.Typer) -> None:
         out: Path | None = typer.Option(None, "--out", help="with `batch`: the contacts file to write (CSV)"),
         log_path: Path | None = typer.Option(None, "--log", help="with `batch`: the check-in log's folder"),
         at: str | None = typer.Option(None, "--at", help="with `batch`: trace as of this moment (default now)"),
+        work: Path | None = typer.Option(None, "--work", help="with `batch`: a folder for the engine's working "
+                                         "files (on a cluster: storage every worker reads)"),
         as_json: bool = typer.Option(False, "--json", metavar="",
                                      help="print JSON (formats.md), whole numbers for scripts"),
         unmasked: bool = typer.Option(False, "--unmasked", metavar="", help="whole identity numbers in the table "
@@ -135,7 +137,7 @@ def register(app: typer.Typer) -> None:
         not traced).
         """
         if case_no == "batch":
-            _batch(cases_file, log_path, out, engine, master, at)
+            _batch(cases_file, log_path, out, engine, master, at, work)
             return
         # Imported here, not at start-up: `fangyi --help` and the other commands do without them.
         from fangyi.access import SYSTEM

@@ -39,8 +39,10 @@ def read_cases(path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str, 
 
 
 def trace_batch(cases_file: Path, log: Path, out: Path, *, engine: str = "duckdb", master: str | None = None,
-                at: int | None = None, step: Callable[[str], None] | None = None) -> Outcome:
-    """Trace every case of the file over the log; the contacts to `out` (formats.md, "contacts")."""
+                at: int | None = None, step: Callable[[str], None] | None = None, work: Path | None = None) -> Outcome:
+    """Trace every case of the file over the log; the contacts to `out` (formats.md, "contacts").
+    `work`: where the gathered tables go (a temporary folder in it; on a cluster, storage every
+    worker reads, as the log); default the system's temporary folder."""
     from time import time
 
     from fangyi.config import get_settings
@@ -50,12 +52,14 @@ def trace_batch(cases_file: Path, log: Path, out: Path, *, engine: str = "duckdb
     numbers, problems = read_cases(cases_file)
     settings, protocol = get_settings(), current()
     now = int(time()) if at is None else at
-    with tempfile.TemporaryDirectory(prefix="fangyi-batch-") as scratch:
+    if work is not None:
+        work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="fangyi-batch-", dir=work) as scratch:
         if step is not None:
             step("gather")
         with session_scope() as session:
             gathered = gather(session, numbers, protocol, settings.tz, now, Path(scratch))
         problems += [(line, "case_no", reason) for line, _, reason in gathered.problems]
         result = engines.run(engine, gathered.tables, log, rules_of(protocol, settings.tz), out, master=master,
-                             progress=step)
+                             progress=step, work=Path(scratch))
     return Outcome(gathered.cases, result.rows, sorted(problems))

@@ -94,7 +94,9 @@ def spark_available() -> str | None:
 
 
 def run_spark(tables: dict[str, Path], log: str | Path, rules: Rules, out: Path, *, master: str = "local[2]",
-              session: Any = None, progress: Progress | None = None) -> Result:
+              session: Any = None, progress: Progress | None = None, work: Path | None = None) -> Result:
+    """On a cluster, the log, the gathered tables and `work` (where the executors write the
+    contacts before the driver makes the file) must be on storage every worker reads."""
     spark = session or spark_session(master)
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     frames = {name: spark.read.parquet(str(tables[name])) for name in INPUTS if name != "checkins"}
@@ -115,7 +117,7 @@ def run_spark(tables: dict[str, Path], log: str | Path, rules: Rules, out: Path,
             frame = frame.cache()
             cached.append(frame)
         frame.createOrReplaceTempView(name)
-    with tempfile.TemporaryDirectory(prefix="fangyi-batch-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="fangyi-batch-", dir=work) as scratch:
         found = Path(scratch) / "contacts"
         spark.table("contacts").write.mode("overwrite").parquet(str(found))
         for frame in cached:
@@ -129,9 +131,11 @@ def run_spark(tables: dict[str, Path], log: str | Path, rules: Rules, out: Path,
 
 
 def run(engine: str, tables: dict[str, Path], log: str | Path, rules: Rules, out: Path, *,
-        master: str | None = None, session: Any = None, progress: Progress | None = None) -> Result:
+        master: str | None = None, session: Any = None, progress: Progress | None = None,
+        work: Path | None = None) -> Result:
     if engine == "duckdb":
         return run_duckdb(tables, log, rules, out, progress=progress)
     if engine == "spark":
-        return run_spark(tables, log, rules, out, master=master or "local[2]", session=session, progress=progress)
+        return run_spark(tables, log, rules, out, master=master or "local[2]", session=session, progress=progress,
+                         work=work)
     raise ValueError(f"unknown engine {engine!r}; one of: {', '.join(ENGINES)}")
