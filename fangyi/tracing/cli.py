@@ -139,6 +139,9 @@ def register(app: typer.Typer) -> None:
         if case_no == "batch":
             _batch(cases_file, log_path, out, engine, master, at, work)
             return
+        if cases_file is not None or out is not None or log_path is not None:
+            Console(stderr=True).print("[red]a cases file, --log and --out go with `fangyi trace batch`[/]")
+            raise typer.Exit(1)
         # Imported here, not at start-up: `fangyi --help` and the other commands do without them.
         from fangyi.access import SYSTEM
         from fangyi.audit import service as audit
