@@ -74,6 +74,8 @@ class ImportKind:
 
     handler: type[Any] | Ref
     roles: frozenset[Role]
+    # `fangyi import KIND FILE --to-log PATH`: loads the file into a log instead of the table.
+    to_log: Callable[..., Any] | Ref | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from fangyi import parts
 from fangyi.parts import installed
 
 if TYPE_CHECKING:
@@ -86,9 +87,8 @@ def register(app: typer.Typer) -> None:
         def load(session: Any, actor: Principal, kind: str, path: Path, **options: Any) -> ImportReport:
             if to_log is None:
                 return run_import(session, actor, kind, path, **options)
-            from fangyi.registry.log.importer import import_to_log
-
-            return import_to_log(session, actor, path, to_log, **options)
+            into_log = parts.load(installed().import_kinds[name].to_log)  # the part's own loader
+            return into_log(session, actor, path, to_log, **options)  # type: ignore[no-any-return]
 
         if name not in kinds():
             if kind in LATER_KINDS:
@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
             else:
                 err.print(f"[red]unknown kind {escape(kind)}; one of: {', '.join(kinds())}[/]")
             raise typer.Exit(1)
-        if to_log is not None and name != "checkins":
+        if to_log is not None and installed().import_kinds[name].to_log is None:
             err.print("[red]--to-log takes check-ins only[/]")
             raise typer.Exit(1)
         if not file.is_file():

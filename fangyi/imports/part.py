@@ -18,5 +18,5 @@ PART = Part(
     cli="fangyi.imports.cli:register",
     templates=Path(__file__).parent / "templates",
     # Other parts bring their kinds of file: a handler (rows) run by the service.
-    public=("service", "models", "rows", "read"),
+    public=("service", "models", "rows", "read", "failures"),
 )

@@ -31,7 +31,8 @@ PART = Part(
         "areas": ImportKind("fangyi.registry.imports.kinds:Areas", ADMINS),
         "persons": ImportKind("fangyi.registry.imports.kinds:Persons", OFFICE),
         "venues": ImportKind("fangyi.registry.imports.kinds:Venues", OFFICE),
-        "checkins": ImportKind("fangyi.registry.imports.load:Checkins", OFFICE | {Role.tracer}),
+        "checkins": ImportKind("fangyi.registry.imports.load:Checkins", OFFICE | {Role.tracer},
+                               to_log="fangyi.registry.log.importer:import_to_log"),
     },
     figures=(("registry", "fangyi.registry.figures:figures"),),
     nav=(Nav("/areas", "nav.areas", "read_registry"), Nav("/persons", "nav.persons", "read_registry"),
@@ -40,5 +41,5 @@ PART = Part(
              Role.checkpoint: "/persons"},
     templates=Path(__file__).parent / "templates",
     cli="fangyi.registry.cli:register",
-    public=("service", "models", "schemas", "persons", "fields", "events"),
+    public=("service", "models", "schemas", "persons", "fields", "events", "log"),
 )
