@@ -147,51 +147,51 @@ def _case_persons(session: Session, cases: int) -> list[int]:
     return found
 
 
-def measure(kind: str, url: str, cases: list[int], runs: int) -> dict[int, dict[str, Any]]:
-    """Per case person: counts, run times of create_case + first pages, and the whole report streamed."""
-    engine = engine_for(url)
-    results: dict[int, dict[str, Any]] = {}
-    with Session(engine) as session:
-        scratch(session)  # the temporary tables made and committed, as a server's connection has them
-        session.commit()
-        warm = session.get(Person, cases[-1])
+class Runner:
+    """One database's warm connection, a case at a time (each run a transaction rolled back)."""
+
+    def __init__(self, kind: str, url: str, warm_person: int) -> None:
+        self.kind, self.engine = kind, engine_for(url)
+        self.session = Session(self.engine)
+        scratch(self.session)  # the temporary tables made and committed, as a server's connection has them
+        self.session.commit()
+        warm = self.session.get(Person, warm_person)
         assert warm is not None
-        create_case(session, SYSTEM, _fields(warm, "HEAVY-WARM"))
-        _reset(session, engine, kind)
-        gc.collect()
-        gc.freeze()
-        for n, person_id in enumerate(cases[:-1]):
-            times, pages = [], []
-            line: dict[str, Any] = {}
-            for run in range(runs):
-                person = session.get(Person, person_id)
-                assert person is not None
+        create_case(self.session, SYSTEM, _fields(warm, "HEAVY-WARM"))
+        _reset(self.session, self.engine, kind)
+
+    def case(self, n: int, person_id: int, runs: int) -> dict[str, Any]:
+        """Counts, run times of create_case + the first pages, and the whole report streamed (once)."""
+        session, line = self.session, {}
+        times, pages = [], []
+        for run in range(runs):
+            person = session.get(Person, person_id)
+            assert person is not None
+            began = time.perf_counter()
+            case = create_case(session, SYSTEM, _fields(person, f"HEAVY-{n}-{run}"))
+            made = time.perf_counter()
+            for degree in ("close", "secondary"):
+                contact_page(session, case, degree, limit=50)
+            paged = time.perf_counter()
+            times.append(paged - began)
+            pages.append(paged - made)
+            if run == 0:
+                line["derived_at"] = epoch(case.derived_at or CONFIRMED)
+                line["counts"] = {str(d): int(c) for d, c in session.execute(text(
+                    "SELECT degree, count(*) FROM contacts WHERE case_id = :c GROUP BY degree"), {"c": case.id})}
+                out = io.StringIO()
                 began = time.perf_counter()
-                case = create_case(session, SYSTEM, _fields(person, f"HEAVY-{n}-{run}"))
-                made = time.perf_counter()
-                for degree in ("close", "secondary"):
-                    contact_page(session, case, degree, limit=50)
-                paged = time.perf_counter()
-                times.append(paged - began)
-                pages.append(paged - made)
-                if run == 0:
-                    line["derived_at"] = epoch(case.derived_at or CONFIRMED)
-                    line["counts"] = {str(d): int(c) for d, c in session.execute(text(
-                        "SELECT degree, count(*) FROM contacts WHERE case_id = :c GROUP BY degree"), {"c": case.id})}
-                    out = io.StringIO()
-                    began = time.perf_counter()
-                    write_report(session, case, out)
-                    line["stream"] = time.perf_counter() - began
-                    line["stream_bytes"] = out.tell()
-                _reset(session, engine, kind)
-            line["times"], line["pages"] = times, pages
-            results[person_id] = line
-            print(f"  [{kind}] case {n}: {line['counts']} {1000 * statistics.median(times):.0f} ms "
-                  f"(page {1000 * statistics.median(pages):.0f} ms, stream {1000 * line['stream']:.0f} ms)",
-                  flush=True)
-        gc.unfreeze()
-    engine.dispose()
-    return results
+                write_report(session, case, out)
+                line["stream"] = time.perf_counter() - began
+            _reset(session, self.engine, self.kind)
+        line["times"], line["pages"] = times, pages
+        print(f"  [{self.kind}] case {n}: {line['counts']} {1000 * statistics.median(times):.0f} ms "
+              f"(pages {1000 * statistics.median(pages):.0f} ms, stream {1000 * line['stream']:.0f} ms)", flush=True)
+        return line
+
+    def close(self) -> None:
+        self.session.close()
+        self.engine.dispose()
 
 
 def _p95(values: list[float]) -> float:
@@ -227,27 +227,37 @@ def main(argv: list[str] | None = None) -> None:
         return
     with Session(engine_for(urls[kinds[0]])) as session:
         cases = _case_persons(session, args.cases)
-    measured = {}
-    for kind in kinds:
-        measured[kind] = measure(kind, urls[kind], cases, args.runs)
     began = time.perf_counter()
     ddb = data.load_duckdb(urls[kinds[0]], args.workdir)
     rows = int(ddb.execute("SELECT count(*) FROM st").fetchone()[0])
     print(f"  DuckDB: {rows:,} stays loaded in {time.perf_counter() - began:.0f} s", flush=True)
     start, end = _window()
     secondary_kinds = current().contacts.secondary_contact_kinds
+    runners = [Runner(kind, urls[kind], cases[-1]) for kind in kinds]
+    first_load = os.getloadavg()
+    gc.collect()
+    gc.freeze()
+    # Case by case, the peer and both databases one after the other: the same load for all three.
+    measured: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in kinds}
     peer: dict[int, list[float]] = {}
-    for person_id in cases[:-1]:
+    peer_counts: dict[int, tuple[int, int]] = {}
+    for n, person_id in enumerate(cases[:-1]):
+        for runner in runners:
+            measured[runner.kind][person_id] = runner.case(n, person_id, args.runs)
         derived_at = measured[kinds[0]][person_id]["derived_at"]
         peer[person_id] = []
         for _ in range(args.runs):
             close, secondary, seconds = data.baseline(ddb, person_id, start, end, derived_at, secondary_kinds)
             peer[person_id].append(seconds)
-        measured[kinds[0]][person_id]["peer_counts"] = (close, secondary)
+        peer_counts[person_id] = (close, secondary)
+    for runner in runners:
+        runner.close()
     ddb.close()
 
     load = os.getloadavg()
-    print(f"\n{rows:,} check-ins; {args.runs} runs per case; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    print(f"\n{rows:,} check-ins; {args.runs} runs per case; load average (1, 5, 15 min) at the start "
+          f"{first_load[0]:.1f} {first_load[1]:.1f} {first_load[2]:.1f}, "
+          f"at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     print("ms: create_case (derive, store, assign, audit) + first page (50) of both lists, median of the runs "
           "[max]; stream: the whole --json report, once; duckdb: the peer's query, median; ratio: median / duckdb")
     header = f"{'case':>4} {'close':>6} {'second.':>8} {'duckdb c/s':>13} {'duckdb ms':>9}"
@@ -258,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
         first = measured[kinds[0]][person_id]
         peer_ms = 1000 * statistics.median(peer[person_id])
         counts = first["counts"]
-        pc = first["peer_counts"]
+        pc = peer_counts[person_id]
         line = (f"{n:>4} {counts.get('close', 0):>6} {counts.get('secondary', 0):>8} {f'{pc[0]}/{pc[1]}':>13} "
                 f"{peer_ms:>9.0f}")
         for kind in kinds:
@@ -274,6 +284,12 @@ def main(argv: list[str] | None = None) -> None:
         summary += (f"; {kind} {1000 * _p95(every):.0f} ms (p50 {1000 * statistics.median(every):.0f}, "
                     f"ratio of p95s {_p95(every) / _p95(everyone):.1f})")
     print(summary)
+    for kind in kinds:
+        pages = [s for line in measured[kind].values() for s in line["pages"]]
+        streams = [line["stream"] for line in measured[kind].values()]
+        print(f"{kind}: first pages of both lists p50 {1000 * statistics.median(pages):.0f} ms, "
+              f"max {1000 * max(pages):.0f} ms; whole report streamed p50 {1000 * statistics.median(streams):.0f} ms, "
+              f"max {1000 * max(streams):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -121,6 +121,13 @@ def trace_report(session: Session, case: Case, *, unmasked: bool = True) -> dict
     }
 
 
+def contact_counts(session: Session, case: Case) -> dict[str, int]:
+    """How many contacts each list shows (as the report and its pages list them)."""
+    rows = session.execute(select(Contact.degree, func.count()).where(Contact.id.in_(_shown_ids(case)))
+                           .group_by(Contact.degree)).all()
+    return {degree: 0 for degree in DEGREES} | {str(degree): int(n) for degree, n in rows}
+
+
 def _stream(session: Session, case: Case, degree: str, unmasked: bool, batch: int) -> Iterator[dict[str, Any]]:
     """The entries of one list in the report's order, read and made a batch at a time."""
     entries = _Entries(session, unmasked)
