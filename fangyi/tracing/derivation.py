@@ -151,14 +151,10 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
-# Each venue's longest stay, by dialect: see _venues.
-VENUE_SQL = {
-    "postgresql": "SELECT v.id, v.code, v.kind, v.default_stay_minutes, s.longest "
-                  "FROM venues v LEFT JOIN venue_stays s ON s.venue_id = v.id WHERE v.id IN ({ids})",
-    "sqlite": "SELECT v.id, v.code, v.kind, v.default_stay_minutes, "
-              "(SELECT MAX(c.out_at - c.in_at) FROM checkins c WHERE c.venue_id = v.id) "
-              "FROM venues v WHERE v.id IN ({ids})",
-}
+# Each venue's longest stay (kept in venue_stays on both databases): see _venues.
+_VENUE_SQL = ("SELECT v.id, v.code, v.kind, v.default_stay_minutes, s.longest "
+              "FROM venues v LEFT JOIN venue_stays s ON s.venue_id = v.id WHERE v.id IN ({ids})")
+VENUE_SQL = {"postgresql": _VENUE_SQL, "sqlite": _VENUE_SQL}
 
 
 def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[int, _VenueInfo]:
@@ -167,9 +163,9 @@ def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[in
     The longest stay bounds how early a stay that still reaches a given moment
     can have started: the join's lower bound on in_at, which keeps it an index
     range on (venue_id, in_at). It comes from the data, because a stay may be
-    any length. PostgreSQL keeps it in venue_stays, by triggers on check-ins
-    (migration 0535; a venue without a row there has no stay with a check-out,
-    and its default bounds it); SQLite seeks it per venue in ix_checkins_venue_stay.
+    any length. Both databases keep it in venue_stays, by triggers on check-ins
+    (migrations 0535 and 0795; a venue without a row there has no stay with a
+    check-out, and its default bounds it).
     """
     found: dict[int, _VenueInfo] = {}
     sql = VENUE_SQL[session.get_bind().dialect.name]

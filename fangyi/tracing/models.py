@@ -127,12 +127,11 @@ class InvestigationPlace(Base):
 
 class VenueStay(Base):
     """Each venue's longest recorded stay (seconds), which bounds how early a stay that still
-    reaches a moment can have begun: derivation's index range on check-ins needs it. On
-    PostgreSQL kept by statement-level triggers on check-ins (migration 0535), which only ever
-    raise it: an upper bound, never too low; read with the venues, where probing the check-ins
-    per venue read a table page each. Empty on SQLite, which seeks ix_checkins_venue_stay
-    (venue_id, out_at - in_at), kept there (migration 0005) and dropped on PostgreSQL: a row
-    trigger per check-in would slow its imports by 30 %."""
+    reaches a moment can have begun: derivation's index range on check-ins needs it. Kept by
+    triggers on check-ins, which only ever raise it (an upper bound, never too low): statement-
+    level on PostgreSQL (migration 0535), row-level on SQLite, writing only when a stay is the
+    venue's longest yet (migration 0795; a migration that rebuilds the check-ins table in batch
+    mode must create them again). Read with the venues."""
 
     __tablename__ = "venue_stays"
 

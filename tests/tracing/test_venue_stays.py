@@ -1,10 +1,9 @@
 """A stay of any length is found, however it was written: derivation bounds how early a stay can
-have begun by the venue's longest stay, which triggers on check-ins keep on PostgreSQL (migration
-0535) and SQLite reads from an index."""
+have begun by the venue's longest stay, which triggers on check-ins keep in venue_stays
+(statement-level on PostgreSQL, migration 0535; row-level on SQLite, migration 0795)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import text
 
 from fangyi.config import get_settings
@@ -51,8 +50,6 @@ def test_a_long_stay_among_many_written_by_one_statement_is_found(cast, db):
 
 
 def test_a_shorter_stay_or_a_deleted_one_leaves_the_bound_as_it_was(cast, db):
-    if db.get_bind().dialect.name != "postgresql":
-        pytest.skip("SQLite reads each venue's longest stay from an index of the check-ins")
     person = add_person(db, 1)
     hall = add_venue(db, "H1", "restaurant")
     stay = add_stay(db, person, hall, at(0), at(20))
@@ -63,3 +60,28 @@ def test_a_shorter_stay_or_a_deleted_one_leaves_the_bound_as_it_was(cast, db):
     db.flush()
     # An upper bound: too high only makes the join read a little more, never miss a stay.
     assert db.scalar(text(longest), {"v": hall.id}) == 20 * 3600
+
+
+def test_a_stay_moved_to_another_venue_makes_that_venues_bound_and_is_found(cast, db):
+    me, moved = add_person(db, 1), add_person(db, 2)
+    hall, shop = add_venue(db, "H1", "restaurant"), add_venue(db, "S1", "shop")
+    stay = add_stay(db, moved, shop, at(-10), at(40))  # two days and more, at first in the shop
+    add_stay(db, me, hall, at(30), at(31))
+    stay.venue_id = hall.id  # corrected: it was the hall
+    db.flush()
+    assert _close(db, cast, me) == {moved.id}
+
+
+def test_stays_written_by_the_imports_bulk_path_keep_the_bound(cast, db):
+    from fangyi.registry.imports.writer import write
+
+    me, long, short = (add_person(db, n) for n in (1, 2, 3))
+    hall = add_venue(db, "H1", "restaurant")
+    add_stay(db, me, hall, at(30), at(31))
+    epoch = [int(at(h).timestamp()) for h in (-20, 40, 30, 31)]
+    rows = [(short.id, hall.id, epoch[2], epoch[3], 2), (long.id, hall.id, epoch[0], epoch[1], 3),
+            (long.id, hall.id, epoch[0], epoch[1], 4)]  # a row repeated, as platforms send them
+    driver = db.connection().connection.driver_connection
+    assert write(driver, db.get_bind().dialect.name == "postgresql", rows, 1) == (2, [])
+    assert db.scalar(text("SELECT longest FROM venue_stays WHERE venue_id = :v"), {"v": hall.id}) == 60 * 3600
+    assert _close(db, cast, me) == {long.id, short.id}
