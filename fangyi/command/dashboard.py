@@ -3,9 +3,11 @@ Rt, zones and risk areas on a schematic map of the county, the bed forecast, tub
 protocol's clocks for each recent case with every breach.
 
 Yesterday is past: its figures are the closed day's, stored when the command office closed it, and
-computed from the records only when nobody closed it, then kept ten minutes. Today's figures are
-kept a minute (the page's refresh); the curve, the map, the clocks and the overdue tubes are
-computed on each view, each with bounded queries.
+computed from the records only when nobody closed it, then kept ten minutes. Today's figures and
+the clusters are kept a minute (the page's refresh); the registry's totals ten minutes, and their
+costliest counts (check-ins, persons) are incremental (registry/tally.py). The curve, the map, the
+clocks and the overdue tubes are computed on each view, each with bounded queries, the cases read
+once for the curve and both Rt.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -30,7 +32,8 @@ from fangyi.protocols.reader import current
 from fangyi.quarantine import service as quarantine
 from fangyi.registry.models import Area, Person
 from fangyi.screening import service as screening
-from fangyi.timeutil import aware, now, today
+from fangyi.timeutil import aware, now, to_local, today
+from fangyi.tracing import service as tracing
 from fangyi.tracing.models import Case, Contact
 from fangyi.transport.models import Task
 from fangyi.zones.models import Zone
@@ -250,6 +253,129 @@ def overdue_tubes(session: Session, who: Principal) -> int:
     return screening.overdue_tubes(session, who, now())
 
 
+# --- chains and clusters -----------------------------------------------------------------------
+
+# The chart draws the largest clusters of two cases or more, up to these many of them and of their
+# cases (a county's worst weeks: more is the tracing pages' list, not a wall screen); the table lists
+# up to CLUSTER_ROWS clusters, every single case counted in one line below it.
+CHAIN_CLUSTERS = 8
+CHAIN_CASES = 300
+CLUSTER_ROWS = 20
+LINK_STYLES = {"source": ("#c0392b", "solid"), "contact": ("#e67e22", "dash"), "shared_contact": ("#95a5a6", "dot")}
+
+
+def clusters(session: Session, who: Principal) -> list[Any] | None:
+    """The clusters the reader may see, largest first, their links placed (tracing's chains), for a
+    reader who may read cases (None otherwise); computed at most once a minute."""
+    require(who, "read_report")
+    if not can(who, "read_cases"):
+        return None
+    # Every case and contact link read: kept a refresh of the page, as today's figures are.
+    found: list[Any] = _kept_or(session, who, ("clusters",), TODAY_SECONDS,
+                                lambda: tracing.clusters_seen(session, who, settings=True))[0]
+    return found
+
+
+def setting_words(cluster: Any, word: Callable[[str], str]) -> str:
+    """A cluster's settings in words, most frequent first: "家庭 3 · 工作场所 1" ('' when none is known)."""
+    def name(kind: str) -> str:
+        return word(f"dash.setting.{kind}") if kind in ("household", "named") else word(f"venue.kind.{kind}")
+
+    return " · ".join(f"{name(kind)} {n}" for kind, n in cluster.settings)
+
+
+def _rows(cluster: Any) -> list[str]:
+    """The cluster's cases top to bottom: each case under the one it came from (its first source or
+    contact link), the roots and each case's offspring in order of confirmation."""
+    parent: dict[str, str] = {}
+    for link in cluster.links:
+        if link.kind in ("source", "contact") and link.target not in parent and link.source != link.target:
+            parent[link.target] = link.source
+    order = {name: index for index, name in enumerate(cluster.cases)}
+    children: dict[str, list[str]] = {}
+    for child, mother in parent.items():
+        if mother in order:
+            children.setdefault(mother, []).append(child)
+    rows: list[str] = []
+    placed: set[str] = set()
+    for root in cluster.cases:
+        if root in placed or (root in parent and parent[root] in order):
+            continue
+        stack = [root]
+        while stack:
+            name = stack.pop()
+            if name in placed:
+                continue
+            placed.add(name)
+            rows.append(name)
+            stack.extend(sorted(children.get(name, []), key=lambda n: -order[n]))
+    rows.extend(name for name in cluster.cases if name not in placed)  # a cycle in the records
+    return rows
+
+
+def chains_figure(found: list[Any], words: dict[str, str]) -> dict[str, Any] | None:
+    """A Plotly figure of who gave it to whom: one band per cluster of two cases or more (largest
+    first), each case a point at its confirmation time, each link a line from the earlier case to the
+    later, styled by what links them; imported cases in their own colour."""
+    shown: list[Any] = []
+    sizes: list[int] = []  # each drawn cluster's whole size (a cut one draws fewer cases)
+    count = 0
+    for cluster in found:
+        if len(cluster.cases) < 2 or len(shown) >= CHAIN_CLUSTERS or count >= CHAIN_CASES:
+            continue
+        sizes.append(cluster.size)
+        if count + len(cluster.cases) > CHAIN_CASES:  # its earliest cases, as many as the chart holds
+            kept = set(cluster.cases[:CHAIN_CASES - count])
+            cluster = replace(cluster, cases=[n for n in cluster.cases if n in kept],
+                              links=[k for k in cluster.links if k.source in kept and k.target in kept])
+        shown.append(cluster)
+        count += len(cluster.cases)
+    if not shown:
+        return None
+    y: dict[str, int] = {}
+    ticks: list[tuple[float, str]] = []
+    row = 0
+    for cluster, size in zip(shown, sizes, strict=True):
+        first = row
+        for name in _rows(cluster):
+            y[name] = -row
+            row += 1
+        drawn = len(cluster.cases) + cluster.hidden
+        ticks.append((-(first + row - 1) / 2,
+                      f"{cluster.name}（{drawn}/{size}）" if drawn < size else f"{cluster.name}（{size}）"))
+        row += 1  # a gap between bands
+    at = {name: to_local(c.details[name].confirmed_at).strftime("%Y-%m-%d %H:%M")
+          for c in shown for name in c.cases if name in c.details}
+    data: list[dict[str, Any]] = []
+    for kind, (colour, dash) in LINK_STYLES.items():
+        xs: list[str | None] = []
+        ys: list[int | None] = []
+        for cluster in shown:
+            for link in cluster.links:
+                if link.kind == kind and link.source in at and link.target in at:
+                    xs += [at[link.source], at[link.target], None]
+                    ys += [y[link.source], y[link.target], None]
+        if xs:
+            data.append({"type": "scatter", "mode": "lines", "name": words[f"link.{kind}"], "x": xs, "y": ys,
+                         "hoverinfo": "skip", "line": {"color": colour, "dash": dash, "width": 1.5}})
+    labels = count <= 60
+    for source, colour in (("local", "#2c3e50"), ("imported", "#8e44ad")):
+        names = [n for c in shown for n in c.cases if n in at and c.details[n].source == source]
+        if names:
+            data.append({"type": "scatter", "mode": "markers+text" if labels else "markers",
+                         "name": words[source], "x": [at[n] for n in names], "y": [y[n] for n in names],
+                         "text": names, "textposition": "top center", "textfont": {"size": 9},
+                         "hovertemplate": "%{text}<br>%{x}<extra></extra>",
+                         "marker": {"size": 9 if labels else 6, "color": colour}})
+    return {"data": data, "layout": {
+        "height": min(900, 120 + 22 * row), "margin": {"l": 150, "r": 10, "t": 10, "b": 40},
+        "legend": {"orientation": "h"}, "showlegend": True,
+        "xaxis": {"type": "date", "tickformat": "%m-%d", "hoverformat": "%m-%d %H:%M"},
+        "yaxis": {"tickvals": [v for v, _ in ticks], "ticktext": [t for _, t in ticks], "zeroline": False,
+                  "showgrid": False, "range": [-row, 1]},
+    }}
+
+
 # --- the protocol's clocks ---------------------------------------------------------------------
 
 
@@ -368,14 +494,19 @@ def view(session: Session, who: Principal, day: date, word: Callable[[str], str]
     charts (Plotly figures, JSON-ready) and the clocks."""
     require(who, "read_report")
     figures, as_of = headline_as_of(session, who, day)
-    days = epi.curve(session, who, until=day)
-    estimates = epi.rt(session, who, until=day) if days else []
-    by_infection = epi.rt(session, who, by="infection", until=day) if days else []
+    cases = epi.cases_counted(session, who)  # once, for the curve and both Rt
+    days = epi.curve(session, who, until=day, cases=cases)
+    estimates = epi.rt(session, who, until=day, cases=cases) if days else []
+    by_infection = epi.rt(session, who, by="infection", until=day, cases=cases) if days else []
     curve_words = {key: word(f"epi.{key}") for key in ("local", "imported", "interval", "cases")}
     forecast = bed_forecast(session, who, day)
     kinds = {f"kind.{kind}": word(f"zones.kind.{kind}") for kind in KIND_COLOURS}
     points = map_points(session, who)
     found = clocks(session, who)
+    groups = clusters(session, who)
+    chain_words = {**{f"link.{kind}": word(f"dash.link.{kind}") for kind in LINK_STYLES},
+                   **{source: word(f"dash.case_{source}") for source in ("local", "imported")}}
+    chains = chains_figure(groups, chain_words) if groups else None
     return {
         "sections": _by_section(figures),
         "as_of": as_of,
@@ -392,6 +523,14 @@ def view(session: Session, who: Principal, day: date, word: Callable[[str], str]
                                                                 "waiting": word("dash.waiting")}),
                                      ensure_ascii=False) if forecast else None,
         "overdue_tubes": overdue_tubes(session, who),
+        # Today's throughput: the testing section's figures, when the reader's report has one.
+        "tubes": next(({f.name: f.today for f in rows} for key, rows in _by_section(figures) if key == "testing"),
+                      None),
+        "clusters": [(c, setting_words(c, word)) for c in groups if len(c.cases) > 1 or c.hidden][:CLUSTER_ROWS]
+        if groups else [],
+        "sporadic": sum(1 for c in groups if len(c.cases) == 1 and not c.hidden) if groups else 0,
+        "clusters_shown": groups is not None,
+        "chains": json.dumps(chains, ensure_ascii=False) if chains else None,
         "clocks": found,
         "breaches": breaches(found),
         "clock_hours": clock_hours(),

@@ -92,8 +92,12 @@ def cori(incidence: list[int] | np.ndarray, si: np.ndarray, *, window: int, prio
 # --- from the cases ------------------------------------------------------------------------------
 
 
-def _cases(session: Session, actor: Principal) -> list[tuple[date, date | None, str]]:
-    """(local confirmation date, onset date, source) of every case counted, in the jurisdiction."""
+Cases = list[tuple[date, date | None, str]]
+
+
+def cases_counted(session: Session, actor: Principal) -> Cases:
+    """(local confirmation date, onset date, source) of every case counted, in the jurisdiction:
+    read once by a page that draws the curve and both Rt (the dashboard), passed to each."""
     require(actor, "read_report")
     rows = session.execute(select(Case.confirmed_at, Case.onset_date, Case.source)
                            .join(Person, Person.id == Case.person_id)
@@ -101,10 +105,12 @@ def _cases(session: Session, actor: Principal) -> list[tuple[date, date | None, 
     return [(to_local(confirmed).date(), onset, str(source)) for confirmed, onset, source in rows]
 
 
-def curve(session: Session, actor: Principal, *, until: date | None = None) -> list[dict[str, Any]]:
+def curve(session: Session, actor: Principal, *, until: date | None = None,
+          cases: Cases | None = None) -> list[dict[str, Any]]:
     """Cases a day by onset and by confirmation, local and imported, from the first case's day to
-    `until` (today), every day listed."""
-    cases = _cases(session, actor)
+    `until` (today), every day listed (`cases`: as `cases_counted` read them)."""
+    require(actor, "read_report")
+    cases = cases_counted(session, actor) if cases is None else cases
     if not cases:
         return []
     last = until or today()
@@ -122,7 +128,8 @@ def curve(session: Session, actor: Principal, *, until: date | None = None) -> l
 
 
 def rt(session: Session, actor: Principal, *, by: str = "confirmation", window: int | None = None,
-       si_mean: float | None = None, si_sd: float | None = None, until: date | None = None) -> list[dict[str, Any]]:
+       si_mean: float | None = None, si_sd: float | None = None, until: date | None = None,
+       cases: Cases | None = None) -> list[dict[str, Any]]:
     """Rt for each day whose window holds enough cases (`date` is the window's last day), over every
     case, imported and local alike: by local confirmation date, or by date of infection as
     estimated back from the confirmations (fangyi.command.infection)."""
@@ -134,7 +141,8 @@ def rt(session: Session, actor: Principal, *, by: str = "confirmation", window: 
         raise Invalid("the window is 1 to 60 days", column="window")
     mean = rules.serial_interval_mean if si_mean is None else si_mean
     sd = rules.serial_interval_sd if si_sd is None else si_sd
-    cases = _cases(session, actor)
+    require(actor, "read_report")
+    cases = cases_counted(session, actor) if cases is None else cases
     if not cases:
         return []
     first = min(confirmed for confirmed, _, _ in cases)

@@ -3,9 +3,11 @@
 The demo's last day (the build day by default) is day 4 of the outbreak. On day 1 a resident of
 石滩乡石金村小泉屋组, back from 上海, is confirmed; the county seat has its quarantine hotels ready,
 the commander approves the zones proposed around the case, the tracer confirms the close contacts
-and they are placed that night; 石滩乡's first mass screening round runs on day 2. On day 3 a close
+and they are placed that night, the last of them by half past one; 石滩乡's first mass screening
+round runs on day 2, its tubes boxed and tested (tubes.py), one box stalled at the lab. On day 3 a close
 contact sharing the case's home turns positive in quarantine; on day 4 (today) another close contact,
-the second round starts and the new contacts wait in the tracer's queue. Each day is written at its
+the second round starts (its tubes swabbed up to the build's hour) and the new contacts wait in the
+tracer's queue. Each day is written at its
 own hour (``placed_at``), in the order it happened, and the command office closes days 1-3 on their
 evenings, so every record and every closed report sits on one clock.
 """
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 from fangyi.access import SYSTEM
 from fangyi.auth.models import User
 from fangyi.command.closing import close_day
+from fangyi.demo import tubes
 from fangyi.demo.fleet import plant_fleet, plant_work
 from fangyi.demo.places import COUNTY_CODE, COUNTY_NAME, SEAT, SHITAN, STREETS, TOWNSHIPS
 from fangyi.imports.service import run_import
@@ -36,9 +39,9 @@ from fangyi.quarantine.models import Placement, PlacementRequest
 from fangyi.quarantine.placing import allocate
 from fangyi.registry.models import Area, Checkin, Person, Venue
 from fangyi.screening.setup import RoundFields, create_lab, create_point, create_round
-from fangyi.timeutil import local_tz, now, placed_at
+from fangyi.timeutil import aware, local_tz, now, placed_at
 from fangyi.tracing.cases import CaseFields, create_case
-from fangyi.tracing.contacts import confirm_contact
+from fangyi.tracing.contacts import confirm_contact, set_quarantined_at
 from fangyi.tracing.models import Case, Contact
 from fangyi.tracing.queue import hand_over
 from fangyi.transport import service as transport
@@ -128,8 +131,18 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     placed = _place(session, tracer, office, closes, _at(one, 21, 0, tz), share=2 / 3)
     _carry(session, dispatcher, driver, manager, _at(one, 21, 30, tz))
     closed = _close(session, office, one, tz)
-    # Day 2: the first round; the placed take their temperatures.
+    # The night of day 1: the tracer reaches the rest of the close contacts; all are placed by
+    # half past one, within the protocol's 12 hours.
+    placed += _place(session, tracer, office, _close_contacts(session, case), _at(days[1], 1, 30, tz))
+    _carry(session, dispatcher, driver, manager, _at(days[1], 2, 0, tz))
+    _settle(session, tracer, case, _at(days[1], 2, 30, tz))
+    # Day 2: the first round, swabbed, boxed, carried and tested; the placed take their temperatures.
     _checks(session, manager, rng, _at(days[1], 8, 0, tz))
+    sampler, lab = _user(session, "sampler"), _user(session, "lab")
+    first_round = tubes.plan_round(session, sampler, lab, round_code=round_code, township=_township(SHITAN),
+                                   day=days[1], tz=tz, labs=tuple(code for code, _ in LABS), seed=seed,
+                                   share=0.85, stalled_box=True)
+    first_round.run_until(_at(days[1], 22, 0, tz))
     closed += _close(session, office, days[1], tz)
     # Day 3: a close contact sharing the home turns positive in quarantine; its own contacts are placed.
     _checks(session, manager, rng, _at(days[2], 8, 0, tz))
@@ -140,8 +153,10 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
         _transfer(session, driver, office, second)
         placed += _place(session, tracer, office, _close_contacts(session, second), _at(days[2], 20, 0, tz))
         _carry(session, dispatcher, driver, manager, _at(days[2], 20, 30, tz))
+        _settle(session, tracer, second, _at(days[2], 20, 40, tz))
         _approve(session, commander, _at(days[2], 21, 0, tz))
-    _round(session, days[3], tz, number=2)
+    first_round.run_until(_at(days[2], 22, 0, tz))
+    second_code = _round(session, days[3], tz, number=2)
     closed += _close(session, office, days[2], tz)
     step()
     # Day 4, today: the morning checks, another close contact confirmed, whose contacts wait in the
@@ -152,6 +167,12 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
         cases.append(third)
         fresh = _close_contacts(session, third, secondary=True)
         placed += _place(session, tracer, office, fresh, _by_now(_at(days[3], 11, 30, tz)), share=1 / 3)
+    # Today's round, from seven: the tubes swabbed by now, the early boxes' results back.
+    second_round = tubes.plan_round(session, sampler, lab, round_code=second_code, township=_township(SHITAN),
+                                    day=days[3], tz=tz, labs=tuple(code for code, _ in LABS), seed=seed,
+                                    share=0.85, stalled_box=False)
+    first_round.run_until(_by_now(_at(days[3], 23, 59, tz)))
+    second_round.run_until(_by_now(_at(days[3], 23, 59, tz)))
     plant_work(session, _township(SEAT), _township(SHITAN))
     step()
     degrees = dict(
@@ -256,6 +277,19 @@ def _place(session: Session, tracer: User, office: User, contacts: list[Contact]
                             partial=True)
             return len(outcome.placements) + len(home.placements)
         return len(outcome.placements)
+
+
+def _settle(session: Session, tracer: User, case: Case, at: datetime) -> None:
+    """A close contact already in quarantine for an earlier case (a placement running) is confirmed
+    for this one too, with that quarantine's start: nobody is moved, and the list is done."""
+    with placed_at(at):
+        for contact in _close_contacts(session, case):
+            start = session.scalar(select(Placement.placed_at).where(Placement.person_id == contact.person_id,
+                                                                      Placement.status == "active"))
+            if start is None:
+                continue
+            confirm_contact(session, tracer, contact.id)
+            set_quarantined_at(session, tracer, contact.id, aware(start))
 
 
 def _checks(session: Session, manager: User, rng: random.Random, at: datetime) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM
 from fangyi.audit import service as audit
-from fangyi.demo import scenario
+from fangyi.demo import scenario, tubes
 from fangyi.demo.fleet import plant_fleet, plant_work
 from fangyi.demo.places import SEAT, SHITAN
 from fangyi.registry.models import Checkin, Person
@@ -174,6 +174,10 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_([i.person for i in infections])))}
     serviced = closed = 0
     pending = list(infections)
+    # 石滩乡's rounds (day 2 and today), with tubes, as in the Hengdong scenario.
+    sampler, lab = scenario._user(session, "sampler"), scenario._user(session, "lab")
+    township, labs = scenario._township(SHITAN), tuple(code for code, _ in scenario.LABS)
+    rounds: list[tubes.Plan] = []
     for day in range(DAYS):
         on = first + timedelta(days=day)
         todays = [i for i in pending if i.confirmed == day]
@@ -183,13 +187,20 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
             serviced += case.derived_at is not None
             by_person[infection.person] = case
         if day == 1:
-            scenario._screening(session, first, tz)
+            code, _ = scenario._screening(session, first, tz)
+            rounds.append(tubes.plan_round(session, sampler, lab, round_code=code, township=township,
+                                           day=on + timedelta(days=1), tz=tz, labs=labs, seed=seed, share=0.85,
+                                           stalled_box=True))
+        if day == DAYS - 2:
+            code = scenario._round(session, until, tz, number=2)
+            rounds.append(tubes.plan_round(session, sampler, lab, round_code=code, township=township, day=until,
+                                           tz=tz, labs=labs, seed=seed, share=0.85, stalled_box=False))
+        for planned in rounds:  # the rounds' swabs, boxes and results of the day, up to its evening
+            planned.run_until(scenario._by_now(scenario._at(on, 22, 0, tz)))
         if day < DAYS - 1:  # today's proposals wait for the commander
             scenario._approve(session, commander, scenario._at(on, 21, 0, tz))
         if day < DAYS - 1:
             closed += scenario._close(session, office, on, tz)
-        if day == DAYS - 2:
-            scenario._round(session, until, tz, number=2)
     _link(session, infections, by_person)
     plant_work(session, scenario._township(SEAT), scenario._township(SHITAN))
     step()

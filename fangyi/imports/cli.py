@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -68,6 +68,8 @@ def register(app: typer.Typer) -> None:
         strict: bool = typer.Option(False, "--strict", metavar="", help="load nothing if any row is bad"),
         as_json: bool = typer.Option(False, "--json", metavar="", help="print the row report as JSON"),
         user: str | None = typer.Option(None, "--user", help="attribute the import to this user (default: system)"),
+        to_log: Path | None = typer.Option(None, "--to-log", help="checkins only: into the check-in log at this "
+                                           "folder (docs/scale.md) instead of the table"),
     ) -> None:
         """Import a file of one kind; every rejected row is reported with its line, column and reason."""
         from sqlalchemy import select
@@ -80,11 +82,22 @@ def register(app: typer.Typer) -> None:
 
         err = Console(stderr=True)
         name = _kind(kind)
+
+        def load(session: Any, actor: Principal, kind: str, path: Path, **options: Any) -> ImportReport:
+            if to_log is None:
+                return run_import(session, actor, kind, path, **options)
+            from fangyi.registry.log.importer import import_to_log
+
+            return import_to_log(session, actor, path, to_log, **options)
+
         if name not in kinds():
             if kind in LATER_KINDS:
                 err.print(f"[red]importing {kind} is not available yet in this version[/]")
             else:
                 err.print(f"[red]unknown kind {escape(kind)}; one of: {', '.join(kinds())}[/]")
+            raise typer.Exit(1)
+        if to_log is not None and name != "checkins":
+            err.print("[red]--to-log takes check-ins only[/]")
             raise typer.Exit(1)
         if not file.is_file():
             err.print(f"[red]cannot read {escape(str(file))}: no such file[/]")
@@ -115,9 +128,9 @@ def register(app: typer.Typer) -> None:
                                 calls[0] += 1
                             bar.update(task, completed=done, rows=f"{calls[0] * PROGRESS_EVERY:,}")
 
-                        report = run_import(session, actor, name, file, strict=strict, progress=advance)
+                        report = load(session, actor, name, file, strict=strict, progress=advance)
                 else:
-                    report = run_import(session, actor, name, file, strict=strict)
+                    report = load(session, actor, name, file, strict=strict)
         except DomainError as exc:
             err.print(f"[red]{escape(exc.detail)}[/]")
             raise typer.Exit(1) from None

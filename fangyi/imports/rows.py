@@ -20,13 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, county_wide, sees
+from fangyi.imports.failures import WriteFailed as WriteFailed  # raised by handlers, caught by the service
 
 Values = Sequence[str | None]  # a row's cells in the kind's column order; "" or None when empty
-
-
-class WriteFailed(Exception):
-    """A handler that commits as it goes could not write a batch (the database refused it): the
-    batches committed before it stay, and a run again loads the rest. The text is for the user."""
 
 
 @dataclass

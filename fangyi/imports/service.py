@@ -169,8 +169,10 @@ def run_import(
     filename: str | None = None,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
+    handler: type[Handler] | None = None,
 ) -> ImportReport:
-    """Import one file; ``progress`` is called now and then with the bytes read so far."""
+    """Import one file; ``progress`` is called now and then with the bytes read so far. ``handler``
+    stands in for the kind's own (the check-in log's, which checks rows alike and writes elsewhere)."""
     kind = kind.replace("-", "_")  # lab-results on the command line, lab_results in code
     check_permission(actor, kind)
     given = source.name if isinstance(source, Path) else getattr(source, "name", None)
@@ -185,7 +187,7 @@ def run_import(
         with _seekable(source) as fh:
             info = scan(fh)
             run.sha256 = info.sha256
-            _load(session, actor, run, report, fh, info, strict, progress)
+            _load(session, actor, run, report, fh, info, strict, progress, handler)
     except OSError as exc:
         _fail(report, f"{name} cannot be read: {exc.strerror or exc}")
     except Unreadable as exc:
@@ -222,13 +224,14 @@ def _load(
     info: Scan,
     strict: bool,
     progress: Callable[[int], None] | None,
+    given: type[Handler] | None = None,
 ) -> None:
-    handler_type = load(kinds()[report.kind].handler)
+    handler_type = given or load(kinds()[report.kind].handler)
     # A handler may commit as it goes unless the caller opened a savepoint to hold the import whole.
     if not handler_type.commits_batches or session.in_nested_transaction():
         savepoint = session.begin_nested()
         try:
-            handler = _rows(session, actor, run, report, fh, info, strict, progress)
+            handler = _rows(session, actor, run, report, fh, info, strict, progress, given=handler_type)
         except BaseException:
             savepoint.rollback()
             raise
@@ -241,7 +244,8 @@ def _load(
     session.commit()  # the run is recorded as running, and SQLite's write lock let go
     if strict:
         # Every row is checked before the first is written: a bad one anywhere and nothing loads.
-        handler = _rows(session, actor, run, report, fh, info, strict, _half(progress, 0), checking=True)
+        handler = _rows(session, actor, run, report, fh, info, strict, _half(progress, 0), checking=True,
+                        given=handler_type)
         session.commit()  # it wrote only its own temporary tables
         if report.rows_rejected:
             _outcome(report, handler, strict)
@@ -250,7 +254,8 @@ def _load(
         report.rows_total = 0
         progress = _half(progress, info.size)
     try:
-        handler = _rows(session, actor, run, report, fh, info, strict, progress, commit=session.commit)
+        handler = _rows(session, actor, run, report, fh, info, strict, progress, commit=session.commit,
+                        given=handler_type)
     except Unreadable as exc:
         # The batches before the fault are committed: said, and a re-run loads the rest alike.
         session.rollback()
@@ -290,9 +295,10 @@ def _rows(
     *,
     commit: Callable[[], None] | None = None,
     checking: bool = False,
+    given: type[Handler] | None = None,
 ) -> Handler:
     """One pass over the file's rows through the kind's handler; the report holds its problems."""
-    handler_type = load(kinds()[report.kind].handler)
+    handler_type = given or load(kinds()[report.kind].handler)
     table = open_table(fh, report.filename, info, handler_type.required, handler_type.optional)
     report.ignored_columns = table.ignored
     notes = list(table.notes)

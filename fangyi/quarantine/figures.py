@@ -29,9 +29,10 @@ FORECAST_DAYS = 14  # the issue's horizon for the command's evening question, no
 
 def quarantine_figures(session: Session, day: date, who: Principal, as_of: datetime | None = None
                        ) -> dict[str, Any]:
-    """`as_of`: the day cut at that moment if it had not ended; placements and releases count by the
-    times they took effect, which a clerk may enter later (`--at`), so the command's report marks
-    these figures as not rebuilt exactly."""
+    """`as_of`: the day cut at that moment if it had not ended. A placement's start, its end and its
+    room's cleaning carry the moment they were recorded (the services set them, none is typed in),
+    so people and beds rebuild as they stood then; what does not is each room's count of beds (as it
+    stands now) and, below the county, where each person lives (now): the command's report notes it."""
     start, end = day_bounds(day)
     if as_of is not None:
         end = min(end, as_of)
@@ -52,18 +53,20 @@ def quarantine_figures(session: Session, day: date, who: Principal, as_of: datet
         "placed_today": count(Placement.placed_at >= start, Placement.placed_at < end),
         "released_today": count(Placement.status == "released", Placement.ended_at >= start,
                                 Placement.ended_at < end),
-        "beds_free": beds_free_at(session, day, who),
+        "beds_free": beds_free_at(session, day, who, as_of),
         # Home health monitoring is not quarantine: placed under it (an arrival, say), or released
         # into it at the end of a quarantine whose category has monitoring days after.
         "home_monitoring": count(inside, Placement.setting == "monitoring") + _released_into_monitoring(
-            session, day, who),
+            session, day, who, as_of),
     }
 
 
-def _released_into_monitoring(session: Session, day: date, who: Principal) -> int:
+def _released_into_monitoring(session: Session, day: date, who: Principal, as_of: datetime | None = None) -> int:
     """People released from quarantine into home health monitoring that still runs at the end of
-    the day, by the clock of the edition in force (as the release itself was checked)."""
+    the day (or at `as_of`), by the clock of the edition in force (as the release itself was checked)."""
     _, end = day_bounds(day)
+    if as_of is not None:
+        end = min(end, as_of)
     protocol, tz = current(), get_settings().tz
     longest = max((rule.days + rule.monitoring_days for rule in protocol.quarantine.values()), default=0)
     query = select(Placement.category, Placement.last_exposure).where(
@@ -75,9 +78,12 @@ def _released_into_monitoring(session: Session, day: date, who: Principal) -> in
                if category in protocol.quarantine and clock(protocol, category, exposed, tz).free_date > day)
 
 
-def beds_free_at(session: Session, day: date, who: Principal) -> int:
-    """Beds of rooms (of sites in the jurisdiction) neither occupied nor awaiting cleaning at the end of the day."""
+def beds_free_at(session: Session, day: date, who: Principal, as_of: datetime | None = None) -> int:
+    """Beds of rooms (of sites in the jurisdiction) neither occupied nor awaiting cleaning at the end
+    of the day, or at `as_of` within it."""
     _, end = day_bounds(day)
+    if as_of is not None:
+        end = min(end, as_of)
     busy = select(Placement.room_id).where(
         Placement.room_id.is_not(None), Placement.placed_at < end,
         or_(Placement.room_freed_at.is_(None), Placement.room_freed_at >= end),

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fangyi.access import Principal, county_wide, in_jurisdiction
+from fangyi.registry import tally
 from fangyi.registry.models import Area, Checkin, Household, Person, Venue
 
 
@@ -23,17 +24,25 @@ def figures(session: Session, day: date, who: Principal, as_of: datetime | None 
     def within(column: InstrumentedAttribute[str]) -> ColumnElement[bool]:
         return true() if everything else in_jurisdiction(who, column)
 
-    stays = select(func.count()).select_from(Checkin)
-    if not everything:
-        # A stay counts where its person lives, as the check-in lists do; the whole county's are
-        # counted without the join (millions of rows).
-        stays = stays.join(Person, Person.id == Checkin.person_id).where(within(Person.area_code))
+    if everything:
+        # The whole county's: counted incrementally (tally.py), not row by row on every report.
+        stays = tally.rows(session, Checkin, (Checkin.person_id, Checkin.venue_id, Checkin.in_at))
+        persons = tally.rows(session, Person, (Person.id_number,)) - count(
+            select(func.count()).select_from(Person).where(Person.merged_into_id.is_not(None)))
+        if as_of is not None:
+            persons -= count(select(func.count()).select_from(Person).where(
+                Person.merged_into_id.is_(None), Person.created_at > as_of))
+    else:
+        # A stay counts where its person lives, as the check-in lists do.
+        stays = count(select(func.count()).select_from(Checkin).join(Person, Person.id == Checkin.person_id)
+                      .where(within(Person.area_code)))
+        persons = count(select(func.count()).select_from(Person).where(
+            Person.merged_into_id.is_(None), within(Person.area_code),
+            true() if as_of is None else Person.created_at <= as_of))
     return {
         "areas": count(select(func.count()).select_from(Area).where(within(Area.code))),
-        "persons": count(select(func.count()).select_from(Person).where(
-            Person.merged_into_id.is_(None), within(Person.area_code),
-            true() if as_of is None else Person.created_at <= as_of)),
+        "persons": persons,
         "households": count(select(func.count()).select_from(Household).where(within(Household.area_code))),
         "venues": count(select(func.count()).select_from(Venue).where(within(Venue.area_code))),
-        "checkins": count(stays),
+        "checkins": stays,
     }

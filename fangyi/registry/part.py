@@ -39,5 +39,6 @@ PART = Part(
     landing={Role.admin: "/areas", Role.dispatcher: "/venues", Role.village_doctor: "/persons",
              Role.checkpoint: "/persons"},
     templates=Path(__file__).parent / "templates",
+    cli="fangyi.registry.cli:register",
     public=("service", "models", "schemas", "persons", "fields", "events"),
 )

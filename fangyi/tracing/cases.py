@@ -282,14 +282,15 @@ def _visible_cases(session: Session, who: Principal) -> dict[int, str]:
     return {int(case_id): str(case_no) for case_id, case_no in rows}
 
 
-def clusters_seen(session: Session, who: Principal) -> list[chains.Cluster]:
-    """The clusters holding a case in the reader's jurisdiction, as the reader may read them."""
+def clusters_seen(session: Session, who: Principal, *, settings: bool = False) -> list[chains.Cluster]:
+    """The clusters holding a case in the reader's jurisdiction, as the reader may read them (with
+    `settings`, where each link's two cases met)."""
     require(who, "read_cases")
     visible = _visible_cases(session, who)
     if not visible:
         return []
     names = set(visible.values())
-    return [cluster.seen(names) for cluster in chains.clusters(session, set(visible))]
+    return [cluster.seen(names) for cluster in chains.clusters(session, set(visible), settings=settings)]
 
 
 def cluster_of(session: Session, who: Principal, case: Case) -> chains.Cluster:

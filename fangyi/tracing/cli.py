@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -52,10 +53,75 @@ def _tsv(line: list[str]) -> str:
     return "\t".join(value.replace("\t", " ").replace("\n", " ") for value in line)
 
 
+def _batch(cases_file: Path | None, log_path: Path | None, out: Path | None, engine: str, master: str | None,
+           at: str | None, work: Path | None) -> None:
+    """`fangyi trace batch`: exits 0 every case traced, 3 some refused (listed), 1 failure."""
+    from rich.markup import escape
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    errors = Console(stderr=True)
+
+    def fail(message: str) -> None:
+        errors.print(f"[red]{escape(message)}[/]")
+        raise typer.Exit(1)
+
+    if cases_file is None or not cases_file.is_file():
+        fail(f"trace batch needs a cases file: {cases_file or '(none given)'} cannot be read")
+    if out is None or log_path is None:
+        fail("trace batch needs --log (the check-in log's folder) and --out (the contacts file)")
+    if engine not in ("duckdb", "spark"):
+        fail(f"--engine {engine}: one of duckdb, spark")
+    moment: int | None = None
+    if at is not None:
+        from fangyi.config import get_settings
+        from fangyi.registry.fields import parse_time
+        from fangyi.registry.persons import FieldError
+
+        try:
+            moment = parse_time({"at": at}, "at", get_settings().tz, required=True)
+        except FieldError as exc:
+            fail(f"--at: {exc.reason}")
+    if engine == "spark":
+        from fangyi.tracing.batch.engines import spark_available
+
+        if (missing := spark_available()) is not None:
+            fail(f"--engine spark: {missing}")
+    from fangyi.tracing.batch.command import trace_batch
+
+    assert cases_file is not None and out is not None and log_path is not None
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=errors,
+                      transient=True, disable=not errors.is_terminal) as bar:
+            task = bar.add_task(f"trace batch ({engine})")
+            outcome = trace_batch(cases_file, log_path, out, engine=engine, master=master, at=moment, work=work,
+                                  step=lambda name: bar.update(task, description=f"trace batch ({engine}): {name}"))
+    except typer.Exit:
+        raise
+    except Exception as exc:  # the contract: any other failure exits 1 with a reason
+        log.debug("trace batch failed", exc_info=True)
+        fail(f"trace batch failed: {exc}")
+    console = Console()
+    console.print(f"{outcome.cases} case(s) traced, {outcome.contacts:,} contacts written to {escape(str(out))}")
+    for line, column, reason in outcome.problems:
+        console.print(f"line {line} ({column}): {escape(reason)}")
+    if outcome.problems:
+        raise typer.Exit(3)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("trace")
     def trace(
-        case_no: str = typer.Argument(..., help="the case number, e.g. HD-2022-001"),
+        case_no: str = typer.Argument(..., help="the case number, e.g. HD-2022-001; or `batch` (below)"),
+        cases_file: Path | None = typer.Argument(None, metavar="[CASES]", help="with `batch`: a cases file "
+                                                 "(CSV or Excel, a case_no column)"),
+        engine: str = typer.Option("duckdb", "--engine", help="with `batch`: duckdb (embedded) or spark"),
+        master: str | None = typer.Option(None, "--master", help="with `batch --engine spark`: the Spark master "
+                                          "URL (default local[2])"),
+        out: Path | None = typer.Option(None, "--out", help="with `batch`: the contacts file to write (CSV)"),
+        log_path: Path | None = typer.Option(None, "--log", help="with `batch`: the check-in log's folder"),
+        at: str | None = typer.Option(None, "--at", help="with `batch`: trace as of this moment (default now)"),
+        work: Path | None = typer.Option(None, "--work", help="with `batch`: a folder for the engine's working "
+                                         "files (on a cluster: storage every worker reads)"),
         as_json: bool = typer.Option(False, "--json", metavar="",
                                      help="print JSON (formats.md), whole numbers for scripts"),
         unmasked: bool = typer.Option(False, "--unmasked", metavar="", help="whole identity numbers in the table "
@@ -63,8 +129,19 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Close and secondary close contacts of one case, derived afresh from the records.
 
-        Exit status: 0 found, 2 no such case, 1 any other failure.
+        `fangyi trace batch CASES --log PATH --out FILE [--engine duckdb|spark] [--master URL]`
+        traces every case of the file over the check-in log at once, and writes the contacts for
+        `fangyi import contacts` (docs/scale.md).
+
+        Exit status: 0 found, 2 no such case, 1 any other failure (batch: 3 when some cases were
+        not traced).
         """
+        if case_no == "batch":
+            _batch(cases_file, log_path, out, engine, master, at, work)
+            return
+        if cases_file is not None or out is not None or log_path is not None:
+            Console(stderr=True).print("[red]a cases file, --log and --out go with `fangyi trace batch`[/]")
+            raise typer.Exit(1)
         # Imported here, not at start-up: `fangyi --help` and the other commands do without them.
         from fangyi.access import SYSTEM
         from fangyi.audit import service as audit

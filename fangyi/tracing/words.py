@@ -154,6 +154,7 @@ WORDS.update({
     "tr.index_turned.handle": ("标记已处理", "Mark handled"),
     "tr.done.index_turned": ("已标记处理", "Marked handled"),
     "imports.kind.cases": ("病例", "Cases"),
+    "imports.kind.contacts": ("密接名单（批量追踪）", "Contacts (from a batch trace)"),
     # The daily report's figures of this part.
     "report.fig.cases.new": ("今日新增病例", "New today"),
     "report.fig.cases.total": ("累计病例", "Total"),

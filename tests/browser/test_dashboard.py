@@ -1,5 +1,6 @@
 """The commander's dashboard in Chromium: the commander lands on it, on a phone and on a desk, and
-sees the epidemic curve, the map of the county with the zone in force, and the clocks, in Chinese."""
+sees the epidemic curve, the map of the county with the zone in force, the chain of the two cases,
+and the clocks, in Chinese."""
 
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ def _outbreak(site: Site) -> None:
         confirmed = now() - timedelta(hours=5)
         create_case(session, SYSTEM, CaseFields("HD-2022-001", person.id_number, "confirmed", None,
                                                 confirmed - timedelta(hours=5), confirmed, "local"))
+        # 李四 caught it from 张三, as the investigation found: the two are a cluster.
+        other = session.get(Person, site.ids["李四"])
+        assert other is not None
+        create_case(session, SYSTEM, CaseFields("HD-2022-002", other.id_number, "confirmed", None,
+                                                confirmed - timedelta(hours=2), confirmed + timedelta(hours=2),
+                                                "local", infected_by="HD-2022-001"))
         # The commander approved the sealed zone: in force now.
         sealed = session.scalar(select(Zone).where(Zone.kind == "sealed"))
         assert sealed is not None
@@ -63,6 +70,13 @@ def test_the_commander_lands_on_the_dashboard_and_sees_curve_map_and_clocks(brow
         expect(page.locator("#clocks")).to_contain_text("HD-2022-001")
         expect(page.locator("#breaches")).to_contain_text("转运入院：已超时")
         expect(page.locator("#figures-cases")).to_contain_text("今日新增病例")
+        # The chain: both cases drawn in one band, the link between them, and the cluster's row.
+        expect(page.locator("#chains-chart .main-svg").first).to_be_visible()
+        expect(page.locator("#chains-chart .legendtext")).to_contain_text(["感染来源", "本土病例"])
+        expect(page.locator("#chains-chart .scatterlayer .point")).to_have_count(2)
+        row = page.locator('#chains tr[data-cluster="HD-2022-001"]')
+        expect(row).to_contain_text("HD-2022-001")
+        expect(row).to_contain_text("2")
         assert no_horizontal_overflow(page)
     finally:
         context.close()

@@ -253,3 +253,80 @@ def test_tubes_without_a_result_past_the_limit_are_counted(db: Session) -> None:
         db.add(Sample(tube_id=tube.id, person_id=person.id, sampled_at=now() - timedelta(hours=hours_ago)))
     db.flush()
     assert dashboard.overdue_tubes(db, SYSTEM) == 1  # the late one with no result; not the tested, not the recent
+
+
+# --- chains and clusters --------------------------------------------------------------------------
+
+
+def _linked(db: Session, n: int, hours_ago: float, source: Case | None = None, *, area: str = SHIJIN,
+            household: str | None = None) -> Case:
+    person = add_person(db, 1500 + n, area=area, household=household)
+    at = now() - timedelta(hours=hours_ago)
+    case = Case(case_no=f"L-{n}", person_id=person.id, classification="confirmed", sampled_at=at - timedelta(hours=6),
+                confirmed_at=at, source="local" if source is not None else "imported",
+                onset_date=(at - timedelta(days=1)).date(), infected_by_case_id=source.id if source else None)
+    db.add(case)
+    db.flush()
+    return case
+
+
+def test_the_view_shows_chains_and_clusters_with_their_setting(db: Session) -> None:
+    """Two clusters (three cases in one home, two elsewhere), a case linked to none: the table lists
+    the clusters largest first with size, onsets, confirmations and setting; the chart draws one
+    band per cluster, a line for each link from the earlier case to the later."""
+    add_areas(db)
+    first = _linked(db, 1, 50, household="H-1")
+    second = _linked(db, 2, 30, first, household="H-1")
+    third = _linked(db, 3, 20, second, household="H-1")
+    other = _linked(db, 4, 40, area=CHENGGUAN)
+    _linked(db, 5, 10, other, area=CHENGGUAN)
+    _linked(db, 6, 5)
+    seen = dashboard.view(db, SYSTEM, now().date(), str)
+    table = [(c.name, c.size, setting) for c, setting in seen["clusters"]]
+    assert table == [("L-1", 3, "dash.setting.household 2"), ("L-4", 2, "")]
+    assert seen["sporadic"] == 1
+    cluster = seen["clusters"][0][0]
+    assert (cluster.first_onset, cluster.last_onset) == (first.onset_date, third.onset_date)
+    assert first.onset_date is not None and third.onset_date is not None and first.onset_date < third.onset_date
+    import json
+
+    figure = json.loads(seen["chains"])
+    ticks = figure["layout"]["yaxis"]["ticktext"]
+    assert ticks == ["L-1（3）", "L-4（2）"]
+    lines = next(t for t in figure["data"] if t["name"] == "dash.link.source")
+    assert len(lines["x"]) == 3 * 3  # three links, each from, to and a break
+    points = {name: y for t in figure["data"] if t["mode"].startswith("markers")
+              for name, y in zip(t["text"], t["y"], strict=True)}
+    assert set(points) == {f"L-{n}" for n in range(1, 6)}  # the single case is not drawn
+    assert points["L-1"] > points["L-2"] > points["L-3"] > points["L-4"] > points["L-5"]
+
+
+def test_a_township_sees_its_share_of_a_cluster_and_the_chart_holds_a_bounded_number(
+        db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_areas(db)
+    first = _linked(db, 1, 50)
+    second = _linked(db, 2, 30, first)
+    _linked(db, 3, 20, second, area=CHENGGUAN)
+    mishui = Reader(77, "mishui", "commander", MISHUI)
+    (only, _), = dashboard.view(db, mishui, now().date(), str)["clusters"]
+    assert (only.name, only.cases, only.size, only.hidden) == ("L-3", ["L-3"], 3, 2)
+    dashboard.forget()
+    monkeypatch.setattr(dashboard, "CHAIN_CASES", 2)  # the chart's earliest two cases of three
+    import json
+
+    figure = json.loads(dashboard.view(db, SYSTEM, now().date(), str)["chains"])
+    assert figure["layout"]["yaxis"]["ticktext"] == ["L-1（2/3）"]
+
+
+def test_a_view_reads_the_cases_once_and_keeps_the_clusters_a_minute(db: Session, monkeypatch) -> None:
+    add_areas(db)
+    _linked(db, 2, 30, _linked(db, 1, 50))
+    reads: list[int] = []
+    real = dashboard.epi.cases_counted
+    monkeypatch.setattr(dashboard.epi, "cases_counted", lambda *a: reads.append(1) or real(*a))
+    found: list[int] = []
+    real_clusters = dashboard.tracing.clusters_seen
+    monkeypatch.setattr(dashboard.tracing, "clusters_seen", lambda *a, **k: found.append(1) or real_clusters(*a, **k))
+    dashboard.view(db, SYSTEM, now().date(), str)
+    dashboard.view(db, SYSTEM, now().date(), str)
+    assert (len(reads), len(found)) == (2, 1)

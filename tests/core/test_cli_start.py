@@ -61,3 +61,14 @@ def test_the_demos_scenarios_are_the_builders() -> None:
     from fangyi.demo import SCENARIOS as BUILDERS
 
     assert BUILDERS == SCENARIOS
+
+
+def test_the_check_ins_writer_process_loads_no_sqlalchemy() -> None:
+    """Its page cache is the memory an import may spend; the process around it stays small."""
+    probe = ("import json, sys, fangyi.registry.imports.writer as w; "
+             f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []

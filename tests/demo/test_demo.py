@@ -270,3 +270,53 @@ def test_every_role_has_work_today(committed_db: str) -> None:
         assert closed(session, office, day) is None
         # Nothing was written ahead of the clock.
         assert session.scalar(select(func.max(Contact.created_at))) <= now()
+
+
+def test_the_screening_and_the_contacts_stand_as_on_day_four(committed_db: str) -> None:
+    """Built at three in the afternoon: the first round's tubes tested but one box's, overdue now;
+    today's tubes swabbed since seven, boxed and some tested; every close contact of the past days
+    decided and in quarantine, so that the tracer's queue holds only today's work."""
+    from datetime import datetime, time
+
+    from fangyi.command import dashboard
+    from fangyi.screening.models import Sample, Tube
+    from fangyi.timeutil import placed_at
+
+    tz = local_tz()
+    day = today()
+    with placed_at(datetime.combine(day, time(15, 0), tzinfo=tz)):
+        built = run_demo()
+        assert built.exit_code == 0, built.output
+        with Session(engine_for(committed_db)) as session:
+            rounds = {r.starts_at.astimezone(tz).date(): r for r in session.scalars(select(ScreeningRound))}
+            first, second = rounds[day - timedelta(days=2)], rounds[day]
+            earlier = session.scalars(select(Tube).where(Tube.round_id == first.id)).all()
+            assert earlier and all(t.received_at is not None for t in earlier)
+            waiting = [t for t in earlier if t.tested_at is None]
+            assert 0 < len(waiting) < len(earlier) and all(t.result == "negative" for t in earlier if t.tested_at)
+            todays = session.scalars(select(Tube).where(Tube.round_id == second.id)).all()
+            assert todays and any(t.tested_at is not None for t in todays) and any(t.tested_at is None for t in todays)
+            assert all(s.sampled_at.astimezone(tz) <= now() for s in session.scalars(select(Sample)))
+            # The commander reads it on the dashboard: today's throughput, pending, and the overdue.
+            commander = _user(session, "commander")
+            dashboard.forget()
+            seen = dashboard.view(session, commander, day, str)
+            assert seen["overdue_tubes"] == len(waiting)
+            assert seen["tubes"]["tubes"] == len(todays) and seen["tubes"]["tubes_pending"] > 0
+            # The night's report of the first round's day counts its tubes, as closed.
+            shut = closed(session, commander, day - timedelta(days=2))
+            assert shut is not None and shut.figures["testing"]["tubes"] > 0
+            # Every close contact of a case confirmed before today: decided, and in quarantine.
+            past = select(Case.id).where(Case.confirmed_at < day_bounds(day)[0])
+            undecided = session.scalar(select(func.count()).where(
+                Contact.case_id.in_(past), Contact.degree == "close", Contact.status == "derived"))
+            unplaced = session.scalar(select(func.count()).where(
+                Contact.case_id.in_(past), Contact.degree == "close", Contact.status == "confirmed",
+                Contact.quarantined_at.is_(None)))
+            assert (undecided, unplaced) == (0, 0)
+            # So the first case's 12-hour clock for its contacts was met, and so was the second's.
+            found = {c.case_no: c for c in dashboard.clocks(session, commander, now())}
+            for case in found.values():
+                if case.confirmed_at.astimezone(tz).date() < day:
+                    states = {m.clock: m.state for m in case.milestones}
+                    assert states["contacts_quarantined"] in ("met", "none"), (case.case_no, states)

@@ -66,3 +66,14 @@ def test_spread_is_hundreds_of_cases_caught_at_home_or_a_shared_stay(committed_d
         # Today's cases came through tracing: their contacts wait in the tracers' queue.
         todays = [c.id for c in cases if c.confirmed_at.astimezone(tz).date() == day]
         assert session.scalar(select(func.count()).where(Contact.case_id.in_(todays)))
+        # The rounds of 石滩乡 have their tubes: the first's all resulted but one stalled box, overdue now.
+        from fangyi.command import dashboard
+        from fangyi.screening.models import Tube
+
+        tubes = session.scalars(select(Tube)).all()
+        assert tubes and any(t.tested_at is not None for t in tubes)
+        dashboard.forget()
+        assert dashboard.overdue_tubes(session, commander) > 0
+        # The dashboard draws the chains: clusters of many cases, each link placed where it could be.
+        found = dashboard.clusters(session, commander)
+        assert found is not None and found[0].size >= 10 and found[0].settings

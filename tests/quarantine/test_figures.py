@@ -148,3 +148,34 @@ def test_past_days_count_the_beds_as_the_rooms_were_that_day(db, cast):
     after = {d: quarantine_figures(db, date(2022, 4, d), SYSTEM)["beds_free"] for d in (1, 2, 3, 4, 5)}
     assert after == before
     assert quarantine_figures(db, today(), SYSTEM)["beds_free"] == 2
+
+
+def test_people_and_beds_as_they_stood_at_a_moment_of_the_day(db, cast):
+    """As of a moment within today: who was in, who had left, which rooms were busy, as recorded by
+    then; a release and a cleaning recorded after it do not count yet, a later placement neither."""
+    import time as clock
+
+    from fangyi.timeutil import now
+
+    site = add_site(db, rooms=3, beds=1)
+    for room in db.scalars(select(Room).where(Room.site_id == site.id)):
+        room.created_at = local(2022, 3, 1)
+    a, b, c = add_person(db, 1), add_person(db, 2), add_person(db, 3)
+    pa = _place(db, cast, a)
+    db.flush()
+    clock.sleep(0.01)
+    first = now()
+    clock.sleep(0.01)
+    care.release(db, cast["commander"], pa.id, override_reason="测试")
+    sites.room_cleaned(db, cast["site_manager"], pa.room_id)
+    _place(db, cast, b)
+    _place(db, cast, c)
+    db.flush()
+    clock.sleep(0.01)
+    second = now()
+    day = today()
+    then = quarantine_figures(db, day, SYSTEM, as_of=first)
+    assert (then["in_quarantine"], then["placed_today"], then["released_today"], then["beds_free"]) == (1, 1, 0, 2)
+    later = quarantine_figures(db, day, SYSTEM, as_of=second)
+    assert (later["in_quarantine"], later["placed_today"], later["released_today"], later["beds_free"]) == (2, 3, 1, 1)
+    assert quarantine_figures(db, day, SYSTEM) == later  # nothing since

@@ -111,3 +111,22 @@ def test_the_chart_draws_rt_by_infection_dashed_ending_before_today(login: Login
     assert line["line"]["dash"] == "dash" and line["yaxis"] == "y2" and line["y"]
     assert max(line["x"]) < max(traces["Rt"]["x"]) <= today().isoformat()
     assert "虚线为按推算感染日期估计的Rt" in page
+
+
+def test_the_commander_sees_the_chains_and_clusters(login: Login, db: Session) -> None:
+    from tests.command.test_dashboard import _linked
+
+    client = login("commander")
+    first = _linked(db, 1, 50, household="H-1")
+    _linked(db, 2, 30, first, household="H-1")
+    _linked(db, 3, 5)
+    page = client.get("/command").text
+    chains = page.split('id="chains"')[1].split("</section>")[0]
+    assert "传播链与聚集性疫情" in chains and 'id="chains-chart"' in chains
+    row = chains.split('data-cluster="L-1"')[1].split("</tr>")[0]
+    assert ">2<" in row and "家庭 1" in row
+    assert "另有散发病例 1 例" in chains
+    figure = json.loads(chains.split('id="chains-figure">')[1].split("</script>")[0].replace("<\\/", "</"))
+    assert {t["name"] for t in figure["data"]} == {"感染来源", "本土病例", "输入病例"}
+    # Today's tubes in words beside the overdue ones.
+    assert "今日采样管数 0，已出结果 0，待检测 0；今日出结果 0 管" in page

@@ -7,7 +7,8 @@ to ``Writer``: a child process with its own connection that writes one batch whi
 reads and checks the next. Reading a county's file costs about as much as writing it, and the
 two then take a core each.
 
-This module imports nothing heavy: the writer process starts in a fraction of a second.
+This module imports nothing heavy: the writer process starts in a fraction of a second and, with
+no SQLAlchemy loaded, takes about 15 MB besides its page cache and the batch in hand.
 """
 
 from __future__ import annotations
@@ -17,17 +18,23 @@ import socket
 import subprocess
 import sys
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from operator import itemgetter
 from time import monotonic, sleep
 from typing import Any
 
-from fangyi.imports.rows import WriteFailed
+from fangyi.db.pragmas import SQLITE_PRAGMAS
+from fangyi.imports.failures import WriteFailed
 
 Staged = tuple[int, int, int, int | None, int]  # person, venue, check-in, check-out, line
+Target = tuple[bool, str]  # PostgreSQL? and its connection string, or SQLite's file
 Result = tuple[int, list[int]]  # rows written, lines refused
 
 STAY = itemgetter(0, 1, 2)  # person, venue, check-in time: what makes a stay one
+# SQLite: a batch is written a part at a time, and the writer may commit between parts, so that a
+# web request waiting for the one write lock waits for a part (a fraction of a second), not a batch.
+PART = 10_000
 # After a commit, long enough for a web writer waiting on SQLite's lock (it polls every few ms) to take it.
 GIVE_WAY_SECONDS = 0.05
 STAGE = "fangyi_checkin_stage"  # a batch's rows with their lines (temporary, the connection's own)
@@ -77,32 +84,44 @@ WRITE_STAGED = (
 )
 LEFT_ALONE = (f"SELECT s.line FROM {STAGE} s WHERE s.line = ANY(%s) AND s.out_at IS DISTINCT FROM {STORED_OUT} "
               "ORDER BY s.line")
+# PostgreSQL: a batch's sort (one row per stay) and its hash of the rows written in memory, not
+# spilled to files (the default 4 MB holds about 20,000 staged rows).
+PG_WORK_MEM = "SET LOCAL work_mem = '64MB'"
 INSERT_SQLITE = ("INSERT INTO checkins (person_id, venue_id, in_at, out_at, import_id) VALUES (?, ?, ?, ?, ?) "
                  + UPSERT)
 
 
-def write(driver: Any, postgres: bool, rows: list[Staged], import_id: int) -> Result:
-    """Store a batch on the driver connection, in its current transaction."""
+def write(driver: Any, postgres: bool, rows: list[Staged], import_id: int,
+          between: Callable[[], None] | None = None) -> Result:
+    """Store a batch on the driver connection, in its current transaction. On SQLite, ``between``
+    is called between the batch's parts (it may commit, and begin again, to let others write)."""
     cursor = driver.cursor()
     try:
-        return _copy(cursor, rows, import_id) if postgres else _executemany(cursor, rows, import_id)
+        return _copy(cursor, rows, import_id) if postgres else _executemany(cursor, rows, import_id, between)
     finally:
         cursor.close()
 
 
-def _executemany(cursor: Any, rows: list[Staged], import_id: int) -> Result:
+def _executemany(cursor: Any, rows: list[Staged], import_id: int, between: Callable[[], None] | None) -> Result:
     unique, dropped = one_per_stay(rows)
     unique.sort(key=STAY)  # in the unique index's order: each batch touches its pages once
-    (last_id,) = cursor.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()
-    cursor.executemany(INSERT_SQLITE, [(*row[:4], import_id) for row in unique])
-    written = int(cursor.rowcount)
-    # Only a stay this batch did not insert can keep another check-out than its row's: the
-    # batch's new rows are those past the last id (one writer holds SQLite), so the rest, a few
-    # rows of a real file, are looked up, not the whole batch.
+    written = 0
     undecided = [row for row in dropped if row[3] is not None]
-    if written < len(unique):
-        inserted = set(cursor.execute("SELECT person_id, venue_id, in_at FROM checkins WHERE id > ?", (last_id,)))
-        undecided += [row for row in unique if row[3] is not None and STAY(row) not in inserted]
+    for start in range(0, len(unique), PART):
+        if start and between is not None:
+            between()
+        part = unique[start : start + PART]
+        (last_id,) = cursor.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()
+        cursor.executemany(INSERT_SQLITE, ((*row[:4], import_id) for row in part))
+        count = int(cursor.rowcount)
+        written += count
+        # Only a stay this part did not insert can keep another check-out than its row's: the
+        # part's new rows are those past the last id (one writer holds SQLite), so the rest, a few
+        # rows of a real file, are looked up, not the whole part.
+        if count < len(part):
+            inserted = set(cursor.execute("SELECT person_id, venue_id, in_at FROM checkins WHERE id > ?",
+                                          (last_id,)))
+            undecided += [row for row in part if row[3] is not None and STAY(row) not in inserted]
     if not undecided:
         return written, []
     stage(cursor, undecided, postgres=False)
@@ -170,17 +189,17 @@ class Writer:
     flight while the import reads the next. It commits every ``commit_seconds``, so a crash of
     either process loses at most those seconds (a re-run loads them alike)."""
 
-    def __init__(self, url: str, import_id: int, commit_seconds: float, cache_kib: int) -> None:
+    def __init__(self, target: Target, import_id: int, commit_seconds: float, cache_kib: int) -> None:
         # A fresh interpreter running this module, not multiprocessing's fork (the import may run
         # in a threaded server, whose connections and locks a fork would inherit) nor its spawn
-        # (which runs the parent's main script again in the child). The database URL, password
+        # (which runs the parent's main script again in the child). Where to connect, password
         # and all, goes through the socket, not the command line that `ps` shows.
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=[theirs.fileno()])
         theirs.close()
         self.pipe = Connection(ours.detach())
-        self.pipe.send((url, import_id, commit_seconds, cache_kib))
+        self.pipe.send((target, import_id, commit_seconds, cache_kib))
         self.in_flight = 0
 
     def send(self, rows: list[Staged]) -> None:
@@ -242,20 +261,30 @@ def _peak_kb() -> int:
 def serve(pipe: Connection) -> None:
     """The writer process: its settings, then batches from the pipe, each answered; None commits
     and ends; the pipe closed (the import stopped or was killed) rolls back and ends."""
-    from fangyi.db.session import engine_for
-
     try:
-        url, import_id, commit_seconds, cache_kib = pipe.recv()
+        target, import_id, commit_seconds, cache_kib = pipe.recv()
     except EOFError:
         return
 
-    postgres = url.startswith("postgresql")
-    connection = engine_for(url).raw_connection()
-    driver: Any = connection.driver_connection
-    if not postgres:
+    postgres, where = target
+    driver = connect(postgres, where)
+    if postgres:
+        driver.execute(PG_WORK_MEM.replace("LOCAL ", ""))  # the connection is the import's own
+        driver.commit()
+    else:
         driver.execute(f"PRAGMA cache_size = -{cache_kib}")
     began = False
     committed = monotonic()
+
+    def give_way() -> None:
+        """Between a batch's parts on SQLite: commit when the interval is up, and begin again."""
+        nonlocal committed
+        if monotonic() - committed >= commit_seconds:
+            driver.execute("COMMIT")
+            sleep(GIVE_WAY_SECONDS)
+            driver.execute("BEGIN IMMEDIATE")
+            committed = monotonic()
+
     try:
         while True:
             # Waiting for a batch while holding SQLite's lock (the import may be reading a long run
@@ -264,6 +293,7 @@ def serve(pipe: Connection) -> None:
                 driver.commit() if postgres else driver.execute("COMMIT")
                 began = False
                 committed = monotonic()
+            rows = None  # the last batch let go before the next arrives: one in memory, not two
             try:
                 rows = pipe.recv()
             except EOFError:
@@ -281,7 +311,7 @@ def serve(pipe: Connection) -> None:
                 else:
                     driver.execute("BEGIN IMMEDIATE")  # waiting its turn among SQLite's writers
                 began = True
-            pipe.send(("ok", write(driver, postgres, rows, import_id)))
+            pipe.send(("ok", write(driver, postgres, rows, import_id, None if postgres else give_way)))
             if monotonic() - committed >= commit_seconds:
                 driver.commit() if postgres else driver.execute("COMMIT")
                 began = False
@@ -297,7 +327,22 @@ def serve(pipe: Connection) -> None:
         if began:
             with contextlib.suppress(Exception):  # the connection went with the error: nothing to undo
                 driver.rollback() if postgres else driver.execute("ROLLBACK")
-        connection.close()
+        driver.close()
+
+
+def connect(postgres: bool, where: str) -> Any:
+    """The driver's own connection, set as Fangyi's engines set theirs (SQLite's pragmas; on
+    PostgreSQL, psycopg's defaults): SQLAlchemy is not loaded for it."""
+    if postgres:
+        import psycopg
+
+        return psycopg.connect(where)
+    import sqlite3
+
+    driver = sqlite3.connect(where, isolation_level=None, check_same_thread=False)
+    for pragma in SQLITE_PRAGMAS:
+        driver.execute(pragma)
+    return driver
 
 
 if __name__ == "__main__":

@@ -1,0 +1,73 @@
+"""`fangyi checkins export|prune`: the check-in log of Parquet files, for a city (registry/log)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        Console(stderr=True).print(f"[red]{option} {escape(text)} is not a date (YYYY-MM-DD)[/]")
+        raise typer.Exit(1) from None
+
+
+def register(app: typer.Typer) -> None:
+    checkins = typer.Typer(help="The check-in log: Parquet files by local day and venue (docs/scale.md).",
+                           no_args_is_help=True)
+    app.add_typer(checkins, name="checkins")
+
+    @checkins.command("export")
+    def export(
+        to: Path = typer.Option(..., "--to", help="the log's folder (created if absent)"),
+        since: str | None = typer.Option(None, "--since", help="local day D (YYYY-MM-DD): check-ins from D on; "
+                                         "default all"),
+    ) -> None:
+        """Write the database's check-ins into the log (a stay already there is not written twice)."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from fangyi.config import get_settings
+        from fangyi.db.session import session_scope
+        from fangyi.registry.log import store
+
+        first = _day(since, "--since")
+        err = Console(stderr=True)
+        with session_scope() as session, Progress(
+                TextColumn("export"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("export", total=None)
+            written = store.export(session, to, get_settings().tz, since=first,
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+        Console().print(f"check-ins to {escape(str(to))}: new {written.loaded:,}, already there "
+                        f"{written.unchanged:,}, refused {len(written.conflicts):,}; partitions written "
+                        f"{written.partitions:,}")
+        if written.conflicts:
+            raise typer.Exit(3)
+
+    @checkins.command("prune")
+    def prune(
+        log: Path = typer.Option(..., "--log", help="the log's folder"),
+        margin: int = typer.Option(14, "--margin", min=0, help="days kept beyond the edition's look-back"),
+        today: str | None = typer.Option(None, "--today", help="count back from this local day (default today)"),
+    ) -> None:
+        """Drop the log's whole days older than the edition's look-back plus the margin."""
+        from datetime import datetime
+
+        from fangyi.config import get_settings
+        from fangyi.protocols.reader import current
+        from fangyi.registry.log import store
+
+        settings = get_settings()
+        day = _day(today, "--today") or datetime.now(settings.tz).date()
+        keep = store.retention_days(current().contacts.lookback_days, margin)
+        dropped = store.prune(log, day, keep)
+        Console().print(f"kept {keep} days back from {day.isoformat()}; dropped {len(dropped)} day(s)"
+                        + (f": {dropped[0].isoformat()} … {dropped[-1].isoformat()}" if dropped else ""))

@@ -1,0 +1,232 @@
+"""The check-in log's files: write (merging into the partitions touched), read, export, prune.
+
+Everything goes through an in-memory DuckDB connection: its Parquet writer lays out the
+partitions (COPY ... PARTITION_BY), and its reader takes them back with the partition columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+BUCKETS = 16  # partitions of one day, by venue id: a venue's stays of a day sit in one folder
+COLUMNS = ("person_id", "venue_id", "in_at", "out_at")
+EXPORT_CHUNK = 200_000
+# The margin kept beyond the edition's look-back: cases are traced days after their onset, and a
+# close contact's secondary window runs from the first exposure to now.
+RETENTION_MARGIN_DAYS = 14
+
+
+def connect() -> Any:
+    """An in-memory DuckDB connection (imported here: a county's commands never load DuckDB)."""
+    import duckdb
+
+    return duckdb.connect()
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def pattern(path: str | Path) -> str:
+    return f"{str(path).rstrip('/')}/day=*/bucket=*/*.parquet"
+
+
+def has_files(path: str | Path) -> bool:
+    root = Path(path)
+    return root.is_dir() and any(root.glob("day=*/bucket=*/*.parquet"))
+
+
+def read_sql(path: str | Path) -> str:
+    """A SELECT of the log's stays (person_id, venue_id, in_at, out_at), empty when it has none."""
+    if not has_files(path):
+        return ("SELECT CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS BIGINT) AS venue_id, "
+                "CAST(NULL AS BIGINT) AS in_at, CAST(NULL AS BIGINT) AS out_at WHERE FALSE")
+    return (f"SELECT person_id, venue_id, in_at, out_at FROM read_parquet({_quoted(pattern(path))}, "
+            "hive_partitioning = true, union_by_name = true)")
+
+
+def day_sql(column: str, tz: ZoneInfo) -> str:
+    """The local date of an epoch-seconds column, as DuckDB computes it."""
+    return f"CAST(timezone({_quoted(str(tz.key))}, to_timestamp({column})) AS DATE)"
+
+
+@dataclass
+class Written:
+    loaded: int  # stays new to the log, or given a check-out they lacked
+    unchanged: int  # stays the log held already as given (or repeated in what was written)
+    conflicts: list[tuple[int, str]]  # (line, reason): a check-out differing from the one kept
+    partitions: int  # partitions written
+
+
+STAGE = "log_stage"
+
+
+def create_stage(con: Any) -> None:
+    """The table append() takes its rows from: the stays and the line each came from."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} (person_id BIGINT, venue_id BIGINT, in_at BIGINT, "
+                "out_at BIGINT, line BIGINT)")
+
+
+def stage_rows(con: Any, rows: Sequence[tuple[int, int, int, int | None, int]]) -> None:
+    """Rows into the stage, through a CSV file (DuckDB reads one far faster than it takes parameters)."""
+    if not rows:
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", delete=False) as fh:
+        writer = csv.writer(fh)
+        writer.writerows(("" if v is None else v for v in row) for row in rows)
+        name = fh.name
+    try:
+        con.execute(f"INSERT INTO {STAGE} SELECT * FROM read_csv({_quoted(name)}, header = false, columns = "
+                    "{'person_id': 'BIGINT', 'venue_id': 'BIGINT', 'in_at': 'BIGINT', 'out_at': 'BIGINT', "
+                    "'line': 'BIGINT'})")
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def append(con: Any, path: str | Path, tz: ZoneInfo, *, write: bool = True) -> Written:
+    """The staged stays into the log at `path`: each partition they touch is read, merged with them
+    and written again, so that a stay is in the log once. As in the table, the first check-out
+    recorded for a stay holds: a stay without one is given the first the rows bring, and a row
+    bringing a different one is refused (its line returned)."""
+    root = Path(path)
+    if write:
+        root.mkdir(parents=True, exist_ok=True)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE log_new AS SELECT *, {day_sql('in_at', tz)} AS day, "
+                f"CAST(venue_id % {BUCKETS} AS INTEGER) AS bucket FROM {STAGE}")
+    touched = con.execute("SELECT DISTINCT day, bucket FROM log_new ORDER BY 1, 2").fetchall()
+    old_files = [f for day, bucket in touched for f in sorted(_folder(root, day, bucket).glob("*.parquet"))]
+    con.execute("CREATE OR REPLACE TEMP TABLE log_old (person_id BIGINT, venue_id BIGINT, in_at BIGINT, "
+                "out_at BIGINT, day DATE, bucket INTEGER)")
+    if old_files:
+        listed = ", ".join(_quoted(str(f)) for f in old_files)
+        con.execute(f"INSERT INTO log_old SELECT person_id, venue_id, in_at, out_at, {day_sql('in_at', tz)}, "
+                    f"CAST(venue_id % {BUCKETS} AS INTEGER) FROM read_parquet([{listed}])")
+    # The check-out each stay keeps: the log's own, else the first the new rows give (by line).
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE log_kept AS
+        WITH firsts AS (
+            SELECT person_id, venue_id, in_at, arg_min(out_at, line) FILTER (WHERE out_at IS NOT NULL) AS out_at,
+                   MIN(line) AS line, ANY_VALUE(day) AS day, ANY_VALUE(bucket) AS bucket
+            FROM log_new GROUP BY person_id, venue_id, in_at)
+        SELECT COALESCE(o.person_id, f.person_id) AS person_id, COALESCE(o.venue_id, f.venue_id) AS venue_id,
+               COALESCE(o.in_at, f.in_at) AS in_at, COALESCE(o.out_at, f.out_at) AS out_at,
+               COALESCE(o.day, f.day) AS day, COALESCE(o.bucket, f.bucket) AS bucket,
+               o.person_id IS NULL AS fresh, o.person_id IS NOT NULL AND o.out_at IS NULL AND f.out_at IS NOT NULL
+                   AS filled
+        FROM log_old o FULL JOIN firsts f USING (person_id, venue_id, in_at)
+    """)
+    conflicts = [(int(line), "a different check-out is already recorded for this stay") for (line,) in con.execute("""
+        SELECT n.line FROM log_new n JOIN log_kept k USING (person_id, venue_id, in_at)
+        WHERE n.out_at IS NOT NULL AND n.out_at <> k.out_at ORDER BY n.line""").fetchall()]
+    changed = con.execute("""
+        SELECT COUNT(*) FILTER (WHERE fresh OR filled) FROM log_kept""").fetchone()
+    loaded = int(changed[0]) if changed else 0
+    total = int(con.execute("SELECT COUNT(*) FROM log_new").fetchone()[0])
+    if touched and write:
+        scratch = root / f".writing-{uuid.uuid4().hex}"
+        con.execute(f"COPY (SELECT person_id, venue_id, in_at, out_at, day, bucket FROM log_kept "
+                    f"ORDER BY day, bucket, venue_id, in_at) TO {_quoted(str(scratch))} "
+                    "(FORMAT parquet, PARTITION_BY (day, bucket), FILENAME_PATTERN 'part_{uuid}')")
+        for day, bucket in touched:
+            folder = _folder(root, day, bucket)
+            folder.mkdir(parents=True, exist_ok=True)
+            for done in _folder(scratch, day, bucket).glob("*.parquet"):
+                done.replace(folder / done.name)
+        for old in old_files:
+            old.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return Written(loaded, total - loaded - len(conflicts), conflicts, len(touched))
+
+
+def _folder(root: Path, day: date, bucket: int) -> Path:
+    # DuckDB names partitions by the value as written: day=2022-03-27, bucket=5.
+    return root / f"day={day.isoformat()}" / f"bucket={int(bucket)}"
+
+
+def export(session: Any, path: str | Path, tz: ZoneInfo, *, since: date | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Written:
+    """The database's check-ins from local day `since` (all without) into the log at `path`."""
+    from sqlalchemy import func, select
+
+    from fangyi.registry.models import Checkin
+
+    start = None if since is None else int(datetime.combine(since, time.min, tzinfo=tz).timestamp())
+    query = select(Checkin.id, Checkin.person_id, Checkin.venue_id, Checkin.in_at, Checkin.out_at)
+    counted = select(func.count(Checkin.id))
+    if start is not None:
+        query, counted = query.where(Checkin.in_at >= start), counted.where(Checkin.in_at >= start)
+    total = int(session.scalar(counted) or 0)
+    con = connect()
+    create_stage(con)
+    done, last = 0, 0
+    while True:
+        rows = session.execute(query.where(Checkin.id > last).order_by(Checkin.id).limit(EXPORT_CHUNK)).all()
+        if not rows:
+            break
+        last = int(rows[-1][0])
+        stage_rows(con, [(p, v, i, o, row_id) for row_id, p, v, i, o in rows])
+        done += len(rows)
+        if progress is not None:
+            progress(done, total)
+    return append(con, path, tz)
+
+
+def days(path: str | Path) -> list[date]:
+    found = []
+    for folder in Path(path).glob("day=*"):
+        try:
+            found.append(date.fromisoformat(folder.name.removeprefix("day=")))
+        except ValueError:
+            continue
+    return sorted(found)
+
+
+def retention_days(lookback_days: int, margin_days: int = RETENTION_MARGIN_DAYS) -> int:
+    """How many local days the log keeps: the edition's look-back plus the margin."""
+    return lookback_days + margin_days
+
+
+def prune(path: str | Path, today: date, keep_days: int) -> list[date]:
+    """Drop the whole day partitions older than `keep_days` before `today`; the days dropped."""
+    first_kept = today - timedelta(days=keep_days)
+    dropped = [day for day in days(path) if day < first_kept]
+    for day in dropped:
+        shutil.rmtree(Path(path) / f"day={day.isoformat()}")
+    return dropped
+
+
+def write_table(con: Any, name: str, columns: str, rows: Iterable[Sequence[Any]], path: Path) -> None:
+    """A small table (a batch's cases, venues...) to one Parquet file, through a CSV file."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({columns})")
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", delete=False, encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        count = 0
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+            count += 1
+        name_csv = fh.name
+    try:
+        if count:
+            con.execute(f"INSERT INTO {name} SELECT * FROM read_csv({_quoted(name_csv)}, header = false, "
+                        f"all_varchar = false, columns = {_columns_map(columns)}, quote = '\"', escape = '\"', "
+                        "nullstr = '')")
+    finally:
+        Path(name_csv).unlink(missing_ok=True)
+    con.execute(f"COPY {name} TO {_quoted(str(path))} (FORMAT parquet)")
+
+
+def _columns_map(columns: str) -> str:
+    pairs = []
+    for part in columns.split(","):
+        column, kind = part.strip().split(" ", 1)
+        pairs.append(f"{_quoted(column)}: {_quoted(kind)}")
+    return "{" + ", ".join(pairs) + "}"
