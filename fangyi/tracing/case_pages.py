@@ -5,6 +5,7 @@ printable investigation report."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from fangyi.tracing import chains, investigation, review
 from fangyi.tracing import queue as queue_service
 from fangyi.tracing.derivation import exposure_window, from_epoch
 from fangyi.tracing.models import CLASSIFICATIONS, FOUND_BY, SOURCES, Case, Contact, ReachAttempt
-from fangyi.tracing.trace import listed, trace_report
+from fangyi.tracing.trace import DEGREES, contact_counts, contact_page, listed, trace_report
 from fangyi.web.forms import checked_form
 from fangyi.web.http import needs
 from fangyi.web.i18n import translate
@@ -143,22 +144,46 @@ async def edit_case_post(request: Request, session: SessionDep, user: Viewer, ca
 # --- the case page -----------------------------------------------------------------
 
 
-def _case_view(session: Session, user: User, case: Case, *, revealed: bool) -> dict[str, Any]:
+PER_PAGE = 100  # contacts on a page of the case page's lists
+
+
+def _page_number(query: Mapping[str, str], key: str, pages: int) -> int:
+    try:
+        return min(max(int(query.get(key, "1")), 1), pages)
+    except ValueError:
+        return 1
+
+
+def _case_view(session: Session, user: User, case: Case, *, revealed: bool,
+               query: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What the case page shows. Each list a page at a time, read from the stored contacts (a heavy
+    case lists 17,000 secondary contacts: the page reads 100 of them, not the whole report)."""
     protocol = current()
     start, end = exposure_window(case, protocol, get_settings().tz)
     person = session.get(Person, case.person_id)
     source = session.get(Case, case.infected_by_case_id) if case.infected_by_case_id else None
-    report = trace_report(session, case, unmasked=revealed)
+    counts = contact_counts(session, case)
+    lists: dict[str, dict[str, Any]] = {}
+    report = None
+    if sum(counts.values()) <= 2 * PER_PAGE:  # short: the whole report, its JSON shown on the page too
+        report = trace_report(session, case, unmasked=revealed)
+    for degree in DEGREES:
+        pages = max(1, -(-counts[degree] // PER_PAGE))
+        page = _page_number(query or {}, f"{degree}_page", pages)
+        items = (report[f"{degree}_contacts"][(page - 1) * PER_PAGE : page * PER_PAGE] if report is not None else
+                 contact_page(session, case, degree, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, unmasked=revealed))
+        lists[degree] = {"items": items, "total": counts[degree], "page": page, "pages": pages}
     cluster = service.cluster_of(session, user, case)
     places, named = investigation.investigation_of(session, case)
     return {
         "case": case, "person": person, "source": source, "window": (from_epoch(start), from_epoch(end)),
-        "report": report, "trace_json": json.dumps(report, ensure_ascii=False, indent=2),
+        "lists": lists, "counts": counts,
+        "trace_json": None if report is None else json.dumps(report, ensure_ascii=False, indent=2),
         "cluster": cluster, "figure": json.dumps(chains.chain_figure(cluster), ensure_ascii=False),
         "places": places, "named": named, "progress": queue_service.progress(session, user, case_id=case.id),
         "protocol": protocol,
         "venues": registry.venue_names(session, user, (
-            r.get("venue_code", "") for item in report["close_contacts"] + report["secondary_contacts"]
+            r.get("venue_code", "") for entry in lists.values() for item in entry["items"]
             for r in item["reasons"])),
     }
 
@@ -166,7 +191,7 @@ def _case_view(session: Session, user: User, case: Case, *, revealed: bool) -> d
 def _case_page(request: Request, session: Session, user: User, case: Case, *, revealed: bool = False,
                error: str | None = None, form: dict[str, str] | None = None, done: str = "",
                status: int = 422) -> HTMLResponse:
-    view = _case_view(session, user, case, revealed=revealed)
+    view = _case_view(session, user, case, revealed=revealed, query=request.query_params)
     return render(request, "tracing_case.html", status_code=status if error else 200, user=user, revealed=revealed,
                   error=error, form=form or {}, done=done, kinds=VENUE_KINDS, mask_id=mask_id_number,
                   here=f"/tracing/cases/{case.case_no}", area_list=registry.area_label_choices(session, user),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -150,7 +150,7 @@ def register(app: typer.Typer) -> None:
         from fangyi.identity import mask_id_number
         from fangyi.tracing.cases import get_case
         from fangyi.tracing.contacts import refresh
-        from fangyi.tracing.trace import trace_report
+        from fangyi.tracing.trace import trace_report, write_report
 
         errors = Console(stderr=True)
         try:
@@ -160,10 +160,15 @@ def register(app: typer.Typer) -> None:
                 # ruled-out case keeps its contacts as they were).
                 if case.ruled_out_at is None:
                     refresh(session, SYSTEM, case)
-                result = trace_report(session, case)
                 if as_json or unmasked:  # whole numbers leave the database: on the record
                     audit.record(session, SYSTEM, "view_identity", "case", case.id,
                                  note="fangyi trace --json" if as_json else "fangyi trace --unmasked")
+                if as_json:
+                    # Streamed a batch of contacts at a time: a heavy case's list is never held whole.
+                    write_report(session, case, sys.stdout)
+                    sys.stdout.write("\n")
+                    return
+                result = trace_report(session, case)
         except NotFound as exc:
             errors.print(f"[red]{exc.detail}[/]")
             raise typer.Exit(2) from None
@@ -171,9 +176,6 @@ def register(app: typer.Typer) -> None:
             log.debug("trace failed", exc_info=True)
             errors.print(f"[red]trace failed: {exc}[/]")
             raise typer.Exit(1) from None
-        if as_json:
-            print(json.dumps(result, ensure_ascii=False, indent=2))
-            return
         console = Console()
         window = result["window"]
         shown: Callable[[str], str] = (lambda number: number) if unmasked else mask_id_number

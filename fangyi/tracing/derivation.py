@@ -208,39 +208,57 @@ def _values(name: str, columns: Sequence[str], rows: Sequence[Sequence[int]]) ->
 # The other stay's end: its check-out, or its check-in plus the venue's default stay.
 _END = "COALESCE(c.out_at, c.in_at + w.dflt)"
 
-# One interval join. Each row of w is a stay [s, e] already cut to its window; the
-# range on c.in_at (from w.lo, the earliest start that can still reach s, to e)
-# is what lets both databases walk ix_checkins_venue_cover (venue, time, end, person:
-# no table rows read) instead of the table.
-# Persons in `skip` (the case and its close contacts, when looking for secondary
-# ones) are dropped inside the query: close contacts tend to share the same
-# places, and their pairs would otherwise be most of the rows handed back.
+# One interval join, in two steps. Each row of w is a stay [s, e] already cut to its window; the
+# stays that can overlap it start between w.lo (the earliest start that can still reach s) and
+# e - m. Close contacts share the same places at the same hours (533 colleagues' days at one
+# workplace), so the rows' ranges are first merged per venue into r, and each stay in r's ranges
+# is read once, from ix_checkins_venue_cover (venue, time, end, person: no table rows read), into
+# near; only then are its stays matched to the rows of w they overlap. Joined row by row instead,
+# every colleague's stays were read once per colleague's stay: 2.5M index entries for a case of
+# 533 close contacts, every one of them dropped afterwards as a close contact.
+# Persons in `skip` (the case and its close contacts, when looking for secondary ones) are
+# dropped before the match. SQLite stops reading the covering index alone (and reads a table row
+# per stay looked at) as soon as the range's WHERE holds the NOT IN: near is materialized first and
+# filtered after (k).
 _SELECT = f"""
 SELECT w.who, c.person_id, c.venue_id,
        CASE WHEN c.in_at > w.s THEN c.in_at ELSE w.s END,
        CASE WHEN {_END} < w.e THEN {_END} ELSE w.e END
 """
 _OVERLAP = f"WHERE {_END} >= w.s + {{m}} AND {_END} - c.in_at >= {{m}} AND c.person_id <> w.who"
-_SKIP = "c.person_id NOT IN (SELECT id FROM skip)"
-_WHERE = f"{_OVERLAP} AND {_SKIP}"
-# SQLite stops reading the covering index alone (and reads a table row per stay looked at:
-# 0.5 s instead of 10 ms for a case of 100 close contacts, on a cold cache more) as soon as
-# the join's WHERE holds the NOT IN; so the join is materialized first and filtered after.
-_JOIN = f"""j(who, person_id, venue_id, f, t) AS MATERIALIZED ({_SELECT}
-FROM w
-JOIN checkins c ON c.venue_id = w.venue_id AND c.in_at >= w.lo AND c.in_at <= w.e - {{m}}
-{_OVERLAP})
-SELECT who, person_id, venue_id, f, t FROM j c WHERE {_SKIP}"""
+_SKIP = "person_id NOT IN (SELECT id FROM skip)"
+_MATCH = f"""{_SELECT}
+FROM w JOIN k c ON c.venue_id = w.venue_id AND c.in_at >= w.lo AND c.in_at <= w.e - {{m}}
+{_OVERLAP}"""
+_JOIN = f"""near AS MATERIALIZED (
+    SELECT c.person_id, c.venue_id, c.in_at, c.out_at FROM r
+    JOIN checkins c ON c.venue_id = r.venue_id AND c.in_at >= r.lo AND c.in_at <= r.hi),
+k AS MATERIALIZED (SELECT person_id, venue_id, in_at, out_at FROM near WHERE {_SKIP})
+{_MATCH}"""
 # PostgreSQL misjudges how selective the ranges from a VALUES list are and, on tables of a
 # few hundred thousand rows, prefers scanning the whole table; a LATERAL subquery behind
-# OFFSET 0 (which keeps it from being flattened into a plain join) is looked up per row.
-_JOIN_PG = f"""{_SELECT}
-FROM w
-CROSS JOIN LATERAL (
-    SELECT person_id, venue_id, in_at, out_at FROM checkins
-    WHERE venue_id = w.venue_id AND in_at >= w.lo AND in_at <= w.e - {{m}} OFFSET 0
-) c
-{_WHERE}"""
+# OFFSET 0 (which keeps it from being flattened into a plain join) is looked up per range.
+_JOIN_PG = f"""k AS MATERIALIZED (
+    SELECT c.person_id, c.venue_id, c.in_at, c.out_at FROM r
+    CROSS JOIN LATERAL (
+        SELECT person_id, venue_id, in_at, out_at FROM checkins
+        WHERE venue_id = r.venue_id AND in_at >= r.lo AND in_at <= r.hi OFFSET 0
+    ) c WHERE c.{_SKIP})
+{_MATCH}"""
+
+
+def _ranges(rows: Sequence[tuple[int, int, int, int, int, int]], min_overlap: int) -> list[tuple[int, int, int]]:
+    """The start times the rows' overlapping stays can have, (venue, lo, hi), merged per venue
+    wherever they overlap or meet: every stay any row can overlap starts inside one of them."""
+    merged: list[list[int]] = []
+    for venue_id, lo, hi in sorted((venue_id, lo, e - min_overlap) for _, venue_id, _, e, lo, _ in rows):
+        if hi < lo:
+            continue  # no stay both starts by e - m and lasts m (a row shorter than m: never)
+        if merged and merged[-1][0] == venue_id and lo <= merged[-1][2] + 1:
+            merged[-1][2] = max(merged[-1][2], hi)
+        else:
+            merged.append([venue_id, lo, hi])
+    return [(v, lo, hi) for v, lo, hi in merged] or [(0, 1, 0)]
 
 
 def _co_present(
@@ -276,10 +294,10 @@ def interval_join(
     """The join over rows of (who, venue_id, s, e, lo, dflt), leaving out the persons in skip,
     with the minimum overlap in seconds written into the statement."""
     skipped = _values("skip", ("id",), _skip_rows(skip))
-    ctes = f"{_values('w', ('who', 'venue_id', 's', 'e', 'lo', 'dflt'), rows)}, {skipped}"
-    if dialect == "postgresql":
-        return text(f"WITH {ctes} {_JOIN_PG.replace('{m}', str(int(min_overlap)))}")
-    return text(f"WITH {ctes}, {_JOIN.replace('{m}', str(int(min_overlap)))}")
+    ranges = _values("r", ("venue_id", "lo", "hi"), _ranges(rows, min_overlap))
+    ctes = f"{_values('w', ('who', 'venue_id', 's', 'e', 'lo', 'dflt'), rows)}, {skipped}, {ranges}"
+    join = _JOIN_PG if dialect == "postgresql" else _JOIN
+    return text(f"WITH {ctes}, {join.replace('{m}', str(int(min_overlap)))}")
 
 
 def _stays_of(session: Session, person_ids: Sequence[int], until: int) -> list[tuple[int, int, int, int | None]]:
@@ -366,6 +384,8 @@ def scratch(session: Session) -> Any:
     for name, columns in _TABLES.items():
         session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns}){tail}"))
         session.execute(text(f"DELETE FROM {name}"))
+    if not postgresql:
+        session.execute(text(_ITEMS_TABLE))
     return session.connection().connection.driver_connection
 
 
@@ -480,9 +500,16 @@ def _secondaries(
                 "WHERE m.merged_into_id IS NULL AND m.id NOT IN (SELECT id FROM skip)"
             ))
     counted = 0
+    if dialect == "postgresql":
+        # The grouping sorts a heavy case's 70,000 items in one go: in memory (64 MB at most)
+        # rather than in temporary files past the default 4 MB; for this statement only.
+        was = session.scalar(text("SELECT current_setting('work_mem')"))
+        session.execute(text("SELECT set_config('work_mem', '64MB', true)"))
     for step in (_GROUP_PG,) if dialect == "postgresql" else _GROUP_SQLITE:
         result = session.execute(text(step.replace("{codes}", codes)))
         counted = counted or int(getattr(result, "rowcount", 0) or 0)
+    if dialect == "postgresql":
+        session.execute(text("SELECT set_config('work_mem', :was, true)"), {"was": was})
     if dialect == "postgresql":
         # Temporary tables get no statistics by themselves: without them PostgreSQL takes
         # FOUND for a few rows and joins it by nested loops (0.4 s for 3,000 contacts). The
@@ -506,56 +533,52 @@ def _skip_rows(skip: Sequence[int]) -> list[tuple[int]]:
     return [(i,) for i in skip] or [(0,)]
 
 
-# Grouping PAIRS into one FOUND row per secondary contact. Each reason once, the home first,
-# then the venue overlaps by (from, to, venue code), as JSON text in the shape of formats.md
-# ("fangyi trace") and of Found.reasons_json; via: every close contact through whom, in order.
-# Where the person lives is looked up per row by primary key: a join PostgreSQL estimates for
-# PAIRS' 200 rows of a temporary table without statistics and hashes all of persons for (0.3 s).
-_REASONS = """
-{{codes}},
-spans AS (SELECT DISTINCT person_id, venue_id, f, t FROM {pairs} WHERE venue_id IS NOT NULL),
-said AS (
-    SELECT s.person_id, 1 AS grp, s.f, s.t, v.code,
-           '{{"kind": "venue", "venue_code": ' || {quote} || ', "from": ' || s.f || ', "to": ' || s.t || '}}' AS txt
-    FROM spans s JOIN codes v ON v.id = s.venue_id
-    UNION ALL
-    SELECT DISTINCT person_id, 0, 0, 0, '', '{{"kind": "household"}}' FROM {pairs} WHERE venue_id IS NULL),
-vias AS (SELECT DISTINCT person_id, via FROM {pairs}),
-ends AS (SELECT person_id, MIN(f) AS lo, MAX(t) AS hi FROM {pairs} GROUP BY person_id)
+# Grouping PAIRS into one FOUND row per secondary contact, by one aggregate per person: each
+# reason once, the home first, then the venue overlaps by (from, to, venue code), as JSON text in
+# the shape of formats.md ("fangyi trace") and of Found.reasons_json; via: every close contact
+# through whom, by person id. ITEMS holds a person's parts in that order, keyed by (person, grp,
+# k1, k2, code): grp 0 the home (k1, k2: the earliest and latest of its windows), 1 a venue
+# overlap (k1, k2: from, to), 2 a close contact in via (k1: their id). Narrow rows to sort: the
+# aggregate writes the text of each as it takes it (NULLs skipped).
+_ITEMS = f"""
+SELECT s.person_id, 1 AS grp, s.f AS k1, s.t AS k2, v.code AS code
+FROM {{spans}} s JOIN {{codes}} v ON v.id = s.venue_id
+UNION ALL
+SELECT person_id, 0, MIN(f), MAX(t), '' FROM {PAIRS} WHERE venue_id IS NULL GROUP BY person_id
+UNION ALL
+SELECT {{unique}} person_id, 2, via, 0, '' FROM {PAIRS}
 """
-# PostgreSQL 15 sorts the input of an aggregate with ORDER BY group by group (a sort set up per
-# person, 3,600 of them); as a window function over the person's partition, string_agg takes the
-# rows in the window's order from one sort of all of them, and DISTINCT ON keeps one row each.
-_GROUP_PG = f"""
-INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code)
-WITH {_REASONS.format(pairs=PAIRS, quote="to_json(v.code)::text")},
-r AS (SELECT DISTINCT ON (person_id) person_id, '[' || string_agg(txt, ', ') OVER win || ']' AS txt FROM said
-      WINDOW win AS (PARTITION BY person_id ORDER BY grp, f, t, code COLLATE "C"
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)),
-w AS (SELECT DISTINCT ON (person_id) person_id, '[' || string_agg(via::text, ', ') OVER win || ']' AS txt FROM vias
-      WINDOW win AS (PARTITION BY person_id ORDER BY via ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
-SELECT e.person_id, 'secondary', e.lo, e.hi, r.txt, w.txt,
-       (SELECT p.area_code FROM persons p WHERE p.id = e.person_id) FROM ends e
-JOIN r ON r.person_id = e.person_id JOIN w ON w.person_id = e.person_id
-"""
-# SQLite before 3.44 has no ORDER BY inside an aggregate; as a window function over the whole
-# partition, group_concat takes the rows in the window's order, and one row per person is kept.
-# In steps, each joined to FOUND by its primary key: joined to one another, the grouped
-# subqueries have no index in SQLite and the join goes quadratic.
+_REASON = ("""CASE i.grp WHEN 1 THEN '{{"kind": "venue", "venue_code": ' || {quote} || ', "from": ' || i.k1 """
+           """|| ', "to": ' || i.k2 || '}}' WHEN 0 THEN '{{"kind": "household"}}' END""")
+_GROUP = (f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code) "
+          "SELECT i.person_id, 'secondary', MIN(CASE WHEN i.grp < 2 THEN i.k1 END), "
+          "MAX(CASE WHEN i.grp < 2 THEN i.k2 END), '[' || {agg}({reason}, ', ') || ']', "
+          "'[' || {agg}(CASE WHEN i.grp = 2 THEN {via} END, ', ') || ']', "
+          "(SELECT p.area_code FROM persons p WHERE p.id = i.person_id) FROM {items} i GROUP BY i.person_id")
+# SQLite before 3.44 has no ORDER BY inside an aggregate: ITEMS is a table WITHOUT ROWID keyed
+# in the order wanted (INSERT OR IGNORE keeps one row of each reason and each via), and GROUP BY
+# person_id walks that key, so group_concat takes each person's rows in key order, as the query
+# plan shows (no sorter: tests/tracing/test_plan.py). The three grouping steps this replaces
+# (window functions copying each person's whole text once per row) took 1.1 s for 19,549 persons.
+ITEMS = "tracing_items"
+_ITEMS_TABLE = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {ITEMS} (person_id BIGINT NOT NULL, grp INTEGER NOT NULL, "
+                "k1 BIGINT NOT NULL, k2 BIGINT NOT NULL, code TEXT NOT NULL, "
+                "PRIMARY KEY (person_id, grp, k1, k2, code)) WITHOUT ROWID")
 _GROUP_SQLITE = (
-    f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code) "
-    f"SELECT person_id, 'secondary', MIN(f), MAX(t), '[]', '[]', "
-    f"(SELECT p.area_code FROM persons p WHERE p.id = {PAIRS}.person_id) FROM {PAIRS} GROUP BY person_id",
-    f"""WITH {_REASONS.format(pairs=PAIRS, quote="json_quote(v.code)")},
-    r AS (SELECT person_id, txt FROM (
-        SELECT person_id, '[' || group_concat(txt, ', ') OVER win || ']' AS txt, row_number() OVER win AS n
-        FROM said WINDOW win AS (PARTITION BY person_id ORDER BY grp, f, t, code
-                                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) WHERE n = 1)
-    UPDATE {FOUND} SET reasons = r.txt FROM r WHERE {FOUND}.person_id = r.person_id""",
-    f"""WITH {_REASONS.format(pairs=PAIRS, quote="json_quote(v.code)")},
-    w AS (SELECT person_id, txt FROM (
-        SELECT person_id, '[' || group_concat(via, ', ') OVER win || ']' AS txt, row_number() OVER win AS n
-        FROM vias WINDOW win AS (PARTITION BY person_id ORDER BY via
-                                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) WHERE n = 1)
-    UPDATE {FOUND} SET via = w.txt FROM w WHERE {FOUND}.person_id = w.person_id""",
+    f"DELETE FROM {ITEMS}",
+    f"INSERT OR IGNORE INTO {ITEMS} (person_id, grp, k1, k2, code) "
+    + _ITEMS.format(spans=PAIRS, codes="venues", unique=""),
+    _GROUP.format(agg="group_concat", reason=_REASON.format(quote="json_quote(i.code)"), via="i.k1", items=ITEMS),
+)
+# PostgreSQL 15 sorts the input of an aggregate with ORDER BY group by group (a sort set up per
+# person, 20,000 of them); fed from a subquery sorted by person and then the key, GroupAggregate
+# (or HashAggregate) takes each person's rows in that order from one sort of all of them, which
+# PostgreSQL's manual gives as the way to order an aggregate's input. The venues' codes come in
+# a VALUES list (_codes): joined to the whole venues table, PostgreSQL hashes all of it.
+_GROUP_PG = "WITH {codes} " + _GROUP.format(
+    agg="string_agg", reason=_REASON.format(quote="to_json(i.code)::text"), via="i.k1::text",
+    items="(SELECT * FROM (" + _ITEMS.format(
+        codes="codes", unique="DISTINCT",
+        spans=f"(SELECT DISTINCT person_id, venue_id, f, t FROM {PAIRS} WHERE venue_id IS NOT NULL)",
+    ) + ') u ORDER BY person_id, grp, k1, k2, code COLLATE "C")',
 )

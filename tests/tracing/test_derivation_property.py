@@ -68,6 +68,11 @@ def _stored(db, case_id: int, ids: dict[int, int]) -> dict[int, tuple[object, ..
     back = {person_id: n for n, person_id in ids.items()}
     found = {}
     for contact in db.scalars(select(Contact).where(Contact.case_id == case_id)):
+        # In the order formats.md gives, each once: reasons by (from, to, venue code), the home and
+        # the named before the venues; via by person id (the order the report's readers see).
+        key = [(r.get("from", 0), r.get("to", 0), r.get("venue_code", "")) for r in contact.reasons]
+        assert key == sorted(key) and len(set(map(str, contact.reasons))) == len(contact.reasons)
+        assert contact.via == sorted(set(contact.via))
         reasons = {
             (r["kind"],) if r["kind"] != "venue" else ("venue", r["venue_code"], r["from"], r["to"])
             for r in contact.reasons

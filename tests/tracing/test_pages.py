@@ -15,6 +15,7 @@ from fangyi.identity import mask_id_number
 from fangyi.registry.models import Person
 from fangyi.tracing.cases import clean_case, create_case
 from fangyi.tracing.models import Case, Contact, ReachAttempt
+from fangyi.tracing.trace import trace_report
 from fangyi.web.assets import PLOTLY_URL
 from tests.conftest import CHENGGUAN, SHIJIN
 from tests.tracing.world import add_person, add_stay, add_venue, at, case_row, id_number
@@ -255,6 +256,28 @@ def test_a_big_case_pages_its_contacts_a_hundred_at_a_time(login, cast, db):
     report = client.get("/tracing/cases/" + case_row(me)["case_no"] + "/report").text
     assert '<details class="group" ><summary><h3>同场所人员（150 人）</h3>' in report
     assert "beforeprint" in report and report.count("<tr>") >= 150
+
+
+def test_a_case_too_big_for_one_report_reads_each_page_of_its_lists_in_the_reports_order(login, cast, db):
+    # 230 at a school: past 200 the page no longer builds the whole report, it reads one page of
+    # the stored contacts; the pages together are the report's list, in its order, none twice.
+    me = add_person(db, 1)
+    school = add_venue(db, "S1", "school")
+    add_stay(db, me, school, at(8), at(12))
+    for n in range(2, 232):
+        add_stay(db, add_person(db, n), school, at(9), at(11))
+    case = create_case(db, cast["tracer"], clean_case(case_row(me), get_settings().tz))
+    db.commit()
+    client = login("tracer")
+    shown = []
+    for page in (1, 2, 3):
+        text = client.get(f"/tracing/cases/{case.case_no}?close_page={page}").text
+        assert f"第 {page} / 3 页，共 230 人" in text
+        table = text.split('id="close"', 1)[1].split("</table>", 1)[0]
+        shown += re.findall(r"<tr><td>(人\d+)</td>", table)
+        assert 'id="trace-json"' not in text  # the JSON is one link away, not on the page
+    report = trace_report(db, case)
+    assert shown == [item["name"] for item in report["close_contacts"]] and len(set(shown)) == 230
 
 
 def test_a_role_that_sees_numbers_masked_edits_a_case_with_the_number_masked(login, db, traced):

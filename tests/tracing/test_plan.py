@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from fangyi.tracing.derivation import VENUE_SQL, interval_join
+from fangyi.tracing.derivation import _GROUP_SQLITE, VENUE_SQL, interval_join, scratch
 
 
 def test_the_interval_join_uses_the_venue_time_index(db):
@@ -35,3 +35,14 @@ def test_the_longest_stay_per_venue_is_read_from_venue_stays_on_both_databases(d
         plan = "\n".join(str(row[-1]) for row in db.execute(text("EXPLAIN QUERY PLAN " + query)))
         # venue_stays (alias s) by its key, after the venues; no check-in is read.
         assert "SEARCH s USING INTEGER PRIMARY KEY" in plan and "checkins" not in plan
+
+
+def test_secondary_contacts_are_grouped_in_the_order_of_their_key_without_a_sort_on_sqlite(db):
+    """group_concat takes a person's reasons and via in the order it reads them: GROUP BY must walk
+    the items' key (person, kind, from, to, code), not a sorter that may reorder equal persons."""
+    if db.get_bind().dialect.name != "sqlite":
+        return
+    scratch(db)
+    group = next(step for step in _GROUP_SQLITE if step.startswith("INSERT INTO"))
+    plan = "\n".join(str(row[-1]) for row in db.execute(text("EXPLAIN QUERY PLAN " + group)))
+    assert "TEMP B-TREE" not in plan, plan

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 from sqlalchemy import select
 
 from fangyi.access import SYSTEM
@@ -9,7 +12,7 @@ from fangyi.config import get_settings
 from fangyi.identity import mask_id_number
 from fangyi.tracing.cases import clean_case, create_case
 from fangyi.tracing.models import Contact
-from fangyi.tracing.trace import contact_page, trace_report
+from fangyi.tracing.trace import contact_page, trace_report, write_report
 from tests.conftest import add_areas
 from tests.tracing.world import add_person, add_stay, add_venue, at, case_row
 
@@ -43,3 +46,30 @@ def test_paging_through_a_list_gives_the_whole_report(db):
     masked = contact_page(db, case, "secondary", limit=1, unmasked=False)[0]
     assert masked["id_number"] == mask_id_number(report["secondary_contacts"][0]["id_number"])
     assert masked["via"] == [mask_id_number(n) for n in report["secondary_contacts"][0]["via"]]
+
+
+def test_the_streamed_report_is_the_report_as_fangyi_trace_json_printed_it(db):
+    """`fangyi trace --json` writes the list a batch at a time; what a script reads is the same
+    JSON, to the byte, as the whole report dumped at once (batches smaller than the lists here)."""
+    add_areas(db)
+    me = add_person(db, 1)
+    restaurant, office = add_venue(db, "R1", "restaurant"), add_venue(db, "W1", "workplace")
+    add_stay(db, me, restaurant, at(12), at(13))
+    for n in range(2, 7):
+        person = add_person(db, n)
+        add_stay(db, person, restaurant, at(12.5), at(14))
+        add_stay(db, person, office, at(30), at(38))
+    for n in range(7, 20):
+        add_stay(db, add_person(db, n), office, at(31), at(33))
+    case = create_case(db, SYSTEM, clean_case(case_row(me), get_settings().tz))
+    for unmasked in (True, False):
+        out = io.StringIO()
+        write_report(db, case, out, unmasked=unmasked, batch=4)
+        report = trace_report(db, case, unmasked=unmasked)
+        assert out.getvalue() == json.dumps(report, ensure_ascii=False, indent=2)
+        assert len(report["close_contacts"]) == 5 and len(report["secondary_contacts"]) == 13
+    # A case without contacts: empty lists, as json.dumps writes them.
+    alone = create_case(db, SYSTEM, clean_case(case_row(add_person(db, 40), case_no="HD-2022-040"), get_settings().tz))
+    out = io.StringIO()
+    write_report(db, alone, out)
+    assert out.getvalue() == json.dumps(trace_report(db, alone), ensure_ascii=False, indent=2)
