@@ -149,12 +149,12 @@ async def register_car(request: Request, session: SessionDep, user: Viewer) -> H
 
 
 
-@router.post("/arrivals/register", openapi_extra=needs("register_arrivals"))
+@router.post("/arrivals/register", openapi_extra=needs("arrival_work"))
 async def register_one(request: Request, session: SessionDep, user: Viewer) -> Response:
     """The village doctor registers someone back from elsewhere found in the village (arrived now)."""
     form = await checked_form(request)
     try:
-        done = service.register_arrival(
+        done = service.register_at_the_village(
             session, user, id_number=form.get("id_number", "").strip(), name=form.get("name", ""),
             origin=form.get("origin_code", ""), arrived_at=now(), staying_area_code=form.get("staying_area_code", ""),
             phone=form.get("phone") or None, means=form.get("means") or None,

@@ -272,6 +272,13 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
     return _once(session, actor, client_id, "arrival", again, make)
 
 
+def register_at_the_village(session: Session, actor: Principal, **fields: Any) -> Registered:
+    """Someone back from elsewhere found in the village, registered from the village doctor's day:
+    who may work the day and register arrivals."""
+    require(actor, "arrival_work")
+    return register_arrival(session, actor, **fields)
+
+
 def _register(session: Session, actor: Principal, *, id_number: str, name: str, origin: str,
               arrived_at: datetime, staying_area_code: str, phone: str | None, means: str | None,
               plate: str | None, registered_at: str | None, import_id: int | None) -> Registered:
@@ -707,10 +714,10 @@ def _coverage(session: Session, actor: Principal, day: date) -> list[Coverage]:
     if not villages:
         return []
     households: Counter[str] = Counter()
-    for code, count in session.execute(select(func.substr(Household.area_code, 1, 12), func.count())
+    for code, count in session.execute(select(Household.area_code, func.count())
                                        .where(in_jurisdiction(actor, Household.area_code))
-                                       .group_by(func.substr(Household.area_code, 1, 12))):
-        households[code] += count
+                                       .group_by(Household.area_code)):
+        households[code[:12]] += count
     visited: Counter[str] = Counter()
     returned: Counter[str] = Counter()
     latest: dict[int, HouseholdVisit] = {}
