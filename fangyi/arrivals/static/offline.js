@@ -173,6 +173,14 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    // Signing out drops the pages kept for this user (entries still waiting stay, under their user).
+    if (form.getAttribute && form.getAttribute("action") === "/logout" && window.caches && !form.dataset.cleared) {
+      event.preventDefault();
+      form.dataset.cleared = "1";
+      caches.delete("fangyi-arrivals-v1").catch(function () { return null; })
+        .then(function () { form.submit(); });
+      return;
+    }
     if (!form.hasAttribute || !form.hasAttribute("data-outbox")) { return; }
     if (navigator.onLine && !waiting) { return; }  // online: the plain page post answers at once
     event.preventDefault();
