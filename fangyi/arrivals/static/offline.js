@@ -21,6 +21,8 @@
   var refusedKey = "fangyi-outbox-refused-" + user;
   var waiting = 0;
   var flushing = false;
+  var retry = null;
+  var delay = 2000;  // after a failed send: 2 s, doubling to a minute
 
   function newId() {
     if (window.crypto && window.crypto.randomUUID) { return "a-" + window.crypto.randomUUID(); }
@@ -200,6 +202,7 @@
     if (flushing || !navigator.onLine) { return Promise.resolve(); }
     flushing = true;
     var sent = 0;
+    var signedOut = false;
     return all().then(function (entries) {
       function next(i) {
         if (i >= entries.length) { return true; }
@@ -210,7 +213,7 @@
           body: JSON.stringify(Object.assign({client_id: entry.client_id}, entry.body))
         }).then(function (response) {
           if (response.ok) { sent += 1; return remove(entry.client_id).then(function () { return next(i + 1); }); }
-          if (response.status === 401 || response.status === 403) { show(words.signin); return false; }
+          if (response.status === 401 || response.status === 403) { signedOut = true; return false; }
           if (response.status === 404 || response.status === 409 || response.status === 422) {
             // A refusal is an answer: shown, not sent again.
             return response.json().catch(function () { return {}; }).then(function (problem) {
@@ -224,14 +227,21 @@
       return next(0);
     }).then(function (complete) {
       flushing = false;
-      return show(complete && sent ? words.sent : "").then(function (left) {
+      if (complete === false && !signedOut) { later(); } else { delay = 2000; }
+      return show(complete && sent ? words.sent : (signedOut ? words.signin : "")).then(function (left) {
         // Everything is up: the page shows the server's own state again.
         if (complete && sent && !left.length) { window.location.reload(); }
       });
     }, function () { flushing = false; });
   }
 
-  window.addEventListener("online", function () { show().then(flush); });
+  function later() {
+    if (retry) { return; }
+    retry = setTimeout(function () { retry = null; flush(); }, delay);
+    delay = Math.min(delay * 2, 60000);
+  }
+
+  window.addEventListener("online", function () { delay = 2000; show().then(flush); });
   window.addEventListener("offline", function () { show(); });
   setInterval(function () { if (waiting && navigator.onLine) { flush(); } }, 20000);
   showRefused();
