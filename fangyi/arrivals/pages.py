@@ -143,7 +143,9 @@ async def register_car(request: Request, session: SessionDep, user: Viewer) -> H
         return render(request, "arrivals_checkpoint.html", status_code=exc.status, user=user, form=form, done=[],
                       error=exc.detail, origins=service.origin_choices(user), outbox=_outbox(request))
     session.commit()
-    return render(request, "arrivals_checkpoint.html", user=user, form={}, done=done,
+    # The checkpoint's name stays for the next car.
+    return render(request, "arrivals_checkpoint.html", user=user, form={"registered_at": form.get("registered_at", "")},
+                  done=done,
                   measures_of=service.measures_of, origin_name=origin_name, origins=service.origin_choices(user),
                   outbox=_outbox(request))
 

@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, jurisdiction, require, sees
+from fangyi.access import SYSTEM, Principal, Role, check_area, in_jurisdiction, jurisdiction, require, sees
 from fangyi.areacodes import prefix
 from fangyi.arrivals.models import (
     MEANS,
@@ -305,7 +305,7 @@ def _register(session: Session, actor: Principal, *, id_number: str, name: str, 
         # Two checkpoints naming different origins: the stricter origin holds, with its measures.
         graver = (code, known, level) if _stricter(level, stored.risk_level) else None
         merged = _merge(session, actor, stored, arrived_at=arrived_at, phone=phone, means=means, plate=plate,
-                        where=where, origin=graver, protocol=protocol)
+                        where=where, origin=graver, protocol=protocol, pickup=_pickup(actor, where))
         return Registered(merged, False, measures_of(merged), _name_for(actor, person, name))
     arrival = Arrival(person_id=person.id, origin_code=code, origin_known=known, arrived_at=arrived_at,
                       means=means, plate=plate, phone=phone, staying_area_code=staying, registered_at_code=where,
@@ -315,9 +315,16 @@ def _register(session: Session, actor: Principal, *, id_number: str, name: str, 
     arrival.category = rules_of(protocol).measures.get(level or "")
     session.add(arrival)
     session.flush()
-    _request_placement(session, arrival)
+    _request_placement(session, arrival, _pickup(actor, where))
     audit.record(session, actor, "create", "arrival", arrival.id, after=audit.snapshot(arrival))
     return Registered(arrival, True, measures_of(arrival), _name_for(actor, person, name))
+
+
+def _pickup(actor: Principal, where: str | None) -> str | None:
+    """A checkpoint officer's registration: the person is at the checkpoint, and is collected there."""
+    if actor.role != Role.checkpoint:
+        return None
+    return f"卡口 {where}" if where else "卡口"
 
 
 def _stricter(level: str | None, than: str | None) -> bool:
@@ -326,8 +333,9 @@ def _stricter(level: str | None, than: str | None) -> bool:
     return level is not None and rank[level] < rank.get(than or "", len(ORIGIN_LEVELS))
 
 
-def _request_placement(session: Session, arrival: Arrival) -> None:
-    """A centralized measure's placement request, once an arrival's."""
+def _request_placement(session: Session, arrival: Arrival, pickup: str | None = None) -> None:
+    """A centralized measure's placement request, once an arrival's. Registered at a checkpoint, the
+    person waits there: the checkpoint is where transport collects them (`pickup`)."""
     measures = measures_of(arrival)
     if measures is None or measures.setting != "centralized" or arrival.placement_request_id is not None:
         return
@@ -335,14 +343,14 @@ def _request_placement(session: Session, arrival: Arrival) -> None:
     wanted = quarantine.Wanted(person_id=arrival.person_id, category=arrival.category or "",
                                last_exposure=arrival.arrived_at,
                                reason=f"arrival from {origin_name(arrival.origin_code)} ({arrival.risk_level})",
-                               source="arrivals")
+                               source="arrivals", pickup=pickup)
     arrival.placement_request_id = quarantine.request_placements(session, SYSTEM, [wanted])[0].id
     session.flush()
 
 
 def _merge(session: Session, actor: Principal, stored: Arrival, *, arrived_at: datetime, phone: str | None,
            means: str | None, plate: str | None, where: str | None, origin: tuple[str, bool, str | None] | None,
-           protocol: Protocol) -> Arrival:
+           protocol: Protocol, pickup: str | None = None) -> Arrival:
     """The same arrival again: fill what was missing, note the second checkpoint, keep the earliest
     time; a stricter origin (code, known, level) replaces the stored one, and its measures hold."""
     seen: list[str] = list(stored.seen_at)
@@ -364,7 +372,7 @@ def _merge(session: Session, actor: Principal, stored: Arrival, *, arrived_at: d
     for key, value in after.items():
         setattr(stored, key, value)
     session.flush()
-    _request_placement(session, stored)
+    _request_placement(session, stored, pickup)
     old, new = audit.changes(before, after)
     audit.record(session, actor, "merge", "arrival", stored.id, before=_plain(old), after=_plain(new))
     return stored

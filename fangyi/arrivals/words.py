@@ -76,6 +76,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "arrivals.merged": ("同一人已登记，已合并", "Already registered: merged"),
     "arrivals.registered": ("已登记", "Registered"),
     "arrivals.plate": ("车牌号", "Plate"),
+    "arrivals.checkpoint_name": ("卡口名称", "Checkpoint"),
     "arrivals.id_numbers": ("身份证号（每行一个，可附姓名）", "ID numbers (one a line, name after it if new)"),
     "arrivals.register_car": ("登记本车人员", "Register the car's occupants"),
     "arrivals.checkpoint_title": ("卡口登记", "Checkpoint"),
@@ -89,4 +90,5 @@ WORDS: dict[str, tuple[str, str]] = {
     "arrivals.setting.monitoring": ("居家健康监测", "Home health monitoring"),
     "arrivals.setting.none": ("按时检测", "Tests on time"),
     "arrivals.placement_requested": ("已申请集中隔离", "Quarantine placement requested"),
+    "arrivals.wait_for_transport": ("，在卡口等候转运", ", waiting at the checkpoint for transport"),
 }

@@ -1,4 +1,5 @@
-"""arrivals offline and the household sweep: entries made on phones under their own ids, household visits
+"""arrivals offline and the household sweep: entries made on phones under their own ids, household visits,
+a placement request's pick-up place (a checkpoint)
 
 Revision ID: 0793
 Revises: 0780
@@ -19,6 +20,8 @@ BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    op.add_column("placement_requests", sa.Column("pickup", sa.String(length=300), nullable=True))
+
     op.create_table("arrival_entries",
     sa.Column("id", BIG_ID, nullable=False),
     sa.Column("client_id", sa.String(length=64), nullable=False),
@@ -57,3 +60,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_household_visits_area_code"))
     op.drop_table("household_visits")
     op.drop_table("arrival_entries")
+    # Not a batch copy of the table (other tables' keys point at it): SQLite 3.35+ drops a column itself.
+    op.execute("ALTER TABLE placement_requests DROP COLUMN pickup")
