@@ -15,24 +15,28 @@ from fangyi.arrivals.rules import origin_name
 from fangyi.arrivals.schemas import (
     ArrivalIn,
     ArrivalOut,
+    CoverageOut,
     Day,
     DueOut,
+    HouseholdOut,
     OriginRiskIn,
     OriginRiskOut,
     TaskOut,
+    VisitIn,
+    VisitOut,
     WorkIn,
     WorkOut,
 )
 from fangyi.deps import ApiUser, SessionDep
 from fangyi.timeutil import aware, today
-from fangyi.web.http import API_TOKEN, needs, problems
+from fangyi.web.http import API_TOKEN, needs, problems, sent_again
 
 router = APIRouter(prefix="/api/v1/arrivals", tags=["arrivals"], dependencies=[Security(API_TOKEN)],
                    responses=problems(401, 403, 422))
 Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
-def arrival_out(arrival: Arrival, merged: bool = False) -> ArrivalOut:
+def arrival_out(arrival: Arrival, merged: bool = False, repeated: bool = False) -> ArrivalOut:
     measures = service.measures_of(arrival)
     return ArrivalOut(
         id=arrival.id, person_id=arrival.person_id, origin_code=arrival.origin_code,
@@ -44,21 +48,22 @@ def arrival_out(arrival: Arrival, merged: bool = False) -> ArrivalOut:
         home_from=measures.home_from if measures else None, home_to=measures.home_to if measures else None,
         release=measures.release if measures else None,
         tests=[DueOut(kind=t.kind, day=t.day, label=t.label) for t in (measures.tests if measures else ())],
-        merged=merged)
+        merged=merged, repeated=repeated)
 
 
-@router.post("", response_model=ArrivalOut, status_code=201, responses=problems(404, 409),
+@router.post("", response_model=ArrivalOut, status_code=201,
+             responses=problems(404, 409) | sent_again(ArrivalOut, "arrival"),
              summary="Register an arrival (the same one sent again is merged: 200)",
              openapi_extra=needs("register_arrivals"))
 def post_arrival(body: ArrivalIn, session: SessionDep, user: ApiUser, response: Response) -> ArrivalOut:
     done = service.register_arrival(
         session, user, id_number=body.id_number, name=body.name, origin=body.origin_code,
         arrived_at=aware(body.arrived_at), staying_area_code=body.staying_area_code, phone=body.phone,
-        means=body.means, plate=body.plate, registered_at=body.registered_at_code)
+        means=body.means, plate=body.plate, registered_at=body.registered_at_code, client_id=body.client_id)
     session.commit()
     if not done.new:
         response.status_code = 200
-    return arrival_out(done.arrival, merged=not done.new)
+    return arrival_out(done.arrival, merged=not done.new and not done.repeated, repeated=done.repeated)
 
 
 @router.get("", response_model=list[ArrivalOut], summary="Arrivals staying in your jurisdiction, newest first",
@@ -75,6 +80,39 @@ def get_day(session: SessionDep, user: ApiUser, day: Annotated[Day | None, Query
     return [TaskOut(arrival_id=t.arrival.id, person_name=t.person.name, staying_area_code=t.arrival.staying_area_code,
                     kind=t.kind, label=t.label, done=t.done, wanted=t.wanted)
             for t in service.village_day(session, user, day or today())]
+
+
+@router.get("/sweep", response_model=list[HouseholdOut], responses=problems(404),
+            summary="A village's households as the sweep's checklist", openapi_extra=needs("arrival_work"))
+def get_sweep(session: SessionDep, user: ApiUser, village: Annotated[str, Query(pattern=r"^[0-9]{12}$")],
+              day: Annotated[Day | None, Query()] = None) -> list[HouseholdOut]:
+    return [HouseholdOut(id=r.household.id, code=r.household.code, area_code=r.household.area_code,
+                         members=r.members, visited_on=r.last.day if r.last else None,
+                         returned=r.last.returned if r.last else None)
+            for r in service.sweep(session, user, village, day or today())]
+
+
+@router.post("/sweep/{household_id}", response_model=VisitOut, status_code=201,
+             responses=problems(404, 409) | sent_again(VisitOut, "household visit"),
+             summary="A household visited, with the people back from elsewhere found there (same day: merged, 200)",
+             openapi_extra=needs("arrival_work"))
+def post_visit(household_id: Id, body: VisitIn, session: SessionDep, user: ApiUser, response: Response) -> VisitOut:
+    done = service.visit_household(session, user, household_id=household_id, returned=body.returned, day=body.day,
+                                   note=body.note, at=aware(body.at) if body.at else None, client_id=body.client_id)
+    session.commit()
+    if done.merged or done.repeated:
+        response.status_code = 200
+    visit = done.visit
+    return VisitOut(id=visit.id, household_id=visit.household_id, day=visit.day, returned=visit.returned,
+                    merged=done.merged, repeated=done.repeated)
+
+
+@router.get("/coverage", response_model=list[CoverageOut], summary="The household sweep's coverage per village",
+            openapi_extra=needs("read_arrivals"))
+def get_coverage(session: SessionDep, user: ApiUser, day: Annotated[Day | None, Query()] = None) -> list[CoverageOut]:
+    return [CoverageOut(village_code=c.village.code, village_name=c.village.name, households=c.households,
+                        visited=c.visited, returned=c.returned)
+            for c in service.coverage(session, user, day or today())]
 
 
 @router.get("/origin-risks", response_model=list[OriginRiskOut], summary="The command's origin-risk list",
@@ -99,12 +137,17 @@ def get_arrival(arrival_id: Id, session: SessionDep, user: ApiUser) -> ArrivalOu
     return arrival_out(service.get_arrival(session, user, arrival_id))
 
 
-@router.post("/{arrival_id}/work", response_model=WorkOut, status_code=201, responses=problems(404, 409),
-             summary="A visit, temperature, test or release done for an arrival", openapi_extra=needs("arrival_work"))
-def post_work(arrival_id: Id, body: WorkIn, session: SessionDep, user: ApiUser) -> WorkOut:
+@router.post("/{arrival_id}/work", response_model=WorkOut, status_code=201,
+             responses=problems(404, 409) | sent_again(WorkOut, "work item"),
+             summary="A visit, temperature, test or release done for an arrival (done already: merged, 200)",
+             openapi_extra=needs("arrival_work"))
+def post_work(arrival_id: Id, body: WorkIn, session: SessionDep, user: ApiUser, response: Response) -> WorkOut:
     done = service.record_work(session, user, arrival_id=arrival_id, kind=body.kind, day=body.day,
-                               temperature=body.temperature, label=body.label, note=body.note)
+                               temperature=body.temperature, label=body.label, note=body.note,
+                               at=aware(body.at) if body.at else None, client_id=body.client_id)
     session.commit()
     work = done.work
+    if done.merged or done.repeated:
+        response.status_code = 200
     return WorkOut(id=work.id, arrival_id=work.arrival_id, kind=work.kind, day=work.day,
-                   temperature=work.temperature, alert_id=done.alert_id)
+                   temperature=work.temperature, alert_id=done.alert_id, merged=done.merged, repeated=done.repeated)

@@ -78,3 +78,41 @@ class OriginRisk(Base):
 
 
 Index("ix_arrival_work_arrival_day", ArrivalWork.arrival_id, ArrivalWork.day)
+
+
+ENTRY_KINDS = ("arrival", "work", "household")
+
+
+class ArrivalEntry(Base):
+    """One entry a phone made, under the id the phone gave it (client_id): an arrival registered, a
+    work item, a household visited. A resend finds it here and gets what it got the first time, so an
+    outbox emptied twice, or a phone back after two days, stores each entry exactly once."""
+
+    __tablename__ = "arrival_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    # What the entry made or was merged into (the arrival, the work item, the household visit).
+    record_id: Mapped[int] = mapped_column(Integer)
+    merged: Mapped[bool] = mapped_column(Boolean, default=False)
+    area_code: Mapped[str] = mapped_column(String(15))  # where the record lies: who may see the answer again
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(Instant, default=now)
+
+
+class HouseholdVisit(Base):
+    """The household sweep: a household visited on a day, with the number of people back from
+    elsewhere found there. One a household and day: a second visit that day is merged into it."""
+
+    __tablename__ = "household_visits"
+    __table_args__ = (UniqueConstraint("household_id", "day", name="uq_household_visits_household_day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    area_code: Mapped[str] = mapped_column(String(15), index=True)  # the household's, when visited
+    day: Mapped[date] = mapped_column(Date)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(String(300))
+    by_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(Instant, default=now)

@@ -7,31 +7,57 @@ form comes back as the page with the reason, under the refusal's status."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal
 from fangyi.arrivals import service
-from fangyi.arrivals.rules import origin_name
+from fangyi.arrivals.rules import origin_name, rules_of
 from fangyi.deps import SessionDep, Viewer
 from fangyi.errors import Conflict, DomainError, Invalid, NotFound
+from fangyi.protocols.reader import current
 from fangyi.timeutil import now, parse_instant, today
 from fangyi.web.forms import checked_form
-from fangyi.web.http import needs
+from fangyi.web.http import ANYONE, needs
 from fangyi.web.i18n import translate
 from fangyi.web.render import lang_of, render
 
 router = APIRouter(include_in_schema=False)
+STATIC = Path(__file__).parent / "static"
+OUTBOX_WORDS = {key: f"arrivals.{word}" for key, word in (
+    ("offline", "outbox_offline"), ("sent", "outbox_sent"), ("signin", "outbox_signin"), ("refused", "outbox_refused"),
+    ("queued", "queued"), ("ask_again", "ask_again"), ("bad_count", "bad_count"), ("bad_id", "bad_id"),
+    ("bad_origin", "bad_origin"))}
+
+
+def _outbox(request: Request) -> dict[str, Any]:
+    """What the page's outbox script needs: its words in the reader's language, the plausible readings."""
+    lang = lang_of(request)
+    low, high = rules_of(current()).plausible_celsius
+    return {"words": {key: translate(word, lang) for key, word in OUTBOX_WORDS.items()}, "low": low, "high": high}
+
+
+@router.get("/arrivals/sw.js", openapi_extra=needs(ANYONE))
+def service_worker() -> FileResponse:
+    """The village line's service worker, served under /arrivals/ so that its scope covers the pages."""
+    return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/arrivals/offline.js", openapi_extra=needs(ANYONE))
+def offline_script() -> FileResponse:
+    return FileResponse(STATIC / "offline.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
 def _day_page(request: Request, session: Session, user: Principal, *, status: int = 200,
               **extra: Any) -> HTMLResponse:
     tasks = service.village_day(session, user, today())
+    extra.setdefault("form", {})
     return render(request, "arrivals_day.html", status_code=status, user=user, tasks=tasks, today=today(),
-                  origin_name=origin_name, **extra)
+                  origin_name=origin_name, outbox=_outbox(request), origins=service.origin_choices(user), **extra)
 
 
 @router.get("/arrivals/day", openapi_extra=needs("arrival_work"))
@@ -78,7 +104,7 @@ def list_page(request: Request, session: SessionDep, user: Viewer) -> HTMLRespon
 @router.get("/arrivals/checkpoint", openapi_extra=needs("register_arrivals"))
 def checkpoint_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
     return render(request, "arrivals_checkpoint.html", user=user, form={}, done=[],
-                  origins=service.origin_choices(user))
+                  origins=service.origin_choices(user), outbox=_outbox(request))
 
 
 def _lines(text: str) -> list[tuple[str, str]]:
@@ -115,8 +141,63 @@ async def register_car(request: Request, session: SessionDep, user: Viewer) -> H
     except (Conflict, Invalid, NotFound) as exc:  # the car goes in whole or not at all
         session.rollback()
         return render(request, "arrivals_checkpoint.html", status_code=exc.status, user=user, form=form, done=[],
-                      error=exc.detail, origins=service.origin_choices(user))
+                      error=exc.detail, origins=service.origin_choices(user), outbox=_outbox(request))
     session.commit()
-    return render(request, "arrivals_checkpoint.html", user=user, form={}, done=done,
-                  measures_of=service.measures_of, origin_name=origin_name, origins=service.origin_choices(user))
+    # The checkpoint's name stays for the next car.
+    return render(request, "arrivals_checkpoint.html", user=user, form={"registered_at": form.get("registered_at", "")},
+                  done=done,
+                  measures_of=service.measures_of, origin_name=origin_name, origins=service.origin_choices(user),
+                  outbox=_outbox(request))
 
+
+
+@router.post("/arrivals/register", openapi_extra=needs("arrival_work"))
+async def register_one(request: Request, session: SessionDep, user: Viewer) -> Response:
+    """The village doctor registers someone back from elsewhere found in the village (arrived now)."""
+    form = await checked_form(request)
+    try:
+        done = service.register_at_the_village(
+            session, user, id_number=form.get("id_number", "").strip(), name=form.get("name", ""),
+            origin=form.get("origin_code", ""), arrived_at=now(), staying_area_code=form.get("staying_area_code", ""),
+            phone=form.get("phone") or None, means=form.get("means") or None,
+            registered_at=form.get("staying_area_code") or None)
+    except (Conflict, Invalid, NotFound) as exc:
+        session.rollback()
+        return _day_page(request, session, user, status=exc.status, error=exc.detail, form=form)
+    session.commit()
+    word = "arrivals.merged" if not done.new else "arrivals.registered"
+    return _day_page(request, session, user, notice=f"{done.name} · {translate(word, lang_of(request))}")
+
+
+def _sweep_page(request: Request, session: Session, user: Principal, village_code: str | None, *,
+                status: int = 200, **extra: Any) -> HTMLResponse:
+    villages = service.sweep_villages(session, user)
+    code = village_code or (villages[0].code if len(villages) == 1 else None)
+    village = next((v for v in villages if v.code == code), None)
+    if code and village is None:
+        raise NotFound("village not found in your jurisdiction")
+    rows = service.sweep(session, user, village.code, today()) if village else []
+    return render(request, "arrivals_sweep.html", status_code=status, user=user, villages=villages, village=village,
+                  rows=rows, coverage=service.coverage(session, user, today()), outbox=_outbox(request), **extra)
+
+
+@router.get("/arrivals/sweep", openapi_extra=needs("arrival_work"))
+def sweep_page(request: Request, session: SessionDep, user: Viewer, village: str | None = None) -> HTMLResponse:
+    return _sweep_page(request, session, user, village)
+
+
+@router.post("/arrivals/sweep/{household_id}", openapi_extra=needs("arrival_work"))
+async def visit(request: Request, session: SessionDep, user: Viewer, household_id: int) -> Response:
+    form = await checked_form(request)
+    village = form.get("village") or None
+    try:
+        text = form.get("returned", "0").strip() or "0"
+        if not text.isdigit():
+            raise Invalid(f"{text!r} is not a number of people", column="returned")
+        service.visit_household(session, user, household_id=household_id, returned=int(text))
+    except (Conflict, Invalid) as exc:
+        session.rollback()
+        return _sweep_page(request, session, user, village, status=exc.status, error=exc.detail)
+    session.commit()
+    return RedirectResponse("/arrivals/sweep" + (f"?village={village}" if village and village.isdigit() else ""),
+                            status_code=303)

@@ -29,6 +29,7 @@ PART = Part(
     figures=(("arrivals", "fangyi.arrivals.figures:arrival_figures"),),
     person_links=(("fangyi.arrivals.models:Arrival", "person_id"),),
     nav=(Nav("/arrivals/day", "nav.village_day", "arrival_work"),
+         Nav("/arrivals/sweep", "nav.sweep", "arrival_work"),
          Nav("/arrivals/checkpoint", "nav.checkpoint", "register_arrivals"),
          Nav("/arrivals", "nav.arrivals_list", "read_arrivals")),
     landing={Role.village_doctor: "/arrivals/day", Role.checkpoint: "/arrivals/checkpoint"},

@@ -16,6 +16,9 @@ Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 1, 1))]
 Means = Literal[MEANS]  # type: ignore[valid-type]
 Level = Literal[ORIGIN_LEVELS]  # type: ignore[valid-type]
 WorkKind = Literal[WORK_KINDS]  # type: ignore[valid-type]
+ClientId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-:.]+$",
+                                description="made by the phone, unique for ever: an entry sent again under it "
+                                            "gets the first answer (`repeated`) and changes nothing")]
 
 
 class ArrivalIn(BaseModel):
@@ -28,6 +31,7 @@ class ArrivalIn(BaseModel):
     plate: Annotated[str, Field(max_length=12)] | None = None
     staying_area_code: AreaCode
     registered_at_code: Annotated[str, Field(max_length=40)] | None = None
+    client_id: ClientId | None = None
 
 
 class DueOut(BaseModel):
@@ -56,6 +60,7 @@ class ArrivalOut(BaseModel):
     release: date | None
     tests: list[DueOut]
     merged: bool = False
+    repeated: bool = Field(False, description="true when this client_id had been received before")
 
 
 class OriginRiskIn(BaseModel):
@@ -89,6 +94,8 @@ class WorkIn(BaseModel):
     temperature: Annotated[float, Field(ge=0, le=100)] | None = None
     label: Annotated[str, Field(max_length=12)] | None = None
     note: Annotated[str, Field(max_length=300)] | None = None
+    at: datetime | None = Field(None, description="when it was done (a phone offline sends it later)")
+    client_id: ClientId | None = None
 
 
 class WorkOut(BaseModel):
@@ -98,3 +105,39 @@ class WorkOut(BaseModel):
     day: date
     temperature: float | None
     alert_id: int | None
+    merged: bool = Field(False, description="done already (by someone else, or twice): the stored item")
+    repeated: bool = Field(False, description="true when this client_id had been received before")
+
+
+class HouseholdOut(BaseModel):
+    id: int
+    code: str
+    area_code: str
+    members: list[str]
+    visited_on: date | None
+    returned: int | None
+
+
+class VisitIn(BaseModel):
+    returned: Annotated[int, Field(ge=0, le=50)]
+    day: Day | None = None
+    note: Annotated[str, Field(max_length=300)] | None = None
+    at: datetime | None = None
+    client_id: ClientId | None = None
+
+
+class VisitOut(BaseModel):
+    id: int
+    household_id: int
+    day: date
+    returned: int
+    merged: bool = Field(False, description="the household was visited that day already: one visit, the larger count")
+    repeated: bool = Field(False, description="true when this client_id had been received before")
+
+
+class CoverageOut(BaseModel):
+    village_code: str
+    village_name: str
+    households: int
+    visited: int
+    returned: int

@@ -12,17 +12,28 @@ every write and never commits.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fangyi.access import SYSTEM, Principal, check_area, in_jurisdiction, require, sees
+from fangyi.access import SYSTEM, Principal, Role, check_area, in_jurisdiction, jurisdiction, require, sees
 from fangyi.areacodes import prefix
-from fangyi.arrivals.models import MEANS, ORIGIN_LEVELS, Arrival, ArrivalWork, OriginRisk
+from fangyi.arrivals.models import (
+    MEANS,
+    ORIGIN_LEVELS,
+    Arrival,
+    ArrivalEntry,
+    ArrivalWork,
+    HouseholdVisit,
+    OriginRisk,
+)
 from fangyi.arrivals.rules import Due, Plan, lineage, origin_known, origin_name, origin_names, plan, rules_of
 from fangyi.audit import service as audit
 from fangyi.errors import Conflict, Invalid, NotFound
@@ -30,7 +41,7 @@ from fangyi.identity import IdentityError, parse_id_number, parse_phone
 from fangyi.protocols.reader import Protocol, current
 from fangyi.quarantine import service as quarantine
 from fangyi.registry import persons
-from fangyi.registry.models import Area, Person
+from fangyi.registry.models import Area, Household, Person
 from fangyi.timeutil import day_bounds, now, to_local
 from fangyi.zones import service as zones
 from fangyi.zones.models import Zone
@@ -137,6 +148,55 @@ def risk_level(session: Session, code: str, day: date, protocol: Protocol) -> st
     return None
 
 
+# ---- entries made on phones, each kept once under the phone's own id --------------------------
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
+T = TypeVar("T")
+
+
+def client_id_of(raw: str) -> str:
+    """A phone's id for an entry: 8 to 64 letters, digits or `_-:.`, made once and never reused."""
+    cid = (raw or "").strip()
+    if not CLIENT_ID.match(cid):
+        raise Invalid("client_id must be 8 to 64 letters, digits or _-:.", column="client_id")
+    return cid
+
+
+def _stored_entry(session: Session, actor: Principal, cid: str, kind: str) -> ArrivalEntry | None:
+    """The entry stored under this id, when the actor may have its answer again: its own sender, or
+    one whose jurisdiction holds its record. Another's id, or an id reused for another kind, is refused."""
+    entry = session.scalar(select(ArrivalEntry).where(ArrivalEntry.client_id == cid))
+    if entry is None:
+        return None
+    if entry.kind != kind or (entry.actor_id != (actor.id or None) and not sees(actor, entry.area_code)):
+        raise Conflict("this entry id was sent before by another phone: the phone must make a new one",
+                       column="client_id")
+    return entry
+
+
+def _once(session: Session, actor: Principal, client_id: str, kind: str, again: Callable[[ArrivalEntry], T],
+          make: Callable[[], tuple[T, int, bool, str]]) -> T:
+    """Do `make()` once under the phone's id: it returns (answer, record id, merged, area); sent
+    again, `again(entry)` answers from the stored entry. A twin sent at the same moment trips the
+    id's unique index inside the savepoint, and the twin's entry is the answer."""
+    cid = client_id_of(client_id)
+    if (entry := _stored_entry(session, actor, cid, kind)) is not None:
+        return again(entry)
+    try:
+        with session.begin_nested():
+            answer, record_id, merged, area = make()
+            entry = ArrivalEntry(client_id=cid, kind=kind, record_id=record_id, merged=merged, area_code=area,
+                                 actor_id=actor.id or None, at=now())
+            session.add(entry)
+            session.flush()
+            audit.record(session, actor, "create", "arrival_entry", entry.id, after=audit.snapshot(entry))
+    except IntegrityError:
+        if (entry := _stored_entry(session, actor, cid, kind)) is not None:
+            return again(entry)
+        raise
+    return answer
+
+
 # ---- registering an arrival -------------------------------------------------------------------
 
 
@@ -146,6 +206,7 @@ class Registered:
     new: bool  # False: merged into an arrival already stored
     measures: Plan | None
     name: str = ""  # the person's, for the answer
+    repeated: bool = False  # the phone's entry (client_id) had been received before: its answer again
 
 
 def _name_for(actor: Principal, person: Person, typed: str) -> str:
@@ -185,8 +246,42 @@ def _same(session: Session, person_id: int, arrived_at: datetime, hours: int) ->
 def register_arrival(session: Session, actor: Principal, *, id_number: str, name: str, origin: str,
                      arrived_at: datetime, staying_area_code: str, phone: str | None = None,
                      means: str | None = None, plate: str | None = None, registered_at: str | None = None,
-                     import_id: int | None = None) -> Registered:
+                     import_id: int | None = None, client_id: str | None = None) -> Registered:
+    """Register an arrival, or merge it into the same one stored. With a phone's `client_id`, the
+    entry is kept under it: sent again, it gets the first answer (`repeated`) and changes nothing."""
     require(actor, "register_arrivals")
+    if client_id is None:
+        return _register(session, actor, id_number=id_number, name=name, origin=origin, arrived_at=arrived_at,
+                         staying_area_code=staying_area_code, phone=phone, means=means, plate=plate,
+                         registered_at=registered_at, import_id=import_id)
+
+    def again(entry: ArrivalEntry) -> Registered:
+        arrival = session.get(Arrival, entry.record_id)
+        if arrival is None:  # pragma: no cover - arrivals are never deleted
+            raise NotFound(NOT_FOUND)
+        person = session.get(Person, arrival.person_id)
+        return Registered(arrival, False, measures_of(arrival), _name_for(actor, person, name) if person else name,
+                          repeated=True)
+
+    def make() -> tuple[Registered, int, bool, str]:
+        done = _register(session, actor, id_number=id_number, name=name, origin=origin, arrived_at=arrived_at,
+                         staying_area_code=staying_area_code, phone=phone, means=means, plate=plate,
+                         registered_at=registered_at, import_id=import_id)
+        return done, done.arrival.id, not done.new, done.arrival.staying_area_code
+
+    return _once(session, actor, client_id, "arrival", again, make)
+
+
+def register_at_the_village(session: Session, actor: Principal, **fields: Any) -> Registered:
+    """Someone back from elsewhere found in the village, registered from the village doctor's day:
+    who may work the day and register arrivals."""
+    require(actor, "arrival_work")
+    return register_arrival(session, actor, **fields)
+
+
+def _register(session: Session, actor: Principal, *, id_number: str, name: str, origin: str,
+              arrived_at: datetime, staying_area_code: str, phone: str | None, means: str | None,
+              plate: str | None, registered_at: str | None, import_id: int | None) -> Registered:
     code = origin_code(origin, inside=True)
     staying = (staying_area_code or "").strip()
     check_area(actor, staying)
@@ -210,7 +305,7 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
         # Two checkpoints naming different origins: the stricter origin holds, with its measures.
         graver = (code, known, level) if _stricter(level, stored.risk_level) else None
         merged = _merge(session, actor, stored, arrived_at=arrived_at, phone=phone, means=means, plate=plate,
-                        where=where, origin=graver, protocol=protocol)
+                        where=where, origin=graver, protocol=protocol, pickup=_pickup(actor, where))
         return Registered(merged, False, measures_of(merged), _name_for(actor, person, name))
     arrival = Arrival(person_id=person.id, origin_code=code, origin_known=known, arrived_at=arrived_at,
                       means=means, plate=plate, phone=phone, staying_area_code=staying, registered_at_code=where,
@@ -220,9 +315,16 @@ def register_arrival(session: Session, actor: Principal, *, id_number: str, name
     arrival.category = rules_of(protocol).measures.get(level or "")
     session.add(arrival)
     session.flush()
-    _request_placement(session, arrival)
+    _request_placement(session, arrival, _pickup(actor, where))
     audit.record(session, actor, "create", "arrival", arrival.id, after=audit.snapshot(arrival))
     return Registered(arrival, True, measures_of(arrival), _name_for(actor, person, name))
+
+
+def _pickup(actor: Principal, where: str | None) -> str | None:
+    """A checkpoint officer's registration: the person is at the checkpoint, and is collected there."""
+    if actor.role != Role.checkpoint:
+        return None
+    return f"卡口 {where}" if where else "卡口"
 
 
 def _stricter(level: str | None, than: str | None) -> bool:
@@ -231,8 +333,9 @@ def _stricter(level: str | None, than: str | None) -> bool:
     return level is not None and rank[level] < rank.get(than or "", len(ORIGIN_LEVELS))
 
 
-def _request_placement(session: Session, arrival: Arrival) -> None:
-    """A centralized measure's placement request, once an arrival's."""
+def _request_placement(session: Session, arrival: Arrival, pickup: str | None = None) -> None:
+    """A centralized measure's placement request, once an arrival's. Registered at a checkpoint, the
+    person waits there: the checkpoint is where transport collects them (`pickup`)."""
     measures = measures_of(arrival)
     if measures is None or measures.setting != "centralized" or arrival.placement_request_id is not None:
         return
@@ -240,14 +343,14 @@ def _request_placement(session: Session, arrival: Arrival) -> None:
     wanted = quarantine.Wanted(person_id=arrival.person_id, category=arrival.category or "",
                                last_exposure=arrival.arrived_at,
                                reason=f"arrival from {origin_name(arrival.origin_code)} ({arrival.risk_level})",
-                               source="arrivals")
+                               source="arrivals", pickup=pickup)
     arrival.placement_request_id = quarantine.request_placements(session, SYSTEM, [wanted])[0].id
     session.flush()
 
 
 def _merge(session: Session, actor: Principal, stored: Arrival, *, arrived_at: datetime, phone: str | None,
            means: str | None, plate: str | None, where: str | None, origin: tuple[str, bool, str | None] | None,
-           protocol: Protocol) -> Arrival:
+           protocol: Protocol, pickup: str | None = None) -> Arrival:
     """The same arrival again: fill what was missing, note the second checkpoint, keep the earliest
     time; a stricter origin (code, known, level) replaces the stored one, and its measures hold."""
     seen: list[str] = list(stored.seen_at)
@@ -269,7 +372,7 @@ def _merge(session: Session, actor: Principal, stored: Arrival, *, arrived_at: d
     for key, value in after.items():
         setattr(stored, key, value)
     session.flush()
-    _request_placement(session, stored)
+    _request_placement(session, stored, pickup)
     old, new = audit.changes(before, after)
     audit.record(session, actor, "merge", "arrival", stored.id, before=_plain(old), after=_plain(new))
     return stored
@@ -388,20 +491,63 @@ def village_day(session: Session, actor: Principal, day: date) -> list[Task]:
 class Done:
     work: ArrivalWork
     alert_id: int | None = None
+    merged: bool = False  # done already (by this phone or someone else): the stored item is the answer
+    repeated: bool = False  # the phone's entry (client_id) had been received before: its answer again
 
 
 def record_work(session: Session, actor: Principal, *, arrival_id: int, kind: str, day: date | None = None,
-                temperature: float | None = None, label: str | None = None, note: str | None = None) -> Done:
+                temperature: float | None = None, label: str | None = None, note: str | None = None,
+                at: datetime | None = None, client_id: str | None = None) -> Done:
     """One thing done for an arrival: a visit, a temperature (a fever raises quarantine's alert), a
-    test taken, the release. A reading no living person gives is refused, to be asked again."""
+    test taken, the release. A reading no living person gives is refused, to be asked again.
+
+    `at` is when it was done (a phone offline sends it later; never after now); with a phone's
+    `client_id`, the entry is kept under it and a resend gets the first answer and changes nothing.
+    A first visit, a test or a release done already (by someone else, or typed twice) is merged:
+    the stored one is the answer, nothing is doubled."""
     require(actor, "arrival_work")
+    if client_id is None:
+        return _record_work(session, actor, arrival_id=arrival_id, kind=kind, day=day, temperature=temperature,
+                            label=label, note=note, at=at)
+
+    def again(entry: ArrivalEntry) -> Done:
+        work = session.get(ArrivalWork, entry.record_id)
+        if work is None:  # pragma: no cover - work is never deleted
+            raise NotFound(NOT_FOUND)
+        return Done(work, merged=entry.merged, repeated=True)
+
+    def make() -> tuple[Done, int, bool, str]:
+        done = _record_work(session, actor, arrival_id=arrival_id, kind=kind, day=day, temperature=temperature,
+                            label=label, note=note, at=at)
+        area = session.get(Arrival, done.work.arrival_id)
+        return done, done.work.id, done.merged, area.staying_area_code if area else ""
+
+    return _once(session, actor, client_id, "work", again, make)
+
+
+def _when(at: datetime | None) -> datetime:
+    """When something was done: the phone's time, never later than now."""
+    moment = now()
+    if at is None:
+        return moment
+    if at.tzinfo is None:
+        raise Invalid("the time needs its zone", column="at")
+    return min(at, moment)
+
+
+def _record_work(session: Session, actor: Principal, *, arrival_id: int, kind: str, day: date | None,
+                 temperature: float | None, label: str | None, note: str | None, at: datetime | None) -> Done:
     arrival = session.get(Arrival, arrival_id)
     if arrival is None:
         raise NotFound(NOT_FOUND)
     check_area(actor, arrival.staying_area_code)
-    day = day or to_local(now()).date()
+    moment = _when(at)
+    day = day or to_local(moment).date()
+    if day > to_local(now()).date():
+        raise Invalid("that day has not come yet", column="day")
     protocol = current()
     detail: dict[str, Any] = {}
+    same = select(ArrivalWork).where(ArrivalWork.arrival_id == arrival.id, ArrivalWork.kind == kind)
     if kind == "temperature":
         low, high = rules_of(protocol).plausible_celsius
         if temperature is None or not low <= temperature <= high:
@@ -409,16 +555,18 @@ def record_work(session: Session, actor: Principal, *, arrival_id: int, kind: st
                           f"({low:g}–{high:g}): take it again", column="temperature")
     elif kind == "test":
         detail["label"] = (label or "").strip()[:12]
-    elif kind == "first_visit":
-        if session.scalar(select(ArrivalWork.id).where(ArrivalWork.arrival_id == arrival.id,
-                                                       ArrivalWork.kind == "first_visit")) is not None:
-            raise Conflict("the first visit is recorded already", column="kind")
-    elif kind != "release":
+        stored = [w for w in session.scalars(same.order_by(ArrivalWork.id)) if w.detail.get("label") == detail["label"]]
+        if stored:
+            return Done(stored[0], merged=True)
+    elif kind in ("first_visit", "release"):
+        if (first := session.scalars(same.order_by(ArrivalWork.id)).first()) is not None:
+            return Done(first, merged=True)
+    else:
         raise Invalid("kind must be first_visit, temperature, test or release", column="kind")
     if note:
         detail["note"] = note.strip()[:300]
     work = ArrivalWork(arrival_id=arrival.id, kind=kind, day=day, temperature=temperature if kind == "temperature"
-                       else None, detail=detail, at=now(), by_id=actor.id or None)
+                       else None, detail=detail, at=moment, by_id=actor.id or None)
     session.add(work)
     session.flush()
     audit.record(session, actor, "create", "arrival_work", work.id, after=audit.snapshot(work))
@@ -428,6 +576,168 @@ def record_work(session: Session, actor: Principal, *, arrival_id: int, kind: st
                                          where=arrival.staying_area_code, source=f"arrival {arrival.id}")
         alert_id = alert.id
     return Done(work, alert_id)
+
+
+# ---- the household sweep ----------------------------------------------------------------------
+
+MAX_RETURNED = 50  # people back from elsewhere found in one household: more is a typing slip
+
+
+@dataclass
+class HouseholdRow:
+    household: Household
+    members: list[str]  # the registry's names of those living there, for the doctor to know the door
+    last: HouseholdVisit | None  # the latest visit by the end of the day
+
+
+@dataclass
+class Coverage:
+    village: Area
+    households: int
+    visited: int  # households visited at least once by the end of the day
+    returned: int  # people back from elsewhere found, each household's latest count
+
+    @property
+    def share(self) -> float:
+        return self.visited / self.households if self.households else 0.0
+
+
+def _village(session: Session, actor: Principal, code: str) -> Area:
+    area = session.get(Area, (code or "").strip())
+    if area is None or area.level != "village":
+        raise NotFound("village not found in your jurisdiction")
+    check_area(actor, area.code)
+    return area
+
+
+def sweep_villages(session: Session, actor: Principal) -> list[Area]:
+    """The villages of the actor's jurisdiction (a village doctor's own village, or those under their area)."""
+    require(actor, "arrival_work")
+    scope = jurisdiction(actor)
+    rows = list(session.scalars(select(Area).where(Area.level == "village", in_jurisdiction(actor, Area.code))
+                                .order_by(Area.code)))
+    if not rows and len(scope) > 12:  # a doctor of one group: the village above it
+        village = session.get(Area, scope[:12])
+        rows = [village] if village is not None and village.level == "village" else []
+    return rows
+
+
+def sweep(session: Session, actor: Principal, village_code: str, day: date) -> list[HouseholdRow]:
+    """A village's households as a checklist, each with its latest visit by the end of `day`."""
+    require(actor, "arrival_work")
+    village = _village(session, actor, village_code)
+    households = list(session.scalars(select(Household).where(
+        Household.area_code.startswith(village.code, autoescape=True), in_jurisdiction(actor, Household.area_code))
+        .order_by(Household.code)))
+    ids = [h.id for h in households]
+    members: dict[int, list[str]] = {}
+    last: dict[int, HouseholdVisit] = {}
+    if ids:
+        for household_id, name in session.execute(select(Person.household_id, Person.name).where(
+                Person.household_id.in_(ids), Person.merged_into_id.is_(None)).order_by(Person.id)):
+            if household_id is not None:
+                members.setdefault(household_id, []).append(name)
+        for visit in session.scalars(select(HouseholdVisit).where(HouseholdVisit.household_id.in_(ids),
+                                                                  HouseholdVisit.day <= day)
+                                     .order_by(HouseholdVisit.day, HouseholdVisit.id)):
+            last[visit.household_id] = visit
+    return [HouseholdRow(h, members.get(h.id, []), last.get(h.id)) for h in households]
+
+
+@dataclass
+class Visited:
+    visit: HouseholdVisit
+    merged: bool = False  # visited already that day: the one visit holds the larger count
+    repeated: bool = False
+
+
+def visit_household(session: Session, actor: Principal, *, household_id: int, returned: int,
+                    day: date | None = None, note: str | None = None, at: datetime | None = None,
+                    client_id: str | None = None) -> Visited:
+    """Mark a household visited on a day with the number of people back from elsewhere found there.
+    A second visit the same day (another doctor, or the same one twice) is merged into the first:
+    the count found is the larger of the two."""
+    require(actor, "arrival_work")
+    if client_id is None:
+        return _visit_household(session, actor, household_id=household_id, returned=returned, day=day, note=note,
+                                at=at)
+
+    def again(entry: ArrivalEntry) -> Visited:
+        visit = session.get(HouseholdVisit, entry.record_id)
+        if visit is None:  # pragma: no cover - visits are never deleted
+            raise NotFound("household not found in your jurisdiction")
+        return Visited(visit, merged=entry.merged, repeated=True)
+
+    def make() -> tuple[Visited, int, bool, str]:
+        done = _visit_household(session, actor, household_id=household_id, returned=returned, day=day, note=note,
+                                at=at)
+        return done, done.visit.id, done.merged, done.visit.area_code
+
+    return _once(session, actor, client_id, "household", again, make)
+
+
+def _visit_household(session: Session, actor: Principal, *, household_id: int, returned: int, day: date | None,
+                     note: str | None, at: datetime | None) -> Visited:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound("household not found in your jurisdiction")
+    check_area(actor, household.area_code)
+    if not 0 <= returned <= MAX_RETURNED:
+        raise Invalid(f"people back from elsewhere must be 0 to {MAX_RETURNED}", column="returned")
+    moment = _when(at)
+    day = day or to_local(moment).date()
+    if day > to_local(now()).date():
+        raise Invalid("that day has not come yet", column="day")
+    text = (note or "").strip()[:300] or None
+    stored = session.scalar(select(HouseholdVisit).where(HouseholdVisit.household_id == household.id,
+                                                         HouseholdVisit.day == day))
+    if stored is not None:
+        count, kept = max(stored.returned, returned), stored.note or text
+        before: dict[str, Any] = {"returned": stored.returned, "note": stored.note}
+        after: dict[str, Any] = {"returned": count, "note": kept}
+        if after != before:
+            stored.returned, stored.note = count, kept
+            session.flush()
+            old, new = audit.changes(before, after)
+            audit.record(session, actor, "merge", "household_visit", stored.id, before=old, after=new)
+        return Visited(stored, merged=True)
+    visit = HouseholdVisit(household_id=household.id, area_code=household.area_code, day=day, returned=returned,
+                           note=text, by_id=actor.id or None, at=moment)
+    session.add(visit)
+    session.flush()
+    audit.record(session, actor, "create", "household_visit", visit.id, after=audit.snapshot(visit))
+    return Visited(visit)
+
+
+def coverage(session: Session, actor: Principal, day: date) -> list[Coverage]:
+    """Per village of the actor's jurisdiction: its households, how many were visited by the end of
+    the day, and the people back from elsewhere found (each household's latest count)."""
+    require(actor, "read_arrivals")
+    return _coverage(session, actor, day)
+
+
+def _coverage(session: Session, actor: Principal, day: date) -> list[Coverage]:
+    villages = list(session.scalars(select(Area).where(Area.level == "village", in_jurisdiction(actor, Area.code))
+                                    .order_by(Area.code)))
+    if not villages:
+        return []
+    households: Counter[str] = Counter()
+    for code, count in session.execute(select(Household.area_code, func.count())
+                                       .where(in_jurisdiction(actor, Household.area_code))
+                                       .group_by(Household.area_code)):
+        households[code[:12]] += count
+    visited: Counter[str] = Counter()
+    returned: Counter[str] = Counter()
+    latest: dict[int, HouseholdVisit] = {}
+    for visit in session.scalars(select(HouseholdVisit).where(in_jurisdiction(actor, HouseholdVisit.area_code),
+                                                              HouseholdVisit.day <= day)
+                                 .order_by(HouseholdVisit.day, HouseholdVisit.id)):
+        latest[visit.household_id] = visit
+    for visit in latest.values():
+        visited[visit.area_code[:12]] += 1
+        returned[visit.area_code[:12]] += visit.returned
+    return [Coverage(v, households[v.code], visited[v.code], returned[v.code]) for v in villages
+            if households[v.code] or visited[v.code]]
 
 
 # ---- figures ----------------------------------------------------------------------------------
@@ -460,5 +770,17 @@ def figures(session: Session, actor: Principal, day: date) -> dict[str, Any]:
         for _kind, _label, done, wanted in due_on(arrival, measures, day, per_day, work.get(arrival.id, [])):
             counted["due"] += wanted
             counted["done"] += done
+    levels = dict(session.execute(select(Arrival.risk_level, func.count()).where(mine, Arrival.arrived_at < end)
+                                  .group_by(Arrival.risk_level)).all())
+    by_risk = {f"origin_{level}": levels.get(level, 0) for level in ORIGIN_LEVELS}
+    by_risk["origin_none"] = levels.get(None, 0)
+    villages = _coverage(session, actor, day)
+    households = sum(c.households for c in villages)
+    visited = sum(c.visited for c in villages)
+    sweep = {"sweep_households": households, "sweep_visited": visited,
+             "sweep_coverage": round(visited / households, 4) if households else 0.0,
+             "sweep_returned": sum(c.returned for c in villages)}
+    # Each village's share of households visited, under the village's own name.
+    sweep |= {c.village.name: round(c.share, 4) for c in villages}
     return {"today": today or 0, "total": total or 0, "under_measures": under,
-            "visits_due": counted["due"], "visits_done": counted["done"]}
+            "visits_due": counted["due"], "visits_done": counted["done"], **by_risk, **sweep}

@@ -1,7 +1,9 @@
 """The demo county's arrivals: the command's origin-risk list (as in spring 2022: Shanghai and Jilin
 high, Wuhan medium, Guangdong a province with local cases) and people back from elsewhere staying in
 石滩乡's villages, arrived over the last days before the day the demo is served, so that its village
-doctor has first visits, temperatures and tests to do today. One origin code is unknown (flagged)."""
+doctor has first visits, temperatures and tests to do today. One origin code is unknown (flagged).
+The household sweep has begun in 石滩乡's first village: a third of its households visited yesterday
+and this morning, a few with people back from elsewhere found there."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from fangyi.arrivals import service
 from fangyi.config import get_settings
 from fangyi.demo.places import SHITAN
 from fangyi.identity import make_id_number
-from fangyi.registry.models import Area
+from fangyi.registry.models import Area, Household
 from fangyi.timeutil import today
 
 RISKS = (("310000", "high"), ("220000", "high"), ("420100", "medium"), ("440000", "local_cases"))
@@ -33,6 +35,7 @@ MEANS = ("car", "train", "bus", "flight")
 class Planted:
     risks: int
     arrivals: int
+    household_visits: int = 0
 
 
 def plant(session: Session, seed: int, count: int) -> Planted:
@@ -57,4 +60,15 @@ def plant(session: Session, seed: int, count: int) -> Planted:
             name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN), origin=origin, arrived_at=arrived,
             staying_area_code=rng.choice(villages), phone=f"139{rng.randrange(10**8):08d}",
             means=rng.choice(MEANS), registered_at="G4京港澳高速衡东出口" if n % 3 else None)
-    return Planted(len(RISKS), count)
+    return Planted(len(RISKS), count, _sweep(session, rng, villages[0], served))
+
+
+def _sweep(session: Session, rng: random.Random, village: str, served: date) -> int:
+    """A third of the village's households (one at least, never all) visited over yesterday and today."""
+    households = list(session.scalars(select(Household.id).where(Household.area_code.startswith(village))
+                                      .order_by(Household.code)))
+    visited = households[: max(1, len(households) // 3)] if len(households) > 1 else []
+    for n, household_id in enumerate(visited):
+        service.visit_household(session, SYSTEM, household_id=household_id, day=served - timedelta(days=n % 2),
+                                returned=1 if rng.random() < 0.15 else 0)
+    return len(visited)

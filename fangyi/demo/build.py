@@ -167,7 +167,7 @@ def _finish(session: Session, spec: DemoSpec, counts: dict[str, Any], stages: _S
     task = stages.start("返乡人员 arrivals", 1)
     back = arrivals.plant(session, spec.seed, 8 if spec.size.persons < 1_000 else 60)
     stages.advance(task, 1)
-    counts |= {"origin_risks": back.risks, "arrivals": back.arrivals}
+    counts |= {"origin_risks": back.risks, "arrivals": back.arrivals, "household_visits": back.household_visits}
     audit.record(session, SYSTEM, "build", "demo", spec.size.name, after=spec.describe() | counts,
                  note="fangyi demo: synthetic county modelled on 衡东县")
     session.flush()

@@ -72,6 +72,8 @@ class PlacementRequest(Base):
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
     actor_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(Instant, default=now)
+    # Where the person waits to be collected when not at home (a checkpoint): transport's pick-up.
+    pickup: Mapped[str | None] = mapped_column(String(300))
 
 
 class Placement(Base):

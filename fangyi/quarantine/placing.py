@@ -342,7 +342,9 @@ def _write(session: Session, actor: Principal, edition: str, by_id: Mapping[int,
         person = persons[by_id[request_id].person_id]
         site = sites[room.site_id]
         transports.append({
-            "person_id": person.id, "placement_id": placement_id, "from_place": (person.address or "")[:300],
+            # From where they wait (a checkpoint), else from home.
+            "person_id": person.id, "placement_id": placement_id,
+            "from_place": (by_id[request_id].pickup or person.address or "")[:300],
             "to_place": f"{site.name} {room.room}"[:300], "reason": "placement", "status": "open",
             "created_at": moment,
         })

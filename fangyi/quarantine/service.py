@@ -40,6 +40,7 @@ class Wanted:
     source: str  # tracing | arrivals | manual | …
     contact_id: int | None = None  # tracing's contact, when tracing sent them
     linked_person_ids: tuple[int, ...] = ()  # whose results release a secondary contact
+    pickup: str | None = None  # where to collect them when not at home (a checkpoint)
 
 
 def request_placements(session: Session, actor: Principal, wanted: Sequence[Wanted]) -> list[PlacementRequest]:
@@ -66,7 +67,8 @@ def request_placements(session: Session, actor: Principal, wanted: Sequence[Want
         request = PlacementRequest(
             person_id=item.person_id, category=item.category, reason=item.reason, source=item.source,
             contact_id=item.contact_id, last_exposure=item.last_exposure,
-            linked_person_ids=list(item.linked_person_ids), actor_id=actor.id or None)
+            linked_person_ids=list(item.linked_person_ids), actor_id=actor.id or None,
+            pickup=(item.pickup or "").strip()[:300] or None)
         if item.contact_id is not None:
             existing[item.contact_id] = request
         made.append(request)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from fangyi.arrivals import service
 from fangyi.arrivals.models import ArrivalWork
-from fangyi.errors import Conflict, Invalid, NotFound
+from fangyi.errors import Invalid, NotFound
 from fangyi.quarantine.models import Alert, TransportRequest
 from tests.arrivals.world import WUHAN_WUCHANG, local, number
 from tests.conftest import CHENGGUAN, SHIJIN
@@ -61,9 +61,11 @@ def test_an_impossible_reading_is_asked_again(db, cast, arrival, value):
 
 
 def test_the_first_visit_is_recorded_once(db, cast, arrival):
-    service.record_work(db, cast["village_doctor"], arrival_id=arrival.id, kind="first_visit", day=DAY3)
-    with pytest.raises(Conflict):
-        service.record_work(db, cast["village_doctor"], arrival_id=arrival.id, kind="first_visit", day=DAY3)
+    first = service.record_work(db, cast["village_doctor"], arrival_id=arrival.id, kind="first_visit", day=DAY3)
+    # Sent again (another doctor, or the same one twice): merged into the stored visit, not doubled.
+    again = service.record_work(db, cast["village_doctor"], arrival_id=arrival.id, kind="first_visit", day=DAY3)
+    assert again.merged and again.work.id == first.work.id and not first.merged
+    assert db.scalar(select(func.count()).select_from(ArrivalWork).where(ArrivalWork.kind == "first_visit")) == 1
 
 
 def test_another_townships_arrival_is_not_found(db, cast, arrival):

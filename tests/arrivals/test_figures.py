@@ -11,6 +11,8 @@ from fangyi.parts import installed
 from tests.arrivals.world import WUHAN_WUCHANG, local, number
 from tests.conftest import CHENGGUAN, SHIJIN
 
+CORE = ("today", "total", "under_measures", "visits_due", "visits_done")
+
 
 def test_the_days_figures(db, cast, monkeypatch):
     monkeypatch.setenv("FANGYI_PROTOCOL", "cn-8")
@@ -23,15 +25,25 @@ def test_the_days_figures(db, cast, monkeypatch):
                              arrived_at=local(2022, 4, 3, 9), staying_area_code=CHENGGUAN)
     service.record_work(db, doctor, arrival_id=mine.id, kind="first_visit", day=date(2022, 4, 3))
     service.record_work(db, doctor, arrival_id=mine.id, kind="temperature", day=date(2022, 4, 3), temperature=36.4)
-    figures = dict(installed().figures)["arrivals"]
+    report = dict(installed().figures)["arrivals"]
+
+    def figures(day, who):
+        return {key: value for key, value in report(db, day, who).items() if key in CORE}
+
     # County-wide on 3 April: the second came that day; the first is on day 1 of monitoring (first
     # visit, two temperatures, the day-1 test), the second is due a first visit.
-    assert figures(db, date(2022, 4, 3), office) == {"today": 1, "total": 2, "under_measures": 1,
+    assert figures(date(2022, 4, 3), office) == {"today": 1, "total": 2, "under_measures": 1,
                                                      "visits_due": 5, "visits_done": 2}
     # The village doctor's township holds only the first.
-    assert figures(db, date(2022, 4, 3), doctor) == {"today": 0, "total": 1, "under_measures": 1,
+    assert figures(date(2022, 4, 3), doctor) == {"today": 0, "total": 1, "under_measures": 1,
                                                      "visits_due": 4, "visits_done": 2}
     # As of 1 April nobody had come.
-    assert figures(db, date(2022, 4, 1), office) == {"today": 0, "total": 0, "under_measures": 0,
+    assert figures(date(2022, 4, 1), office) == {"today": 0, "total": 0, "under_measures": 0,
                                                      "visits_due": 0, "visits_done": 0}
-    assert all(f"report.fig.arrivals.{key}" in WORDS for key in figures(db, date(2022, 4, 3), office))
+    # By origin risk: Wuhan was listed medium, Shenzhen not listed at all.
+    by_risk = {key: value for key, value in report(db, date(2022, 4, 3), office).items() if key.startswith("origin_")}
+    assert by_risk == {"origin_high": 0, "origin_medium": 1, "origin_low": 0, "origin_local_cases": 0,
+                       "origin_none": 1}
+    # Every figure named by a key has its words (a village's coverage is under the village's own name).
+    assert all(f"report.fig.arrivals.{key}" in WORDS
+               for key in report(db, date(2022, 4, 3), office) if key.isascii())

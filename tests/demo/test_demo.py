@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from fangyi.access import Role
+from fangyi.arrivals import service as arrivals
 from fangyi.audit.models import AuditEntry
 from fangyi.auth.models import User
 from fangyi.auth.service import authenticate
@@ -268,6 +269,11 @@ def test_every_role_has_work_today(committed_db: str) -> None:
             assert shut is not None and shut.closed_by == "command_office"
             assert shut.closed_at.astimezone(tz).date() == day - timedelta(days=back)
         assert closed(session, office, day) is None
+        # The village doctor: arrivals due something today, and a sweep under way in their first village.
+        doctor = _user(session, "village_doctor")
+        assert any(task.open for task in arrivals.village_day(session, doctor, day))
+        covered = arrivals.coverage(session, doctor, day)
+        assert any(0 < c.visited < c.households for c in covered)
         # Nothing was written ahead of the clock.
         assert session.scalar(select(func.max(Contact.created_at))) <= now()
 

@@ -28,6 +28,18 @@ def car(world: World, side: Side) -> dict[str, Any]:
             "occupants": f"{NEWCOMER} 矩阵返乡者"}
 
 
+def household(world: World, side: Side) -> dict[str, Any]:
+    return {"household_id": side["household"].id}
+
+
+def village(world: World, side: Side) -> dict[str, Any]:
+    return {"village": side.village}
+
+
+def one_arrival(world: World, side: Side) -> dict[str, Any]:
+    return {"id_number": NEWCOMER, "name": "矩阵返乡者", "origin_code": "420106", "staying_area_code": side.village}
+
+
 PROBES: Probes = {
     ("POST", API): Probe(body=new_arrival),
     ("GET", API): Probe(sided=False),
@@ -44,4 +56,12 @@ PROBES: Probes = {
     ("GET", "/arrivals"): Probe(sided=False),
     ("GET", "/arrivals/checkpoint"): Probe(sided=False),
     ("POST", "/arrivals/checkpoint"): Probe(form=car),
+    ("POST", "/arrivals/register"): Probe(form=one_arrival),
+    ("GET", "/arrivals/sw.js"): Probe(sided=False),
+    ("GET", "/arrivals/offline.js"): Probe(sided=False),
+    ("GET", f"{API}/sweep"): Probe(query=village),
+    ("POST", f"{API}/sweep/{{household_id}}"): Probe(path=household, body=lambda w, s: {"returned": 1}),
+    ("GET", f"{API}/coverage"): Probe(sided=False),
+    ("GET", "/arrivals/sweep"): Probe(query=village),
+    ("POST", "/arrivals/sweep/{household_id}"): Probe(path=household, form=lambda w, s: {"returned": "1"}),
 }

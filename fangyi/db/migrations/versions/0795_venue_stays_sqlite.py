@@ -12,7 +12,7 @@ the writer's CPU 9 % lower, its reads from the file a fifth of what they were in
 million. PostgreSQL keeps its statement-level triggers (0535).
 
 Revision ID: 0795
-Revises: 0780
+Revises: 0793
 Create Date: 2026-12-04 20:50:00.000000
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0795"
-down_revision = "0780"
+down_revision = "0793"
 branch_labels = None
 depends_on = None
 

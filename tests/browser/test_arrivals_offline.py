@@ -1,0 +1,149 @@
+"""The village line without a network, in phone-sized Chromium: the village doctor's page opens from
+the service worker's copy, three first visits and a new arrival wait in the outbox with their count
+shown, and when the network returns each is on the server exactly once; the checkpoint registers a
+car of four offline the same way; a household of the sweep is marked visited offline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from fangyi.access import SYSTEM
+from fangyi.accounts import service as accounts
+from fangyi.arrivals import service
+from fangyi.arrivals.models import Arrival, ArrivalEntry, ArrivalWork, HouseholdVisit
+from fangyi.db.session import session_scope
+from fangyi.registry.models import Household
+from fangyi.timeutil import now
+from tests.browser.conftest import Site
+from tests.browser.test_arrivals import number
+from tests.browser.test_pages_in_chromium import no_horizontal_overflow, sign_in
+from tests.conftest import COUNTY, SHIJIN, password_for
+
+pytestmark = pytest.mark.browser
+
+
+def _seed() -> None:
+    from datetime import date
+
+    with session_scope() as session:
+        accounts.create_user(session, SYSTEM, username="checkpoint", password=password_for("checkpoint"),
+                             role="checkpoint", area_code=COUNTY)
+        service.save_origin_risk(session, SYSTEM, area_code="420100", level="medium", valid_from=date(2022, 1, 1),
+                                 valid_to=None)
+        for n, name in ((1, "甲返乡"), (2, "乙返乡"), (3, "丙返乡")):
+            service.register_arrival(session, SYSTEM, id_number=number(n), name=name, origin="420106",
+                                     arrived_at=now() - timedelta(days=1, hours=n), staying_area_code=SHIJIN)
+        session.add(Household(code="SJ-HH-01", area_code=SHIJIN))
+
+
+def _count(model: type, *where: object) -> int:
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _controlled(page: Page) -> None:
+    """Wait for the service worker to control the page, then load it again so that its copy is kept."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.reload()
+    expect(page.locator("#outbox-count")).to_have_text("0")
+
+
+def test_the_village_doctor_works_offline_and_everything_goes_up_once(phone_page: Page, site: Site) -> None:
+    _seed()
+    page = phone_page
+    sign_in(page, site, "village_doctor")
+    assert page.url.endswith("/arrivals/day")
+    _controlled(page)
+
+    page.context.set_offline(True)
+    page.reload()  # the page opens from the service worker's copy
+    expect(page.locator("h1")).to_contain_text("今日随访")
+    expect(page.locator("#outbox-state")).to_contain_text("离线")
+    for name in ("甲返乡", "乙返乡", "丙返乡"):
+        item = page.locator("li.open", has_text="首次上门").filter(has_text=name)
+        item.get_by_role("button", name="完成").click()
+        expect(page.locator("li.queued", has_text=name).filter(has_text="首次上门")).to_contain_text("待上传")
+    # A temperature no person gives is asked again on the phone, and nothing waits for it.
+    reading = page.locator("li.open", has_text="测体温").filter(has_text="甲返乡")
+    reading.get_by_label("体温 °C").fill("45")
+    reading.get_by_role("button", name="记录").click()
+    expect(page.locator("#outbox-alert")).to_contain_text("请重新测量")
+    page.locator("#new-arrival summary").click()
+    page.get_by_label("身份证号").fill(number(21))
+    page.get_by_label("姓名").fill("村口新到")
+    page.get_by_label("来源地").fill("420106")
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page.locator("#outbox-count")).to_have_text("4")
+    assert no_horizontal_overflow(page)
+    # Opened again offline, the page still shows what waits.
+    page.reload()
+    expect(page.locator("#outbox-count")).to_have_text("4")
+    assert _count(ArrivalWork) == 0 and _count(Arrival) == 3
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#outbox-count")).to_have_text("0")
+    expect(page.locator("li.done", has_text="首次上门")).to_have_count(3)
+    assert _count(ArrivalWork, ArrivalWork.kind == "first_visit") == 3
+    assert _count(ArrivalWork, ArrivalWork.kind == "temperature") == 0
+    assert _count(Arrival) == 4 and _count(ArrivalEntry) == 4
+    # An entry sent again from the phone (its answer lost on the way) gets the first answer, changes nothing.
+    with session_scope() as session:
+        entry = session.scalars(select(ArrivalEntry).where(ArrivalEntry.kind == "work")).first()
+        arrival_id = session.get(ArrivalWork, entry.record_id).arrival_id
+    answer = page.evaluate("""async ([url, cid]) => {
+        const csrf = document.getElementById('outbox').dataset.csrf;
+        const r = await fetch(url, {method: 'POST', credentials: 'same-origin',
+            headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+            body: JSON.stringify({kind: 'first_visit', client_id: cid})});
+        return [r.status, (await r.json()).repeated]; }""", [f"/api/v1/arrivals/{arrival_id}/work", entry.client_id])
+    assert answer == [200, True]
+    assert _count(ArrivalWork) == 3 and _count(Arrival) == 4 and _count(ArrivalEntry) == 4
+
+def test_the_checkpoint_registers_a_car_of_four_offline(phone_page: Page, site: Site) -> None:
+    _seed()
+    page = phone_page
+    sign_in(page, site, "checkpoint")
+    assert page.url.endswith("/arrivals/checkpoint")
+    _controlled(page)
+    page.context.set_offline(True)
+    page.reload()
+    page.get_by_label("车牌号").fill("鄂A54321")
+    page.get_by_label("来源地").fill("420106")
+    page.get_by_label("居住地").fill(SHIJIN)
+    page.get_by_label("身份证号").fill("\n".join(f"{number(n)} 乘客{n}" for n in (31, 32, 33, 34)))
+    page.get_by_role("button", name="登记本车人员").click()
+    expect(page.locator("#outbox-count")).to_have_text("4")
+    assert _count(Arrival) == 3
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#outbox-count")).to_have_text("0")
+    with session_scope() as session:
+        plates = session.scalars(select(Arrival.plate).where(Arrival.means == "car")).all()
+    assert plates == ["鄂A54321"] * 4
+    assert _count(ArrivalEntry) == 4
+    assert no_horizontal_overflow(page)
+
+
+def test_a_household_is_marked_visited_offline(phone_page: Page, site: Site) -> None:
+    _seed()
+    page = phone_page
+    sign_in(page, site, "village_doctor")
+    _controlled(page)
+    page.goto(f"{site.url}/arrivals/sweep")  # through the service worker: its copy is kept
+    expect(page.locator("#outbox-count")).to_have_text("0")
+    page.context.set_offline(True)
+    page.reload()
+    household = page.locator("li.open", has_text="SJ-HH-01")
+    household.get_by_label("返乡人数").fill("2")
+    household.get_by_role("button", name="已走访").click()
+    expect(page.locator("#outbox-count")).to_have_text("1")
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("li.visited", has_text="SJ-HH-01")).to_contain_text("发现返乡 2")
+    assert _count(HouseholdVisit) == 1
+    assert no_horizontal_overflow(page)
