@@ -18,7 +18,9 @@ import socket
 import subprocess
 import sys
 import traceback
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 from multiprocessing.connection import Connection
 from operator import itemgetter
 from time import monotonic, sleep
@@ -91,46 +93,97 @@ INSERT_SQLITE = ("INSERT INTO checkins (person_id, venue_id, in_at, out_at, impo
                  + UPSERT)
 
 
-def write(driver: Any, postgres: bool, rows: list[Staged], import_id: int,
-          between: Callable[[], None] | None = None) -> Result:
-    """Store a batch on the driver connection, in its current transaction. On SQLite, ``between``
-    is called between the batch's parts (it may commit, and begin again, to let others write)."""
+def write(driver: Any, postgres: bool, rows: list[Staged], import_id: int) -> Result:
+    """Store a batch on the driver connection, in its current transaction."""
+    rows = sorted(rows, key=STAY)  # stable: a stay's rows keep the file's order
+    return write_sorted(driver, postgres, parts_of(rows), import_id)
+
+
+def write_sorted(driver: Any, postgres: bool, parts: Iterable[list[Staged]], import_id: int,
+                 between: Callable[[], None] | None = None) -> Result:
+    """Store a batch given as parts, sorted by the stay's key with no stay split between two
+    parts. On SQLite each part is written in turn, ``between`` called before all but the first
+    (it may commit, and begin again, to let others write); only one part is in memory at a time."""
     cursor = driver.cursor()
     try:
-        return _copy(cursor, rows, import_id) if postgres else _executemany(cursor, rows, import_id, between)
+        if postgres:
+            return _copy(cursor, chain.from_iterable(parts), import_id)
+        written, undecided = 0, []
+        for n, part in enumerate(parts):
+            if n and between is not None:
+                between()
+            count, left = _executemany(cursor, part, import_id)
+            written += count
+            undecided += left
+        if not undecided:
+            return written, []
+        stage(cursor, undecided, postgres=False)
+        refused = [line for (line,) in cursor.execute(DIFFERING.format(differs="IS NOT")).fetchall()]
+        clear(cursor, postgres=False)
+        return written, refused
     finally:
         cursor.close()
 
 
-def _executemany(cursor: Any, rows: list[Staged], import_id: int, between: Callable[[], None] | None) -> Result:
-    unique, dropped = one_per_stay(rows)
-    unique.sort(key=STAY)  # in the unique index's order: each batch touches its pages once
-    written = 0
+def _executemany(cursor: Any, part: list[Staged], import_id: int) -> tuple[int, list[Staged]]:
+    """Write a part; how many rows it wrote, and its rows giving a check-out that may differ from
+    their stay's stored one (checked once the whole batch is written)."""
+    unique, dropped = one_per_stay(part)
+    (last_id,) = cursor.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()
+    cursor.executemany(INSERT_SQLITE, ((*row[:4], import_id) for row in unique))
+    written = int(cursor.rowcount)
     undecided = [row for row in dropped if row[3] is not None]
-    for start in range(0, len(unique), PART):
-        if start and between is not None:
-            between()
-        part = unique[start : start + PART]
-        (last_id,) = cursor.execute("SELECT coalesce(max(id), 0) FROM checkins").fetchone()
-        cursor.executemany(INSERT_SQLITE, ((*row[:4], import_id) for row in part))
-        count = int(cursor.rowcount)
-        written += count
-        # Only a stay this part did not insert can keep another check-out than its row's: the
-        # part's new rows are those past the last id (one writer holds SQLite), so the rest, a few
-        # rows of a real file, are looked up, not the whole part.
-        if count < len(part):
-            inserted = set(cursor.execute("SELECT person_id, venue_id, in_at FROM checkins WHERE id > ?",
-                                          (last_id,)))
-            undecided += [row for row in part if row[3] is not None and STAY(row) not in inserted]
-    if not undecided:
-        return written, []
-    stage(cursor, undecided, postgres=False)
-    refused = [line for (line,) in cursor.execute(DIFFERING.format(differs="IS NOT")).fetchall()]
-    clear(cursor, postgres=False)
-    return written, refused
+    # Only a stay this part did not insert can keep another check-out than its row's: the part's
+    # new rows are those past the last id (one writer holds SQLite), so the rest, a few rows of a
+    # real file, are looked up, not the whole part.
+    if written < len(unique):
+        inserted = set(cursor.execute("SELECT person_id, venue_id, in_at FROM checkins WHERE id > ?", (last_id,)))
+        undecided += [row for row in unique if row[3] is not None and STAY(row) not in inserted]
+    return written, undecided
 
 
-def _copy(cursor: Any, rows: list[Staged], import_id: int) -> Result:
+def parts_of(rows: Sequence[Staged]) -> Iterator[list[Staged]]:
+    """Sorted rows in parts of about PART, each cut where one stay ends and the next begins."""
+    start = 0
+    while start < len(rows):
+        end = min(start + PART, len(rows))
+        while end < len(rows) and STAY(rows[end]) == STAY(rows[end - 1]):
+            end += 1
+        yield list(rows[start:end])
+        start = end
+
+
+# A batch sent to the writer process: its rows sorted and flattened into machine integers (8 bytes
+# a number against some 45 for Python's), unpacked a part at a time. A missing check-out is NONE.
+NONE = -(1 << 63)
+
+
+def pack(rows: list[Staged]) -> array[int]:
+    rows = sorted(rows, key=STAY)
+    return array("q", [NONE if value is None else value for row in rows for value in row])
+
+
+def unpacked_parts(packed: array[int]) -> Iterator[list[Staged]]:
+    """The rows of a packed batch, as parts_of cuts them, one part built at a time."""
+    width = 5
+    total = len(packed) // width
+
+    def row(n: int) -> Staged:
+        person, venue, in_at, out_at, line = packed[n * width : (n + 1) * width]
+        return person, venue, in_at, None if out_at == NONE else out_at, line
+
+    start = 0
+    while start < total:
+        end = min(start + PART, total)
+        part = [row(n) for n in range(start, end)]
+        while end < total and STAY(row(end)) == STAY(part[-1]):
+            part.append(row(end))
+            end += 1
+        yield part
+        start = end
+
+
+def _copy(cursor: Any, rows: Iterable[Staged], import_id: int) -> Result:
     stage(cursor, rows, postgres=True)
     written, refused, left_alone = cursor.execute(WRITE_STAGED, (import_id,)).fetchone()
     refused = list(refused)
@@ -140,7 +193,7 @@ def _copy(cursor: Any, rows: list[Staged], import_id: int) -> Result:
     return int(written), refused
 
 
-def stage(cursor: Any, rows: list[Staged], *, postgres: bool) -> None:
+def stage(cursor: Any, rows: Iterable[Staged], *, postgres: bool) -> None:
     cursor.execute(CREATE_STAGE)
     if postgres:
         with cursor.copy(f"COPY {STAGE} ({STAGE_COLUMNS}) FROM STDIN") as copy:
@@ -204,7 +257,7 @@ class Writer:
 
     def send(self, rows: list[Staged]) -> None:
         try:
-            self.pipe.send(rows)
+            self.pipe.send(pack(rows))
         except OSError:  # the process is gone: what it said, if anything, is the reason
             self.in_flight += 1
             self._answer()
@@ -311,7 +364,7 @@ def serve(pipe: Connection) -> None:
                 else:
                     driver.execute("BEGIN IMMEDIATE")  # waiting its turn among SQLite's writers
                 began = True
-            pipe.send(("ok", write(driver, postgres, rows, import_id, None if postgres else give_way)))
+            pipe.send(("ok", write_sorted(driver, postgres, unpacked_parts(rows), import_id, give_way)))
             if monotonic() - committed >= commit_seconds:
                 driver.commit() if postgres else driver.execute("COMMIT")
                 began = False
