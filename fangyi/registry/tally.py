@@ -68,8 +68,10 @@ def rows(session: Session, model: Any, marks: tuple[Any, ...]) -> int:
             return total
         anchor = session.scalar(select(func.max(model.id)).where(model.id <= int(top) - SLACK))
         if anchor is not None:
-            above = int(session.scalar(select(func.count()).select_from(model).where(model.id > anchor)) or 0)
-            _keep(key, _Kept(int(anchor), total - above, _mark(session, model, marks, int(anchor))))
+            # Counted below the anchor in a statement of its own, after the check: on PostgreSQL
+            # each statement sees its own snapshot, and `total` may predate rows committed since.
+            below = int(session.scalar(select(func.count()).select_from(model).where(model.id <= anchor)) or 0)
+            _keep(key, _Kept(int(anchor), below, _mark(session, model, marks, int(anchor))))
         return total
     above, top = session.execute(select(func.count(), func.max(model.id)).select_from(model)
                                  .where(model.id > kept.anchor)).one()

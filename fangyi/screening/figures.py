@@ -49,9 +49,22 @@ def _in_areas(codes: list[str]) -> ColumnElement[bool]:
             start = prefix(code)
         except AreaCodeError:
             return Person.area_code == code
-        return and_(Person.area_code >= start, Person.area_code < start[:-1] + chr(ord(start[-1]) + 1))
+        after = _next_prefix(start)
+        if after is None:
+            return Person.area_code >= start
+        return and_(Person.area_code >= start, Person.area_code < after)
 
     return or_(*[one(code) for code in codes])
+
+
+def _next_prefix(digits: str) -> str | None:
+    """The first code past every code beginning with these digits, carried as in counting
+    ('4304241099' -> '43042411'): a bound made of digits, which every collation orders as the
+    codes (a ':' after '9' sorts before the digits in ICU and glibc's locales). None: no bound."""
+    kept = digits.rstrip("9")
+    if not kept:
+        return None
+    return kept[:-1] + str(int(kept[-1]) + 1)
 
 
 def _residents(found: ScreeningRound, end: datetime, who: Principal) -> ColumnElement[bool]:

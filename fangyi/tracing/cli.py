@@ -164,6 +164,9 @@ def register(app: typer.Typer) -> None:
                     audit.record(session, SYSTEM, "view_identity", "case", case.id,
                                  note="fangyi trace --json" if as_json else "fangyi trace --unmasked")
                 if as_json:
+                    # The derivation and the audit row committed first: a slow reader of the stream
+                    # holds no write lock, and a pipe closed early undoes nothing already shown.
+                    session.commit()
                     # Streamed a batch of contacts at a time: a heavy case's list is never held whole.
                     write_report(session, case, sys.stdout)
                     sys.stdout.write("\n")

@@ -47,6 +47,12 @@ def test_export_trace_batch_and_import_contacts_back(committed_db, tmp_path: Pat
                                  "--at", "2022-04-05T00:00:00"])
     assert traced.exit_code == 3, traced.output  # one case traced, one unknown: reported by line
     assert "line 3 (case_no): no case HD-NOPE" in traced.output
+    from fangyi.audit.models import AuditEntry
+
+    with session_scope() as db:  # whole numbers went to the file: on the record, once per case traced
+        notes = list(db.scalars(select(AuditEntry.note).where(AuditEntry.action == "view_identity",
+                                                              AuditEntry.note.like("fangyi trace batch%"))))
+    assert notes == ["fangyi trace batch --out contacts.csv"]
     with out.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert {row["id_number"] for row in rows} == {ids[k] for k in ("mate", "first", "second", "late", "colleague")}
@@ -79,3 +85,21 @@ def test_export_trace_batch_and_import_contacts_back(committed_db, tmp_path: Pat
     assert pruned.exit_code == 0, pruned.output
     # cn-8 looks back 2 days: from 2022-03-28 on is kept.
     assert [d.isoformat() for d in store.days(log)] == ["2022-03-28", "2022-03-29"]
+
+
+def test_the_contacts_import_names_no_whole_identity_number_and_no_case_outside(committed_db, tmp_path: Path):
+    from fangyi.identity import make_id_number, mask_id_number
+
+    build()
+    stranger = make_id_number("430424", __import__("datetime").date(1990, 5, 5), 7, "M")
+    rows = tmp_path / "contacts.csv"
+    rows.write_text(
+        "case_no,id_number,degree,first_exposure,last_exposure,reasons,via\n"
+        f"HD-2022-001,{stranger},close,2022-03-27T10:00:00,2022-03-27T11:00:00,[],[]\n"
+        f"HD-NOPE,{stranger},close,2022-03-27T10:00:00,2022-03-27T11:00:00,[],[]\n", encoding="utf-8")
+    loaded = CliRunner().invoke(app, ["import", "contacts", str(rows), "--json"])
+    report = json.loads(loaded.stdout)
+    reasons = [problem["reason"] for problem in report["problems"]]
+    assert stranger not in loaded.stdout
+    assert any(mask_id_number(stranger) in reason for reason in reasons)
+    assert "no case HD-NOPE in your jurisdiction" in reasons

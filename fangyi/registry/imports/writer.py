@@ -234,7 +234,8 @@ def one_per_stay(rows: list[Staged]) -> tuple[list[Staged], list[Staged]]:
 
 
 class WriterFailed(WriteFailed):
-    """The writer process stopped on an error; its batches since the last commit are not stored."""
+    """The writer process stopped on an error; what it wrote since its last commit is not stored
+    (on SQLite it may commit between a batch's parts: the parts before stay, as earlier batches do)."""
 
 
 class Writer:

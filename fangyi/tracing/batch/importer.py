@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 
 from fangyi.audit import service as audit
 from fangyi.errors import DomainError
+from fangyi.identity import mask_id_number
 from fangyi.imports.rows import Context, Handler, Problem, Values
 from fangyi.registry.fields import parse_time
 from fangyi.registry.models import Person
@@ -76,16 +77,21 @@ class Contacts(Handler):
     def _case(self, number: str) -> Case | str:
         if number not in self.cases:
             case = self.ctx.session.scalar(select(Case).where(Case.case_no == number))
+            # One answer for a case that does not exist and one outside the jurisdiction: a
+            # township's tracer learns nothing of another township's cases, not even that they are.
+            unknown = f"no case {number} in your jurisdiction"
             if case is None:
-                self.cases[number] = f"no case {number}"
-            elif case.ruled_out_at is not None:
+                self.cases[number] = unknown
+                return unknown
+            try:
+                within(self.ctx.session, self.ctx.actor, case.person_id)
+            except DomainError:
+                self.cases[number] = unknown
+                return unknown
+            if case.ruled_out_at is not None:
                 self.cases[number] = f"case {number} was ruled out: its contacts are not derived again"
             else:
-                try:
-                    within(self.ctx.session, self.ctx.actor, case.person_id)
-                    self.cases[number] = case
-                except DomainError:
-                    self.cases[number] = f"no case {number} in your jurisdiction"
+                self.cases[number] = case
         return self.cases[number]
 
     def _person(self, number: str) -> int | None:
@@ -102,7 +108,8 @@ class Contacts(Handler):
             return Problem(line, "case_no", case)
         person = self._person(row["id_number"] or "")
         if person is None:
-            return Problem(line, "id_number", f"no person {row['id_number']} in the registry (or merged)")
+            return Problem(line, "id_number",
+                           f"no person {mask_id_number(row['id_number'] or '')} in the registry (or merged)")
         if person == case.person_id:
             return Problem(line, "id_number", "the case is not its own contact")
         degree = row["degree"] or ""
@@ -129,11 +136,12 @@ class Contacts(Handler):
         via = []
         for number in numbers:
             if (through := self._person(number)) is None:
-                return Problem(line, "via", f"no person {number} in the registry (or merged)")
+                return Problem(line, "via", f"no person {mask_id_number(number)} in the registry (or merged)")
             via.append(through)
         listed = self.listed.setdefault(case.id, set())
         if person in listed:
-            return Problem(line, "id_number", f"{row['id_number']} is listed for case {case.case_no} already")
+            return Problem(line, "id_number",
+                           f"{mask_id_number(row['id_number'] or '')} is listed for case {case.case_no} already")
         listed.add(person)
         if not self.dry:
             self.batch.append(Row(line, case.id, person, degree, first, last, reasons, sorted(via)))

@@ -47,6 +47,7 @@ class Gathered:
     tables: dict[str, Path]  # name -> Parquet file
     cases: int
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, case_no, why not traced)
+    case_ids: list[int] = field(default_factory=list)  # the cases traced
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -104,7 +105,7 @@ def gather(session: Session, case_nos: Sequence[tuple[int, str]], protocol: Prot
         tables[name] = folder / f"{name}.parquet"
         write_table(con, name, SCHEMAS[name], rows, tables[name])
     con.close()
-    return Gathered(tables, len(cases), problems)
+    return Gathered(tables, len(cases), problems, ids)
 
 
 def _quarantined(session: Session, case_ids: Sequence[int]) -> list[tuple[int, int, int]]:
