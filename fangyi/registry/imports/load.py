@@ -52,11 +52,12 @@ from fangyi.registry.models import Person, Venue
 from fangyi.registry.persons import FieldError
 
 # The import connection's page cache on SQLite: the indexes' pages of a table of some millions of
-# stays (about 48 bytes a stay in the two indexes and the unique key), which a file in random order
-# touches all over. Allocated as pages are read, so a small file costs little. With 50,000-row
-# batches, 128 MB held the writer's CPU for the third million of a 3M file within an eighth of the
-# first's, and keeps the import and its writer under 300 MB together (bench.import_checkins).
-SQLITE_CACHE_KIB = 128 * 1024
+# stays (about 48 bytes a stay in the unique key and the venues' index), which a file in random
+# order touches all over. Allocated as pages are read, so a small file costs little. With
+# 50,000-row batches and the persons' table left out of the cache (the writer checks no foreign
+# key), 112 MB held the third million of a 3M file at 87-101 % of the first's rate, and keeps the
+# import and its writer under 300 MB together (bench.import_checkins).
+SQLITE_CACHE_KIB = 112 * 1024
 
 
 def sqlite_cache_kib() -> int:

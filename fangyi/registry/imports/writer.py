@@ -327,6 +327,11 @@ def serve(pipe: Connection) -> None:
         driver.commit()
     else:
         driver.execute(f"PRAGMA cache_size = -{cache_kib}")
+        # Every person and venue id of a batch is one the import just read from the registry, and
+        # nothing deletes a person or a venue (a merge marks the record): checking each row's keys
+        # again is a seek into the persons' table per row, whose pages (30 MB for a county) would
+        # crowd the indexes' out of the cache.
+        driver.execute("PRAGMA foreign_keys = OFF")
     began = False
     committed = monotonic()
 
