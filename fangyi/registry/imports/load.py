@@ -155,6 +155,20 @@ class Checkins(Handler):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
+        self.read_registry(ctx)
+        self.import_id = ctx.import_id
+        self.postgres = ctx.session.get_bind().dialect.name == "postgresql"
+        self.tuned: Any = None  # the SQLite connection whose page cache was sized for the import
+        self.committed = monotonic()
+        if (every := os.environ.get("FANGYI_IMPORT_COMMIT_SECONDS")) is not None:
+            self.commit_seconds = float(every)  # the operator's choice (docs: README, Settings)
+        self._commit(last=True)  # the registry's read ends here: each write then begins holding the write lock
+        self.sent = 0  # the rows of the batch the writer process has in hand
+        self.writer = self._writer()
+
+    def read_registry(self, ctx: Context) -> None:
+        """The maps a row is checked against: the persons' and venues' ids inside the actor's
+        jurisdiction, and the numbers and codes outside it (said as such, not as unknown)."""
         self.persons, self.persons_outside = person_ids(ctx)
         self.venues: dict[str, int] = {}
         self.venues_outside: set[str] = set()
@@ -165,15 +179,6 @@ class Checkins(Handler):
                 self.venues_outside.add(code)
         self.batch: list[Staged] = []
         self.tz = ctx.tz
-        self.import_id = ctx.import_id
-        self.postgres = ctx.session.get_bind().dialect.name == "postgresql"
-        self.tuned: Any = None  # the SQLite connection whose page cache was sized for the import
-        self.committed = monotonic()
-        if (every := os.environ.get("FANGYI_IMPORT_COMMIT_SECONDS")) is not None:
-            self.commit_seconds = float(every)  # the operator's choice (docs: README, Settings)
-        self._commit(last=True)  # the registry's read ends here: each write then begins holding the write lock
-        self.sent = 0  # the rows of the batch the writer process has in hand
-        self.writer = self._writer()
 
     def _writer(self) -> Writer | None:
         """A writer process for an import that commits as it goes, on a database another

@@ -12,15 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal
 from fangyi.imports.rows import Context, Handler, Problem
 from fangyi.imports.service import ImportReport, run_import
-from fangyi.registry.imports.load import DIFFERENT_OUT, Checkins, person_ids
+from fangyi.registry.imports.load import DIFFERENT_OUT, Checkins
 from fangyi.registry.log import store
-from fangyi.registry.models import Venue
 
 
 class LogCheckins(Checkins):
@@ -32,16 +30,7 @@ class LogCheckins(Checkins):
 
     def __init__(self, ctx: Context) -> None:  # not Checkins': no writer process, no table
         Handler.__init__(self, ctx)
-        self.persons, self.persons_outside = person_ids(ctx)
-        self.venues: dict[str, int] = {}
-        self.venues_outside: set[str] = set()
-        for code, id_, area in ctx.session.execute(select(Venue.code, Venue.id, Venue.area_code)):
-            if ctx.outside(area) is None:
-                self.venues[code] = id_
-            else:
-                self.venues_outside.add(code)
-        self.batch: list[Any] = []
-        self.tz = ctx.tz
+        self.read_registry(ctx)
         self.con = store.connect()
         store.create_stage(self.con)
         self.partitions = 0
