@@ -9,8 +9,9 @@ random order, times spelled four ways, 0.2% of the rows repeated identically fur
 times the `fangyi import checkins FILE --json` command in a child process (start-up, reading,
 parsing and writing; the child reports its peak memory and when each million rows was reached),
 then loads the file's distinct rows, already parsed and sorted by the stay's key, by executemany
-(SQLite, with the import's page cache) or COPY (PostgreSQL) into a table with the check-ins'
-shape and indexes in the same database: the ceiling.
+(SQLite, with the import's page cache and, as the import's writer, no foreign keys checked) or
+COPY (PostgreSQL) into a table with the check-ins' shape, indexes and triggers in the same
+database: the ceiling.
 """
 
 from __future__ import annotations
