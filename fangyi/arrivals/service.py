@@ -36,6 +36,7 @@ from fangyi.arrivals.models import (
 )
 from fangyi.arrivals.rules import Due, Plan, lineage, origin_known, origin_name, origin_names, plan, rules_of
 from fangyi.audit import service as audit
+from fangyi.db.session import one_at_a_time
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.identity import IdentityError, parse_id_number, parse_phone
 from fangyi.protocols.reader import Protocol, current
@@ -547,6 +548,9 @@ def _record_work(session: Session, actor: Principal, *, arrival_id: int, kind: s
         raise Invalid("that day has not come yet", column="day")
     protocol = current()
     detail: dict[str, Any] = {}
+    if kind in ("test", "first_visit", "release"):
+        # Two handhelds sending the same one at once: the second waits for the first and merges into it.
+        one_at_a_time(session, f"arrival-work:{arrival.id}:{kind}")
     same = select(ArrivalWork).where(ArrivalWork.arrival_id == arrival.id, ArrivalWork.kind == kind)
     if kind == "temperature":
         low, high = rules_of(protocol).plausible_celsius
@@ -689,6 +693,9 @@ def _visit_household(session: Session, actor: Principal, *, household_id: int, r
     if day > to_local(now()).date():
         raise Invalid("that day has not come yet", column="day")
     text = (note or "").strip()[:300] or None
+    # Two doctors marking the household at once: the second waits for the first, then merges into
+    # its visit (the larger count), so neither is lost to the (household, day) key.
+    one_at_a_time(session, f"household-visit:{household.id}:{day.isoformat()}")
     stored = session.scalar(select(HouseholdVisit).where(HouseholdVisit.household_id == household.id,
                                                          HouseholdVisit.day == day))
     if stored is not None:
