@@ -175,6 +175,9 @@ def _stored_entry(session: Session, actor: Principal, cid: str, kind: str) -> Ar
     return entry
 
 
+REUSED = "this entry id was used for another entry: the phone must make a new one"
+
+
 def _once(session: Session, actor: Principal, client_id: str, kind: str, again: Callable[[ArrivalEntry], T],
           make: Callable[[], tuple[T, int, bool, str]]) -> T:
     """Do `make()` once under the phone's id: it returns (answer, record id, merged, area); sent
@@ -515,6 +518,8 @@ def record_work(session: Session, actor: Principal, *, arrival_id: int, kind: st
         work = session.get(ArrivalWork, entry.record_id)
         if work is None:  # pragma: no cover - work is never deleted
             raise NotFound(NOT_FOUND)
+        if work.arrival_id != arrival_id or work.kind != kind:  # the id sent again, for another arrival or kind
+            raise Conflict(REUSED, column="client_id")
         return Done(work, merged=entry.merged, repeated=True)
 
     def make() -> tuple[Done, int, bool, str]:
@@ -670,6 +675,8 @@ def visit_household(session: Session, actor: Principal, *, household_id: int, re
         visit = session.get(HouseholdVisit, entry.record_id)
         if visit is None:  # pragma: no cover - visits are never deleted
             raise NotFound("household not found in your jurisdiction")
+        if visit.household_id != household_id:  # the id sent again, for another household
+            raise Conflict(REUSED, column="client_id")
         return Visited(visit, merged=entry.merged, repeated=True)
 
     def make() -> tuple[Visited, int, bool, str]:
