@@ -129,3 +129,26 @@ def test_the_sweep_page_and_api(client, db, cast, homes):
 
 def test_an_unknown_day_is_not_a_visit(db, cast, homes):
     assert service.sweep(db, cast["village_doctor"], SHIJIN, date(2000, 1, 1))[0].last is None
+
+
+def test_a_doctor_of_one_group_sweeps_the_group_of_the_village(client, db, cast, homes):
+    """A village doctor whose area is a group (15 digits): the village above it is theirs to sweep,
+    with the group's households only, on the page, in the API and in the service."""
+    from fangyi.access import SYSTEM
+    from fangyi.accounts import service as accounts
+
+    accounts.create_user(db, SYSTEM, username="group-doctor", password="group-doctor-2022", role="village_doctor",
+                         area_code=XIAOQUANWU)
+    db.flush()
+    sign_in(client, "group-doctor", "group-doctor-2022")
+    page = client.get("/arrivals/sweep")
+    assert page.status_code == 200
+    assert "XQW-01" in page.text and "SJ-01" not in page.text
+    assert client.get(f"/arrivals/sweep?village={SHIJIN}").status_code == 200
+    assert client.get(f"/arrivals/sweep?village={CHENGGUAN}").status_code == 404
+    csrf = csrf_of(page.text)
+    done = client.post(f"/arrivals/sweep/{homes['XQW-01'].id}", data={"csrf": csrf, "returned": "1"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    assert client.post(f"/arrivals/sweep/{homes['SJ-01'].id}", data={"csrf": csrf, "returned": "1"}).status_code == 404
+    assert db.scalar(select(func.count()).select_from(HouseholdVisit)) == 1
