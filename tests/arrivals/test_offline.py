@@ -195,6 +195,9 @@ def test_the_village_doctor_registers_an_arrival_from_the_day_page(client, db, c
                                                      "staying_area_code": SHIJIN, "phone": "13800138000"})
     assert answer.status_code == 200 and "村里返乡" in answer.text
     assert count(db, Arrival) == 1
+    # Registered in the village, as the same entry sent offline through the API is: no checkpoint's name.
+    arrival = db.scalar(select(Arrival))
+    assert arrival.staying_area_code == SHIJIN and arrival.registered_at_code is None and arrival.seen_at == []
     bad = client.post("/arrivals/register", data={"csrf": csrf_of(page.text), "id_number": "430424198001010012",
                                                   "name": "错号", "origin_code": WUHAN_WUCHANG,
                                                   "staying_area_code": SHIJIN})
