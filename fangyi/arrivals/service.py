@@ -739,23 +739,22 @@ def _coverage(session: Session, actor: Principal, day: date) -> list[Coverage]:
                                     .order_by(Area.code)))
     if not villages:
         return []
-    households: Counter[str] = Counter()
-    for code, count in session.execute(select(Household.area_code, func.count())
-                                       .where(in_jurisdiction(actor, Household.area_code))
-                                       .group_by(Household.area_code)):
-        households[code[:12]] += count
-    visited: Counter[str] = Counter()
-    returned: Counter[str] = Counter()
-    latest: dict[int, HouseholdVisit] = {}
-    for visit in session.scalars(select(HouseholdVisit).where(in_jurisdiction(actor, HouseholdVisit.area_code),
-                                                              HouseholdVisit.day <= day)
-                                 .order_by(HouseholdVisit.day, HouseholdVisit.id)):
-        latest[visit.household_id] = visit
-    for visit in latest.values():
-        visited[visit.area_code[:12]] += 1
-        returned[visit.area_code[:12]] += visit.returned
-    return [Coverage(v, households[v.code], visited[v.code], returned[v.code]) for v in villages
-            if households[v.code] or visited[v.code]]
+    # Counted in the database, per village (the first 12 digits of an area code): never every visit in Python.
+    village_of = func.substr(Household.area_code, 1, 12)
+    households: dict[str, int] = {code: count for code, count in session.execute(
+        select(village_of, func.count()).where(in_jurisdiction(actor, Household.area_code)).group_by(village_of))}
+    # Each household's latest visit by the end of the day (one a household and day).
+    latest = (select(HouseholdVisit.household_id, func.max(HouseholdVisit.day).label("day"))
+              .where(in_jurisdiction(actor, HouseholdVisit.area_code), HouseholdVisit.day <= day)
+              .group_by(HouseholdVisit.household_id).subquery())
+    visit_village = func.substr(HouseholdVisit.area_code, 1, 12)
+    visited: dict[str, tuple[int, int]] = {
+        code: (int(count), int(found or 0)) for code, count, found in session.execute(
+            select(visit_village, func.count(), func.sum(HouseholdVisit.returned))
+            .join(latest, (HouseholdVisit.household_id == latest.c.household_id) & (HouseholdVisit.day == latest.c.day))
+            .group_by(visit_village))}
+    return [Coverage(v, households.get(v.code, 0), *visited.get(v.code, (0, 0))) for v in villages
+            if households.get(v.code) or v.code in visited]
 
 
 # ---- figures ----------------------------------------------------------------------------------
@@ -798,7 +797,8 @@ def figures(session: Session, actor: Principal, day: date) -> dict[str, Any]:
     sweep = {"sweep_households": households, "sweep_visited": visited,
              "sweep_coverage": round(visited / households, 4) if households else 0.0,
              "sweep_returned": sum(c.returned for c in villages)}
-    # Each village's share of households visited, under the village's own name.
-    sweep |= {c.village.name: round(c.share, 4) for c in villages}
+    # Each village's share of households visited, under its area code and name (two townships may
+    # each have a village of one name).
+    sweep |= {f"{c.village.code} {c.village.name}": round(c.share, 4) for c in villages}
     return {"today": today or 0, "total": total or 0, "under_measures": under,
             "visits_due": counted["due"], "visits_done": counted["done"], **by_risk, **sweep}

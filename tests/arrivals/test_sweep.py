@@ -60,7 +60,35 @@ def test_the_daily_report_has_coverage_by_village(db, cast, homes):
     figures = dict(installed().figures)["arrivals"](db, today(), cast["command_office"])
     assert (figures["sweep_households"], figures["sweep_visited"], figures["sweep_returned"]) == (6, 1, 3)
     assert figures["sweep_coverage"] == round(1 / 6, 4)
-    assert figures["石金村"] == 0.25 and figures["城关社区"] == 0.0
+    assert figures[f"{SHIJIN} 石金村"] == 0.25 and figures[f"{CHENGGUAN} 城关社区"] == 0.0
+
+
+def test_villages_of_one_name_in_two_townships_each_keep_their_figure(db, cast, homes):
+    """洣水镇 has a 石金村 too: each village's share stands under its own code, neither overwrites the other."""
+    from fangyi.registry.models import Area
+    from tests.conftest import MISHUI
+
+    twin = "430424102009"
+    db.add(Area(code=twin, name="石金村", level="village", parent_code=MISHUI))
+    db.flush()
+    far = [Household(code=f"MS-SJ-{n}", area_code=twin) for n in (1, 2)]
+    db.add_all(far)
+    db.flush()
+    office = cast["command_office"]
+    service.visit_household(db, office, household_id=far[0].id, returned=1)
+    service.visit_household(db, office, household_id=far[1].id, returned=0)
+    service.visit_household(db, office, household_id=homes["SJ-01"].id, returned=2)
+    service.visit_household(db, office, household_id=homes["SJ-01"].id, returned=4, day=today() - timedelta(days=2))
+    figures = dict(installed().figures)["arrivals"](db, today(), office)
+    assert figures[f"{SHIJIN} 石金村"] == 0.25 and figures[f"{twin} 石金村"] == 1.0
+    assert "石金村" not in figures
+    # Each household's latest count by the day: SJ-01's 2 today, not the 4 of two days before.
+    assert (figures["sweep_households"], figures["sweep_visited"], figures["sweep_returned"]) == (8, 3, 3)
+    by_village = {c.village.code: (c.households, c.visited, c.returned) for c in service.coverage(db, office, today())}
+    assert by_village == {SHIJIN: (4, 1, 2), twin: (2, 2, 1), CHENGGUAN: (2, 0, 0)}
+    yesterday = {c.village.code: (c.visited, c.returned)
+                 for c in service.coverage(db, office, today() - timedelta(days=1))}
+    assert yesterday == {SHIJIN: (1, 4), twin: (0, 0), CHENGGUAN: (0, 0)}
 
 
 def test_a_second_visit_the_same_day_is_merged(db, cast, homes):
