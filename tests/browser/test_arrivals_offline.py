@@ -233,3 +233,19 @@ def test_the_next_user_of_a_shared_phone_gets_nothing_of_the_last(phone_page: Pa
         return pages; }""")
     assert kept == 0
     assert _count(ArrivalWork) == 0
+
+
+def test_a_page_kept_offline_is_not_shown_once_nobody_is_signed_in(phone_page: Page, site: Site) -> None:
+    """The doctor's session runs out (nobody signs out); the phone, online, is sent to sign in: the
+    page kept for offline use is dropped, so whoever holds the phone offline next does not see it."""
+    _seed()
+    page = phone_page
+    sign_in(page, site, "village_doctor")
+    _controlled(page)
+    page.context.clear_cookies(name="fangyi_session")
+    page.goto(f"{site.url}/arrivals/day")  # through the service worker, sent to sign in
+    page.wait_for_url(lambda url: "/login" in url)
+    page.context.set_offline(True)
+    answer = page.goto(f"{site.url}/arrivals/day")
+    assert answer is not None and answer.status == 503
+    assert "甲返乡" not in page.content()
