@@ -25,6 +25,15 @@ router = APIRouter(include_in_schema=False)
 
 LANG_MAX_AGE = 365 * 24 * 3600
 
+# What a phone shared by several users must forget between them: the pages the village line's
+# service worker kept (Cache Storage), the outbox of entries not yet sent (IndexedDB) and the
+# refused list (localStorage) are all "storage"; "cache" is the browser's HTTP cache.
+CLEAR_ALL = '"cache", "storage"'
+CLEAR_CACHE = '"cache"'
+# Who last signed in on this browser (a signed user id, not a secret): another user signing in
+# clears what the last one left; the same one signing in again keeps its outbox waiting.
+LAST_USER_COOKIE = "fangyi_last_user"
+
 
 def landing(user: User) -> str:
     return installed().landing.get(Role(user.role), "/account")
@@ -63,7 +72,14 @@ def _login_form(
     )
     if data.get("csrf") != token:
         _set_session(request, response, sign_session({"csrf": token}))
+    response.headers["Clear-Site-Data"] = CLEAR_CACHE
     return response
+
+
+def _last_user(request: Request) -> int | None:
+    data = read_session(request.cookies.get(LAST_USER_COOKIE), max_age=None) or {}
+    last = data.get("user")
+    return last if isinstance(last, int) else None
 
 
 @router.get("/login", openapi_extra=needs(ANYONE))
@@ -99,6 +115,11 @@ def login(
     user, cookie, _ = signed
     response = RedirectResponse(safe_next(next, landing(user)), status_code=303)
     _set_session(request, response, cookie)
+    # Another user (or an unknown one) on this browser: nothing the last one left is shown or sent
+    # under this user; the same user again keeps its waiting entries.
+    response.headers["Clear-Site-Data"] = CLEAR_CACHE if _last_user(request) == user.id else CLEAR_ALL
+    response.set_cookie(LAST_USER_COOKIE, sign_session({"user": user.id}), max_age=LANG_MAX_AGE, httponly=True,
+                        samesite="lax", path="/", secure=over_tls(request))
     return response
 
 
@@ -110,6 +131,8 @@ def logout(request: Request, session: SessionDep, csrf: Annotated[str, Form()] =
     session.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    # The pages kept for offline use, and anything waiting, are this user's: the next one sees none.
+    response.headers["Clear-Site-Data"] = CLEAR_ALL
     return response
 
 

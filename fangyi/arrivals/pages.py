@@ -31,7 +31,7 @@ STATIC = Path(__file__).parent / "static"
 OUTBOX_WORDS = {key: f"arrivals.{word}" for key, word in (
     ("offline", "outbox_offline"), ("sent", "outbox_sent"), ("signin", "outbox_signin"), ("refused", "outbox_refused"),
     ("queued", "queued"), ("ask_again", "ask_again"), ("bad_count", "bad_count"), ("bad_id", "bad_id"),
-    ("bad_origin", "bad_origin"))}
+    ("bad_origin", "bad_origin"), ("leave", "outbox_leave"), ("server_error", "outbox_server"))}
 
 
 def _outbox(request: Request) -> dict[str, Any]:
@@ -160,7 +160,7 @@ async def register_one(request: Request, session: SessionDep, user: Viewer) -> R
             session, user, id_number=form.get("id_number", "").strip(), name=form.get("name", ""),
             origin=form.get("origin_code", ""), arrived_at=now(), staying_area_code=form.get("staying_area_code", ""),
             phone=form.get("phone") or None, means=form.get("means") or None,
-            registered_at=form.get("staying_area_code") or None)
+            registered_at=form.get("registered_at") or None)  # a checkpoint's name: none in the village
     except (Conflict, Invalid, NotFound) as exc:
         session.rollback()
         return _day_page(request, session, user, status=exc.status, error=exc.detail, form=form)

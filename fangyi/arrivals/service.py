@@ -36,6 +36,7 @@ from fangyi.arrivals.models import (
 )
 from fangyi.arrivals.rules import Due, Plan, lineage, origin_known, origin_name, origin_names, plan, rules_of
 from fangyi.audit import service as audit
+from fangyi.db.session import one_at_a_time
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.identity import IdentityError, parse_id_number, parse_phone
 from fangyi.protocols.reader import Protocol, current
@@ -172,6 +173,9 @@ def _stored_entry(session: Session, actor: Principal, cid: str, kind: str) -> Ar
         raise Conflict("this entry id was sent before by another phone: the phone must make a new one",
                        column="client_id")
     return entry
+
+
+REUSED = "this entry id was used for another entry: the phone must make a new one"
 
 
 def _once(session: Session, actor: Principal, client_id: str, kind: str, again: Callable[[ArrivalEntry], T],
@@ -514,6 +518,8 @@ def record_work(session: Session, actor: Principal, *, arrival_id: int, kind: st
         work = session.get(ArrivalWork, entry.record_id)
         if work is None:  # pragma: no cover - work is never deleted
             raise NotFound(NOT_FOUND)
+        if work.arrival_id != arrival_id or work.kind != kind:  # the id sent again, for another arrival or kind
+            raise Conflict(REUSED, column="client_id")
         return Done(work, merged=entry.merged, repeated=True)
 
     def make() -> tuple[Done, int, bool, str]:
@@ -547,6 +553,9 @@ def _record_work(session: Session, actor: Principal, *, arrival_id: int, kind: s
         raise Invalid("that day has not come yet", column="day")
     protocol = current()
     detail: dict[str, Any] = {}
+    if kind in ("test", "first_visit", "release"):
+        # Two handhelds sending the same one at once: the second waits for the first and merges into it.
+        one_at_a_time(session, f"arrival-work:{arrival.id}:{kind}")
     same = select(ArrivalWork).where(ArrivalWork.arrival_id == arrival.id, ArrivalWork.kind == kind)
     if kind == "temperature":
         low, high = rules_of(protocol).plausible_celsius
@@ -606,7 +615,11 @@ def _village(session: Session, actor: Principal, code: str) -> Area:
     area = session.get(Area, (code or "").strip())
     if area is None or area.level != "village":
         raise NotFound("village not found in your jurisdiction")
-    check_area(actor, area.code)
+    scope = jurisdiction(actor)
+    # A doctor of one group (a 15-digit area) works the village above it: its households are then
+    # limited to the group's by in_jurisdiction, as sweep_villages offers it.
+    if not (len(scope) > 12 and scope[:12] == area.code):
+        check_area(actor, area.code)
     return area
 
 
@@ -666,6 +679,8 @@ def visit_household(session: Session, actor: Principal, *, household_id: int, re
         visit = session.get(HouseholdVisit, entry.record_id)
         if visit is None:  # pragma: no cover - visits are never deleted
             raise NotFound("household not found in your jurisdiction")
+        if visit.household_id != household_id:  # the id sent again, for another household
+            raise Conflict(REUSED, column="client_id")
         return Visited(visit, merged=entry.merged, repeated=True)
 
     def make() -> tuple[Visited, int, bool, str]:
@@ -689,6 +704,9 @@ def _visit_household(session: Session, actor: Principal, *, household_id: int, r
     if day > to_local(now()).date():
         raise Invalid("that day has not come yet", column="day")
     text = (note or "").strip()[:300] or None
+    # Two doctors marking the household at once: the second waits for the first, then merges into
+    # its visit (the larger count), so neither is lost to the (household, day) key.
+    one_at_a_time(session, f"household-visit:{household.id}:{day.isoformat()}")
     stored = session.scalar(select(HouseholdVisit).where(HouseholdVisit.household_id == household.id,
                                                          HouseholdVisit.day == day))
     if stored is not None:
@@ -721,23 +739,22 @@ def _coverage(session: Session, actor: Principal, day: date) -> list[Coverage]:
                                     .order_by(Area.code)))
     if not villages:
         return []
-    households: Counter[str] = Counter()
-    for code, count in session.execute(select(Household.area_code, func.count())
-                                       .where(in_jurisdiction(actor, Household.area_code))
-                                       .group_by(Household.area_code)):
-        households[code[:12]] += count
-    visited: Counter[str] = Counter()
-    returned: Counter[str] = Counter()
-    latest: dict[int, HouseholdVisit] = {}
-    for visit in session.scalars(select(HouseholdVisit).where(in_jurisdiction(actor, HouseholdVisit.area_code),
-                                                              HouseholdVisit.day <= day)
-                                 .order_by(HouseholdVisit.day, HouseholdVisit.id)):
-        latest[visit.household_id] = visit
-    for visit in latest.values():
-        visited[visit.area_code[:12]] += 1
-        returned[visit.area_code[:12]] += visit.returned
-    return [Coverage(v, households[v.code], visited[v.code], returned[v.code]) for v in villages
-            if households[v.code] or visited[v.code]]
+    # Counted in the database, per village (the first 12 digits of an area code): never every visit in Python.
+    village_of = func.substr(Household.area_code, 1, 12)
+    households: dict[str, int] = {code: count for code, count in session.execute(
+        select(village_of, func.count()).where(in_jurisdiction(actor, Household.area_code)).group_by(village_of))}
+    # Each household's latest visit by the end of the day (one a household and day).
+    latest = (select(HouseholdVisit.household_id, func.max(HouseholdVisit.day).label("day"))
+              .where(in_jurisdiction(actor, HouseholdVisit.area_code), HouseholdVisit.day <= day)
+              .group_by(HouseholdVisit.household_id).subquery())
+    visit_village = func.substr(HouseholdVisit.area_code, 1, 12)
+    visited: dict[str, tuple[int, int]] = {
+        code: (int(count), int(found or 0)) for code, count, found in session.execute(
+            select(visit_village, func.count(), func.sum(HouseholdVisit.returned))
+            .join(latest, (HouseholdVisit.household_id == latest.c.household_id) & (HouseholdVisit.day == latest.c.day))
+            .group_by(visit_village))}
+    return [Coverage(v, households.get(v.code, 0), *visited.get(v.code, (0, 0))) for v in villages
+            if households.get(v.code) or v.code in visited]
 
 
 # ---- figures ----------------------------------------------------------------------------------
@@ -780,7 +797,8 @@ def figures(session: Session, actor: Principal, day: date) -> dict[str, Any]:
     sweep = {"sweep_households": households, "sweep_visited": visited,
              "sweep_coverage": round(visited / households, 4) if households else 0.0,
              "sweep_returned": sum(c.returned for c in villages)}
-    # Each village's share of households visited, under the village's own name.
-    sweep |= {c.village.name: round(c.share, 4) for c in villages}
+    # Each village's share of households visited, under its area code and name (two townships may
+    # each have a village of one name).
+    sweep |= {f"{c.village.code} {c.village.name}": round(c.share, 4) for c in villages}
     return {"today": today or 0, "total": total or 0, "under_measures": under,
             "visits_due": counted["due"], "visits_done": counted["done"], **by_risk, **sweep}

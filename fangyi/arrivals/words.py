@@ -43,6 +43,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "arrivals.outbox_sent": ("已全部上传", "All sent"),
     "arrivals.outbox_signin": ("登录已过期，请重新登录后上传", "Signed out: sign in again to send"),
     "arrivals.outbox_refused": ("未被接受", "Not accepted"),
+    "arrivals.outbox_leave": ("还有 {n} 条记录未上传，退出后将从本手机删除。确定退出？",
+                              "{n} entries have not been sent and will be removed from this phone if you sign out. "
+                              "Sign out anyway?"),
+    "arrivals.outbox_server": ("服务器多次出错，未能上传", "the server failed several times"),
     "arrivals.queued": ("已保存，待上传", "Kept, waiting to send"),
     "arrivals.new_arrival": ("登记返乡人员", "Register an arrival"),
     "arrivals.id_number": ("身份证号", "ID number"),

@@ -45,11 +45,11 @@ def sign_session(data: dict[str, Any]) -> str:
     return _serializer().dumps(data)
 
 
-def read_session(cookie: str | None) -> dict[str, Any] | None:
+def read_session(cookie: str | None, max_age: int | None = SESSION_MAX_AGE) -> dict[str, Any] | None:
     if not cookie:
         return None
     try:
-        data = _serializer().loads(cookie, max_age=SESSION_MAX_AGE)
+        data = _serializer().loads(cookie, max_age=max_age)
     except BadSignature:
         return None
     return data if isinstance(data, dict) else None

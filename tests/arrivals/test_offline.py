@@ -195,6 +195,9 @@ def test_the_village_doctor_registers_an_arrival_from_the_day_page(client, db, c
                                                      "staying_area_code": SHIJIN, "phone": "13800138000"})
     assert answer.status_code == 200 and "村里返乡" in answer.text
     assert count(db, Arrival) == 1
+    # Registered in the village, as the same entry sent offline through the API is: no checkpoint's name.
+    arrival = db.scalar(select(Arrival))
+    assert arrival.staying_area_code == SHIJIN and arrival.registered_at_code is None and arrival.seen_at == []
     bad = client.post("/arrivals/register", data={"csrf": csrf_of(page.text), "id_number": "430424198001010012",
                                                   "name": "错号", "origin_code": WUHAN_WUCHANG,
                                                   "staying_area_code": SHIJIN})
@@ -202,3 +205,26 @@ def test_the_village_doctor_registers_an_arrival_from_the_day_page(client, db, c
     assert count(db, Arrival) == 1
     worker = client.get("/arrivals/sw.js")
     assert worker.status_code == 200 and "javascript" in worker.headers["content-type"]
+
+
+def test_an_id_sent_again_for_another_record_gets_nothing_of_the_first(db, cast, arrivals):
+    """The same phone's id reused on another arrival, another kind of work or another household: a 409
+    with a neutral reason, never the first record as the answer, and nothing stored under it."""
+    from fangyi.registry.models import Household
+
+    doctor = cast["village_doctor"]
+    first = service.record_work(db, doctor, arrival_id=arrivals[0].id, kind="first_visit", day=DAY1,
+                                client_id="p7-work-1")
+    for arrival_id, kind in ((arrivals[1].id, "first_visit"), (arrivals[0].id, "release")):
+        with pytest.raises(Conflict) as refused:
+            service.record_work(db, doctor, arrival_id=arrival_id, kind=kind, day=DAY1, client_id="p7-work-1")
+        assert refused.value.extra["column"] == "client_id" and "another entry" in refused.value.detail
+    assert count(db, ArrivalWork) == 1 and count(db, ArrivalEntry) == 1
+    again = service.record_work(db, doctor, arrival_id=arrivals[0].id, kind="first_visit", client_id="p7-work-1")
+    assert again.repeated and again.work.id == first.work.id
+    homes = [Household(code=f"P7-{n}", area_code=SHIJIN) for n in (1, 2)]
+    db.add_all(homes)
+    db.flush()
+    service.visit_household(db, doctor, household_id=homes[0].id, returned=1, day=DAY1, client_id="p7-home-1")
+    with pytest.raises(Conflict):
+        service.visit_household(db, doctor, household_id=homes[1].id, returned=1, day=DAY1, client_id="p7-home-1")

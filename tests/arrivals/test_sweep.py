@@ -60,7 +60,35 @@ def test_the_daily_report_has_coverage_by_village(db, cast, homes):
     figures = dict(installed().figures)["arrivals"](db, today(), cast["command_office"])
     assert (figures["sweep_households"], figures["sweep_visited"], figures["sweep_returned"]) == (6, 1, 3)
     assert figures["sweep_coverage"] == round(1 / 6, 4)
-    assert figures["石金村"] == 0.25 and figures["城关社区"] == 0.0
+    assert figures[f"{SHIJIN} 石金村"] == 0.25 and figures[f"{CHENGGUAN} 城关社区"] == 0.0
+
+
+def test_villages_of_one_name_in_two_townships_each_keep_their_figure(db, cast, homes):
+    """洣水镇 has a 石金村 too: each village's share stands under its own code, neither overwrites the other."""
+    from fangyi.registry.models import Area
+    from tests.conftest import MISHUI
+
+    twin = "430424102009"
+    db.add(Area(code=twin, name="石金村", level="village", parent_code=MISHUI))
+    db.flush()
+    far = [Household(code=f"MS-SJ-{n}", area_code=twin) for n in (1, 2)]
+    db.add_all(far)
+    db.flush()
+    office = cast["command_office"]
+    service.visit_household(db, office, household_id=far[0].id, returned=1)
+    service.visit_household(db, office, household_id=far[1].id, returned=0)
+    service.visit_household(db, office, household_id=homes["SJ-01"].id, returned=2)
+    service.visit_household(db, office, household_id=homes["SJ-01"].id, returned=4, day=today() - timedelta(days=2))
+    figures = dict(installed().figures)["arrivals"](db, today(), office)
+    assert figures[f"{SHIJIN} 石金村"] == 0.25 and figures[f"{twin} 石金村"] == 1.0
+    assert "石金村" not in figures
+    # Each household's latest count by the day: SJ-01's 2 today, not the 4 of two days before.
+    assert (figures["sweep_households"], figures["sweep_visited"], figures["sweep_returned"]) == (8, 3, 3)
+    by_village = {c.village.code: (c.households, c.visited, c.returned) for c in service.coverage(db, office, today())}
+    assert by_village == {SHIJIN: (4, 1, 2), twin: (2, 2, 1), CHENGGUAN: (2, 0, 0)}
+    yesterday = {c.village.code: (c.visited, c.returned)
+                 for c in service.coverage(db, office, today() - timedelta(days=1))}
+    assert yesterday == {SHIJIN: (1, 4), twin: (0, 0), CHENGGUAN: (0, 0)}
 
 
 def test_a_second_visit_the_same_day_is_merged(db, cast, homes):
@@ -129,3 +157,26 @@ def test_the_sweep_page_and_api(client, db, cast, homes):
 
 def test_an_unknown_day_is_not_a_visit(db, cast, homes):
     assert service.sweep(db, cast["village_doctor"], SHIJIN, date(2000, 1, 1))[0].last is None
+
+
+def test_a_doctor_of_one_group_sweeps_the_group_of_the_village(client, db, cast, homes):
+    """A village doctor whose area is a group (15 digits): the village above it is theirs to sweep,
+    with the group's households only, on the page, in the API and in the service."""
+    from fangyi.access import SYSTEM
+    from fangyi.accounts import service as accounts
+
+    accounts.create_user(db, SYSTEM, username="group-doctor", password="group-doctor-2022", role="village_doctor",
+                         area_code=XIAOQUANWU)
+    db.flush()
+    sign_in(client, "group-doctor", "group-doctor-2022")
+    page = client.get("/arrivals/sweep")
+    assert page.status_code == 200
+    assert "XQW-01" in page.text and "SJ-01" not in page.text
+    assert client.get(f"/arrivals/sweep?village={SHIJIN}").status_code == 200
+    assert client.get(f"/arrivals/sweep?village={CHENGGUAN}").status_code == 404
+    csrf = csrf_of(page.text)
+    done = client.post(f"/arrivals/sweep/{homes['XQW-01'].id}", data={"csrf": csrf, "returned": "1"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    assert client.post(f"/arrivals/sweep/{homes['SJ-01'].id}", data={"csrf": csrf, "returned": "1"}).status_code == 404
+    assert db.scalar(select(func.count()).select_from(HouseholdVisit)) == 1

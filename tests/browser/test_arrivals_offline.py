@@ -147,3 +147,105 @@ def test_a_household_is_marked_visited_offline(phone_page: Page, site: Site) -> 
     expect(page.locator("li.visited", has_text="SJ-HH-01")).to_contain_text("发现返乡 2")
     assert _count(HouseholdVisit) == 1
     assert no_horizontal_overflow(page)
+
+
+def test_a_refused_or_failing_entry_does_not_hold_back_the_rest(phone_page: Page, site: Site) -> None:
+    """One entry the server fails on every time (500), one it refuses for a missing permission (403):
+    both end in the list of entries not accepted, with their reasons, and the third goes up."""
+    from fangyi.registry.models import Person
+
+    _seed()
+    with session_scope() as session:
+        ids = {name: arrival_id for name, arrival_id in session.execute(
+            select(Person.name, Arrival.id).join(Arrival, Arrival.person_id == Person.id))}
+    page = phone_page
+    sign_in(page, site, "village_doctor")
+    _controlled(page)
+    page.context.set_offline(True)
+    page.reload()
+    for name in ("甲返乡", "乙返乡", "丙返乡"):
+        item = page.locator("li.open", has_text="首次上门").filter(has_text=name)
+        item.get_by_role("button", name="完成").click()
+        expect(page.locator("li.queued", has_text=name).filter(has_text="首次上门")).to_contain_text("待上传")
+    expect(page.locator("#outbox-count")).to_have_text("3")
+    failed: list[str] = []
+
+    def server_error(route) -> None:  # type: ignore[no-untyped-def]
+        failed.append(route.request.url)
+        route.fulfill(status=500, content_type="text/plain", body="Internal Server Error")
+
+    page.context.route(f"**/api/v1/arrivals/{ids['甲返乡']}/work", server_error)
+    page.context.route(f"**/api/v1/arrivals/{ids['乙返乡']}/work", lambda route: route.fulfill(
+        status=403, content_type="application/json", body='{"detail": "没有这项权限"}'))
+    page.context.set_offline(False)
+    for attempt in range(1, 6):
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        for _ in range(100):  # the outbox sends again: the failing entry is tried once more
+            if len(failed) >= attempt:
+                break
+            page.wait_for_timeout(100)
+        assert len(failed) == attempt
+        if attempt < 5:  # still waiting, and what comes after it too
+            expect(page.locator("#outbox-count")).to_have_text("3")
+    expect(page.locator("#outbox-count")).to_have_text("0")
+    refused = page.locator("#outbox-refused")
+    expect(refused).to_contain_text("甲返乡")
+    expect(refused).to_contain_text("服务器多次出错")
+    expect(refused).to_contain_text("乙返乡")
+    expect(refused).to_contain_text("没有这项权限")
+    expect(page.locator("#outbox-state")).not_to_contain_text("重新登录")
+    assert _count(ArrivalWork, ArrivalWork.kind == "first_visit") == 1
+
+
+def test_the_next_user_of_a_shared_phone_gets_nothing_of_the_last(phone_page: Page, site: Site) -> None:
+    """A doctor's session runs out with an entry waiting and the pages kept; another doctor signs in
+    on the same phone: none of it is there for them, to see or to send."""
+    _seed()
+    with session_scope() as session:
+        accounts.create_user(session, SYSTEM, username="doctor2", password=password_for("village_doctor"),
+                             role="village_doctor", area_code=SHIJIN)
+    page = phone_page
+    sign_in(page, site, "village_doctor")
+    _controlled(page)
+    page.context.set_offline(True)
+    page.reload()
+    page.locator("li.open", has_text="首次上门").filter(has_text="甲返乡").get_by_role("button", name="完成").click()
+    expect(page.locator("#outbox-count")).to_have_text("1")
+    page.context.clear_cookies(name="fangyi_session")  # the session ran out; nobody signed out
+    page.context.set_offline(False)
+    expect(page.locator("#outbox-state")).to_contain_text("重新登录")  # the entry is still the first doctor's
+    page.goto(f"{site.url}/login")
+    page.get_by_label("用户名").fill("doctor2")
+    page.get_by_label("密码").fill(password_for("village_doctor"))
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    expect(page.locator("#outbox-count")).to_have_text("0")
+    left = page.evaluate("""() => new Promise(resolve => {
+        const open = indexedDB.open('fangyi-outbox', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('entries', {keyPath: 'client_id'});
+        open.onsuccess = () => { const all = open.result.transaction('entries').objectStore('entries').getAll();
+                                 all.onsuccess = () => resolve(all.result.length); };
+    })""")
+    assert left == 0
+    kept = page.evaluate("""async () => { const names = await caches.keys(); let pages = 0;
+        for (const name of names) { const c = await caches.open(name);
+            for (const r of await c.keys()) { if (r.url.includes('/arrivals/day')) { pages += 1; } } }
+        return pages; }""")
+    assert kept == 0
+    assert _count(ArrivalWork) == 0
+
+
+def test_a_page_kept_offline_is_not_shown_once_nobody_is_signed_in(phone_page: Page, site: Site) -> None:
+    """The doctor's session runs out (nobody signs out); the phone, online, is sent to sign in: the
+    page kept for offline use is dropped, so whoever holds the phone offline next does not see it."""
+    _seed()
+    page = phone_page
+    sign_in(page, site, "village_doctor")
+    _controlled(page)
+    page.context.clear_cookies(name="fangyi_session")
+    page.goto(f"{site.url}/arrivals/day")  # through the service worker, sent to sign in
+    page.wait_for_url(lambda url: "/login" in url)
+    page.context.set_offline(True)
+    answer = page.goto(f"{site.url}/arrivals/day")
+    assert answer is not None and answer.status == 503
+    assert "甲返乡" not in page.content()

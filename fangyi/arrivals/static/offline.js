@@ -19,6 +19,8 @@
   var stateEl = document.getElementById("outbox-state");
   var refusedEl = document.getElementById("outbox-refused");
   var refusedKey = "fangyi-outbox-refused-" + user;
+  var CACHE = "fangyi-arrivals-v1";  // sw.js's
+  var SERVER_TRIES = 5;  // a 5xx this many times for one entry: set aside, so the rest go up
   var waiting = 0;
   var flushing = false;
   var retry = null;
@@ -175,12 +177,17 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    // Signing out drops the pages kept for this user (entries still waiting stay, under their user).
-    if (form.getAttribute && form.getAttribute("action") === "/logout" && window.caches && !form.dataset.cleared) {
+    // Signing out drops the pages kept for this user and whatever still waits (the server's answer
+    // clears the site's storage too): asked first when entries have not been sent.
+    if (form.getAttribute && form.getAttribute("action") === "/logout" && !form.dataset.cleared) {
+      if (waiting && !window.confirm(words.leave.replace("{n}", String(waiting)))) {
+        event.preventDefault();
+        return;
+      }
+      if (!window.caches) { return; }
       event.preventDefault();
       form.dataset.cleared = "1";
-      caches.delete("fangyi-arrivals-v1").catch(function () { return null; })
-        .then(function () { form.submit(); });
+      caches.delete(CACHE).catch(function () { return null; }).then(function () { form.submit(); });
       return;
     }
     if (!form.hasAttribute || !form.hasAttribute("data-outbox")) { return; }
@@ -213,15 +220,25 @@
           body: JSON.stringify(Object.assign({client_id: entry.client_id}, entry.body))
         }).then(function (response) {
           if (response.ok) { sent += 1; return remove(entry.client_id).then(function () { return next(i + 1); }); }
-          if (response.status === 401 || response.status === 403) { signedOut = true; return false; }
-          if (response.status === 404 || response.status === 409 || response.status === 422) {
-            // A refusal is an answer: shown, not sent again.
+          if (response.status === 401) { signedOut = true; return false; }  // only 401 means signed out
+          if (response.status >= 400 && response.status < 500 && response.status !== 408 &&
+              response.status !== 429) {
+            // A refusal (403 a missing permission, 404, 409, 413, 422...) is an answer: shown, not sent again.
             return response.json().catch(function () { return {}; }).then(function (problem) {
-              refuse(entry, problem.detail || String(response.status));
+              refuse(entry, reasonOf(problem, response.status));
               return remove(entry.client_id);
             }).then(function () { return next(i + 1); });
           }
-          return false;  // the server is busy: later
+          if (response.status >= 500) {
+            entry.failures = (entry.failures || 0) + 1;
+            if (entry.failures >= SERVER_TRIES) {
+              // The server fails on this one each time: set aside with the reason, the rest go up.
+              refuse(entry, words.server_error + " (" + response.status + ")");
+              return remove(entry.client_id).then(function () { return next(i + 1); });
+            }
+            return put([entry]).then(function () { return false; });
+          }
+          return false;  // busy (408, 429) or an answer that is not one: later
         }, function () { return false; });
       }
       return next(0);
@@ -235,6 +252,41 @@
     }, function () { flushing = false; });
   }
 
+  // The server's reason: FastAPI's detail (text, or a list of field errors), else the status.
+  function reasonOf(problem, status) {
+    var detail = problem && problem.detail;
+    if (typeof detail === "string" && detail) { return detail; }
+    if (detail && detail.length && detail[0].msg) {
+      return detail.map(function (d) { return d.msg; }).join("; ");
+    }
+    return String(status);
+  }
+
+  // Another user's leftovers on this phone (a browser that ignored the sign-in's Clear-Site-Data):
+  // their waiting entries, refused list and kept pages are not this user's to see or send.
+  function forgetOthers() {
+    var last = null;
+    try { last = localStorage.getItem("fangyi-outbox-user"); } catch (e) { /* none */ }
+    if (last === user) { return Promise.resolve(); }
+    try {
+      for (var k = localStorage.length - 1; k >= 0; k--) {
+        var key = localStorage.key(k);
+        if (key && key.indexOf("fangyi-outbox-refused-") === 0 && key !== refusedKey) { localStorage.removeItem(key); }
+      }
+      localStorage.setItem("fangyi-outbox-user", user);
+    } catch (e) { /* none */ }
+    var dropped = window.caches ? caches.delete(CACHE).catch(function () { return null; }) : Promise.resolve();
+    return dropped.then(function () {
+      return store("readwrite", function (s) {
+        var request = s.getAll();
+        request.onsuccess = function () {
+          (request.result || []).forEach(function (e) { if (e.user !== user) { s.delete(e.client_id); } });
+        };
+        return null;
+      });
+    }).catch(function () { return null; });
+  }
+
   function later() {
     if (retry) { return; }
     retry = setTimeout(function () { retry = null; flush(); }, delay);
@@ -244,6 +296,5 @@
   window.addEventListener("online", function () { delay = 2000; show().then(flush); });
   window.addEventListener("offline", function () { show(); });
   setInterval(function () { if (waiting && navigator.onLine) { flush(); } }, 20000);
-  showRefused();
-  show().then(flush);
+  forgetOthers().then(function () { showRefused(); return show(); }).then(flush);
 })();

@@ -29,13 +29,51 @@ function keep(request, response) {
   return response;
 }
 
+// The pages kept are one user's. A page of another user drops the last one's copies before it is
+// kept; a page that sends the phone to sign in (nobody signed in now) drops them all, so that the
+// next holder of the phone, offline, is never shown the last user's page.
+var USER_KEY = "/arrivals/__kept-for";
+function keepPage(event, response) {
+  var request = event.request;
+  if (!response) { return response; }
+  // A navigation's redirect comes back unopened (opaqueredirect); these pages redirect only to sign in.
+  if (response.type === "opaqueredirect" ||
+      (response.redirected && new URL(response.url).pathname === "/login")) {
+    event.waitUntil(caches.open(CACHE).then(dropPages));
+    return response;
+  }
+  if (response.type !== "basic" || !response.ok || response.redirected) { return response; }
+  var copy = response.clone();
+  event.waitUntil(copy.clone().text().then(function (html) {
+    var found = /data-user="([^"]*)"/.exec(html);
+    var user = found ? found[1] : "";
+    return caches.open(CACHE).then(function (cache) {
+      return cache.match(USER_KEY).then(function (kept) { return kept ? kept.text() : null; }).then(function (last) {
+        var ready = last !== null && last !== user ? dropPages(cache) : Promise.resolve();
+        return ready.then(function () {
+          return Promise.all([cache.put(request, copy), cache.put(USER_KEY, new Response(user))]);
+        });
+      });
+    });
+  }).catch(function () { return null; }));
+  return response;
+}
+function dropPages(cache) {
+  return cache.keys().then(function (requests) {
+    return Promise.all(requests.filter(function (r) {
+      var path = new URL(r.url).pathname;
+      return PAGES.test(path) || path === USER_KEY;
+    }).map(function (r) { return cache.delete(r); }));
+  });
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
   if (PAGES.test(url.pathname)) {
-    event.respondWith(fetch(request).then(function (response) { return keep(request, response); })
+    event.respondWith(fetch(request).then(function (response) { return keepPage(event, response); })
       .catch(function () {
         return caches.match(request).then(function (found) {
           return found || caches.match(url.pathname, {ignoreSearch: true}).then(function (page) {
