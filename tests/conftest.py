@@ -83,6 +83,18 @@ def _pg_problem() -> str | None:
     return _PG_PROBLEM
 
 
+@pytest.fixture(autouse=True)
+def _no_figures_kept_from_another_test() -> None:
+    """Figures a process keeps (the dashboard's minute, the tally's anchors) are keyed by database,
+    reader and day: the next test's world, on the same database with the same ids, must not see
+    the last one's."""
+    import sys
+
+    for module in ("fangyi.command.dashboard", "fangyi.registry.tally"):
+        if (loaded := sys.modules.get(module)) is not None:
+            loaded.forget()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database of each kind, for the whole test session."""
