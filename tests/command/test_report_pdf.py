@@ -72,7 +72,8 @@ def test_the_printed_page_says_everything_in_chinese(db) -> None:
     body = page.split("<body>")[1]
     for values in daily(db, SYSTEM, DAY).values():
         if isinstance(values, dict):
-            assert all(f">{name}<" not in body for name in values)  # no raw key in a cell
+            # No raw key in a cell: a figure named by the data (a village, an institution) is its own label.
+            assert all(f">{name}<" not in body for name in values if name.isascii())
 
 
 def test_the_command_writes_a_pdf_with_the_cjk_font(committed_db, tmp_path: Path) -> None:
