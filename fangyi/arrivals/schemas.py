@@ -16,7 +16,8 @@ Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 1, 1))]
 Means = Literal[MEANS]  # type: ignore[valid-type]
 Level = Literal[ORIGIN_LEVELS]  # type: ignore[valid-type]
 WorkKind = Literal[WORK_KINDS]  # type: ignore[valid-type]
-ClientId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-:.]+$",
+CLIENT_ID_CHARS = r"[A-Za-z0-9_\-:.]"  # what a phone's entry id is made of (the service checks it too)
+ClientId = Annotated[str, Field(min_length=8, max_length=64, pattern=rf"^{CLIENT_ID_CHARS}+$",
                                 description="made by the phone, unique for ever: an entry sent again under it "
                                             "gets the first answer (`repeated`) and changes nothing")]
 

@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fangyi.access import SYSTEM, Principal, Role, check_area, in_jurisdiction, jurisdiction, require, sees
@@ -35,7 +34,9 @@ from fangyi.arrivals.models import (
     OriginRisk,
 )
 from fangyi.arrivals.rules import Due, Plan, lineage, origin_known, origin_name, origin_names, plan, rules_of
+from fangyi.arrivals.schemas import CLIENT_ID_CHARS
 from fangyi.audit import service as audit
+from fangyi.db.once import create_once
 from fangyi.db.session import one_at_a_time
 from fangyi.errors import Conflict, Invalid, NotFound
 from fangyi.identity import IdentityError, parse_id_number, parse_phone
@@ -151,7 +152,7 @@ def risk_level(session: Session, code: str, day: date, protocol: Protocol) -> st
 
 # ---- entries made on phones, each kept once under the phone's own id --------------------------
 
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
+CLIENT_ID = re.compile(rf"^{CLIENT_ID_CHARS}{{8,64}}$")
 T = TypeVar("T")
 
 
@@ -182,23 +183,22 @@ def _once(session: Session, actor: Principal, client_id: str, kind: str, again: 
           make: Callable[[], tuple[T, int, bool, str]]) -> T:
     """Do `make()` once under the phone's id: it returns (answer, record id, merged, area); sent
     again, `again(entry)` answers from the stored entry. A twin sent at the same moment trips the
-    id's unique index inside the savepoint, and the twin's entry is the answer."""
+    id's unique index inside create_once's savepoint, and the twin's entry is the answer."""
     cid = client_id_of(client_id)
-    if (entry := _stored_entry(session, actor, cid, kind)) is not None:
-        return again(entry)
-    try:
-        with session.begin_nested():
-            answer, record_id, merged, area = make()
-            entry = ArrivalEntry(client_id=cid, kind=kind, record_id=record_id, merged=merged, area_code=area,
-                                 actor_id=actor.id or None, at=now())
-            session.add(entry)
-            session.flush()
-            audit.record(session, actor, "create", "arrival_entry", entry.id, after=audit.snapshot(entry))
-    except IntegrityError:
-        if (entry := _stored_entry(session, actor, cid, kind)) is not None:
-            return again(entry)
-        raise
-    return answer
+    answers: list[T] = []
+
+    def entry_made() -> ArrivalEntry:
+        answer, record_id, merged, area = make()
+        answers.append(answer)
+        entry = ArrivalEntry(client_id=cid, kind=kind, record_id=record_id, merged=merged, area_code=area,
+                             actor_id=actor.id or None, at=now())
+        session.add(entry)
+        session.flush()
+        audit.record(session, actor, "create", "arrival_entry", entry.id, after=audit.snapshot(entry))
+        return entry
+
+    entry, new = create_once(session, lambda: _stored_entry(session, actor, cid, kind), entry_made)
+    return answers[-1] if new else again(entry)
 
 
 # ---- registering an arrival -------------------------------------------------------------------

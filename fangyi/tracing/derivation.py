@@ -502,7 +502,8 @@ def _secondaries(
     counted = 0
     if dialect == "postgresql":
         # The grouping sorts a heavy case's 70,000 items in one go: in memory (64 MB at most)
-        # rather than in temporary files past the default 4 MB; for this statement only.
+        # rather than in temporary files past the default 4 MB; set back after it (and at the
+        # transaction's end in any case: set_config's local setting).
         was = session.scalar(text("SELECT current_setting('work_mem')"))
         session.execute(text("SELECT set_config('work_mem', '64MB', true)"))
     for step in (_GROUP_PG,) if dialect == "postgresql" else _GROUP_SQLITE:
