@@ -49,7 +49,7 @@ def main() -> None:
     flush = Checkins.flush
 
     def timed_flush(self: Checkins) -> list:  # type: ignore[type-arg]
-        if self.batch and self.batch[-1][4] - 1 >= (len(millions) + 1) * MILLION:
+        if len(self.batch) and self.batch.last_line - 1 >= (len(millions) + 1) * MILLION:
             millions.append(time.perf_counter() - STARTED)
         return flush(self)
 

@@ -45,8 +45,10 @@ def test_a_killed_import_and_its_rerun_load_the_unique_rows_once(committed_db: s
     path.write_bytes(csv_bytes(HEADER, rows))
     assert id_number(0) in path.read_text(encoding="utf-8")
     command = [str(Path(sys.executable).parent / "fangyi"), "import", "checkins", str(path)]  # as an operator runs it
-    # A commit every half second (five by default), so that the kill meets committed batches.
-    env = {**os.environ, "FANGYI_DATABASE_URL": committed_db, "FANGYI_IMPORT_COMMIT_SECONDS": "0.5"}
+    # Batches of 20,000 rows and a commit every half second (five by default), so that the kill
+    # meets committed batches.
+    env = {**os.environ, "FANGYI_DATABASE_URL": committed_db, "FANGYI_IMPORT_COMMIT_SECONDS": "0.5",
+           "FANGYI_IMPORT_BATCH_ROWS": "20000"}
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     killed_at = 0
     deadline = time.monotonic() + 120

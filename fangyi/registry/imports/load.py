@@ -42,22 +42,24 @@ from fangyi.registry.imports.writer import (
     GIVE_WAY_SECONDS,
     KEEP_FIRST_OUT,
     PG_WORK_MEM,
-    Staged,
+    Batch,
     Writer,
     clear,
     stage,
-    write,
+    unpacked_parts,
+    write_sorted,
 )
 from fangyi.registry.models import Person, Venue
 from fangyi.registry.persons import FieldError
 
 # The import connection's page cache on SQLite: the indexes' pages of a table of some millions of
 # stays (about 48 bytes a stay in the unique key and the venues' index), which a file in random
-# order touches all over. Allocated as pages are read, so a small file costs little. With
-# 50,000-row batches and the persons' table left out of the cache (the writer checks no foreign
-# key), 112 MB held the third million of a 3M file at 87-101 % of the first's rate, and keeps the
-# import and its writer under 300 MB together (bench.import_checkins).
-SQLITE_CACHE_KIB = 112 * 1024
+# order touches all over. Allocated as pages are read, so a small file costs little. Once the
+# indexes outgrow it, each batch sweeps nearly all their leaf pages and reads most of them again
+# from the file: what a row costs then falls with the batch's size more than it rises with the
+# cache's (3M stays: 250,000-row batches and 100 MB read a third of what 50,000 and 112 MB read
+# in the third million), so the memory goes to the batch, held packed (bench.import_checkins).
+SQLITE_CACHE_KIB = 100 * 1024
 
 
 def sqlite_cache_kib() -> int:
@@ -146,10 +148,11 @@ class Checkins(Handler):
     required = ("id_number", "venue_code", "checked_in_at")
     optional = ("checked_out_at",)
     # Sorted by the stay's key, a batch touches the unique index's pages in one pass, and the larger
-    # it is the more of its rows share a page. Measured on 3M random stays (SQLite): the writer's CPU
-    # for the third million 6 % above the first's with 50,000-row batches, 25 % with 10,000. The
-    # import and its writer process each hold one (about 10 MB).
-    batch_size = 50_000
+    # it is the more of its rows share a page. Measured on 3M random stays (SQLite): the writer read
+    # 2.75 GB from the file for the third million with 50,000-row batches, 0.7-1.0 GB with 200,000
+    # and more. Held packed (writer.Batch, 40 bytes a row), a batch costs 10 MB in the import and
+    # as much in its writer. A million is a whole number of batches (the benchmark times each).
+    batch_size = 250_000
     commits_batches = True
     commit_seconds = 5.0  # how long the batches written hold SQLite's one writer before a commit lets others in
 
@@ -177,7 +180,10 @@ class Checkins(Handler):
                 self.venues[code] = id_
             else:
                 self.venues_outside.add(code)
-        self.batch: list[Staged] = []
+        self.batch = Batch()
+        given = os.environ.get("FANGYI_IMPORT_BATCH_ROWS", "")
+        # Fewer rows a batch: less memory for less speed (README, Settings).
+        self.batch_rows = max(1_000, int(given)) if given.isdigit() else self.batch_size
         self.tz = ctx.tz
 
     def _writer(self) -> Writer | None:
@@ -206,10 +212,9 @@ class Checkins(Handler):
             if in_at is not None:
                 out_at = _epoch(raw_out.strip(), self.tz) if raw_out and not raw_out.isspace() else None
                 if not raw_out or raw_out.isspace() or (out_at is not None and out_at >= in_at):
-                    if not self.dry:
-                        self.batch.append((person, venue, in_at, out_at, line))  # type: ignore[arg-type]
-                        if len(self.batch) >= self.batch_size:
-                            self.flush()
+                    kept = 0 if self.dry else self.batch.add(person, venue, in_at, out_at, line)  # type: ignore[arg-type]
+                    if kept >= self.batch_rows:
+                        self.flush()
                     return None
         return self._slow(line, values)
 
@@ -228,19 +233,18 @@ class Checkins(Handler):
             # As for a person: where a venue of another jurisdiction lies is not said.
             where = "your jurisdiction" if fields.venue_code in self.venues_outside else "the registry"
             return Problem(line, "venue_code", f"no venue with code {fields.venue_code} in {where}")
-        if not self.dry:
-            self.batch.append((person, venue, fields.in_at, fields.out_at, line))
-            if len(self.batch) >= self.batch_size:
-                self.flush()
+        kept = 0 if self.dry else self.batch.add(person, venue, fields.in_at, fields.out_at, line)
+        if kept >= self.batch_rows:
+            self.flush()
         return None
 
     def stop_writing(self) -> None:
         super().stop_writing()
-        self.batch.clear()
+        self.batch = Batch()
 
     def flush(self) -> list[Problem]:
-        batch, self.batch = self.batch, []
-        if not batch or self.dry:
+        batch, self.batch = self.batch, Batch()
+        if not len(batch) or self.dry:
             return []
         if self.writer is not None:
             self._receive()  # the batch before, written meanwhile
@@ -255,7 +259,7 @@ class Checkins(Handler):
             refused = self._check(driver, batch)
             self.late.extend(Problem(line, "checked_out_at", DIFFERENT_OUT) for line in refused)
         else:
-            self._count(len(batch), write(driver, self.postgres, batch, self.import_id))
+            self._count(len(batch), write_sorted(driver, self.postgres, unpacked_parts(batch.sorted()), self.import_id))
             self._commit()
         return []
 
@@ -323,13 +327,13 @@ class Checkins(Handler):
             self.ctx.session.execute(text(f"DROP TABLE IF EXISTS {FIRST_OUT}"))
         self._untune()
 
-    def _check(self, driver: Any, batch: list[Staged]) -> list[int]:
+    def _check(self, driver: Any, batch: Batch) -> list[int]:
         """Strict's first pass: the lines the load would refuse, writing nothing to the registry."""
         differs = "IS DISTINCT FROM" if self.postgres else "IS NOT"
         cursor = driver.cursor()
         try:
             cursor.execute(CREATE_FIRST_OUT)
-            stage(cursor, [row for row in batch if row[3] is not None], postgres=self.postgres)
+            stage(cursor, [row for row in batch.rows() if row[3] is not None], postgres=self.postgres)
             cursor.execute(KEEP_FIRST_OUT)
             refused = [line for (line,) in cursor.execute(CONFLICTING.format(differs=differs)).fetchall()]
             clear(cursor, postgres=self.postgres)

@@ -18,6 +18,7 @@ from fangyi.access import Principal
 from fangyi.imports.rows import Context, Handler, Problem
 from fangyi.imports.service import ImportReport, run_import
 from fangyi.registry.imports.load import DIFFERENT_OUT, Checkins
+from fangyi.registry.imports.writer import Batch
 from fangyi.registry.log import store
 
 
@@ -36,9 +37,9 @@ class LogCheckins(Checkins):
         self.partitions = 0
 
     def flush(self) -> list[Problem]:
-        batch, self.batch = self.batch, []
-        if batch and not self.dry:
-            store.stage_rows(self.con, batch)
+        batch, self.batch = self.batch, Batch()
+        if len(batch) and not self.dry:
+            store.stage_rows(self.con, batch.rows())
         return []
 
     def finish(self) -> list[Problem]:

@@ -76,18 +76,20 @@ def create_stage(con: Any) -> None:
                 "out_at BIGINT, line BIGINT)")
 
 
-def stage_rows(con: Any, rows: Sequence[tuple[int, int, int, int | None, int]]) -> None:
+def stage_rows(con: Any, rows: Iterable[tuple[int, int, int, int | None, int]]) -> None:
     """Rows into the stage, through a CSV file (DuckDB reads one far faster than it takes parameters)."""
-    if not rows:
-        return
+    written = 0
     with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", delete=False) as fh:
         writer = csv.writer(fh)
-        writer.writerows(("" if v is None else v for v in row) for row in rows)
+        for row in rows:
+            writer.writerow("" if v is None else v for v in row)
+            written += 1
         name = fh.name
     try:
-        con.execute(f"INSERT INTO {STAGE} SELECT * FROM read_csv({_quoted(name)}, header = false, columns = "
-                    "{'person_id': 'BIGINT', 'venue_id': 'BIGINT', 'in_at': 'BIGINT', 'out_at': 'BIGINT', "
-                    "'line': 'BIGINT'})")
+        if written:
+            con.execute(f"INSERT INTO {STAGE} SELECT * FROM read_csv({_quoted(name)}, header = false, columns = "
+                        "{'person_id': 'BIGINT', 'venue_id': 'BIGINT', 'in_at': 'BIGINT', 'out_at': 'BIGINT', "
+                        "'line': 'BIGINT'})")
     finally:
         Path(name).unlink(missing_ok=True)
 
