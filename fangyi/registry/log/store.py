@@ -2,16 +2,27 @@
 
 Everything goes through an in-memory DuckDB connection: its Parquet writer lays out the
 partitions (COPY ... PARTITION_BY), and its reader takes them back with the partition columns.
+
+One writer at a time: export, an import into the log and prune each hold the log's writer lock
+(`writing`: an flock on PATH/.writer.lock, released by the kernel when its process ends, however it
+ends) for their whole run; a second writer is refused at once with who holds it. Every write ends
+by dropping the days past retention (`keep_retention`).
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import fcntl
+import json
+import os
 import shutil
+import socket
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +34,16 @@ EXPORT_CHUNK = 200_000
 # The margin kept beyond the edition's look-back: cases are traced days after their onset, and a
 # close contact's secondary window runs from the first exposure to now.
 RETENTION_MARGIN_DAYS = 14
+MARGIN_SETTING = "FANGYI_CHECKIN_LOG_MARGIN_DAYS"  # the margin writes keep, in days; "off": writes keep every day
+LOCK_FILE = ".writer.lock"  # hidden: DuckDB's and Spark's readers pass over it
+
+
+class LogBusy(Exception):
+    """Another writer holds the log."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 def connect() -> Any:
@@ -65,6 +86,7 @@ class Written:
     unchanged: int  # stays the log held already as given (or repeated in what was written)
     conflicts: list[tuple[int, str]]  # (line, reason): a check-out differing from the one kept
     partitions: int  # partitions written
+    dropped: list[date] = field(default_factory=list)  # days dropped past retention after writing
 
 
 STAGE = "log_stage"
@@ -154,7 +176,16 @@ def _folder(root: Path, day: date, bucket: int) -> Path:
 
 def export(session: Any, path: str | Path, tz: ZoneInfo, *, since: date | None = None,
            progress: Callable[[int, int], None] | None = None) -> Written:
-    """The database's check-ins from local day `since` (all without) into the log at `path`."""
+    """The database's check-ins from local day `since` (all without) into the log at `path`,
+    holding its writer lock; the days past retention dropped after."""
+    with writing(path, "fangyi checkins export"):
+        written = _export(session, path, tz, since, progress)
+        written.dropped = keep_retention(path, tz)
+        return written
+
+
+def _export(session: Any, path: str | Path, tz: ZoneInfo, since: date | None,
+            progress: Callable[[int, int], None] | None) -> Written:
     from sqlalchemy import func, select
 
     from fangyi.registry.models import Checkin
@@ -195,13 +226,95 @@ def retention_days(lookback_days: int, margin_days: int = RETENTION_MARGIN_DAYS)
     return lookback_days + margin_days
 
 
+def margin_days() -> int | None:
+    """The margin every write keeps beyond the look-back (FANGYI_CHECKIN_LOG_MARGIN_DAYS, default 14),
+    or None when it is "off" (the log is pruned by hand or not at all)."""
+    value = os.environ.get(MARGIN_SETTING, str(RETENTION_MARGIN_DAYS)).strip()
+    if value.lower() == "off":
+        return None
+    try:
+        days_ = int(value)
+    except ValueError:
+        raise ValueError(f"{MARGIN_SETTING}={value!r} is not a number of days (or off)") from None
+    if days_ < 0:
+        raise ValueError(f"{MARGIN_SETTING}={value!r}: the margin cannot be negative")
+    return days_
+
+
 def prune(path: str | Path, today: date, keep_days: int) -> list[date]:
-    """Drop the whole day partitions older than `keep_days` before `today`; the days dropped."""
-    first_kept = today - timedelta(days=keep_days)
+    """Drop the whole day partitions older than `keep_days` before `today`, holding the writer
+    lock; the days dropped."""
+    if not Path(path).is_dir():
+        return []
+    with writing(path, "fangyi checkins prune"):
+        return _drop_before(path, today - timedelta(days=keep_days))
+
+
+def _drop_before(path: str | Path, first_kept: date) -> list[date]:
     dropped = [day for day in days(path) if day < first_kept]
     for day in dropped:
         shutil.rmtree(Path(path) / f"day={day.isoformat()}")
     return dropped
+
+
+def keep_retention(path: str | Path, tz: ZoneInfo, *, today: date | None = None) -> list[date]:
+    """After a write (the caller holds the writer lock): drop the days older than the retention
+    (the edition's look-back plus margin_days()) counted back from the log's latest day, or from
+    today when that is later than today (a mistyped future date never empties the log). A log
+    of past days (a replayed outbreak) keeps its latest days so. The days dropped."""
+    margin = margin_days()
+    held = days(path)
+    if margin is None or not held:
+        return []
+    from fangyi.protocols.reader import current
+
+    anchor = min(held[-1], today or datetime.now(tz).date())
+    return _drop_before(path, anchor - timedelta(days=retention_days(current().contacts.lookback_days, margin)))
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock, as its file says: the command, process, machine and since when."""
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        info = json.loads(os.read(fd, 4096).decode("utf-8") or "{}")
+        return (f"{info['what']} (process {info['pid']} on {info['host']}, since {info['since']})"
+                if info else "another writer")
+    except (OSError, ValueError, KeyError):
+        return "another writer"
+
+
+@contextmanager
+def writing(path: str | Path, what: str) -> Iterator[None]:
+    """Hold the log's writer lock for the block, or raise LogBusy at once naming who holds it.
+
+    An flock on PATH/.writer.lock: the kernel releases it when its process ends, killed or not, so
+    a writer that died leaves no lock behind (the file stays, saying who wrote last; it is never
+    removed, which would let two writers lock two different files). It holds across processes
+    and threads of one machine, and across machines on a file system that carries flock (NFS v4);
+    an object store mounted by FUSE may lock on one machine only: write each log from one machine.
+    """
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LogBusy(f"the check-in log {root} is being written by {_holder(fd)}: nothing was written; "
+                          "run this again when that has finished") from None
+        except OSError as exc:
+            if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+                raise LogBusy(f"the check-in log {root} is on a file system without file locks "
+                              f"({os.strerror(exc.errno)}): nothing was written; keep the log where "
+                              "flock works (a local disk, NFS v4)") from None
+            raise
+        since = datetime.now().astimezone().isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"what": what, "pid": os.getpid(), "host": socket.gethostname(),
+                                  "since": since}).encode("utf-8"), 0)
+        yield
+    finally:
+        os.close(fd)  # the lock goes with the descriptor
 
 
 def write_table(con: Any, name: str, columns: str, rows: Iterable[Sequence[Any]], path: Path) -> None:
