@@ -36,6 +36,9 @@ EXPORT_CHUNK = 200_000
 RETENTION_MARGIN_DAYS = 14
 MARGIN_SETTING = "FANGYI_CHECKIN_LOG_MARGIN_DAYS"  # the margin writes keep, in days; "off": writes keep every day
 LOCK_FILE = ".writer.lock"  # hidden: DuckDB's and Spark's readers pass over it
+# The longest stay with a check-out written so far, in seconds: a batch reads only the days from
+# its earliest window start less this (a leading "_": Spark's reader passes over it too).
+LONGEST_FILE = "_longest_stay.json"
 
 
 class LogBusy(Exception):
@@ -66,13 +69,80 @@ def has_files(path: str | Path) -> bool:
     return root.is_dir() and any(root.glob("day=*/bucket=*/*.parquet"))
 
 
-def read_sql(path: str | Path) -> str:
-    """A SELECT of the log's stays (person_id, venue_id, in_at, out_at), empty when it has none."""
-    if not has_files(path):
-        return ("SELECT CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS BIGINT) AS venue_id, "
-                "CAST(NULL AS BIGINT) AS in_at, CAST(NULL AS BIGINT) AS out_at WHERE FALSE")
-    return (f"SELECT person_id, venue_id, in_at, out_at FROM read_parquet({_quoted(pattern(path))}, "
+EMPTY_SQL = ("SELECT CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS BIGINT) AS venue_id, "
+             "CAST(NULL AS BIGINT) AS in_at, CAST(NULL AS BIGINT) AS out_at WHERE FALSE")
+
+
+def files(path: str | Path, since: date | None = None) -> list[Path]:
+    """The log's Parquet files, of the days from `since` on (all without)."""
+    root = Path(path)
+    if not root.is_dir():
+        return []
+    return [f for day in days(root) if since is None or day >= since
+            for f in sorted((root / f"day={day.isoformat()}").glob("bucket=*/*.parquet"))]
+
+
+def read_sql(path: str | Path, since: date | None = None) -> str:
+    """A SELECT of the log's stays (person_id, venue_id, in_at, out_at), empty when it has none.
+    With `since`, of the days from then on only: the other days' files are not even opened."""
+    if since is None:
+        if not has_files(path):
+            return EMPTY_SQL
+        return (f"SELECT person_id, venue_id, in_at, out_at FROM read_parquet({_quoted(pattern(path))}, "
+                "hive_partitioning = true, union_by_name = true)")
+    listed = files(path, since)
+    if not listed:
+        return EMPTY_SQL
+    named = ", ".join(_quoted(str(f)) for f in listed)
+    return (f"SELECT person_id, venue_id, in_at, out_at FROM read_parquet([{named}], "
             "hive_partitioning = true, union_by_name = true)")
+
+
+def longest_stay(path: str | Path) -> int | None:
+    """The longest stay with a check-out the log has held, in seconds (LONGEST_FILE, kept by every
+    write); None for a log written before it was kept (or by hand): then no day may be skipped."""
+    try:
+        return int(json.loads((Path(path) / LONGEST_FILE).read_text(encoding="utf-8"))["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def first_day_needed(path: str | Path, earliest: int, default_stay: int, tz: ZoneInfo) -> date | None:
+    """The first local day whose stays can reach `earliest` (epoch seconds): a stay lasts at most
+    the log's longest stay with a check-out, or `default_stay` (the longest default stay of any
+    venue) without one. None: the log does not know its longest stay, every day is read."""
+    longest = longest_stay(path)
+    if longest is None:
+        return None
+    return datetime.fromtimestamp(earliest - max(longest, default_stay, 0), tz).date()
+
+
+def _write_longest(root: Path, seconds: int) -> None:
+    scratch = root / f".{LONGEST_FILE}.{uuid.uuid4().hex}"
+    scratch.write_text(json.dumps({"seconds": int(seconds)}), encoding="utf-8")
+    scratch.replace(root / LONGEST_FILE)
+
+
+def _measure_longest(con: Any, root: Path) -> int:
+    if not has_files(root):
+        return 0
+    found = con.execute(f"SELECT MAX(out_at - in_at) FROM read_parquet({_quoted(pattern(root))}, "
+                        "union_by_name = true)").fetchone()
+    return max(0, int(found[0] or 0)) if found else 0
+
+
+def record_longest(path: str | Path) -> int:
+    """Measure the longest stay over the whole log and keep it (for a log written without it: by
+    hand, by an older Fangyi, or by bench/city.py's generator), holding the writer lock."""
+    root = Path(path)
+    with writing(root, "record the longest stay"):
+        con = connect()
+        try:
+            seconds = _measure_longest(con, root)
+        finally:
+            con.close()
+        _write_longest(root, seconds)
+        return seconds
 
 
 def day_sql(column: str, tz: ZoneInfo) -> str:
@@ -154,6 +224,13 @@ def append(con: Any, path: str | Path, tz: ZoneInfo, *, write: bool = True) -> W
     loaded = int(changed[0]) if changed else 0
     total = int(con.execute("SELECT COUNT(*) FROM log_new").fetchone()[0])
     if touched and write:
+        # The longest stay only grows (pruning leaves it: a bound too long reads a day more, never
+        # one too few). A log that predates the file is measured whole once, under the lock.
+        known = longest_stay(root)
+        if known is None:
+            known = _measure_longest(con, root)
+        new = con.execute("SELECT MAX(out_at - in_at) FROM log_kept").fetchone()
+        _write_longest(root, max(known, int(new[0] or 0) if new else 0))
         scratch = root / f".writing-{uuid.uuid4().hex}"
         con.execute(f"COPY (SELECT person_id, venue_id, in_at, out_at, day, bucket FROM log_kept "
                     f"ORDER BY day, bucket, venue_id, in_at) TO {_quoted(str(scratch))} "
