@@ -179,3 +179,20 @@ def test_a_stay_dated_in_the_future_does_not_empty_the_log(tmp_path: Path):
     assert store.keep_retention(log, TZ, today=date(2022, 3, 31)) == []
     assert len(store.days(log)) == 3
     assert store.keep_retention(log, TZ, today=date(2022, 4, 14)) == [date(2022, 3, 27)]
+
+
+def test_a_strict_import_into_the_log_writes_nothing_when_a_row_is_refused(committed_db, tmp_path: Path):
+    ids = build()
+    log = tmp_path / "log"
+    good = _checkins_file(tmp_path / "good.csv", ids, range(9, 10))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(good.read_text(encoding="utf-8")
+                   + f"{ids['late']},R1,2022-03-30T09:00:00,2022-03-30T10:00:00\n"
+                   + f"{ids['late']},R1,2022-03-30T09:00:00,2022-03-30T11:00:00\n", encoding="utf-8")
+    with session_scope() as db:
+        refused = import_to_log(db, SYSTEM, bad, log, strict=True)
+    assert refused.rows_loaded == 0 and [p.line for p in refused.problems] == [7]
+    assert _stays(log) == []
+    with session_scope() as db:  # the lock went with the refused import
+        report = import_to_log(db, SYSTEM, good, log, strict=True)
+    assert report.rows_loaded == 4 and len(_stays(log)) == 4
