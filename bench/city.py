@@ -14,9 +14,9 @@ fifth workplaces and schools, the rest restaurants, shops, markets, gatherings, 
 clinics), and 14 days of check-ins with the demo's rhythm (to work at 8-9 for 8 hours; out at
 meals, shopping and evenings for 20-120 minutes; the rest of the day at the hours people go out),
 seven in ten with a check-out, each stay once (an exact repeat of person, venue and second, which
-the hash draws now and then, is dropped, as the log and the table drop it). Cases are persons
-drawn at random, each confirmed on day 6-10
-(cn-8's window: from two days before onset to confirmation). Then `fangyi trace batch`'s engines
+the hash draws about once in 2,000 stays, is dropped, as the log and the table drop it). Cases
+are persons drawn at random, each confirmed on day 6-10 (cn-8's window: from two days before
+onset to confirmation). Then `fangyi trace batch`'s engines
 (fangyi/tracing/batch/engines.py) are timed on each batch, from the log and the gathered tables'
 Parquet files to the contacts file written; DuckDB's intermediate row counts give the volumes
 a cluster would shuffle (docs/scale.md).
@@ -56,6 +56,7 @@ def generate(folder: Path, checkins: int, seed: int = 2022) -> dict[str, Any]:
     persons, venues = max(10, checkins // 20), max(10, checkins // 200)
     work = venues // 5
     con = store.connect()
+    con.execute(f"SET temp_directory = '{folder}/duckdb-spill'")  # beside the log, not the working directory
     started = time.perf_counter()
     kinds = ("workplace", "school", *LOCAL_KINDS)
     stay = " ".join(f"WHEN '{k}' THEN {60 * protocol.contacts.stay_minutes(k)}" for k in kinds)
