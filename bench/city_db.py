@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -120,7 +120,7 @@ def load(kind: str, folder: Path, workdir: Path, reuse: bool) -> tuple[str, floa
 def derive_cases(url: str, cases_parquet: Path) -> dict[str, Any]:
     """Enter the batch's cases (the same persons and windows) and derive each, one after another,
     timing the derivations only; the counts of close and secondary contacts, to set beside the
-    batch's. Rolled back at the end: the database stays as loaded."""
+    batch's. The cases are deleted at the end: the database stays as loaded."""
     from fangyi.config import get_settings
     from fangyi.protocols.reader import current
     from fangyi.tracing.derivation import derive, exposure_window
@@ -143,18 +143,26 @@ def derive_cases(url: str, cases_parquet: Path) -> dict[str, Any]:
                         sampled_at=confirmed - timedelta(hours=12), confirmed_at=confirmed, source="local")
             session.add(case)
             cases.append(case)
-        session.flush()
-        for case, row in zip(cases, rows, strict=True):  # the batch's windows, to the second
-            assert exposure_window(case, protocol, tz) == (int(row[2]), int(row[3])), case.case_no
-        for case, row in zip(cases, rows, strict=True):
-            started = time.perf_counter()
-            derived = derive(session, case, protocol, tz, int(row[4]), {})
-            took = time.perf_counter() - started
-            seconds += took
-            per_case.append(took)
-            close += len(derived.close)
-            secondary += derived.secondary
-        session.rollback()
+        session.commit()
+        try:
+            for case, row in zip(cases, rows, strict=True):  # the batch's windows, to the second
+                assert exposure_window(case, protocol, tz) == (int(row[2]), int(row[3])), case.case_no
+            for case, row in zip(cases, rows, strict=True):
+                started = time.perf_counter()
+                derived = derive(session, case, protocol, tz, int(row[4]), {})
+                took = time.perf_counter() - started
+                seconds += took
+                per_case.append(took)
+                close += len(derived.close)
+                secondary += derived.secondary
+                # Each case its own transaction, as a case's entry or `fangyi trace` is: the scratch
+                # tables are emptied at commit (on PostgreSQL by ON COMMIT DELETE ROWS, which leaves
+                # no dead rows behind; one transaction for all would pile them up case after case).
+                session.commit()
+        finally:
+            session.rollback()
+            session.execute(delete(Case).where(Case.id.in_([case.id for case in cases])))
+            session.commit()
     engine.dispose()
     per_case.sort()
     return {"seconds": seconds, "close": close, "secondary": secondary, "contacts": close + secondary,
