@@ -20,6 +20,22 @@ def _day(text: str | None, option: str) -> date | None:
         raise typer.Exit(1) from None
 
 
+def _dropped(days: list[date]) -> str:
+    if not days:
+        return ""
+    return f"; past retention, dropped {len(days)} day(s): {days[0].isoformat()} … {days[-1].isoformat()}"
+
+
+def _margin(err: Console) -> int | None:
+    from fangyi.registry.log import store
+
+    try:
+        return store.margin_days()
+    except ValueError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from None
+
+
 def register(app: typer.Typer) -> None:
     checkins = typer.Typer(help="The check-in log: Parquet files by local day and venue (docs/scale.md).",
                            no_args_is_help=True)
@@ -40,22 +56,28 @@ def register(app: typer.Typer) -> None:
 
         first = _day(since, "--since")
         err = Console(stderr=True)
-        with session_scope() as session, Progress(
-                TextColumn("export"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-                transient=True, disable=not err.is_terminal) as bar:
-            task = bar.add_task("export", total=None)
-            written = store.export(session, to, get_settings().tz, since=first,
-                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+        _margin(err)
+        try:
+            with session_scope() as session, Progress(
+                    TextColumn("export"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                    transient=True, disable=not err.is_terminal) as bar:
+                task = bar.add_task("export", total=None)
+                written = store.export(session, to, get_settings().tz, since=first,
+                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except store.LogBusy as exc:
+            err.print(f"[red]{escape(exc.detail)}[/]")
+            raise typer.Exit(1) from None
         Console().print(f"check-ins to {escape(str(to))}: new {written.loaded:,}, already there "
                         f"{written.unchanged:,}, refused {len(written.conflicts):,}; partitions written "
-                        f"{written.partitions:,}")
+                        f"{written.partitions:,}" + _dropped(written.dropped))
         if written.conflicts:
             raise typer.Exit(3)
 
     @checkins.command("prune")
     def prune(
         log: Path = typer.Option(..., "--log", help="the log's folder"),
-        margin: int = typer.Option(14, "--margin", min=0, help="days kept beyond the edition's look-back"),
+        margin: int | None = typer.Option(None, "--margin", min=0, help="days kept beyond the edition's look-back "
+                                          "(default FANGYI_CHECKIN_LOG_MARGIN_DAYS, else 14)"),
         today: str | None = typer.Option(None, "--today", help="count back from this local day (default today)"),
     ) -> None:
         """Drop the log's whole days older than the edition's look-back plus the margin."""
@@ -67,7 +89,14 @@ def register(app: typer.Typer) -> None:
 
         settings = get_settings()
         day = _day(today, "--today") or datetime.now(settings.tz).date()
-        keep = store.retention_days(current().contacts.lookback_days, margin)
-        dropped = store.prune(log, day, keep)
+        if margin is None:
+            margin = _margin(Console(stderr=True))
+        keep = store.retention_days(current().contacts.lookback_days,
+                                    store.RETENTION_MARGIN_DAYS if margin is None else margin)
+        try:
+            dropped = store.prune(log, day, keep)
+        except store.LogBusy as exc:
+            Console(stderr=True).print(f"[red]{escape(exc.detail)}[/]")
+            raise typer.Exit(1) from None
         Console().print(f"kept {keep} days back from {day.isoformat()}; dropped {len(dropped)} day(s)"
                         + (f": {dropped[0].isoformat()} … {dropped[-1].isoformat()}" if dropped else ""))

@@ -499,7 +499,6 @@ def _secondaries(
                 "JOIN persons m ON m.household_id = h.household_id "
                 "WHERE m.merged_into_id IS NULL AND m.id NOT IN (SELECT id FROM skip)"
             ))
-    counted = 0
     if dialect == "postgresql":
         # The grouping sorts a heavy case's 70,000 items in one go: in memory (64 MB at most)
         # rather than in temporary files past the default 4 MB; set back after it (and at the
@@ -508,7 +507,9 @@ def _secondaries(
         session.execute(text("SELECT set_config('work_mem', '64MB', true)"))
     for step in (_GROUP_PG,) if dialect == "postgresql" else _GROUP_SQLITE:
         result = session.execute(text(step.replace("{codes}", codes)))
-        counted = counted or int(getattr(result, "rowcount", 0) or 0)
+    # The rows the last step (the grouping) wrote: SQLite's steps before it clear and fill the
+    # items, whose counts are not the contacts'.
+    counted = int(getattr(result, "rowcount", 0) or 0)
     if dialect == "postgresql":
         session.execute(text("SELECT set_config('work_mem', :was, true)"), {"was": was})
     if dialect == "postgresql":

@@ -4,6 +4,10 @@ Both read the same inputs (the log's Parquet partitions, the gathered tables' Pa
 the same steps, and leave the contacts as Parquet; DuckDB then writes them out as the CSV file of
 formats.md ("contacts"), sorted by case, degree and identity number, so that the two engines'
 files can be compared byte for byte.
+
+Neither reads the whole log: only the days from the batch's earliest window start less the
+longest stay the log has held (`first_day`), listed file by file, so that the days before are
+never opened.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fangyi.registry.log import store
 from fangyi.tracing.batch.rules import FILE_COLUMNS, INPUTS, Rules, steps
@@ -26,6 +32,28 @@ Progress = Callable[[str], None]
 class Result:
     rows: int  # contacts written
     cases: int  # cases with at least one contact
+    days_read: int | None = None  # days of the log read (None: all of them)
+
+
+def first_day(tables: dict[str, Path], log: str | Path, rules: Rules) -> date | None:
+    """The first day of the log a batch needs: every window (a case's, and its close contacts'
+    secondary ones, which start at a first exposure inside the case's) starts at or after the
+    earliest case window's start, and a stay reaching it began at most the longest stay before.
+    None: read every day (the log does not know its longest stay); no case to trace: date.max."""
+    con = store.connect()
+    try:
+        earliest, stay = con.execute(
+            f"SELECT (SELECT MIN(s) FROM read_parquet({_q(str(tables['cases']))}) WHERE e >= s), "
+            f"(SELECT MAX(dflt) FROM read_parquet({_q(str(tables['venues']))}))").fetchone()
+    finally:
+        con.close()
+    if earliest is None:
+        return date.max
+    return store.first_day_needed(log, int(earliest), int(stay or 0), ZoneInfo(rules.zone))
+
+
+def _days_read(log: str | Path, since: date | None) -> int | None:
+    return None if since is None else sum(1 for day in store.days(log) if day >= since)
 
 
 def _q(text: str) -> str:
@@ -47,7 +75,8 @@ def run_duckdb(tables: dict[str, Path], log: str | Path, rules: Rules, out: Path
     con = store.connect()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW checkins AS {store.read_sql(log)}")
+    since = first_day(tables, log, rules)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW checkins AS {store.read_sql(log, since)}")
     for name in INPUTS:
         if name != "checkins":
             con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet({_q(str(tables[name]))})")
@@ -60,6 +89,7 @@ def run_duckdb(tables: dict[str, Path], log: str | Path, rules: Rules, out: Path
         con.execute(f"COPY contacts TO {_q(str(found))} (FORMAT parquet)")
         result = write_file(con, str(found), out)
     con.close()
+    result.days_read = _days_read(log, since)
     return result
 
 
@@ -100,9 +130,13 @@ def run_spark(tables: dict[str, Path], log: str | Path, rules: Rules, out: Path,
     spark = session or spark_session(master)
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     frames = {name: spark.read.parquet(str(tables[name])) for name in INPUTS if name != "checkins"}
-    if store.has_files(log):
-        # The partition columns come back as day (a date) and bucket: the rules need the stays only.
-        frames["checkins"] = spark.read.parquet(str(log)).select("person_id", "venue_id", "in_at", "out_at")
+    since = first_day(tables, log, rules)
+    listed = [str(f) for f in store.files(log, since)]
+    if listed:
+        # The files of the days needed, named one by one (the others are never listed or opened);
+        # the stays only: the partition columns are not wanted.
+        frames["checkins"] = (spark.read.option("basePath", str(log)).parquet(*listed)
+                              .select("person_id", "venue_id", "in_at", "out_at"))
     else:
         frames["checkins"] = spark.sql("SELECT CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS BIGINT) AS venue_id, "
                                        "CAST(NULL AS BIGINT) AS in_at, CAST(NULL AS BIGINT) AS out_at WHERE FALSE")
@@ -127,6 +161,7 @@ def run_spark(tables: dict[str, Path], log: str | Path, rules: Rules, out: Path,
         con.close()
     if session is None:
         spark.stop()
+    result.days_read = _days_read(log, since)
     return result
 
 

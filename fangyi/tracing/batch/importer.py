@@ -5,7 +5,10 @@ The file holds every contact of each case it names. As a derivation does (contac
 tracer's work is never lost: a contact already stored keeps its decision and quarantine and has its
 degree, exposure, reasons and via replaced; a stored contact of a named case that the file no
 longer lists is kept and marked stale when a tracer decided on it, quarantined or called them, and
-removed otherwise. Contacts come in unassigned (the tracers' queue hands them out).
+removed otherwise. As after a derivation, the contacts nobody was given yet go to the tracers' queue
+(assignment.plan: a tracer of the area the person lives in, the lightest loaded that day), case by
+case in the order of their records, so that importing a batch's file assigns as deriving the same
+cases one after another would.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from fangyi.registry.fields import parse_time
 from fangyi.registry.models import Person
 from fangyi.registry.persons import FieldError
 from fangyi.timeutil import now
+from fangyi.tracing.assignment import plan
 from fangyi.tracing.contacts import within
-from fangyi.tracing.derivation import from_epoch
+from fangyi.tracing.derivation import CHUNK, from_epoch
 from fangyi.tracing.models import Case, Contact, ReachAttempt
 
 REASON_KINDS = ("venue", "named", "household")
@@ -184,6 +188,27 @@ class Contacts(Handler):
         self.batch.clear()
         return []
 
+    def _assign(self, case_id: int, listed: set[int]) -> int:
+        """The case's listed contacts nobody was given yet into the tracers' queue, as refresh()
+        gives a derivation's (new ones, and kept ones still without a tracer); how many were given."""
+        session = self.ctx.session
+        waiting: dict[int, int] = {}
+        for contact_id, person_id in session.execute(select(Contact.id, Contact.person_id).where(
+                Contact.case_id == case_id, Contact.assigned_to_id.is_(None), Contact.stale.is_(False))
+                .order_by(Contact.id)):
+            if person_id in listed:
+                waiting.setdefault(int(person_id), int(contact_id))
+        owners = plan(session, list(waiting), self.at)
+        by_tracer: dict[int, list[int]] = {}
+        for person_id, tracer in owners.items():
+            by_tracer.setdefault(tracer, []).append(waiting[person_id])
+        for tracer, ids in sorted(by_tracer.items()):
+            for start in range(0, len(ids), CHUNK):
+                session.execute(update(Contact).where(Contact.id.in_(ids[start : start + CHUNK]))
+                                .values(assigned_to_id=tracer, assigned_at=self.at))
+        session.flush()  # the next case's plan counts these in the tracers' load of the day
+        return len(owners)
+
     def finish(self) -> list[Problem]:
         problems = self.flush()
         if self.dry:
@@ -203,11 +228,12 @@ class Contacts(Handler):
                 session.execute(update(Contact).where(Contact.id.in_(stale)).values(stale=True, stale_at=self.at))
             if drop:
                 session.execute(delete(Contact).where(Contact.id.in_(drop)))
+            assigned = self._assign(case_id, listed)
             case = session.get(Case, case_id)
             assert case is not None
             case.derived_at = self.at
             audit.record(session, self.ctx.actor, "derive", "case", case_id,
                          after={"source": "import contacts", "listed": len(listed), "stale": len(stale),
-                                "removed": len(drop)})
+                                "removed": len(drop), "assigned": assigned})
         session.flush()
         return problems
