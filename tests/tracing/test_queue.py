@@ -104,7 +104,7 @@ def test_a_contact_confirmed_as_already_in_quarantine_leaves_the_queue(cast, db,
     the tracer has nothing left to do, and the queue no longer lists it."""
     from fangyi.tracing.contacts import set_quarantined_at
 
-    case, _, people = traced
+    _, _, people = traced
     contact = db.scalar(select(Contact).where(Contact.person_id == people[0].id))
     confirm_contact(db, cast["tracer"], contact.id)
     _, total = queue(db, cast["command_office"])
