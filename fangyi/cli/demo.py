@@ -70,6 +70,7 @@ def register(app: typer.Typer) -> None:
         from fangyi.db.migrate import upgrade
         from fangyi.db.session import session_scope
         from fangyi.demo import SIZES, DemoSpec, build
+        from fangyi.demo.build import keep_counts
         from fangyi.demo.state import demo_built, holds_data, wipe
         from fangyi.timeutil import today
 
@@ -106,6 +107,8 @@ def register(app: typer.Typer) -> None:
             upgrade(url=url)
             with session_scope() as session:
                 counts = build(session, spec, console)
+            with session_scope() as session:
+                keep_counts(session)
             console.print("[green]demo county built:[/] " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
         print_logins(console, seed)
         print_first_case(console, counts, spec)

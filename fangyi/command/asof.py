@@ -2,7 +2,8 @@
 
 Each part rebuilds its own figures given `as_of` (its figures.py says how): the cases from the audit
 trail's before/after entries, field by field (fangyi.audit.asof); results, swabs, contacts' derivations,
-decisions and calls from the times they were recorded. What a part cannot rebuild exactly is named
+decisions and calls from the times they were recorded; quarantine from the placements' times and
+the rooms' beds from the trail. What a part cannot rebuild exactly is named
 here and shown with the figures, so that no figure passes for what it was when it is what it is now.
 """
 
@@ -20,7 +21,7 @@ from fangyi.errors import Invalid
 from fangyi.timeutil import now, to_local
 
 # Sections whose figures are not rebuilt exactly as of a moment; why is in words.py (report.note.*).
-NOT_EXACT = ("registry", "contacts", "quarantine", "transport", "workforce", "zones", "risk_areas", "arrivals")
+NOT_EXACT = ("registry", "contacts", "transport", "workforce", "zones", "risk_areas", "arrivals")
 
 
 def _note(key: str) -> str:
@@ -37,6 +38,6 @@ def report_as_of(session: Session, who: Principal, day: date, moment: datetime) 
         raise Invalid(f"{to_local(moment).isoformat(timespec='seconds')} has not come yet", column="as_of")
     figures = daily(session, who, day, as_of=moment)
     notes = {key: _note(key) for key in NOT_EXACT if key in figures}
-    if "cases" in figures and not county_wide(who):  # rebuilt, but counted where each person lives now
-        notes["cases"] = _note("cases")
+    if not county_wide(who):  # rebuilt, but counted where each person lives now
+        notes |= {key: _note(key) for key in ("cases", "quarantine") if key in figures}
     return {**figures, "as_of": to_local(moment).isoformat(timespec="seconds"), "notes": notes}

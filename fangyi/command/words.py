@@ -63,9 +63,8 @@ WORDS: dict[str, tuple[str, str]] = {
                              "Current totals, less persons registered since; merges since not undone"),
     "report.note.cases": ("按人员现住址计入辖区", "Counted where each person lives now"),
     "report.note.contacts": ("密接的类别与判定按现状", "Each contact's degree and decision as they stand now"),
-    "report.note.quarantine": ("人员、床位按当时记录还原；房间床位数按现状，人员按现住址计入辖区",
-                               "People and beds as recorded by then; each room's count of beds as it is now, "
-                               "each person counted where they live now"),
+    "report.note.quarantine": ("人员、床位按当时记录还原，人员按现住址计入辖区",
+                               "People and beds as recorded by then; each person counted where they live now"),
     "report.note.transport": ("未按时点重建，为现状", "Not rebuilt: as the records stand now"),
     "report.note.workforce": ("未按时点重建，为现状", "Not rebuilt: as the records stand now"),
     "report.note.zones": ("未按时点重建，为现状", "Not rebuilt: as the records stand now"),

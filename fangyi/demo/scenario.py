@@ -4,8 +4,10 @@ The demo's last day (the build day by default) is day 4 of the outbreak. On day 
 石滩乡石金村小泉屋组, back from 上海, is confirmed; the county seat has its quarantine hotels ready,
 the commander approves the zones proposed around the case, the tracer confirms the close contacts
 and they are placed that night, the last of them by half past one; 石滩乡's first mass screening
-round runs on day 2, its tubes boxed and tested (tubes.py), one box stalled at the lab. On day 3 a close
-contact sharing the case's home turns positive in quarantine; on day 4 (today) another close contact,
+round runs on day 2, its tubes boxed and tested (tubes.py), one box stalled at the lab; that morning
+the tracer decides the secondary contacts found through the placed close contacts. On day 3 a close
+contact sharing the case's home turns positive in quarantine, its close and secondary contacts
+decided that evening; on day 4 (today) another close contact,
 the second round starts (its tubes swabbed up to the build's hour) and the new contacts wait in the
 tracer's queue. Each day is written at its
 own hour (``placed_at``), in the order it happened, and the command office closes days 1-3 on their
@@ -138,6 +140,9 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
     _settle(session, tracer, case, _at(days[1], 2, 30, tz))
     # Day 2: the first round, swabbed, boxed, carried and tested; the placed take their temperatures.
     _checks(session, manager, rng, _at(days[1], 8, 0, tz))
+    # The morning of day 2: the close contacts in quarantine close the window of their own contacts;
+    # the tracer decides the secondary contacts found through them, placed as the protocol says.
+    placed += _decide_secondary(session, tracer, office, dispatcher, driver, manager, case, _at(days[1], 9, 30, tz))
     sampler, lab = _user(session, "sampler"), _user(session, "lab")
     first_round = tubes.plan_round(session, sampler, lab, round_code=round_code, township=_township(SHITAN),
                                    day=days[1], tz=tz, labs=tuple(code for code, _ in LABS), seed=seed,
@@ -155,6 +160,8 @@ def plant(session: Session, seed: int, until: date, tz: ZoneInfo, step: Callable
         _carry(session, dispatcher, driver, manager, _at(days[2], 20, 30, tz))
         _settle(session, tracer, second, _at(days[2], 20, 40, tz))
         _approve(session, commander, _at(days[2], 21, 0, tz))
+        placed += _decide_secondary(session, tracer, office, dispatcher, driver, manager, second,
+                                    _at(days[2], 21, 10, tz))
     first_round.run_until(_at(days[2], 22, 0, tz))
     second_code = _round(session, days[3], tz, number=2)
     closed += _close(session, office, days[2], tz)
@@ -279,11 +286,31 @@ def _place(session: Session, tracer: User, office: User, contacts: list[Contact]
         return len(outcome.placements)
 
 
-def _settle(session: Session, tracer: User, case: Case, at: datetime) -> None:
-    """A close contact already in quarantine for an earlier case (a placement running) is confirmed
-    for this one too, with that quarantine's start: nobody is moved, and the list is done."""
+def _decide_secondary(session: Session, tracer: User, office: User, dispatcher: User, driver: User,
+                      manager: User, case: Case, at: datetime) -> int:
+    """A past day's secondary contacts decided as a tracer would have: each confirmed and handed over,
+    placed as the protocol's category says (a hotel room, or at home when the protocol says so or no
+    room is left), carried there; those already in quarantine confirmed with its start. The
+    tracer's queue of the next day holds none of them."""
+    waiting = _secondary_contacts(session, case)
+    placed = _place(session, tracer, office, waiting, at) if waiting else 0
+    if placed:
+        _carry(session, dispatcher, driver, manager, at + timedelta(minutes=30))
+    _settle(session, tracer, case, at + timedelta(minutes=40), secondary=True)
+    return placed
+
+
+def _secondary_contacts(session: Session, case: Case) -> list[Contact]:
+    return list(session.scalars(select(Contact).where(Contact.case_id == case.id, Contact.degree == "secondary",
+                                                      Contact.status == "derived").order_by(Contact.id)))
+
+
+def _settle(session: Session, tracer: User, case: Case, at: datetime, *, secondary: bool = False) -> None:
+    """A close (or, asked for, secondary) contact already in quarantine for an earlier case (a
+    placement running) is confirmed for this one too, with that quarantine's start: nobody is moved,
+    and the list is done."""
     with placed_at(at):
-        for contact in _close_contacts(session, case):
+        for contact in _secondary_contacts(session, case) if secondary else _close_contacts(session, case):
             start = session.scalar(select(Placement.placed_at).where(Placement.person_id == contact.person_id,
                                                                       Placement.status == "active"))
             if start is None:

@@ -16,13 +16,14 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal, county_wide, require
+from fangyi.audit.asof import as_of as as_of_trail
 from fangyi.config import get_settings
 from fangyi.protocols.reader import current
 from fangyi.quarantine.clock import clock
 from fangyi.quarantine.models import Placement, PlacementRequest, QuarantineSite, Room, RoomOutage
 from fangyi.quarantine.scope import person_where, site_where
 from fangyi.registry.models import Person
-from fangyi.timeutil import day_bounds
+from fangyi.timeutil import day_bounds, now
 
 FORECAST_DAYS = 14  # the issue's horizon for the command's evening question, not a protocol figure
 
@@ -31,8 +32,8 @@ def quarantine_figures(session: Session, day: date, who: Principal, as_of: datet
                        ) -> dict[str, Any]:
     """`as_of`: the day cut at that moment if it had not ended. A placement's start, its end and its
     room's cleaning carry the moment they were recorded (the services set them, none is typed in),
-    so people and beds rebuild as they stood then; what does not is each room's count of beds (as it
-    stands now) and, below the county, where each person lives (now): the command's report notes it."""
+    so people and beds rebuild as they stood then, each room's count of beds from the audit trail;
+    what does not is, below the county, where each person lives (now): the command's report notes it."""
     start, end = day_bounds(day)
     if as_of is not None:
         end = min(end, as_of)
@@ -80,7 +81,8 @@ def _released_into_monitoring(session: Session, day: date, who: Principal, as_of
 
 def beds_free_at(session: Session, day: date, who: Principal, as_of: datetime | None = None) -> int:
     """Beds of rooms (of sites in the jurisdiction) neither occupied nor awaiting cleaning at the end
-    of the day, or at `as_of` within it."""
+    of the day, or at `as_of` within it; each room with the beds it had then (a re-import that changed
+    a room's beds later is undone from the audit trail's before/after)."""
     _, end = day_bounds(day)
     if as_of is not None:
         end = min(end, as_of)
@@ -91,11 +93,13 @@ def beds_free_at(session: Session, day: date, who: Principal, as_of: datetime | 
     # Out of service at the end of that day, as the outages say (not the rooms' state today).
     out = select(RoomOutage.room_id).where(RoomOutage.start_at < end,
                                            or_(RoomOutage.end_at.is_(None), RoomOutage.end_at >= end))
-    query = select(func.coalesce(func.sum(Room.beds), 0)).select_from(Room).where(
-        Room.created_at < end, Room.id.not_in(out), Room.id.not_in(busy))
+    query = select(Room.id, Room.beds).where(Room.created_at < end, Room.id.not_in(out), Room.id.not_in(busy))
     if not county_wide(who):
         query = query.join(QuarantineSite, QuarantineSite.id == Room.site_id).where(site_where(who))
-    return int(session.scalar(query) or 0)
+    beds = {room_id: {"beds": count} for room_id, count in session.execute(query)}
+    if end <= now():  # a moment past: the rooms' beds as they stood then
+        beds = as_of_trail(session, "quarantine_room", beds, end)
+    return sum(int(fields["beds"]) for fields in beds.values())
 
 
 @dataclass

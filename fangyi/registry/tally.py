@@ -1,100 +1,117 @@
-"""Rows of a table nothing deletes from, counted incrementally: check-ins and persons (a merge
+"""Rows of a table nothing deletes from, counted from a kept count: check-ins and persons (a merge
 moves check-ins and marks a person merged; nothing removes either).
 
-`count(*)` of a county's 9 million check-ins reads every entry of an index (150-400 ms); the daily
-report and the commander's dashboard ask for it on every computation. Instead each process keeps,
-per database and table, an anchor id and the number of rows up to it, and counts only the rows
-above the anchor, a range of the primary key.
+`count(*)` of a county's 9 million check-ins reads every entry of an index (150-900 ms); the daily
+report and the commander's dashboard ask for it, the first time in a process with nothing kept.
+The count is kept in the database (`row_counts`, migration 0810), so that a process just started
+answers as fast as one that has run for hours:
 
-The anchor stays SLACK ids behind the newest row it has seen. PostgreSQL hands out ids when rows
-are inserted, not when they commit, so a writer's rows may commit after a later writer's: a row
-below the anchor whose transaction had not committed when the anchor was set would be missed until
-the process starts again (an import's writer holds some hundred thousand rows uncommitted for a
-few seconds). So on PostgreSQL an anchor is set only when the snapshot shows no transaction in
-progress: any that begins after takes ids above every committed row, hence above the anchor.
-SQLite gives ids in commit order (one writer at a time).
-Before use the anchor row is read again by its id: if it is gone or changed (a rolled-back
-transaction, a table emptied), everything is counted afresh.
+- PostgreSQL: statement triggers write each INSERT's and DELETE's difference in the writing
+  transaction; the count is the sum of the table's rows in `row_counts`, in the reader's own
+  snapshot: exact whatever is in progress or commits in whatever order. Readers fold the rows into
+  one now and then, in a short transaction of their own that skips rows another folder holds.
+- SQLite hands out ids in commit order (one writer at a time): `row_counts` holds the count up to
+  an anchor id, and a reader counts the rows above it, a range of the primary key. The anchor row's
+  key (its mark) is read again each time: if the row is gone or another took its id (a table
+  emptied, a restored backup), everything is counted afresh. A reader that finds more than SLACK
+  rows above the anchor moves it, on a connection of its own that gives up at once if a writer
+  holds the database (it never waits for an import), and counts only committed rows.
 """
 
 from __future__ import annotations
 
-import threading
+import json
+import sqlite3
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-SLACK = 20_000
+from fangyi.registry.models import RowCount
 
-
-class _Kept:
-    __slots__ = ("anchor", "below", "mark")
-
-    def __init__(self, anchor: int, below: int, mark: tuple[Any, ...] | None) -> None:
-        self.anchor, self.below, self.mark = anchor, below, mark
-
-
-_lock = threading.Lock()
-_kept: dict[tuple[str, str], _Kept] = {}
+SLACK = 20_000  # SQLite: rows above the anchor a reader counts before it moves the anchor
+FOLD = 64  # PostgreSQL: a table's difference rows that a reader folds into one
 
 
 def forget() -> None:
-    """Count everything afresh next time (tests; after restoring a backup into a live database)."""
-    with _lock:
-        _kept.clear()
-
-
-def _mark(session: Session, model: Any, marks: tuple[Any, ...], anchor: int) -> tuple[Any, ...] | None:
-    if anchor <= 0:
-        return None
-    row = session.execute(select(*marks).where(model.id == anchor)).first()
-    return tuple(row) if row is not None else ("missing",)
+    """Nothing is kept in the process any more (the count is in the database); kept for callers
+    that simulate a start (tests, bench)."""
 
 
 def rows(session: Session, model: Any, marks: tuple[Any, ...]) -> int:
     """How many rows `model`'s table holds, as this session sees them. `marks`: columns that tell
-    one row from another that took its id after a rollback."""
-    key = (str(session.get_bind().engine.url), model.__tablename__)
-    with _lock:
-        kept = _kept.get(key)
-    if kept is not None and _mark(session, model, marks, kept.anchor) != kept.mark:
-        kept = None
-    if kept is None:
-        # Counted afresh: a plain count(*) (the smallest index, no range), then anchored below the top.
-        total = int(session.scalar(select(func.count()).select_from(model)) or 0)
-        top = session.scalar(select(func.max(model.id)))
-        if top is None or not _settled(session):
-            return total
-        anchor = session.scalar(select(func.max(model.id)).where(model.id <= int(top) - SLACK))
-        if anchor is not None:
-            # Counted below the anchor in a statement of its own, after the check: on PostgreSQL
-            # each statement sees its own snapshot, and `total` may predate rows committed since.
-            below = int(session.scalar(select(func.count()).select_from(model).where(model.id <= anchor)) or 0)
-            _keep(key, _Kept(int(anchor), below, _mark(session, model, marks, int(anchor))))
-        return total
-    above, top = session.execute(select(func.count(), func.max(model.id)).select_from(model)
-                                 .where(model.id > kept.anchor)).one()
-    total = kept.below + int(above)
-    if top is not None and int(top) - kept.anchor > 2 * SLACK and _settled(session):
-        # The new anchor is a row (ids may skip), SLACK ids or more behind the newest.
-        anchor = session.scalar(select(func.max(model.id)).where(model.id > kept.anchor,
-                                                                  model.id <= int(top) - SLACK))
-        if anchor is not None:
-            between = session.scalar(select(func.count()).select_from(model).where(
-                model.id > kept.anchor, model.id <= int(anchor)))
-            _keep(key, _Kept(int(anchor), kept.below + int(between or 0), _mark(session, model, marks, int(anchor))))
+    one row from another that took its id after a rollback (SQLite)."""
+    name = model.__tablename__
+    if session.get_bind().dialect.name == "postgresql":
+        total, parts = session.execute(select(func.coalesce(func.sum(RowCount.n), 0), func.count())
+                                       .where(RowCount.name == name)).one()
+        if parts > FOLD:
+            _fold(session, name)
+        return int(total)
+    kept = session.execute(select(RowCount.n, RowCount.anchor, RowCount.mark)
+                           .where(RowCount.name == name).order_by(RowCount.id)).first()
+    if kept is not None and kept.anchor is not None and _mark(session, model, marks, kept.anchor) == kept.mark:
+        above = int(session.scalar(select(func.count()).select_from(model).where(model.id > kept.anchor)) or 0)
+        if above > SLACK:
+            _move_anchor(session, model, marks)
+        return int(kept.n) + above
+    total = int(session.scalar(select(func.count()).select_from(model)) or 0)
+    _move_anchor(session, model, marks)
     return total
 
 
-def _settled(session: Session) -> bool:
-    """Whether every row with an id yet handed out is committed or rolled back: always on SQLite;
-    on PostgreSQL when no transaction is in progress (an anchor set then misses none)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    return not session.scalar(text("SELECT EXISTS (SELECT FROM pg_snapshot_xip(pg_current_snapshot()))"))
+def _mark(session: Session, model: Any, marks: tuple[Any, ...], anchor: int) -> list[Any] | None:
+    row = session.execute(select(*marks).where(model.id == anchor)).first()
+    return None if row is None else list(row)
 
 
-def _keep(key: tuple[str, str], kept: _Kept) -> None:
-    with _lock:
-        _kept[key] = kept
+def _fold(session: Session, name: str) -> None:
+    """PostgreSQL: the table's difference rows summed into one, in a transaction of its own. Rows
+    another reader is folding are skipped (FOR UPDATE SKIP LOCKED); rows of transactions still in
+    progress are not seen. The sum of what any snapshot sees is unchanged."""
+    with session.get_bind().engine.begin() as conn:
+        conn.execute(text(
+            "WITH gone AS (DELETE FROM row_counts WHERE id IN (SELECT id FROM row_counts WHERE name = :name "
+            "ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING n) "
+            "INSERT INTO row_counts (name, n) SELECT :name, sum(n) FROM gone HAVING count(*) > 0"), {"name": name})
+
+
+def _move_anchor(session: Session, model: Any, marks: tuple[Any, ...]) -> None:
+    """SQLite: anchor the count at the newest committed row, on a connection of its own, counting
+    from the anchor kept if its row is still the one it was, else from the start."""
+    url = session.get_bind().engine.url
+    if not url.database or url.database == ":memory:":
+        return
+    table, keys = model.__tablename__, ", ".join(column.name for column in marks)
+    lite = sqlite3.connect(url.database, isolation_level=None, timeout=0)
+    try:
+        lite.execute("PRAGMA busy_timeout = 0")
+        try:
+            lite.execute("BEGIN IMMEDIATE")  # committed rows only, and no writer meanwhile
+        except sqlite3.OperationalError:
+            return  # a writer holds the database: the next reader moves it
+        try:
+            found = lite.execute(f"SELECT id, n, anchor, mark FROM {RowCount.__tablename__} WHERE name = ? "
+                                 "ORDER BY id", (table,)).fetchall()
+            top = lite.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
+            n, since = 0, None
+            if found and found[0][2] is not None and found[0][3] is not None:
+                row = lite.execute(f"SELECT {keys} FROM {table} WHERE id = ?", (found[0][2],)).fetchone()
+                if row is not None and list(row) == json.loads(found[0][3]):
+                    n, since = int(found[0][1]), int(found[0][2])
+            lite.execute(f"DELETE FROM {RowCount.__tablename__} WHERE name = ?", (table,))
+            if top is not None:
+                n += lite.execute(f"SELECT count(*) FROM {table} WHERE id > ? AND id <= ?",
+                                  (since if since is not None else -1, top)).fetchone()[0]
+                mark = lite.execute(f"SELECT {keys} FROM {table} WHERE id = ?", (top,)).fetchone()
+                lite.execute(f"INSERT INTO {RowCount.__tablename__} (name, n, anchor, mark) VALUES (?, ?, ?, ?)",
+                             (table, n, top, json.dumps(list(mark))))
+            lite.execute("COMMIT")
+        except sqlite3.OperationalError:
+            lite.execute("ROLLBACK")  # a reader or writer in the way at COMMIT: the next reader moves it
+        except BaseException:
+            lite.execute("ROLLBACK")
+            raise
+    finally:
+        lite.close()
+

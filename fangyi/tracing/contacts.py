@@ -207,7 +207,9 @@ def reject_contact(session: Session, actor: Principal, contact_id: int, reason: 
 
 
 def set_quarantined_at(session: Session, actor: Principal, contact_id: int, at: datetime | None) -> Contact:
-    """Record (or clear) when the contact's quarantine started; their secondary contacts follow."""
+    """Record (or clear) when the contact's quarantine started; a close contact's secondary contacts
+    follow (its quarantine ends the window they are found in). A secondary contact's start ends no
+    window (derivation reads the starts of close contacts only): nothing is derived again."""
     require(actor, "edit_cases")
     contact = get_contact(session, actor, contact_id)
     if at is not None and (at.tzinfo is None or at > now()):
@@ -221,7 +223,7 @@ def set_quarantined_at(session: Session, actor: Principal, contact_id: int, at: 
     )
     case = session.get(Case, contact.case_id)
     assert case is not None
-    if case.ruled_out_at is None:  # a ruled-out case keeps its contacts as they were
+    if case.ruled_out_at is None and contact.degree == "close":  # a ruled-out case keeps its contacts
         refresh(session, actor, case)
     session.refresh(contact)
     return contact

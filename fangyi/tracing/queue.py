@@ -26,6 +26,9 @@ OPEN = and_(
     Contact.status != "rejected",
     or_(Contact.stale.is_(False), Contact.status == "confirmed"),
     Contact.handed_over_at.is_(None),
+    # Confirmed with the start of a quarantine already running (for an earlier case): nothing is
+    # left to reach or hand over.
+    or_(Contact.status != "confirmed", Contact.quarantined_at.is_(None)),
 )
 
 

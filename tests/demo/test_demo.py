@@ -245,7 +245,7 @@ def test_every_role_has_work_today(committed_db: str) -> None:
         # The sampler: a round in 石滩乡 from this morning.
         rounds = session.scalars(select(ScreeningRound)).all()
         assert any(r.starts_at.astimezone(tz).date() == day for r in rounds)
-        # The site manager: a hotel with people in its rooms, some arrived today, some checks today.
+        # The site manager: a hotel with people in its rooms and checks today.
         manager = _user(session, "site_manager")
         boards = [board(session, manager, site.code, day) for site in session.scalars(select(QuarantineSite))]
         assert sum(len(b.occupants) for b in boards) > 0
@@ -253,7 +253,14 @@ def test_every_role_has_work_today(committed_db: str) -> None:
                                       .where(Placement.placed_at >= day_bounds(day)[0]))
         checked_today = session.scalar(select(func.count()).select_from(HealthCheck)
                                        .where(HealthCheck.at >= day_bounds(day)[0]))
-        assert placed_today and checked_today
+        assert checked_today
+        # Arrivals today: the reached contacts of today's case not yet in quarantine. Its contacts
+        # that are (the first case's secondary contacts, placed on day 2) need none.
+        third = session.scalar(select(Case.id).where(Case.confirmed_at >= day_bounds(day)[0]))
+        fresh = session.scalar(select(func.count()).select_from(Contact).where(
+            Contact.case_id == third, Contact.person_id.not_in(
+                select(Placement.person_id).where(Placement.placed_at < day_bounds(day)[0]))))
+        assert (placed_today > 0) == (fresh > 0)
         # The commander: cases on the curve in the last four days, zones in force.
         commander = _user(session, "commander")
         days = curve(session, commander, until=day)
@@ -281,7 +288,8 @@ def test_every_role_has_work_today(committed_db: str) -> None:
 def test_the_screening_and_the_contacts_stand_as_on_day_four(committed_db: str) -> None:
     """Built at three in the afternoon: the first round's tubes tested but one box's, overdue now;
     today's tubes swabbed since seven, boxed and some tested; every close contact of the past days
-    decided and in quarantine, so that the tracer's queue holds only today's work."""
+    and secondary contact of the past days decided and in quarantine, so that the tracer's queue holds
+    only today's work."""
     from datetime import datetime, time
 
     from fangyi.command import dashboard
@@ -320,6 +328,15 @@ def test_the_screening_and_the_contacts_stand_as_on_day_four(committed_db: str) 
                 Contact.case_id.in_(past), Contact.degree == "close", Contact.status == "confirmed",
                 Contact.quarantined_at.is_(None)))
             assert (undecided, unplaced) == (0, 0)
+            # Their secondary contacts too: decided as a tracer would have, each in quarantine as the
+            # protocol's category says (a hotel room, or at home), none left to today's queue.
+            secondary = session.execute(select(Contact.status, Contact.quarantined_at).where(
+                Contact.case_id.in_(past), Contact.degree == "secondary")).all()
+            assert secondary, "the past cases have secondary contacts"
+            assert all(status == "confirmed" and started is not None for status, started in secondary)
+            tracer = _user(session, "tracer")
+            waiting, _ = queue(session, tracer, limit=1000)
+            assert waiting and all(contact.created_at.astimezone(tz).date() == day for contact, _, _ in waiting)
             # So the first case's 12-hour clock for its contacts was met, and so was the second's.
             found = {c.case_no: c for c in dashboard.clocks(session, commander, now())}
             for case in found.values():

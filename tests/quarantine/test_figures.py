@@ -179,3 +179,33 @@ def test_people_and_beds_as_they_stood_at_a_moment_of_the_day(db, cast):
     later = quarantine_figures(db, day, SYSTEM, as_of=second)
     assert (later["in_quarantine"], later["placed_today"], later["released_today"], later["beds_free"]) == (2, 3, 1, 1)
     assert quarantine_figures(db, day, SYSTEM) == later  # nothing since
+
+
+def test_beds_of_a_past_day_and_as_of_a_moment_are_the_rooms_beds_then(db, cast):
+    """A site's rooms file sent again with more beds in a room: the days before, and the report as of
+    a moment before, count the beds the rooms had then (from the audit trail), not today's."""
+    import io
+
+    from fangyi.command.asof import report_as_of
+    from fangyi.imports.service import run_import
+    from fangyi.timeutil import placed_at
+
+    header = "site_code,site_name,area_code,room,beds,address,lat,lon\n"
+
+    def rooms(*lines: str) -> io.BytesIO:
+        return io.BytesIO((header + "".join(line + "\n" for line in lines)).encode("utf-8"))
+
+    with placed_at(local(2022, 4, 1, 10)):
+        run_import(db, cast["command_office"], "rooms", rooms("GL-01,洣水宾馆,430424102001,101,1,,,",
+                                                              "GL-01,洣水宾馆,430424102001,102,2,,,"),
+                   filename="rooms.csv")
+    with placed_at(local(2022, 4, 3, 10)):  # room 102 gets two more beds
+        run_import(db, cast["command_office"], "rooms", rooms("GL-01,洣水宾馆,430424102001,102,4,,,"),
+                   filename="rooms.csv")
+    assert quarantine_figures(db, date(2022, 4, 2), SYSTEM)["beds_free"] == 3
+    assert quarantine_figures(db, date(2022, 4, 3), SYSTEM)["beds_free"] == 5
+    assert quarantine_figures(db, today(), SYSTEM)["beds_free"] == 5
+    before = report_as_of(db, cast["commander"], date(2022, 4, 3), local(2022, 4, 3, 9))
+    after = report_as_of(db, cast["commander"], date(2022, 4, 3), local(2022, 4, 3, 11))
+    assert (before["quarantine"]["beds_free"], after["quarantine"]["beds_free"]) == (3, 5)
+    assert "quarantine" not in before["notes"]  # the county's figures are rebuilt exactly

@@ -228,3 +228,9 @@ def test_reimport_fills_in_a_check_out_and_refuses_a_different_one(db: Session, 
         again = run_import(db, SYSTEM, "checkins", io.BytesIO(data), filename="c.csv")
         assert (again.rows_loaded, again.rows_rejected) == (0, 0) and again.rows_unchanged == again.rows_total
     assert db.execute(select(Checkin.person_id, Checkin.out_at).order_by(Checkin.person_id)).all() == stays
+    # The county's report counts the three stays once: a check-out filled in is no new row.
+    from datetime import date
+
+    from fangyi.registry.figures import figures
+
+    assert figures(db, date(2022, 3, 27), SYSTEM)["checkins"] == 3

@@ -103,3 +103,71 @@ def test_an_emptied_table_is_counted_afresh(db: Session, small_slack: None) -> N
     db.execute(delete(Checkin))  # a restored backup, a test's truncation: the anchor row is gone
     _stays(db, venue, person, 3, 100)
     assert _report(db)[0] == 3
+
+
+def test_a_reader_just_started_counts_what_is_committed_while_writers_run(
+        committed_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writers commit and roll back check-ins in parallel while readers, each as a process just
+    started (nothing kept in memory), ask the registry's totals: every answer equals a count of every
+    row in the reader's own snapshot, and the last one the rows written."""
+    import threading
+
+    from sqlalchemy import text
+
+    from fangyi.db.session import engine_for
+
+    monkeypatch.setattr(tally, "SLACK", 3)  # the anchor moves (SQLite) and the parts fold (PostgreSQL)
+    monkeypatch.setattr(tally, "FOLD", 2)  # while the writers run
+    engine = engine_for(committed_db)
+    postgres = engine.dialect.name == "postgresql"
+    with Session(engine) as session:
+        add_areas(session)
+        venue = Venue(code="V1", name="石滩饭店", kind="restaurant", area_code=SHIJIN)
+        session.add(venue)
+        session.flush()
+        people = [_person(session, n) for n in range(4)]
+        session.commit()
+        venue_id, person_ids = venue.id, [p.id for p in people]
+    kept: list[int] = []
+    wrong: list[tuple[int, int]] = []
+    failures: list[BaseException] = []
+
+    def writer(k: int) -> None:
+        try:
+            for step in range(12):
+                with Session(engine) as session:
+                    session.add_all([Checkin(person_id=person_ids[k], venue_id=venue_id,
+                                             in_at=STAY + 60 * (100 * step + j)) for j in range(1 + step % 4)])
+                    session.flush()
+                    if step % 3 == 2:
+                        session.rollback()
+                    else:
+                        session.commit()
+                        kept.append(1 + step % 4)
+        except BaseException as exc:
+            failures.append(exc)
+
+    def reader() -> None:
+        try:
+            for _ in range(15):
+                with Session(engine) as session:
+                    if postgres:  # one snapshot for the tally and the count to compare with
+                        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+                    counted = tally.rows(session, Checkin, (Checkin.person_id, Checkin.venue_id, Checkin.in_at))
+                    truth = int(session.scalar(select(func.count()).select_from(Checkin)) or 0)
+                    if counted != truth:
+                        wrong.append((counted, truth))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    threads += [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    assert wrong == []
+    with Session(engine) as session:
+        assert _report(session)[0] == sum(kept) == _truth(session)[0]
+    engine.dispose()

@@ -97,3 +97,18 @@ def test_queue_over_the_api(cast, db, client, traced):
     assert again.status_code == 409
     counts = client.get("/api/v1/cases/HD-2022-001/progress", headers=cast.headers("commander")).json()
     assert counts["handed_over"] == 1 and counts["derived"] == 6
+
+
+def test_a_contact_confirmed_as_already_in_quarantine_leaves_the_queue(cast, db, traced):
+    """A contact already in quarantine for an earlier case, confirmed with that quarantine's start:
+    the tracer has nothing left to do, and the queue no longer lists it."""
+    from fangyi.tracing.contacts import set_quarantined_at
+
+    _, _, people = traced
+    contact = db.scalar(select(Contact).where(Contact.person_id == people[0].id))
+    confirm_contact(db, cast["tracer"], contact.id)
+    _, total = queue(db, cast["command_office"])
+    assert total == 6  # confirmed, still to reach and hand over
+    set_quarantined_at(db, cast["tracer"], contact.id, at(14))
+    listed, total = queue(db, cast["command_office"])
+    assert total == 5 and contact.id not in {c.id for c, _, _ in listed}
