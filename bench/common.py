@@ -18,8 +18,8 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 # The ceiling's table has the check-in table's shape after every migration (tracing's covering
 # index; each venue's longest stay kept in a table of its own by triggers: row triggers on SQLite,
-# migration 0795, statement triggers on PostgreSQL, migration 0535), so the ratio compares like
-# with like.
+# migration 0795, statement triggers on PostgreSQL, migration 0535; on PostgreSQL the rows a
+# statement added counted too, migration 0810), so the ratio compares like with like.
 _CEILING_KEEP_ROW = """
 WHEN NEW.out_at - NEW.in_at > coalesce((SELECT longest FROM ceiling_venue_stays WHERE venue_id = NEW.venue_id), -1)
 BEGIN
@@ -54,10 +54,20 @@ BEGIN
 END $$""",
     "CREATE TRIGGER ceiling_stays_inserted AFTER INSERT ON ceiling_checkins "
     "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION ceiling_stays_keep()",
+    # The rows a statement added, counted as the check-ins' count is kept (migration 0810).
+    "CREATE TABLE ceiling_row_counts (id BIGSERIAL PRIMARY KEY, n BIGINT NOT NULL)",
+    """CREATE FUNCTION ceiling_counts_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO ceiling_row_counts (n) SELECT count(*) FROM changed HAVING count(*) > 0;
+    RETURN NULL;
+END $$""",
+    "CREATE TRIGGER ceiling_counts_inserted AFTER INSERT ON ceiling_checkins "
+    "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION ceiling_counts_keep()",
 )
 # What the ceiling leaves behind, dropped before and after it runs.
 DROP_CEILING = ("DROP TABLE IF EXISTS ceiling_checkins", "DROP TABLE IF EXISTS ceiling_venue_stays")
-DROP_CEILING_PG = (*DROP_CEILING, "DROP FUNCTION IF EXISTS ceiling_stays_keep()")
+DROP_CEILING_PG = (*DROP_CEILING, "DROP TABLE IF EXISTS ceiling_row_counts",
+                   "DROP FUNCTION IF EXISTS ceiling_stays_keep()", "DROP FUNCTION IF EXISTS ceiling_counts_keep()")
 
 Rows = Sequence[tuple[int, int, int, int | None]]
 
