@@ -46,9 +46,10 @@ FOUND = "tracing_found"  # the derived contacts, for storing; contact_id and wan
 _TABLES = {
     PAIRS: "person_id BIGINT NOT NULL, via BIGINT NOT NULL, venue_id BIGINT, f BIGINT NOT NULL, t BIGINT NOT NULL",
     # area_code: where the person lives, read once here for assignment.py to group tracers by.
+    # sort_key: their identity number, the contact row's sort key (models.Contact).
     FOUND: "person_id BIGINT PRIMARY KEY, degree VARCHAR(10) NOT NULL, first_at BIGINT NOT NULL, "
            "last_at BIGINT NOT NULL, reasons TEXT NOT NULL, via TEXT NOT NULL, area_code VARCHAR(20), "
-           "contact_id BIGINT, wants_owner INTEGER NOT NULL DEFAULT 1",
+           "sort_key VARCHAR(40), contact_id BIGINT, wants_owner INTEGER NOT NULL DEFAULT 1",
 }
 
 
@@ -446,8 +447,8 @@ def _store_close(session: Session, close: Iterable[Found]) -> None:
     rows = [(f.person_id, f.degree, f.first, f.last, f.reasons_json(), "[]") for f in close]
     if rows:
         session.execute(
-            text(f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code) "
-                 "VALUES (:p, :d, :f, :l, :r, :v, (SELECT area_code FROM persons WHERE id = :p))"),
+            text(f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code, sort_key) "
+                 "SELECT :p, :d, :f, :l, :r, :v, area_code, id_number FROM persons WHERE id = :p"),
             [{"p": p, "d": d, "f": f, "l": last, "r": r, "v": v} for p, d, f, last, r, v in rows],
         )
 
@@ -551,11 +552,12 @@ SELECT {{unique}} person_id, 2, via, 0, '' FROM {PAIRS}
 """
 _REASON = ("""CASE i.grp WHEN 1 THEN '{{"kind": "venue", "venue_code": ' || {quote} || ', "from": ' || i.k1 """
            """|| ', "to": ' || i.k2 || '}}' WHEN 0 THEN '{{"kind": "household"}}' END""")
-_GROUP = (f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code) "
+_GROUP = (f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code, sort_key) "
           "SELECT i.person_id, 'secondary', MIN(CASE WHEN i.grp < 2 THEN i.k1 END), "
           "MAX(CASE WHEN i.grp < 2 THEN i.k2 END), '[' || {agg}({reason}, ', ') || ']', "
           "'[' || {agg}(CASE WHEN i.grp = 2 THEN {via} END, ', ') || ']', "
-          "(SELECT p.area_code FROM persons p WHERE p.id = i.person_id) FROM {items} i GROUP BY i.person_id")
+          "(SELECT p.area_code FROM persons p WHERE p.id = i.person_id), "
+          "(SELECT p.id_number FROM persons p WHERE p.id = i.person_id) FROM {items} i GROUP BY i.person_id")
 # SQLite before 3.44 has no ORDER BY inside an aggregate: ITEMS is a table WITHOUT ROWID keyed
 # in the order wanted (INSERT OR IGNORE keeps one row of each reason and each via), and GROUP BY
 # person_id walks that key, so group_concat takes each person's rows in key order, as the query
