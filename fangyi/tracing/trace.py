@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from fangyi.config import get_settings
@@ -54,14 +54,19 @@ def _shown_ids(case: Case) -> Any:
 
 
 def _shown(case: Case, degree: str) -> Any:
-    """The contacts of one list as `_shown_ids` picks them, said row by row: listed, and no listed row
-    of the same person stored before it. Read in ix_contacts_case_list's order (case, degree, sort
+    """The contacts of one list as `_shown_ids` picks them, said row by row: listed, and the first
+    listed row of its person. Read in ix_contacts_case_list's order (case, degree, sort
     key), a page looks at the rows it shows and the few it skips, whatever the list's length."""
-    earlier = aliased(Contact)
+    # A subquery per row looked at, by (case, person) in ix_contacts_case_person: as an anti-join
+    # instead, PostgreSQL (its statistics not yet counting the rows just stored) read the whole case
+    # once per row of the page.
+    same = aliased(Contact)
+    first = (select(func.min(same.id)).where(same.case_id == case.id, same.person_id == Contact.person_id,
+                                             same.status != "rejected",
+                                             or_(same.stale.is_(False), same.status == "confirmed"))
+             .scalar_subquery())
     return (Contact.case_id == case.id, Contact.degree == degree, Contact.person_id != case.person_id, _LISTED,
-            ~exists().where(earlier.case_id == case.id, earlier.person_id == Contact.person_id,
-                            earlier.id < Contact.id, earlier.status != "rejected",
-                            or_(earlier.stale.is_(False), earlier.status == "confirmed")))
+            Contact.id == first)
 
 
 class _Entries:
