@@ -60,7 +60,7 @@ CONTACT_KEYS_BY_TRIGGER = ("fk_contacts_person_id_persons", "fk_contacts_case_id
 
 def _person_number(context: DefaultExecutionContext) -> str:
     """A contact's sort key when its writer gave none: the person's identity number, read."""
-    person_id = context.get_current_parameters()["person_id"]
+    person_id = context.get_current_parameters()["person_id"]  # type: ignore[no-untyped-call]
     number = context.connection.scalar(select(Person.id_number).where(Person.id == person_id))
     return str(number or "")
 
