@@ -144,24 +144,39 @@ def _stream(session: Session, case: Case, degree: str, unmasked: bool, batch: in
             yield entries.entry(row)
 
 
-def write_report(session: Session, case: Case, out: TextIO, *, unmasked: bool = True, batch: int = 2000) -> None:
-    """The report of trace_report written to `out` as `json.dumps(report, ensure_ascii=False, indent=2)`
-    would write it, to the byte, a batch of contacts at a time: a list of 17,000 contacts is never
-    held whole, and the first of them leave before the last are read."""
+def report_text(session: Session, case: Case, *, unmasked: bool = True, batch: int = 2000,
+                indent: bool = True) -> Iterator[str]:
+    """The report of trace_report as JSON text, a batch of contacts at a time: with `indent`, as
+    `json.dumps(report, ensure_ascii=False, indent=2)` writes it, to the byte (`fangyi trace --json`);
+    without, as the API writes a response (`separators=(",", ":")`). A list of 30,000 contacts is
+    never held as objects, and the first of them leave before the last are read."""
     protocol = current()
     start, end = exposure_window(case, protocol, get_settings().tz)
     at = _Entries(session, unmasked).at
     head = {"case_no": case.case_no, "protocol": protocol.edition, "window": {"from": at(start), "to": at(end)}}
-    out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2])  # without the closing "\n}"
+    if indent:
+        yield json.dumps(head, ensure_ascii=False, indent=2)[:-2]  # without the closing "\n}"
+    else:
+        yield json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]  # without the closing "}"
     for degree in DEGREES:
-        out.write(f',\n  "{degree}_contacts": [')
+        yield f',\n  "{degree}_contacts": [' if indent else f',"{degree}_contacts":['
         first = True
         for item in _stream(session, case, degree, unmasked, batch):
-            text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
-            out.write(("\n    " if first else ",\n    ") + text)
+            if indent:
+                text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+                yield ("\n    " if first else ",\n    ") + text
+            else:
+                yield ("" if first else ",") + json.dumps(item, ensure_ascii=False, separators=(",", ":"))
             first = False
-        out.write("]" if first else "\n  ]")
-    out.write("\n}")
+        yield "]" if first or not indent else "\n  ]"
+    yield "\n}" if indent else "}"
+
+
+def write_report(session: Session, case: Case, out: TextIO, *, unmasked: bool = True, batch: int = 2000) -> None:
+    """The report of trace_report written to `out` as `json.dumps(report, ensure_ascii=False, indent=2)`
+    would write it, to the byte, a batch of contacts at a time (report_text)."""
+    for part in report_text(session, case, unmasked=unmasked, batch=batch):
+        out.write(part)
 
 
 def contact_page(session: Session, case: Case, degree: str, *, limit: int = 50, offset: int = 0,
