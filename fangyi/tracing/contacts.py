@@ -62,17 +62,18 @@ def _store(session: Session, case: Case, keep: dict[int, Any], at: datetime, own
     if keep:
         session.execute(text(f"""
             WITH {owners.sql}
-            UPDATE contacts SET degree = f.degree, first_exposure = {sql["first"]}, last_exposure = {sql["last"]},
+            UPDATE contacts SET degree = f.degree, sort_key = f.sort_key, first_exposure = {sql["first"]},
+                last_exposure = {sql["last"]},
                 reasons = {sql["reasons"]}, via = {sql["via"]}, derived_at = {sql["at"]}, stale = {sql["false"]},
                 stale_at = NULL, assigned_to_id = COALESCE(o.tracer, contacts.assigned_to_id),
                 assigned_at = CASE WHEN o.tracer IS NULL THEN contacts.assigned_at ELSE {sql["at"]} END
             FROM {FOUND} f LEFT JOIN owners o ON o.person_id = f.person_id WHERE contacts.id = f.contact_id
         """), {"at": when, **owners.params})
     session.execute(text(f"""
-        INSERT INTO contacts (case_id, person_id, degree, first_exposure, last_exposure, reasons, via, status,
-                              created_at, derived_at, stale, assigned_to_id, assigned_at)
+        INSERT INTO contacts (case_id, person_id, degree, sort_key, first_exposure, last_exposure, reasons, via,
+                              status, created_at, derived_at, stale, assigned_to_id, assigned_at)
         WITH {owners.sql}
-        SELECT :case, f.person_id, f.degree, {sql["first"]}, {sql["last"]}, {sql["reasons"]}, {sql["via"]},
+        SELECT :case, f.person_id, f.degree, f.sort_key, {sql["first"]}, {sql["last"]}, {sql["reasons"]}, {sql["via"]},
                'derived', {sql["at"]}, {sql["at"]}, {sql["false"]}, o.tracer,
                CASE WHEN o.tracer IS NULL THEN NULL ELSE {sql["at"]} END
         FROM {FOUND} f LEFT JOIN owners o ON o.person_id = f.person_id

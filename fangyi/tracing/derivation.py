@@ -46,9 +46,10 @@ FOUND = "tracing_found"  # the derived contacts, for storing; contact_id and wan
 _TABLES = {
     PAIRS: "person_id BIGINT NOT NULL, via BIGINT NOT NULL, venue_id BIGINT, f BIGINT NOT NULL, t BIGINT NOT NULL",
     # area_code: where the person lives, read once here for assignment.py to group tracers by.
+    # sort_key: their identity number, the contact row's sort key (models.Contact).
     FOUND: "person_id BIGINT PRIMARY KEY, degree VARCHAR(10) NOT NULL, first_at BIGINT NOT NULL, "
            "last_at BIGINT NOT NULL, reasons TEXT NOT NULL, via TEXT NOT NULL, area_code VARCHAR(20), "
-           "contact_id BIGINT, wants_owner INTEGER NOT NULL DEFAULT 1",
+           "sort_key VARCHAR(40), contact_id BIGINT, wants_owner INTEGER NOT NULL DEFAULT 1",
 }
 
 
@@ -218,8 +219,9 @@ _END = "COALESCE(c.out_at, c.in_at + w.dflt)"
 # 533 close contacts, every one of them dropped afterwards as a close contact.
 # Persons in `skip` (the case and its close contacts, when looking for secondary ones) are
 # dropped before the match. SQLite stops reading the covering index alone (and reads a table row
-# per stay looked at) as soon as the range's WHERE holds the NOT IN: near is materialized first and
-# filtered after (k).
+# per stay looked at) as soon as the range's WHERE holds a NOT IN; an anti-join to skip (looked up
+# in an automatic index) keeps it on the index, and k is read once (half the time of reading the
+# ranges into a table and filtering that).
 _SELECT = f"""
 SELECT w.who, c.person_id, c.venue_id,
        CASE WHEN c.in_at > w.s THEN c.in_at ELSE w.s END,
@@ -230,10 +232,10 @@ _SKIP = "person_id NOT IN (SELECT id FROM skip)"
 _MATCH = f"""{_SELECT}
 FROM w JOIN k c ON c.venue_id = w.venue_id AND c.in_at >= w.lo AND c.in_at <= w.e - {{m}}
 {_OVERLAP}"""
-_JOIN = f"""near AS MATERIALIZED (
+_JOIN = f"""k AS MATERIALIZED (
     SELECT c.person_id, c.venue_id, c.in_at, c.out_at FROM r
-    JOIN checkins c ON c.venue_id = r.venue_id AND c.in_at >= r.lo AND c.in_at <= r.hi),
-k AS MATERIALIZED (SELECT person_id, venue_id, in_at, out_at FROM near WHERE {_SKIP})
+    JOIN checkins c ON c.venue_id = r.venue_id AND c.in_at >= r.lo AND c.in_at <= r.hi
+    LEFT JOIN skip x ON x.id = c.person_id WHERE x.id IS NULL)
 {_MATCH}"""
 # PostgreSQL misjudges how selective the ranges from a VALUES list are and, on tables of a
 # few hundred thousand rows, prefers scanning the whole table; a LATERAL subquery behind
@@ -376,14 +378,23 @@ def _cut(
     return cut
 
 
+_ANALYSED = ("person_id", "area_code", "wants_owner", "contact_id")  # FOUND's columns PostgreSQL is told of
+
+
 def scratch(session: Session) -> Any:
     """FOUND and PAIRS, created on first use on this connection and emptied; the driver's connection."""
     postgresql = session.get_bind().dialect.name == "postgresql"
     # ON COMMIT DELETE ROWS: a committed derivation leaves no rows (nor dead ones) behind.
     tail = " ON COMMIT DELETE ROWS" if postgresql else ""
+    fresh = postgresql and session.scalar(text(f"SELECT to_regclass('pg_temp.{FOUND}')")) is None
     for name, columns in _TABLES.items():
         session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns}){tail}"))
         session.execute(text(f"DELETE FROM {name}"))
+    if fresh:
+        # _secondaries analyses FOUND for its row count and the columns joined on; a sample of 3,000
+        # rows tells them as well as the default 30,000, which took 46 ms for a heavy case's list.
+        session.execute(text(f"ALTER TABLE {FOUND} " + ", ".join(
+            f"ALTER COLUMN {column} SET STATISTICS 10" for column in _ANALYSED)))
     if not postgresql:
         session.execute(text(_ITEMS_TABLE))
     return session.connection().connection.driver_connection
@@ -446,8 +457,8 @@ def _store_close(session: Session, close: Iterable[Found]) -> None:
     rows = [(f.person_id, f.degree, f.first, f.last, f.reasons_json(), "[]") for f in close]
     if rows:
         session.execute(
-            text(f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code) "
-                 "VALUES (:p, :d, :f, :l, :r, :v, (SELECT area_code FROM persons WHERE id = :p))"),
+            text(f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code, sort_key) "
+                 "SELECT :p, :d, :f, :l, :r, :v, area_code, id_number FROM persons WHERE id = :p"),
             [{"p": p, "d": d, "f": f, "l": last, "r": r, "v": v} for p, d, f, last, r, v in rows],
         )
 
@@ -489,15 +500,17 @@ def _secondaries(
     for chunk in _chunks(rows):
         session.execute(text(columns + interval_join(chunk, skip, dialect, m).text))
     if "household" in rules.secondary_contact_kinds:
-        # Everyone sharing a close contact's home, for the whole of that contact's window.
+        # Everyone sharing a close contact's home, for the whole of that contact's window. CROSS
+        # JOIN keeps SQLite's order (the close contacts, their homes, the members): left to choose,
+        # it read every person and looked their home up among the close contacts' (60 ms at 200,000).
         homes = [(via, f, t) for via, (f, t) in windows.items()]
         skipped = _values("skip", ("id",), _skip_rows(skip))
         for chunk in _chunks(homes):
             session.execute(text(
                 f"{columns} WITH {_values('w', ('via', 'f', 't'), chunk)}, {skipped} "
-                "SELECT w.via, m.id, NULL, w.f, w.t FROM w JOIN persons h ON h.id = w.via "
-                "JOIN persons m ON m.household_id = h.household_id "
-                "WHERE m.merged_into_id IS NULL AND m.id NOT IN (SELECT id FROM skip)"
+                "SELECT w.via, m.id, NULL, w.f, w.t FROM w CROSS JOIN persons h CROSS JOIN persons m "
+                "WHERE h.id = w.via AND h.household_id IS NOT NULL AND m.household_id = h.household_id "
+                "AND m.merged_into_id IS NULL AND m.id NOT IN (SELECT id FROM skip)"
             ))
     if dialect == "postgresql":
         # The grouping sorts a heavy case's 70,000 items in one go: in memory (64 MB at most)
@@ -516,7 +529,7 @@ def _secondaries(
         # Temporary tables get no statistics by themselves: without them PostgreSQL takes
         # FOUND for a few rows and joins it by nested loops (0.4 s for 3,000 contacts). The
         # columns joined on are enough (the row count comes with any): reasons cost most to sample.
-        session.execute(text(f"ANALYZE {FOUND} (person_id, area_code, wants_owner, contact_id)"))
+        session.execute(text(f"ANALYZE {FOUND} ({', '.join(_ANALYSED)})"))
     return counted
 
 
@@ -526,8 +539,13 @@ def _codes(venue_ids: Iterable[int], venues: dict[int, _VenueInfo], dialect: str
     SQLite looks each up by primary key, which is as fast as it gets."""
     if dialect != "postgresql":
         return "codes(id, code) AS (SELECT id, code FROM venues)"
-    rows = [f"({int(i)}, '{venues[i].code.replace(chr(39), chr(39) * 2)}')" for i in sorted(venue_ids)]
-    return f"codes(id, code) AS (VALUES {', '.join(rows or ['(0, NULL)'])})"
+    # On PostgreSQL each code comes as its JSON text (what to_json wrote per reason) with its place
+    # in the codes' order (code points, as Python and COLLATE "C" order them): the items sort by an
+    # integer instead of text, and the reasons are written without a function call each.
+    ids = sorted(set(venue_ids), key=lambda i: venues[i].code)
+    rows = [f"({int(i)}, {rank}, '{_quoted(venues[i].code).replace(chr(39), chr(39) * 2)}')"
+            for rank, i in enumerate(ids)]
+    return f"codes(id, k3, code) AS (VALUES {', '.join(rows or ['(0, 0, NULL)'])})"
 
 
 def _skip_rows(skip: Sequence[int]) -> list[tuple[int]]:
@@ -552,11 +570,12 @@ SELECT {{unique}} person_id, 2, via, 0, '' FROM {PAIRS}
 """
 _REASON = ("""CASE i.grp WHEN 1 THEN '{{"kind": "venue", "venue_code": ' || {quote} || ', "from": ' || i.k1 """
            """|| ', "to": ' || i.k2 || '}}' WHEN 0 THEN '{{"kind": "household"}}' END""")
-_GROUP = (f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code) "
+_GROUP = (f"INSERT INTO {FOUND} (person_id, degree, first_at, last_at, reasons, via, area_code, sort_key) "
           "SELECT i.person_id, 'secondary', MIN(CASE WHEN i.grp < 2 THEN i.k1 END), "
           "MAX(CASE WHEN i.grp < 2 THEN i.k2 END), '[' || {agg}({reason}, ', ') || ']', "
           "'[' || {agg}(CASE WHEN i.grp = 2 THEN {via} END, ', ') || ']', "
-          "(SELECT p.area_code FROM persons p WHERE p.id = i.person_id) FROM {items} i GROUP BY i.person_id")
+          "(SELECT p.area_code FROM persons p WHERE p.id = i.person_id), "
+          "(SELECT p.id_number FROM persons p WHERE p.id = i.person_id) FROM {items} i GROUP BY i.person_id")
 # SQLite before 3.44 has no ORDER BY inside an aggregate: ITEMS is a table WITHOUT ROWID keyed
 # in the order wanted (INSERT OR IGNORE keeps one row of each reason and each via), and GROUP BY
 # person_id walks that key, so group_concat takes each person's rows in key order, as the query
@@ -576,11 +595,18 @@ _GROUP_SQLITE = (
 # person, 20,000 of them); fed from a subquery sorted by person and then the key, GroupAggregate
 # (or HashAggregate) takes each person's rows in that order from one sort of all of them, which
 # PostgreSQL's manual gives as the way to order an aggregate's input. The venues' codes come in
-# a VALUES list (_codes): joined to the whole venues table, PostgreSQL hashes all of it.
+# a VALUES list (_codes), as JSON text and with their place in the codes' order (k3): joined to
+# the whole venues table, PostgreSQL hashes all of it.
+_ITEMS_PG = f"""
+SELECT s.person_id, 1 AS grp, s.f AS k1, s.t AS k2, v.k3 AS k3, v.code AS code
+FROM (SELECT DISTINCT person_id, venue_id, f, t FROM {PAIRS} WHERE venue_id IS NOT NULL) s
+JOIN codes v ON v.id = s.venue_id
+UNION ALL
+SELECT person_id, 0, MIN(f), MAX(t), 0, '' FROM {PAIRS} WHERE venue_id IS NULL GROUP BY person_id
+UNION ALL
+SELECT DISTINCT person_id, 2, via, 0, 0, '' FROM {PAIRS}
+"""
 _GROUP_PG = "WITH {codes} " + _GROUP.format(
-    agg="string_agg", reason=_REASON.format(quote="to_json(i.code)::text"), via="i.k1::text",
-    items="(SELECT * FROM (" + _ITEMS.format(
-        codes="codes", unique="DISTINCT",
-        spans=f"(SELECT DISTINCT person_id, venue_id, f, t FROM {PAIRS} WHERE venue_id IS NOT NULL)",
-    ) + ') u ORDER BY person_id, grp, k1, k2, code COLLATE "C")',
+    agg="string_agg", reason=_REASON.format(quote="i.code"), via="i.k1::text",
+    items="(SELECT * FROM (" + _ITEMS_PG + ") u ORDER BY person_id, grp, k1, k2, k3)",
 )

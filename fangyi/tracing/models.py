@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, select, text
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fangyi.db.base import Base, BigId, Instant, Json
@@ -57,6 +58,17 @@ CONTACT_KEYS_BY_TRIGGER = ("fk_contacts_person_id_persons", "fk_contacts_case_id
                            "fk_contacts_assigned_to_id_users")
 
 
+def _person_number(context: DefaultExecutionContext) -> str:
+    """A contact's sort key when its writer gave none: the person's identity number, read."""
+    person_id = context.get_current_parameters()["person_id"]  # type: ignore[no-untyped-call]
+    number = context.connection.scalar(select(Person.id_number).where(Person.id == person_id))
+    return str(number or "")
+
+
+# The lists' order, by identity number, in code points (Python's order) on both databases.
+SORT_KEY = String(40).with_variant(String(40, collation="C"), "postgresql")
+
+
 class Contact(Base):
     """One person found by derivation for one case, with the tracer's decision on it.
 
@@ -65,16 +77,24 @@ class Contact(Base):
     """
 
     __tablename__ = "contacts"
-    # A tracer's queue and their day's load (assigned_at within a day) read ix_contacts_tracer_day.
+    # A tracer's queue and their day's load (assigned_at within a day) read ix_contacts_tracer_day;
+    # a page of a case's list reads ix_contacts_case_list in its order (migration 0830).
     __table_args__ = (
         Index("ix_contacts_case_person", "case_id", "person_id"),
         Index("ix_contacts_tracer_day", "assigned_to_id", "assigned_at"),
+        Index("ix_contacts_case_list", "case_id", "degree", "sort_key"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     degree: Mapped[str] = mapped_column(String(10))
+    # The person's identity number, the lists' order: a page of a 30,000-contact list is a range of
+    # ix_contacts_case_list, not a sort of the whole list joined to persons. Written with the contact
+    # (derivation reads it with the person; any other writer's row reads it by default) and kept
+    # right by a trigger on persons when a number is corrected (migration 0830; a migration that
+    # rebuilds persons in batch mode on SQLite must create it again).
+    sort_key: Mapped[str] = mapped_column(SORT_KEY, default=_person_number)
     first_exposure: Mapped[datetime] = mapped_column(Instant)
     last_exposure: Mapped[datetime] = mapped_column(Instant)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(Json)
@@ -162,4 +182,5 @@ Index("ix_checkins_venue_cover", Checkin.venue_id, Checkin.in_at, Checkin.out_at
 # Where each of a derivation's thousands of contacts lives (the assignment to tracers groups by
 # it), read from the index alone on PostgreSQL: no table page per person (migration 0530).
 # Empty on SQLite, which reads a row by its INTEGER PRIMARY KEY whatever index there is.
-Index("ix_persons_id_area", Person.id, postgresql_include=["area_code"], sqlite_where=text("0"))
+# Its identity number too, the contact's sort key (migration 0830).
+Index("ix_persons_id_area", Person.id, postgresql_include=["area_code", "id_number"], sqlite_where=text("0"))

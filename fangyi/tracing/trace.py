@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fangyi.config import get_settings
 from fangyi.identity import mask_id_number
@@ -53,11 +53,20 @@ def _shown_ids(case: Case) -> Any:
             .group_by(Contact.person_id))
 
 
-def _by_number(session: Session) -> Any:
-    # Python's order of the numbers (code points), which PostgreSQL's collations need not keep.
-    if session.get_bind().dialect.name == "postgresql":
-        return Person.id_number.collate("C")
-    return Person.id_number
+def _shown(case: Case, degree: str) -> Any:
+    """The contacts of one list as `_shown_ids` picks them, said row by row: listed, and the first
+    listed row of its person. Read in ix_contacts_case_list's order (case, degree, sort
+    key), a page looks at the rows it shows and the few it skips, whatever the list's length."""
+    # A subquery per row looked at, by (case, person) in ix_contacts_case_person: as an anti-join
+    # instead, PostgreSQL (its statistics not yet counting the rows just stored) read the whole case
+    # once per row of the page.
+    same = aliased(Contact)
+    first = (select(func.min(same.id)).where(same.case_id == case.id, same.person_id == Contact.person_id,
+                                             same.status != "rejected",
+                                             or_(same.stale.is_(False), same.status == "confirmed"))
+             .scalar_subquery())
+    return (Contact.case_id == case.id, Contact.degree == degree, Contact.person_id != case.person_id, _LISTED,
+            Contact.id == first)
 
 
 class _Entries:
@@ -105,13 +114,8 @@ def trace_report(session: Session, case: Case, *, unmasked: bool = True) -> dict
     written row by row (no ORM objects: a heavy case lists tens of thousands)."""
     protocol = current()
     start, end = exposure_window(case, protocol, get_settings().tz)
-    rows = session.execute(select(*_ENTRY).join(Person, Person.id == Contact.person_id)
-                           .where(Contact.id.in_(_shown_ids(case))).order_by(_by_number(session))).all()
+    lists = {degree: list(_stream(session, case, degree, unmasked, 2000)) for degree in DEGREES}
     entries = _Entries(session, unmasked)
-    entries.learn(rows)
-    lists: dict[str, list[dict[str, Any]]] = {degree: [] for degree in DEGREES}
-    for row in rows:
-        lists[row.degree].append(entries.entry(row))
     return {
         "case_no": case.case_no,
         "protocol": protocol.edition,
@@ -132,47 +136,61 @@ def _stream(session: Session, case: Case, degree: str, unmasked: bool, batch: in
     """The entries of one list in the report's order, read and made a batch at a time."""
     entries = _Entries(session, unmasked)
     result = session.execute(select(*_ENTRY).join(Person, Person.id == Contact.person_id)
-                             .where(Contact.id.in_(_shown_ids(case)), Contact.degree == degree)
-                             .order_by(_by_number(session)).execution_options(yield_per=batch))
+                             .where(*_shown(case, degree))
+                             .order_by(Contact.sort_key).execution_options(yield_per=batch))
     for rows in result.partitions():
         entries.learn(rows)
         for row in rows:
             yield entries.entry(row)
 
 
-def write_report(session: Session, case: Case, out: TextIO, *, unmasked: bool = True, batch: int = 2000) -> None:
-    """The report of trace_report written to `out` as `json.dumps(report, ensure_ascii=False, indent=2)`
-    would write it, to the byte, a batch of contacts at a time: a list of 17,000 contacts is never
-    held whole, and the first of them leave before the last are read."""
+def report_text(session: Session, case: Case, *, unmasked: bool = True, batch: int = 2000,
+                indent: bool = True) -> Iterator[str]:
+    """The report of trace_report as JSON text, a batch of contacts at a time: with `indent`, as
+    `json.dumps(report, ensure_ascii=False, indent=2)` writes it, to the byte (`fangyi trace --json`);
+    without, as the API writes a response (`separators=(",", ":")`). A list of 30,000 contacts is
+    never held as objects, and the first of them leave before the last are read."""
     protocol = current()
     start, end = exposure_window(case, protocol, get_settings().tz)
     at = _Entries(session, unmasked).at
     head = {"case_no": case.case_no, "protocol": protocol.edition, "window": {"from": at(start), "to": at(end)}}
-    out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2])  # without the closing "\n}"
+    if indent:
+        yield json.dumps(head, ensure_ascii=False, indent=2)[:-2]  # without the closing "\n}"
+    else:
+        yield json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]  # without the closing "}"
     for degree in DEGREES:
-        out.write(f',\n  "{degree}_contacts": [')
+        yield f',\n  "{degree}_contacts": [' if indent else f',"{degree}_contacts":['
         first = True
         for item in _stream(session, case, degree, unmasked, batch):
-            text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
-            out.write(("\n    " if first else ",\n    ") + text)
+            if indent:
+                text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+                yield ("\n    " if first else ",\n    ") + text
+            else:
+                yield ("" if first else ",") + json.dumps(item, ensure_ascii=False, separators=(",", ":"))
             first = False
-        out.write("]" if first else "\n  ]")
-    out.write("\n}")
+        yield "]" if first or not indent else "\n  ]"
+    yield "\n}" if indent else "}"
+
+
+def write_report(session: Session, case: Case, out: TextIO, *, unmasked: bool = True, batch: int = 2000) -> None:
+    """The report of trace_report written to `out` as `json.dumps(report, ensure_ascii=False, indent=2)`
+    would write it, to the byte, a batch of contacts at a time (report_text)."""
+    for part in report_text(session, case, unmasked=unmasked, batch=batch):
+        out.write(part)
 
 
 def contact_page(session: Session, case: Case, degree: str, *, limit: int = 50, offset: int = 0,
                  after: str | None = None, unmasked: bool = True) -> list[dict[str, Any]]:
     """One page of a list, in the report's order (by identity number) and shape: from `offset`, or
     after the contact whose whole identity number is `after`. The database orders and cuts it,
-    so a page of a 17,000-contact list costs a sort of their keys, not 17,000 entries."""
-    # The page's contacts first, by their keys alone (narrow rows to sort), then their entries.
-    keys = (select(Contact.id).join(Person, Person.id == Contact.person_id)
-            .where(Contact.id.in_(_shown_ids(case)), Contact.degree == degree))
+    so a page of a 30,000-contact list reads its own rows from an index, not 30,000 entries."""
+    # The page's contacts first, by their keys alone (a range of ix_contacts_case_list), then their entries.
+    keys = select(Contact.id).where(*_shown(case, degree))
     if after is not None:
-        keys = keys.where(_by_number(session) > after)
-    ids = list(session.scalars(keys.order_by(_by_number(session)).offset(offset).limit(limit)))
+        keys = keys.where(Contact.sort_key > after)
+    ids = list(session.scalars(keys.order_by(Contact.sort_key).offset(offset).limit(limit)))
     rows = session.execute(select(*_ENTRY).join(Person, Person.id == Contact.person_id)
-                           .where(Contact.id.in_(ids or [0])).order_by(_by_number(session))).all()
+                           .where(Contact.id.in_(ids or [0])).order_by(Contact.sort_key)).all()
     entries = _Entries(session, unmasked)
     entries.learn(rows)
     return [entries.entry(row) for row in rows]

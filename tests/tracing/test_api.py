@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from fangyi.registry.models import Venue
-from fangyi.tracing.models import Contact
+from fangyi.tracing.models import Case, Contact, NamedContact
+from fangyi.tracing.schemas import TraceReport
+from fangyi.tracing.trace import trace_report
 from tests.conftest import CHENGGUAN
 from tests.tracing.world import add_person, add_stay, add_venue, at
 
@@ -113,3 +115,30 @@ def test_the_trace_a_page_at_a_time(cast, db, client):
     assert masked["contacts"][0]["id_number"] == diner.id_number[:6] + "********" + diner.id_number[-4:]
     assert "next_offset" not in masked  # one page holds the list
     assert client.get("/api/v1/cases/HD-2022-001/trace/tertiary", headers=cast.headers("tracer")).status_code == 422
+
+
+def test_the_whole_trace_is_the_report_in_the_documented_shape(cast, db, client):
+    """The trace is written as text a batch at a time, without the response model; what a client
+    reads is what TraceReport makes of the report: every kind of reason, via on secondary contacts
+    only, masked numbers for whoever may not see them, the same after a derivation."""
+    me, diner, _ = _world(db)
+    me.household_id = add_person(db, 20, household="H1").household_id  # a close contact at home
+    diner.household_id = add_person(db, 21, household="H2").household_id  # a secondary one at the diner's
+    friend = add_person(db, 22)
+    assert client.post("/api/v1/cases", json=_body(me), headers=cast.headers("tracer")).status_code == 201
+    case = db.scalars(select(Case).where(Case.case_no == "HD-2022-001")).one()
+    db.add(NamedContact(case_id=case.id, person_id=friend.id, relationship="朋友",
+                        last_contact_at=datetime(2022, 3, 28, 4, 0, tzinfo=UTC)))
+    db.flush()
+    derived = client.post("/api/v1/cases/HD-2022-001/derive", headers=cast.headers("tracer"))
+    assert derived.status_code == 200 and derived.headers["content-type"] == "application/json"
+    for role, unmasked in (("tracer", True), ("command_office", False)):
+        answer = client.get("/api/v1/cases/HD-2022-001/trace", headers=cast.headers(role))
+        expected = TraceReport.model_validate(trace_report(db, case, unmasked=unmasked)).model_dump(
+            mode="json", by_alias=True, exclude_none=True)
+        assert answer.json() == expected
+        kinds = {degree: sorted(reason["kind"] for entry in expected[f"{degree}_contacts"]
+                                for reason in entry["reasons"]) for degree in ("close", "secondary")}
+        assert kinds == {"close": ["household", "named", "venue"], "secondary": ["household", "venue"]}
+    assert derived.json() == TraceReport.model_validate(trace_report(db, case)).model_dump(
+        mode="json", by_alias=True, exclude_none=True)

@@ -34,9 +34,9 @@ def _copy(db, contact_id: int, *, case: int, persons: list[int], tracer: int | N
     """New contacts like an existing one, one per person, in one INSERT … SELECT (as storing does)."""
     values = " UNION ALL ".join(f"SELECT {int(p)} AS pid" for p in persons)
     db.execute(text(f"""
-        INSERT INTO contacts (case_id, person_id, degree, first_exposure, last_exposure, reasons, via, status,
-                              created_at, derived_at, stale, assigned_to_id)
-        SELECT :case, n.pid, c.degree, c.first_exposure, c.last_exposure, c.reasons, c.via, c.status,
+        INSERT INTO contacts (case_id, person_id, degree, sort_key, first_exposure, last_exposure, reasons, via,
+                              status, created_at, derived_at, stale, assigned_to_id)
+        SELECT :case, n.pid, c.degree, c.sort_key, c.first_exposure, c.last_exposure, c.reasons, c.via, c.status,
                c.created_at, c.derived_at, c.stale, :tracer
         FROM contacts c, ({values}) n WHERE c.id = :id"""), {"case": case, "tracer": tracer, "id": contact_id})
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 
 from sqlalchemy import select
 
 from fangyi.access import SYSTEM
 from fangyi.config import get_settings
-from fangyi.identity import mask_id_number
+from fangyi.identity import make_id_number, mask_id_number
+from fangyi.registry.persons import update_person
 from fangyi.tracing.cases import clean_case, create_case
 from fangyi.tracing.models import Contact
 from fangyi.tracing.trace import contact_page, trace_report, write_report
@@ -73,3 +75,27 @@ def test_the_streamed_report_is_the_report_as_fangyi_trace_json_printed_it(db):
     out = io.StringIO()
     write_report(db, alone, out)
     assert out.getvalue() == json.dumps(trace_report(db, alone), ensure_ascii=False, indent=2)
+
+
+def test_a_corrected_identity_number_moves_the_contact_to_its_place_in_the_pages(db, cast):
+    """The lists are in identity number order; a number corrected in the registry after the
+    derivation (by the command office, through the registry's own service) reorders the pages and the
+    report alike, without deriving the case again."""
+    me = add_person(db, 1)
+    restaurant = add_venue(db, "R1", "restaurant")
+    add_stay(db, me, restaurant, at(12), at(13))
+    close = [add_person(db, n) for n in range(2, 6)]
+    for person in close:
+        add_stay(db, person, restaurant, at(12.5), at(14))
+    case = create_case(db, SYSTEM, clean_case(case_row(me), get_settings().tz))
+    first = contact_page(db, case, "close", limit=1)[0]["id_number"]
+    assert first == min(p.id_number for p in close)
+    # The first in the list is given a number after everyone else's (another birth date, same area).
+    moved = next(p for p in close if p.id_number == first)
+    corrected = make_id_number(moved.id_number[:6], date(1999, 12, 31), 7, "M")
+    assert corrected > max(p.id_number for p in close)
+    update_person(db, cast["command_office"], moved.id, {"id_number": corrected, "birth_date": date(1999, 12, 31),
+                                                     "sex": "M"})
+    numbers = [entry["id_number"] for entry in contact_page(db, case, "close", limit=10)]
+    assert numbers == sorted(p.id_number for p in close) and numbers[-1] == corrected
+    assert [e["id_number"] for e in trace_report(db, case)["close_contacts"]] == numbers
