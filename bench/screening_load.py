@@ -249,10 +249,30 @@ def process_cpu(root: int) -> float:
     return _cpu(lambda pid, ppid, _: root in (pid, ppid))
 
 
-def database_cpu() -> float:
-    """CPU seconds used so far by every PostgreSQL process on the machine (the server is shared:
-    idle backends add almost nothing over a minute)."""
-    return _cpu(lambda _pid, _ppid, name: name == "postgres")
+def database_processes(dsn: str) -> set[int]:
+    """The PostgreSQL processes that work for this benchmark: the backends on its database and the
+    server's own (WAL writer, checkpointer…), which other databases' work shares."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE (datname = current_database() "
+                            "AND pid <> pg_backend_pid()) OR backend_type <> 'client backend'").fetchall()
+    return {int(row[0]) for row in rows}
+
+
+def database_cpu(pids: set[int]) -> dict[int, float]:
+    """CPU seconds used so far by each of these PostgreSQL processes. Summing every postgres
+    process on the machine counted other work on a shared server, and a backend of another
+    database that ended during the run took its seconds away from the total."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for pid in pids:
+        try:
+            head, rest = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue  # ended since
+        fields = rest.split()
+        if head.split("(", 1)[-1] == "postgres":
+            found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
 
 
 def stored_scans(dsn: str) -> int:
@@ -309,12 +329,15 @@ def run(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     engine_for(url).dispose()
     server, base = serve(url, args.workers)
     per_request = 1 if mode == "single" else 20
-    client_before, server_before, db_before = time.process_time(), process_cpu(server.pid), database_cpu()
+    client_before, server_before = time.process_time(), process_cpu(server.pid)
+    db_before = database_cpu(database_processes(dsn))
     try:
         tally, elapsed = uvloop.run(drive(base, token, people, args.clients, per_request, args.resend,
                                           args.seconds))
         client_cpu, server_cpu = time.process_time() - client_before, process_cpu(server.pid) - server_before
-        db_cpu = database_cpu() - db_before
+        # The server's backends on this database started during the run: all their CPU counts.
+        db_after = database_cpu(database_processes(dsn))
+        db_cpu = sum(used - db_before.get(pid, 0.0) for pid, used in db_after.items())
     finally:
         server.terminate()
         server.wait(timeout=30)

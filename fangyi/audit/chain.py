@@ -15,9 +15,9 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from fangyi.audit.models import AuditEntry, AuditHead, AuditSeal
@@ -58,24 +58,45 @@ def take_pending(session: Session) -> list[int | Written]:
             if isinstance(item, int | Written) or item.id is not None]
 
 
-def _ids(session: Session, marked: list[Any]) -> list[int]:
-    ids = {found for item in marked if not isinstance(item, Written)
-           and (found := item if isinstance(item, int) else item.id) is not None}
-    for item in {item for item in marked if isinstance(item, Written)}:
-        # This transaction's own rows: none is sealed before it commits (the index on `at` finds them).
-        ids.update(session.scalars(
-            select(AuditEntry.id).where(AuditEntry.at == item.at, AuditEntry.action == item.action)))
-    return sorted(ids)
+_TRAIL = cast(Table, AuditEntry.__table__)
+# An entry's columns as rows, not entities: what the hash covers, read fresh, with no unit of work
+# (a sealer links a few hundred entries a fifth of a second on a busy morning).
+_COLUMNS = select(_TRAIL.c.id, _TRAIL.c.at, _TRAIL.c.actor_id, _TRAIL.c.actor, _TRAIL.c.action, _TRAIL.c.entity,
+                  _TRAIL.c.entity_id, _TRAIL.c.before, _TRAIL.c.after, _TRAIL.c.note)
 
 
-def content(entry: AuditEntry) -> str:
-    """Every column of an entry, as one canonical text (what the hash covers)."""
+def _entries(session: Session, marked: list[Any]) -> list[Any]:
+    """The marked entries as the database holds them, in id order: by id, and a bulk write's by
+    their time and action, one statement an action (and CHUNK values)."""
+    ids: list[int] = sorted({key for item in marked if not isinstance(item, Written)
+                             and (key := item if isinstance(item, int) else item.id) is not None})
+    times: dict[str, set[datetime]] = {}
+    for item in marked:
+        if isinstance(item, Written):
+            times.setdefault(item.action, set()).add(item.at)
+    found: dict[int, Any] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        found.update((row.id, row) for row in session.execute(_COLUMNS.where(_TRAIL.c.id.in_(chunk))))
+    for action, moments in sorted(times.items()):
+        # This transaction's own rows or those of transactions before it that left them to it: none
+        # is sealed before then (the index on `at` finds them).
+        ordered = sorted(moments)
+        for start in range(0, len(ordered), CHUNK):
+            found.update((row.id, row) for row in session.execute(
+                _COLUMNS.where(_TRAIL.c.at.in_(ordered[start:start + CHUNK]), _TRAIL.c.action == action)))
+    return [found[key] for key in sorted(found)]
+
+
+def content(entry: Any) -> str:
+    """Every column of an entry (an AuditEntry, or a row of its columns), as one canonical text
+    (what the hash covers)."""
     return json.dumps([entry.id, entry.at.isoformat(), entry.actor_id, entry.actor, entry.action, entry.entity,
                        entry.entity_id, entry.before, entry.after, entry.note],
                       sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def link(prev_hash: str, entry: AuditEntry) -> str:
+def link(prev_hash: str, entry: Any) -> str:
     return hashlib.sha256(f"{prev_hash}\n{content(entry)}".encode()).hexdigest()
 
 
@@ -107,10 +128,7 @@ def seal(session: Session) -> None:
         return
     session.flush()
     # An entry of a savepoint rolled back since has no id, or an id the database no longer holds.
-    ids = _ids(session, marked)
-    entries = [entry for start in range(0, len(ids), CHUNK) for entry in session.scalars(
-        select(AuditEntry).where(AuditEntry.id.in_(ids[start:start + CHUNK])).order_by(AuditEntry.id)
-        .execution_options(populate_existing=True))]
+    entries = _entries(session, marked)
     if not entries:
         return
     # On PostgreSQL each process writes its own chain a day, so that two server workers' commits do
@@ -125,9 +143,8 @@ def seal(session: Session) -> None:
         digest = link(prev, entry)
         rows.append({"entry_id": entry.id, "stream": stream, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
-    for start in range(0, len(rows), CHUNK):
-        # One multi-row INSERT (not executemany): one round trip while the head is locked.
-        session.execute(insert(AuditSeal).values(rows[start:start + CHUNK]))
+    # One statement of many rows a thousand (SQLAlchemy's insertmanyvalues), its text made once.
+    session.execute(insert(cast(Table, AuditSeal.__table__)), rows)
     session.execute(update(AuditHead).where(AuditHead.stream == stream).values(seq=seq, hash=prev))
 
 

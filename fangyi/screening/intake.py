@@ -4,28 +4,35 @@ the requests that arrived while the group before them was being written.
 On the morning of a round hundreds of handhelds send a scan each, every second or two. Written
 one request at a time, each pays its own sign-in, its own statements and its own durable commit,
 and the server runs out of CPU long before the database runs out of anything (ceilings.md). Here
-a request waits while the group in flight is written, then goes with everyone who waited beside
+a request waits while a group in flight is written, then goes with everyone who waited beside
 it: the statements and the commit are shared, and under light load a request is written at once,
 alone. A request is answered only after its group has committed, so an answer is never given for
 a scan that could still be lost.
 
-Each event loop (a server worker) has one intake and writes one group at a time, in a thread,
-with the same rules every other way in uses (`record_jobs`). On PostgreSQL it keeps a connection
-of its own for that: a group then pays no pool checkout, liveness ping or lock-timeout setting.
-When a group fails as a whole (a deadlock, a lost connection), each request in it is tried again
-on its own, so one bad request never costs the others their answers.
+Each event loop (a server worker) has one intake. It writes a group at a time in each of its slots
+(one on SQLite, SLOTS on PostgreSQL), each slot a thread and a connection of its own, with the same
+rules every other way in uses (`record_jobs`); on PostgreSQL a slot's connection pays no pool
+checkout, liveness ping or lock-timeout setting a group. While one slot's group waits for its commit
+to reach the disk, another's is read and applied. A request that names a scan id, tube or person a
+group in flight names waits for that group, so it never commits before an earlier request about the
+same records (and a resend never races its first copy within a worker). When a group fails as a
+whole (a deadlock, a lost connection), each request in it is tried again on its own, so one bad
+request never costs the others their answers.
 
-The trail's entries of a group are sealed into the hash chain (fangyi.audit.chain) by the group's
-own transaction when nobody waits behind it, and otherwise by the first group SEAL_EVERY later, for
-every group since: sealing in each group cost a busy morning a third of its scans a second, and
-sealing once a second made that group's answers the slowest of the morning. An entry waits for its
-seal a fifth of a second at most, unless the server is killed in that moment.
+The trail's entries of a group are sealed into the hash chain (fangyi.audit.chain) after it
+commits, on PostgreSQL by the intake's sealer (a thread and connection of its own, every SEAL_EVERY
+at most, while the groups go on), elsewhere by a later group's transaction (at once when nobody
+waits behind a group). Sealing in each group cost a busy morning a third of its scans a second, and
+sealing in a group every SEAL_EVERY still held that group and its slot for the hashing and the
+stream head's lock. An entry waits for its seal a fifth of a second or so, unless the server is
+killed in that moment.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -58,20 +65,92 @@ LOCK_WAIT = "2s"
 _LOCK_WAIT = text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
 APPLICATION = "fangyi scan intake"
 LINE = "fangyi_scan_line"  # in Session.info: the session is on a Line's connection, settings made
-SEAL_EVERY = 0.2  # seconds: under load, a group seals the trail entries of the groups before it
+SEAL_EVERY = 0.2  # seconds: under load, the trail entries of the groups since are sealed this often
+# Groups a worker writes at once on PostgreSQL, each on its own connection: while one waits for its
+# commit to reach the disk, the next is read and applied. Two workers with one each left the cores
+# idle, and when one worker took every handheld's connection (the kernel gives a burst of new
+# connections to whichever worker accepts first) the morning ran at half speed.
+SLOTS = 3
+# Requests that must be waiting before a second (third…) slot starts a group: a few go with the next
+# group of the slot in flight, so that a moderate load makes fewer, larger groups (each group costs
+# the database its statements and a commit whatever its size).
+SPARE = 8
 
 
 @dataclass
 class Seals:
-    """The trail's entries of committed groups not sealed yet, and whether the next group seals
-    them: it does when nobody waits behind it (the load has passed) or SEAL_EVERY has gone by."""
+    """The trail's entries of committed groups not sealed yet, and who seals them.
+
+    With a `sealer` (PostgreSQL: a thread and a connection of the intake's own), the sealer does,
+    in a transaction of its own, at most every SEAL_EVERY, while the groups go on: a group neither
+    takes the stream's head nor reads, hashes and links entries, and an entry waits SEAL_EVERY at
+    most (a moment more under load). Without one, a group seals them in its own transaction when
+    nobody waits behind it (the load has passed) or SEAL_EVERY has gone by since the last seal."""
 
     quiet: Callable[[], bool] = lambda: True
     marked: list[int | chain.Written] = field(default_factory=list)
     last: float = field(default_factory=time.monotonic)
+    sealer: Sealer | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)  # marked: the slots' threads and the sealer's
 
     def due(self) -> bool:
         return self.quiet() or time.monotonic() - self.last >= SEAL_EVERY
+
+    def take(self) -> list[int | chain.Written]:
+        with self.lock:
+            taken, self.marked = self.marked, []
+        return taken
+
+    def keep(self, entries: list[int | chain.Written]) -> None:
+        with self.lock:
+            self.marked.extend(entries)
+
+
+@dataclass
+class Sealer:
+    """Seals committed groups' entries in transactions of its own, on its own connection (a Line)
+    and thread: one run at a time, SEAL_EVERY apart, for as long as entries come. A run that fails
+    leaves its entries for the run the next commit starts."""
+
+    line: Line = field(default_factory=lambda: Line())
+    thread: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "scan-sealer"))
+    running: bool = False
+
+    def kick(self, seals: Seals) -> None:
+        with seals.lock:
+            if self.running or not seals.marked:
+                return
+            self.running = True
+        self.thread.submit(self.run, seals)
+
+    def run(self, seals: Seals) -> None:
+        try:
+            while True:
+                time.sleep(max(0.0, seals.last + SEAL_EVERY - time.monotonic()))
+                sealed = self._seal(seals)
+                with seals.lock:
+                    if not sealed or not seals.marked:
+                        self.running = False  # under the lock: a commit after it starts a run
+                        return
+        except BaseException:
+            with seals.lock:
+                self.running = False
+            raise
+
+    def _seal(self, seals: Seals) -> bool:
+        taken = seals.take()
+        try:
+            with contextmanager(self.line.sessions)() as session:
+                chain.pending(session, *taken)
+                session.commit()
+            return True
+        except Exception:
+            log.warning("sealing %d trail entries of the scan intake failed; the next commit tries again",
+                        len(taken), exc_info=True)
+            seals.keep(taken)
+            return False
+        finally:
+            seals.last = time.monotonic()
 
 
 @dataclass
@@ -147,18 +226,44 @@ class Pending:
     user: User | None = None
     outcome: list[Outcome] | None = None
     error: BaseException | None = None
+    keys: frozenset[tuple[str, str]] = frozenset()  # what its scans name: see `names`
+
+
+def names(scans: list[ScanInput]) -> frozenset[tuple[str, str]]:
+    """The scan ids, tubes and people a request's scans name (as the rules read them, near
+    enough): a request waits for any group in flight that names one of them."""
+    found: set[tuple[str, str]] = set()
+    for scan in scans:
+        found.add(("scan", scan.scan_id))
+        if barcode := (scan.barcode or "").strip().upper():
+            found.add(("tube", barcode))
+        if number := (scan.id_number or "").strip().upper():
+            found.add(("person", number))
+    return frozenset(found)
+
+
+@dataclass
+class Slot:
+    """Where one group at a time is written: a connection's sessions and a thread of their own
+    (handing a group to it costs less than to the shared pool: anyio's limiter and cancel scopes)."""
+
+    sessions: Opener
+    writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "scan-intake"))
+    keys: frozenset[tuple[str, str]] | None = None  # what the group in flight names; None: free
 
 
 @dataclass
 class Intake:
-    sessions: Opener
+    """A worker's scans, written in groups in its slots (one on SQLite, SLOTS on PostgreSQL, each
+    with its own connection). A group goes to a free slot with everyone waiting, in the order they
+    came, but for a request naming a scan id, tube or person that a group in flight names (or a
+    request held back before it names): it waits for that group. So a request never commits
+    before an earlier one that names the same record, and a resend never races its first copy
+    inside one worker."""
+
+    slots: list[Slot]
     waiting: list[Pending] = field(default_factory=list)
-    # One group at a time: a handheld's next request then never commits before its previous one.
-    writing: bool = False
     tasks: set[asyncio.Task[None]] = field(default_factory=set)  # held: the loop keeps weak references
-    # Groups are written one at a time, so by one thread of the intake's own: handing a group to
-    # it costs less than to the shared pool (anyio's limiter and cancel scopes, once a group).
-    writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "scan-intake"))
     seals: Seals = field(default_factory=Seals)
 
     def __post_init__(self) -> None:
@@ -166,43 +271,59 @@ class Intake:
 
     async def submit(self, credential: Credential, scans: list[ScanInput]) -> list[Outcome]:
         loop = asyncio.get_running_loop()
-        pending = Pending(credential, scans, loop.create_future())
+        pending = Pending(credential, scans, loop.create_future(), keys=names(scans))
         self.waiting.append(pending)
-        if not self.writing:
-            self.writing = True
-            task = loop.create_task(self._drain())
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+        self._start(loop)
         return await pending.future
 
-    async def _drain(self) -> None:
-        group: list[Pending] = []
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        for slot in self.slots:
+            if not self.waiting:
+                return
+            if slot.keys is not None:
+                continue
+            if len(self.waiting) < SPARE and any(other.keys is not None for other in self.slots):
+                return  # a few requests wait for the group in flight: fewer, larger groups
+            group = self._take()
+            if not group:
+                return  # all that waits names what a group in flight names
+            slot.keys = frozenset().union(*(pending.keys for pending in group))
+            task = loop.create_task(self._run(slot, group))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, slot: Slot, group: list[Pending]) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            while self.waiting:
-                group = self._take()
-                await asyncio.get_running_loop().run_in_executor(self.writer, write_group, self.sessions, group,
-                                                           self.seals)
-                for pending in group:
-                    _settle(pending)
-                group = []
+            await loop.run_in_executor(slot.writer, write_group, slot.sessions, group, self.seals)
+            for pending in group:
+                _settle(pending)
         except BaseException as exc:  # cancelled with the loop: nobody may wait for ever
-            for pending in group + self.waiting:
+            failed = exc if isinstance(exc, Exception) else RuntimeError("stopped")
+            for pending in group + (self.waiting if not isinstance(exc, Exception) else []):
                 if not pending.future.done():
-                    pending.future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("stopped"))
-            self.waiting = []
+                    pending.future.set_exception(failed)
             if not isinstance(exc, Exception):
+                self.waiting = []
                 raise
         finally:
-            self.writing = False
+            slot.keys = None
+        self._start(loop)
 
     def _take(self) -> list[Pending]:
-        taken, count = 0, 0
+        held = frozenset().union(*(slot.keys for slot in self.slots if slot.keys is not None))
+        taken: list[Pending] = []
+        left: list[Pending] = []
+        count = 0
         for pending in self.waiting:
-            if taken and count + len(pending.scans) > GROUP_SCANS:
-                break
-            taken, count = taken + 1, count + len(pending.scans)
-        group, self.waiting = self.waiting[:taken], self.waiting[taken:]
-        return group
+            if pending.keys & held or (taken and count + len(pending.scans) > GROUP_SCANS):
+                left.append(pending)
+                held |= pending.keys  # who names what it names comes after it
+                continue
+            taken.append(pending)
+            count += len(pending.scans)
+        self.waiting = left
+        return taken
 
 
 def _settle(pending: Pending) -> None:
@@ -244,16 +365,26 @@ def _write(sessions: Opener, group: list[Pending], seals: Seals) -> None:
 
 
 def _commit(session: Session, seals: Seals) -> None:
-    """Commit the group, sealing its entries and those of the groups before it when that is due,
-    else keeping its own for a later group. The kept ones are dropped only once they are sealed."""
+    """Commit the group: its trail entries are sealed by the sealer, or by this transaction with
+    those of the groups before it when that is due, else kept for a later group. The kept ones are
+    dropped only once they are sealed."""
     mine = chain.take_pending(session)
-    if seals.due():
-        chain.pending(session, *seals.marked, *mine)
+    if seals.sealer is not None:
         session.commit()
-        seals.marked, seals.last = [], time.monotonic()
+        seals.keep(mine)
+        seals.sealer.kick(seals)
+    elif seals.due():
+        before = seals.take()
+        try:
+            chain.pending(session, *before, *mine)
+            session.commit()
+        except BaseException:
+            seals.keep(before)  # this group's own entries roll back with it
+            raise
+        seals.last = time.monotonic()
     else:
         session.commit()
-        seals.marked.extend(mine)
+        seals.keep(mine)
 
 
 def _write_in(session: Session, group: list[Pending], seals: Seals) -> None:
@@ -292,9 +423,9 @@ def _write_in(session: Session, group: list[Pending], seals: Seals) -> None:
 
 def intake(request: Request) -> Intake:
     """The intake of this app in the running event loop (one per server worker), writing through
-    the sessions the app's state names (fangyi.deps.use_sessions: a test's), else a Line of its own
-    on PostgreSQL, else the sessions the app's routes get. Made once a loop: the lane pays nothing
-    for the choice."""
+    the sessions the app's state names (fangyi.deps.use_sessions: a test's), else SLOTS Lines of its
+    own and a Sealer with another on PostgreSQL, else the sessions the app's routes get. Made once
+    a loop: the scan lane (scan_api) pays nothing for the choice."""
     loop = asyncio.get_running_loop()
     app = request.app
     intakes: WeakKeyDictionary[asyncio.AbstractEventLoop, Intake] | None = getattr(app.state, "scan_intakes", None)
@@ -303,7 +434,11 @@ def intake(request: Request) -> Intake:
     found = intakes.get(loop)
     if found is None:
         opener: Opener | None = getattr(app.state, SESSIONS, None)
-        if opener is None:
-            opener = Line().sessions if get_engine().dialect.name == "postgresql" else get_session
-        found = intakes[loop] = Intake(opener)
+        if opener is not None:
+            found = Intake([Slot(opener)])
+        elif get_engine().dialect.name == "postgresql":
+            found = Intake([Slot(Line().sessions) for _ in range(SLOTS)], seals=Seals(sealer=Sealer()))
+        else:
+            found = Intake([Slot(get_session)])  # SQLite writes one transaction at a time anyway
+        intakes[loop] = found
     return found

@@ -429,3 +429,107 @@ def test_a_busy_intake_seals_the_trail_now_and_then_and_every_entry_in_the_end(c
         scans = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "scan"))
     assert verdict.ok and verdict.awaiting == 0 and scans == 5
     assert verdict.sealed >= scans
+
+
+def test_a_request_about_a_record_in_flight_waits_for_its_group_and_others_go_beside_it() -> None:
+    """A worker writes several groups at once (fangyi.screening.intake.Slot); a request naming a
+    tube, person or scan id that a group in flight names waits for that group, and so does every
+    later request naming what it names: a person is never scanned into a tube whose opening has
+    not committed yet."""
+    from fangyi.screening.intake import Intake, Slot, names
+
+    def never() -> Iterator[Session]:
+        raise AssertionError("nothing is written here")
+        yield
+
+    loop = asyncio.new_event_loop()
+    try:
+        def pending(*scans: ScanInput) -> Pending:
+            return Pending(Credential(token="t"), list(scans), loop.create_future(), keys=names(list(scans)))
+
+        intake = Intake([Slot(never), Slot(never)])
+        opening = pending(ScanInput("s-1", "open", barcode="tab00001", point_code="P"))
+        intake.slots[0].keys = opening.keys  # its group is being written
+        into = pending(ScanInput("s-2", "person", barcode=" TAB00001 ", id_number=id_number(1)))
+        elsewhere = pending(ScanInput("s-3", "open", barcode="TAB00002", point_code="P"))
+        same_person = pending(ScanInput("s-4", "person", barcode="TAB00002", id_number=id_number(1)))
+        resent = pending(ScanInput("s-1", "open", barcode="tab00001", point_code="P"))
+        other = pending(ScanInput("s-5", "person", barcode="TAB00003", id_number=id_number(2)))
+        intake.waiting = [into, elsewhere, same_person, resent, other]
+        assert intake._take() == [elsewhere, other]
+        assert intake.waiting == [into, same_person, resent]
+        intake.slots[0].keys = None  # the opening committed
+        assert intake._take() == [into, same_person, resent]
+        for item in (opening, into, elsewhere, same_person, resent, other):
+            item.future.cancel()
+    finally:
+        loop.close()
+
+
+def test_many_handhelds_at_once_on_the_workers_own_connections_every_scan_once_and_sealed(
+        committed_db: str) -> None:
+    """PostgreSQL: the intake's slots write groups side by side and its sealer seals them apart.
+    Twelve handhelds fill a tube each, a third of the requests sent twice at once: each scan is
+    stored once, each tube holds its ten, and every scan's trail entry is sealed in the chain."""
+    import time
+
+    import pytest
+
+    from fangyi.accounts import service as accounts
+    from fangyi.audit import chain
+    from fangyi.audit.models import AuditSeal
+
+    if not committed_db.startswith("postgresql"):
+        pytest.skip("SQLite writes its scans on the app's sessions, one transaction at a time")
+    handhelds = 12
+    with session_scope() as session:
+        add_areas(session)
+        create_round(session, SYSTEM, RoundFields("RM", "多机", [COUNTY], START))
+        for n in range(handhelds):
+            create_point(session, SYSTEM, code=f"P-M{n}", name=f"P-M{n}", area_code=SHIJIN)
+        for n in range(handhelds * 10):
+            session.add(Person(id_number=id_number(5000 + n), doc_kind="resident", name=f"居民{n}",
+                               area_code=SHIJIN))
+        sampler = accounts.create_user(session, SYSTEM, username="sampler-m", password="sampler-pass-1",
+                                       role="sampler", area_code=COUNTY)
+        token = accounts.issue_token(session, SYSTEM, sampler, "handheld")
+    app = create_app()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def handheld(client: httpx.AsyncClient, n: int) -> list[str]:
+        barcode = f"TMH{n:05d}"
+        bodies = [{"scan_id": f"mh{n:03d}-open", "action": "open", "barcode": barcode, "point_code": f"P-M{n}",
+                   "scanned_at": AT}]
+        bodies += [{"scan_id": f"mh{n:03d}-{k:03d}", "action": "person", "barcode": barcode, "point_code": f"P-M{n}",
+                    "id_number": id_number(5000 + n * 10 + k), "scanned_at": AT} for k in range(10)]
+        codes = []
+        for k, body in enumerate(bodies):
+            copies = 2 if k % 3 == 0 else 1  # the answer "lost": sent again before it came
+            answers = await asyncio.gather(*[client.post(URL, json=body, headers=headers) for _ in range(copies)])
+            assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+            results = [a.json()["results"][0] for a in answers]
+            assert len({(r["status"], r.get("code")) for r in results}) == 1, results  # a resend answered as one
+            codes.append(results[0]["code"])
+        return codes
+
+    async def send() -> list[list[str]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fangyi", timeout=60) as client:
+            return await asyncio.gather(*[handheld(client, n) for n in range(handhelds)])
+
+    codes = run_apart(send)
+    assert codes == [["tube_opened"] + ["added"] * 9 + ["tube_closed_full"]] * handhelds
+    deadline = time.monotonic() + 10
+    while True:  # the sealer seals a fifth of a second after the commits, or so
+        with session_scope() as session:
+            verdict = chain.verify(session)
+            scans = set(session.scalars(select(AuditEntry.id).where(AuditEntry.action == "scan")))
+            sealed = set(session.scalars(select(AuditSeal.entry_id).where(AuditSeal.entry_id.in_(scans))))
+            stored = session.scalar(select(func.count()).select_from(Scan).where(Scan.scan_id.like("mh%")))
+            members = set(session.scalars(select(Tube.members).where(Tube.barcode.like("TMH%"))))
+        if sealed == scans or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert verdict.ok, verdict.broken
+    assert stored == handhelds * 11 and members == {10}
+    assert scans and sealed == scans
