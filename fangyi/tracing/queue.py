@@ -16,6 +16,7 @@ from fangyi.audit import service as audit
 from fangyi.auth.models import User
 from fangyi.errors import Conflict, Invalid
 from fangyi.quarantine import service as quarantine
+from fangyi.quarantine.models import Placement
 from fangyi.registry.models import Person
 from fangyi.timeutil import day_bounds, now
 from fangyi.tracing.assignment import reach_of
@@ -26,9 +27,11 @@ OPEN = and_(
     Contact.status != "rejected",
     or_(Contact.stale.is_(False), Contact.status == "confirmed"),
     Contact.handed_over_at.is_(None),
-    # Confirmed with the start of a quarantine already running (for an earlier case): nothing is
-    # left to reach or hand over.
-    or_(Contact.status != "confirmed", Contact.quarantined_at.is_(None)),
+    # Confirmed with the start of a quarantine that is running (a placement, for an earlier case):
+    # nothing is left to reach or hand over. A start recorded without one (a self-reported start
+    # at home, not handed over yet) leaves the contact in the queue.
+    or_(Contact.status != "confirmed", Contact.quarantined_at.is_(None),
+        ~exists().where(Placement.person_id == Contact.person_id, Placement.status == "active")),
 )
 
 

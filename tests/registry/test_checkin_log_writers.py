@@ -196,3 +196,23 @@ def test_a_strict_import_into_the_log_writes_nothing_when_a_row_is_refused(commi
     with session_scope() as db:  # the lock went with the refused import
         report = import_to_log(db, SYSTEM, good, log, strict=True)
     assert report.rows_loaded == 4 and len(_stays(log)) == 4
+
+
+def test_a_bad_margin_setting_refuses_an_import_into_the_log_before_anything_is_written(
+        committed_db, tmp_path: Path, monkeypatch):
+    """`fangyi import checkins --to-log` with FANGYI_CHECKIN_LOG_MARGIN_DAYS mistyped: refused with
+    the reason export and prune give, before the file is read; no partition, no run recorded."""
+    ids = build()
+    log = tmp_path / "log"
+    file = _checkins_file(tmp_path / "scans.csv", ids, range(9, 10))
+    monkeypatch.setenv(store.MARGIN_SETTING, "two weeks")
+    bad = CliRunner().invoke(app, ["import", "checkins", str(file), "--to-log", str(log)])
+    assert bad.exit_code == 1 and "FANGYI_CHECKIN_LOG_MARGIN_DAYS='two weeks' is not a number" in _said(bad)
+    assert bad.exception is None or isinstance(bad.exception, SystemExit)  # a reason, no traceback
+    assert _stays(log) == [] and store.days(log) == []
+    with session_scope() as db:
+        assert db.scalar(select(func.count()).select_from(ImportRun)) == 0
+    monkeypatch.setenv(store.MARGIN_SETTING, "-3")
+    negative = CliRunner().invoke(app, ["import", "checkins", str(file), "--to-log", str(log)])
+    assert negative.exit_code == 1 and "the margin cannot be negative" in _said(negative)
+    assert _stays(log) == []

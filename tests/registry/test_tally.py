@@ -171,3 +171,94 @@ def test_a_reader_just_started_counts_what_is_committed_while_writers_run(
     with Session(engine) as session:
         assert _report(session)[0] == sum(kept) == _truth(session)[0]
     engine.dispose()
+
+
+# On committed rows (the `db` fixture holds a write transaction open on SQLite, so a reader there
+# can never move the anchor): the anchor is set, moved, and checked against its mark.
+def _committed_report(engine) -> tuple[tuple[int, int], tuple[int, int]]:
+    with Session(engine) as session:
+        return _report(session), _truth(session)
+
+
+def _anchors(engine) -> list[tuple[int, int | None]]:
+    from fangyi.registry.models import RowCount
+
+    with Session(engine) as session:
+        return [tuple(row) for row in session.execute(select(RowCount.n, RowCount.anchor)
+                                                      .where(RowCount.name == "checkins"))]
+
+
+def _newest(engine) -> int:
+    with Session(engine) as session:
+        return int(session.scalar(select(func.max(Checkin.id))) or 0)
+
+
+def _setup_committed(committed_db: str):
+    from fangyi.db.session import engine_for
+
+    engine = engine_for(committed_db)
+    with Session(engine) as session:
+        add_areas(session)
+        venue = Venue(code="V1", name="石滩饭店", kind="restaurant", area_code=SHIJIN)
+        session.add(venue)
+        session.flush()
+        person = _person(session, 1)
+        session.commit()
+        return engine, venue.id, person.id
+
+
+def _commit_stays(engine, venue_id: int, person_id: int, count: int, start: int, *, keep: bool = True) -> None:
+    with Session(engine) as session:
+        session.add_all([Checkin(person_id=person_id, venue_id=venue_id, in_at=STAY + 60 * (start + k))
+                         for k in range(count)])
+        session.flush()
+        session.commit() if keep else session.rollback()
+
+
+def test_a_committed_table_emptied_after_its_anchor_was_set_is_counted_afresh(
+        committed_db: str, small_slack: None) -> None:
+    engine, venue_id, person_id = _setup_committed(committed_db)
+    sqlite = engine.dialect.name == "sqlite"
+    _commit_stays(engine, venue_id, person_id, 12, 0)
+    report, truth = _committed_report(engine)
+    assert report == truth and report[0] == 12
+    kept = _anchors(engine)
+    assert kept, "the count is kept in row_counts"
+    if sqlite:
+        assert kept == [(12, _newest(engine))]  # the reader anchored the count at the newest row
+    with Session(engine) as session:
+        session.execute(delete(Checkin))  # a restored backup, an operator's truncation: the anchor row is gone
+        session.commit()
+    _commit_stays(engine, venue_id, person_id, 3, 100)
+    report, truth = _committed_report(engine)
+    assert report == truth and report[0] == 3
+    assert _committed_report(engine) == (truth, truth)  # and again, from the anchor moved afresh
+    engine.dispose()
+
+
+def test_a_committed_anchor_survives_rolled_back_ids_taken_again(committed_db: str, small_slack: None) -> None:
+    engine, venue_id, person_id = _setup_committed(committed_db)
+    sqlite = engine.dialect.name == "sqlite"
+    _commit_stays(engine, venue_id, person_id, 5, 0)
+    assert _committed_report(engine)[0][0] == 5
+    assert _anchors(engine)
+    if sqlite:
+        assert _anchors(engine) == [(5, _newest(engine))]
+    # Rolled back: their ids are handed out again, to other rows.
+    _commit_stays(engine, venue_id, person_id, 4, 1000, keep=False)
+    _commit_stays(engine, venue_id, person_id, 3, 2000)
+    report, truth = _committed_report(engine)
+    assert report == truth and report[0] == 8
+    if sqlite:  # 3 rows above the anchor, more than SLACK: it moved to the newest
+        assert _anchors(engine) == [(8, _newest(engine))]
+    # The anchor row itself gone and its id taken by another row: told apart by its mark.
+    with Session(engine) as session:
+        session.execute(delete(Checkin).where(Checkin.id == _newest(engine)))
+        session.commit()
+    _commit_stays(engine, venue_id, person_id, 1, 3000)
+    report, truth = _committed_report(engine)
+    assert report == truth and report[0] == 8
+    _commit_stays(engine, venue_id, person_id, 2, 4000)
+    report, truth = _committed_report(engine)
+    assert report == truth and report[0] == 10
+    engine.dispose()

@@ -9,6 +9,7 @@ from fangyi.access import SYSTEM
 from fangyi.accounts import service as accounts
 from fangyi.config import get_settings
 from fangyi.errors import Forbidden, Invalid
+from fangyi.quarantine.models import Placement
 from fangyi.timeutil import to_local
 from fangyi.tracing.cases import clean_case, create_case
 from fangyi.tracing.contacts import confirm_contact, log_reach_attempt
@@ -109,6 +110,25 @@ def test_a_contact_confirmed_as_already_in_quarantine_leaves_the_queue(cast, db,
     confirm_contact(db, cast["tracer"], contact.id)
     _, total = queue(db, cast["command_office"])
     assert total == 6  # confirmed, still to reach and hand over
+    db.add(Placement(person_id=people[0].id, category="close_contact", setting="home", address="石滩乡",
+                     last_exposure=at(10), edition="cn-9", placed_at=at(14)))  # placed for an earlier case
+    db.flush()
     set_quarantined_at(db, cast["tracer"], contact.id, at(14))
+    listed, total = queue(db, cast["command_office"])
+    assert total == 5 and contact.id not in {c.id for c, _, _ in listed}
+
+
+def test_a_self_reported_start_not_handed_over_stays_in_the_queue(cast, db, traced):
+    """A tracer records the start a contact reports of a quarantine at home, with no placement
+    running and before handing over: the contact is still the tracer's to reach and hand over."""
+    from fangyi.tracing.contacts import set_quarantined_at
+
+    _, _, people = traced
+    contact = db.scalar(select(Contact).where(Contact.person_id == people[0].id))
+    confirm_contact(db, cast["tracer"], contact.id)
+    set_quarantined_at(db, cast["tracer"], contact.id, at(14))
+    listed, total = queue(db, cast["command_office"])
+    assert total == 6 and contact.id in {c.id for c, _, _ in listed}
+    hand_over(db, cast["tracer"], contact.id)
     listed, total = queue(db, cast["command_office"])
     assert total == 5 and contact.id not in {c.id for c, _, _ in listed}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fangyi.access import SYSTEM
 from fangyi.config import get_settings
 from fangyi.identity import make_id_number, mask_id_number
-from fangyi.registry.persons import update_person
+from fangyi.registry.persons import merge_persons, undo_merge, update_person
 from fangyi.tracing.cases import clean_case, create_case
 from fangyi.tracing.models import Contact
 from fangyi.tracing.trace import contact_page, trace_report, write_report
@@ -99,3 +99,39 @@ def test_a_corrected_identity_number_moves_the_contact_to_its_place_in_the_pages
     numbers = [entry["id_number"] for entry in contact_page(db, case, "close", limit=10)]
     assert numbers == sorted(p.id_number for p in close) and numbers[-1] == corrected
     assert [e["id_number"] for e in trace_report(db, case)["close_contacts"]] == numbers
+
+
+def test_a_merged_contact_is_listed_and_paged_under_the_survivors_number(db, cast):
+    """A merge moves the contact to the survivor: the lists order it by the survivor's number, and
+    paging one at a time with `after` still gives every contact; so after the merge is undone."""
+    me = add_person(db, 1)
+    restaurant = add_venue(db, "R1", "restaurant")
+    add_stay(db, me, restaurant, at(12), at(13))
+    close = [add_person(db, n) for n in range(2, 7)]
+    for person in close:
+        add_stay(db, person, restaurant, at(12.5), at(14))
+    case = create_case(db, SYSTEM, clean_case(case_row(me), get_settings().tz))
+    lowest = min(close, key=lambda person: person.id_number)
+    survivor = add_person(db, 40)  # not a contact, numbered above every contact
+    assert survivor.id_number > max(person.id_number for person in close)
+
+    def listed() -> tuple[list[str], list[str]]:
+        whole = [entry["id_number"] for entry in contact_page(db, case, "close", limit=50)]
+        paged: list[str] = []
+        after = None
+        while page := contact_page(db, case, "close", limit=1, after=after):
+            paged += [entry["id_number"] for entry in page]
+            after = page[-1]["id_number"]
+            assert len(paged) <= len(close)
+        return whole, paged
+
+    merge = merge_persons(db, cast["command_office"], survivor_id=survivor.id, merged_id=lowest.id, reason="dup")
+    db.flush()
+    whole, paged = listed()
+    numbers = sorted([p.id_number for p in close if p is not lowest] + [survivor.id_number])
+    assert whole == numbers and paged == numbers
+
+    undo_merge(db, cast["command_office"], merge.id)
+    db.flush()
+    whole, paged = listed()
+    assert whole == sorted(p.id_number for p in close) and paged == whole

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal
-from fangyi.errors import Conflict
+from fangyi.errors import Conflict, Invalid
 from fangyi.imports.rows import Context, Handler, Problem
 from fangyi.imports.service import ImportReport, run_import
 from fangyi.registry.imports.load import DIFFERENT_OUT, Checkins
@@ -72,7 +72,12 @@ def import_to_log(session: Session, actor: Principal, source: Path, log: str | P
                   progress: Any = None) -> ImportReport:
     """A check-ins file into the log at `log`; the row report as for the table (the run recorded
     and audited in the database, of kind checkins, its message naming the log). Another writer
-    holding the log: Conflict, nothing read or recorded."""
+    holding the log: Conflict, nothing read or recorded. A bad margin setting: Invalid, likewise
+    (retention is applied after the write, too late to refuse it then)."""
+    try:
+        store.margin_days()
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
     handler = for_log(log)
     try:
         with store.writing(log, "fangyi import checkins --to-log"):

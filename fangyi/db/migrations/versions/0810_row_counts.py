@@ -12,7 +12,8 @@ the count.
 SQLite hands out ids in commit order (one writer at a time): its row holds the count up to an
 anchor id (and the anchor row's key, telling it from another that took its id), kept by the
 readers (tally.py); no trigger, since a row trigger that writes cost the check-in import a third
-of its speed. Anchored here at the newest row of each table.
+of its speed. Anchored here at the newest row of each table. On PostgreSQL the tables are locked
+against writers (SHARE ROW EXCLUSIVE) from before the counts until the triggers are in place.
 
 Revision ID: 0810
 Revises: 0795
@@ -65,6 +66,9 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(FUNCTION)
+        # No row may commit between a table's count and its triggers (it would never be counted):
+        # writers wait until the migration commits; readers do not.
+        op.execute(f"LOCK TABLE {', '.join(TABLES)} IN SHARE ROW EXCLUSIVE MODE")
         for table in TABLES:
             op.execute(f"INSERT INTO row_counts (name, n) SELECT '{table}', count(*) FROM {table}")
             op.execute(f"CREATE TRIGGER row_counts_inserted AFTER INSERT ON {table} REFERENCING NEW TABLE AS added "
