@@ -2,10 +2,11 @@
 process (start-up, reading, parsing and writing) and report, as JSON on the last line, the time
 each million rows was reached and the peak memory of the process and of its writer process.
 
-    python -m bench.import_child URL FILE [PROFILE_TO|""] [KIND]
+    python bench/import_child.py URL FILE [PROFILE_TO|""] [KIND]
 
 Run as a child of bench/import_checkins.py and bench/import_registry.py, which time the process
-from its start to its end.
+from its start to its end; as a file, not a module of the bench package, so that it loads only
+what the `fangyi` command loads.
 """
 
 from __future__ import annotations
@@ -42,17 +43,38 @@ def main() -> None:
     os.environ["FANGYI_DATABASE_URL"] = url
     from fangyi.cli.main import app
     from fangyi.registry.imports.load import Checkins
-    from fangyi.registry.imports.writer import Writer
+    from fangyi.registry.imports.writer import Batch, Writer
 
-    # Each million rows read, timed where its batch is written.
+    # Each million rows timed when the batch holding its last row is written: the writer's answer
+    # for it received (or, with no writer, the batch written here). Loaded, not only read: timed at
+    # the hand-over, a million would not count the writing of the batch the writer has in hand.
     millions: list[float] = []
-    flush = Checkins.flush
+    in_flight: list[int] = []  # the last line of each batch the writer has in hand
+
+    def reached(last_line: int) -> None:
+        while last_line - 1 >= (len(millions) + 1) * MILLION:  # line 1 is the header
+            millions.append(time.perf_counter() - STARTED)
+
+    send, receive, flush = Writer.send, Writer.receive, Checkins.flush
+
+    def timed_send(self: Writer, batch: Batch) -> None:
+        in_flight.append(batch.last_line)
+        send(self, batch)
+
+    def timed_receive(self: Writer) -> tuple[int, list[int]]:
+        answer = receive(self)
+        reached(in_flight.pop(0))
+        return answer
 
     def timed_flush(self: Checkins) -> list:  # type: ignore[type-arg]
-        if len(self.batch) and self.batch.last_line - 1 >= (len(millions) + 1) * MILLION:
-            millions.append(time.perf_counter() - STARTED)
-        return flush(self)
+        last = self.batch.last_line if len(self.batch) else 0
+        problems = flush(self)
+        if self.writer is None and last:
+            reached(last)
+        return problems
 
+    Writer.send = timed_send  # type: ignore[method-assign]
+    Writer.receive = timed_receive  # type: ignore[method-assign]
     Checkins.flush = timed_flush  # type: ignore[method-assign]
     # The writer process's own peak, which it tells when it finishes.
     writer_peaks: list[int] = []

@@ -31,7 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench.common import fresh_database
-from bench.import_checkins import make_registry
+from bench.import_checkins import CHILD, make_registry
 from fangyi.db.migrate import upgrade
 from fangyi.db.session import engine_for
 
@@ -97,7 +97,7 @@ def write_files(source: str, workdir: Path) -> tuple[Path, Path, Path, Rows]:
 
 def run_child(url: str, kind: str, path: Path) -> tuple[float, float]:
     """Seconds of the whole command and its peak RSS in MB."""
-    command = [sys.executable, "-m", "bench.import_child", url, str(path), "", kind]
+    command = [sys.executable, str(CHILD), url, str(path), "", kind]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started

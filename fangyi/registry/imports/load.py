@@ -57,9 +57,10 @@ from fangyi.registry.persons import FieldError
 # order touches all over. Allocated as pages are read, so a small file costs little. Once the
 # indexes outgrow it, each batch sweeps nearly all their leaf pages and reads most of them again
 # from the file: what a row costs then falls with the batch's size more than it rises with the
-# cache's (3M stays: 250,000-row batches and 100 MB read a third of what 50,000 and 112 MB read
-# in the third million), so the memory goes to the batch, held packed (bench.import_checkins).
-SQLITE_CACHE_KIB = 100 * 1024
+# cache's (3M stays: 250,000-row batches read a third of what 50,000 read in the third million,
+# with the same 112 MB); and the cache holds a 2M-stay table's indexes whole (with 100 MB, the
+# second million ran 15 % slower). The import and its writer stay under 300 MB together.
+SQLITE_CACHE_KIB = 112 * 1024
 
 
 def sqlite_cache_kib() -> int:
