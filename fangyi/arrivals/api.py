@@ -171,9 +171,9 @@ def post_sentinel(body: SentinelIn, session: SessionDep, user: ApiUser, response
             summary="Fever sentinels' reports in your jurisdiction: the people to watch (all=true: every report)",
             openapi_extra=needs("read_sentinels"))
 def get_sentinels(session: SessionDep, user: ApiUser, day: Annotated[Day | None, Query()] = None,
-                  all: Annotated[bool, Query(description="also those tested negative")] = False,  # noqa: A002
+                  every: Annotated[bool, Query(alias="all", description="also those tested negative")] = False,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> list[SentinelOut]:
-    return [sentinel_out(w) for w in sentinels.watch_list(session, user, open_only=not all, day=day, limit=limit)]
+    return [sentinel_out(w) for w in sentinels.watch_list(session, user, open_only=not every, day=day, limit=limit)]
 
 
 @router.get("/sentinels/{report_id}", response_model=SentinelOut, responses=problems(404),

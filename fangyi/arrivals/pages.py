@@ -59,7 +59,10 @@ def _day_page(request: Request, session: Session, user: Principal, *, status: in
               **extra: Any) -> HTMLResponse:
     tasks = service.village_day(session, user, today())
     extra.setdefault("form", {})
+    # The fever sentinels' people still to be swabbed or watched in the doctor's villages.
+    watching = sentinels.watch_list(session, user)
     return render(request, "arrivals_day.html", status_code=status, user=user, tasks=tasks, today=today(),
+                  watching=watching,
                   origin_name=origin_name, outbox=_outbox(request), origins=service.origin_choices(user), **extra)
 
 

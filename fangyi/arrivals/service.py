@@ -33,7 +33,17 @@ from fangyi.arrivals.models import (
     HouseholdVisit,
     OriginRisk,
 )
-from fangyi.arrivals.rules import Due, Plan, check_temperature, lineage, origin_known, origin_name, origin_names, plan, rules_of
+from fangyi.arrivals.rules import (
+    Due,
+    Plan,
+    check_temperature,
+    lineage,
+    origin_known,
+    origin_name,
+    origin_names,
+    plan,
+    rules_of,
+)
 from fangyi.arrivals.schemas import CLIENT_ID_CHARS
 from fangyi.audit import service as audit
 from fangyi.db.once import create_once

@@ -4,7 +4,7 @@ in tracing until a result; a positive single tube is a suspected case through sc
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select, update
@@ -27,6 +27,12 @@ from tests.web.conftest import csrf_of, sign_in
 
 API = "/api/v1/arrivals/sentinels"
 MORNING = local(2022, 4, 1, 8)  # 1 April 2022, 08:00 in Hengdong (the round R1 starts then)
+
+
+@pytest.fixture
+def small_round(request):
+    """Screening's small round (12 people of 石金村 in four households, one of 城关社区, point P-SJ, LAB-1)."""
+    return request.getfixturevalue("ground")
 
 
 def count(db, model, *where):
@@ -117,8 +123,8 @@ def test_another_township_can_neither_report_there_nor_read_it(client, db, cast)
                                   symptoms=["cough"])
 
 
-def test_a_positive_single_tube_makes_a_suspected_case_the_report_shows(client, db, cast, ground):
-    person = ground.people[0]
+def test_a_positive_single_tube_makes_a_suspected_case_the_report_shows(client, db, cast, small_round):
+    person = small_round.people[0]
     sent = client.post(API, json={"id_number": person.id_number, "area_code": SHIJIN, "reporter_kind": "clinic",
                                   "institution": "石金村卫生室", "symptoms": ["cough"], "temperature": 38.5,
                                   "at": "2022-04-01T08:00:00+08:00"}, headers=cast.headers("command_office"))
@@ -146,8 +152,8 @@ def test_a_positive_single_tube_makes_a_suspected_case_the_report_shows(client, 
     assert person.name in page and "阳性，已转疑似病例" in page
 
 
-def test_a_negative_single_tube_ends_the_watch_and_the_control(client, db, cast, ground):
-    person = ground.people[1]
+def test_a_negative_single_tube_ends_the_watch_and_the_control(client, db, cast, small_round):
+    person = small_round.people[1]
     report = sentinels.report_sentinel(db, cast["command_office"], id_number=person.id_number, area_code=SHIJIN,
                                        symptoms=["sore_throat"], reporter_kind="pharmacy", at=MORNING).report
     db.commit()
@@ -186,9 +192,9 @@ def test_an_entry_sent_again_through_the_outbox_is_stored_once(client, db, cast)
     assert work.status_code in (404, 409)
 
 
-def test_the_daily_report_counts_sentinels_in_the_readers_jurisdiction(client, db, cast, ground):
+def test_the_daily_report_counts_sentinels_in_the_readers_jurisdiction(client, db, cast, small_round):
     office = cast["command_office"]
-    people = ground.people
+    people = small_round.people
     # 1 April: a clinic's report tested in time and positive, a pharmacy's never sampled (overdue),
     # and the village doctor's; 洣水镇's pharmacy report the village doctor's township does not count.
     for person, kind in ((people[2], "clinic"), (people[3], "pharmacy")):
@@ -237,3 +243,5 @@ def test_the_village_doctor_sees_the_watch_list_and_the_sentinel_desk_lands_on_i
     sign_in(client, "village_doctor")
     page = client.get("/arrivals/sentinels").text
     assert "药店发热" in page and 'type="hidden" name="reporter_kind" value="village_doctor"' in page
+    day = client.get("/arrivals/day").text  # and on the doctor's day, with the test's due time
+    assert 'id="sentinels-due"' in day and "药店发热" in day and "待采样" in day
