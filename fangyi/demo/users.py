@@ -37,6 +37,7 @@ def _township(name: str) -> str:
 JURISDICTION = {role: COUNTY_CODE for role in Role} | {
     Role.village_doctor: _township(SHITAN),
     Role.site_manager: _township(SEAT),
+    Role.sentinel: _township(SHITAN),  # 石滩乡卫生院's fever desk
 }
 
 
