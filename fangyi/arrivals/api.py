@@ -140,7 +140,7 @@ def post_origin_risk(body: OriginRiskIn, session: SessionDep, user: ApiUser) -> 
 def sentinel_out(watched: sentinels.Watched, merged: bool = False, repeated: bool = False) -> SentinelOut:
     report, test = watched.report, watched.test
     return SentinelOut(
-        id=report.id, person_id=report.person_id, person_name=watched.person.name,
+        id=report.id, person_id=report.person_id, person_name=watched.name,
         reporter_kind=report.reporter_kind, area_code=report.area_code, institution=report.institution,
         symptoms=list(report.symptoms), temperature=report.temperature, reported_at=report.reported_at,
         due_at=report.due_at, state=watched.state, tested_in_time=watched.in_time,

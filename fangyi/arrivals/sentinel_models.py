@@ -25,6 +25,8 @@ class SentinelReport(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    # The name as the reporter typed it: what a desk that may not read the person's record is shown.
+    given_name: Mapped[str | None] = mapped_column(String(100))
     reporter_kind: Mapped[str] = mapped_column(String(16))
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
     institution: Mapped[str | None] = mapped_column(String(100))  # the clinic's or pharmacy's name

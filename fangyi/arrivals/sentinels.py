@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fangyi.access import SYSTEM, Principal, Role, can, check_area, in_jurisdiction, require
+from fangyi.access import SYSTEM, Principal, Role, can, check_area, in_jurisdiction, require, sees
 from fangyi.arrivals import service as arrivals
 from fangyi.arrivals.models import ArrivalEntry
 from fangyi.arrivals.rules import check_temperature, rules_of
@@ -55,6 +55,7 @@ class Watched:
     person: Person
     test: Test | None
     at: datetime  # the moment the state is read at
+    name: str = ""  # as the reader may see it: the registry's, else the name typed with the report
 
     @property
     def state(self) -> str:
@@ -110,8 +111,9 @@ def report_sentinel(session: Session, actor: Principal, *, id_number: str, name:
 
     The person is found by identity number, or registered on the spot through the registry's own
     checks (living there). A temperature outside the edition's plausible range is refused, to be
-    taken again, and nothing is stored. The person's report still open (not yet sampled) is the
-    answer to a second one (`merged`), so that one person is watched once. With a phone's
+    taken again, and nothing is stored. The person's report still open (not yet sampled) in the
+    reporter's jurisdiction is the answer to a second one (`merged`), so that one person is watched
+    once. With a phone's
     `client_id`, the entry is kept under it: sent again, it gets the first answer and changes nothing."""
     require(actor, "report_sentinels")
     if client_id is None:
@@ -152,12 +154,12 @@ def _report(session: Session, actor: Principal, *, id_number: str, name: str, ar
     one_at_a_time(session, f"sentinel:{person.id}")
     for stored in session.scalars(select(SentinelReport).where(SentinelReport.person_id == person.id)
                                   .order_by(SentinelReport.reported_at.desc()).limit(5)):
-        watched = _watched(session, [(stored, person)], now())[0]
-        if watched.test is None:
-            check_area(actor, stored.area_code)
+        # Another township's open report is not this reporter's to be answered with: theirs is a report of its own.
+        if sees(actor, stored.area_code) and _watched(session, [(stored, person)], now())[0].test is None:
             return Reported(stored, new=False, merged=True)
     hours = rules_of(protocol).sentinel_test_hours
-    report = SentinelReport(person_id=person.id, reporter_kind=kind, area_code=area,
+    report = SentinelReport(person_id=person.id, given_name=(name or "").strip()[:100] or None,
+                            reporter_kind=kind, area_code=area,
                             institution=(institution or "").strip()[:100] or None, symptoms=found,
                             temperature=temperature, reported_at=moment, due_at=moment + timedelta(hours=hours),
                             edition=protocol.edition, note=(note or "").strip()[:300] or None,
@@ -200,9 +202,16 @@ def _tests(session: Session, rows: list[tuple[SentinelReport, Person]], until: d
     return found
 
 
-def _watched(session: Session, rows: list[tuple[SentinelReport, Person]], at: datetime) -> list[Watched]:
+def _watched(session: Session, rows: list[tuple[SentinelReport, Person]], at: datetime,
+             reader: Principal = SYSTEM) -> list[Watched]:
     tests = _tests(session, rows, at)
-    return [Watched(report, person, tests.get(report.id), at) for report, person in rows]
+    return [Watched(report, person, tests.get(report.id), at, _name(reader, report, person)) for report, person in rows]
+
+
+def _name(reader: Principal, report: SentinelReport, person: Person) -> str:
+    """The registry's name to a reader whose jurisdiction holds the person's home; to another (a
+    desk where someone from elsewhere was reported), the name typed with the report, else "—"."""
+    return person.name if sees(reader, person.area_code) else (report.given_name or "—")
 
 
 def watch_list(session: Session, actor: Principal, *, open_only: bool = True, day: date | None = None,
@@ -216,7 +225,7 @@ def watch_list(session: Session, actor: Principal, *, open_only: bool = True, da
         start, end = day_bounds(day)
         query = query.where(SentinelReport.reported_at >= start, SentinelReport.reported_at < end)
     rows = [(r, p) for r, p in session.execute(query.order_by(SentinelReport.reported_at.desc()).limit(limit))]
-    found = _watched(session, rows, now())
+    found = _watched(session, rows, now(), actor)
     if open_only:
         found = [w for w in found if w.state in ("waiting", "overdue", "sampled", "positive", "invalid")]
     order = {"overdue": 0, "positive": 1, "waiting": 2, "invalid": 3, "sampled": 4, "negative": 5}
@@ -232,7 +241,7 @@ def get_report(session: Session, actor: Principal, report_id: int) -> Watched:
     person = session.get(Person, report.person_id)
     if person is None:  # pragma: no cover - persons are never deleted
         raise NotFound(NOT_FOUND)
-    return _watched(session, [(report, person)], now())[0]
+    return _watched(session, [(report, person)], now(), actor)[0]
 
 
 def choices(actor: Principal) -> dict[str, Any]:

@@ -117,7 +117,13 @@ def test_another_township_can_neither_report_there_nor_read_it(client, db, cast)
     assert client.post(API, json={"id_number": number(6), "name": "城关发热二", "area_code": CHENGGUAN,
                                   "symptoms": ["cough"]}, headers=doctor).status_code == 404
     assert client.get(f"{API}/{there.id}", headers=cast.headers("tracer")).json()["person_name"] == "城关发热"
-    # A role that holds no reporting (a lab) is refused outright.
+    # The same person reported in 石滩乡 while 洣水镇's report is open: a report of its own, told nothing of the other.
+    # The desk is shown the name it typed, not the registry's record of someone living elsewhere.
+    mine = client.post(API, json={"id_number": number(5), "name": "路过的人", "area_code": SHIJIN,
+                                  "symptoms": ["cough"]}, headers=doctor)
+    assert mine.status_code == 201 and not mine.json()["merged"] and mine.json()["id"] != there.id
+    assert mine.json()["person_name"] == "路过的人" and "城关" not in mine.text
+        # A role that holds no reporting (a lab) is refused outright.
     with pytest.raises(Forbidden):
         sentinels.report_sentinel(db, cast["lab"], id_number=number(7), name="x", area_code=SHIJIN,
                                   symptoms=["cough"])

@@ -24,6 +24,7 @@ def upgrade() -> None:
     op.create_table("sentinel_reports",
     sa.Column("id", BIG_ID, nullable=False),
     sa.Column("person_id", BIG_ID, nullable=False),
+    sa.Column("given_name", sa.String(length=100), nullable=True),
     sa.Column("reporter_kind", sa.String(length=16), nullable=False),
     sa.Column("area_code", sa.String(length=15), nullable=False),
     sa.Column("institution", sa.String(length=100), nullable=True),
