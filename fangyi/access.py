@@ -30,6 +30,8 @@ class Role(StrEnum):
     village_doctor = "village_doctor"
     checkpoint = "checkpoint"
     admin = "admin"
+    # A clinic's or pharmacy's fever desk (预检分诊): reports people with fever or respiratory symptoms.
+    sentinel = "sentinel"
 
 
 ALL = frozenset(Role)

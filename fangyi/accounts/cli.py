@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
     def create(
         username: str,
         role: str = typer.Option(..., help="commander, command_office, tracer, sampler, lab, site_manager, "
-                                           "dispatcher, driver, village_doctor, checkpoint, admin"),
+                                           "dispatcher, driver, village_doctor, checkpoint, admin, sentinel"),
         area: str = typer.Option(..., help="jurisdiction: an area code"),
         name: str | None = typer.Option(None, help="display name"),
         password: str | None = typer.Option(None, help="omit to be asked"),

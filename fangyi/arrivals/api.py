@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, Security
 
-from fangyi.arrivals import service
+from fangyi.arrivals import sentinels, service
 from fangyi.arrivals.models import Arrival
 from fangyi.arrivals.rules import origin_name
 from fangyi.arrivals.schemas import (
@@ -21,6 +21,9 @@ from fangyi.arrivals.schemas import (
     HouseholdOut,
     OriginRiskIn,
     OriginRiskOut,
+    SentinelIn,
+    SentinelOut,
+    SentinelTestOut,
     TaskOut,
     VisitIn,
     VisitOut,
@@ -129,6 +132,54 @@ def post_origin_risk(body: OriginRiskIn, session: SessionDep, user: ApiUser) -> 
                                       valid_from=body.valid_from, valid_to=body.valid_to)
     session.commit()
     return OriginRiskOut.model_validate(row, from_attributes=True)
+
+
+# ---- fever sentinels (预检分诊) ------------------------------------------------------------------
+
+
+def sentinel_out(watched: sentinels.Watched, merged: bool = False, repeated: bool = False) -> SentinelOut:
+    report, test = watched.report, watched.test
+    return SentinelOut(
+        id=report.id, person_id=report.person_id, person_name=watched.name,
+        reporter_kind=report.reporter_kind, area_code=report.area_code, institution=report.institution,
+        symptoms=list(report.symptoms), temperature=report.temperature, reported_at=report.reported_at,
+        due_at=report.due_at, state=watched.state, tested_in_time=watched.in_time,
+        test=SentinelTestOut(sample_id=test.sample_id, barcode=test.barcode, sampled_at=test.sampled_at,
+                             result=test.result, tested_at=test.tested_at,
+                             suspected_case_id=test.suspected_case_id) if test else None,
+        merged=merged, repeated=repeated)
+
+
+@router.post("/sentinels", response_model=SentinelOut, status_code=201,
+             responses=problems(404, 409) | sent_again(SentinelOut, "sentinel report"),
+             summary="Report a person with fever or respiratory symptoms (their open report already stands: 200)",
+             openapi_extra=needs("report_sentinels"))
+def post_sentinel(body: SentinelIn, session: SessionDep, user: ApiUser, response: Response) -> SentinelOut:
+    done = sentinels.report_sentinel(
+        session, user, id_number=body.id_number, name=body.name, area_code=body.area_code,
+        symptoms=list(body.symptoms), temperature=body.temperature, reporter_kind=body.reporter_kind,
+        institution=body.institution, note=body.note, at=aware(body.at) if body.at else None,
+        client_id=body.client_id)
+    session.commit()
+    if not done.new:
+        response.status_code = 200
+    watched = sentinels.get_report(session, user, done.report.id)
+    return sentinel_out(watched, merged=done.merged, repeated=done.repeated)
+
+
+@router.get("/sentinels", response_model=list[SentinelOut],
+            summary="Fever sentinels' reports in your jurisdiction: the people to watch (all=true: every report)",
+            openapi_extra=needs("read_sentinels"))
+def get_sentinels(session: SessionDep, user: ApiUser, day: Annotated[Day | None, Query()] = None,
+                  every: Annotated[bool, Query(alias="all", description="also those tested negative")] = False,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> list[SentinelOut]:
+    return [sentinel_out(w) for w in sentinels.watch_list(session, user, open_only=not every, day=day, limit=limit)]
+
+
+@router.get("/sentinels/{report_id}", response_model=SentinelOut, responses=problems(404),
+            summary="One sentinel report, with its test and result", openapi_extra=needs("read_sentinels"))
+def get_sentinel(report_id: Id, session: SessionDep, user: ApiUser) -> SentinelOut:
+    return sentinel_out(sentinels.get_report(session, user, report_id))
 
 
 @router.get("/{arrival_id}", response_model=ArrivalOut, responses=problems(404), summary="One arrival",

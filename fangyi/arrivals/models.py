@@ -80,7 +80,7 @@ class OriginRisk(Base):
 Index("ix_arrival_work_arrival_day", ArrivalWork.arrival_id, ArrivalWork.day)
 
 
-ENTRY_KINDS = ("arrival", "work", "household")
+ENTRY_KINDS = ("arrival", "work", "household", "sentinel")
 
 
 class ArrivalEntry(Base):
@@ -93,7 +93,8 @@ class ArrivalEntry(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(10))
-    # What the entry made or was merged into (the arrival, the work item, the household visit).
+    # What the entry made or was merged into (the arrival, the work item, the household visit, the
+    # sentinel report).
     record_id: Mapped[int] = mapped_column(Integer)
     merged: Mapped[bool] = mapped_column(Boolean, default=False)
     area_code: Mapped[str] = mapped_column(String(15))  # where the record lies: who may see the answer again

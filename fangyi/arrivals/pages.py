@@ -2,6 +2,9 @@
 temperature typed once), the arrivals list, and the checkpoint's form for a car's occupants (the
 plate once, one identity number a line).
 
+The fever sentinels' page: the report form (clinics' and pharmacies' fever desks, village doctors)
+through the same outbox, and the people to watch.
+
 Each page declares the permission its service checks (`needs`) and calls that service; a refused
 form comes back as the page with the reason, under the refusal's status."""
 
@@ -15,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session
 
 from fangyi.access import Principal
-from fangyi.arrivals import service
+from fangyi.arrivals import sentinels, service
 from fangyi.arrivals.rules import origin_name, rules_of
 from fangyi.deps import SessionDep, Viewer
 from fangyi.errors import Conflict, DomainError, Invalid, NotFound
@@ -56,7 +59,10 @@ def _day_page(request: Request, session: Session, user: Principal, *, status: in
               **extra: Any) -> HTMLResponse:
     tasks = service.village_day(session, user, today())
     extra.setdefault("form", {})
+    # The fever sentinels' people still to be swabbed or watched in the doctor's villages.
+    watching = sentinels.watch_list(session, user)
     return render(request, "arrivals_day.html", status_code=status, user=user, tasks=tasks, today=today(),
+                  watching=watching,
                   origin_name=origin_name, outbox=_outbox(request), origins=service.origin_choices(user), **extra)
 
 
@@ -201,3 +207,47 @@ async def visit(request: Request, session: SessionDep, user: Viewer, household_i
     session.commit()
     return RedirectResponse("/arrivals/sweep" + (f"?village={village}" if village and village.isdigit() else ""),
                             status_code=303)
+
+
+# ---- fever sentinels (预检分诊) ------------------------------------------------------------------
+
+
+def _sentinels_page(request: Request, session: Session, user: Principal, *, status: int = 200,
+                    form: dict[str, str] | None = None, picked: list[str] | None = None, **extra: Any) -> HTMLResponse:
+    rows = sentinels.watch_list(session, user)
+    reporting = sentinels.may_report(user)
+    choices = sentinels.choices(user) if reporting else {"kinds": (), "symptoms": ()}
+    lang = lang_of(request)
+    return render(request, "arrivals_sentinels.html", status_code=status, user=user, rows=rows, reporting=reporting,
+                  choices=choices, kind_options=[(k, translate(f"sentinels.kind.{k}", lang)) for k in choices["kinds"]],
+                  hours=rules_of(current()).sentinel_test_hours, form=form or {}, picked=picked or [],
+                  outbox=_outbox(request), **extra)
+
+
+@router.get("/arrivals/sentinels", openapi_extra=needs("read_sentinels"))
+def sentinels_page(request: Request, session: SessionDep, user: Viewer) -> HTMLResponse:
+    return _sentinels_page(request, session, user)
+
+
+@router.post("/arrivals/sentinels", openapi_extra=needs("report_sentinels"))
+async def report_sentinel(request: Request, session: SessionDep, user: Viewer) -> Response:
+    form = await checked_form(request)
+    picked = [str(s) for s in (await request.form()).getlist("symptoms")]
+    try:
+        text = form.get("temperature", "").strip()
+        try:
+            temperature = float(text.replace(",", ".")) if text else None
+        except ValueError:
+            raise Invalid(f"{text!r} is not a temperature: take it again", column="temperature") from None
+        done = sentinels.report_sentinel(
+            session, user, id_number=form.get("id_number", "").strip(), name=form.get("name", ""),
+            area_code=form.get("area_code", ""), symptoms=picked, temperature=temperature,
+            reporter_kind=form.get("reporter_kind") or None, institution=form.get("institution") or None)
+    except (Conflict, Invalid, NotFound) as exc:
+        session.rollback()
+        error = (translate("arrivals.ask_again", lang_of(request)) if exc.extra.get("column") == "temperature"
+                 and "take it again" in exc.detail else exc.detail)
+        return _sentinels_page(request, session, user, status=exc.status, error=error, form=form, picked=picked)
+    session.commit()
+    word = "sentinels.merged" if done.merged else "sentinels.reported"
+    return _sentinels_page(request, session, user, notice=translate(word, lang_of(request)))

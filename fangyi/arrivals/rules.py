@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fangyi.errors import Invalid
 from fangyi.protocols.reader import Protocol, ProtocolError, QuarantineRule
 
 ORIGINS = Path(__file__).parent / "origins.csv"
@@ -24,6 +25,17 @@ class ArrivalRules(BaseModel):
     same_arrival_hours: int = Field(ge=0)
     plausible_celsius: tuple[float, float]
     treated_as_high_risk: tuple[str, ...] = ()
+    # A fever sentinel's report asks for a test within this many hours (Fangyi's choice, not a rule).
+    sentinel_test_hours: int = Field(ge=1, le=168)
+
+
+def check_temperature(temperature: float | None, protocol: Protocol, column: str = "temperature") -> None:
+    """A reading no living person gives (45 °C, 30 °C: outside `plausible_celsius`) is a typing or
+    thermometer slip: refused, to be taken again, and nothing is stored."""
+    low, high = rules_of(protocol).plausible_celsius
+    if temperature is None or not low <= temperature <= high:
+        raise Invalid(f"{temperature if temperature is not None else '?'} °C cannot be a person's temperature "
+                      f"({low:g}–{high:g}): take it again", column=column)
 
 
 def rules_of(protocol: Protocol) -> ArrivalRules:

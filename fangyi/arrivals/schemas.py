@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from fangyi.arrivals.models import MEANS, ORIGIN_LEVELS, WORK_KINDS
+from fangyi.arrivals.sentinel_models import REPORTER_KINDS, SYMPTOMS
 
 Text = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f]*$")]
 AreaCode = Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{6}([0-9]{3})?)?$")]
@@ -142,3 +143,49 @@ class CoverageOut(BaseModel):
     households: int
     visited: int
     returned: int
+
+
+# ---- fever sentinels --------------------------------------------------------------------------
+
+ReporterKind = Literal[REPORTER_KINDS]  # type: ignore[valid-type]
+Symptom = Literal[SYMPTOMS]  # type: ignore[valid-type]
+
+
+class SentinelIn(BaseModel):
+    id_number: Annotated[str, Field(min_length=15, max_length=18)]
+    name: Text = ""
+    area_code: AreaCode = Field(description="where it is reported: the clinic's, pharmacy's or village's area")
+    reporter_kind: ReporterKind | None = Field(None, description="a village doctor's report is always village_doctor")
+    institution: Annotated[str, Field(max_length=100)] | None = None
+    symptoms: Annotated[list[Symptom], Field(max_length=len(SYMPTOMS))]
+    temperature: Annotated[float, Field(ge=0, le=100)] | None = None
+    note: Annotated[str, Field(max_length=300)] | None = None
+    at: datetime | None = Field(None, description="when it was reported (a phone offline sends it later)")
+    client_id: ClientId | None = None
+
+
+class SentinelTestOut(BaseModel):
+    sample_id: int
+    barcode: str
+    sampled_at: datetime
+    result: str | None
+    tested_at: datetime | None
+    suspected_case_id: int | None
+
+
+class SentinelOut(BaseModel):
+    id: int
+    person_id: int
+    person_name: str
+    reporter_kind: str
+    area_code: str
+    institution: str | None
+    symptoms: list[str]
+    temperature: float | None
+    reported_at: datetime
+    due_at: datetime
+    state: str = Field(description="waiting, overdue (not sampled by due_at), sampled, negative, positive, invalid")
+    tested_in_time: bool
+    test: SentinelTestOut | None
+    merged: bool = Field(False, description="the person's open report already stood: that one is the answer")
+    repeated: bool = Field(False, description="true when this client_id had been received before")

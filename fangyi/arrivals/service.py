@@ -33,7 +33,17 @@ from fangyi.arrivals.models import (
     HouseholdVisit,
     OriginRisk,
 )
-from fangyi.arrivals.rules import Due, Plan, lineage, origin_known, origin_name, origin_names, plan, rules_of
+from fangyi.arrivals.rules import (
+    Due,
+    Plan,
+    check_temperature,
+    lineage,
+    origin_known,
+    origin_name,
+    origin_names,
+    plan,
+    rules_of,
+)
 from fangyi.arrivals.schemas import CLIENT_ID_CHARS
 from fangyi.audit import service as audit
 from fangyi.db.once import create_once
@@ -201,6 +211,9 @@ def _once(session: Session, actor: Principal, client_id: str, kind: str, again: 
     return answers[-1] if new else again(entry)
 
 
+once = _once
+
+
 # ---- registering an arrival -------------------------------------------------------------------
 
 
@@ -224,7 +237,8 @@ def origin_choices(actor: Principal) -> dict[str, str]:
     return origin_names()
 
 
-def _person(session: Session, actor: Principal, id_number: str, name: str, staying: str) -> Person:
+def _person(session: Session, actor: Principal, id_number: str, name: str, staying: str,
+            note: str = "registered on arrival") -> Person:
     try:
         number = parse_id_number(id_number).id_number
     except IdentityError as exc:
@@ -235,7 +249,11 @@ def _person(session: Session, actor: Principal, id_number: str, name: str, stayi
     if not name.strip():
         raise Invalid("name is required for a person not yet in the registry", column="name")
     return persons.register_on_the_spot(session, actor, id_number=number, name=name.strip(), area_code=staying,
-                                        note="registered on arrival")
+                                        note=note)
+
+
+# For the fever sentinels (sentinels.py): the same identity checks, the same outbox, the same clock.
+find_or_register = _person
 
 
 def _same(session: Session, person_id: int, arrived_at: datetime, hours: int) -> Arrival | None:
@@ -541,6 +559,9 @@ def _when(at: datetime | None) -> datetime:
     return min(at, moment)
 
 
+when = _when
+
+
 def _record_work(session: Session, actor: Principal, *, arrival_id: int, kind: str, day: date | None,
                  temperature: float | None, label: str | None, note: str | None, at: datetime | None) -> Done:
     arrival = session.get(Arrival, arrival_id)
@@ -558,10 +579,7 @@ def _record_work(session: Session, actor: Principal, *, arrival_id: int, kind: s
         one_at_a_time(session, f"arrival-work:{arrival.id}:{kind}")
     same = select(ArrivalWork).where(ArrivalWork.arrival_id == arrival.id, ArrivalWork.kind == kind)
     if kind == "temperature":
-        low, high = rules_of(protocol).plausible_celsius
-        if temperature is None or not low <= temperature <= high:
-            raise Invalid(f"{temperature if temperature is not None else '?'} °C cannot be a person's temperature "
-                          f"({low:g}–{high:g}): take it again", column="temperature")
+        check_temperature(temperature, protocol)
     elif kind == "test":
         detail["label"] = (label or "").strip()[:12]
         stored = [w for w in session.scalars(same.order_by(ArrivalWork.id)) if w.detail.get("label") == detail["label"]]

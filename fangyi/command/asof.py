@@ -21,7 +21,7 @@ from fangyi.errors import Invalid
 from fangyi.timeutil import now, to_local
 
 # Sections whose figures are not rebuilt exactly as of a moment; why is in words.py (report.note.*).
-NOT_EXACT = ("registry", "contacts", "transport", "workforce", "zones", "risk_areas", "arrivals")
+NOT_EXACT = ("registry", "contacts", "transport", "workforce", "zones", "risk_areas", "arrivals", "sentinels")
 
 
 def _note(key: str) -> str:

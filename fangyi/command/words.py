@@ -70,6 +70,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "report.note.zones": ("未按时点重建，为现状", "Not rebuilt: as the records stand now"),
     "report.note.risk_areas": ("未按时点重建，为现状", "Not rebuilt: as the records stand now"),
     "report.note.arrivals": ("未按时点重建，为现状", "Not rebuilt: as the records stand now"),
+    "report.note.sentinels": ("报告、采样、结果按当时记录还原；离线补录的采样按采样时间计入",
+                              "Reports, swabs and results as recorded by then; a swab loaded later from an offline "
+                              "batch counts from its swab time"),
     "report.more": ("展开其余指标", "More figures"),
     "nav.dashboard": ("指挥看板", "Dashboard"),
     "dash.title": ("指挥看板", "Command dashboard"),

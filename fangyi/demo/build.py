@@ -168,6 +168,7 @@ def _finish(session: Session, spec: DemoSpec, counts: dict[str, Any], stages: _S
     back = arrivals.plant(session, spec.seed, 8 if spec.size.persons < 1_000 else 60)
     stages.advance(task, 1)
     counts |= {"origin_risks": back.risks, "arrivals": back.arrivals, "household_visits": back.household_visits}
+    counts["sentinel_reports"] = arrivals.plant_sentinels(session)
     audit.record(session, SYSTEM, "build", "demo", spec.size.name, after=spec.describe() | counts,
                  note="fangyi demo: synthetic county modelled on 衡东县")
     session.flush()

@@ -23,6 +23,7 @@ TITLES = {
     Role.village_doctor: "村医",
     Role.checkpoint: "卡口值守员",
     Role.admin: "系统管理员",
+    Role.sentinel: "卫生院预检分诊台",
 }
 WORDS = ("mishui", "xiangjiang", "nanyue", "hengshan", "shitan", "dapu", "xintang", "ganxi", "rongheng",
          "bailian", "sanzhang", "gaohu")
@@ -36,6 +37,7 @@ def _township(name: str) -> str:
 JURISDICTION = {role: COUNTY_CODE for role in Role} | {
     Role.village_doctor: _township(SHITAN),
     Role.site_manager: _township(SEAT),
+    Role.sentinel: _township(SHITAN),  # 石滩乡卫生院's fever desk
 }
 
 

@@ -20,9 +20,10 @@ PART = Part(
         "read_registry": ALL - {Role.driver},
         "edit_registry": frozenset({Role.admin, Role.command_office, Role.tracer, Role.village_doctor}),
         "merge_persons": OFFICE,
-        # Field staff put in a person the registry lacks, from the identity number, to be checked later.
+        # Field staff put in a person the registry lacks, from the identity number, to be checked later
+        # (a clinic's or pharmacy's fever desk too: the person reported may be new to the county).
         "register_persons": frozenset({Role.admin, Role.command_office, Role.tracer, Role.sampler,
-                                       Role.village_doctor, Role.checkpoint}),
+                                       Role.village_doctor, Role.checkpoint, Role.sentinel}),
         # The map of the county is the administrators' to draw, by form or by import.
         "edit_areas": ADMINS,
     },

@@ -4,7 +4,7 @@ A positive pool puts every member under control at once and gives each a
 single-tube retest task, grouped by household (else address) for the
 door-to-door teams. A positive single tube becomes a suspected case for the
 CDC. A single negative closes the person's open retest task and ends a
-pool-positive control. `invalid` asks for the tube's people to be re-sampled.
+pool-positive or fever control. `invalid` asks for the tube's people to be re-sampled.
 """
 
 from __future__ import annotations
@@ -179,9 +179,10 @@ def consequences(session: Session, tube: Tube) -> None:
         if tube.result == "positive":
             session.add(SuspectedCase(person_id=person.id, tube_id=tube.id, tested_at=at, sampled_at=sampled_at))
         else:
+            # A negative single swab ends a pool-positive control, and a fever control (a sentinel's).
             session.execute(update(Control).where(
-                Control.person_id == person.id, Control.reason == "pool_positive", Control.ended_at.is_(None),
-                Control.started_at <= sampled_at).values(ended_at=at))
+                Control.person_id == person.id, Control.reason.in_(("pool_positive", "fever")),
+                Control.ended_at.is_(None), Control.started_at <= sampled_at).values(ended_at=at))
     session.flush()
 
 

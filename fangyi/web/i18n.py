@@ -66,6 +66,7 @@ CORE: dict[str, tuple[str, str]] = {
     "role.village_doctor": ("乡村医生", "Village doctor"),
     "role.checkpoint": ("卡口人员", "Checkpoint officer"),
     "role.admin": ("管理员", "Administrator"),
+    "role.sentinel": ("预检分诊点", "Fever desk (clinic, pharmacy)"),
 }
 
 

@@ -1,6 +1,7 @@
 """Two village doctors (or two handhelds) sending the same thing at the same moment, on both
 databases: a household visited the same day by both is one visit holding the larger count, and a
-first visit or a test sent twice at once is stored once; nobody is told 409, nothing is lost."""
+first visit or a test sent twice at once is stored once, and so is a fever sentinel's report; nobody
+is told 409, nothing is lost."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from datetime import date
 from sqlalchemy import func, select
 
 from fangyi.access import SYSTEM
-from fangyi.arrivals import service
+from fangyi.arrivals import sentinels, service
 from fangyi.arrivals.models import ArrivalEntry, ArrivalWork, HouseholdVisit
+from fangyi.arrivals.sentinel_models import SentinelReport
 from fangyi.audit.models import AuditEntry
 from fangyi.db.session import begin_writing, make_session, session_scope
 from fangyi.registry.models import Household
+from fangyi.registry.persons import register_on_the_spot
+from fangyi.screening.models import Control
 from tests.arrivals.world import WUHAN_WUCHANG, local, number
 from tests.conftest import SHIJIN, SHITAN, add_areas
 
@@ -100,3 +104,27 @@ def test_a_first_visit_and_a_test_sent_at_once_are_stored_once(committed_db: str
     with session_scope() as session:
         kinds = sorted(session.scalars(select(ArrivalWork.kind).where(ArrivalWork.arrival_id == arrival_id)))
         assert kinds == ["first_visit", "test"]
+
+
+def test_one_person_reported_by_four_phones_at_once_is_watched_once(committed_db: str) -> None:
+    """Two phones each sending their report twice at the same moment (an outbox emptied by two tabs),
+    all for one person of the registry: one report, one fever control, each phone's entry once."""
+    with session_scope() as session:
+        add_areas(session)
+        person = register_on_the_spot(session, SYSTEM, id_number=number(8), name="发热8", area_code=SHIJIN, note="t")
+        id_number = person.id_number
+
+    def report(session, n: int) -> None:
+        sentinels.report_sentinel(session, Doctor(0, f"doctor{n % 2}"), id_number=id_number, area_code=SHIJIN,
+                                  symptoms=["cough"], temperature=38.1, at=local(2022, 4, 3, 9),
+                                  client_id=f"phone-{n % 2}:sentinel-0001")
+
+    assert at_once(report) == dict.fromkeys(range(THREADS), "ok")
+    with session_scope() as session:
+        reports = session.scalars(select(SentinelReport)).all()
+        assert len(reports) == 1
+        controls = session.scalars(select(Control).where(Control.reason == "fever")).all()
+        assert [c.id for c in controls] == [reports[0].control_id]
+        entries = session.scalars(select(ArrivalEntry).where(ArrivalEntry.kind == "sentinel")).all()
+        assert sorted(e.client_id for e in entries) == ["phone-0:sentinel-0001", "phone-1:sentinel-0001"]
+        assert {e.record_id for e in entries} == {reports[0].id}

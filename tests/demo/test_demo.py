@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from fangyi.access import Role
+from fangyi.arrivals import sentinels
 from fangyi.arrivals import service as arrivals
 from fangyi.audit.models import AuditEntry
 from fangyi.auth.models import User
@@ -281,6 +282,9 @@ def test_every_role_has_work_today(committed_db: str) -> None:
         assert any(task.open for task in arrivals.village_day(session, doctor, day))
         covered = arrivals.coverage(session, doctor, day)
         assert any(0 < c.visited < c.households for c in covered)
+        # The fever sentinels: one report overdue, one swabbed alone, one waiting, on the doctor's watch list.
+        watched = sentinels.watch_list(session, doctor)
+        assert sorted(w.state for w in watched) == ["overdue", "sampled", "waiting"]
         # Nothing was written ahead of the clock.
         assert session.scalar(select(func.max(Contact.created_at))) <= now()
 
@@ -316,7 +320,10 @@ def test_the_screening_and_the_contacts_stand_as_on_day_four(committed_db: str) 
             dashboard.forget()
             seen = dashboard.view(session, commander, day, str)
             assert seen["overdue_tubes"] == len(waiting)
-            assert seen["tubes"]["tubes"] == len(todays) and seen["tubes"]["tubes_pending"] > 0
+            # Today's tubes: the round's, and the fever sentinel's single tube (swabbed at 13:00, outside a round).
+            fever = session.scalars(select(Tube).where(Tube.round_id.is_(None), Tube.barcode.startswith("FS"))).all()
+            assert [t.pool_size for t in fever] == [1]
+            assert seen["tubes"]["tubes"] == len(todays) + 1 and seen["tubes"]["tubes_pending"] > 0
             # The night's report of the first round's day counts its tubes, as closed.
             shut = closed(session, commander, day - timedelta(days=2))
             assert shut is not None and shut.figures["testing"]["tubes"] > 0

@@ -40,6 +40,15 @@ def one_arrival(world: World, side: Side) -> dict[str, Any]:
     return {"id_number": NEWCOMER, "name": "矩阵返乡者", "origin_code": "420106", "staying_area_code": side.village}
 
 
+def sentinel(world: World, side: Side) -> dict[str, Any]:
+    return {"report_id": side["sentinel"].id}
+
+
+def new_sentinel(world: World, side: Side) -> dict[str, Any]:
+    return {"id_number": NEWCOMER, "name": "矩阵返乡者", "area_code": side.village, "reporter_kind": "pharmacy",
+            "symptoms": ["cough", "sore_throat"]}
+
+
 PROBES: Probes = {
     ("POST", API): Probe(body=new_arrival),
     ("GET", API): Probe(sided=False),
@@ -64,4 +73,11 @@ PROBES: Probes = {
     ("GET", f"{API}/coverage"): Probe(sided=False),
     ("GET", "/arrivals/sweep"): Probe(query=village),
     ("POST", "/arrivals/sweep/{household_id}"): Probe(path=household, form=lambda w, s: {"returned": "1"}),
+    ("POST", f"{API}/sentinels"): Probe(body=new_sentinel),
+    ("GET", f"{API}/sentinels"): Probe(sided=False),
+    ("GET", f"{API}/sentinels/{{report_id}}"): Probe(path=sentinel),
+    ("GET", "/arrivals/sentinels"): Probe(sided=False),
+    ("POST", "/arrivals/sentinels"): Probe(form=lambda w, s: {
+        "id_number": NEWCOMER, "name": "矩阵返乡者", "area_code": s.village, "reporter_kind": "clinic",
+        "symptoms": "cough"}),
 }

@@ -1,4 +1,5 @@
-/* The village line's outbox: on the village doctor's day, the household sweep and the checkpoint,
+/* The village line's outbox: on the village doctor's day, the household sweep, the checkpoint and the
+   fever sentinels' report,
    an entry made without a network (or while older ones still wait) is kept in IndexedDB under an id
    the phone makes for it (client_id), and sent to the API when the network returns. The server keeps
    each entry once under its id, so an entry sent twice (a dropped answer, two tabs) is stored once;
@@ -144,6 +145,21 @@
       if (isNaN(returned) || returned < 0 || returned > 50) { return words.bad_count; }
       return [Object.assign({client_id: newId(), body: {returned: returned, at: at},
                              label: form.getAttribute("data-label")}, base)];
+    }
+    if (kind === "sentinel") {
+      // A fever sentinel's report: the identity number and any temperature checked here, as on the day's list.
+      var who = value(data, "id_number");
+      if (!idOk(who)) { return words.bad_id; }
+      var report = {id_number: who.toUpperCase(), name: value(data, "name"), area_code: value(data, "area_code"),
+                    symptoms: data.getAll("symptoms").map(String), at: at};
+      ["reporter_kind", "institution"].forEach(function (name) { if (value(data, name)) { report[name] = value(data, name); } });
+      if (value(data, "temperature")) {
+        var degrees = parseFloat(value(data, "temperature").replace(",", "."));
+        if (isNaN(degrees) || degrees < low || degrees > high) { return words.ask_again; }
+        report.temperature = degrees;
+      }
+      return [Object.assign({client_id: newId(), body: report, label: report.name || who.slice(0, 6) + "…"}, base,
+                            {form: null})];
     }
     var common = {origin_code: value(data, "origin_code"), staying_area_code: value(data, "staying_area_code"),
                   arrived_at: at};

@@ -6,7 +6,7 @@
 "use strict";
 var CACHE = "fangyi-arrivals-v1";
 var SHELL = ["/arrivals/offline.js", "/static/fangyi.css"];
-var PAGES = /^\/arrivals\/(day|checkpoint|sweep)$/;
+var PAGES = /^\/arrivals\/(day|checkpoint|sweep|sentinels)$/;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); })

@@ -16,7 +16,7 @@ of its speed. Anchored here at the newest row of each table. On PostgreSQL the t
 against writers (SHARE ROW EXCLUSIVE) from before the counts until the triggers are in place.
 
 Revision ID: 0810
-Revises: 0795
+Revises: 0800
 Create Date: 2026-12-04 23:20:00.000000
 """
 
@@ -29,7 +29,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0810"
-down_revision = "0795"
+down_revision = "0800"
 branch_labels = None
 depends_on = None
 
