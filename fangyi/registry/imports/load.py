@@ -57,10 +57,10 @@ from fangyi.registry.persons import FieldError
 # order touches all over. Allocated as pages are read, so a small file costs little. Once the
 # indexes outgrow it, each batch sweeps nearly all their leaf pages and reads most of them again
 # from the file: what a row costs then falls with the batch's size more than it rises with the
-# cache's (3M stays: 250,000-row batches read a third of what 50,000 read in the third million,
-# with the same 112 MB); and the cache holds a 2M-stay table's indexes whole (with 100 MB, the
-# second million ran 15 % slower). The import and its writer stay under 300 MB together.
-SQLITE_CACHE_KIB = 112 * 1024
+# cache's, so the memory goes to the batch. Measured on 3M random stays (bench.import_checkins,
+# quiet machine): 500,000-row batches and 96 MB kept the third million at 87-95 % of the first's
+# rate, 250,000 and 112 MB at 53-71 %, both about 290 MB for the import and its writer together.
+SQLITE_CACHE_KIB = 96 * 1024
 
 
 def sqlite_cache_kib() -> int:
@@ -150,10 +150,10 @@ class Checkins(Handler):
     optional = ("checked_out_at",)
     # Sorted by the stay's key, a batch touches the unique index's pages in one pass, and the larger
     # it is the more of its rows share a page. Measured on 3M random stays (SQLite): the writer read
-    # 2.75 GB from the file for the third million with 50,000-row batches, 0.7-1.0 GB with 200,000
-    # and more. Held packed (writer.Batch, 40 bytes a row), a batch costs 10 MB in the import and
-    # as much in its writer. A million is a whole number of batches (the benchmark times each).
-    batch_size = 250_000
+    # 2.75 GB from the file for the third million with 50,000-row batches, 0.3 GB with 500,000.
+    # Held packed (writer.Batch, 40 bytes a row), a batch costs 20 MB in the import and as much in
+    # its writer. A million is a whole number of batches (the benchmark times each).
+    batch_size = 500_000
     commits_batches = True
     commit_seconds = 5.0  # how long the batches written hold SQLite's one writer before a commit lets others in
 
@@ -181,10 +181,10 @@ class Checkins(Handler):
                 self.venues[code] = id_
             else:
                 self.venues_outside.add(code)
-        self.batch = Batch()
         given = os.environ.get("FANGYI_IMPORT_BATCH_ROWS", "")
         # Fewer rows a batch: less memory for less speed (README, Settings).
         self.batch_rows = max(1_000, int(given)) if given.isdigit() else self.batch_size
+        self.batch = Batch(self.batch_rows)
         self.tz = ctx.tz
 
     def _writer(self) -> Writer | None:
@@ -241,10 +241,15 @@ class Checkins(Handler):
 
     def stop_writing(self) -> None:
         super().stop_writing()
-        self.batch = Batch()
+        self.batch.clear()
 
     def flush(self) -> list[Problem]:
-        batch, self.batch = self.batch, Batch()
+        try:
+            return self._flush(self.batch)
+        finally:
+            self.batch.clear()  # written, or handed to the writer: the buffer serves the next batch
+
+    def _flush(self, batch: Batch) -> list[Problem]:
         if not len(batch) or self.dry:
             return []
         if self.writer is not None:

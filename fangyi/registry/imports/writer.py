@@ -164,23 +164,41 @@ Packed: TypeAlias = "memoryview | array[int]"  # of 64-bit integers ("q"), WIDTH
 DONE = b"done"  # to the writer: commit and end (a batch's bytes are a multiple of 40)
 
 
-class Batch:
-    """The rows an import has read and not yet written: what the writer needs of each, packed."""
+ROW = struct.Struct(f"{WIDTH}q")  # a row's values, native 64-bit integers
 
-    def __init__(self) -> None:
-        self.values = array("q")
+
+class Batch:
+    """The rows an import has read and not yet written: what the writer needs of each, packed into
+    a buffer of the batch's whole size, made once and used again by every batch of the import (a
+    buffer grown as rows come would be copied as it grows: twice its size for a moment)."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.buffer = bytearray(max(1, capacity) * ROW.size)
+        self.count = 0
 
     def add(self, person: int, venue: int, in_at: int, out_at: int | None, line: int) -> int:
         """Keep a row; how many the batch holds."""
-        self.values.extend((person, venue, in_at, NONE if out_at is None else out_at, line))
-        return len(self.values) // WIDTH
+        offset = self.count * ROW.size
+        if offset == len(self.buffer):
+            self.buffer.extend(bytes(len(self.buffer)))  # past the capacity asked for: twice the room
+        ROW.pack_into(self.buffer, offset, person, venue, in_at, NONE if out_at is None else out_at, line)
+        self.count += 1
+        return self.count
+
+    def clear(self) -> None:
+        """Empty, keeping the buffer for the next batch."""
+        self.count = 0
 
     def __len__(self) -> int:
-        return len(self.values) // WIDTH
+        return self.count
+
+    @property
+    def values(self) -> memoryview:
+        return memoryview(self.buffer)[: self.count * ROW.size].cast("q")
 
     @property
     def last_line(self) -> int:
-        return self.values[-1]
+        return int(ROW.unpack_from(self.buffer, (self.count - 1) * ROW.size)[4])
 
     def rows(self) -> Iterator[Staged]:
         return _rows(self.values, 0, len(self))
@@ -193,9 +211,10 @@ class Batch:
         cost more memory than the whole packed batch, and a second a batch of the import's core."""
         import numpy
 
-        table = numpy.frombuffer(self.values, dtype=numpy.int64).reshape(-1, WIDTH)
-        # The last key sorts first: line, then check-in, venue, person (lines are unique).
-        order = numpy.lexsort((table[:, 4], table[:, 2], table[:, 1], table[:, 0]))
+        table = numpy.frombuffer(self.buffer, dtype=numpy.int64, count=self.count * WIDTH).reshape(-1, WIDTH)
+        # The last key sorts first: check-in, then venue, person. The sort is stable: a stay's rows
+        # keep the file's order, which decides which check-out a stay takes.
+        order = numpy.lexsort((table[:, 2], table[:, 1], table[:, 0]))
         for start in range(0, len(order), SORTED_RUN):
             yield table[order[start : start + SORTED_RUN]].data.cast("B")
 

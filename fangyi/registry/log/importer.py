@@ -22,7 +22,6 @@ from fangyi.errors import Conflict, Invalid
 from fangyi.imports.rows import Context, Handler, Problem
 from fangyi.imports.service import ImportReport, run_import
 from fangyi.registry.imports.load import DIFFERENT_OUT, Checkins
-from fangyi.registry.imports.writer import Batch
 from fangyi.registry.log import store
 
 
@@ -42,9 +41,9 @@ class LogCheckins(Checkins):
         self.partitions = 0
 
     def flush(self) -> list[Problem]:
-        batch, self.batch = self.batch, Batch()
-        if len(batch) and not self.dry:
-            store.stage_rows(self.con, batch.rows())
+        if len(self.batch) and not self.dry:
+            store.stage_rows(self.con, self.batch.rows())
+        self.batch.clear()
         return []
 
     def finish(self) -> list[Problem]:
