@@ -19,7 +19,9 @@ down_revision = "0830"
 branch_labels = None
 depends_on = None
 
-_NUMBER = "(SELECT id_number FROM persons WHERE id = NEW.person_id)"
+# A person that does not exist leaves the key as it was: the foreign key then refuses the row, by
+# its own name (a NULL key would fail first, as a NOT NULL that says nothing of the person).
+_NUMBER = "coalesce((SELECT id_number FROM persons WHERE id = NEW.person_id), {kept})"
 
 
 def upgrade() -> None:
@@ -27,7 +29,7 @@ def upgrade() -> None:
         op.execute(f"""
 CREATE FUNCTION contacts_follow_person() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.sort_key := {_NUMBER};
+    NEW.sort_key := {_NUMBER.format(kept='NEW.sort_key')};
     RETURN NEW;
 END $$""")
         op.execute("CREATE TRIGGER contacts_follow_person BEFORE UPDATE OF person_id ON contacts FOR EACH ROW "
@@ -35,7 +37,7 @@ END $$""")
     else:
         op.execute("CREATE TRIGGER contacts_follow_person AFTER UPDATE OF person_id ON contacts "
                    "WHEN OLD.person_id IS NOT NEW.person_id "
-                   f"BEGIN UPDATE contacts SET sort_key = {_NUMBER} WHERE id = NEW.id; END")
+                   f"BEGIN UPDATE contacts SET sort_key = {_NUMBER.format(kept='sort_key')} WHERE id = NEW.id; END")
 
 
 def downgrade() -> None:
