@@ -208,6 +208,17 @@ def _watched(session: Session, rows: list[tuple[SentinelReport, Person]], at: da
     return [Watched(report, person, tests.get(report.id), at, _name(reader, report, person)) for report, person in rows]
 
 
+def _closed(at: datetime) -> Any:
+    """A report's watch is over (state "negative"): its test, the person's first single tube
+    swabbed from the report on (by `at`, as _tests reads it), was found negative by `at`."""
+    first = (select(Sample.id).join(Tube, Tube.id == Sample.tube_id)
+             .where(Sample.person_id == SentinelReport.person_id, Tube.pool_size == 1,
+                    Sample.sampled_at >= SentinelReport.reported_at, Sample.sampled_at <= at)
+             .order_by(Sample.sampled_at, Sample.id).limit(1).correlate(SentinelReport).scalar_subquery())
+    return (select(Tube.id).join(Sample, Sample.tube_id == Tube.id)
+            .where(Sample.id == first, Tube.result == "negative", Tube.tested_at <= at).exists())
+
+
 def _name(reader: Principal, report: SentinelReport, person: Person) -> str:
     """The registry's name to a reader whose jurisdiction holds the person's home; to another (a
     desk where someone from elsewhere was reported), the name typed with the report, else "—"."""
@@ -224,9 +235,17 @@ def watch_list(session: Session, actor: Principal, *, open_only: bool = True, da
     if day is not None:
         start, end = day_bounds(day)
         query = query.where(SentinelReport.reported_at >= start, SentinelReport.reported_at < end)
-    rows = [(r, p) for r, p in session.execute(query.order_by(SentinelReport.reported_at.desc()).limit(limit))]
-    found = _watched(session, rows, now(), actor)
+    moment = now()
     if open_only:
+        # Closed reports are left out by the database, before the limit: filtered after it, a
+        # district's 500 latest reports could push its oldest open (overdue) ones off the list.
+        # Of the open ones, those due first (the overdue) come first.
+        query = query.where(~_closed(moment)).order_by(SentinelReport.due_at, SentinelReport.id)
+    else:
+        query = query.order_by(SentinelReport.reported_at.desc(), SentinelReport.id.desc())
+    rows = [(r, p) for r, p in session.execute(query.limit(limit))]
+    found = _watched(session, rows, moment, actor)
+    if open_only:  # the same rule as _closed, read from the tests themselves
         found = [w for w in found if w.state in ("waiting", "overdue", "sampled", "positive", "invalid")]
     order = {"overdue": 0, "positive": 1, "waiting": 2, "invalid": 3, "sampled": 4, "negative": 5}
     return sorted(found, key=lambda w: (order[w.state], w.report.due_at))

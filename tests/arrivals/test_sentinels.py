@@ -173,6 +173,35 @@ def test_a_negative_single_tube_ends_the_watch_and_the_control(client, db, cast,
     assert db.get(Control, report.control_id).ended_at is not None
 
 
+def test_the_watch_list_keeps_old_open_reports_past_many_closed_ones(client, db, cast, small_round):
+    """The list's limit counts open reports only: newer closed ones never push an overdue one off it.
+    A report whose first single tube was invalid stays open even when a later one is negative."""
+    overdue = sentinels.report_sentinel(db, cast["village_doctor"], id_number=number(3), name="发热旧",
+                                        area_code=SHIJIN, symptoms=["cough"], at=MORNING).report
+    later = local(2022, 4, 1, 12)
+    closed, retest = small_round.people[2:4], small_round.people[4]
+    for person in [*closed, retest]:
+        sentinels.report_sentinel(db, cast["command_office"], id_number=person.id_number, area_code=SHIJIN,
+                                  symptoms=["sore_throat"], reporter_kind="pharmacy", at=later)
+    db.commit()
+    swabs = [("S3000011", closed[0]), ("S3000012", closed[1]), ("S3000013", retest)]
+    scans(client, cast, [item for code, person in swabs for item in tube(code, [person], "2022-04-01T13:00:00+08:00",
+                                                                           size=1)])
+    results(client, cast, [{"barcode": code, "result": "negative" if person is not retest else "invalid",
+                            "tested_at": "2022-04-01T20:00:00+08:00", "lab_code": "LAB-1"} for code, person in swabs])
+    scans(client, cast, tube("S3000014", [retest], "2022-04-02T09:00:00+08:00", size=1))
+    results(client, cast, [{"barcode": "S3000014", "result": "negative", "tested_at": "2022-04-02T20:00:00+08:00",
+                            "lab_code": "LAB-1"}])
+    db.expire_all()
+    every = sentinels.watch_list(db, cast["tracer"], open_only=False)
+    assert sorted(w.state for w in every) == ["invalid", "negative", "negative", "overdue"]
+    # Two open reports, the overdue one first, though three newer reports came after it.
+    watched = sentinels.watch_list(db, cast["tracer"], limit=2)
+    assert [(w.person.id_number, w.state) for w in watched] == [(number(3), "overdue"), (retest.id_number, "invalid")]
+    assert watched[0].report.id == overdue.id
+    assert [w.state for w in sentinels.watch_list(db, cast["tracer"], limit=1)] == ["overdue"]
+
+
 def test_a_second_report_of_someone_not_yet_sampled_is_merged(db, cast):
     first = sentinels.report_sentinel(db, cast["village_doctor"], id_number=number(8), name="发热戊",
                                       area_code=SHIJIN, symptoms=["cough"], at=MORNING)

@@ -45,6 +45,7 @@ class Row:
     last: int
     reasons: list[dict[str, Any]]
     via: list[int]
+    number: str  # the person's identity number, as the registry holds it: the contact's sort key
 
 
 def _reasons(text: str | None) -> list[dict[str, Any]]:
@@ -148,7 +149,8 @@ class Contacts(Handler):
                            f"{mask_id_number(row['id_number'] or '')} is listed for case {case.case_no} already")
         listed.add(person)
         if not self.dry:
-            self.batch.append(Row(line, case.id, person, degree, first, last, reasons, sorted(via)))
+            self.batch.append(Row(line, case.id, person, degree, first, last, reasons, sorted(via),
+                                  row["id_number"] or ""))
             if len(self.batch) >= self.batch_size:
                 self.flush()
         return None
@@ -168,8 +170,10 @@ class Contacts(Handler):
             held = stored.get((row.case_id, row.person_id))
             first, last = from_epoch(row.first), from_epoch(row.last)
             if held is None:
+                # The sort key given: left to its default, each new row would read its person again.
                 session.add(Contact(case_id=row.case_id, person_id=row.person_id, degree=row.degree,
-                                    first_exposure=first, last_exposure=last, reasons=row.reasons, via=row.via,
+                                    sort_key=row.number, first_exposure=first, last_exposure=last,
+                                    reasons=row.reasons, via=row.via,
                                     status="derived", created_at=self.at, derived_at=self.at, stale=False))
                 self.loaded += 1
                 continue
