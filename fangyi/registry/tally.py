@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from fangyi.registry.models import RowCount
 
@@ -69,11 +72,23 @@ def _fold(session: Session, name: str) -> None:
     """PostgreSQL: the table's difference rows summed into one, in a transaction of its own. Rows
     another reader is folding are skipped (FOR UPDATE SKIP LOCKED); rows of transactions still in
     progress are not seen. The sum of what any snapshot sees is unchanged."""
-    with session.get_bind().engine.begin() as conn:
-        conn.execute(text(
-            "WITH gone AS (DELETE FROM row_counts WHERE id IN (SELECT id FROM row_counts WHERE name = :name "
-            "ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING n) "
-            "INSERT INTO row_counts (name, n) SELECT :name, sum(n) FROM gone HAVING count(*) > 0"), {"name": name})
+    # Not from the session's pool: a reader already holds one of its connections, and readers that
+    # each waited for a second one could empty it and wait on each other. Folding can wait for the
+    # next reader, so a server out of connections skips it.
+    try:
+        with _folding(session.get_bind().engine.url.render_as_string(hide_password=False)).begin() as conn:
+            conn.execute(text(
+                "WITH gone AS (DELETE FROM row_counts WHERE id IN (SELECT id FROM row_counts WHERE name = :name "
+                "ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING n) "
+                "INSERT INTO row_counts (name, n) SELECT :name, sum(n) FROM gone HAVING count(*) > 0"),
+                {"name": name})
+    except OperationalError:  # no connection to be had (or the server going): the next reader folds
+        return
+
+
+@lru_cache(maxsize=4)
+def _folding(url: str) -> Engine:
+    return create_engine(url, poolclass=NullPool)
 
 
 def _move_anchor(session: Session, model: Any, marks: tuple[Any, ...]) -> None:

@@ -262,3 +262,33 @@ def test_a_committed_anchor_survives_rolled_back_ids_taken_again(committed_db: s
     report, truth = _committed_report(engine)
     assert report == truth and report[0] == 10
     engine.dispose()
+
+
+def test_a_reader_folds_without_a_second_connection_from_a_full_pool(
+        committed_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: the reader that folds the count's parts holds a connection of the pool already;
+    with every other one taken it still answers at once (the fold has a connection of its own)."""
+    import time
+
+    from sqlalchemy import create_engine
+
+    from fangyi.registry.models import RowCount
+
+    engine, venue_id, person_id = _setup_committed(committed_db)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps one row per count: nothing to fold")
+    for start in range(0, 40, 10):  # four committed statements: four parts
+        _commit_stays(engine, venue_id, person_id, 10, start)
+    monkeypatch.setattr(tally, "FOLD", 2)
+    tiny = create_engine(engine.url, pool_size=1, max_overflow=0, pool_timeout=3)
+    try:
+        with Session(tiny) as session:
+            began = time.monotonic()
+            assert _report(session) == _truth(session) and _report(session)[0] == 40
+            assert time.monotonic() - began < 2  # never waited out the pool's 3 s
+        with Session(tiny) as session:
+            parts = session.scalars(select(RowCount.n).where(RowCount.name == "checkins")).all()
+            assert len(parts) == 1 and sum(parts) == 40  # folded into one
+    finally:
+        tiny.dispose()
+        engine.dispose()
