@@ -18,7 +18,7 @@ from fangyi.access import can
 from fangyi.auth.models import User
 from fangyi.config import get_settings
 from fangyi.deps import SessionDep, Viewer
-from fangyi.errors import DomainError, Forbidden
+from fangyi.errors import DomainError, Forbidden, NotFound
 from fangyi.identity import mask_id_number
 from fangyi.protocols.reader import current
 from fangyi.registry import service as registry
@@ -26,16 +26,17 @@ from fangyi.registry.models import VENUE_KINDS, Checkin, Person, Venue
 from fangyi.registry.persons import FieldError
 from fangyi.timeutil import aware, format_date, format_datetime, now, to_local
 from fangyi.tracing import cases as service
-from fangyi.tracing import chains, investigation, review
+from fangyi.tracing import chains, investigation, printed, review
 from fangyi.tracing import queue as queue_service
 from fangyi.tracing.derivation import exposure_window, from_epoch
-from fangyi.tracing.models import CLASSIFICATIONS, FOUND_BY, SOURCES, Case, Contact, ReachAttempt
-from fangyi.tracing.trace import DEGREES, contact_counts, contact_page, listed, trace_report
+from fangyi.tracing.models import CLASSIFICATIONS, FOUND_BY, SOURCES, Case, Contact
+from fangyi.tracing.trace import DEGREES, contact_counts, contact_page, trace_report
 from fangyi.web.forms import checked_form
 from fangyi.web.http import needs
 from fangyi.web.i18n import translate
 from fangyi.web.paging import Page
 from fangyi.web.render import lang_of, render
+from fangyi.web.xlsx import attachment, workbook_bytes
 
 router = APIRouter(include_in_schema=False)
 FORM_FIELDS = ("case_no", "id_number", "classification", "onset_date", "sampled_at", "confirmed_at", "source",
@@ -299,25 +300,45 @@ def report_page(request: Request, session: SessionDep, user: Viewer, case_no: st
     case = service.get_case(session, user, case_no)
     view = _case_view(session, user, case, revealed=False)
     start, end = exposure_window(case, view["protocol"], get_settings().tz)
-    contacts = session.execute(
-        select(Contact, Person).join(Person, Person.id == Contact.person_id).where(Contact.case_id == case.id)
-        .order_by(Contact.degree, Person.id_number)
-    ).all()
-    shown = [(c, p) for c, p in contacts if listed(c)]
-    by_reason: dict[str, list[tuple[Contact, Person]]] = {}
-    for contact, person in shown:
-        kinds = sorted({r["kind"] for r in contact.reasons}) or ["venue"]
-        key = "secondary" if contact.degree == "secondary" else kinds[0]
-        by_reason.setdefault(key, []).append((contact, person))
-    reached = set(session.scalars(
-        select(ReachAttempt.contact_id).where(ReachAttempt.outcome == "reached",
-                                              ReachAttempt.contact_id.in_([c.id for c, _ in shown] or [0]))
-    ))
-    open_items = {
-        "undecided": [(c, p) for c, p in shown if c.status == "derived"],
-        "unreached": [(c, p) for c, p in shown if c.status == "confirmed" and c.id not in reached],
-        "not_handed_over": [(c, p) for c, p in shown if c.status == "confirmed" and c.handed_over_at is None],
-    }
     return render(request, "tracing_report.html", user=user, timeline=_timeline(session, case, start, end),
-                  by_reason=by_reason, open_items=open_items, mask_id=mask_id_number, generated=now(),
-                  zdt=lambda moment: format_datetime(moment, "zh"), zd=lambda day: format_date(day, "zh"), **view)
+                  contacts=printed.printed(session, case), in_full=printed.IN_FULL, mask_id=mask_id_number,
+                  generated=now(), zdt=lambda moment: format_datetime(moment, "zh"),
+                  zd=lambda day: format_date(day, "zh"), **view)
+
+
+# --- a list in Excel -----------------------------------------------------------------
+
+
+@router.get("/tracing/cases/{case_no}/{degree}.xlsx", openapi_extra=needs("read_cases"))
+def list_export(request: Request, session: SessionDep, user: Viewer, case_no: str, degree: str) -> Response:
+    """One of the case's lists, every contact, numbers masked (the export is audited)."""
+    if degree not in DEGREES:
+        raise NotFound(f"no list {degree!r}: close or secondary")
+    case = service.get_case(session, user, case_no)
+    lang = lang_of(request)
+    total, entries = printed.export_list(session, user, case, degree)
+    words = ["common.name", "tr.id_number", "tr.first_exposure", "tr.last_exposure", "tr.reasons"]
+    words += ["tr.via"] if degree == "secondary" else []
+    header = [translate(word, lang) for word in [*words, "tr.status"]]
+    rows: list[list[Any]] = []
+    for item in entries:
+        row = [item["name"], item["id_number"], printed.local_minute(item["first_exposure"]),
+               printed.local_minute(item["last_exposure"]), "；".join(_why(r, lang) for r in item["reasons"])]
+        row += [", ".join(item["via"])] if degree == "secondary" else []
+        rows.append([*row, translate(f"tr.status.{item['status']}", lang)])
+    if total > len(rows):
+        rows.append([translate("tr.export_truncated", lang).format(n=len(rows), total=total)])
+    title = f"{case.case_no} {translate(f'tr.{degree}', lang)}"
+    content = workbook_bytes(title, header, rows)
+    session.commit()
+    return attachment(content, f"{title}-{to_local(now()):%Y%m%d-%H%M}.xlsx")
+
+
+def _why(reason: dict[str, Any], lang: str) -> str:
+    """A reason in a cell: its kind, and where and when for a shared place (local minutes)."""
+    said = translate(f"tr.reason.{reason['kind']}", lang)
+    if reason.get("venue_code"):
+        said += f" {reason['venue_code']} {printed.local_minute(reason['from'])}–{reason['to'][11:16]}"
+    if reason.get("relationship"):
+        said += f"（{reason['relationship']}）"
+    return said

@@ -53,7 +53,7 @@ def _shown_ids(case: Case) -> Any:
             .group_by(Contact.person_id))
 
 
-def _shown(case: Case, degree: str) -> Any:
+def shown(case: Case, degree: str) -> Any:
     """The contacts of one list as `_shown_ids` picks them, said row by row: listed, and the first
     listed row of its person. Read in ix_contacts_case_list's order (case, degree, sort
     key), a page looks at the rows it shows and the few it skips, whatever the list's length."""
@@ -114,7 +114,7 @@ def trace_report(session: Session, case: Case, *, unmasked: bool = True) -> dict
     written row by row (no ORM objects: a heavy case lists tens of thousands)."""
     protocol = current()
     start, end = exposure_window(case, protocol, get_settings().tz)
-    lists = {degree: list(_stream(session, case, degree, unmasked, 2000)) for degree in DEGREES}
+    lists = {degree: list(stream(session, case, degree, unmasked, 2000)) for degree in DEGREES}
     entries = _Entries(session, unmasked)
     return {
         "case_no": case.case_no,
@@ -132,11 +132,11 @@ def contact_counts(session: Session, case: Case) -> dict[str, int]:
     return {degree: 0 for degree in DEGREES} | {str(degree): int(n) for degree, n in rows}
 
 
-def _stream(session: Session, case: Case, degree: str, unmasked: bool, batch: int) -> Iterator[dict[str, Any]]:
+def stream(session: Session, case: Case, degree: str, unmasked: bool, batch: int = 2000) -> Iterator[dict[str, Any]]:
     """The entries of one list in the report's order, read and made a batch at a time."""
     entries = _Entries(session, unmasked)
     result = session.execute(select(*_ENTRY).join(Person, Person.id == Contact.person_id)
-                             .where(*_shown(case, degree))
+                             .where(*shown(case, degree))
                              .order_by(Contact.sort_key).execution_options(yield_per=batch))
     for rows in result.partitions():
         entries.learn(rows)
@@ -161,7 +161,7 @@ def report_text(session: Session, case: Case, *, unmasked: bool = True, batch: i
     for degree in DEGREES:
         yield f',\n  "{degree}_contacts": [' if indent else f',"{degree}_contacts":['
         first = True
-        for item in _stream(session, case, degree, unmasked, batch):
+        for item in stream(session, case, degree, unmasked, batch):
             if indent:
                 text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
                 yield ("\n    " if first else ",\n    ") + text
@@ -185,7 +185,7 @@ def contact_page(session: Session, case: Case, degree: str, *, limit: int = 50, 
     after the contact whose whole identity number is `after`. The database orders and cuts it,
     so a page of a 30,000-contact list reads its own rows from an index, not 30,000 entries."""
     # The page's contacts first, by their keys alone (a range of ix_contacts_case_list), then their entries.
-    keys = select(Contact.id).where(*_shown(case, degree))
+    keys = select(Contact.id).where(*shown(case, degree))
     if after is not None:
         keys = keys.where(Contact.sort_key > after)
     ids = list(session.scalars(keys.order_by(Contact.sort_key).offset(offset).limit(limit)))

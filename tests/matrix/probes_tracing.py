@@ -118,6 +118,8 @@ PROBES: Probes = {
     ("POST", f"{PAGES}/cases/{{case_no}}/rule-out"): Probe(path=case, form=fixed({"reason": "复核阴性"})),
     ("POST", f"{PAGES}/cases/{{case_no}}/named"): Probe(path=case, form=named_form),
     ("GET", f"{PAGES}/cases/{{case_no}}/report"): Probe(path=case),
+    ("GET", f"{PAGES}/cases/{{case_no}}/{{degree}}.xlsx"): Probe(path=lambda world, side: {
+        "case_no": side["case"].case_no, "degree": "secondary"}),
     ("GET", f"{PAGES}/assist"): Probe(sided=False),
     ("GET", f"{PAGES}/assist/{{list_id}}"): Probe(sided=False, path=assist_list),
     ("POST", f"{PAGES}/assist/persons/{{item_id}}/{{action}}"): Probe(path=assist_person,

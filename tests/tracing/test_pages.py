@@ -293,3 +293,65 @@ def test_a_role_that_sees_numbers_masked_edits_a_case_with_the_number_masked(log
     db.expire_all()
     stored = db.get(Case, case.id)
     assert stored.person_id == me.id and stored.origin == "衡山"
+
+
+def _world_with_secondaries(db, cast):
+    """A case who ate with 3 people; those 3 then worked in an office with 12 others (secondary)."""
+    me = add_person(db, 1)
+    restaurant, office = add_venue(db, "R1", "restaurant"), add_venue(db, "W1", "workplace")
+    add_stay(db, me, restaurant, at(12), at(13))
+    close = [add_person(db, n) for n in range(2, 5)]
+    for person in close:
+        add_stay(db, person, restaurant, at(12.5), at(14))
+        add_stay(db, person, office, at(30), at(38))
+    for n in range(5, 17):
+        add_stay(db, add_person(db, n), office, at(31), at(33))
+    case = create_case(db, cast["tracer"], clean_case(case_row(me), get_settings().tz))
+    db.commit()
+    return case, close
+
+
+def test_each_list_of_a_case_exports_to_excel_in_the_lists_order_masked_and_audited(login, cast, db):
+    import io
+
+    from openpyxl import load_workbook
+
+    case, _ = _world_with_secondaries(db, cast)
+    report = trace_report(db, case)
+    client = login("tracer")
+    assert f"/tracing/cases/{case.case_no}/secondary.xlsx" in client.get(f"/tracing/cases/{case.case_no}").text
+    for degree in ("close", "secondary"):
+        got = client.get(f"/tracing/cases/{case.case_no}/{degree}.xlsx")
+        assert got.status_code == 200 and got.headers["content-type"].startswith("application/vnd.openxml")
+        rows = list(load_workbook(io.BytesIO(got.content)).active.iter_rows(values_only=True))
+        expected = report[f"{degree}_contacts"]
+        assert rows[0][:2] == ("姓名", "身份证号") and len(rows) == 1 + len(expected)
+        # Every contact, in the report's order, identity numbers masked (via too).
+        assert [r[1] for r in rows[1:]] == [mask_id_number(item["id_number"]) for item in expected]
+        first = rows[1]
+        assert first[2] == expected[0]["first_exposure"][:16].replace("T", " ")  # local time, to the minute
+        assert "同场所" in first[4] and first[-1] == "待核实"
+        if degree == "secondary":
+            assert rows[0][5] == "经由密接" and first[5] == ", ".join(mask_id_number(n) for n in expected[0]["via"])
+    exports = db.scalars(select(AuditEntry).where(AuditEntry.action == "export", AuditEntry.entity == "case")).all()
+    assert [(e.after["list"], e.after["rows"], e.after["masked"]) for e in exports] == [
+        ("close", 3, True), ("secondary", 12, True)]
+    assert client.get(f"/tracing/cases/{case.case_no}/tertiary.xlsx").status_code == 404
+
+
+def test_the_printed_report_counts_a_long_secondary_list_per_close_contact(login, cast, db, monkeypatch):
+    """Past IN_FULL secondary contacts the report counts them per close contact (every one is in
+    the export); below it, it names them."""
+    from fangyi.tracing import printed
+
+    case, close = _world_with_secondaries(db, cast)
+    client = login("tracer")
+    named = client.get(f"/tracing/cases/{case.case_no}/report").text
+    assert "密接的密接（12 人）</h3>" in named and 'id="through"' not in named
+    monkeypatch.setattr(printed, "IN_FULL", 5)
+    counted = client.get(f"/tracing/cases/{case.case_no}/report").text
+    through = counted.split('id="through"', 1)[1].split("<tbody>", 1)[1].split("</table>", 1)[0]
+    assert "密接的密接（12 人，按经由的密接统计）" in counted and "/secondary.xlsx" in counted
+    # Each close contact worked beside all 12: 12 each, the three named by their masked numbers.
+    assert through.count("12 人") == 3 and all(mask_id_number(p.id_number) in through for p in close)
+    assert "次密接 12 人" in counted and "待核实的接触者：15 人" in counted
