@@ -15,7 +15,9 @@ Per case, each run a transaction of its own rolled back after, on a warm connect
 page and the API show them. Once per case, the whole report streamed as `fangyi trace --json` writes
 it. The peer: one DuckDB query per case over the same stays with integer keys
 (bench/tracing_data.baseline, the stays in memory), in the same run. Prints per case the close and
-secondary counts, the milliseconds on each database and DuckDB's, and the ratio.
+secondary counts, the milliseconds on each database and DuckDB's, and the ratio. Once per case,
+the floor: the stored list written again as new rows with nothing derived (indexes, key checks and
+JSON only), which no derivation storing per-contact rows can beat.
 """
 
 from __future__ import annotations
@@ -183,6 +185,7 @@ class Runner:
                 began = time.perf_counter()
                 write_report(session, case, out)
                 line["stream"] = time.perf_counter() - began
+                line["store"] = _store_only(session, case.id)
             _reset(session, self.engine, self.kind)
         line["times"], line["pages"] = times, pages
         print(f"  [{self.kind}] case {n}: {line['counts']} {1000 * statistics.median(times):.0f} ms "
@@ -192,6 +195,22 @@ class Runner:
     def close(self) -> None:
         self.session.close()
         self.engine.dispose()
+
+
+# The case's stored list written again as new rows, reasons and all: what storing it costs with no
+# derivation at all (the indexes, the key checks, the JSON), for the ratio's floor. Rolled back.
+_COLUMNS = ("case_id, person_id, degree, sort_key, first_exposure, last_exposure, reasons, via, status, "
+            "created_at, derived_at, stale, assigned_to_id, assigned_at")
+
+
+def _store_only(session: Session, case_id: int) -> float:
+    rows = session.execute(text(f"SELECT {_COLUMNS} FROM contacts WHERE case_id = :c ORDER BY person_id"),
+                           {"c": case_id}).all()
+    del rows  # read once untimed: the copy below times the writing, not a cold read
+    began = time.perf_counter()
+    session.execute(text(f"INSERT INTO contacts ({_COLUMNS}) SELECT {_COLUMNS} FROM contacts WHERE case_id = :c "
+                         "ORDER BY person_id"), {"c": case_id})
+    return time.perf_counter() - began
 
 
 def _p95(values: list[float]) -> float:
@@ -259,10 +278,11 @@ def main(argv: list[str] | None = None) -> None:
           f"{first_load[0]:.1f} {first_load[1]:.1f} {first_load[2]:.1f}, "
           f"at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     print("ms: create_case (derive, store, assign, audit) + first page (50) of both lists, median of the runs "
-          "[max]; stream: the whole --json report, once; duckdb: the peer's query, median; ratio: median / duckdb")
+          "[max]; stream: the whole --json report, once; store: the stored list written again, nothing derived "
+          "(the floor of storing it), once; duckdb: the peer's query, median; ratio: median / duckdb")
     header = f"{'case':>4} {'close':>6} {'second.':>8} {'duckdb c/s':>13} {'duckdb ms':>9}"
     for kind in kinds:
-        header += f" {kind[:6] + ' ms':>16} {'ratio':>5} {'stream':>7}"
+        header += f" {kind[:6] + ' ms':>16} {'ratio':>5} {'stream':>7} {'store':>6}"
     print(header)
     for n, person_id in enumerate(cases[:-1]):
         first = measured[kinds[0]][person_id]
@@ -275,7 +295,7 @@ def main(argv: list[str] | None = None) -> None:
             mine = measured[kind][person_id]
             ms, top = 1000 * statistics.median(mine["times"]), 1000 * max(mine["times"])
             line += (f" {f'{ms:.0f} [{top:.0f}]':>16} {ms / peer_ms:>5.1f} "
-                     f"{1000 * mine['stream']:>7.0f}")
+                     f"{1000 * mine['stream']:>7.0f} {1000 * mine['store']:>6.0f}")
         print(line)
     everyone = [s for times in peer.values() for s in times]
     summary = f"p95 over all runs: duckdb {1000 * _p95(everyone):.0f} ms"
@@ -287,6 +307,9 @@ def main(argv: list[str] | None = None) -> None:
     for kind in kinds:
         pages = [s for line in measured[kind].values() for s in line["pages"]]
         streams = [line["stream"] for line in measured[kind].values()]
+        stores = [line["store"] for line in measured[kind].values()]
+        print(f"{kind}: storing the list alone p95 {1000 * _p95(stores):.0f} ms "
+              f"({_p95(stores) / _p95(everyone):.1f}x the peer's p95)")
         print(f"{kind}: first pages of both lists p50 {1000 * statistics.median(pages):.0f} ms, "
               f"max {1000 * max(pages):.0f} ms; whole report streamed p50 {1000 * statistics.median(streams):.0f} ms, "
               f"max {1000 * max(streams):.0f} ms")

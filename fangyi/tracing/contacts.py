@@ -45,7 +45,7 @@ def _sqlite_instant(moment: datetime) -> str:
 # FOUND's columns as the contacts table keeps them: epoch seconds as instants, JSON text as JSON.
 _AS_STORED = {
     "postgresql": {"first": "to_timestamp(f.first_at)", "last": "to_timestamp(f.last_at)",
-                   "reasons": "CAST(f.reasons AS jsonb)", "via": "CAST(f.via AS jsonb)", "false": "false",
+                   "reasons": "CAST(f.reasons AS json)", "via": "CAST(f.via AS json)", "false": "false",
                    "at": "CAST(:at AS timestamptz)"},
     "sqlite": {"first": "strftime('%Y-%m-%d %H:%M:%S', f.first_at, 'unixepoch') || '.000000'",
                "last": "strftime('%Y-%m-%d %H:%M:%S', f.last_at, 'unixepoch') || '.000000'",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, select, text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, select, text
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fangyi.db.base import Base, BigId, Instant, Json
+from fangyi.db.base import Base, BigId, Instant
 from fangyi.registry.models import Checkin, Person
 from fangyi.timeutil import now
 
@@ -97,9 +97,10 @@ class Contact(Base):
     sort_key: Mapped[str] = mapped_column(SORT_KEY, default=_person_number)
     first_exposure: Mapped[datetime] = mapped_column(Instant)
     last_exposure: Mapped[datetime] = mapped_column(Instant)
-    reasons: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    # json, not jsonb, on PostgreSQL (migration 0850): written once, read whole, never queried inside.
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     # Person ids of the close contacts through whom a secondary contact qualifies.
-    via: Mapped[list[int]] = mapped_column(Json)
+    via: Mapped[list[int]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default="derived")
     decided_by_id: Mapped[int | None] = mapped_column(Integer)
     decided_at: Mapped[datetime | None] = mapped_column(Instant)
