@@ -328,10 +328,10 @@ def list_export(request: Request, session: SessionDep, user: Viewer, case_no: st
         rows.append([*row, translate(f"tr.status.{item['status']}", lang)])
     if total > len(rows):
         rows.append([translate("tr.export_truncated", lang).format(n=len(rows), total=total)])
-    title = f"{case.case_no} {translate(f'tr.{degree}', lang)}"
-    content = workbook_bytes(title, header, rows)
+    # The sheet named by the list alone: Excel refuses some characters a case number may hold.
+    content = workbook_bytes(translate(f"tr.{degree}", lang), header, rows)
     session.commit()
-    return attachment(content, f"{title}-{to_local(now()):%Y%m%d-%H%M}.xlsx")
+    return attachment(content, f"{case.case_no} {translate(f'tr.{degree}', lang)}-{to_local(now()):%Y%m%d-%H%M}.xlsx")
 
 
 def _why(reason: dict[str, Any], lang: str) -> str:
