@@ -18,7 +18,7 @@ from fangyi.tracing.models import Case, Contact, ReachAttempt
 from fangyi.tracing.trace import trace_report
 from fangyi.web.assets import PLOTLY_URL
 from tests.conftest import CHENGGUAN, SHIJIN
-from tests.tracing.world import add_person, add_stay, add_venue, at, case_row, id_number
+from tests.tracing.world import add_person, add_stay, add_venue, at, case_row, id_number, meal_then_office
 from tests.web.conftest import csrf_of, sign_in
 
 
@@ -297,15 +297,7 @@ def test_a_role_that_sees_numbers_masked_edits_a_case_with_the_number_masked(log
 
 def _world_with_secondaries(db, cast):
     """A case who ate with 3 people; those 3 then worked in an office with 12 others (secondary)."""
-    me = add_person(db, 1)
-    restaurant, office = add_venue(db, "R1", "restaurant"), add_venue(db, "W1", "workplace")
-    add_stay(db, me, restaurant, at(12), at(13))
-    close = [add_person(db, n) for n in range(2, 5)]
-    for person in close:
-        add_stay(db, person, restaurant, at(12.5), at(14))
-        add_stay(db, person, office, at(30), at(38))
-    for n in range(5, 17):
-        add_stay(db, add_person(db, n), office, at(31), at(33))
+    me, close = meal_then_office(db, range(2, 5), range(5, 17))
     case = create_case(db, cast["tracer"], clean_case(case_row(me), get_settings().tz))
     db.commit()
     return case, close

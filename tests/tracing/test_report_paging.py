@@ -16,20 +16,12 @@ from fangyi.tracing.cases import clean_case, create_case
 from fangyi.tracing.models import Contact
 from fangyi.tracing.trace import contact_page, trace_report, write_report
 from tests.conftest import add_areas
-from tests.tracing.world import add_person, add_stay, add_venue, at, case_row
+from tests.tracing.world import add_person, add_stay, add_venue, at, case_row, meal_then_office
 
 
 def test_paging_through_a_list_gives_the_whole_report(db):
     add_areas(db)
-    me = add_person(db, 1)
-    restaurant, office = add_venue(db, "R1", "restaurant"), add_venue(db, "W1", "workplace")
-    add_stay(db, me, restaurant, at(12), at(13))
-    close = [add_person(db, n) for n in range(2, 9)]
-    for person in close:
-        add_stay(db, person, restaurant, at(12.5), at(14))
-        add_stay(db, person, office, at(30), at(38))
-    for n in range(9, 30):
-        add_stay(db, add_person(db, n), office, at(31), at(33))
+    me, _ = meal_then_office(db, range(2, 9), range(9, 30))
     case = create_case(db, SYSTEM, clean_case(case_row(me), get_settings().tz))
     # A rejected contact is left out of the report, and so of its pages.
     rejected = db.scalars(select(Contact).where(Contact.case_id == case.id, Contact.degree == "close")).first()

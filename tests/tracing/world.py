@@ -50,6 +50,21 @@ def add_stay(db: Session, person: Person, venue: Venue, start: datetime, end: da
     return row
 
 
+def meal_then_office(db: Session, close: range, others: range) -> tuple[Person, list[Person]]:
+    """A case (person 1) who ate at R1 with persons `close`, who then worked at W1 next day beside
+    persons `others`: close contacts at the restaurant, secondary ones at the office."""
+    me = add_person(db, 1)
+    restaurant, office = add_venue(db, "R1", "restaurant"), add_venue(db, "W1", "workplace")
+    add_stay(db, me, restaurant, at(12), at(13))
+    eaters = [add_person(db, n) for n in close]
+    for person in eaters:
+        add_stay(db, person, restaurant, at(12.5), at(14))
+        add_stay(db, person, office, at(30), at(38))
+    for n in others:
+        add_stay(db, add_person(db, n), office, at(31), at(33))
+    return me, eaters
+
+
 def case_row(person: Person, **over: Any) -> dict[str, str | None]:
     row: dict[str, str | None] = {
         "case_no": "HD-2022-001", "id_number": person.id_number, "classification": "confirmed",
