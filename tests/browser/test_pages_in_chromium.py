@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from fangyi.identity import mask_id_number
@@ -25,6 +26,15 @@ def sign_in(page: Page, site: Site, role: str) -> None:
 
 
 def no_horizontal_overflow(page: Page) -> bool:
+    # A page may reload itself (the offline outbox does once everything is sent): measured on the
+    # page it lands on, not lost with the one it leaves.
+    for _ in range(3):
+        page.wait_for_load_state()
+        try:
+            return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+        except PlaywrightError as exc:
+            if "Execution context was destroyed" not in str(exc):
+                raise
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
