@@ -301,8 +301,8 @@ def report_page(request: Request, session: SessionDep, user: Viewer, case_no: st
     view = _case_view(session, user, case, revealed=False)
     start, end = exposure_window(case, view["protocol"], get_settings().tz)
     return render(request, "tracing_report.html", user=user, timeline=_timeline(session, case, start, end),
-                  contacts=printed.printed(session, case), in_full=printed.IN_FULL, mask_id=mask_id_number,
-                  generated=now(), zdt=lambda moment: format_datetime(moment, "zh"),
+                  contacts=printed.printed(session, case, view["counts"]), in_full=printed.IN_FULL,
+                  mask_id=mask_id_number, generated=now(), zdt=lambda moment: format_datetime(moment, "zh"),
                   zd=lambda day: format_date(day, "zh"), **view)
 
 

@@ -45,9 +45,10 @@ def _rows(session: Session, case: Case, degree: str) -> list[tuple[Contact, Pers
         .where(*shown(case, degree)).order_by(Contact.sort_key))]
 
 
-def printed(session: Session, case: Case) -> Printed:
-    """The contacts part of the printable report (the caller has checked the case may be read)."""
-    found = Printed(contact_counts(session, case))
+def printed(session: Session, case: Case, counts: dict[str, int] | None = None) -> Printed:
+    """The contacts part of the printable report (the caller has checked the case may be read);
+    `counts`, the lists' lengths (contact_counts), when the caller has them already."""
+    found = Printed(counts if counts is not None else contact_counts(session, case))
     for contact, person in _rows(session, case, "close"):
         kinds = sorted({r["kind"] for r in contact.reasons}) or ["venue"]
         found.by_reason.setdefault(kinds[0], []).append((contact, person))
