@@ -5,10 +5,11 @@ car of four offline the same way; a household of the sweep is marked visited off
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from sqlalchemy import func, select
 
 from fangyi.access import SYSTEM
@@ -147,6 +148,57 @@ def test_a_household_is_marked_visited_offline(phone_page: Page, site: Site) -> 
     expect(page.locator("li.visited", has_text="SJ-HH-01")).to_contain_text("发现返乡 2")
     assert _count(HouseholdVisit) == 1
     assert no_horizontal_overflow(page)
+
+
+def test_a_kept_copy_says_when_it_was_kept_and_gives_way_to_a_fresh_page(phone_page: Page, site: Site) -> None:
+    """The network drops the page's answer twice (the phone online, the server out of reach): the
+    kept copy is shown, marked with when it was kept, and the fresh page replaces it once the server
+    answers again, with a visit another doctor made in the meantime."""
+    _seed()
+    page = phone_page
+    sign_in(page, site, "village_doctor")
+    _controlled(page)
+    page.goto(f"{site.url}/arrivals/sweep")
+    expect(page.locator("li.open", has_text="SJ-HH-01")).to_be_visible()
+    assert page.locator("#outbox").get_attribute("data-kept") is None
+    with session_scope() as session:
+        household = session.scalars(select(Household).where(Household.code == "SJ-HH-01")).one()
+        service.visit_household(session, SYSTEM, household_id=household.id, returned=3)
+    dropped = []
+
+    def unreachable(route: Route) -> None:
+        if len(dropped) < 2:
+            dropped.append(route.request.url)
+            route.abort("connectionrefused")
+        else:
+            route.continue_()
+
+    page.context.route("**/arrivals/sweep", unreachable)
+    page.reload()
+    expect(page.locator("#outbox-state")).to_contain_text("保存的离线副本", timeout=5000)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*", page.locator("#outbox").get_attribute("data-kept") or "")
+    expect(page.locator("li.visited", has_text="SJ-HH-01")).to_contain_text("发现返乡 3")
+    assert page.locator("#outbox").get_attribute("data-kept") is None
+    assert len(dropped) == 2
+    assert no_horizontal_overflow(page)
+
+
+def test_a_fresh_page_waits_for_what_is_being_typed(phone_page: Page, site: Site) -> None:
+    """A fresh page ready while the doctor types a count into the kept copy: the page is not reloaded
+    under their fingers; a link offers the fresh page instead."""
+    _seed()
+    page = phone_page
+    sign_in(page, site, "village_doctor")
+    _controlled(page)
+    page.goto(f"{site.url}/arrivals/sweep")
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#outbox-state")).to_contain_text("保存的离线副本")
+    page.locator("li.open", has_text="SJ-HH-01").get_by_label("返乡人数").fill("4")
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#outbox-renew")).to_have_text("有更新，点此刷新")
+    expect(page.locator("li.open", has_text="SJ-HH-01").get_by_label("返乡人数")).to_have_value("4")
 
 
 def test_a_refused_or_failing_entry_does_not_hold_back_the_rest(phone_page: Page, site: Site) -> None:

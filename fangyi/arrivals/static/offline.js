@@ -3,7 +3,9 @@
    an entry made without a network (or while older ones still wait) is kept in IndexedDB under an id
    the phone makes for it (client_id), and sent to the API when the network returns. The server keeps
    each entry once under its id, so an entry sent twice (a dropped answer, two tabs) is stored once;
-   the visible count says what still waits. Online, with nothing waiting, forms post as plain pages. */
+   the visible count says what still waits. Online, with nothing waiting, forms post as plain pages.
+   A page the service worker answered from its kept copy (data-kept) says when it was kept, and is
+   replaced by a fresh one as soon as the network answers, unless something is being typed on it. */
 (function () {
   "use strict";
   var box = document.getElementById("outbox");
@@ -26,6 +28,10 @@
   var flushing = false;
   var retry = null;
   var delay = 2000;  // after a failed send: 2 s, doubling to a minute
+  var kept = box.getAttribute("data-kept");  // when the copy shown was kept; null on a fresh page
+  var renewing = false;
+  var renewRetry = null;
+  var renewDelay = 2000;
 
   function newId() {
     if (window.crypto && window.crypto.randomUUID) { return "a-" + window.crypto.randomUUID(); }
@@ -80,8 +86,10 @@
     return all().then(function (entries) {
       waiting = entries.length;
       countEl.textContent = String(waiting);
-      box.className = "outbox" + (waiting ? " waiting" : "") + (navigator.onLine ? "" : " offline");
-      stateEl.textContent = note || (navigator.onLine ? "" : words.offline);
+      box.className = "outbox" + (waiting ? " waiting" : "") + (navigator.onLine ? "" : " offline") +
+        (kept !== null ? " kept" : "");
+      stateEl.textContent = [note || (navigator.onLine ? "" : words.offline), keptNote()]
+        .filter(Boolean).join(" · ");
       markQueued(entries);
       return entries;
     });
@@ -263,7 +271,7 @@
       if (complete === false && !signedOut) { later(); } else { delay = 2000; }
       return show(complete && sent ? words.sent : (signedOut ? words.signin : "")).then(function (left) {
         // Everything is up: the page shows the server's own state again.
-        if (complete && sent && !left.length) { window.location.reload(); }
+        if (complete && sent && !left.length) { reloadUnlessTyping(); }
       });
     }, function () { flushing = false; });
   }
@@ -309,8 +317,70 @@
     delay = Math.min(delay * 2, 60000);
   }
 
-  window.addEventListener("online", function () { delay = 2000; show().then(flush); });
+  // The kept copy's age, in local time.
+  function keptNote() {
+    if (kept === null) { return ""; }
+    var at = new Date(kept);
+    if (isNaN(at.getTime())) { return words.kept.replace("{at}", "").replace("  ", " "); }
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return words.kept.replace("{at}", at.getFullYear() + "-" + two(at.getMonth() + 1) + "-" + two(at.getDate()) +
+                              " " + two(at.getHours()) + ":" + two(at.getMinutes()));
+  }
+
+  // Something typed into a form and not yet kept or sent: a reload would lose it.
+  function typing() {
+    var fields = document.querySelectorAll("form[data-outbox] input, form[data-outbox] textarea");
+    for (var i = 0; i < fields.length; i++) {
+      var field = fields[i];
+      if (field.type === "hidden" || field.type === "submit" || field.type === "button") { continue; }
+      if (field.type === "checkbox" || field.type === "radio") {
+        if (field.checked !== field.defaultChecked) { return true; }
+      } else if (field.value !== field.defaultValue) { return true; }
+    }
+    var choices = document.querySelectorAll("form[data-outbox] option");
+    for (var j = 0; j < choices.length; j++) {
+      if (choices[j].selected !== choices[j].defaultSelected) { return true; }
+    }
+    return false;
+  }
+  function reloadUnlessTyping() {
+    if (!typing()) { window.location.reload(); return; }
+    var link = document.getElementById("outbox-renew");
+    if (!link) {
+      link = document.createElement("a");
+      link.id = "outbox-renew";
+      link.href = window.location.href;
+      link.textContent = words.renew;
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(link);
+    }
+  }
+
+  // A kept copy shown while the network answers again: fetched fresh (the worker says whether its
+  // answer is the kept copy again), then shown.
+  function renew() {
+    if (kept === null || renewing || !navigator.onLine) { return; }
+    if (flushing || waiting) { renewLater(); return; }  // entries go up first; their end reloads the page
+    renewing = true;
+    fetch(window.location.href, {credentials: "same-origin", cache: "no-store"}).then(function (response) {
+      renewing = false;
+      if (response.redirected) { show(words.signin); return; }  // signed out: the copy stays until they sign in
+      if (response.ok && response.headers.get("X-Fangyi-Kept") === null) {
+        renewDelay = 2000;
+        reloadUnlessTyping();
+        return;
+      }
+      renewLater();
+    }, function () { renewing = false; renewLater(); });
+  }
+  function renewLater() {
+    if (renewRetry) { return; }
+    renewRetry = setTimeout(function () { renewRetry = null; renew(); }, renewDelay);
+    renewDelay = Math.min(renewDelay * 2, 60000);
+  }
+
+  window.addEventListener("online", function () { delay = 2000; renewDelay = 2000; show().then(flush).then(renew); });
   window.addEventListener("offline", function () { show(); });
   setInterval(function () { if (waiting && navigator.onLine) { flush(); } }, 20000);
-  forgetOthers().then(function () { showRefused(); return show(); }).then(flush);
+  forgetOthers().then(function () { showRefused(); return show(); }).then(flush).then(renew);
 })();

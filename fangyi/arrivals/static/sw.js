@@ -1,8 +1,10 @@
 /* The village line's service worker (scope /arrivals/): the village doctor's day, the household
    sweep and the checkpoint page keep opening without a network. Pages are fetched from the network
    first and kept; without a network the kept copy answers (the day's list is in the page). The
-   page's script and the stylesheet are kept at install. Writes are never answered from here: the
-   page's outbox (offline.js) keeps entries in IndexedDB and sends them when the network returns. */
+   page's script and the stylesheet are kept at install. A page answered from its kept copy says so
+   (data-kept on the outbox, with when it was kept), so that offline.js shows its age and fetches a
+   fresh one once the network answers. Writes are never answered from here: the page's outbox
+   (offline.js) keeps entries in IndexedDB and sends them when the network returns. */
 "use strict";
 var CACHE = "fangyi-arrivals-v1";
 var SHELL = ["/arrivals/offline.js", "/static/fangyi.css"];
@@ -44,19 +46,35 @@ function keepPage(event, response) {
   }
   if (response.type !== "basic" || !response.ok || response.redirected) { return response; }
   var copy = response.clone();
-  event.waitUntil(copy.clone().text().then(function (html) {
+  event.waitUntil(copy.text().then(function (html) {
     var found = /data-user="([^"]*)"/.exec(html);
     var user = found ? found[1] : "";
+    var headers = new Headers(copy.headers);
+    headers.set(KEPT_AT, new Date().toISOString());
+    var page = new Response(html, {status: copy.status, statusText: copy.statusText, headers: headers});
     return caches.open(CACHE).then(function (cache) {
       return cache.match(USER_KEY).then(function (kept) { return kept ? kept.text() : null; }).then(function (last) {
         var ready = last !== null && last !== user ? dropPages(cache) : Promise.resolve();
         return ready.then(function () {
-          return Promise.all([cache.put(request, copy), cache.put(USER_KEY, new Response(user))]);
+          return Promise.all([cache.put(request, page), cache.put(USER_KEY, new Response(user))]);
         });
       });
     });
   }).catch(function () { return null; }));
   return response;
+}
+
+// The kept copy, marked as one: its outbox carries when it was kept (a copy kept before this mark
+// existed has the server's Date), and the answer a header the page's own fetch can read.
+var KEPT_AT = "X-Fangyi-Kept-At";
+function asKept(found) {
+  var at = found.headers.get(KEPT_AT) || found.headers.get("Date") || "";
+  return found.text().then(function (html) {
+    var marked = html.replace('id="outbox"', 'id="outbox" data-kept="' + at.replace(/[^\w:.,+ -]/g, "") + '"');
+    var headers = new Headers(found.headers);
+    headers.set("X-Fangyi-Kept", "1");
+    return new Response(marked, {status: 200, headers: headers});
+  });
 }
 function dropPages(cache) {
   return cache.keys().then(function (requests) {
@@ -76,9 +94,9 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(fetch(request).then(function (response) { return keepPage(event, response); })
       .catch(function () {
         return caches.match(request).then(function (found) {
-          return found || caches.match(url.pathname, {ignoreSearch: true}).then(function (page) {
-            return page || new Response("offline", {status: 503, headers: {"Content-Type": "text/plain"}});
-          });
+          return found || caches.match(url.pathname, {ignoreSearch: true});
+        }).then(function (page) {
+          return page ? asKept(page) : new Response("offline", {status: 503, headers: {"Content-Type": "text/plain"}});
         });
       }));
     return;
