@@ -32,6 +32,7 @@ from fangyi.parts import install as install_parts
 from fangyi.screening import scan_api
 from fangyi.web.assets import install_assets
 from fangyi.web.guard import Refusal, guarded
+from fangyi.web.headers import secured
 from fangyi.web.http import BODY_SCHEMAS, problems
 from fangyi.web.i18n import CORE
 from fangyi.web.render import render
@@ -165,6 +166,8 @@ class Fangyi(FastAPI):
     its handler, past the middleware and routing every other request takes (fangyi.screening.scan_api)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            send = secured(scope, send)
         if scope["type"] == "http" and scope["path"] == scan_api.PATH and scope["method"] == "POST":
             scope["app"] = self
             await scan_api.scan_lane(scope, receive, send, self.on_error)

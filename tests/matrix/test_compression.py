@@ -1,8 +1,11 @@
 """Every answer a browser waits for goes out compressed when the client accepts gzip: each GET route
 of the matrix (every page and API read of every part, as a role it allows, on its own township's
-record), Plotly's bundle (cached for a year under its version's address) and the favicon."""
+record), Plotly's bundle (cached for a year under its version's address) and the favicon. The same
+answers, and the refusals and errors, are never stored by the browser and never framed."""
 
 from __future__ import annotations
+
+from httpx import Response
 
 from fangyi.access import Role, can
 from fangyi.web.assets import GZIP_MINIMUM, PLOTLY_JS, PLOTLY_URL, XLSX
@@ -19,11 +22,29 @@ def _allowed_role(route: Route) -> str:
     raise AssertionError(f"no role may call {route.path}")
 
 
-def test_every_answer_is_gzipped_when_the_client_accepts_it(matrix: Matrix) -> None:
+def unguarded(answer: Response) -> list[str]:
+    """What an answer lacks of the headers every answer carries (fangyi.web.headers)."""
+    headers = answer.headers
+    lacking = [name for name, value in (("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"),
+                                        ("referrer-policy", "same-origin"))
+               if headers.get(name) != value]
+    if "frame-ancestors 'none'" not in headers.get("content-security-policy", ""):
+        lacking.append("content-security-policy")
+    # The village line's scripts (its service worker, its outbox) are asked again each time instead.
+    script = headers.get("content-type", "").startswith("text/javascript")
+    if headers.get("cache-control") != ("no-cache" if script else "no-store"):
+        lacking.append(f"cache-control {headers.get('cache-control')}")
+    return lacking
+
+
+def test_every_answer_is_gzipped_and_never_stored_or_framed(matrix: Matrix) -> None:
     assert GETS, "the matrix probes no GET route"
     wrong, pages = [], 0
     for route in GETS:
         answer, _ = _call(matrix, route, PROBES[route.key], _allowed_role(route), matrix.world.inside)
+        lacking = unguarded(answer)
+        if lacking:
+            wrong.append(f"{route.path} ({answer.status_code}): lacks {', '.join(lacking)}")
         if answer.status_code != 200:
             continue
         kind = answer.headers.get("content-type", "")
@@ -82,3 +103,31 @@ def test_the_favicon_is_served(matrix: Matrix) -> None:
     assert svg.status_code == 200 and svg.text.startswith("<svg")
     page = matrix.client.get("/login").text
     assert 'rel="icon" href="/favicon.ico"' in page
+
+
+def test_refusals_errors_and_the_scan_lane_carry_the_same_headers(matrix: Matrix) -> None:
+    """Answers made past the routes: another township's record (404), a page nobody may see signed
+    out (a redirect), the door's refusal of a control character, an API error, the scan lane."""
+    client = matrix.client
+    client.cookies.clear()
+    answers = {
+        "signed out": client.get("/tracing/queue", follow_redirects=False),
+        "no such page": client.get("/no/such/page"),
+        "control character": client.get("/login", params={"next": "/\x01"}),
+        "api unauthorised": client.get("/api/v1/registry/persons"),
+        "scan lane": client.post("/api/v1/screening/scans", json={}),
+    }
+    assert answers["signed out"].status_code in (302, 303, 307)
+    assert answers["control character"].status_code == 422
+    assert answers["scan lane"].status_code == 401
+    assert {what: unguarded(answer) for what, answer in answers.items()} == {what: [] for what in answers}
+
+
+def test_the_apps_own_files_are_asked_again_and_the_vendored_kept(matrix: Matrix) -> None:
+    """Files under /static/ carry no version in their address: revalidated each time, so that an
+    upgrade reaches the phones; Plotly's versioned bundle is kept a year."""
+    client = matrix.client
+    css = client.get("/static/fangyi.css")
+    assert css.status_code == 200 and css.headers["cache-control"] == "no-cache"
+    assert css.headers["x-content-type-options"] == "nosniff"
+    assert "immutable" in client.get(PLOTLY_URL).headers["cache-control"]

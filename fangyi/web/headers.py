@@ -1,0 +1,43 @@
+"""The headers every answer carries, whatever answered it (a route, the error handlers, the door's
+refusal, the scan lane):
+
+- what holds a person's data (pages, API answers, exports) is never stored by the browser: a
+  township laptop is shared, and the next user's Back button must not show the last one's cases
+  (no-store also keeps such a page out of the back-forward cache). The village line's service
+  worker keeps its pages in its own cache, on purpose, and drops them at sign-out;
+- the app's own files under /static/ are asked again each time (their addresses carry no version:
+  an upgrade must reach the phones); Plotly's bundle and the favicon set their own;
+- no page may be framed by another site (a click tricked through a frame could release a person
+  from quarantine), nor a file sniffed into a script, nor an address sent on to another site.
+"""
+
+from __future__ import annotations
+
+from starlette.types import Message, Scope, Send
+
+CACHE_CONTROL = b"cache-control"
+NO_STORE = b"no-store"
+REVALIDATE = b"no-cache"
+ALWAYS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'; base-uri 'self'; object-src 'none'"),
+    (b"referrer-policy", b"same-origin"),
+)
+
+
+def secured(scope: Scope, send: Send) -> Send:
+    """`send`, adding the headers above to the answer's start where the answer did not set them."""
+    cache = REVALIDATE if scope["path"].startswith("/static/") else NO_STORE
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            present = {name.lower() for name, _ in headers}
+            headers.extend(pair for pair in ALWAYS if pair[0] not in present)
+            if CACHE_CONTROL not in present:
+                headers.append((CACHE_CONTROL, cache))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
