@@ -15,6 +15,7 @@ from fangyi.db.session import session_scope
 from fangyi.screening.models import Control
 from tests.browser.conftest import Site
 from tests.browser.test_arrivals import number
+from tests.browser.test_arrivals_offline import back_online
 from tests.browser.test_pages_in_chromium import no_horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.browser
@@ -47,8 +48,7 @@ def test_the_village_doctor_reports_a_fever_offline_and_it_goes_up_once(phone_pa
     assert no_horizontal_overflow(page)
     assert _count(SentinelReport) == 0
 
-    page.context.set_offline(False)
-    page.evaluate("window.dispatchEvent(new Event('online'))")
+    back_online(page)
     expect(page.locator("#outbox-count")).to_have_text("0")
     expect(page.locator("#watch")).to_contain_text("发热村民")  # reloaded: the server's own list
     expect(page.locator("#watch")).to_contain_text("待采样")
