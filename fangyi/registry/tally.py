@@ -12,14 +12,16 @@ answers as fast as one that has run for hours:
   one now and then, in a short transaction of their own that skips rows another folder holds.
 - SQLite hands out ids in commit order (one writer at a time): `row_counts` holds the count up to
   an anchor id, and a reader counts the rows above it, a range of the primary key. The anchor row's
-  key (its mark) is read again each time: if the row is gone or another took its id (a table
-  emptied, a restored backup), everything is counted afresh. A reader that finds more than SLACK
+  key (its mark, kept as a digest: the persons' key is an identity number, which a table of counts
+  has no business holding) is read again each time: if the row is gone or another took its id (a
+  table emptied, a restored backup), everything is counted afresh. A reader that finds more than SLACK
   rows above the anchor moves it, on a connection of its own that gives up at once if a writer
   holds the database (it never waits for an import), and counts only committed rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from functools import lru_cache
@@ -63,9 +65,14 @@ def rows(session: Session, model: Any, marks: tuple[Any, ...]) -> int:
     return total
 
 
-def _mark(session: Session, model: Any, marks: tuple[Any, ...], anchor: int) -> list[Any] | None:
+def _mark(session: Session, model: Any, marks: tuple[Any, ...], anchor: int) -> str | None:
     row = session.execute(select(*marks).where(model.id == anchor)).first()
-    return None if row is None else list(row)
+    return None if row is None else digest(list(row))
+
+
+def digest(values: list[Any]) -> str:
+    """A row's mark as kept: its key's values, hashed."""
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False, default=str).encode()).hexdigest()[:32]
 
 
 def _fold(session: Session, name: str) -> None:
@@ -112,7 +119,7 @@ def _move_anchor(session: Session, model: Any, marks: tuple[Any, ...]) -> None:
             n, since = 0, None
             if found and found[0][2] is not None and found[0][3] is not None:
                 row = lite.execute(f"SELECT {keys} FROM {table} WHERE id = ?", (found[0][2],)).fetchone()
-                if row is not None and list(row) == json.loads(found[0][3]):
+                if row is not None and digest(list(row)) == json.loads(found[0][3]):
                     n, since = int(found[0][1]), int(found[0][2])
             lite.execute(f"DELETE FROM {RowCount.__tablename__} WHERE name = ?", (table,))
             if top is not None:
@@ -120,7 +127,7 @@ def _move_anchor(session: Session, model: Any, marks: tuple[Any, ...]) -> None:
                                   (since if since is not None else -1, top)).fetchone()[0]
                 mark = lite.execute(f"SELECT {keys} FROM {table} WHERE id = ?", (top,)).fetchone()
                 lite.execute(f"INSERT INTO {RowCount.__tablename__} (name, n, anchor, mark) VALUES (?, ?, ?, ?)",
-                             (table, n, top, json.dumps(list(mark))))
+                             (table, n, top, json.dumps(digest(list(mark)))))
             lite.execute("COMMIT")
         except sqlite3.OperationalError:
             lite.execute("ROLLBACK")  # a reader or writer in the way at COMMIT: the next reader moves it

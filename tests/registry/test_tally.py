@@ -292,3 +292,26 @@ def test_a_reader_folds_without_a_second_connection_from_a_full_pool(
     finally:
         tiny.dispose()
         engine.dispose()
+
+
+def test_the_kept_counts_hold_no_identity_number(committed_db: str, small_slack: None) -> None:
+    """SQLite's anchor is told from a row that took its id by the row's key, kept as a digest: the
+    persons' key is an identity number, which the table of counts never holds."""
+    from fangyi.registry.models import RowCount
+
+    engine, _, _ = _setup_committed(committed_db)
+    with Session(engine) as session:
+        for n in range(2, 6):
+            _person(session, n)
+        session.commit()
+        numbers = set(session.scalars(select(Person.id_number)))
+    assert _committed_report(engine)[0][1] == 5
+    with Session(engine) as session:
+        kept = session.execute(select(RowCount.name, RowCount.mark)).all()
+        newest = session.scalars(select(Person).order_by(Person.id.desc())).first()
+        assert newest is not None
+        if engine.dialect.name == "sqlite":
+            assert ("persons", tally.digest([newest.id_number])) in kept
+    assert not any(number in str(mark) for _, mark in kept for number in numbers)
+    assert _committed_report(engine)[0][1] == 5  # counted from the anchor, told by its digest
+    engine.dispose()
