@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import getpass
-from datetime import date
 
 import typer
 from rich.console import Console
+
+from fangyi.cli.options import day_option
 
 
 def register(app: typer.Typer) -> None:
@@ -152,11 +153,7 @@ def register_audit(app: typer.Typer) -> None:
         from fangyi.db.session import session_scope
 
         console = Console()
-        try:
-            day = date.fromisoformat(since) if since else None
-        except ValueError:
-            Console(stderr=True).print(f"[red]--since {since!r} is not a date (YYYY-MM-DD)[/]")
-            raise typer.Exit(2) from None
+        day = day_option(since, "--since")
         with session_scope() as session:
             verdict = chain.verify(session, since=day)
         console.print(f"{verdict.sealed} entries sealed in {verdict.streams} chains"

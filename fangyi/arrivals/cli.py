@@ -4,11 +4,10 @@ console (the imports `fangyi import arrivals|origin-risks FILE` come with the im
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from fangyi.cli.options import day_option
 
 EXIT_BAD_DATE = 2
 
@@ -27,11 +26,7 @@ def register(app: typer.Typer) -> None:
         from fangyi.db.session import session_scope
         from fangyi.timeutil import today
 
-        try:
-            day = date.fromisoformat(on) if on else today()
-        except ValueError:
-            Console(stderr=True).print(f"[red]--date {escape(on)!r} is not a date (YYYY-MM-DD)[/]")
-            raise typer.Exit(EXIT_BAD_DATE) from None
+        day = day_option(on, code=EXIT_BAD_DATE) or today()
         with session_scope() as session:
             tasks = service.village_day(session, SYSTEM, day)
             rows = [{"arrival_id": t.arrival.id, "person": t.person.name, "area": t.arrival.staying_area_code,

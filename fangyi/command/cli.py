@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from fangyi.cli.options import day_of, day_option
 
 
 def register(app: typer.Typer) -> None:
@@ -40,11 +41,7 @@ def register(app: typer.Typer) -> None:
         if sum(bool(x) for x in (as_json, xlsx, pdf)) > 1:
             Console(stderr=True).print("[red]--json, --xlsx and --pdf cannot be used together[/]")
             raise typer.Exit(2)
-        try:
-            when = date.fromisoformat(day) if day else today()
-        except ValueError:
-            Console(stderr=True).print(f"[red]--date {day!r} is not a date (YYYY-MM-DD)[/]")
-            raise typer.Exit(2) from None
+        when = day_option(day) or today()
         try:
             moment = parse_instant(as_of) if as_of else None
         except ValueError:
@@ -112,11 +109,7 @@ def register(app: typer.Typer) -> None:
         from fangyi.errors import DomainError
         from fangyi.timeutil import to_local
 
-        try:
-            when = date.fromisoformat(day)
-        except ValueError:
-            Console(stderr=True).print(f"[red]--date {day!r} is not a date (YYYY-MM-DD)[/]")
-            raise typer.Exit(2) from None
+        when = day_of(day)
         try:
             with session_scope() as session:
                 writing(session)  # SQLite: hold the write lock from the start (other writers take turns)
@@ -200,11 +193,7 @@ def _register_epi(app: typer.Typer) -> None:
         from fangyi.command import growth
         from fangyi.db.session import session_scope
 
-        try:
-            until = date.fromisoformat(day) if day else None
-        except ValueError:
-            Console(stderr=True).print(f"[red]--date {day!r} is not a date (YYYY-MM-DD)[/]")
-            raise typer.Exit(2) from None
+        until = day_option(day)
         with session_scope() as session:
             result = growth.growth(session, SYSTEM, until=until)
         if as_json:

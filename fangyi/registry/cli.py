@@ -9,15 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        Console(stderr=True).print(f"[red]{option} {escape(text)} is not a date (YYYY-MM-DD)[/]")
-        raise typer.Exit(1) from None
+from fangyi.cli.options import day_option
 
 
 def _dropped(days: list[date]) -> str:
@@ -54,7 +46,7 @@ def register(app: typer.Typer) -> None:
         from fangyi.db.session import session_scope
         from fangyi.registry.log import store
 
-        first = _day(since, "--since")
+        first = day_option(since, "--since", code=1)
         err = Console(stderr=True)
         _margin(err)
         try:
@@ -88,7 +80,7 @@ def register(app: typer.Typer) -> None:
         from fangyi.registry.log import store
 
         settings = get_settings()
-        day = _day(today, "--today") or datetime.now(settings.tz).date()
+        day = day_option(today, "--today", code=1) or datetime.now(settings.tz).date()
         if margin is None:
             margin = _margin(Console(stderr=True))
         keep = store.retention_days(current().contacts.lookback_days,

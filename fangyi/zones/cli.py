@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fangyi.cli.options import day_option
+
 if TYPE_CHECKING:
     from fangyi.errors import DomainError
     from fangyi.zones import service
@@ -22,17 +24,7 @@ EXIT_REFUSED = 3
 def _day(value: str | None) -> date:
     from fangyi.timeutil import today
 
-    if value is None:
-        return today()
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        Console(stderr=True).print(f"[red]--date {escape(value)!r} is not a date (YYYY-MM-DD)[/]")
-        raise typer.Exit(EXIT_NOT_FOUND) from None
-    if not 1900 <= day.year <= 9000:
-        Console(stderr=True).print(f"[red]--date {value} is out of range[/]")
-        raise typer.Exit(EXIT_NOT_FOUND)
-    return day
+    return day_option(value, code=EXIT_NOT_FOUND) or today()
 
 
 def _at(value: str | None) -> datetime | None:
