@@ -228,7 +228,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] 
         version=__version__,
         description="防疫 — outbreak response command platform. JSON API under /api/v1.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by install_assets, with Swagger UI from the installed package
         redoc_url=None,
         # FastAPI asks on every request whether an OpenTelemetry provider is configured (reading
         # the environment each time); Fangyi exports none unless FANGYI_OTEL=1 asks for it.
@@ -243,7 +243,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] 
     app.add_exception_handler(Exception, on_unexpected)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    install_assets(app)  # gzip, Plotly's bundle, the favicon
+    install_assets(app)  # gzip, the vendored bundles, the API's docs page, the favicon
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -153,9 +153,8 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 # Each venue's longest stay (kept in venue_stays on both databases): see _venues.
-_VENUE_SQL = ("SELECT v.id, v.code, v.kind, v.default_stay_minutes, s.longest "
-              "FROM venues v LEFT JOIN venue_stays s ON s.venue_id = v.id WHERE v.id IN ({ids})")
-VENUE_SQL = {"postgresql": _VENUE_SQL, "sqlite": _VENUE_SQL}
+VENUE_SQL = ("SELECT v.id, v.code, v.kind, v.default_stay_minutes, s.longest "
+             "FROM venues v LEFT JOIN venue_stays s ON s.venue_id = v.id WHERE v.id IN ({ids})")
 
 
 def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[int, _VenueInfo]:
@@ -169,9 +168,8 @@ def _venues(session: Session, protocol: Protocol, ids: Iterable[int]) -> dict[in
     check-out, and its default bounds it).
     """
     found: dict[int, _VenueInfo] = {}
-    sql = VENUE_SQL[session.get_bind().dialect.name]
     for chunk in _chunks(sorted(set(ids))):
-        for venue_id, code, kind, minutes, longest in _fetch(session, _in_text(sql, chunk).text):
+        for venue_id, code, kind, minutes, longest in _fetch(session, _in_text(VENUE_SQL, chunk).text):
             stay = 60 * (minutes if minutes is not None else protocol.contacts.stay_minutes(kind))
             found[int(venue_id)] = _VenueInfo(code, kind, stay, max(stay, int(longest or 0)))
     return found

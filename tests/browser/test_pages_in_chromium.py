@@ -6,7 +6,7 @@ import os
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from fangyi.identity import mask_id_number
 from tests.browser.conftest import Site
@@ -97,3 +97,25 @@ def test_pages_fit_a_phone_screen(phone_page: Page, site: Site) -> None:
         assert no_horizontal_overflow(page), path
         if SCREENSHOT:
             page.screenshot(path=SCREENSHOT.replace(".png", f"{path.replace('/', '-')}.png"), full_page=True)
+
+
+def test_the_api_docs_render_with_no_other_site_reachable(desk_page: Page, site: Site) -> None:
+    """An offline deployment: every address but the server's is refused, and the API's docs page
+    still shows its operations (Swagger UI from the installed package reads OpenAPI 3.1)."""
+    page = desk_page
+    elsewhere: list[str] = []
+
+    def only_the_server(route: Route) -> None:
+        if route.request.url.startswith(site.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", only_the_server)
+    page.goto(f"{site.url}/api/v1/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Fangyi")
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/screening/scans").first).to_be_visible()
+    assert page.locator(".opblock").count() > 50
+    assert page.locator(".errors-wrapper").count() == 0
+    assert elsewhere == []

@@ -5,10 +5,12 @@ answers, and the refusals and errors, are never stored by the browser and never 
 
 from __future__ import annotations
 
+import re
+
 from httpx import Response
 
 from fangyi.access import Role, can
-from fangyi.web.assets import GZIP_MINIMUM, PLOTLY_JS, PLOTLY_URL, XLSX
+from fangyi.web.assets import API_DOCS_URL, GZIP_MINIMUM, PLOTLY_JS, PLOTLY_URL, SWAGGER_CSS_URL, SWAGGER_JS_URL, XLSX
 from fangyi.web.http import ANYONE, SIGNED_IN
 from tests.matrix.test_matrix import PROBES, ROUTES, Matrix, Route, _call
 
@@ -131,3 +133,20 @@ def test_the_apps_own_files_are_asked_again_and_the_vendored_kept(matrix: Matrix
     assert css.status_code == 200 and css.headers["cache-control"] == "no-cache"
     assert css.headers["x-content-type-options"] == "nosniff"
     assert "immutable" in client.get(PLOTLY_URL).headers["cache-control"]
+
+
+def test_the_api_docs_page_needs_nothing_from_another_site(matrix: Matrix) -> None:
+    """Deployments are often offline: the docs page's script and stylesheet are Swagger UI's, from the
+    installed package, under an address naming its version, compressed and kept a year."""
+    client = matrix.client
+    page = client.get(API_DOCS_URL)
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert SWAGGER_JS_URL in sources and SWAGGER_CSS_URL in sources
+    assert [source for source in sources if "//" in source] == []
+    assert "/api/v1/openapi.json" in page.text
+    for url in (SWAGGER_JS_URL, SWAGGER_CSS_URL):
+        answer = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert answer.status_code == 200 and answer.headers["content-encoding"] == "gzip"
+        assert "immutable" in answer.headers["cache-control"]
+        assert len(answer.content) > 100_000  # the bundle itself, not a stub

@@ -28,7 +28,7 @@ def test_the_interval_join_uses_the_venue_time_index(db):
 
 def test_the_longest_stay_per_venue_is_read_from_venue_stays_on_both_databases(db):
     dialect = db.get_bind().dialect.name
-    query = VENUE_SQL[dialect].format(ids="1, 2, 3")
+    query = VENUE_SQL.format(ids="1, 2, 3")
     if dialect == "postgresql":
         db.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(row[0] for row in db.execute(text("EXPLAIN " + query)))
