@@ -18,6 +18,7 @@ from fangyi.access import Principal, jurisdiction, require
 from fangyi.errors import Invalid
 from fangyi.parts import installed
 from fangyi.registry.models import Area
+from fangyi.web.xlsx import inert
 
 SECTION_NAMES = {
     "registry": "基础信息 registry",
@@ -64,7 +65,7 @@ def write_xlsx(report: dict[str, Any], path: Path) -> None:
     sheet.append(["日期 date", report["date"]])
     sheet["A1"].font = Font(bold=True)
     if closed := report.get("closed"):
-        sheet.append(["已关账 closed", f"{closed['by']} {closed['at']}"])
+        sheet.append(["已关账 closed", inert(f"{closed['by']} {closed['at']}")])
     if moment := report.get("as_of"):
         sheet.append(["截至时点 as of", moment])
     notes = report.get("notes") or {}
@@ -76,8 +77,8 @@ def write_xlsx(report: dict[str, Any], path: Path) -> None:
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
         if key in notes:
             sheet.append([f"※ {notes[key]}"])
-        for name, value in values.items():
-            sheet.append([name, value])
+        for name, value in values.items():  # a name may be an area's, as imported
+            sheet.append([inert(name), inert(value)])
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 16
     book.save(path)

@@ -19,7 +19,7 @@ def workbook_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[ob
     sheet = book.create_sheet(title=title[:31])
     sheet.append([_bold(book, name) for name in header])
     for row in rows:
-        sheet.append([_inert(value) for value in row])
+        sheet.append([inert(value) for value in row])
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -30,7 +30,8 @@ def workbook_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[ob
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _inert(value: object) -> object:
+def inert(value: object) -> object:
+    """The value as a cell may hold it: text that Excel would read as a formula, quoted."""
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value

@@ -133,3 +133,15 @@ def test_a_role_without_the_report_is_refused_whatever_the_date(db, client):
     headers = {"Authorization": f"Bearer {accounts.issue_token(db, SYSTEM, driver, 'test')}"}
     response = client.get("/api/v1/report/daily", params={"date": "9999-12-31"}, headers=headers)
     assert response.status_code == 403
+
+
+def test_the_workbook_holds_a_formula_like_name_as_text(tmp_path) -> None:
+    """An area's name comes from an imported file: one starting like a formula stays text."""
+    from fangyi.command.report import write_xlsx
+
+    out = tmp_path / "daily.xlsx"
+    write_xlsx({"date": "2022-04-01", "by_township": {'=HYPERLINK("http://x","石滩乡")': 3, "洣水镇": 1}}, out)
+    cells = [cell for row in load_workbook(out).active.iter_rows() for cell in row]
+    planted = [cell for cell in cells if "HYPERLINK" in str(cell.value)]
+    assert len(planted) == 1 and planted[0].data_type == "s" and str(planted[0].value).startswith("'=")
+    assert ("洣水镇", 1) in [tuple(c.value for c in row) for row in load_workbook(out).active.iter_rows()]
