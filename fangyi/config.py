@@ -106,6 +106,11 @@ def _secret_key() -> str:
 _EPHEMERAL_KEY: str | None = None
 
 
+def tls_configured() -> bool:
+    """The deployment says it is served over TLS (by a proxy in front): FANGYI_TLS=1."""
+    return os.environ.get("FANGYI_TLS") == "1"
+
+
 def get_settings() -> Settings:
     protocol_dir = os.environ.get("FANGYI_PROTOCOL_DIR")
     return Settings(
@@ -114,7 +119,7 @@ def get_settings() -> Settings:
         secret_key=_secret_key(),
         protocol=os.environ.get("FANGYI_PROTOCOL", "cn-8"),
         protocol_dir=Path(protocol_dir) if protocol_dir else None,
-        tls=os.environ.get("FANGYI_TLS") == "1",
+        tls=tls_configured(),
     )
 
 

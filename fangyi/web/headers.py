@@ -8,12 +8,16 @@ refusal, the scan lane):
 - the app's own files under /static/ are asked again each time (their addresses carry no version:
   an upgrade must reach the phones); Plotly's bundle and the favicon set their own;
 - no page may be framed by another site (a click tricked through a frame could release a person
-  from quarantine), nor a file sniffed into a script, nor an address sent on to another site.
+  from quarantine), nor a file sniffed into a script, nor an address sent on to another site;
+- served over TLS (the scheme seen, or FANGYI_TLS=1 behind a proxy), the browser is told to come
+  back only over TLS (HSTS, half a year; not the subdomains, which may be other services).
 """
 
 from __future__ import annotations
 
 from starlette.types import Message, Scope, Send
+
+from fangyi.config import tls_configured
 
 CACHE_CONTROL = b"cache-control"
 NO_STORE = b"no-store"
@@ -24,17 +28,19 @@ ALWAYS = (
     (b"content-security-policy", b"frame-ancestors 'none'; base-uri 'self'; object-src 'none'"),
     (b"referrer-policy", b"same-origin"),
 )
+HSTS = (b"strict-transport-security", b"max-age=15552000")
 
 
 def secured(scope: Scope, send: Send) -> Send:
     """`send`, adding the headers above to the answer's start where the answer did not set them."""
     cache = REVALIDATE if scope["path"].startswith("/static/") else NO_STORE
+    always = (*ALWAYS, HSTS) if scope.get("scheme") == "https" or tls_configured() else ALWAYS
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", ()))
             present = {name.lower() for name, _ in headers}
-            headers.extend(pair for pair in ALWAYS if pair[0] not in present)
+            headers.extend(pair for pair in always if pair[0] not in present)
             if CACHE_CONTROL not in present:
                 headers.append((CACHE_CONTROL, cache))
             message = {**message, "headers": headers}

@@ -122,6 +122,9 @@ def test_cookies_are_secure_when_served_over_tls(client: TestClient, cast: Cast,
                                           "csrf": csrf_of(page.text)}, follow_redirects=False)
     cookie = answer.headers["set-cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    # And the browser is told to come back over TLS only.
+    assert page.headers["strict-transport-security"] == "max-age=15552000"
+    assert answer.headers["strict-transport-security"] == "max-age=15552000"
 
 
 def test_cookies_are_plain_over_plain_http(client: TestClient, cast: Cast) -> None:
@@ -129,3 +132,4 @@ def test_cookies_are_plain_over_plain_http(client: TestClient, cast: Cast) -> No
     answer = client.post("/login", data={"username": "tracer", "password": password_for("tracer"),
                                          "csrf": csrf_of(page.text)}, follow_redirects=False)
     assert "Secure" not in answer.headers["set-cookie"]
+    assert "strict-transport-security" not in page.headers  # an HSTS over plain HTTP is ignored, and misleads
