@@ -106,6 +106,11 @@ def _secret_key() -> str:
 _EPHEMERAL_KEY: str | None = None
 
 
+def secret_key() -> str:
+    """The deployment's signing key (FANGYI_SECRET_KEY, or the one kept beside an embedded database)."""
+    return _secret_key()
+
+
 def tls_configured() -> bool:
     """The deployment says it is served over TLS (by a proxy in front): FANGYI_TLS=1."""
     return os.environ.get("FANGYI_TLS") == "1"

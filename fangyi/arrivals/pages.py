@@ -35,7 +35,7 @@ OUTBOX_WORDS = {key: f"arrivals.{word}" for key, word in (
     ("offline", "outbox_offline"), ("sent", "outbox_sent"), ("signin", "outbox_signin"), ("refused", "outbox_refused"),
     ("queued", "queued"), ("ask_again", "ask_again"), ("bad_count", "bad_count"), ("bad_id", "bad_id"),
     ("bad_origin", "bad_origin"), ("leave", "outbox_leave"), ("server_error", "outbox_server"),
-    ("kept", "outbox_kept"), ("renew", "outbox_renew"))}
+    ("kept", "outbox_kept"), ("kept_undated", "outbox_kept_undated"), ("renew", "outbox_renew"))}
 
 
 def _outbox(request: Request) -> dict[str, Any]:

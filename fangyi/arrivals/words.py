@@ -43,6 +43,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "arrivals.outbox_sent": ("已全部上传", "All sent"),
     "arrivals.outbox_kept": ("本页是 {at} 保存的离线副本，联网后自动更新",
                              "This page is the copy kept at {at}; it updates once the network is back"),
+    "arrivals.outbox_kept_undated": ("本页是离线时保存的副本，联网后自动更新",
+                                     "This page is a copy kept for offline use; it updates once the network is back"),
     "arrivals.outbox_renew": ("有更新，点此刷新", "Updated: tap to reload"),
     "arrivals.outbox_signin": ("登录已过期，请重新登录后上传", "Signed out: sign in again to send"),
     "arrivals.outbox_refused": ("未被接受", "Not accepted"),

@@ -23,7 +23,7 @@ def day_of(text: str, option: str = "--date", *, code: int = 2) -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        _refuse(f"{option} {escape(text)!r} is not a date (YYYY-MM-DD)", code)
+        _refuse(f"{option} {escape(repr(text))} is not a date (YYYY-MM-DD)", code)
     if not EARLIEST <= day.year <= LATEST:
         _refuse(f"{option} {escape(text)} is out of range ({EARLIEST}-{LATEST})", code)
     return day

@@ -12,8 +12,8 @@ answers as fast as one that has run for hours:
   one now and then, in a short transaction of their own that skips rows another folder holds.
 - SQLite hands out ids in commit order (one writer at a time): `row_counts` holds the count up to
   an anchor id, and a reader counts the rows above it, a range of the primary key. The anchor row's
-  key (its mark, kept as a digest: the persons' key is an identity number, which a table of counts
-  has no business holding) is read again each time: if the row is gone or another took its id (a
+  key (its mark, kept as a keyed digest: the persons' key is an identity number, which a table of
+  counts has no business holding) is read again each time: if the row is gone or another took its id (a
   table emptied, a restored backup), everything is counted afresh. A reader that finds more than SLACK
   rows above the anchor moves it, on a connection of its own that gives up at once if a writer
   holds the database (it never waits for an import), and counts only committed rows.
@@ -22,6 +22,7 @@ answers as fast as one that has run for hours:
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import sqlite3
 from functools import lru_cache
@@ -32,6 +33,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from fangyi.config import secret_key
 from fangyi.registry.models import RowCount
 
 SLACK = 20_000  # SQLite: rows above the anchor a reader counts before it moves the anchor
@@ -71,8 +73,10 @@ def _mark(session: Session, model: Any, marks: tuple[Any, ...], anchor: int) -> 
 
 
 def digest(values: list[Any]) -> str:
-    """A row's mark as kept: its key's values, hashed."""
-    return hashlib.sha256(json.dumps(values, ensure_ascii=False, default=str).encode()).hexdigest()[:32]
+    """A row's mark as kept: its key's values, keyed-hashed with the deployment's secret (an
+    identity number has too few possible values for a plain hash to hide it)."""
+    message = json.dumps(values, ensure_ascii=False, default=str).encode()
+    return hmac.new(secret_key().encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 def _fold(session: Session, name: str) -> None:

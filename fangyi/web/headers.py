@@ -6,7 +6,9 @@ refusal, the scan lane):
   (no-store also keeps such a page out of the back-forward cache). The village line's service
   worker keeps its pages in its own cache, on purpose, and drops them at sign-out;
 - the app's own files under /static/ are asked again each time (their addresses carry no version:
-  an upgrade must reach the phones); Plotly's bundle and the favicon set their own;
+  an upgrade must reach the phones), and so are the village line's scripts (they say so); the
+  vendored bundles (Plotly's, Swagger UI's), whose addresses name their versions, are kept a year,
+  and the favicon a day;
 - no page may be framed by another site (a click tricked through a frame could release a person
   from quarantine), nor a file sniffed into a script, nor an address sent on to another site;
 - served over TLS (the scheme seen, or FANGYI_TLS=1 behind a proxy), the browser is told to come

@@ -23,3 +23,10 @@ def test_a_day_is_read_or_refused_with_the_commands_code(capsys: pytest.CaptureF
     assert "out of range" in capsys.readouterr().err
     with pytest.raises(typer.Exit):
         day_of("")  # given, and empty: not a day, not "today"
+
+
+def test_a_value_that_looks_like_markup_is_shown_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(typer.Exit) as refused:
+        day_option("[/]")
+    assert refused.value.exit_code == 2
+    assert "--date '[/]' is not a date" in capsys.readouterr().err

@@ -33,7 +33,7 @@ def unguarded(answer: Response) -> list[str]:
     if "frame-ancestors 'none'" not in headers.get("content-security-policy", ""):
         lacking.append("content-security-policy")
     # The village line's scripts (its service worker, its outbox) are asked again each time instead.
-    script = headers.get("content-type", "").startswith("text/javascript")
+    script = answer.url.path in ("/arrivals/sw.js", "/arrivals/offline.js")
     if headers.get("cache-control") != ("no-cache" if script else "no-store"):
         lacking.append(f"cache-control {headers.get('cache-control')}")
     return lacking

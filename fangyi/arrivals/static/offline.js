@@ -32,6 +32,12 @@
   var renewing = false;
   var renewRetry = null;
   var renewDelay = 2000;
+  var leaving = false;  // a form posted as a plain page, or the page going: never reloaded under it
+  window.addEventListener("pagehide", function () { leaving = true; });
+  function going(event) {
+    leaving = true;
+    setTimeout(function () { if (event.defaultPrevented) { leaving = false; } }, 0);  // another script kept it
+  }
 
   function newId() {
     if (window.crypto && window.crypto.randomUUID) { return "a-" + window.crypto.randomUUID(); }
@@ -214,8 +220,8 @@
       caches.delete(CACHE).catch(function () { return null; }).then(function () { form.submit(); });
       return;
     }
-    if (!form.hasAttribute || !form.hasAttribute("data-outbox")) { return; }
-    if (navigator.onLine && !waiting) { return; }  // online: the plain page post answers at once
+    if (!form.hasAttribute || !form.hasAttribute("data-outbox")) { going(event); return; }
+    if (navigator.onLine && !waiting) { going(event); return; }  // online: the plain page post answers at once
     event.preventDefault();
     var entries = entriesOf(form);
     if (typeof entries === "string") { alertText(entries); return; }
@@ -321,7 +327,7 @@
   function keptNote() {
     if (kept === null) { return ""; }
     var at = new Date(kept);
-    if (isNaN(at.getTime())) { return words.kept.replace("{at}", "").replace("  ", " "); }
+    if (isNaN(at.getTime())) { return words.kept_undated; }
     function two(n) { return (n < 10 ? "0" : "") + n; }
     return words.kept.replace("{at}", at.getFullYear() + "-" + two(at.getMonth() + 1) + "-" + two(at.getDate()) +
                               " " + two(at.getHours()) + ":" + two(at.getMinutes()));
@@ -344,6 +350,7 @@
     return false;
   }
   function reloadUnlessTyping() {
+    if (leaving) { return; }
     if (!typing()) { window.location.reload(); return; }
     var link = document.getElementById("outbox-renew");
     if (!link) {
@@ -366,6 +373,8 @@
       renewing = false;
       if (response.redirected) { show(words.signin); return; }  // signed out: the copy stays until they sign in
       if (response.ok && response.headers.get("X-Fangyi-Kept") === null) {
+        // Entries made while it was fetched go up first (their end reloads the page).
+        if (flushing || waiting) { renewLater(); return; }
         renewDelay = 2000;
         reloadUnlessTyping();
         return;

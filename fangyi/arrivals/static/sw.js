@@ -49,7 +49,7 @@ function keepPage(event, response) {
   event.waitUntil(copy.text().then(function (html) {
     var found = /data-user="([^"]*)"/.exec(html);
     var user = found ? found[1] : "";
-    var headers = new Headers(copy.headers);
+    var headers = rebuilt(copy.headers);
     headers.set(KEPT_AT, new Date().toISOString());
     var page = new Response(html, {status: copy.status, statusText: copy.statusText, headers: headers});
     return caches.open(CACHE).then(function (cache) {
@@ -67,11 +67,18 @@ function keepPage(event, response) {
 // The kept copy, marked as one: its outbox carries when it was kept (a copy kept before this mark
 // existed has the server's Date), and the answer a header the page's own fetch can read.
 var KEPT_AT = "X-Fangyi-Kept-At";
+// The headers of a body made again from its text: the network's length and encoding no longer hold.
+function rebuilt(original) {
+  var headers = new Headers(original);
+  headers.delete("Content-Length");
+  headers.delete("Content-Encoding");
+  return headers;
+}
 function asKept(found) {
   var at = found.headers.get(KEPT_AT) || found.headers.get("Date") || "";
   return found.text().then(function (html) {
     var marked = html.replace('id="outbox"', 'id="outbox" data-kept="' + at.replace(/[^\w:.,+ -]/g, "") + '"');
-    var headers = new Headers(found.headers);
+    var headers = rebuilt(found.headers);
     headers.set("X-Fangyi-Kept", "1");
     return new Response(marked, {status: 200, headers: headers});
   });
