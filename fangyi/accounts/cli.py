@@ -7,7 +7,7 @@ import getpass
 import typer
 from rich.console import Console
 
-from fangyi.cli.options import day_option
+from fangyi.cli_options import day_option
 
 
 def register(app: typer.Typer) -> None:

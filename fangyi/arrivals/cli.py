@@ -7,7 +7,7 @@ import json
 
 import typer
 
-from fangyi.cli.options import day_option
+from fangyi.cli_options import day_option
 
 EXIT_BAD_DATE = 2
 

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fangyi.cli.options import day_of, day_option
+from fangyi.cli_options import day_of, day_option
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from fangyi.cli.options import day_option
+from fangyi.cli_options import day_option
 
 
 def _dropped(days: list[date]) -> str:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fangyi.cli.options import day_option
+from fangyi.cli_options import day_option
 
 if TYPE_CHECKING:
     from fangyi.errors import DomainError

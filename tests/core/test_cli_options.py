@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import typer
 
-from fangyi.cli.options import day_of, day_option
+from fangyi.cli_options import day_of, day_option
 
 
 def test_a_day_is_read_or_refused_with_the_commands_code(capsys: pytest.CaptureFixture[str]) -> None:

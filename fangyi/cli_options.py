@@ -1,4 +1,5 @@
-"""Options the parts' commands share, read the same way everywhere: a day given as YYYY-MM-DD."""
+"""Options the parts' commands share, read the same way everywhere: a day given as YYYY-MM-DD. Outside
+fangyi.cli, which assembles the parts' commands: the parts import this."""
 
 from __future__ import annotations
 
