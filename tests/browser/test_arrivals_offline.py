@@ -203,6 +203,40 @@ def test_a_kept_copy_says_when_it_was_kept_and_gives_way_to_a_fresh_page(phone_p
     assert no_horizontal_overflow(page)
 
 
+def test_a_network_that_comes_and_goes_does_not_reload_the_page_over_and_over(phone_page: Page, site: Site) -> None:
+    """Every other request for the page is dropped: the fresh copy is fetched, the reload then lands
+    on the kept copy again. The waits between tries grow across the reloads (2 s, 4 s...), so the
+    doctor's page is not reloaded every moment; once the network holds, the fresh page comes."""
+    _seed()
+    page = phone_page
+    sign_in(page, site, "village_doctor")
+    _controlled(page)
+    page.goto(f"{site.url}/arrivals/sweep")
+    expect(page.locator("li.open", has_text="SJ-HH-01")).to_be_visible()
+    asked: list[str] = []
+    steady: list[bool] = []
+
+    def flapping(route: Route) -> None:
+        asked.append(route.request.url)
+        if steady or len(asked) % 2 == 0:
+            route.continue_()
+        else:
+            route.abort("connectionrefused")
+
+    loads: list[str] = []
+    page.on("load", lambda: loads.append("load"))
+    page.context.route("**/arrivals/sweep", flapping)
+    page.reload()
+    expect(page.locator("#outbox-state")).to_contain_text("保存的离线副本", timeout=5000)
+    page.wait_for_timeout(5000)
+    # At once, then 2 s on: three loads of the kept copy in five seconds, not one every moment.
+    assert len(loads) <= 4, loads
+    assert len(asked) <= 7, asked
+    steady.append(True)
+    expect(page.locator("#outbox")).not_to_have_attribute("data-kept", re.compile(".*"), timeout=15000)
+    expect(page.locator("li.open", has_text="SJ-HH-01")).to_be_visible()
+
+
 def test_a_fresh_page_waits_for_what_is_being_typed(phone_page: Page, site: Site) -> None:
     """A fresh page ready while the doctor types a count into the kept copy: the page is not reloaded
     under their fingers; a link offers the fresh page instead."""

@@ -31,7 +31,17 @@
   var kept = box.getAttribute("data-kept");  // when the copy shown was kept; null on a fresh page
   var renewing = false;
   var renewRetry = null;
+  // A fresh page fetched, then the reload landing on the kept copy again (a network that comes and
+  // goes): the wait before the next try is carried across the reload and doubles, up to a minute,
+  // so that the page does not reload over and over; a fresh page starts again from nothing.
+  var RENEWED = "fangyi-outbox-renewed";
   var renewDelay = 2000;
+  var renewedBefore = 0;
+  try {
+    if (kept === null) { sessionStorage.removeItem(RENEWED); } else {
+      renewedBefore = parseInt(sessionStorage.getItem(RENEWED) || "0", 10) || 0;
+    }
+  } catch (e) { /* no storage: each reload tries at once */ }
   var leaving = false;  // a form posted as a plain page, or the page going: never reloaded under it
   window.addEventListener("pagehide", function () { leaving = true; });
   function going(event) {
@@ -375,7 +385,7 @@
       if (response.ok && response.headers.get("X-Fangyi-Kept") === null) {
         // Entries made while it was fetched go up first (their end reloads the page).
         if (flushing || waiting) { renewLater(); return; }
-        renewDelay = 2000;
+        try { sessionStorage.setItem(RENEWED, String(Math.min(Math.max(renewedBefore * 2, 2000), 60000))); } catch (e) { /* none */ }
         reloadUnlessTyping();
         return;
       }
@@ -391,5 +401,7 @@
   window.addEventListener("online", function () { delay = 2000; renewDelay = 2000; show().then(flush).then(renew); });
   window.addEventListener("offline", function () { show(); });
   setInterval(function () { if (waiting && navigator.onLine) { flush(); } }, 20000);
-  forgetOthers().then(function () { showRefused(); return show(); }).then(flush).then(renew);
+  forgetOthers().then(function () { showRefused(); return show(); }).then(flush).then(function () {
+    if (renewedBefore) { renewDelay = renewedBefore; renewLater(); } else { renew(); }
+  });
 })();
