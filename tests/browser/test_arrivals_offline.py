@@ -190,7 +190,7 @@ def test_a_kept_copy_says_when_it_was_kept_and_gives_way_to_a_fresh_page(phone_p
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*", page.locator("#outbox").get_attribute("data-kept") or "")
     page.evaluate("window.sameCopy = true")
     assert page.evaluate("fetch(location.href).then(r => r.headers.get('X-Fangyi-Kept'))") == "1"
-    for _ in range(100):  # the page's own try for a fresh one, 2 s on, is refused too
+    for _ in range(100):  # the reload, the page's own first try for a fresh one, and ours: all refused
         if len(dropped) >= 3:
             break
         page.wait_for_timeout(100)
