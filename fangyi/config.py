@@ -88,7 +88,8 @@ def _database_url() -> str:
     return os.environ.get("FANGYI_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
-def _secret_key() -> str:
+def secret_key() -> str:
+    """The deployment's signing key (FANGYI_SECRET_KEY, or the one kept beside an embedded database)."""
     key = os.environ.get("FANGYI_SECRET_KEY")
     if key:
         return key
@@ -106,11 +107,6 @@ def _secret_key() -> str:
 _EPHEMERAL_KEY: str | None = None
 
 
-def secret_key() -> str:
-    """The deployment's signing key (FANGYI_SECRET_KEY, or the one kept beside an embedded database)."""
-    return _secret_key()
-
-
 def tls_configured() -> bool:
     """The deployment says it is served over TLS (by a proxy in front): FANGYI_TLS=1."""
     return os.environ.get("FANGYI_TLS") == "1"
@@ -121,7 +117,7 @@ def get_settings() -> Settings:
     return Settings(
         database_url=_database_url(),
         timezone=os.environ.get("FANGYI_TIMEZONE", DEFAULT_TIMEZONE),
-        secret_key=_secret_key(),
+        secret_key=secret_key(),
         protocol=os.environ.get("FANGYI_PROTOCOL", "cn-8"),
         protocol_dir=Path(protocol_dir) if protocol_dir else None,
         tls=tls_configured(),

@@ -132,8 +132,8 @@ class RowCount(Base):
     """How many rows a table nothing deletes from holds (check-ins, persons), kept so that the report
     and the dashboard need not count millions of rows (registry/tally.py). On PostgreSQL each row is
     a difference written by a statement trigger in the writing transaction (migration 0810), summed
-    by name; on SQLite one row per table: `n` rows up to `anchor`, whose row's `mark` (a digest of
-    its key) tells it from another that took its id."""
+    by name; on SQLite one row per table: `n` rows up to `anchor`, whose row's `mark` (a keyed
+    digest of its key) tells it from another that took its id."""
 
     __tablename__ = "row_counts"
 

@@ -58,6 +58,15 @@ def back_online(page: Page) -> None:
             raise
 
 
+def _on_the_sweep(page: Page, site: Site) -> None:
+    """The village doctor on the household sweep, its copy kept by the service worker."""
+    _seed()
+    sign_in(page, site, "village_doctor")
+    _controlled(page)
+    page.goto(f"{site.url}/arrivals/sweep")
+    expect(page.locator("li.open", has_text="SJ-HH-01")).to_be_visible()
+
+
 def _controlled(page: Page) -> None:
     """Wait for the service worker to control the page, then load it again so that its copy is kept."""
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
@@ -164,12 +173,8 @@ def test_a_kept_copy_says_when_it_was_kept_and_gives_way_to_a_fresh_page(phone_p
     kept, and stays (the page's own tries for a fresh one get the kept copy, told apart, and do not
     reload onto it again); once the server answers, the fresh page replaces it, with a visit another
     doctor made in the meantime."""
-    _seed()
     page = phone_page
-    sign_in(page, site, "village_doctor")
-    _controlled(page)
-    page.goto(f"{site.url}/arrivals/sweep")
-    expect(page.locator("li.open", has_text="SJ-HH-01")).to_be_visible()
+    _on_the_sweep(page, site)
     assert page.locator("#outbox").get_attribute("data-kept") is None
     with session_scope() as session:
         household = session.scalars(select(Household).where(Household.code == "SJ-HH-01")).one()
@@ -207,12 +212,8 @@ def test_a_network_that_comes_and_goes_does_not_reload_the_page_over_and_over(ph
     """Every other request for the page is dropped: the fresh copy is fetched, the reload then lands
     on the kept copy again. The waits between tries grow across the reloads (2 s, 4 s...), so the
     doctor's page is not reloaded every moment; once the network holds, the fresh page comes."""
-    _seed()
     page = phone_page
-    sign_in(page, site, "village_doctor")
-    _controlled(page)
-    page.goto(f"{site.url}/arrivals/sweep")
-    expect(page.locator("li.open", has_text="SJ-HH-01")).to_be_visible()
+    _on_the_sweep(page, site)
     asked: list[str] = []
     steady: list[bool] = []
 
